@@ -1,0 +1,100 @@
+"""Engine set-up: every dialect-specific setting of the project lives in this module.
+
+SQLite is the embedded default. Its settings follow from two promises: a number given out
+survives a power cut (WAL with `synchronous=FULL`), and two processes never see a write
+half-done or race on a claim (`BEGIN IMMEDIATE` for every write transaction, so the write
+lock is taken up front and a busy writer waits instead of failing on upgrade).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy.engine import Connection
+
+BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another process's write lock before giving up."""
+
+READ_ONLY = "hall_read_only"
+"""Execution option: open the transaction with a plain (deferred) BEGIN: a consistent read."""
+
+
+def default_db_url() -> str:
+    """`$HALL_DB`, else a SQLite file in the platform's user data directory."""
+    url = os.environ.get("HALL_DB")
+    if url:
+        return url
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("onestop-hall", appauthor=False))
+    return f"sqlite:///{folder / 'hall.db'}"
+
+
+def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """An engine for `url`, with the project's settings for its dialect."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, synchronous)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, synchronous: str) -> Engine:
+    _ensure_folder(url)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite: we emit BEGIN ourselves below.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _ensure_folder(url: str) -> None:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine speaks to SQLite (claims then rely on BEGIN IMMEDIATE)."""
+    return engine.dialect.name == "sqlite"
+
+
+def next_sequence(conn: Connection, day: object, prefix: str) -> int:
+    """Take the next number of `prefix` on `day`: one atomic upsert on the per-day counter."""
+    from db.models import DaySequence
+
+    table = DaySequence.__table__
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    stmt = insert(table).values(business_day=day, prefix=prefix, last_seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["business_day", "prefix"], set_={"last_seq": table.c.last_seq + 1}
+    ).returning(table.c.last_seq)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def lock_candidate(conn: Connection, query: Select[Any]) -> Select[Any]:
+    """The candidate row of a claim: SQLite already holds the write lock (BEGIN IMMEDIATE);
+    elsewhere skip rows another transaction is claiming."""
+    if conn.dialect.name == "sqlite":
+        return query
+    return query.with_for_update(skip_locked=True)

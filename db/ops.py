@@ -1,0 +1,475 @@
+"""The ticket life cycle: every step of DESIGN.md as one function on an open transaction.
+
+Each function takes the caller's `Tx`, changes what the step changes with guarded
+statements (the UPDATE names the state it expects, so a step another process has already
+overtaken changes nothing), appends exactly one event, and returns a frozen view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+
+from db.engine import lock_candidate, next_sequence
+from db.errors import AuthFailed, NotFound, Refused
+from db.models import AT_COUNTER, Counter, Event, Staff, Ticket
+from db.session import Tx
+from db.views import RATINGS, TicketView
+
+T = Ticket.__table__
+C = Counter.__table__
+S = Staff.__table__
+E = Event.__table__
+
+ACCOUNT_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+NUMBER_RE = re.compile(r"^[A-Z]\d{3,}$")
+
+
+class QueueEmpty(Refused):
+    """Nothing is waiting for the counter's work profile."""
+
+
+# -- helpers shared by the steps ------------------------------------------------------
+
+
+def log(
+    tx: Tx,
+    kind: str,
+    *,
+    ticket: int | None = None,
+    staff: str | None = None,
+    counter: int | None = None,
+    **detail: Any,
+) -> None:
+    """Append one event; the log is the source of every figure."""
+    tx.conn.execute(
+        insert(E).values(
+            at=tx.now,
+            business_day=tx.day,
+            kind=kind,
+            ticket_id=ticket,
+            staff_id=staff,
+            counter_number=counter,
+            detail=detail or None,
+        )
+    )
+
+
+def counter_row(tx: Tx, number: int) -> Row[Any]:
+    """The counter, or NotFound."""
+    row = tx.conn.execute(select(C).where(C.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"unknown counter {number}")
+    return row
+
+
+def staff_row(tx: Tx, staff_id: str) -> Row[Any]:
+    """The staff member, or NotFound."""
+    row = tx.conn.execute(select(S).where(S.c.id == staff_id)).first()
+    if row is None or not row.active:
+        raise NotFound(f"unknown staff id {staff_id!r}")
+    return row
+
+
+def _on_duty(tx: Tx, counter: int, *, calling: bool = False) -> Row[Any]:
+    row = counter_row(tx, counter)
+    if row.staff_id is None:
+        raise Refused(f"no one is signed in at counter {counter}")
+    if calling and row.state != "open":
+        raise Refused(f"counter {counter} is {row.state}: open it before calling")
+    return row
+
+
+def current_ticket(tx: Tx, counter: int) -> Row[Any] | None:
+    """The ticket the counter holds (called or serving), if any."""
+    query = select(T).where(T.c.counter_number == counter, T.c.status.in_(AT_COUNTER))
+    return tx.conn.execute(query).first()
+
+
+def _held(tx: Tx, counter: int, expect: str | None, states: tuple[str, ...]) -> Row[Any]:
+    """The counter's current ticket, checked against what the caller believes it holds."""
+    _on_duty(tx, counter)
+    row = current_ticket(tx, counter)
+    if row is None:
+        held = f"; {expect} is no longer here" if expect else ""
+        raise Refused(f"counter {counter} holds no ticket{held}")
+    if expect and row.number != normalize_number(expect):
+        raise Refused(f"counter {counter} no longer holds {expect} (it holds {row.number})")
+    if row.status not in states:
+        raise Refused(f"{row.number} is {row.status}, not {' or '.join(states)}")
+    return row
+
+
+def _ensure_free(tx: Tx, counter: int) -> None:
+    row = current_ticket(tx, counter)
+    if row is not None:
+        raise Refused(
+            f"counter {counter} still holds {row.number} ({row.status}): "
+            "finish, transfer or mark it no-show first"
+        )
+
+
+def _transition(tx: Tx, row: Row[Any], states: tuple[str, ...], **values: Any) -> TicketView:
+    """Move one ticket on, but only if it is still in one of `states` (the expected-state check)."""
+    stmt = (
+        update(T)
+        .where(T.c.id == row.id, T.c.status.in_(states))
+        .values(**values)
+        .returning(*T.c)
+    )
+    new = tx.conn.execute(stmt).first()
+    if new is None:
+        raise Refused(f"{row.number} was changed by someone else; reload and try again")
+    return TicketView.from_row(new)
+
+
+def normalize_number(number: str) -> str:
+    """`a7` and ` A007 ` both mean A007."""
+    text = number.strip().upper()
+    if len(text) >= 2 and text[0].isalpha() and text[1:].isdigit():
+        return f"{text[0]}{int(text[1:]):03d}"
+    raise NotFound(f"{number!r} is not a ticket number (a letter and digits, e.g. A023)")
+
+
+def ticket_row(tx: Tx, number: str, day: dt.date | None = None) -> Row[Any]:
+    """Today's (or `day`'s) ticket with that number, or NotFound."""
+    wanted = normalize_number(number)
+    query = select(T).where(T.c.business_day == (day or tx.day), T.c.number == wanted)
+    row = tx.conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no ticket {wanted} on {(day or tx.day).isoformat()}")
+    return row
+
+
+def _check_account(account: str | None) -> str | None:
+    if account is None or account == "":
+        return None
+    if not ACCOUNT_RE.match(account):
+        raise Refused(f"account number {account!r}: letters, digits and '-' only, at most 32")
+    return account
+
+
+def _new_ticket(
+    tx: Tx, business: str, priority: str, account: str | None, **values: Any
+) -> Row[Any]:
+    kind = tx.config.business(business)
+    klass = tx.config.priority(priority)
+    seq = next_sequence(tx.conn, tx.day, kind.prefix)
+    stmt = (
+        insert(T)
+        .values(
+            business_day=tx.day,
+            number=f"{kind.prefix}{seq:03d}",
+            business=kind.prefix,
+            origin_business=kind.prefix,
+            priority=klass.code,
+            priority_rank=klass.rank,
+            account=_check_account(account),
+            issued_at=tx.now,
+            queued_at=tx.now,
+            **values,
+        )
+        .returning(*T.c)
+    )
+    return tx.conn.execute(stmt).one()
+
+
+# -- issuing -----------------------------------------------------------------------------
+
+
+def issue_ticket(
+    tx: Tx,
+    business: str,
+    *,
+    priority: str = "normal",
+    account: str | None = None,
+    issued_by: str | None = None,
+) -> TicketView:
+    """Give the next number of `business` (kiosk, or a guide on the customer's behalf)."""
+    if issued_by is not None:
+        staff_row(tx, issued_by)
+    row = _new_ticket(tx, business, priority, account, status="waiting", issued_by=issued_by)
+    log(tx, "issue", ticket=row.id, staff=issued_by, business=row.business, number=row.number)
+    return TicketView.from_row(row)
+
+
+def walk_in(
+    tx: Tx, counter: int, business: str, *, priority: str = "normal", account: str | None = None
+) -> TicketView:
+    """Register a customer who came straight to the counter; its clerk is the handler at once."""
+    desk = _on_duty(tx, counter)
+    _ensure_free(tx, counter)
+    row = _new_ticket(
+        tx,
+        business,
+        priority,
+        account,
+        status="serving",
+        counter_number=counter,
+        handler_id=desk.staff_id,
+        issued_by=desk.staff_id,
+        called_at=tx.now,
+        first_called_at=tx.now,
+        started_at=tx.now,
+    )
+    log(tx, "walk_in", ticket=row.id, staff=desk.staff_id, counter=counter, number=row.number)
+    return TicketView.from_row(row)
+
+
+# -- calling -----------------------------------------------------------------------------
+
+
+def _claim_values(tx: Tx, counter: int, staff_id: str) -> dict[str, Any]:
+    return {
+        "status": "called",
+        "counter_number": counter,
+        # The first call makes the caller the first-responsible handler; later calls keep it.
+        "handler_id": func.coalesce(T.c.handler_id, staff_id),
+        "called_at": tx.now,
+        "first_called_at": func.coalesce(T.c.first_called_at, tx.now),
+        "no_show_at": None,
+    }
+
+
+def call_next(tx: Tx, counter: int) -> TicketView:
+    """Claim the next ticket for the counter: its work profile in order, then priority, then
+    the oldest. One guarded UPDATE per business type: two counters never get the same one."""
+    desk = _on_duty(tx, counter, calling=True)
+    _ensure_free(tx, counter)
+    profile = desk.profile.split(",")
+    for prefix in profile:
+        candidate = lock_candidate(
+            tx.conn,
+            select(T.c.id)
+            .where(T.c.status == "waiting", T.c.business == prefix)
+            .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
+            .limit(1),
+        ).scalar_subquery()
+        stmt = (
+            update(T)
+            .where(T.c.id == candidate, T.c.status == "waiting")
+            .values(**_claim_values(tx, counter, desk.staff_id))
+            .returning(*T.c)
+        )
+        row = tx.conn.execute(stmt).first()
+        if row is not None:
+            log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter)
+            return TicketView.from_row(row)
+    raise QueueEmpty(f"no one is waiting for counter {counter} ({', '.join(profile)})")
+
+
+def call_number(tx: Tx, counter: int, number: str) -> TicketView:
+    """Call a named number (指呼): a waiting one, or a no-show still within the grace."""
+    desk = _on_duty(tx, counter, calling=True)
+    _ensure_free(tx, counter)
+    row = ticket_row(tx, number)
+    if row.status == "no_show":
+        _check_grace(tx, row)
+    elif row.status != "waiting":
+        raise Refused(f"{row.number} is {row.status}, not waiting")
+    view = _transition(
+        tx, row, ("waiting", "no_show"), **_claim_values(tx, counter, desk.staff_id)
+    )
+    log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter, named=True)
+    return view
+
+
+def recall(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
+    """Call the counter's called ticket again (重呼); the count is kept."""
+    row = _held(tx, counter, expect, ("called",))
+    view = _transition(tx, row, ("called",), recalls=T.c.recalls + 1, called_at=tx.now)
+    log(tx, "recall", ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+        count=view.recalls)
+    return view
+
+
+def no_show(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
+    """The called customer did not come (过号); they may be re-queued within the grace."""
+    row = _held(tx, counter, expect, ("called",))
+    view = _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
+    log(tx, "no_show", ticket=row.id, staff=_staff_at(tx, counter), counter=counter)
+    return view
+
+
+def _check_grace(tx: Tx, row: Row[Any]) -> None:
+    grace = dt.timedelta(minutes=tx.config.no_show_grace_minutes)
+    if row.no_show_at is None or tx.now - row.no_show_at > grace:
+        late = (tx.now - (row.no_show_at or tx.now)).total_seconds() / 60
+        raise Refused(
+            f"{row.number} missed its call {late:.0f} min ago, past the "
+            f"{tx.config.no_show_grace_minutes:g}-min grace: please take a new number"
+        )
+
+
+def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
+    """Put a no-show back in its queue, within the grace; it queues from now."""
+    row = ticket_row(tx, number)
+    if row.status != "no_show":
+        raise Refused(f"{row.number} is {row.status}, not a no-show")
+    _check_grace(tx, row)
+    view = _transition(tx, row, ("no_show",), status="waiting", queued_at=tx.now, no_show_at=None)
+    log(tx, "requeue", ticket=row.id, staff=staff)
+    return view
+
+
+def _staff_at(tx: Tx, counter: int) -> str | None:
+    return tx.conn.execute(select(C.c.staff_id).where(C.c.number == counter)).scalar()
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def start(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
+    """The called customer has arrived: service begins."""
+    row = _held(tx, counter, expect, ("called",))
+    view = _transition(tx, row, ("called",), status="serving", started_at=tx.now)
+    log(tx, "start", ticket=row.id, staff=_staff_at(tx, counter), counter=counter)
+    return view
+
+
+def complete(
+    tx: Tx, counter: int, expect: str | None = None, *, note: str | None = None
+) -> TicketView:
+    """Finish the matter. The counter's serving ticket, or (naming it) one of its clerk's own
+    tickets that support has handed back."""
+    row = _completable(tx, counter, expect)
+    view = _transition(
+        tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
+    )
+    log(tx, "complete", ticket=row.id, staff=_staff_at(tx, counter), counter=counter, note=note)
+    return view
+
+
+def _completable(tx: Tx, counter: int, expect: str | None) -> Row[Any]:
+    desk = _on_duty(tx, counter)
+    if expect:
+        row = ticket_row(tx, expect)
+        if row.status == "serving" and row.counter_number is None:
+            if row.handler_id != desk.staff_id:
+                raise Refused(f"{row.number} belongs to handler {row.handler_id}")
+            return row
+    return _held(tx, counter, expect, ("serving",))
+
+
+def _move_to_queue(
+    tx: Tx, counter: int, expect: str | None, to: str, kind: str, note: str | None
+) -> TicketView:
+    target = tx.config.business(to)
+    row = _held(tx, counter, expect, ("called", "serving") if kind == "transfer" else ("serving",))
+    if kind == "transfer" and target.prefix == row.business:
+        raise Refused(f"{row.number} is already in business {target.prefix}")
+    extra = {"services": T.c.services + 1} if kind == "next_service" else {}
+    view = _transition(
+        tx, row, AT_COUNTER, status="waiting", business=target.prefix, counter_number=None,
+        # Keep the customer's place by arrival time: one visit, not a second wait from the back.
+        queued_at=row.issued_at, note=note or row.note, **extra,
+    )
+    log(tx, kind, ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+        from_business=row.business, to_business=target.prefix, note=note)
+    return view
+
+
+def transfer(
+    tx: Tx, counter: int, to: str, expect: str | None = None, *, note: str | None = None
+) -> TicketView:
+    """Send the ticket to another business type's queue (转办); the handler stays its owner."""
+    return _move_to_queue(tx, counter, expect, to, "transfer", note)
+
+
+def add_next_service(
+    tx: Tx, counter: int, to: str, expect: str | None = None, *, note: str | None = None
+) -> TicketView:
+    """This service is done and the customer needs another one in the same visit."""
+    return _move_to_queue(tx, counter, expect, to, "next_service", note)
+
+
+# -- back office (服务蓝图) -----------------------------------------------------------------
+
+
+def refer(
+    tx: Tx, counter: int, to: str | None = None, expect: str | None = None, *,
+    note: str | None = None,
+) -> TicketView:
+    """Hand part of the work to support (a named colleague, or the pool when `to` is None).
+    The counter is free for the next customer; the handler still owns the ticket."""
+    if to is not None and staff_row(tx, to).role != "support":
+        raise Refused(f"staff {to} is not on the support post")
+    row = _held(tx, counter, expect, ("serving",))
+    view = _transition(
+        tx, row, ("serving",), status="with_support", support_id=to, counter_number=None,
+        note=note or row.note,
+    )
+    log(tx, "refer", ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+        to=to, note=note)
+    return view
+
+
+def _support_staff(tx: Tx, staff: str) -> None:
+    if staff_row(tx, staff).role not in ("support", "leader"):
+        raise AuthFailed(f"staff {staff} is not on the support post")
+
+
+def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
+    """A support colleague takes a referral from the pool."""
+    _support_staff(tx, staff)
+    row = ticket_row(tx, number)
+    if row.status != "with_support" or row.support_id not in (None, staff):
+        raise Refused(f"{row.number} is not waiting in the support pool")
+    stmt_ok = _transition(tx, row, ("with_support",), support_id=staff)
+    log(tx, "take", ticket=row.id, staff=staff)
+    return stmt_ok
+
+
+def return_from_support(
+    tx: Tx, number: str, staff: str, *, note: str | None = None
+) -> TicketView:
+    """Support reports back; the ticket is with its handler again, who closes it."""
+    _support_staff(tx, staff)
+    row = ticket_row(tx, number)
+    if row.status != "with_support":
+        raise Refused(f"{row.number} is {row.status}, not with support")
+    if row.support_id not in (None, staff):
+        raise Refused(f"{row.number} was referred to {row.support_id}, not {staff}")
+    view = _transition(
+        tx, row, ("with_support",), status="serving", support_id=None, note=note or row.note
+    )
+    log(tx, "return", ticket=row.id, staff=staff, note=note)
+    return view
+
+
+# -- leader and customer -----------------------------------------------------------------
+
+
+def cancel(tx: Tx, number: str, staff: str, *, reason: str | None = None) -> TicketView:
+    """Void a ticket that is waiting or called (duty leader only)."""
+    if staff_row(tx, staff).role != "leader":
+        raise AuthFailed(f"only a duty leader can cancel a ticket; {staff} is not one")
+    row = ticket_row(tx, number)
+    if row.status not in ("waiting", "called"):
+        raise Refused(f"{row.number} is {row.status}: only waiting or called tickets are voided")
+    view = _transition(tx, row, ("waiting", "called"), status="cancelled")
+    log(tx, "cancel", ticket=row.id, staff=staff, counter=row.counter_number, reason=reason)
+    return view
+
+
+def rate(tx: Tx, number: str, score: int, *, day: dt.date | None = None) -> TicketView:
+    """The customer's on-the-spot rating: once, and only after completion."""
+    if score not in RATINGS:
+        raise Refused(f"rating must be 1 to 4 (4 = very satisfied), got {score}")
+    row = ticket_row(tx, number, day)
+    if row.status != "done":
+        raise Refused(f"{row.number} is {row.status}: only a completed service can be rated")
+    stmt = (
+        update(T)
+        .where(T.c.id == row.id, T.c.status == "done", T.c.rating.is_(None))
+        .values(rating=score, rated_at=tx.now)
+        .returning(*T.c)
+    )
+    new = tx.conn.execute(stmt).first()
+    if new is None:
+        raise Refused(f"{row.number} has already been rated")
+    log(tx, "rate", ticket=row.id, counter=row.counter_number, score=score)
+    return TicketView.from_row(new)

@@ -1,0 +1,219 @@
+"""Read-only questions about the hall. Each reads only waiting, current or recent rows through
+an index, so answers cost the same with a million tickets of history as with a thousand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Row, func, select, tuple_
+
+from db.models import AT_COUNTER
+from db.ops import C, E, S, T, ticket_row
+from db.session import Tx
+from db.views import CallView, CounterView, EventView, HallSnapshot, TicketView
+
+RECENT_SERVICES = 20
+"""How many of the latest completed services of a business type the handling time is taken from."""
+
+PRIOR_WEIGHT = 3
+"""The standard handling time counts as this many services, so a few odd ones don't swing it."""
+
+
+def handling_minutes(tx: Tx, business: str) -> float:
+    """Mean handling time of the latest services of `business`, leaning on the standard
+    while there are few of them."""
+    query = (
+        select(T.c.started_at, T.c.completed_at)
+        .where(T.c.business == business, T.c.completed_at.is_not(None))
+        .order_by(T.c.completed_at.desc())
+        .limit(RECENT_SERVICES)
+    )
+    spans = [
+        (done - began).total_seconds() / 60
+        for began, done in tx.conn.execute(query)
+        if began is not None and done >= began
+    ]
+    standard = tx.config.business(business).standard_minutes
+    return (sum(spans) + PRIOR_WEIGHT * standard) / (len(spans) + PRIOR_WEIGHT)
+
+
+def open_capacity(tx: Tx, business: str, counters: list[Row[Any]] | None = None) -> float:
+    """Counters open for `business`, each weighted by where the business stands in its work
+    profile (first: 1, second: 1/2, …): a counter serves its first business before others."""
+    rows = counters if counters is not None else list(tx.conn.execute(select(C)))
+    capacity = 0.0
+    for row in rows:
+        profile = row.profile.split(",")
+        if row.state == "open" and row.staff_id is not None and business in profile:
+            capacity += 1 / (profile.index(business) + 1)
+    return capacity
+
+
+def estimate_minutes(
+    tx: Tx, business: str, ahead: int, counters: list[Row[Any]] | None = None
+) -> float | None:
+    """Minutes until a ticket with `ahead` people in front is called; None while no counter
+    serving the business is open."""
+    capacity = open_capacity(tx, business, counters)
+    if capacity == 0:
+        return None
+    return round((ahead + 0.5) * handling_minutes(tx, business) / capacity, 1)
+
+
+def people_ahead(tx: Tx, row: Row[Any]) -> int:
+    """Waiting tickets of the same queue that will be called before this one."""
+    mine = (row.priority_rank, row.queued_at, row.id)
+    query = select(func.count()).where(
+        T.c.status == "waiting",
+        T.c.business == row.business,
+        tuple_(T.c.priority_rank, T.c.queued_at, T.c.id) < mine,
+    )
+    return int(tx.conn.execute(query).scalar_one())
+
+
+def ticket_info(tx: Tx, number: str, day: dt.date | None = None) -> TicketView:
+    """A ticket with, while it waits, its place in the queue and the estimated wait."""
+    return with_wait(tx, TicketView.from_row(ticket_row(tx, number, day)))
+
+
+def with_wait(tx: Tx, view: TicketView) -> TicketView:
+    """`view` with `ahead` and `estimated_wait_min` filled in when it is waiting."""
+    if view.status != "waiting":
+        return view
+    row = tx.conn.execute(select(T).where(T.c.id == view.id)).one()
+    ahead = people_ahead(tx, row)
+    return view.with_wait(ahead, estimate_minutes(tx, view.business, ahead))
+
+
+def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
+    """The whole hall at a glance: queues, counters and the latest calls."""
+    counts = dict(
+        tx.conn.execute(
+            select(T.c.business, func.count()).where(T.c.status == "waiting").group_by(T.c.business)
+        ).all()
+    )
+    waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
+    desks = list(tx.conn.execute(select(C).order_by(C.c.number)))
+    estimates = {p: estimate_minutes(tx, p, n, desks) for p, n in waiting.items()}
+    return HallSnapshot(
+        at=tx.now,
+        business_day=tx.day,
+        waiting=waiting,
+        counters=counter_views(tx),
+        recent_calls=recent_calls(tx, recent),
+        estimated_wait_min=estimates,
+    )
+
+
+def counter_views(tx: Tx) -> tuple[CounterView, ...]:
+    """Every counter with its staff and current ticket."""
+    current = (
+        select(T.c.counter_number, T.c.number, T.c.status)
+        .where(T.c.status.in_(AT_COUNTER), T.c.counter_number.is_not(None))
+        .subquery()
+    )
+    query = (
+        select(
+            C,
+            S.c.name.label("staff_name"),
+            current.c.number.label("ticket_number"),
+            current.c.status.label("ticket_status"),
+        )
+        .outerjoin(S, S.c.id == C.c.staff_id)
+        .outerjoin(current, current.c.counter_number == C.c.number)
+        .order_by(C.c.number)
+    )
+    return tuple(
+        CounterView(
+            r.number, r.name_zh, r.name_en, r.state, tuple(r.profile.split(",")),
+            r.staff_id, r.staff_name, r.ticket_number, r.ticket_status,
+        )
+        for r in tx.conn.execute(query)
+    )
+
+
+def recent_calls(tx: Tx, limit: int = 8) -> tuple[CallView, ...]:
+    """Today's latest calls and recalls, newest first."""
+    calls: list[CallView] = []
+    for kind in ("call", "recall"):
+        query = (
+            select(E.c.id, E.c.at, E.c.counter_number, T.c.number)
+            .join(T, T.c.id == E.c.ticket_id)
+            .where(E.c.kind == kind, E.c.business_day == tx.day)
+            .order_by(E.c.id.desc())
+            .limit(limit)
+        )
+        calls += [CallView(r.number, r.counter_number, r.at, kind == "recall", r.id)
+                  for r in tx.conn.execute(query)]
+    calls.sort(key=lambda c: c.event_id, reverse=True)
+    return tuple(calls[:limit])
+
+
+def _event_views(tx: Tx, where: list[Any], limit: int | None, newest_first: bool) -> list[EventView]:
+    order = E.c.id.desc() if newest_first else E.c.id
+    query = (
+        select(E, T.c.number)
+        .outerjoin(T, T.c.id == E.c.ticket_id)
+        .where(*where)
+        .order_by(order)
+        .limit(limit)
+    )
+    return [
+        EventView(r.id, r.at, r.kind, r.number, r.staff_id, r.counter_number, r.detail)
+        for r in tx.conn.execute(query)
+    ]
+
+
+def history(tx: Tx, number: str, day: dt.date | None = None) -> list[EventView]:
+    """Every step of one ticket, oldest first."""
+    row = ticket_row(tx, number, day)
+    return _event_views(tx, [E.c.ticket_id == row.id], None, newest_first=False)
+
+
+def events(
+    tx: Tx, day: dt.date | None = None, limit: int | None = 100, kind: str | None = None
+) -> list[EventView]:
+    """The event log of one business day (default today), oldest first, at most `limit`
+    latest events."""
+    where = [E.c.business_day == (day or tx.day)]
+    if kind:
+        where.append(E.c.kind == kind)
+    latest = _event_views(tx, where, limit, newest_first=True)
+    return latest[::-1]
+
+
+def visits(tx: Tx, account: str, limit: int = 20) -> list[TicketView]:
+    """A customer's visits by account number (户号), newest first: earlier matters and
+    open ones, for the handler to see (信息共享)."""
+    query = (
+        select(T).where(T.c.account == account).order_by(T.c.issued_at.desc(), T.c.id.desc())
+        .limit(limit)
+    )
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def day_tickets(tx: Tx, day: dt.date) -> list[TicketView]:
+    """Every ticket of a business day, in number order within each business."""
+    query = select(T).where(T.c.business_day == day).order_by(T.c.number)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def open_matters(tx: Tx, handler: str) -> list[TicketView]:
+    """A handler's own tickets still open away from the counter: with support, or handed
+    back by support to be closed."""
+    query = select(T).where(
+        T.c.handler_id == handler,
+        T.c.status.in_(("with_support", "serving")),
+        T.c.counter_number.is_(None),
+    ).order_by(T.c.issued_at)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:
+    """Referrals waiting for support: for `staff` and for the pool."""
+    who = T.c.support_id.is_(None) if staff is None else (
+        (T.c.support_id == staff) | T.c.support_id.is_(None)
+    )
+    query = select(T).where(T.c.status == "with_support", who).order_by(T.c.issued_at)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]

@@ -1,0 +1,105 @@
+"""Staff records and PINs. PINs are stored only as argon2id hashes; wrong PINs in a row lock
+the account for a while (the numbers come from the hall config)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+
+from db.errors import AuthFailed, Refused
+from db.models import ROLES
+from db.ops import S, log
+from db.session import Hall, Tx
+from db.views import StaffView
+
+PIN_RE = re.compile(r"^\d{4,12}$")
+STAFF_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current recommended costs
+
+
+def add_staff(
+    tx: Tx, staff_id: str, name: str, role: str, pin: str, *, authority_limit: int = 0
+) -> StaffView:
+    """Create a staff member with a PIN of 4 to 12 digits."""
+    if not STAFF_ID_RE.match(staff_id):
+        raise Refused(f"staff id {staff_id!r}: letters, digits, '_' or '-', at most 20")
+    if role not in ROLES:
+        raise Refused(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not name.strip():
+        raise Refused("a staff member needs a name")
+    if not PIN_RE.match(pin):
+        raise Refused("a PIN is 4 to 12 digits")
+    if authority_limit < 0:
+        raise Refused("the authority limit cannot be negative")
+    if tx.conn.execute(select(S.c.id).where(S.c.id == staff_id)).first() is not None:
+        raise Refused(f"staff id {staff_id} already exists")
+    tx.conn.execute(
+        insert(S).values(
+            id=staff_id, name=name.strip(), role=role, authority_limit=authority_limit,
+            pin_hash=_hasher().hash(pin), created_at=tx.now,
+        )
+    )
+    log(tx, "staff_add", staff=staff_id, role=role)
+    return StaffView(staff_id, name.strip(), role, authority_limit)
+
+
+def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | str:
+    """Check a PIN and record the outcome; returns the staff member, or why not (the caller
+    commits the record, then refuses: the failure count must survive the refusal)."""
+    row = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
+    if row is None:
+        return "unknown staff id or wrong PIN"
+    if row.locked_until is not None and row.locked_until > tx.now:
+        minutes = (row.locked_until - tx.now).total_seconds() / 60
+        return f"staff {staff_id} is locked after repeated wrong PINs; try again in {minutes:.0f} min"
+    if _verifies(row.pin_hash, pin):
+        if row.failed_pins or row.locked_until:
+            tx.conn.execute(update(S).where(S.c.id == staff_id)
+                            .values(failed_pins=0, locked_until=None))
+        return StaffView(row.id, row.name, row.role, row.authority_limit)
+    return _record_failure(tx, staff_id, row.failed_pins + 1)
+
+
+def _verifies(pin_hash: str, pin: str) -> bool:
+    try:
+        return _hasher().verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _record_failure(tx: Tx, staff_id: str, failures: int) -> str:
+    limit = tx.config.pin_max_failures
+    if failures >= limit:
+        until = tx.now + dt.timedelta(minutes=tx.config.pin_lock_minutes)
+        tx.conn.execute(update(S).where(S.c.id == staff_id)
+                        .values(failed_pins=0, locked_until=until))
+        log(tx, "pin_locked", staff=staff_id)
+        return (f"wrong PIN; staff {staff_id} is now locked for "
+                f"{tx.config.pin_lock_minutes:g} min")
+    tx.conn.execute(update(S).where(S.c.id == staff_id).values(failed_pins=failures))
+    log(tx, "pin_failed", staff=staff_id)
+    return f"wrong PIN for staff {staff_id} ({limit - failures} tries left before a lock)"
+
+
+def authenticate(hall: Hall, staff_id: str, pin: str) -> StaffView:
+    """Check a PIN in its own transaction; raises AuthFailed after recording a failure."""
+    with hall.write() as tx:
+        outcome = check_pin(tx, staff_id, pin)
+    if isinstance(outcome, str):
+        raise AuthFailed(outcome)
+    return outcome
+
+
+def list_staff(tx: Tx) -> list[StaffView]:
+    """Every active staff member, by id."""
+    rows = tx.conn.execute(select(S).where(S.c.active).order_by(S.c.id))
+    return [StaffView(r.id, r.name, r.role, r.authority_limit) for r in rows]

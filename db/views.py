@@ -1,0 +1,191 @@
+"""The plain frozen records the core returns; never live ORM objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+RATINGS = {4: "very_satisfied", 3: "satisfied", 2: "fair", 1: "dissatisfied"}
+"""The evaluator's four levels: 非常满意 / 满意 / 基本满意 / 不满意."""
+
+RATING_NAMES_ZH = {4: "非常满意", 3: "满意", 2: "基本满意", 1: "不满意"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _Json:
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 UTC, dates as YYYY-MM-DD."""
+        return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class TicketView(_Json):
+    """A ticket as the apps see it."""
+
+    id: int
+    """Database id; stable across days, unlike `number`."""
+    number: str
+    """The number the customer holds, e.g. `A023`; unique within its business day."""
+    business_day: dt.date
+    """The business day the number belongs to."""
+    business: str
+    """Prefix of the queue it is in now (changes on transfer)."""
+    origin_business: str
+    """Prefix of the business it was issued for."""
+    status: str
+    """One of `db.models.TICKET_STATES`."""
+    priority: str
+    """Priority class code, `normal` for most customers."""
+    account: str | None
+    """The customer's account number (户号), when given."""
+    counter: int | None
+    """The counter that holds it, or last held it."""
+    handler: str | None
+    """Staff id of the first-responsible handler (首办责任人)."""
+    issued_by: str | None
+    """Staff id of the guide or clerk who issued it; None for the kiosk."""
+    support: str | None
+    """Support staff id it is referred to, while with support."""
+    issued_at: dt.datetime
+    """When the number was taken (UTC)."""
+    called_at: dt.datetime | None
+    """When it was last called (UTC)."""
+    started_at: dt.datetime | None
+    """When service began (UTC)."""
+    completed_at: dt.datetime | None
+    """When the matter was completed (UTC)."""
+    recalls: int
+    """How many times it was called again."""
+    services: int
+    """How many services this one visit has had (add-next-service counts up)."""
+    rating: int | None
+    """1..4, see `RATINGS`, once rated."""
+    note: str | None
+    """The last note attached by staff (outcome, referral request)."""
+    ahead: int | None = None
+    """People ahead in its queue, for a waiting ticket when asked for."""
+    estimated_wait_min: float | None = None
+    """Estimated minutes until it is called, when asked for."""
+
+    @classmethod
+    def from_row(cls, row: Any) -> TicketView:
+        """From a `tickets` row (a mapping with the table's column names)."""
+        m = row._mapping
+        return cls(
+            **{f.name: m[f.name] for f in _TICKET_COLUMNS},
+            counter=m["counter_number"],
+            handler=m["handler_id"],
+            support=m["support_id"],
+        )
+
+    def with_wait(self, ahead: int | None, minutes: float | None) -> TicketView:
+        """The same ticket with its place in the queue filled in."""
+        return replace(self, ahead=ahead, estimated_wait_min=minutes)
+
+
+_RENAMED = {"counter", "handler", "support", "ahead", "estimated_wait_min"}
+_TICKET_COLUMNS = [f for f in fields(TicketView) if f.name not in _RENAMED]
+
+
+@dataclass(frozen=True)
+class StaffView(_Json):
+    """A staff member, without the PIN hash."""
+
+    id: str
+    """Staff number, e.g. `C01`."""
+    name: str
+    """Full name as shown on the counter display."""
+    role: str
+    """guide, clerk, support or leader."""
+    authority_limit: int
+    """Remedy in yuan the person may grant alone (授权)."""
+
+
+@dataclass(frozen=True)
+class CounterView(_Json):
+    """A counter in the hall snapshot."""
+
+    number: int
+    """Counter number."""
+    name_zh: str
+    """Chinese name, e.g. 3号窗口."""
+    name_en: str
+    """English name."""
+    state: str
+    """closed, open or paused."""
+    profile: tuple[str, ...]
+    """Business prefixes served, in order."""
+    staff: str | None
+    """Staff id signed in, if any."""
+    staff_name: str | None
+    """Their name."""
+    ticket: str | None
+    """Number of the ticket it holds (called or serving), if any."""
+    ticket_status: str | None
+    """That ticket's status."""
+
+
+@dataclass(frozen=True)
+class CallView(_Json):
+    """One call or recall, for the display and the status."""
+
+    number: str
+    """Ticket number called."""
+    counter: int
+    """Counter the customer should go to."""
+    at: dt.datetime
+    """When (UTC)."""
+    recall: bool
+    """True for a repeated call (重呼)."""
+    event_id: int
+    """Event id, increasing: lets a display tell a new call from one already shown."""
+
+
+@dataclass(frozen=True)
+class HallSnapshot(_Json):
+    """What the wall display and `hall status` show."""
+
+    at: dt.datetime
+    """When the snapshot was taken (UTC)."""
+    business_day: dt.date
+    """The current business day."""
+    waiting: dict[str, int]
+    """Business prefix → tickets waiting (every configured prefix is present)."""
+    counters: tuple[CounterView, ...]
+    """Every counter in number order."""
+    recent_calls: tuple[CallView, ...]
+    """Latest calls first."""
+    estimated_wait_min: dict[str, float | None] = field(default_factory=dict)
+    """Business prefix → estimated wait for a ticket taken now."""
+
+
+@dataclass(frozen=True)
+class EventView(_Json):
+    """One row of the append-only event log."""
+
+    id: int
+    """Increasing event id."""
+    at: dt.datetime
+    """When (UTC)."""
+    kind: str
+    """What happened: issue, call, recall, no_show, start, complete, transfer, …"""
+    ticket: str | None
+    """Ticket number, if the event is about a ticket."""
+    staff: str | None
+    """Who did it."""
+    counter: int | None
+    """At which counter."""
+    detail: dict[str, Any] | None
+    """Anything else worth keeping (target business, note, rating)."""

@@ -1,0 +1,408 @@
+"""Tests of db.config: the shipped default, business days, validation messages, lookups."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from pathlib import Path
+
+import pytest
+
+from db.config import (
+    DEFAULT_CONFIG,
+    HallConfig,
+    load_config,
+    parse_config,
+)
+from db.errors import ConfigError, NotFound
+
+UTC = datetime.UTC
+
+# The smallest valid file; error cases below change one thing in it.
+MINIMAL = """
+[hall]
+name_zh = "测试营业厅"
+
+[[business]]
+prefix = "A"
+zh = "缴费"
+standard_minutes = 4
+
+[[business]]
+prefix = "B"
+zh = "报装接电"
+en = "New connection"
+standard_minutes = 20
+
+[[counter]]
+number = 1
+profile = ["A"]
+
+[[counter]]
+number = 2
+profile = ["B", "A"]
+"""
+
+
+def config_error(text: str, source: str = "hall.toml") -> str:
+    """Parse text that must fail and return the error message, checked to be one line."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{source}: ")
+    return message
+
+
+def at_utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime.datetime:
+    """An aware UTC datetime."""
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# --- the shipped default ------------------------------------------------------------------
+
+
+def test_default_loads_with_six_types_and_eight_counters() -> None:
+    config = load_config()
+    assert config.source == "<default>"
+    assert [b.prefix for b in config.businesses] == ["A", "B", "C", "D", "E", "F"]
+    assert config.business("B").name_zh == "报装接电"
+    assert config.business("F").standard_minutes == 25
+    assert len(config.counters) >= 8
+    assert config.counter(8).profile == ("F", "B", "C", "D", "A", "E")
+    assert config.languages == ("zh", "en")
+    assert config.day_start == datetime.time(4, 0)
+    assert str(config.tz) == "Asia/Shanghai"
+
+
+def test_default_priorities_sorted_and_normal_last() -> None:
+    config = load_config(None)
+    codes = [p.code for p in config.priorities]
+    assert codes[0] == "appointment"
+    assert codes[-1] == "normal"
+    assert set(codes) == {"appointment", "elderly", "disabled", "pregnant", "normal"}
+    assert config.priority("elderly").rank == 2
+
+
+def test_default_path_loads_the_same_as_none() -> None:
+    assert DEFAULT_CONFIG.is_file()
+    assert load_config(DEFAULT_CONFIG).counters == load_config().counters
+    assert load_config(str(DEFAULT_CONFIG)).source == str(DEFAULT_CONFIG)
+
+
+def test_defaults_fill_optional_keys() -> None:
+    config = parse_config(MINIMAL)
+    assert config.name_en == "测试营业厅"
+    assert config.timezone == "Asia/Shanghai"
+    assert config.day_start == datetime.time(4, 0)
+    assert config.languages == ("zh", "en")
+    assert (config.sla_minutes, config.sla_share, config.no_show_grace_minutes) == (10, 0.8, 30)
+    assert (config.pin_max_failures, config.pin_lock_minutes) == (5, 15)
+    assert config.business("A").name_en == "缴费"
+    assert config.counter(2).name_zh == "2号窗口"
+    assert config.counter(2).name_en == "Counter 2"
+    assert [p.code for p in config.priorities] == ["normal"]
+    assert config.source == "<string>"
+
+
+def test_normal_is_added_after_the_highest_rank() -> None:
+    text = MINIMAL + '[[priority]]\ncode = "elderly"\nzh = "老年人"\nrank = 3\n'
+    normal = parse_config(text).priority("normal")
+    assert (normal.name_zh, normal.name_en, normal.rank) == ("普通", "Normal", 4)
+
+
+def test_counters_sorted_by_number_profile_order_kept() -> None:
+    text = MINIMAL.replace("number = 1", "number = 9")
+    config = parse_config(text)
+    assert [c.number for c in config.counters] == [2, 9]
+    assert config.counter(2).profile == ("B", "A")
+
+
+def test_utf8_bom_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "hall.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_config(path).name_zh == "测试营业厅"
+
+
+def test_native_toml_time_for_day_start() -> None:
+    text = MINIMAL.replace('name_zh = "测试营业厅"', 'name_zh = "厅"\nday_start = 05:30:00')
+    assert parse_config(text).day_start == datetime.time(5, 30)
+
+
+# --- business day -------------------------------------------------------------------------
+
+
+def test_business_day_turns_at_day_start_local_time() -> None:
+    config = parse_config(MINIMAL)  # Asia/Shanghai is UTC+8; day starts 04:00 local
+    # 2024-03-10 03:59 local is 2024-03-09 19:59 UTC: still the 9th's business day.
+    assert config.business_day(at_utc(2024, 3, 9, 19, 59)) == datetime.date(2024, 3, 9)
+    # 04:00 local starts the 10th.
+    assert config.business_day(at_utc(2024, 3, 9, 20, 0)) == datetime.date(2024, 3, 10)
+
+
+def test_business_day_across_utc_midnight() -> None:
+    config = parse_config(MINIMAL)
+    # 23:59 UTC on the 9th is 07:59 local on the 10th; 00:00 UTC on the 10th is 08:00 local.
+    assert config.business_day(at_utc(2024, 3, 9, 23, 59)) == datetime.date(2024, 3, 10)
+    assert config.business_day(at_utc(2024, 3, 10, 0, 0)) == datetime.date(2024, 3, 10)
+    # 15:59 UTC is 23:59 local; 16:00 UTC is midnight local but still before 04:00.
+    assert config.business_day(at_utc(2024, 3, 10, 15, 59)) == datetime.date(2024, 3, 10)
+    assert config.business_day(at_utc(2024, 3, 10, 16, 0)) == datetime.date(2024, 3, 10)
+
+
+def test_business_day_with_midnight_start_and_other_offset() -> None:
+    text = MINIMAL.replace('name_zh = "测试营业厅"', 'name_zh = "厅"\nday_start = "00:00"')
+    config = parse_config(text)
+    assert config.business_day(at_utc(2024, 3, 10, 16, 0)) == datetime.date(2024, 3, 11)
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    at = datetime.datetime(2024, 3, 11, 1, 0, tzinfo=plus_two)  # 07:00 local Shanghai
+    assert config.business_day(at) == datetime.date(2024, 3, 11)
+
+
+def test_business_day_refuses_naive_datetime() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        parse_config(MINIMAL).business_day(datetime.datetime(2024, 3, 10, 12, 0))
+
+
+# --- validation errors --------------------------------------------------------------------
+
+
+def replace_once(old: str, new: str) -> str:
+    """MINIMAL with the first `old` replaced by `new` (the fixture must contain `old`)."""
+    assert old in MINIMAL
+    return MINIMAL.replace(old, new, 1)
+
+
+BAD_FILES = {
+    "syntax error": ("[hall\nname_zh = 1", "TOML syntax error"),
+    "missing hall name": (replace_once('name_zh = "测试营业厅"', ""), "hall.name_zh: required"),
+    "missing business": (
+        MINIMAL.split("[[business]]")[0] + '[[counter]]\nnumber = 1\nprofile = ["A"]\n',
+        "business: at least one [[business]]",
+    ),
+    "missing counter": (MINIMAL.split("[[counter]]")[0], "counter: at least one [[counter]]"),
+    "missing standard_minutes": (
+        replace_once("standard_minutes = 4", ""),
+        "business[1].standard_minutes",
+    ),
+    "unknown top key": (MINIMAL + "\n[services]\nsla_minutes = 5\n", "services: unknown key"),
+    "unknown hall key": (
+        replace_once("[hall]", '[hall]\ntimezon = "UTC"'),
+        "hall.timezon: unknown key",
+    ),
+    "unknown business key": (
+        replace_once("standard_minutes = 4", "standrd_minutes = 4"),
+        "business[1].standrd_minutes: unknown key",
+    ),
+    "unknown service key": (MINIMAL + "\n[service]\nsla = 5\n", "service.sla: unknown key"),
+    "string for number": (
+        replace_once("standard_minutes = 4", 'standard_minutes = "4"'),
+        "business[1].standard_minutes: expected a number",
+    ),
+    "bool for number": (
+        MINIMAL + "\n[service]\nsla_minutes = true\n",
+        "service.sla_minutes: expected a number, got boolean",
+    ),
+    "bool for integer": (
+        replace_once("number = 1", "number = true"),
+        "counter[1].number: expected an integer, got boolean",
+    ),
+    "float for integer": (
+        MINIMAL + "\n[security]\npin_max_failures = 2.5\n",
+        "security.pin_max_failures: expected an integer",
+    ),
+    "string for profile": (
+        replace_once('profile = ["A"]', 'profile = "A"'),
+        "counter[1].profile: expected an array of strings",
+    ),
+    "table for business": (
+        MINIMAL.replace("[[business]]", "[business]", 1).split("[[business]]")[0]
+        + '[[counter]]\nnumber = 1\nprofile = ["A"]\n',
+        "business: expected an array of tables",
+    ),
+    "hall not a table": (
+        'hall = "x"\n' + MINIMAL.split("[hall]\n")[1].split("\n", 1)[1],
+        "hall: expected a table",
+    ),
+    "lower-case prefix": (
+        replace_once('prefix = "B"', 'prefix = "aa"'),
+        'business[2].prefix: must be one capital letter A-Z, got "aa"',
+    ),
+    "duplicate prefix": (
+        replace_once('prefix = "B"', 'prefix = "A"'),
+        'business[2].prefix: duplicate "A" (already used by business[1])',
+    ),
+    "non-positive minutes": (
+        replace_once("standard_minutes = 4", "standard_minutes = 0"),
+        "business[1].standard_minutes: must be greater than 0",
+    ),
+    "infinite minutes": (
+        replace_once("standard_minutes = 4", "standard_minutes = inf"),
+        "business[1].standard_minutes: must be a finite number",
+    ),
+    "duplicate counter number": (
+        replace_once("number = 2", "number = 1"),
+        "counter[2].number: duplicate 1",
+    ),
+    "counter number zero": (
+        replace_once("number = 1", "number = 0"),
+        "counter[1].number: must be 1 or more",
+    ),
+    "profile unknown type": (
+        replace_once('profile = ["B", "A"]', 'profile = ["B", "Z"]'),
+        'counter[2].profile: unknown business type "Z"',
+    ),
+    "empty profile": (
+        replace_once('profile = ["A"]', "profile = []"),
+        "counter[1].profile: must name at least one",
+    ),
+    "duplicate in profile": (
+        replace_once('profile = ["A"]', 'profile = ["A", "A"]'),
+        'counter[1].profile: duplicate business type "A"',
+    ),
+    "missing profile": (
+        replace_once('profile = ["A"]', ""),
+        "counter[1].profile: required key is missing",
+    ),
+    "bad timezone": (
+        replace_once("[hall]", '[hall]\ntimezone = "Asia/Shanghia"'),
+        'hall.timezone: unknown IANA time zone "Asia/Shanghia"',
+    ),
+    "timezone directory": (
+        replace_once("[hall]", '[hall]\ntimezone = "Asia"'),
+        "hall.timezone: unknown IANA",
+    ),
+    "timezone path": (
+        replace_once("[hall]", '[hall]\ntimezone = "../etc/passwd"'),
+        "hall.timezone: unknown IANA",
+    ),
+    "bad day_start": (
+        replace_once("[hall]", '[hall]\nday_start = "25:00"'),
+        'hall.day_start: expected a time "HH:MM"',
+    ),
+    "day_start number": (
+        replace_once("[hall]", "[hall]\nday_start = 4"),
+        "hall.day_start: expected a time",
+    ),
+    "bad language": (
+        replace_once("[hall]", '[hall]\nlanguages = ["zh", "fr"]'),
+        'hall.languages: unsupported language "fr"',
+    ),
+    "no language": (
+        replace_once("[hall]", "[hall]\nlanguages = []"),
+        "hall.languages: at least one",
+    ),
+    "sla_share zero": (
+        MINIMAL + "\n[service]\nsla_share = 0\n",
+        "service.sla_share: must be > 0 and <= 1",
+    ),
+    "sla_share above one": (
+        MINIMAL + "\n[service]\nsla_share = 1.5\n",
+        "service.sla_share: must be > 0 and <= 1",
+    ),
+    "negative grace": (
+        MINIMAL + "\n[service]\nno_show_grace_minutes = -1\n",
+        "service.no_show_grace_minutes",
+    ),
+    "zero pin lock": (
+        MINIMAL + "\n[security]\npin_lock_minutes = 0\n",
+        "security.pin_lock_minutes",
+    ),
+    "bad priority code": (
+        MINIMAL + '[[priority]]\ncode = "Elderly"\nzh = "老"\nrank = 1\n',
+        "priority[1].code",
+    ),
+    "duplicate priority code": (
+        MINIMAL + '[[priority]]\ncode = "vip"\nzh = "贵宾"\nrank = 1\n' * 2,
+        'priority[2].code: duplicate "vip"',
+    ),
+    "normal not last": (
+        MINIMAL
+        + '[[priority]]\ncode = "normal"\nzh = "普通"\nrank = 2\n'
+        + '[[priority]]\ncode = "elderly"\nzh = "老年人"\nrank = 2\n',
+        'priority[1].rank: "normal" must have the highest rank',
+    ),
+    "blank name": (replace_once('zh = "缴费"', 'zh = "  "'), "business[1].zh: must not be empty"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_file_raises_one_line_config_error_naming_the_key(text: str, expected: str) -> None:
+    assert expected in config_error(text)
+
+
+def test_syntax_error_in_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "hall.toml"
+    path.write_text('[hall]\nname_zh = "未闭合\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="TOML syntax error") as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: cannot read file")
+    assert "\n" not in message
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read file"):
+        load_config(tmp_path)
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.toml"
+    path.write_bytes(MINIMAL.encode("gbk"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+def test_file_errors_name_the_path_given(tmp_path: Path) -> None:
+    path = tmp_path / "hall.toml"
+    path.write_text(replace_once('prefix = "B"', 'prefix = "aa"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(path))
+    assert str(caught.value) == (
+        f'{path}: business[2].prefix: must be one capital letter A-Z, got "aa"'
+    )
+
+
+# --- lookups and invariants ---------------------------------------------------------------
+
+
+def test_lookups_raise_not_found_for_unknowns() -> None:
+    config = parse_config(MINIMAL)
+    with pytest.raises(NotFound, match=r"unknown business type 'Z'; known: A, B"):
+        config.business("Z")
+    with pytest.raises(NotFound, match=r"unknown priority class 'vip'; known: normal"):
+        config.priority("vip")
+    with pytest.raises(NotFound, match=r"unknown counter 7; known: 1, 2"):
+        config.counter(7)
+
+
+def test_config_is_frozen() -> None:
+    config = parse_config(MINIMAL)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.sla_share = 0.5  # type: ignore[misc]
+
+
+def test_replace_rechecks_cross_references() -> None:
+    config = parse_config(MINIMAL, "hall.toml")
+    changed = dataclasses.replace(config.counter(1), profile=("B",))
+    others = tuple(c for c in config.counters if c.number != 1)
+    updated = dataclasses.replace(config, counters=(changed, *others))
+    assert updated.counter(1).profile == ("B",)
+    broken = dataclasses.replace(config.counter(1), profile=("Z",))
+    with pytest.raises(ConfigError, match="hall.toml: counter 1: bad profile"):
+        dataclasses.replace(config, counters=(broken, *others))
+    with pytest.raises(ConfigError, match="duplicate number 2"):
+        dataclasses.replace(config, counters=(*config.counters, config.counter(2)))
+
+
+def test_config_error_exit_code() -> None:
+    assert ConfigError.exit_code == 2
+    assert isinstance(parse_config(MINIMAL), HallConfig)
