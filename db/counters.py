@@ -50,7 +50,9 @@ def sign_out(tx: Tx, counter: int) -> None:
 def _refuse_if_busy(tx: Tx, counter: int, doing: str) -> None:
     row = current_ticket(tx, counter)
     if row is not None:
-        raise Refused(f"counter {counter} holds {row.number} ({row.status}); finish it before {doing}")
+        raise Refused(
+            f"counter {counter} holds {row.number} ({row.status}); finish it before {doing}"
+        )
 
 
 def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy import Engine, Select, Table, create_engine, event
 from sqlalchemy.engine import Connection
 
 BUSY_TIMEOUT_MS = 30_000
@@ -80,16 +80,16 @@ def next_sequence(conn: Connection, day: object, prefix: str) -> int:
     """Take the next number of `prefix` on `day`: one atomic upsert on the per-day counter."""
     from db.models import DaySequence
 
-    table = DaySequence.__table__
+    table = cast(Table, DaySequence.__table__)
     if conn.dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
     stmt = insert(table).values(business_day=day, prefix=prefix, last_seq=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["business_day", "prefix"], set_={"last_seq": table.c.last_seq + 1}
     ).returning(table.c.last_seq)
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(upsert).scalar_one())
 
 
 def lock_candidate(conn: Connection, query: Select[Any]) -> Select[Any]:

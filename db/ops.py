@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 
 from db.engine import lock_candidate, next_sequence
 from db.errors import AuthFailed, NotFound, Refused
@@ -19,10 +19,11 @@ from db.models import AT_COUNTER, Counter, Event, Staff, Ticket
 from db.session import Tx
 from db.views import RATINGS, TicketView
 
-T = Ticket.__table__
-C = Counter.__table__
-S = Staff.__table__
-E = Event.__table__
+# The tables as Core objects: the steps are single statements, no ORM unit of work needed.
+T = cast(Table, Ticket.__table__)
+C = cast(Table, Counter.__table__)
+S = cast(Table, Staff.__table__)
+E = cast(Table, Event.__table__)
 
 ACCOUNT_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
 NUMBER_RE = re.compile(r"^[A-Z]\d{3,}$")
@@ -416,8 +417,9 @@ def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
     """A support colleague takes a referral from the pool."""
     _support_staff(tx, staff)
     row = ticket_row(tx, number)
-    if row.status != "with_support" or row.support_id not in (None, staff):
-        raise Refused(f"{row.number} is not waiting in the support pool")
+    if row.status != "with_support" or row.support_id is not None:
+        taken = f" (it is with {row.support_id})" if row.support_id else ""
+        raise Refused(f"{row.number} is not waiting in the support pool{taken}")
     stmt_ok = _transition(tx, row, ("with_support",), support_id=staff)
     log(tx, "take", ticket=row.id, staff=staff)
     return stmt_ok

@@ -29,12 +29,12 @@ def handling_minutes(tx: Tx, business: str) -> float:
         .order_by(T.c.completed_at.desc())
         .limit(RECENT_SERVICES)
     )
-    spans = [
+    spans: list[float] = [
         (done - began).total_seconds() / 60
         for began, done in tx.conn.execute(query)
         if began is not None and done >= began
     ]
-    standard = tx.config.business(business).standard_minutes
+    standard = float(tx.config.business(business).standard_minutes)
     return (sum(spans) + PRIOR_WEIGHT * standard) / (len(spans) + PRIOR_WEIGHT)
 
 
@@ -88,7 +88,7 @@ def with_wait(tx: Tx, view: TicketView) -> TicketView:
 
 def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     """The whole hall at a glance: queues, counters and the latest calls."""
-    counts = dict(
+    counts: dict[str, int] = dict(
         tx.conn.execute(
             select(T.c.business, func.count()).where(T.c.status == "waiting").group_by(T.c.business)
         ).all()
@@ -150,7 +150,9 @@ def recent_calls(tx: Tx, limit: int = 8) -> tuple[CallView, ...]:
     return tuple(calls[:limit])
 
 
-def _event_views(tx: Tx, where: list[Any], limit: int | None, newest_first: bool) -> list[EventView]:
+def _event_views(
+    tx: Tx, where: list[Any], limit: int | None, newest_first: bool
+) -> list[EventView]:
     order = E.c.id.desc() if newest_first else E.c.id
     query = (
         select(E, T.c.number)

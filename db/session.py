@@ -84,9 +84,11 @@ class Hall:
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only transaction: a consistent snapshot that never takes the write lock."""
-        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-            with conn.begin():
-                yield self._tx(conn)
+        with (
+            self.engine.connect().execution_options(**{READ_ONLY: True}) as conn,
+            conn.begin(),
+        ):
+            yield self._tx(conn)
 
     def dispose(self) -> None:
         """Close the pooled connections (before a fork, or at exit)."""

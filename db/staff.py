@@ -60,7 +60,10 @@ def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | str:
         return "unknown staff id or wrong PIN"
     if row.locked_until is not None and row.locked_until > tx.now:
         minutes = (row.locked_until - tx.now).total_seconds() / 60
-        return f"staff {staff_id} is locked after repeated wrong PINs; try again in {minutes:.0f} min"
+        return (
+            f"staff {staff_id} is locked after repeated wrong PINs; "
+            f"try again in {minutes:.0f} min"
+        )
     if _verifies(row.pin_hash, pin):
         if row.failed_pins or row.locked_until:
             tx.conn.execute(update(S).where(S.c.id == staff_id)

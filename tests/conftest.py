@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,21 +57,50 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hall.db'}"
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) -> dict[str, Path]:
+    """Database files built once per run and copied for each test: migrating and hashing
+    six PINs with argon2id per test would cost over a second each time."""
+    folder = tmp_path_factory.mktemp("templates")
+    empty, staffed = folder / "empty.db", folder / "staffed.db"
+    for path in (empty, staffed):
+        hall = Hall.open(f"sqlite:///{path}", config, ManualClock(OPENING))
+        init_db(hall)
+        if path == staffed:
+            _add_team(hall)
+        hall.dispose()  # the last connection to close checkpoints the WAL into the file
+    return {"empty": empty, "staffed": staffed}
+
+
+def _add_team(hall: Hall) -> None:
+    with hall.write() as tx:
+        for staff_id, name, role in TEAM:
+            staff.add_staff(tx, staff_id, name, role, PIN, authority_limit=200)
+        counters.sign_in(tx, 1, "C01")
+        counters.sign_in(tx, 4, "C02")
+
+
+def _hall_from(template: Path, db_url: str, config: HallConfig, clock: ManualClock) -> Hall:
+    shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
+    return Hall.open(db_url, config, clock)
+
+
 @pytest.fixture
-def empty_hall(db_url: str, config: HallConfig, clock: ManualClock) -> Iterator[Hall]:
+def empty_hall(
+    db_url: str, config: HallConfig, clock: ManualClock, templates: dict[str, Path]
+) -> Iterator[Hall]:
     """An initialised hall with no staff."""
-    hall = Hall.open(db_url, config, clock)
-    init_db(hall)
+    hall = _hall_from(templates["empty"], db_url, config, clock)
     yield hall
     hall.dispose()
 
 
 @pytest.fixture
-def hall(empty_hall: Hall) -> Hall:
-    """An initialised hall with the test team; C01 at counter 1, C02 at counter 4."""
-    with empty_hall.write() as tx:
-        for staff_id, name, role in TEAM:
-            staff.add_staff(tx, staff_id, name, role, PIN, authority_limit=200)
-        counters.sign_in(tx, 1, "C01")
-        counters.sign_in(tx, 4, "C02")
-    return empty_hall
+def hall(
+    db_url: str, config: HallConfig, clock: ManualClock, templates: dict[str, Path]
+) -> Iterator[Hall]:
+    """An initialised hall with the test team (`TEAM`, PIN `PIN`, authority 200 yuan);
+    C01 signed in at counter 1 (A, E), C02 at counter 4 (B, F, C)."""
+    hall = _hall_from(templates["staffed"], db_url, config, clock)
+    yield hall
+    hall.dispose()
