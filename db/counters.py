@@ -55,6 +55,9 @@ def _refuse_if_busy(tx: Tx, counter: int, doing: str) -> None:
         )
 
 
+_STATE_EVENTS = {"open": "open", "paused": "pause", "closed": "close"}
+
+
 def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> None:
     """Open, pause or close a counter. Only an open counter calls; pausing keeps the current
     customer, closing needs the counter free."""
@@ -67,8 +70,10 @@ def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> 
         _refuse_if_busy(tx, counter, "closing")
     if desk.state == state:
         raise Refused(f"counter {counter} is already {state}")
+    if staff is not None:
+        staff_row(tx, staff)
     tx.conn.execute(update(C).where(C.c.number == counter).values(state=state))
-    log(tx, state if state != "paused" else "pause", staff=staff or desk.staff_id, counter=counter)
+    log(tx, _STATE_EVENTS[state], staff=staff or desk.staff_id, counter=counter)
 
 
 def set_profile(tx: Tx, counter: int, profile: list[str], *, staff: str | None = None) -> None:
@@ -77,5 +82,7 @@ def set_profile(tx: Tx, counter: int, profile: list[str], *, staff: str | None =
         raise Refused("a work profile names each business type once, at least one")
     prefixes = [tx.config.business(p).prefix for p in profile]
     counter_row(tx, counter)
+    if staff is not None:
+        staff_row(tx, staff)
     tx.conn.execute(update(C).where(C.c.number == counter).values(profile=",".join(prefixes)))
     log(tx, "profile", staff=staff, counter=counter, profile=prefixes)

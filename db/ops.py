@@ -201,7 +201,7 @@ def walk_in(
     tx: Tx, counter: int, business: str, *, priority: str = "normal", account: str | None = None
 ) -> TicketView:
     """Register a customer who came straight to the counter; its clerk is the handler at once."""
-    desk = _on_duty(tx, counter)
+    desk = _on_duty(tx, counter, calling=True)
     _ensure_free(tx, counter)
     row = _new_ticket(
         tx,
@@ -245,7 +245,7 @@ def call_next(tx: Tx, counter: int) -> TicketView:
         candidate = lock_candidate(
             tx.conn,
             select(T.c.id)
-            .where(T.c.status == "waiting", T.c.business == prefix)
+            .where(T.c.status == "waiting", T.c.business_day == tx.day, T.c.business == prefix)
             .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
             .limit(1),
         ).scalar_subquery()
@@ -307,6 +307,8 @@ def _check_grace(tx: Tx, row: Row[Any]) -> None:
 
 def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
     """Put a no-show back in its queue, within the grace; it queues from now."""
+    if staff is not None:
+        staff_row(tx, staff)
     row = ticket_row(tx, number)
     if row.status != "no_show":
         raise Refused(f"{row.number} is {row.status}, not a no-show")
@@ -455,6 +457,27 @@ def cancel(tx: Tx, number: str, staff: str, *, reason: str | None = None) -> Tic
     view = _transition(tx, row, ("waiting", "called"), status="cancelled")
     log(tx, "cancel", ticket=row.id, staff=staff, counter=row.counter_number, reason=reason)
     return view
+
+
+LEFTOVER_STATES = ("waiting", "called", "no_show")
+"""States a ticket of an earlier business day can be left in and voided from at day close."""
+
+
+def expire_leftovers(tx: Tx, *, staff: str | None = None) -> list[TicketView]:
+    """Void the numbers earlier business days left waiting, called or missed: the customers
+    have gone home. Tickets being served or with support stay open matters of their handler.
+    A person doing it must be a duty leader; without `staff` it is the system's own sweep."""
+    if staff is not None and staff_row(tx, staff).role != "leader":
+        raise AuthFailed(f"only a duty leader closes the day; {staff} is not one")
+    stale = tx.conn.execute(
+        update(T)
+        .where(T.c.business_day < tx.day, T.c.status.in_(LEFTOVER_STATES))
+        .values(status="cancelled")
+        .returning(*T.c)
+    ).all()
+    for row in stale:
+        log(tx, "expire", ticket=row.id, staff=staff, business_day=row.business_day.isoformat())
+    return [TicketView.from_row(r) for r in stale]
 
 
 def rate(tx: Tx, number: str, score: int, *, day: dt.date | None = None) -> TicketView:

@@ -66,6 +66,7 @@ def people_ahead(tx: Tx, row: Row[Any]) -> int:
     mine = (row.priority_rank, row.queued_at, row.id)
     query = select(func.count()).where(
         T.c.status == "waiting",
+        T.c.business_day == row.business_day,
         T.c.business == row.business,
         tuple_(T.c.priority_rank, T.c.queued_at, T.c.id) < mine,
     )
@@ -90,7 +91,9 @@ def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     """The whole hall at a glance: queues, counters and the latest calls."""
     counts: dict[str, int] = dict(
         tx.conn.execute(
-            select(T.c.business, func.count()).where(T.c.status == "waiting").group_by(T.c.business)
+            select(T.c.business, func.count())
+            .where(T.c.status == "waiting", T.c.business_day == tx.day)
+            .group_by(T.c.business)
         ).all()
     )
     waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}

@@ -60,8 +60,14 @@ class TicketView(_Json):
     """Support staff id it is referred to, while with support."""
     issued_at: dt.datetime
     """When the number was taken (UTC)."""
+    queued_at: dt.datetime
+    """When it entered its current queue (UTC): the order within a priority class."""
+    first_called_at: dt.datetime | None
+    """When it was first called (UTC): where the customer's wait ends."""
     called_at: dt.datetime | None
     """When it was last called (UTC)."""
+    no_show_at: dt.datetime | None
+    """When it was marked a no-show (UTC), while it is one."""
     started_at: dt.datetime | None
     """When service began (UTC)."""
     completed_at: dt.datetime | None
@@ -72,6 +78,8 @@ class TicketView(_Json):
     """How many services this one visit has had (add-next-service counts up)."""
     rating: int | None
     """1..4, see `RATINGS`, once rated."""
+    rated_at: dt.datetime | None
+    """When it was rated (UTC)."""
     note: str | None
     """The last note attached by staff (outcome, referral request)."""
     ahead: int | None = None

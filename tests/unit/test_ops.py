@@ -328,3 +328,23 @@ def test_every_step_appends_exactly_one_event(hall: Hall) -> None:
         total = tx.conn.execute(select(func.count()).select_from(E)).scalar_one()
     assert kinds == ["issue", "call", "recall", "start", "complete", "rate"]
     assert total - start == 6
+
+
+def test_earlier_days_never_reach_todays_counters(hall: Hall, clock: ManualClock) -> None:
+    issue(hall, "A", "A", "A")
+    run(hall, ops.call_next, 1)
+    run(hall, ops.no_show, 1)
+    run(hall, ops.call_next, 1)
+    run(hall, ops.start, 1)
+    clock.advance(minutes=24 * 60)
+    assert issue(hall, "A") == ["A001"]
+    # Yesterday's A003 is still waiting, but today's A001 is called.
+    run(hall, ops.complete, 1)  # yesterday's customer at the counter is finished first
+    today = run(hall, ops.call_next, 1)
+    assert (today.number, today.business_day.isoformat()) == ("A001", "2026-11-28")
+    with hall.read() as tx:
+        assert queries.snapshot(tx).waiting["A"] == 0
+    voided = run(hall, ops.expire_leftovers, staff="L01")
+    assert sorted(t.number for t in voided) == ["A001", "A003"]  # yesterday's no-show and waiting
+    assert {t.status for t in voided} == {"cancelled"}
+    assert run(hall, ops.expire_leftovers) == []

@@ -127,7 +127,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_tickets_handler_status", ["handler_id", "status"], unique=False)
         batch_op.create_index(
             "ix_tickets_queue",
-            ["business", "priority_rank", "queued_at", "id"],
+            ["business_day", "business", "priority_rank", "queued_at", "id"],
             unique=False,
             sqlite_where=sa.text("status = 'waiting'"),
             postgresql_where=sa.text("status = 'waiting'"),

@@ -1,0 +1,107 @@
+"""`hall`: the headless command line of the one-stop service hall.
+
+It parses, opens one short transaction per step, calls the core and prints; it holds no
+rules. Exit codes: 0 done; 1 refused (the core said no, or the database could not do it);
+2 misuse (the command line, the config file, the --db URL, or a database never
+initialised); 130 interrupted; 3 an unexpected fault (a bug: set HALL_DEBUG=1 to see it).
+Every failure is one line on standard error, `hall: <message>`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from db.errors import HallError
+from hall.context import (
+    DatabaseFailure,
+    NotInitialised,
+    Run,
+    UsageError,
+    db_url,
+    load_hall_config,
+    masked,
+)
+from hall.output import Output
+from hall.parser import build_parser
+
+INTERRUPTED = 130
+FAULT = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (default: `sys.argv[1:]`) and return its exit code."""
+    try:
+        return _run(argv)
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", INTERRUPTED)
+    except HallError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except BrokenPipeError:
+        return _closed_pipe()
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+    except Exception as exc:
+        if os.environ.get("HALL_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (HALL_DEBUG=1 shows more)", FAULT)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        raise UsageError("no command given: try `hall status`, `hall demo` or `hall --help`")
+    config = load_hall_config(getattr(args, "config", None))
+    url = db_url(getattr(args, "db", None))
+    run = Run(args, config, url, Output(config, as_json=getattr(args, "json", False)))
+    try:
+        args.handler(run)
+    except SQLAlchemyError as exc:
+        raise database_error(exc, url) from exc
+    finally:
+        run.close()
+    return 0
+
+
+def database_error(exc: SQLAlchemyError, url: str) -> HallError:
+    """One readable line for what the database said."""
+    said = _first_line(str(getattr(exc, "orig", None) or exc))
+    lowered = said.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return NotInitialised(url)
+    if "no such column" in lowered or ("column" in lowered and "does not exist" in lowered):
+        return UsageError(f"the database {masked(url)} is older than this program: "
+                          "run `hall init` to upgrade it")
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseFailure("the database is busy (another program is writing); try again")
+    if isinstance(exc, IntegrityError):
+        return DatabaseFailure(
+            f"the database refused the change ({said}): a staff id, business type or counter "
+            "it names is unknown (after editing the config, run `hall init`)"
+        )
+    if isinstance(exc, DBAPIError):
+        return DatabaseFailure(f"database error: {said}")
+    return UsageError(f"database set-up: {said}")
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.strip().splitlines()[0].split()) if text.strip() else "unknown error"
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"hall: {_first_line(message)}", file=sys.stderr)
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`hall events | head`): stop quietly, as other tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    return 1

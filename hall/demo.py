@@ -1,0 +1,290 @@
+"""`hall demo`: a demo hall with a morning's traffic, to look at and to try commands on.
+
+It writes to its own database (`hall-demo.db` beside the default one unless `--db` says
+otherwise) and can be run again: it tidies the counters the last run left busy, adds only
+missing staff, and plays the morning once more on a clock that runs up to now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from sqlalchemy import func, select
+
+from db import counters, ops, queries
+from db import staff as staff_db
+from db.errors import HallError
+from db.session import Hall, ManualClock, Tx, utc_now
+from db.views import TicketView
+from hall.context import Run, demo_url, masked, open_hall
+from hall.labels import counter_name
+from hall.reports import prepare
+
+DEMO_PIN = "1234"
+"""Every demo staff member's PIN: this is a demo, not a hall."""
+
+DEMO_TEAM = (
+    ("C01", "张伟", "clerk", 200),
+    ("C02", "王芳", "clerk", 200),
+    ("C03", "李娜", "clerk", 200),
+    ("C04", "赵磊", "clerk", 200),
+    ("S01", "刘强", "support", 0),
+    ("G01", "陈静", "guide", 0),
+    ("L01", "杨洋", "leader", 2000),
+)
+
+CLERKS = ("C01", "C02", "C03", "C04")
+TICKETS_PER_BUSINESS = (5, 2, 1, 2, 1, 1)
+"""How many numbers each business type (in config order) gets: payment is the bulk."""
+
+PLANNED_MINUTES = 60.0
+"""How long the demo morning lasts on its clock, ending now."""
+
+
+class Morning:
+    """One play of the demo: the hall on a manual clock, the desks used, what was said."""
+
+    def __init__(self, hall: Hall, clock: ManualClock, say: Callable[[str], None]) -> None:
+        self.hall = hall
+        self.clock = clock
+        self.say = say
+        self.desks = [c.number for c in hall.config.counters[: len(CLERKS)]]
+        # Fit the morning between the last thing in the database and now: never the future.
+        window = (utc_now() - clock.now).total_seconds() / 60
+        self.scale = max(0.0, min(1.0, window / PLANNED_MINUTES))
+        self.done: list[str] = []
+
+    def step(self, minutes: float, what: str, fn: Callable[[Tx], Any]) -> Any:
+        """One step in its own transaction; a refusal is noted and the demo goes on."""
+        self.clock.advance(minutes=minutes * self.scale)
+        try:
+            with self.hall.write() as tx:
+                result = fn(tx)
+        except HallError as exc:
+            self.done.append(f"{what}（未执行 skipped: {exc}）")
+            return None
+        # Name the ticket once per line: "叫号 A016 → 开始办理 → 办结", not A016 each time.
+        number = result.number if isinstance(result, TicketView) else ""
+        shown = "" if number and number in " ".join(self.done) else number
+        self.done.append(" ".join(part for part in (what, shown) if part))
+        return result
+
+    def tell(self, title: str, sep: str = " → ") -> None:
+        """Say the steps since the last telling, as one line."""
+        if self.done:
+            self.say(f"{title}：{sep.join(self.done)}")
+        self.done = []
+
+    def desk(self, index: int) -> int:
+        """The counter number of the demo's `index`-th desk (wrapping round)."""
+        return self.desks[index % len(self.desks)]
+
+    def name(self, desk: int) -> str:
+        """The counter's Chinese name."""
+        return counter_name(self.hall.config, desk)
+
+
+def demo(run: Run) -> None:
+    """Create or reuse the demo database, play a morning, print the status board."""
+    url = demo_url(getattr(run.args, "db", None))
+    hall = run.adopt(open_hall(url, run.config, create=True))
+    prepare(hall)
+    said: list[str] = []
+    say = said.append if run.out.as_json else _printer(run)
+    say(f"演示数据库 demo database: {masked(url)}")
+    morning = Morning(hall, _morning_clock(hall), say)
+    hall.clock = morning.clock
+    _add_team(morning)
+    _tidy(morning)
+    _play(morning)
+    hall.clock = utc_now
+    with hall.read() as tx:
+        snap = queries.snapshot(tx)
+    if run.out.as_json:
+        run.out.data({"db": masked(url), "pin": DEMO_PIN, "steps": said,
+                      "status": snap.to_json()})
+        return
+    run.out.snapshot(snap)
+    run.out.console.print(Text(_hint(url, run), style="bold"), soft_wrap=True)
+
+
+def _printer(run: Run) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        """Print one line of the demo's story, dimmed under the board to come."""
+        run.out.console.print(Text(line, style="dim"))
+
+    return say
+
+
+def _hint(url: str, run: Run) -> str:
+    first = run.config.counters[0].number
+    return (
+        f"试试 try: export HALL_DB={shlex.quote(url)}; then hall status · hall issue A · "
+        f"hall call --counter {first} · hall signin --counter N --staff C01 (PIN {DEMO_PIN})"
+    )
+
+
+def _morning_clock(hall: Hall) -> ManualClock:
+    """A clock for a morning ending now, starting after anything already in the database
+    (a second run never writes events before the first run's)."""
+    now = utc_now()
+    with hall.read() as tx:
+        last = tx.conn.execute(select(func.max(ops.E.c.at))).scalar()
+    start = now - dt.timedelta(minutes=PLANNED_MINUTES)
+    if last is not None:
+        start = max(start, min(last.replace(tzinfo=dt.UTC), now))
+    return ManualClock(start)
+
+
+def _add_team(m: Morning) -> None:
+    """The demo staff, each added only if missing."""
+    with m.hall.read() as tx:
+        known = {s.id for s in staff_db.list_staff(tx)}
+    for staff_id, name, role, limit in DEMO_TEAM:
+        if staff_id not in known:
+            m.step(0, f"{staff_id} {name}", partial(
+                staff_db.add_staff, staff_id=staff_id, name=name, role=role, pin=DEMO_PIN,
+                authority_limit=limit))
+    m.tell("添加演示人员 staff", sep="、")
+
+
+def _tidy(m: Morning) -> None:
+    """Clear what the last run left: finish the counters' tickets, void today's waiting
+    numbers (the duty leader's cancel), and sign everyone out."""
+    with m.hall.read() as tx:
+        desks = queries.counter_views(tx)
+        waiting = [v.number for v in queries.day_tickets(tx, tx.day) if v.status == "waiting"]
+    busy = [d for d in desks if d.ticket]
+    for desk in busy:
+        if desk.ticket_status == "called":
+            m.step(0, "", partial(ops.start, counter=desk.number))
+        m.step(0, "", partial(ops.complete, counter=desk.number, note="演示整理"))
+    for desk in desks:
+        if desk.staff:
+            m.step(0, "", partial(counters.sign_out, counter=desk.number))
+    for number in waiting:
+        m.step(0, "", partial(ops.cancel, number=number, staff="L01", reason="演示重置"))
+    m.done = []
+    if busy or waiting:
+        m.say(f"整理上次的演示 tidy：办结 {len(busy)} 张，作废等候中的 {len(waiting)} 张，全部签退")
+
+
+# -- the morning ---------------------------------------------------------------------------
+
+
+def _play(m: Morning) -> None:
+    """Sign the clerks in, issue the numbers, and serve: every kind of step once or more."""
+    for clerk, desk in zip(CLERKS, m.desks, strict=False):
+        m.step(0.2, f"{desk}号窗口 {clerk}",
+               partial(counters.sign_in, counter=desk, staff=clerk))
+    m.tell("签到 sign in", sep="、")
+    _issue_morning(m)
+    d0, d1, d2, d3 = (m.desk(i) for i in range(4))
+    _full_service(m, d0, 4, score=4, note="电费已缴清")
+    _full_service(m, d1, 5, score=3)
+    _referral(m, d3)
+    _transfer(m, d2)
+    _no_show(m, d0)
+    _full_service(m, d3, 6, score=2, note="已受理，等待装表")
+    _next_service(m, d1)
+    _left_at_counters(m, d0, d1, d2, d3)
+
+
+def _issue_morning(m: Morning) -> None:
+    """About a dozen numbers, business types interleaved as customers arrive."""
+    config = m.hall.config
+    queues = [[b.prefix] * n for b, n in zip(config.businesses, TICKETS_PER_BUSINESS,
+                                               strict=False)]
+    arrivals = [q[i] for i in range(max(map(len, queues))) for q in queues if i < len(q)]
+    codes = {p.code for p in config.priorities}
+    for k, prefix in enumerate(arrivals):
+        priority = "elderly" if k == 3 and "elderly" in codes else "normal"
+        account = f"31{k:08d}" if k % 2 == 0 else None
+        by = "G01" if k % 3 == 0 else None
+        m.step(0.5, "", partial(
+            ops.issue_ticket, business=prefix, priority=priority, account=account, issued_by=by))
+    m.tell("取号 issue", sep=" ")
+
+
+def _call(m: Morning, desk: int) -> TicketView | None:
+    view: TicketView | None = m.step(0.5, "叫号", lambda tx: ops.call_next(tx, desk))
+    return view
+
+
+def _full_service(m: Morning, desk: int, minutes: float, *, score: int,
+                  note: str | None = None) -> None:
+    ticket = _call(m, desk)
+    if ticket is not None:
+        m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
+        if m.step(minutes, "办结", lambda tx: ops.complete(tx, desk, note=note)):
+            m.step(0.3, f"评价 {score}", lambda tx: ops.rate(tx, ticket.number, score))
+    m.tell(m.name(desk))
+
+
+def _referral(m: Morning, desk: int) -> None:
+    """Front stage to back stage and back: the handler keeps the matter and closes it."""
+    ticket = _call(m, desk)
+    if ticket is not None:
+        number = ticket.number
+        m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
+        m.step(2, "转后台", lambda tx: ops.refer(tx, desk, None, note="需现场勘查"))
+        m.step(3, "S01 接单", lambda tx: ops.take_referral(tx, number, "S01"))
+        m.step(8, "S01 回复", lambda tx: ops.return_from_support(
+            tx, number, "S01", note="现场勘查完成，可以接电"))
+        if m.step(1, "首办责任人办结", lambda tx: ops.complete(tx, desk, number)):
+            m.step(0.3, "评价 4", lambda tx: ops.rate(tx, number, 4))
+    m.tell(m.name(desk))
+
+
+def _other_business(m: Morning, current: str, desk: int) -> str:
+    """A business the customer also needs: the next one the desk serves, else any other."""
+    with m.hall.read() as tx:
+        profile = next(c.profile for c in queries.counter_views(tx) if c.number == desk)
+    everything = [b.prefix for b in m.hall.config.businesses]
+    return next((p for p in [*profile, *everything] if p != current), current)
+
+
+def _transfer(m: Morning, desk: int) -> None:
+    ticket = _call(m, desk)
+    if ticket is not None:
+        to = _other_business(m, ticket.business, m.desk(3))
+        m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
+        m.step(3, f"转办到 {to}", lambda tx: ops.transfer(tx, desk, to, note="客户还需办理此项"))
+    m.tell(m.name(desk))
+
+
+def _next_service(m: Morning, desk: int) -> None:
+    ticket = _call(m, desk)
+    if ticket is not None:
+        to = _other_business(m, ticket.business, desk)
+        m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
+        m.step(3, f"续办 {to}", lambda tx: ops.add_next_service(tx, desk, to))
+    m.tell(m.name(desk))
+
+
+def _no_show(m: Morning, desk: int) -> None:
+    ticket = _call(m, desk)
+    if ticket is not None:
+        m.step(1.5, "过号", lambda tx: ops.no_show(tx, desk))
+        m.step(0.5, "重新排队", lambda tx: ops.requeue(tx, ticket.number))
+    m.tell(m.name(desk))
+
+
+def _left_at_counters(m: Morning, d0: int, d1: int, d2: int, d3: int) -> None:
+    """End with the counters busy, as a hall is at any moment: serving, called, a walk-in."""
+    for desk in (d2, d3):
+        if _call(m, desk):
+            m.step(0.5, "开始办理", partial(ops.start, counter=desk))
+        m.tell(m.name(desk))
+    if _call(m, d0):
+        m.step(1, "重呼", lambda tx: ops.recall(tx, d0))
+    m.tell(m.name(d0))
+    businesses = m.hall.config.businesses
+    walk_in = businesses[min(2, len(businesses) - 1)].prefix
+    m.step(0.5, "直接受理", lambda tx: ops.walk_in(tx, d1, walk_in, account="3100000099"))
+    m.tell(m.name(d1))

@@ -1,0 +1,110 @@
+"""Chinese words for the codes the core uses, and small formatters for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from db.config import HallConfig
+from db.errors import NotFound
+from db.views import RATING_NAMES_ZH
+
+TICKET_STATUS_ZH = {
+    "waiting": "等候中",
+    "called": "已叫号",
+    "serving": "办理中",
+    "with_support": "后台处理中",
+    "done": "已办结",
+    "no_show": "过号",
+    "cancelled": "已作废",
+}
+
+COUNTER_STATE_ZH = {"open": "开放", "paused": "暂停", "closed": "关闭"}
+
+ROLE_ZH = {"guide": "引导岗", "clerk": "工作岗", "support": "服务岗", "leader": "值班领导岗"}
+
+EVENT_ZH = {
+    "issue": "取号",
+    "walk_in": "直接受理",
+    "call": "叫号",
+    "recall": "重呼",
+    "no_show": "过号",
+    "requeue": "重新排队",
+    "start": "开始办理",
+    "complete": "办结",
+    "transfer": "转办",
+    "next_service": "续办业务",
+    "refer": "转后台",
+    "take": "后台接单",
+    "return": "后台回复",
+    "cancel": "作废",
+    "rate": "评价",
+    "sign_in": "签到",
+    "sign_out": "签退",
+    "open": "开放窗口",
+    "pause": "暂停窗口",
+    "closed": "关闭窗口",
+    "profile": "调整业务",
+    "staff_add": "新增人员",
+    "pin_failed": "PIN 错误",
+    "pin_locked": "账号锁定",
+}
+
+
+def zh(table: dict[str, str], code: str | None) -> str:
+    """The Chinese word for a code, or the code itself if there is none."""
+    if code is None:
+        return "—"
+    return table.get(code, code)
+
+
+def business_name(config: HallConfig, prefix: str) -> str:
+    """`缴费 A`: the Chinese name and the prefix (the prefix alone if no longer configured)."""
+    try:
+        return f"{config.business(prefix).name_zh} {prefix}"
+    except NotFound:
+        return prefix
+
+
+def priority_name(config: HallConfig, code: str) -> str:
+    """The Chinese name of a priority class."""
+    try:
+        return config.priority(code).name_zh
+    except NotFound:
+        return code
+
+
+def counter_name(config: HallConfig, number: int | None) -> str:
+    """The Chinese name of a counter, e.g. 1号窗口（缴费）."""
+    if number is None:
+        return "—"
+    try:
+        return config.counter(number).name_zh
+    except NotFound:
+        return f"{number}号窗口"
+
+
+def rating_name(score: int | None) -> str:
+    """非常满意 (4) … 不满意 (1)."""
+    if score is None:
+        return "未评价"
+    return f"{RATING_NAMES_ZH.get(score, str(score))} ({score})"
+
+
+def wait_text(minutes: float | None) -> str:
+    """An estimated wait as a customer reads it."""
+    if minutes is None:
+        return "暂无开放窗口"
+    if minutes < 1:
+        return "即将叫号"
+    return f"约 {math.ceil(minutes)} 分钟"
+
+
+def local_time(config: HallConfig, at: dt.datetime | None, *, with_date: bool = False) -> str:
+    """A stored (naive UTC) time shown in the hall's time zone; `with_date` gives the short
+    form for lists that span days, e.g. 11-27 09:05."""
+    if at is None:
+        return "—"
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    shown = aware.astimezone(config.tz)
+    return shown.strftime("%m-%d %H:%M" if with_date else "%H:%M:%S")

@@ -1,0 +1,233 @@
+"""Exit codes and bad input: one line on stderr, never a traceback, and nothing changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import db.engine
+from db import queries
+from db.session import Hall
+from tests.cli.conftest import Cli, event_kinds, fingerprint, one_line_error
+from tests.conftest import PIN
+
+REFUSED = [
+    pytest.param(["issue", "Z"], "unknown business type 'Z'", id="unknown-business"),
+    pytest.param(["issue", "A", "--priority", "vip"], "unknown priority", id="unknown-priority"),
+    pytest.param(["issue", "A", "--by", "X99"], "unknown staff", id="unknown-issuer"),
+    pytest.param(["issue", "A", "--account", "31 00"], "account number", id="bad-account"),
+    pytest.param(["call", "-c", "99"], "unknown counter 99", id="unknown-counter"),
+    pytest.param(["call", "-c", "2"], "no one is signed in", id="counter-not-signed-in"),
+    pytest.param(["call", "-c", "1"], "no one is waiting", id="queue-empty"),
+    pytest.param(["signin", "-c", "99", "-s", "C03"], "unknown counter 99", id="signin-counter"),
+    pytest.param(["start", "-c", "1"], "holds no ticket", id="nothing-to-start"),
+    pytest.param(["complete", "-c", "1", "A001"], "no ticket A001", id="complete-unknown"),
+    pytest.param(["show", "A001"], "no ticket A001", id="no-such-ticket"),
+    pytest.param(["rate", "A001", "5"], "rating must be 1 to 4", id="rating-out-of-range"),
+    pytest.param(["transfer", "-c", "1", "--to", "Z"], "unknown business", id="transfer-to-z"),
+    pytest.param(["signout", "-c", "3"], "no one is signed in", id="signout-empty"),
+    pytest.param(["cancel", "XYZ", "-s", "L01"], "not a ticket number", id="cancel-bad-number"),
+    pytest.param(["cancel", "A001", "-s", "C01"], "only a duty leader", id="cancel-not-leader"),
+    pytest.param(["take", "A001", "-s", "S01"], "no ticket A001", id="take-unknown"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), REFUSED)
+def test_refused_steps_exit_1_and_change_nothing(cli: Cli, ready: Hall, argv: list[str],
+                                                 message: str) -> None:
+    before = fingerprint(ready)
+    result = cli(*argv, stdin=PIN)
+    assert result.code == 1
+    assert message in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+def test_a_stale_counter_cannot_complete_what_it_no_longer_holds(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    cli("issue", "A")
+    cli("call", "-c", "1")
+    cli("start", "-c", "1")
+    before = fingerprint(ready)
+    result = cli("complete", "-c", "1", "A002")
+    assert result.code == 1
+    assert "no longer holds A002 (it holds A001)" in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+def test_refused_with_json_still_prints_one_line_on_stderr(cli: Cli, ready: Hall) -> None:
+    result = cli("--json", "issue", "Z")
+    assert result.code == 1
+    one_line_error(result)
+
+
+def test_wrong_pin_is_refused_and_recorded_but_signs_no_one_in(cli: Cli, ready: Hall) -> None:
+    before_desks = fingerprint(ready)[1]
+    result = cli("signin", "-c", "2", "-s", "C03", stdin="0000\n")
+    assert result.code == 1
+    assert "wrong PIN" in one_line_error(result)
+    assert fingerprint(ready)[1] == before_desks  # counter 2 untouched
+    assert event_kinds(ready)[-1] == "pin_failed"  # the failure counts towards a lock
+
+
+def test_five_wrong_pins_lock_the_account(cli: Cli, ready: Hall) -> None:
+    for _ in range(4):
+        assert cli("signin", "-c", "2", "-s", "C03", stdin="0000").code == 1
+    locking = cli("signin", "-c", "2", "-s", "C03", stdin="0000")
+    assert "now locked" in one_line_error(locking)
+    refused = cli("signin", "-c", "2", "-s", "C03", stdin=PIN)  # even the right PIN
+    assert refused.code == 1 and "locked" in one_line_error(refused)
+    with ready.read() as tx:
+        assert next(c for c in queries.counter_views(tx) if c.number == 2).staff is None
+
+
+def test_missing_pin_on_stdin_changes_nothing(cli: Cli, ready: Hall) -> None:
+    before = fingerprint(ready)
+    result = cli("take", "A001", "--staff", "S01", stdin="")
+    assert result.code == 1 and "no PIN" in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+def test_unknown_staff_gets_the_same_answer_as_a_wrong_pin(cli: Cli, ready: Hall) -> None:
+    result = cli("cancel", "A001", "--staff", "NOBODY", stdin=PIN)
+    assert result.code == 1 and "unknown staff id or wrong PIN" in one_line_error(result)
+
+
+MISUSE = [
+    pytest.param([], "no command given", id="no-command"),
+    pytest.param(["frobnicate"], "invalid choice", id="unknown-command"),
+    pytest.param(["call"], "--counter", id="missing-counter"),
+    pytest.param(["call", "-c", "one"], "invalid int value", id="counter-not-a-number"),
+    pytest.param(["events", "--day", "2026-02-30"], "not a date", id="bad-day"),
+    pytest.param(["export", "--day", "yesterday"], "not a date", id="bad-export-day"),
+    pytest.param(["events", "--limit", "0"], "positive", id="bad-limit"),
+    pytest.param(["rate", "A001", "great"], "not a rating", id="bad-score"),
+    pytest.param(["staff", "add", "C09", "--name", "x", "--role", "boss"], "invalid choice",
+                 id="bad-role"),
+    pytest.param(["--db", "nonsense", "issue", "A"], "not a database URL", id="malformed-url"),
+    pytest.param(["issue", "A", "--db", "nosuch://x"], "--db", id="unknown-dialect"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), MISUSE)
+def test_misuse_exits_2_with_one_line(cli: Cli, ready: Hall, argv: list[str],
+                                      message: str) -> None:
+    before = fingerprint(ready)
+    result = cli(*argv)
+    assert result.code == 2
+    assert message in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+def test_help_exits_0(cli: Cli) -> None:
+    result = cli("call", "--help")
+    assert result.code == 0 and "--counter" in result.out
+
+
+BAD_CONFIGS = [
+    pytest.param('[hall\nname_zh = "x"\n', "TOML syntax error", id="toml-syntax"),
+    pytest.param('[hall]\nname_zh = "x"\ncolour = "red"\n', "hall.colour: unknown key",
+                 id="bad-key"),
+]
+
+
+@pytest.mark.parametrize(("toml", "message"), BAD_CONFIGS)
+def test_bad_config_exits_2_and_changes_nothing(cli: Cli, ready: Hall, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch, toml: str,
+                                                message: str) -> None:
+    path = tmp_path / "hall.toml"
+    path.write_text(toml, encoding="utf-8")
+    before = fingerprint(ready)
+    given = cli("--config", str(path), "issue", "A")
+    assert given.code == 2 and message in one_line_error(given)
+    monkeypatch.setenv("HALL_CONFIG", str(path))
+    from_env = cli("issue", "A")
+    assert from_env.code == 2 and message in one_line_error(from_env)
+    assert fingerprint(ready) == before
+
+
+def test_missing_config_file_exits_2(cli: Cli, ready: Hall, tmp_path: Path) -> None:
+    result = cli("--config", str(tmp_path / "absent.toml"), "status")
+    assert result.code == 2 and "cannot read file" in one_line_error(result)
+
+
+def test_uninitialised_database_is_refused_and_not_created(cli: Cli, tmp_path: Path) -> None:
+    default = tmp_path / "default-hall.db"  # the autouse fixture's $HALL_DB
+    for argv in (["status"], ["issue", "A"], ["staff", "list"]):
+        result = cli(*argv)
+        assert result.code == 2
+        assert "run `hall init` first" in one_line_error(result)
+    assert not default.exists()
+
+
+def test_empty_database_file_gets_the_hint_and_no_tables(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    url = f"sqlite:///{path}"
+    for argv in (["issue", "A"], ["status"], ["events"]):
+        result = cli("--db", url, *argv)
+        assert result.code == 2
+        assert "run `hall init` first" in one_line_error(result)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar() == 0
+    engine.dispose()
+
+
+def test_locked_database_is_one_line(cli: Cli, ready: Hall, db_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db.engine, "BUSY_TIMEOUT_MS", 50)
+    with ready.write():  # another process holding the write lock
+        result = cli("issue", "A")
+    assert result.code == 1
+    assert "busy" in one_line_error(result)
+    assert cli("--json", "status").json()["waiting"]["A"] == 0
+
+
+def test_interrupt_and_unexpected_errors_are_one_line(cli: Cli, ready: Hall,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(queries, "snapshot", interrupted)
+    result = cli("status")
+    assert result.code == 130 and "interrupted" in one_line_error(result)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(queries, "snapshot", broken)
+    result = cli("status")
+    assert result.code == 3 and "RuntimeError: boom" in one_line_error(result)
+
+
+def test_an_outdated_schema_asks_for_init(cli: Cli, ready: Hall, db_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE tickets DROP COLUMN note"))
+    engine.dispose()
+    result = cli("issue", "A")
+    assert result.code == 2
+    assert "run `hall init` to upgrade" in one_line_error(result)
+
+
+def test_text_that_looks_like_rich_markup_is_printed_as_is(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    cli("call", "-c", "1")
+    cli("start", "-c", "1")
+    done = cli("complete", "-c", "1", "--note", "[/red] 见[bold]附件")
+    assert done.code == 0 and "[/red] 见[bold]附件" in done.out
+    log = cli("events", "--kind", "complete")
+    assert log.code == 0 and "[/red]" in log.out
+
+
+def test_requeue_by_an_unknown_staff_id_is_refused(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    cli("call", "-c", "1")
+    cli("noshow", "-c", "1")
+    before = fingerprint(ready)
+    result = cli("requeue", "A001", "--by", "NOBODY")
+    assert result.code == 1
+    assert "unknown staff id 'NOBODY'" in one_line_error(result)
+    assert fingerprint(ready) == before

@@ -1,0 +1,181 @@
+"""Setting a hall up from the command line: init, config lookup, staff, export and the demo."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db.session import Hall
+from hall.reports import EXPORT_FIELDS, EXPORT_LABELS
+from tests.cli.conftest import Cli, fingerprint, one_line_error
+
+SMALL_HALL = """
+[hall]
+name_zh = "测试营业厅"
+
+[[business]]
+prefix = "A"
+zh = "缴费"
+standard_minutes = 4
+
+[[counter]]
+number = 1
+profile = ["A"]
+"""
+
+
+def test_init_is_idempotent_and_prints_url_and_revision(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'hall.db'}"
+    first = cli("--db", url, "--json", "init")
+    assert first.code == 0, first.err
+    assert first.json()["db"] == url and first.json()["revision"]
+    again = cli("--db", url, "init")
+    assert again.code == 0
+    assert url in again.out and first.json()["revision"] in again.out
+    assert cli("--db", url, "--json", "status").json()["waiting"]["A"] == 0
+
+
+def test_the_users_config_file_is_used_when_present(cli: Cli, tmp_path: Path) -> None:
+    mine = tmp_path / "xdg-config" / "onestop-hall" / "hall.toml"  # XDG set by conftest
+    mine.parent.mkdir(parents=True)
+    mine.write_text(SMALL_HALL, encoding="utf-8")
+    result = cli("--json", "init")
+    assert result.code == 0 and result.json()["config"] == str(mine)
+    assert cli("--json", "status").json()["waiting"] == {"A": 0}
+
+
+def test_without_any_config_the_shipped_default_is_used(cli: Cli) -> None:
+    result = cli("--json", "init")
+    assert result.json()["config"] == "<default>"
+    businesses = cli("--json", "businesses").json()["businesses"]
+    assert [b["prefix"] for b in businesses] == ["A", "B", "C", "D", "E", "F"]
+
+
+def test_staff_add_reads_the_pin_from_stdin(cli: Cli, ready: Hall) -> None:
+    added = cli("--json", "staff", "add", "C09", "--name", "周杰", "--role", "clerk",
+                "--authority-limit", "300", stdin="13579\n")
+    assert added.code == 0, added.err
+    assert added.json() == {"id": "C09", "name": "周杰", "role": "clerk", "authority_limit": 300}
+    listed = cli("--json", "staff", "list").json()
+    assert {"id": "C09", "name": "周杰", "role": "clerk", "authority_limit": 300} in listed
+    assert cli("signin", "-c", "2", "-s", "C09", stdin="13579").code == 0
+
+
+@pytest.fixture
+def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """What the person types at getpass prompts, in order."""
+    answers: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": answers.pop(0))
+    yield answers
+
+
+def test_on_a_terminal_the_pin_is_asked_twice(cli: Cli, ready: Hall, typed: list[str]) -> None:
+    typed += ["8642", "8642"]
+    ok = cli("staff", "add", "G02", "--name", "孙丽", "--role", "guide", tty=True)
+    assert ok.code == 0, ok.err
+    typed += ["8642", "8643"]
+    before = fingerprint(ready)
+    differ = cli("staff", "add", "G03", "--name", "钱进", "--role", "guide", tty=True)
+    assert differ.code == 1 and "differ" in one_line_error(differ)
+    assert fingerprint(ready) == before
+
+
+def test_staff_add_refusals(cli: Cli, ready: Hall) -> None:
+    before = fingerprint(ready)
+    short = cli("staff", "add", "C10", "--name", "x", "--role", "clerk", stdin="12\n")
+    assert short.code == 1 and "4 to 12 digits" in one_line_error(short)
+    twice = cli("staff", "add", "C01", "--name", "x", "--role", "clerk", stdin="1234\n")
+    assert twice.code == 1 and "already exists" in one_line_error(twice)
+    assert fingerprint(ready) == before
+
+
+def _a_day_of_work(cli: Cli) -> None:
+    cli("issue", "A", "--account", "3100000001")
+    cli("issue", "B", "--priority", "elderly")
+    cli("call", "-c", "1")
+    cli("start", "-c", "1")
+    cli("complete", "-c", "1", "--note", "电费已缴清，发票已开")
+    cli("rate", "A001", "4")
+
+
+def test_export_csv_reads_back_with_chinese_intact(cli: Cli, ready: Hall,
+                                                    tmp_path: Path) -> None:
+    _a_day_of_work(cli)
+    day = cli("--json", "show", "A001").json()["business_day"]
+    path = tmp_path / "day.csv"
+    result = cli("export", "--day", day, "--format", "csv", "--output", str(path))
+    assert result.code == 0 and str(path) in result.out
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        assert reader.fieldnames == EXPORT_FIELDS + EXPORT_LABELS
+    assert [r["number"] for r in rows] == ["A001", "B001"]
+    first = rows[0]
+    assert (first["status"], first["rating"], first["handler"]) == ("done", "4", "C01")
+    assert first["note"] == "电费已缴清，发票已开"
+    assert (first["business_zh"], first["status_zh"], first["rating_zh"]) == (
+        "缴费", "已办结", "非常满意")
+    assert (rows[1]["priority"], rows[1]["priority_zh"]) == ("elderly", "老年人")
+
+
+def test_export_json_to_stdout_and_file(cli: Cli, ready: Hall, tmp_path: Path) -> None:
+    _a_day_of_work(cli)
+    printed = cli("export", "--format", "json")
+    tickets = json.loads(printed.out)
+    assert [t["number"] for t in tickets] == ["A001", "B001"]
+    assert tickets[0]["note"] == "电费已缴清，发票已开"
+    path = tmp_path / "day.json"
+    written = cli("--json", "export", "-f", "json", "-o", str(path))
+    assert written.json()["tickets"] == 2
+    assert json.loads(path.read_text(encoding="utf-8")) == tickets
+
+
+def test_export_csv_to_stdout_starts_with_the_bom(cli: Cli, ready: Hall) -> None:
+    _a_day_of_work(cli)
+    printed = cli("export")
+    assert printed.out.startswith("\ufeffid,number,")
+    assert "缴费" in printed.out
+
+
+def test_export_of_an_empty_day(cli: Cli, ready: Hall) -> None:
+    printed = cli("export", "--day", "2001-01-01", "-f", "json")
+    assert (printed.code, json.loads(printed.out)) == (0, [])
+
+
+def test_demo_runs_twice_beside_the_default_database(cli: Cli, tmp_path: Path) -> None:
+    for _ in range(2):
+        result = cli("demo")
+        assert result.code == 0, result.err
+        assert "窗口" in result.out and "hall status" in result.out
+    demo_db = tmp_path / "hall-demo.db"  # beside $HALL_DB, which stays untouched
+    assert demo_db.exists() and not (tmp_path / "default-hall.db").exists()
+    snap = cli("--db", f"sqlite:///{demo_db}", "--json", "status").json()
+    busy = [c for c in snap["counters"] if c["staff"]]
+    assert 3 <= len(busy) <= 4
+    assert sum(snap["waiting"].values()) > 0
+    assert snap["recent_calls"]
+
+
+def test_demo_json_on_a_given_database(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'my-demo.db'}"
+    result = cli("--json", "demo", "--db", url)
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["db"] == url and data["status"]["counters"]
+    assert not any("skipped" in step for step in data["steps"])
+
+
+def test_demo_goes_to_the_user_data_dir_when_the_default_is_not_sqlite(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hall.context import demo_url
+
+    monkeypatch.setenv("HALL_DB", "postgresql://hall@db.example/hall")
+    expected = tmp_path / "xdg-data" / "onestop-hall" / "hall-demo.db"
+    assert demo_url(None) == f"sqlite:///{expected}"
+    assert demo_url("sqlite:///x.db") == "sqlite:///x.db"
