@@ -123,6 +123,16 @@ class Ticket(Base):
             sqlite_where=text(f"{_in('status', AT_COUNTER)} AND counter_number IS NOT NULL"),
             postgresql_where=text(f"{_in('status', AT_COUNTER)} AND counter_number IS NOT NULL"),
         ),
+        Index(
+            "ix_tickets_directed",
+            "directed_to",
+            "business_day",
+            "priority_rank",
+            "queued_at",
+            "id",
+            sqlite_where=text("status = 'waiting' AND directed_to IS NOT NULL"),
+            postgresql_where=text("status = 'waiting' AND directed_to IS NOT NULL"),
+        ),
         Index("ix_tickets_done", "business", "completed_at"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
         Index("ix_tickets_support", "status", "support_id"),
@@ -152,6 +162,8 @@ class Ticket(Base):
     no_show_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     recalls: Mapped[int] = mapped_column(default=0)
     services: Mapped[int] = mapped_column(default=1)
+    # A guide may send a customer to one named counter: only that counter calls it.
+    directed_to: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
     rating: Mapped[int | None]
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(String(500))
@@ -171,3 +183,22 @@ class Event(Base):
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     counter_number: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+FEEDBACK_STATES = ("new", "answered", "closed")
+
+
+class Feedback(Base):
+    """A note left in the supervision box (监督箱): anonymous or tied to a ticket."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (CheckConstraint(_in("status", FEEDBACK_STATES), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    business_day: Mapped[dt.date] = mapped_column(Date)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    body: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10), default="new", index=True)
+    reply: Mapped[str | None] = mapped_column(String(1000))
+    replied_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

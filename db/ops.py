@@ -188,13 +188,27 @@ def issue_ticket(
     priority: str = "normal",
     account: str | None = None,
     issued_by: str | None = None,
+    directed_to: int | None = None,
 ) -> TicketView:
-    """Give the next number of `business` (kiosk, or a guide on the customer's behalf)."""
+    """Give the next number of `business` (kiosk, or a guide on the customer's behalf). A
+    guide may send the customer to one named counter (`directed_to`): only it calls them."""
     if issued_by is not None:
         staff_row(tx, issued_by)
-    row = _new_ticket(tx, business, priority, account, status="waiting", issued_by=issued_by)
-    log(tx, "issue", ticket=row.id, staff=issued_by, business=row.business, number=row.number)
+    if directed_to is not None:
+        _check_direction(tx, issued_by, directed_to)
+    row = _new_ticket(
+        tx, business, priority, account, status="waiting", issued_by=issued_by,
+        directed_to=directed_to,
+    )
+    log(tx, "issue", ticket=row.id, staff=issued_by, business=row.business, number=row.number,
+        **({"directed_to": directed_to} if directed_to is not None else {}))
     return TicketView.from_row(row)
+
+
+def _check_direction(tx: Tx, issued_by: str | None, counter: int) -> None:
+    if issued_by is None or staff_row(tx, issued_by).role not in ("guide", "leader"):
+        raise AuthFailed("only a guide or the duty leader sends a customer to a named counter")
+    counter_row(tx, counter)
 
 
 def walk_in(
@@ -232,6 +246,7 @@ def _claim_values(tx: Tx, counter: int, staff_id: str) -> dict[str, Any]:
         "called_at": tx.now,
         "first_called_at": func.coalesce(T.c.first_called_at, tx.now),
         "no_show_at": None,
+        "directed_to": None,
     }
 
 
@@ -241,11 +256,15 @@ def call_next(tx: Tx, counter: int) -> TicketView:
     desk = _on_duty(tx, counter, calling=True)
     _ensure_free(tx, counter)
     profile = desk.profile.split(",")
-    for prefix in profile:
+    # Customers a guide sent to this counter first, then its work profile in order.
+    probes = [T.c.directed_to == counter] + [
+        (T.c.business == prefix) & T.c.directed_to.is_(None) for prefix in profile
+    ]
+    for where in probes:
         candidate = lock_candidate(
             tx.conn,
             select(T.c.id)
-            .where(T.c.status == "waiting", T.c.business_day == tx.day, T.c.business == prefix)
+            .where(T.c.status == "waiting", T.c.business_day == tx.day, where)
             .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
             .limit(1),
         ).scalar_subquery()
@@ -313,7 +332,9 @@ def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
     if row.status != "no_show":
         raise Refused(f"{row.number} is {row.status}, not a no-show")
     _check_grace(tx, row)
-    view = _transition(tx, row, ("no_show",), status="waiting", queued_at=tx.now, no_show_at=None)
+    view = _transition(
+        tx, row, ("no_show",), status="waiting", queued_at=tx.now, no_show_at=None
+    )
     log(tx, "requeue", ticket=row.id, staff=staff)
     return view
 

@@ -64,10 +64,15 @@ def estimate_minutes(
 def people_ahead(tx: Tx, row: Row[Any]) -> int:
     """Waiting tickets of the same queue that will be called before this one."""
     mine = (row.priority_rank, row.queued_at, row.id)
+    same_line = (
+        T.c.directed_to == row.directed_to
+        if row.directed_to is not None
+        else (T.c.business == row.business) & T.c.directed_to.is_(None)
+    )
     query = select(func.count()).where(
         T.c.status == "waiting",
         T.c.business_day == row.business_day,
-        T.c.business == row.business,
+        same_line,
         tuple_(T.c.priority_rank, T.c.queued_at, T.c.id) < mine,
     )
     return int(tx.conn.execute(query).scalar_one())
@@ -84,7 +89,26 @@ def with_wait(tx: Tx, view: TicketView) -> TicketView:
         return view
     row = tx.conn.execute(select(T).where(T.c.id == view.id)).one()
     ahead = people_ahead(tx, row)
+    if row.directed_to is not None:
+        return view.with_wait(ahead, _directed_estimate(tx, row, ahead))
     return view.with_wait(ahead, estimate_minutes(tx, view.business, ahead))
+
+
+def _directed_estimate(tx: Tx, row: Row[Any], ahead: int) -> float | None:
+    desk = tx.conn.execute(select(C).where(C.c.number == row.directed_to)).one()
+    if desk.state != "open" or desk.staff_id is None:
+        return None
+    return round((ahead + 0.5) * handling_minutes(tx, row.business), 1)
+
+
+def last_issued(tx: Tx, issued_by: str | None = None) -> TicketView | None:
+    """Today's latest ticket given out (by `issued_by`, or by the kiosk when None): what a
+    guide reprints for a customer whose slip did not come out."""
+    who = T.c.issued_by.is_(None) if issued_by is None else T.c.issued_by == issued_by
+    row = tx.conn.execute(
+        select(T).where(T.c.business_day == tx.day, who).order_by(T.c.id.desc()).limit(1)
+    ).first()
+    return with_wait(tx, TicketView.from_row(row)) if row else None
 
 
 def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:

@@ -16,7 +16,7 @@ from db.session import Hall, Tx
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _alembic(engine: Engine) -> AlembicConfig:
+def alembic_config(engine: Engine) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -24,7 +24,7 @@ def _alembic(engine: Engine) -> AlembicConfig:
 
 def head_revision(engine: Engine) -> str | None:
     """The newest migration this code knows."""
-    return ScriptDirectory.from_config(_alembic(engine)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -35,7 +35,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision, keeping all history; a no-op when current."""
-    cfg = _alembic(engine)
+    cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -76,6 +76,8 @@ class TicketView(_Json):
     """How many times it was called again."""
     services: int
     """How many services this one visit has had (add-next-service counts up)."""
+    directed_to: int | None
+    """The one counter a guide sent the customer to, while waiting for it."""
     rating: int | None
     """1..4, see `RATINGS`, once rated."""
     rated_at: dt.datetime | None
@@ -197,3 +199,21 @@ class EventView(_Json):
     """At which counter."""
     detail: dict[str, Any] | None
     """Anything else worth keeping (target business, note, rating)."""
+
+
+@dataclass(frozen=True)
+class FeedbackView(_Json):
+    """A note from the supervision box (监督箱)."""
+
+    id: int
+    """Feedback id."""
+    at: dt.datetime
+    """When it was left (UTC)."""
+    ticket: str | None
+    """The ticket number it is about; None when anonymous."""
+    body: str
+    """What the customer wrote."""
+    status: str
+    """new, answered or closed."""
+    reply: str | None
+    """The duty leader's answer."""

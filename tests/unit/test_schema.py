@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
+from alembic import command
 from sqlalchemy import exc, func, select, text
 
 from db import ops
-from db.schema import current_revision, head_revision, init_db
-from db.session import Hall
+from db.config import HallConfig
+from db.schema import alembic_config, current_revision, head_revision, init_db
+from db.session import Hall, ManualClock
 from tests.unit.test_ops import fingerprint, issue
 
 
@@ -75,3 +78,26 @@ def test_one_current_ticket_per_counter_in_the_database(hall: Hall) -> None:
     with pytest.raises(exc.IntegrityError), hall.write() as tx:
         tx.conn.execute(text("UPDATE tickets SET status='called', counter_number=1 "
                              "WHERE number='A002'"))
+
+
+def test_upgrade_from_the_first_revision_keeps_history(
+    db_url: str, config: HallConfig, clock: ManualClock
+) -> None:
+    hall = Hall.open(db_url, config, clock)
+    cfg = alembic_config(hall.engine)
+    with hall.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with hall.engine.begin() as conn:  # a hall's day on the first schema, in its own SQL
+        conn.exec_driver_sql(
+            "INSERT INTO business_types VALUES ('A', '缴费', 'Bill payment', 4)")
+        conn.exec_driver_sql(
+            "INSERT INTO tickets (business_day, number, business, origin_business, priority, "
+            "priority_rank, status, issued_at, queued_at, recalls, services) VALUES "
+            "('2026-11-26', 'A001', 'A', 'A', 'normal', 9, 'waiting', "
+            "'2026-11-26 01:00:00', '2026-11-26 01:00:00', 0, 1)")
+    assert init_db(hall) == head_revision(hall.engine) != "0001"
+    with hall.read() as tx:
+        old = ops.ticket_row(tx, "A001", dt.date(2026, 11, 26))
+    assert (old.number, old.status, old.directed_to) == ("A001", "waiting", None)
+    hall.dispose()
