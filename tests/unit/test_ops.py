@@ -126,7 +126,8 @@ def test_first_caller_becomes_handler_and_keeps_it(hall: Hall) -> None:
     assert (called.status, called.counter, called.handler) == ("called", 1, "C01")
     run(hall, ops.start, 1)
     moved = run(hall, ops.transfer, 1, "B")
-    assert (moved.status, moved.business, moved.handler, moved.counter) == ("waiting", "B", "C01", None)
+    assert (moved.status, moved.business, moved.handler, moved.counter) == (
+        "waiting", "B", "C01", None)
     again = run(hall, ops.call_next, 4)  # C02's counter serves B first
     assert again.number == "A001" and again.handler == "C01" and again.counter == 4
     run(hall, ops.start, 4)

@@ -41,10 +41,9 @@ def test_sqlite_settings(hall: Hall) -> None:
 
 def test_write_transactions_take_the_lock_up_front(hall: Hall, db_url: str) -> None:
     other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
-    with hall.write():
-        # BEGIN IMMEDIATE: the write lock is held before the first statement.
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            other.execute("BEGIN IMMEDIATE")
+    # BEGIN IMMEDIATE: the write lock is held before the first statement.
+    with hall.write(), pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")
     with hall.read():
         other.execute("BEGIN IMMEDIATE")  # a reader never blocks a writer
         other.execute("ROLLBACK")
