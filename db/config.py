@@ -1,5 +1,8 @@
 """The hall configuration: business types, priority classes, counters and service targets.
 
+The kiosk's own sections ([kiosk] timings, the [printer]) live in `db.config_kiosk`, the
+TOML-reading helpers in `db.config_file`; `HallConfig` carries them all.
+
 A hall describes itself in one TOML file (the shipped example is `default_hall.toml` beside
 this module). `load_config` reads and validates it into a frozen `HallConfig`; every problem
 with the file becomes a one-line `ConfigError` naming the file and the key path, such as
@@ -10,16 +13,18 @@ with the file becomes a one-line `ConfigError` naming the file and the key path,
 from __future__ import annotations
 
 import datetime
-import json
-import math
 import re
 import tomllib
 import zoneinfo
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from db.config_file import Table, claim, first_duplicate, listing, one_line, show
+from db.config_kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
+from db.config_kiosk import PrinterConfig as PrinterConfig
+from db.config_kiosk import kiosk_config, printer_config
 from db.errors import ConfigError, NotFound
 
 DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
@@ -36,7 +41,7 @@ DEFAULT_PIN_MAX_FAILURES = 5
 DEFAULT_PIN_LOCK_MINUTES = 15.0
 NORMAL = "normal"
 
-_TOP_KEYS = ("hall", "service", "security", "business", "priority", "counter")
+_TOP_KEYS = ("hall", "service", "security", "business", "priority", "counter", "kiosk", "printer")
 _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
 _SECURITY_KEYS = ("pin_max_failures", "pin_lock_minutes")
@@ -123,6 +128,10 @@ class HallConfig:
     """How long a locked account stays locked."""
     source: str
     """Path of the file, or "<default>" / "<string>", for messages."""
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    """Timings of the kiosk's screens ([kiosk])."""
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    """The kiosk's ticket printer ([printer]); kind "none" by default."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -152,7 +161,7 @@ class HallConfig:
         """Return the business type with this prefix; raise NotFound if there is none."""
         found = self._businesses_by_prefix.get(prefix)
         if found is None:
-            known = _listing(self._businesses_by_prefix)
+            known = listing(self._businesses_by_prefix)
             raise NotFound(f"unknown business type {prefix!r}; known: {known}")
         return found
 
@@ -160,7 +169,7 @@ class HallConfig:
         """Return the priority class with this code; raise NotFound if there is none."""
         found = self._priorities_by_code.get(code)
         if found is None:
-            known = _listing(self._priorities_by_code)
+            known = listing(self._priorities_by_code)
             raise NotFound(f"unknown priority class {code!r}; known: {known}")
         return found
 
@@ -168,7 +177,7 @@ class HallConfig:
         """Return the counter with this number; raise NotFound if there is none."""
         found = self._counters_by_number.get(number)
         if found is None:
-            known = _listing(self._counters_by_number)
+            known = listing(self._counters_by_number)
             raise NotFound(f"unknown counter {number!r}; known: {known}")
         return found
 
@@ -187,19 +196,6 @@ class HallConfig:
         return (local - shift).date()
 
 
-def _listing(keys: Iterable[object]) -> str:
-    return ", ".join(str(key) for key in keys)
-
-
-def _first_duplicate(values: Iterable[object]) -> object | None:
-    seen: set[object] = set()
-    for value in values:
-        if value in seen:
-            return value
-        seen.add(value)
-    return None
-
-
 def _inconsistency(config: HallConfig) -> str | None:
     """Describe the first broken cross-reference of a config, or return None if it is sound."""
     if not config.businesses or not config.counters:
@@ -209,7 +205,7 @@ def _inconsistency(config: HallConfig) -> str | None:
         ("priorities: duplicate code", [p.code for p in config.priorities]),
         ("counters: duplicate number", [c.number for c in config.counters]),
     ):
-        duplicate = _first_duplicate(keys)
+        duplicate = first_duplicate(keys)
         if duplicate is not None:
             return f"{name} {duplicate!r}"
     if NORMAL not in {p.code for p in config.priorities}:
@@ -217,171 +213,52 @@ def _inconsistency(config: HallConfig) -> str | None:
     known = {b.prefix for b in config.businesses}
     for spec in config.counters:
         unknown = [p for p in spec.profile if p not in known]
-        if not spec.profile or unknown or _first_duplicate(spec.profile) is not None:
+        if not spec.profile or unknown or first_duplicate(spec.profile) is not None:
             return f"counter {spec.number}: bad profile {list(spec.profile)!r}"
     return None
-
-
-# --- reading TOML -----------------------------------------------------------------------
-
-
-def _kind(value: object) -> str:
-    """Name a parsed value's TOML type, for "expected X, got Y" messages."""
-    kinds: tuple[tuple[type, str], ...] = (
-        (bool, "boolean"),  # before int: bool is a subclass of int
-        (int, "integer"),
-        (float, "float"),
-        (str, "string"),
-        (list, "array"),
-        (dict, "table"),
-        (datetime.datetime, "date-time"),  # before date: datetime is a subclass of date
-        (datetime.date, "date"),
-        (datetime.time, "time"),
-    )
-    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
-
-
-def _show(value: object) -> str:
-    """Quote a value for a message on one line, the way it would look in TOML."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-class _Table:
-    """One TOML table being read: knows its key path for messages and rejects unknown keys."""
-
-    def __init__(self, data: object, path: str, source: str, keys: tuple[str, ...]) -> None:
-        self.path = path
-        self.source = source
-        if not isinstance(data, dict):
-            raise self.error("", f"expected a table, got {_kind(data)}")
-        self.data: dict[str, object] = data
-        for key in data:
-            if key not in keys:
-                raise self.error(key, f"unknown key (allowed here: {', '.join(keys)})")
-
-    def where(self, key: str) -> str:
-        """The full key path of `key` in this table, e.g. "counter[3].profile"."""
-        if self.path and key:
-            return f"{self.path}.{key}"
-        return self.path or key
-
-    def error(self, key: str, problem: str) -> ConfigError:
-        """A one-line ConfigError about `key` of this table."""
-        return ConfigError(f"{self.source}: {self.where(key)}: {_one_line(problem)}")
-
-    def ensure(self, ok: bool, key: str, problem: str) -> None:
-        """Raise the error about `key` unless `ok`."""
-        if not ok:
-            raise self.error(key, problem)
-
-    def get(self, key: str, default: object | None) -> object:
-        """The raw value of `key`; `default` None makes the key required."""
-        if key in self.data:
-            return self.data[key]
-        if default is None:
-            raise self.error(key, "required key is missing")
-        return default
-
-    def wrong_type(self, key: str, expected: str, value: object) -> ConfigError:
-        """The error for a value of the wrong TOML type."""
-        return self.error(key, f"expected {expected}, got {_kind(value)} {_show(value)}")
-
-    def text(self, key: str, default: str | None = None) -> str:
-        """A non-blank string."""
-        value = self.get(key, default)
-        if not isinstance(value, str):
-            raise self.wrong_type(key, "a string", value)
-        self.ensure(bool(value.strip()), key, "must not be empty")
-        return value
-
-    def number(self, key: str, default: float | None = None) -> float:
-        """A finite integer or float (a boolean is refused although Python counts it an int)."""
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.wrong_type(key, "a number", value)
-        self.ensure(math.isfinite(value), key, f"must be a finite number, got {value}")
-        return float(value)
-
-    def integer(self, key: str, default: int | None = None) -> int:
-        """An integer (a boolean is refused)."""
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.wrong_type(key, "an integer", value)
-        return value
-
-    def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """An array of strings."""
-        value = self.get(key, default)
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise self.wrong_type(key, "an array of strings", value)
-        return tuple(value)
-
-    def sub(self, key: str, keys: tuple[str, ...]) -> _Table:
-        """A sub-table; an absent one reads as empty so that its keys take their defaults."""
-        return _Table(self.data.get(key, {}), self.where(key), self.source, keys)
-
-    def rows(self, key: str, keys: tuple[str, ...], required: bool) -> list[_Table]:
-        """The tables of an array of tables such as [[counter]]."""
-        value = self.data.get(key, [])
-        if not isinstance(value, list):
-            raise self.wrong_type(key, f"an array of tables ([[{key}]])", value)
-        self.ensure(bool(value) or not required, key, f"at least one [[{key}]] is required")
-        return [_Table(row, f"{key}[{i}]", self.source, keys) for i, row in enumerate(value, 1)]
-
-
-def _claim(row: _Table, key: str, value: object, seen: dict[object, str]) -> None:
-    """Record a value that must be unique across rows; refuse a repeat, naming the first use."""
-    problem = f"duplicate {_show(value)} (already used by {seen.get(value)})"
-    row.ensure(value not in seen, key, problem)
-    seen[value] = row.path
 
 
 # --- building the config ------------------------------------------------------------------
 
 
-def _timezone(hall: _Table) -> str:
+def _timezone(hall: Table) -> str:
     name = hall.text("timezone", DEFAULT_TIMEZONE)
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise hall.error("timezone", f"unknown IANA time zone {_show(name)}") from None
+        raise hall.error("timezone", f"unknown IANA time zone {show(name)}") from None
     return name
 
 
-def _day_start(hall: _Table) -> datetime.time:
+def _day_start(hall: Table) -> datetime.time:
     value = hall.get("day_start", DEFAULT_DAY_START)
     if isinstance(value, datetime.time) and value.tzinfo is None:
         return value  # a bare TOML local time such as 04:00:00 is accepted too
     match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise hall.error("day_start", f'expected a time "HH:MM" (00:00-23:59), got {_show(value)}')
+        raise hall.error("day_start", f'expected a time "HH:MM" (00:00-23:59), got {show(value)}')
     return datetime.time(int(match[1]), int(match[2]))
 
 
-def _languages(hall: _Table) -> tuple[str, ...]:
+def _languages(hall: Table) -> tuple[str, ...]:
     languages = hall.strings("languages", DEFAULT_LANGUAGES)
     hall.ensure(bool(languages), "languages", "at least one language is required")
     for language in languages:
-        problem = f'unsupported language {_show(language)} (supported: "zh", "en")'
+        problem = f'unsupported language {show(language)} (supported: "zh", "en")'
         hall.ensure(language in DEFAULT_LANGUAGES, "languages", problem)
-    duplicate = _first_duplicate(languages)
-    hall.ensure(duplicate is None, "languages", f"duplicate {_show(duplicate)}")
+    duplicate = first_duplicate(languages)
+    hall.ensure(duplicate is None, "languages", f"duplicate {show(duplicate)}")
     return languages
 
 
-def _businesses(top: _Table) -> tuple[BusinessType, ...]:
+def _businesses(top: Table) -> tuple[BusinessType, ...]:
     seen: dict[object, str] = {}
     found = []
     for row in top.rows("business", _BUSINESS_KEYS, required=True):
         prefix = row.text("prefix")
-        problem = f"must be one capital letter A-Z, got {_show(prefix)}"
+        problem = f"must be one capital letter A-Z, got {show(prefix)}"
         row.ensure(_PREFIX.fullmatch(prefix) is not None, "prefix", problem)
-        _claim(row, "prefix", prefix, seen)
+        claim(row, "prefix", prefix, seen)
         minutes = row.number("standard_minutes")
         row.ensure(minutes > 0, "standard_minutes", f"must be greater than 0, got {minutes:g}")
         zh = row.text("zh")
@@ -389,14 +266,14 @@ def _businesses(top: _Table) -> tuple[BusinessType, ...]:
     return tuple(found)
 
 
-def _priorities(top: _Table) -> tuple[PriorityClass, ...]:
+def _priorities(top: Table) -> tuple[PriorityClass, ...]:
     seen: dict[object, str] = {}
     found = []
     for row in top.rows("priority", _PRIORITY_KEYS, required=False):
         code = row.text("code")
-        problem = f"must be lower-case letters and underscores, got {_show(code)}"
+        problem = f"must be lower-case letters and underscores, got {show(code)}"
         row.ensure(_CODE.fullmatch(code) is not None, "code", problem)
-        _claim(row, "code", code, seen)
+        claim(row, "code", code, seen)
         zh = row.text("zh")
         found.append(PriorityClass(code, zh, row.text("en", zh), row.integer("rank")))
     if NORMAL in seen:
@@ -407,7 +284,7 @@ def _priorities(top: _Table) -> tuple[PriorityClass, ...]:
     return tuple(sorted(found, key=lambda p: p.rank))
 
 
-def _check_normal_last(top: _Table, found: list[PriorityClass], path: str) -> None:
+def _check_normal_last(top: Table, found: list[PriorityClass], path: str) -> None:
     """Refuse a "normal" class that is not served strictly after every other class."""
     normal = next(p for p in found if p.code == NORMAL)
     rival = max((p for p in found if p.code != NORMAL), key=lambda p: p.rank, default=None)
@@ -419,37 +296,37 @@ def _check_normal_last(top: _Table, found: list[PriorityClass], path: str) -> No
         raise ConfigError(f"{top.source}: {path}.rank: {problem}")
 
 
-def _counters(top: _Table, known: Collection[str]) -> tuple[CounterSpec, ...]:
+def _counters(top: Table, known: Collection[str]) -> tuple[CounterSpec, ...]:
     seen: dict[object, str] = {}
     found = []
     for row in top.rows("counter", _COUNTER_KEYS, required=True):
         number = row.integer("number")
         row.ensure(number >= 1, "number", f"must be 1 or more, got {number}")
-        _claim(row, "number", number, seen)
+        claim(row, "number", number, seen)
         zh = row.text("zh", f"{number}号窗口")
         en = row.text("en", f"Counter {number}")
         found.append(CounterSpec(number, zh, en, _profile(row, known)))
     return tuple(sorted(found, key=lambda c: c.number))
 
 
-def _profile(row: _Table, known: Collection[str]) -> tuple[str, ...]:
+def _profile(row: Table, known: Collection[str]) -> tuple[str, ...]:
     profile = row.strings("profile")
     row.ensure(bool(profile), "profile", "must name at least one business type")
     for prefix in profile:
-        problem = f"unknown business type {_show(prefix)} (known: {_listing(known)})"
+        problem = f"unknown business type {show(prefix)} (known: {listing(known)})"
         row.ensure(prefix in known, "profile", problem)
-    duplicate = _first_duplicate(profile)
-    row.ensure(duplicate is None, "profile", f"duplicate business type {_show(duplicate)}")
+    duplicate = first_duplicate(profile)
+    row.ensure(duplicate is None, "profile", f"duplicate business type {show(duplicate)}")
     return profile
 
 
-def _positive(table: _Table, key: str, default: float) -> float:
+def _positive(table: Table, key: str, default: float) -> float:
     value = table.number(key, default)
     table.ensure(value > 0, key, f"must be greater than 0, got {value:g}")
     return value
 
 
-def _build(top: _Table) -> HallConfig:
+def _build(top: Table) -> HallConfig:
     hall = top.sub("hall", _HALL_KEYS)
     service = top.sub("service", _SERVICE_KEYS)
     security = top.sub("security", _SECURITY_KEYS)
@@ -476,6 +353,8 @@ def _build(top: _Table) -> HallConfig:
         pin_max_failures=failures,
         pin_lock_minutes=_positive(security, "pin_lock_minutes", DEFAULT_PIN_LOCK_MINUTES),
         source=top.source,
+        kiosk=kiosk_config(top),
+        printer=printer_config(top),
     )
 
 
@@ -488,8 +367,8 @@ def parse_config(text: str, source: str = "<string>") -> HallConfig:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: TOML syntax error: {_one_line(str(exc))}") from exc
-    return _build(_Table(document, "", source, _TOP_KEYS))
+        raise ConfigError(f"{source}: TOML syntax error: {one_line(str(exc))}") from exc
+    return _build(Table(document, "", source, _TOP_KEYS))
 
 
 def _read(path: Path, source: str) -> str:

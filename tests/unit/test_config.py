@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ import pytest
 from db.config import (
     DEFAULT_CONFIG,
     HallConfig,
+    KioskConfig,
+    PrinterConfig,
     load_config,
     parse_config,
 )
+from db.config_kiosk import InvalidSetting
 from db.errors import ConfigError, NotFound
 
 UTC = datetime.UTC
@@ -406,3 +410,202 @@ def test_replace_rechecks_cross_references() -> None:
 def test_config_error_exit_code() -> None:
     assert ConfigError.exit_code == 2
     assert isinstance(parse_config(MINIMAL), HallConfig)
+
+
+# --- [kiosk] and [printer] ----------------------------------------------------------------
+
+
+def with_printer(*lines: str) -> str:
+    """MINIMAL plus a [printer] table of these lines."""
+    return MINIMAL + "\n[printer]\n" + "\n".join(lines) + "\n"
+
+
+def with_kiosk(*lines: str) -> str:
+    """MINIMAL plus a [kiosk] table of these lines."""
+    return MINIMAL + "\n[kiosk]\n" + "\n".join(lines) + "\n"
+
+
+def test_kiosk_and_printer_default_when_absent() -> None:
+    config = parse_config(MINIMAL)
+    assert config.kiosk == KioskConfig(8, 45, 30)
+    assert config.printer == PrinterConfig()
+    assert config.printer.kind == "none"
+    assert (config.printer.port, config.printer.baudrate) == (9100, 9600)
+    assert config.printer.timeout_seconds == 2.5
+    assert config.printer.footer_zh.startswith("请留意叫号屏幕")
+
+
+def test_shipped_default_has_no_printer_and_the_documented_timings() -> None:
+    config = load_config()
+    assert config.kiosk == KioskConfig(
+        confirm_seconds=8, idle_reset_seconds=45, fault_confirm_seconds=30
+    )
+    assert config.printer == PrinterConfig()
+
+
+def test_shipped_printer_examples_parse_once_uncommented() -> None:
+    # The commented keys in the default file are valid TOML and valid values.
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    examples = [line[2:] for line in text.splitlines() if re.match(r"# [a-z_]+ = ", line)]
+    assert len(examples) == 7
+    text = text.replace('kind = "none"', 'kind = "network"', 1)
+    text = text.replace("timeout_seconds = 2.5", "\n".join(examples) + "\ntimeout_seconds = 2")
+    printer = parse_config(text).printer
+    assert (printer.kind, printer.host, printer.port) == ("network", "192.168.1.50", 9100)
+    assert (printer.vendor_id, printer.product_id) == (0x0416, 0x5011)
+    assert (printer.path, printer.device) == ("ticket.bin", "/dev/ttyUSB0")
+
+
+def test_kiosk_timings_read() -> None:
+    text = with_kiosk("confirm_seconds = 5", "idle_reset_seconds = 60.5")
+    assert parse_config(text).kiosk == KioskConfig(5, 60.5, 30)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (('kind = "file"', 'path = "ticket.bin"'), {"path": "ticket.bin"}),
+        (('kind = "network"', 'host = "192.168.1.50"'), {"host": "192.168.1.50", "port": 9100}),
+        (('kind = "network"', 'host = "p1"', "port = 9101"), {"host": "p1", "port": 9101}),
+        (
+            ('kind = "usb"', "vendor_id = 0x0416", "product_id = 0x5011"),
+            {"vendor_id": 0x0416, "product_id": 0x5011},
+        ),
+        (('kind = "serial"', 'device = "/dev/ttyUSB0"'), {"device": "/dev/ttyUSB0"}),
+        (('kind = "serial"', 'device = "COM3"', "baudrate = 19200"), {"baudrate": 19200}),
+        (('kind = "none"', 'host = "kept for later"'), {"host": "kept for later"}),
+        (("timeout_seconds = 30", 'footer_zh = ""'), {"timeout_seconds": 30, "footer_zh": ""}),
+    ],
+    ids=["file", "network", "network-port", "usb", "serial", "serial-baud", "none", "limits"],
+)
+def test_printer_kinds_read(lines: tuple[str, ...], expected: dict[str, object]) -> None:
+    printer = parse_config(with_printer(*lines)).printer
+    assert {key: getattr(printer, key) for key in expected} == expected
+
+
+PRINTER_BAD = {
+    "unknown kiosk key": (with_kiosk("confirm = 5"), "kiosk.confirm: unknown key"),
+    "kiosk not a table": ("kiosk = 5\n" + MINIMAL, "kiosk: expected a table, got integer"),
+    "kiosk string": (
+        with_kiosk('confirm_seconds = "8"'),
+        'kiosk.confirm_seconds: expected a number, got string "8"',
+    ),
+    "kiosk zero": (
+        with_kiosk("idle_reset_seconds = 0"),
+        "kiosk.idle_reset_seconds: must be greater than 0, got 0",
+    ),
+    "kiosk negative": (
+        with_kiosk("fault_confirm_seconds = -1"),
+        "kiosk.fault_confirm_seconds: must be greater than 0",
+    ),
+    "unknown printer key": (
+        with_printer('kind = "network"', 'hostname = "p1"'),
+        "printer.hostname: unknown key (allowed here: kind, path, host",
+    ),
+    "unknown kind": (
+        with_printer('kind = "wifi"'),
+        'printer.kind: unknown printer kind "wifi" (known: none, file, network, usb, serial)',
+    ),
+    "kind not a string": (with_printer("kind = 1"), "printer.kind: expected a string"),
+    "network without host": (
+        with_printer('kind = "network"', "port = 9100"),
+        'printer.host: required when kind = "network"',
+    ),
+    "usb without product": (
+        with_printer('kind = "usb"', "vendor_id = 0x0416"),
+        'printer.product_id: required when kind = "usb"',
+    ),
+    "usb without vendor": (
+        with_printer('kind = "usb"', "product_id = 0x5011"),
+        'printer.vendor_id: required when kind = "usb"',
+    ),
+    "serial without device": (
+        with_printer('kind = "serial"'),
+        'printer.device: required when kind = "serial"',
+    ),
+    "file without path": (
+        with_printer('kind = "file"'),
+        'printer.path: required when kind = "file"',
+    ),
+    "blank host": (
+        with_printer('kind = "network"', 'host = " "'),
+        "printer.host: must not be empty",
+    ),
+    "port zero": (
+        with_printer('kind = "network"', 'host = "p"', "port = 0"),
+        "printer.port: must be 1-65535, got 0",
+    ),
+    "port too big": (
+        with_printer('kind = "network"', 'host = "p"', "port = 65536"),
+        "printer.port: must be 1-65535, got 65536",
+    ),
+    "port string": (
+        with_printer('kind = "network"', 'host = "p"', 'port = "9100"'),
+        'printer.port: expected an integer, got string "9100"',
+    ),
+    "vendor id float": (
+        with_printer('kind = "usb"', "vendor_id = 1.5", "product_id = 1"),
+        "printer.vendor_id: expected an integer, got float",
+    ),
+    "vendor id too big": (
+        with_printer('kind = "usb"', "vendor_id = 0x10000", "product_id = 1"),
+        "printer.vendor_id: must be 0x0000-0xFFFF, got 65536",
+    ),
+    "zero baudrate": (
+        with_printer('kind = "serial"', 'device = "COM3"', "baudrate = 0"),
+        "printer.baudrate: must be greater than 0",
+    ),
+    "zero timeout": (
+        with_printer("timeout_seconds = 0"),
+        "printer.timeout_seconds: must be > 0 and <= 30, got 0",
+    ),
+    "long timeout": (
+        with_printer("timeout_seconds = 30.5"),
+        "printer.timeout_seconds: must be > 0 and <= 30, got 30.5",
+    ),
+    "bool timeout": (
+        with_printer("timeout_seconds = true"),
+        "printer.timeout_seconds: expected a number, got boolean",
+    ),
+    "footer not a string": (
+        with_printer("footer_en = ['a']"),
+        "printer.footer_en: expected a string, got array",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), PRINTER_BAD.values(), ids=PRINTER_BAD.keys())
+def test_bad_kiosk_or_printer_raises_one_line_config_error(text: str, expected: str) -> None:
+    assert expected in config_error(text)
+
+
+def test_printer_error_from_a_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "hall.toml"
+    path.write_text(with_printer('kind = "usb"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f'{path}: printer.vendor_id: required when kind = "usb"'
+
+
+def test_printer_config_checks_itself_when_built_directly() -> None:
+    with pytest.raises(InvalidSetting, match='host: required when kind = "network"'):
+        PrinterConfig(kind="network")
+    with pytest.raises(ValueError, match="timeout_seconds"):
+        PrinterConfig(timeout_seconds=60)
+    with pytest.raises(ValueError, match="confirm_seconds"):
+        KioskConfig(confirm_seconds=0)
+
+
+def test_hall_config_built_without_the_new_sections_gets_defaults() -> None:
+    # Code that builds HallConfig by hand (tests, tools) predates [kiosk] and [printer].
+    config = parse_config(MINIMAL)
+    old_fields = {
+        f.name: getattr(config, f.name)
+        for f in dataclasses.fields(HallConfig)
+        if f.name not in ("kiosk", "printer")
+    }
+    rebuilt = HallConfig(**old_fields)
+    assert rebuilt.kiosk == KioskConfig()
+    assert rebuilt.printer == PrinterConfig()
+    network = PrinterConfig(kind="network", host="10.0.0.9")
+    assert dataclasses.replace(rebuilt, printer=network).printer.host == "10.0.0.9"

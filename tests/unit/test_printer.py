@@ -1,0 +1,375 @@
+"""Tests of kiosk.printer: the slip's ESC/POS bytes (on escpos's Dummy) and printer faults."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db.config import PrinterConfig
+from kiosk.printer import (
+    PrinterFault,
+    TicketPrinter,
+    TicketSlip,
+    load_escpos,
+    open_printer,
+    render_ticket,
+    sample_slip,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FS_AND = b"\x1c&"
+FS_DOT = b"\x1c."
+CUT = b"\x1bd\x06\x1dV\x00"  # ESC d 6 (feed), GS V 0 (full cut)
+QR_STORE = b"\x1d(k\x17\x001P0HALL:2026-11-27:A023"  # GS ( k, 23 bytes: store the data
+QR_PRINT = b"\x1d(k\x03\x001Q0"  # GS ( k: print the stored code
+LINE = re.compile(rb"\x1d!(.)([^\n]*)\n", re.DOTALL)  # GS ! n, text, LF
+
+
+def rendered(slip: TicketSlip) -> bytes:
+    """The bytes render_ticket writes to a fresh escpos Dummy."""
+    load_escpos()  # before importing escpos: see load_escpos
+    from escpos.printer import Dummy
+
+    printer = Dummy()
+    render_ticket(printer, slip)
+    return bytes(printer.output)
+
+
+def lines(output: bytes) -> list[tuple[int, str]]:
+    """Every text line as (GS ! size byte, text decoded from GB18030)."""
+    return [(m[1][0], m[2].decode("gb18030")) for m in LINE.finditer(output)]
+
+
+def one_line_fault(printer: TicketPrinter, slip: TicketSlip | None = None) -> str:
+    """Print, expect a PrinterFault, and return its message (checked to be one line)."""
+    with pytest.raises(PrinterFault) as caught:
+        printer.print_ticket(slip or sample_slip())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("ticket printer (")
+    return message
+
+
+# --- the slip's bytes ---------------------------------------------------------------------
+
+
+def test_chinese_slip_lines_sizes_and_order() -> None:
+    output = rendered(sample_slip("zh"))
+    assert output.startswith(b"\x1b@" + FS_AND + b"\x1ba\x01")  # ESC @, FS &, ESC a 1
+    assert lines(output) == [
+        (0x11, "国网某某供电公司城东营业厅"),
+        (0x11, "缴费"),
+        (0x44, "A023"),
+        (0x00, "前面还有 3 人"),
+        (0x00, "预计等候约 12 分钟"),
+        (0x00, "2026-11-27 09:00"),
+        (0x00, "请留意叫号屏幕与语音提示，过号请到服务台"),
+    ]
+
+
+def test_chinese_is_gb18030_after_chinese_mode_never_utf8() -> None:
+    output = rendered(sample_slip("zh"))
+    business = "缴费".encode("gb18030")
+    assert output.index(FS_AND) < output.index(business)
+    assert "缴费".encode() not in output
+    assert output.count(FS_AND) == 1
+    assert FS_DOT not in output  # decided: the printer is left in Chinese mode
+
+
+def test_number_is_sized_big_right_before_it() -> None:
+    output = rendered(sample_slip("zh"))
+    assert b"\x1d!\x44A023\n" in output
+    assert output.index(b"\x1d!\x11" + "缴费".encode("gb18030")) < output.index(b"A023")
+
+
+def test_native_qr_between_time_and_footer_then_cut() -> None:
+    output = rendered(sample_slip("zh"))
+    assert b"\x1d(k\x04\x001A2\x00" in output  # model 2
+    store, show = output.index(QR_STORE), output.index(QR_PRINT)
+    assert output.index(b"2026-11-27 09:00\n") < store < show
+    assert show < output.index("请留意".encode("gb18030"))
+    assert output.endswith(CUT)
+
+
+def test_english_slip_is_ascii_and_still_sends_chinese_mode() -> None:
+    # FS & is harmless for ASCII, and an English name may fall back to a Chinese one.
+    output = rendered(sample_slip("en"))
+    assert output.count(FS_AND) == 1
+    texts = [text for _, text in lines(output)]
+    assert texts == [
+        "City East Power Service Hall",
+        "Bill payment",
+        "A023",
+        "3 people ahead",
+        "Estimated wait: about 12 min",
+        "2026-11-27 09:00",
+        "Please watch the screen and listen for your number",
+    ]
+    assert all(text.isascii() for text in texts)
+    assert output.endswith(CUT)
+
+
+def test_english_slip_with_chinese_fallback_name_prints_it_in_gb18030() -> None:
+    output = rendered(sample_slip("en", business="缴费"))
+    assert (0x11, "缴费") in lines(output)
+
+
+@pytest.mark.parametrize(
+    ("language", "changes", "expected", "absent"),
+    [
+        ("zh", {"estimated_wait_min": None}, "预计等候：暂无预计", "分钟"),
+        ("en", {"estimated_wait_min": None}, "Estimated wait: not known yet", "min"),
+        ("zh", {"estimated_wait_min": 0.2}, "预计等候约 1 分钟", "暂无"),
+        ("zh", {"ahead": None}, "预计等候约 12 分钟", "前面"),
+        ("en", {"ahead": 1}, "1 person ahead", "people"),
+        ("en", {"ahead": 0}, "0 people ahead", "person"),
+        ("zh", {"footer": ""}, "2026-11-27 09:00", "请留意"),
+    ],
+)
+def test_optional_lines(language: str, changes: dict[str, Any], expected: str, absent: str) -> None:
+    texts = [text for _, text in lines(rendered(sample_slip(language, **changes)))]
+    assert expected in texts
+    assert not any(absent in text for text in texts)
+
+
+def test_control_characters_in_names_cannot_send_commands() -> None:
+    output = rendered(sample_slip("zh", hall_name="城东\x1b@营业厅\n\x1dV\x00"))
+    assert output.count(b"\x1b@") == 1  # only the initialise at the start
+    assert (0x11, "城东 @营业厅  V ") in lines(output)
+
+
+def test_slip_refuses_naive_time_and_unknown_language() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        sample_slip(issued_at=datetime.datetime(2026, 11, 27, 9, 0))
+    with pytest.raises(ValueError, match="zh or en"):
+        sample_slip(language="fr")
+
+
+# --- printing and faults ------------------------------------------------------------------
+
+
+class FakePrinter:
+    """An escpos stand-in: records bytes, or fails like a jammed printer."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.received = b""
+        self.closed = False
+
+    def _raw(self, data: bytes) -> None:
+        if self.fail:
+            raise OSError("paper jam\nsecond line")
+        self.received += data
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def join_printer_threads() -> None:
+    """Wait for sends that outlived their print_ticket call to end."""
+    for thread in threading.enumerate():
+        if thread.name == "ticket-printer":
+            thread.join(2)
+
+
+NETWORK = PrinterConfig(kind="network", host="printer.invalid", timeout_seconds=0.5)
+
+
+def test_none_kind_prints_nothing() -> None:
+    def opener(config: PrinterConfig) -> Any:
+        raise AssertionError("no printer is configured")
+
+    printer = TicketPrinter(PrinterConfig(), opener=opener)
+    assert not printer.enabled
+    printer.print_ticket(sample_slip())
+
+
+def test_after_a_failure_the_next_ticket_gets_a_fresh_printer() -> None:
+    opened: list[FakePrinter] = []
+
+    def opener(config: PrinterConfig) -> FakePrinter:
+        opened.append(FakePrinter(fail=not opened))
+        return opened[-1]
+
+    printer = TicketPrinter(NETWORK, opener=opener)
+    assert printer.enabled
+    message = one_line_fault(printer)
+    assert message == "ticket printer (network printer.invalid:9100): paper jam second line"
+    printer.print_ticket(sample_slip())
+    assert len(opened) == 2 and all(p.closed for p in opened)
+    assert opened[1].received == rendered(sample_slip())
+
+
+def test_opener_failure_is_a_fault() -> None:
+    def opener(config: PrinterConfig) -> Any:
+        raise RuntimeError("Device not found (Unable to open:\n[Errno 19] No such device)")
+
+    message = one_line_fault(TicketPrinter(NETWORK, opener=opener))
+    assert message.endswith("Device not found (Unable to open: [Errno 19] No such device)")
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """An event that a hanging fake printer waits for; set when the test ends."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_a_hanging_printer_is_cut_off_at_the_timeout(release: threading.Event) -> None:
+    def opener(config: PrinterConfig) -> FakePrinter:
+        release.wait(10)  # a write to a device file that never returns
+        return FakePrinter(fail=False)
+
+    printer = TicketPrinter(NETWORK, opener=opener)
+    start = time.monotonic()
+    assert one_line_fault(printer).endswith("no answer within 0.5 s")
+    assert time.monotonic() - start < 0.5 + 0.5
+    # While that send is still stuck the next ticket fails at once instead of queueing.
+    start = time.monotonic()
+    assert one_line_fault(printer).endswith("still stuck on an earlier ticket")
+    assert time.monotonic() - start < 0.1
+    release.set()
+    join_printer_threads()  # once the stuck send has ended, printing works again
+    printer.print_ticket(sample_slip())
+
+
+class StalledPort:
+    """A pyserial stand-in whose printer stopped taking data: bytes stay queued."""
+
+    def __init__(self) -> None:
+        self.out_waiting = 180
+        self.discarded = threading.Event()
+
+    def reset_output_buffer(self) -> None:
+        self.out_waiting = 0
+        self.discarded.set()
+
+
+def test_a_stalled_serial_printer_is_a_fault_and_its_queue_is_discarded() -> None:
+    port = StalledPort()
+    fake = FakePrinter(fail=False)
+    fake._device = port  # type: ignore[attr-defined]
+
+    printer = TicketPrinter(NETWORK, opener=lambda config: fake)
+    start = time.monotonic()
+    message = one_line_fault(printer)
+    assert time.monotonic() - start < 0.5 + 0.5
+    assert message.endswith(("the printer stopped taking data", "no answer within 0.5 s"))
+    join_printer_threads()
+    assert port.discarded.is_set()  # not sent later, when the printer wakes up
+    assert fake.closed
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_network_connection_refused_is_a_quick_fault() -> None:
+    config = PrinterConfig(kind="network", host="127.0.0.1", port=free_port())
+    start = time.monotonic()
+    message = one_line_fault(TicketPrinter(config))
+    assert time.monotonic() - start < 1
+    assert f"network 127.0.0.1:{config.port}" in message
+    assert "refused" in message
+
+
+@pytest.fixture
+def deaf_listener() -> Iterator[tuple[str, int]]:
+    """A listener that accepts connections and never reads from them."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    yield server.getsockname()
+    server.close()
+
+
+def test_network_peer_that_never_reads_is_a_fault_within_the_timeout(
+    deaf_listener: tuple[str, int],
+) -> None:
+    def opener(config: PrinterConfig) -> Any:
+        printer = open_printer(config)  # the real network path, a real socket
+        # Loopback buffers grow to megabytes; a small send buffer makes the stall come soon.
+        printer.device.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        return printer
+
+    host, port = deaf_listener
+    config = PrinterConfig(kind="network", host=host, port=port, timeout_seconds=0.5)
+    slip = sample_slip(footer="等候" * 100_000)  # 400 KB: far more than the buffers hold
+    start = time.monotonic()
+    message = one_line_fault(TicketPrinter(config, opener=opener), slip)
+    assert time.monotonic() - start < 0.5 + 1
+    assert message.endswith(("timed out", "no answer within 0.5 s"))
+
+
+def test_usb_without_device_or_pyusb_is_a_fault() -> None:
+    config = PrinterConfig(kind="usb", vendor_id=0x0416, product_id=0x5011)
+    message = one_line_fault(TicketPrinter(config))
+    assert message.startswith("ticket printer (usb 0416:5011): ")
+
+
+def test_serial_missing_device_is_a_fault() -> None:
+    config = PrinterConfig(kind="serial", device="/nonexistent/ttyUSB9")
+    message = one_line_fault(TicketPrinter(config))
+    assert message.startswith("ticket printer (serial /nonexistent/ttyUSB9): ")
+
+
+def test_file_kind_appends_each_ticket(tmp_path: Path) -> None:
+    path = tmp_path / "ticket.bin"
+    printer = TicketPrinter(PrinterConfig(kind="file", path=str(path)))
+    printer.print_ticket(sample_slip("zh"))
+    printer.print_ticket(sample_slip("en"))
+    assert path.read_bytes() == rendered(sample_slip("zh")) + rendered(sample_slip("en"))
+
+
+def test_file_kind_unwritable_path_is_a_fault(tmp_path: Path) -> None:
+    config = PrinterConfig(kind="file", path=str(tmp_path))  # a directory
+    assert "Is a directory" in one_line_fault(TicketPrinter(config))
+    config = dataclasses.replace(config, path=str(tmp_path / "missing" / "ticket.bin"))
+    assert "No such file" in one_line_fault(TicketPrinter(config))
+
+
+# --- importing python-escpos ---------------------------------------------------------------
+
+IMPORT_CHECK = """
+import json, sys
+import kiosk.printer as p
+p.TicketPrinter(p.PrinterConfig())  # no printer: escpos stays unimported
+lazy = "escpos" not in sys.modules
+p.TicketPrinter(p.PrinterConfig(kind="file", path=sys.argv[1])).print_ticket(p.sample_slip())
+print(json.dumps({"lazy": lazy, "loaded": "escpos.printer" in sys.modules}))
+"""
+
+
+def test_escpos_is_imported_lazily_and_leaves_no_temp_folder(tmp_path: Path) -> None:
+    temp, cache = tmp_path / "tmp", tmp_path / "cache"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(cache)}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_CHECK, str(tmp_path / "ticket.bin")],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(out.stdout) == {"lazy": True, "loaded": True}
+    assert out.stderr == ""
+    assert list(temp.iterdir()) == []  # escpos's mkdtemp() was answered with the cache
+    assert list(cache.glob("onestop-hall/escpos/*.capabilities.pickle"))
+    assert (tmp_path / "ticket.bin").read_bytes() == rendered(sample_slip())
