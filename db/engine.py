@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Engine, Select, Table, create_engine, event
@@ -78,23 +79,32 @@ def is_sqlite(engine: Engine) -> bool:
 
 def next_sequence(conn: Connection, day: object, prefix: str) -> int:
     """Take the next number of `prefix` on `day`: one atomic upsert on the per-day counter."""
+    params = {"business_day": day, "prefix": prefix, "last_seq": 1}
+    return int(conn.execute(_sequence_upsert(conn.dialect.name), params).scalar_one())
+
+
+@lru_cache(maxsize=4)
+def _sequence_upsert(dialect: str) -> Any:
+    # Built once per dialect: statement building would cost more than SQLite's own work.
     from db.models import DaySequence
 
     table = cast(Table, DaySequence.__table__)
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    stmt = insert(table).values(business_day=day, prefix=prefix, last_seq=1)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["business_day", "prefix"], set_={"last_seq": table.c.last_seq + 1}
-    ).returning(table.c.last_seq)
-    return int(conn.execute(upsert).scalar_one())
+    return (
+        insert(table)
+        .on_conflict_do_update(
+            index_elements=["business_day", "prefix"], set_={"last_seq": table.c.last_seq + 1}
+        )
+        .returning(table.c.last_seq)
+    )
 
 
-def lock_candidate(conn: Connection, query: Select[Any]) -> Select[Any]:
+def lock_candidate(dialect: str, query: Select[Any]) -> Select[Any]:
     """The candidate row of a claim: SQLite already holds the write lock (BEGIN IMMEDIATE);
     elsewhere skip rows another transaction is claiming."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return query
     return query.with_for_update(skip_locked=True)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, select, update
 
-from db.engine import lock_candidate, next_sequence
+from db import sql
+from db.engine import next_sequence
 from db.errors import AuthFailed, NotFound, Refused
-from db.models import AT_COUNTER, Counter, Event, Staff, Ticket
 from db.session import Tx
+from db.sql import C, E, S, T, status_in
 from db.views import RATINGS, TicketView
 
-# The tables as Core objects: the steps are single statements, no ORM unit of work needed.
-T = cast(Table, Ticket.__table__)
-C = cast(Table, Counter.__table__)
-S = cast(Table, Staff.__table__)
-E = cast(Table, Event.__table__)
+__all__ = ["C", "E", "S", "T"]  # the tables, as the queries and apps know them
 
 ACCOUNT_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
 NUMBER_RE = re.compile(r"^[A-Z]\d{3,}$")
@@ -47,21 +44,22 @@ def log(
 ) -> None:
     """Append one event; the log is the source of every figure."""
     tx.conn.execute(
-        insert(E).values(
-            at=tx.now,
-            business_day=tx.day,
-            kind=kind,
-            ticket_id=ticket,
-            staff_id=staff,
-            counter_number=counter,
-            detail=detail or None,
-        )
+        sql.INSERT_EVENT,
+        {
+            "at": tx.now,
+            "business_day": tx.day,
+            "kind": kind,
+            "ticket_id": ticket,
+            "staff_id": staff,
+            "counter_number": counter,
+            "detail": detail or None,
+        },
     )
 
 
 def counter_row(tx: Tx, number: int) -> Row[Any]:
     """The counter, or NotFound."""
-    row = tx.conn.execute(select(C).where(C.c.number == number)).first()
+    row = tx.conn.execute(sql.COUNTER_BY_NUMBER, {"counter": number}).first()
     if row is None:
         raise NotFound(f"unknown counter {number}")
     return row
@@ -69,7 +67,7 @@ def counter_row(tx: Tx, number: int) -> Row[Any]:
 
 def staff_row(tx: Tx, staff_id: str) -> Row[Any]:
     """The staff member, or NotFound."""
-    row = tx.conn.execute(select(S).where(S.c.id == staff_id)).first()
+    row = tx.conn.execute(sql.STAFF_BY_ID, {"staff": staff_id}).first()
     if row is None or not row.active:
         raise NotFound(f"unknown staff id {staff_id!r}")
     return row
@@ -86,13 +84,15 @@ def _on_duty(tx: Tx, counter: int, *, calling: bool = False) -> Row[Any]:
 
 def current_ticket(tx: Tx, counter: int) -> Row[Any] | None:
     """The ticket the counter holds (called or serving), if any."""
-    query = select(T).where(T.c.counter_number == counter, T.c.status.in_(AT_COUNTER))
-    return tx.conn.execute(query).first()
+    return tx.conn.execute(sql.CURRENT_TICKET, {"counter": counter}).first()
 
 
-def _held(tx: Tx, counter: int, expect: str | None, states: tuple[str, ...]) -> Row[Any]:
-    """The counter's current ticket, checked against what the caller believes it holds."""
-    _on_duty(tx, counter)
+def _held(
+    tx: Tx, counter: int, expect: str | None, states: tuple[str, ...]
+) -> tuple[str, Row[Any]]:
+    """Who is at the counter, and its current ticket, checked against what the caller
+    believes it holds."""
+    staff = _on_duty(tx, counter).staff_id
     row = current_ticket(tx, counter)
     if row is None:
         held = f"; {expect} is no longer here" if expect else ""
@@ -101,7 +101,7 @@ def _held(tx: Tx, counter: int, expect: str | None, states: tuple[str, ...]) -> 
         raise Refused(f"counter {counter} no longer holds {expect} (it holds {row.number})")
     if row.status not in states:
         raise Refused(f"{row.number} is {row.status}, not {' or '.join(states)}")
-    return row
+    return staff, row
 
 
 def _ensure_free(tx: Tx, counter: int) -> None:
@@ -115,13 +115,9 @@ def _ensure_free(tx: Tx, counter: int) -> None:
 
 def _transition(tx: Tx, row: Row[Any], states: tuple[str, ...], **values: Any) -> TicketView:
     """Move one ticket on, but only if it is still in one of `states` (the expected-state check)."""
-    stmt = (
-        update(T)
-        .where(T.c.id == row.id, T.c.status.in_(states))
-        .values(**values)
-        .returning(*T.c)
-    )
-    new = tx.conn.execute(stmt).first()
+    stmt = sql.transition(states, tuple(sorted(values)))
+    params = {"row_id": row.id, **{f"v_{k}": v for k, v in values.items()}}
+    new = tx.conn.execute(stmt, params).first()
     if new is None:
         raise Refused(f"{row.number} was changed by someone else; reload and try again")
     return TicketView.from_row(new)
@@ -138,8 +134,7 @@ def normalize_number(number: str) -> str:
 def ticket_row(tx: Tx, number: str, day: dt.date | None = None) -> Row[Any]:
     """Today's (or `day`'s) ticket with that number, or NotFound."""
     wanted = normalize_number(number)
-    query = select(T).where(T.c.business_day == (day or tx.day), T.c.number == wanted)
-    row = tx.conn.execute(query).first()
+    row = tx.conn.execute(sql.TICKET_BY_NUMBER, {"day": day or tx.day, "number": wanted}).first()
     if row is None:
         raise NotFound(f"no ticket {wanted} on {(day or tx.day).isoformat()}")
     return row
@@ -158,24 +153,23 @@ def _new_ticket(
 ) -> Row[Any]:
     kind = tx.config.business(business)
     klass = tx.config.priority(priority)
+    account = _check_account(account)
     seq = next_sequence(tx.conn, tx.day, kind.prefix)
-    stmt = (
-        insert(T)
-        .values(
-            business_day=tx.day,
-            number=f"{kind.prefix}{seq:03d}",
-            business=kind.prefix,
-            origin_business=kind.prefix,
-            priority=klass.code,
-            priority_rank=klass.rank,
-            account=_check_account(account),
-            issued_at=tx.now,
-            queued_at=tx.now,
-            **values,
-        )
-        .returning(*T.c)
-    )
-    return tx.conn.execute(stmt).one()
+    params = {
+        "business_day": tx.day,
+        "number": f"{kind.prefix}{seq:03d}",
+        "business": kind.prefix,
+        "origin_business": kind.prefix,
+        "priority": klass.code,
+        "priority_rank": klass.rank,
+        "account": account,
+        "issued_at": tx.now,
+        "queued_at": tx.now,
+        "recalls": 0,
+        "services": 1,
+        **values,
+    }
+    return tx.conn.execute(sql.INSERT_TICKET, params).one()
 
 
 # -- issuing -----------------------------------------------------------------------------
@@ -237,47 +231,32 @@ def walk_in(
 # -- calling -----------------------------------------------------------------------------
 
 
-def _claim_values(tx: Tx, counter: int, staff_id: str) -> dict[str, Any]:
+def _claim_values(tx: Tx, row: Row[Any], counter: int, staff_id: str) -> dict[str, Any]:
     return {
         "status": "called",
         "counter_number": counter,
         # The first call makes the caller the first-responsible handler; later calls keep it.
-        "handler_id": func.coalesce(T.c.handler_id, staff_id),
+        "handler_id": row.handler_id or staff_id,
         "called_at": tx.now,
-        "first_called_at": func.coalesce(T.c.first_called_at, tx.now),
+        "first_called_at": row.first_called_at or tx.now,
         "no_show_at": None,
         "directed_to": None,
     }
 
 
 def call_next(tx: Tx, counter: int) -> TicketView:
-    """Claim the next ticket for the counter: its work profile in order, then priority, then
-    the oldest. One guarded UPDATE per business type: two counters never get the same one."""
+    """Claim the next ticket for the counter: customers a guide sent to it, then its work
+    profile in order, then priority, then the oldest. One guarded UPDATE: two counters never
+    get the same ticket."""
     desk = _on_duty(tx, counter, calling=True)
     _ensure_free(tx, counter)
-    profile = desk.profile.split(",")
-    # Customers a guide sent to this counter first, then its work profile in order.
-    probes = [T.c.directed_to == counter] + [
-        (T.c.business == prefix) & T.c.directed_to.is_(None) for prefix in profile
-    ]
-    for where in probes:
-        candidate = lock_candidate(
-            tx.conn,
-            select(T.c.id)
-            .where(T.c.status == "waiting", T.c.business_day == tx.day, where)
-            .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
-            .limit(1),
-        ).scalar_subquery()
-        stmt = (
-            update(T)
-            .where(T.c.id == candidate, T.c.status == "waiting")
-            .values(**_claim_values(tx, counter, desk.staff_id))
-            .returning(*T.c)
-        )
-        row = tx.conn.execute(stmt).first()
-        if row is not None:
-            log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter)
-            return TicketView.from_row(row)
+    profile = tuple(desk.profile.split(","))
+    stmt = sql.claim(tx.conn.dialect.name, profile)
+    params = {"counter": counter, "day": tx.day, "staff": desk.staff_id, "now": tx.now}
+    row = tx.conn.execute(stmt, params).first()
+    if row is not None:
+        log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter)
+        return TicketView.from_row(row)
     raise QueueEmpty(f"no one is waiting for counter {counter} ({', '.join(profile)})")
 
 
@@ -290,8 +269,10 @@ def call_number(tx: Tx, counter: int, number: str) -> TicketView:
         _check_grace(tx, row)
     elif row.status != "waiting":
         raise Refused(f"{row.number} is {row.status}, not waiting")
+    if row.directed_to not in (None, counter):
+        raise Refused(f"{row.number} was sent to counter {row.directed_to}")
     view = _transition(
-        tx, row, ("waiting", "no_show"), **_claim_values(tx, counter, desk.staff_id)
+        tx, row, ("waiting", "no_show"), **_claim_values(tx, row, counter, desk.staff_id)
     )
     log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter, named=True)
     return view
@@ -299,18 +280,18 @@ def call_number(tx: Tx, counter: int, number: str) -> TicketView:
 
 def recall(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """Call the counter's called ticket again (重呼); the count is kept."""
-    row = _held(tx, counter, expect, ("called",))
-    view = _transition(tx, row, ("called",), recalls=T.c.recalls + 1, called_at=tx.now)
-    log(tx, "recall", ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+    staff, row = _held(tx, counter, expect, ("called",))
+    view = _transition(tx, row, ("called",), recalls=row.recalls + 1, called_at=tx.now)
+    log(tx, "recall", ticket=row.id, staff=staff, counter=counter,
         count=view.recalls)
     return view
 
 
 def no_show(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer did not come (过号); they may be re-queued within the grace."""
-    row = _held(tx, counter, expect, ("called",))
+    staff, row = _held(tx, counter, expect, ("called",))
     view = _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
-    log(tx, "no_show", ticket=row.id, staff=_staff_at(tx, counter), counter=counter)
+    log(tx, "no_show", ticket=row.id, staff=staff, counter=counter)
     return view
 
 
@@ -339,18 +320,14 @@ def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
     return view
 
 
-def _staff_at(tx: Tx, counter: int) -> str | None:
-    return tx.conn.execute(select(C.c.staff_id).where(C.c.number == counter)).scalar()
-
-
 # -- serving -----------------------------------------------------------------------------
 
 
 def start(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer has arrived: service begins."""
-    row = _held(tx, counter, expect, ("called",))
+    staff, row = _held(tx, counter, expect, ("called",))
     view = _transition(tx, row, ("called",), status="serving", started_at=tx.now)
-    log(tx, "start", ticket=row.id, staff=_staff_at(tx, counter), counter=counter)
+    log(tx, "start", ticket=row.id, staff=staff, counter=counter)
     return view
 
 
@@ -359,39 +336,49 @@ def complete(
 ) -> TicketView:
     """Finish the matter. The counter's serving ticket, or (naming it) one of its clerk's own
     tickets that support has handed back."""
-    row = _completable(tx, counter, expect)
+    staff, row = _completable(tx, counter, expect)
     view = _transition(
         tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
     )
-    log(tx, "complete", ticket=row.id, staff=_staff_at(tx, counter), counter=counter, note=note)
+    log(tx, "complete", ticket=row.id, staff=staff, counter=counter, note=note)
     return view
 
 
-def _completable(tx: Tx, counter: int, expect: str | None) -> Row[Any]:
+def _completable(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any]]:
     desk = _on_duty(tx, counter)
     if expect:
-        row = ticket_row(tx, expect)
-        if row.status == "serving" and row.counter_number is None:
+        row = open_matter(tx, expect, ("serving",))
+        if row is not None and row.counter_number is None:
             if row.handler_id != desk.staff_id:
                 raise Refused(f"{row.number} belongs to handler {row.handler_id}")
-            return row
+            return desk.staff_id, row
     return _held(tx, counter, expect, ("serving",))
+
+
+def open_matter(tx: Tx, number: str, states: tuple[str, ...]) -> Row[Any] | None:
+    """The latest ticket with that number in one of `states`, whatever its business day: a
+    referral or a handed-back matter may outlast the day its number was given."""
+    wanted = normalize_number(number)
+    query = (
+        select(T).where(T.c.number == wanted, status_in(*states)).order_by(T.c.id.desc()).limit(1)
+    )
+    return tx.conn.execute(query).first()
 
 
 def _move_to_queue(
     tx: Tx, counter: int, expect: str | None, to: str, kind: str, note: str | None
 ) -> TicketView:
     target = tx.config.business(to)
-    row = _held(tx, counter, expect, ("called", "serving") if kind == "transfer" else ("serving",))
+    staff, row = _held(tx, counter, expect, ("serving",))
     if kind == "transfer" and target.prefix == row.business:
         raise Refused(f"{row.number} is already in business {target.prefix}")
-    extra = {"services": T.c.services + 1} if kind == "next_service" else {}
+    extra = {"services": row.services + 1} if kind == "next_service" else {}
     view = _transition(
-        tx, row, AT_COUNTER, status="waiting", business=target.prefix, counter_number=None,
+        tx, row, ("serving",), status="waiting", business=target.prefix, counter_number=None,
         # Keep the customer's place by arrival time: one visit, not a second wait from the back.
         queued_at=row.issued_at, note=note or row.note, **extra,
     )
-    log(tx, kind, ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+    log(tx, kind, ticket=row.id, staff=staff, counter=counter,
         from_business=row.business, to_business=target.prefix, note=note)
     return view
 
@@ -421,12 +408,12 @@ def refer(
     The counter is free for the next customer; the handler still owns the ticket."""
     if to is not None and staff_row(tx, to).role != "support":
         raise Refused(f"staff {to} is not on the support post")
-    row = _held(tx, counter, expect, ("serving",))
+    staff, row = _held(tx, counter, expect, ("serving",))
     view = _transition(
         tx, row, ("serving",), status="with_support", support_id=to, counter_number=None,
         note=note or row.note,
     )
-    log(tx, "refer", ticket=row.id, staff=_staff_at(tx, counter), counter=counter,
+    log(tx, "refer", ticket=row.id, staff=staff, counter=counter,
         to=to, note=note)
     return view
 
@@ -439,13 +426,20 @@ def _support_staff(tx: Tx, staff: str) -> None:
 def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
     """A support colleague takes a referral from the pool."""
     _support_staff(tx, staff)
-    row = ticket_row(tx, number)
-    if row.status != "with_support" or row.support_id is not None:
-        taken = f" (it is with {row.support_id})" if row.support_id else ""
-        raise Refused(f"{row.number} is not waiting in the support pool{taken}")
-    stmt_ok = _transition(tx, row, ("with_support",), support_id=staff)
+    row = _with_support(tx, number)
+    if row.support_id is not None:
+        raise Refused(f"{row.number} is not waiting in the support pool (it is with "
+                      f"{row.support_id})")
+    view = _transition(tx, row, ("with_support",), support_id=staff)
     log(tx, "take", ticket=row.id, staff=staff)
-    return stmt_ok
+    return view
+
+
+def _with_support(tx: Tx, number: str) -> Row[Any]:
+    row = open_matter(tx, number, ("with_support",))
+    if row is None:
+        raise Refused(f"{normalize_number(number)} is not with support")
+    return row
 
 
 def return_from_support(
@@ -453,9 +447,7 @@ def return_from_support(
 ) -> TicketView:
     """Support reports back; the ticket is with its handler again, who closes it."""
     _support_staff(tx, staff)
-    row = ticket_row(tx, number)
-    if row.status != "with_support":
-        raise Refused(f"{row.number} is {row.status}, not with support")
+    row = _with_support(tx, number)
     if row.support_id not in (None, staff):
         raise Refused(f"{row.number} was referred to {row.support_id}, not {staff}")
     view = _transition(

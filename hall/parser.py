@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from db.models import ROLES
-from hall import commands, demo, reports
+from hall import apps, commands, demo, reports
 from hall.context import Run, UsageError, parse_day, parse_score
 
 Handler = Callable[[Run], None]
@@ -210,9 +210,14 @@ def _reading(g: Grammar) -> None:
     export.add_argument("--output", "-o", metavar="FILE", help="file to write (default stdout)")
 
 
+def _apps(g: Grammar) -> None:
+    kiosk = g.add("kiosk", apps.kiosk, "取号机 the customer kiosk (F12 + leader PIN to leave)")
+    kiosk.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
+
+
 def build_parser() -> HallParser:
     """The whole grammar."""
     grammar = Grammar()
-    for part in (_setup, _counters, _tickets, _reading):
+    for part in (_setup, _counters, _tickets, _reading, _apps):
         part(grammar)
     return grammar.root

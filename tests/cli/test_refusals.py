@@ -23,14 +23,14 @@ REFUSED = [
     pytest.param(["call", "-c", "1"], "no one is waiting", id="queue-empty"),
     pytest.param(["signin", "-c", "99", "-s", "C03"], "unknown counter 99", id="signin-counter"),
     pytest.param(["start", "-c", "1"], "holds no ticket", id="nothing-to-start"),
-    pytest.param(["complete", "-c", "1", "A001"], "no ticket A001", id="complete-unknown"),
+    pytest.param(["complete", "-c", "1", "A001"], "holds no ticket", id="complete-unknown"),
     pytest.param(["show", "A001"], "no ticket A001", id="no-such-ticket"),
     pytest.param(["rate", "A001", "5"], "rating must be 1 to 4", id="rating-out-of-range"),
     pytest.param(["transfer", "-c", "1", "--to", "Z"], "unknown business", id="transfer-to-z"),
     pytest.param(["signout", "-c", "3"], "no one is signed in", id="signout-empty"),
     pytest.param(["cancel", "XYZ", "-s", "L01"], "not a ticket number", id="cancel-bad-number"),
     pytest.param(["cancel", "A001", "-s", "C01"], "only a duty leader", id="cancel-not-leader"),
-    pytest.param(["take", "A001", "-s", "S01"], "no ticket A001", id="take-unknown"),
+    pytest.param(["take", "A001", "-s", "S01"], "A001 is not with support", id="take-unknown"),
 ]
 
 

@@ -128,6 +128,8 @@ def test_transfer_next_service_walk_in_and_requeue(cli: Cli, ready: Hall) -> Non
     cli("issue", "A")
     cli("issue", "A")
     cli("call", "-c", "1")
+    assert cli("transfer", "-c", "1", "--to", "B").code == 1  # only a served customer moves
+    cli("start", "-c", "1")
     moved = cli("--json", "transfer", "-c", "1", "--to", "报装接电").json()
     assert (moved["business"], moved["status"], moved["handler"]) == ("B", "waiting", "C01")
     cli("call", "-c", "1")

@@ -1,0 +1,201 @@
+"""Shared helpers of the hand-run benchmarks (not a test module; pytest never collects it).
+
+Every benchmark compares the project's path (db.session.Hall + db.ops, through SQLAlchemy)
+with a *floor*: the bare `sqlite3` module doing the same transaction shape on the same kind
+of database file. Both sides work on a schema made by `db.schema.init_db`, so tables,
+indexes, triggers and constraints are identical; the floor sets the same pragmas as
+`db.engine.make_engine` (WAL, the same `synchronous`, `foreign_keys=ON`, busy_timeout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from db import counters, staff  # noqa: E402
+from db.config import HallConfig, load_config  # noqa: E402
+from db.engine import BUSY_TIMEOUT_MS, make_engine  # noqa: E402
+from db.schema import init_db  # noqa: E402
+from db.session import Hall, utc_now  # noqa: E402
+
+PIN = "2468"
+
+from db.models import Ticket  # noqa: E402
+
+TICKET_COLUMNS = ", ".join(c.name for c in Ticket.__table__.columns)
+"""What the project's statements return (`RETURNING *T.c`); the floor returns the same."""
+
+
+# -- time and value formats, exactly as SQLAlchemy stores them in SQLite ------------------
+
+
+def ts(value: dt.datetime) -> str:
+    """A naive UTC datetime as SQLAlchemy's SQLite DateTime stores it."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def now_naive() -> dt.datetime:
+    """Now, naive UTC (what `Tx.now` is)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def business_day(config: HallConfig, at: dt.datetime | None = None) -> dt.date:
+    """The hall's business day of `at` (default now)."""
+    return config.business_day(at or utc_now())
+
+
+# -- databases ------------------------------------------------------------------------------
+
+
+def workdir(given: str | None, tag: str) -> Path:
+    """Where the benchmark's database files go (default: a fresh folder under $TMPDIR).
+
+    Keep it on the disk the hall would use: fsync cost is part of every figure."""
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{tag}-", dir=path))
+    return Path(tempfile.mkdtemp(prefix=f"hall-bench-{tag}-"))
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def create_hall_db(path: Path, config: HallConfig, *, clerks: int = 0,
+                   profile: Sequence[str] | None = None) -> None:
+    """A database made by init_db, with `clerks` clerks C01.. signed in at counters 1..
+    (and, when given, every counter's work profile set to `profile`)."""
+    remove_db(path)
+    hall = Hall(make_engine(url_of(path)), config)
+    init_db(hall)
+    if clerks:
+        with hall.write() as tx:
+            for i in range(1, clerks + 1):
+                staff.add_staff(tx, f"C{i:02d}", f"clerk {i}", "clerk", PIN)
+                counters.sign_in(tx, i, f"C{i:02d}")
+                if profile is not None:
+                    counters.set_profile(tx, i, list(profile))
+    hall.dispose()
+    checkpoint(path)
+
+
+def raw_connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
+    """The floor's connection: the same pragmas as db.engine, nothing else; autocommit mode,
+    transactions are opened and closed by hand."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file, so that copying the .db file alone copies it all."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def copy_db(template: Path, target: Path) -> Path:
+    """A fresh copy of a checkpointed template database."""
+    remove_db(target)
+    shutil.copyfile(template, target)
+    return target
+
+
+def file_size_mb(path: Path) -> float:
+    total = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
+                if os.path.exists(f"{path}{s}"))
+    return total / 1e6
+
+
+# -- seeding with raw sqlite3 (fast; not what is being measured) ----------------------------
+
+
+def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
+                 plan: Iterable[tuple[str, str, int]], *, first_seq: dict[str, int] | None = None,
+                 step_s: float = 1.0) -> int:
+    """Insert waiting tickets of `day` (each with its 'issue' event) inside the caller's
+    transaction. `plan` yields (business, priority code, priority rank) per ticket.
+    Returns how many were inserted; the day's sequences are set to match."""
+    seq = dict(first_seq or {})
+    tickets = []
+    events = []
+    day_s = day.isoformat()
+    row = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()
+    next_id = int(row[0]) + 1
+    for i, (business, priority, rank) in enumerate(plan):
+        seq[business] = seq.get(business, 0) + 1
+        number = f"{business}{seq[business]:03d}"
+        at = ts(start + dt.timedelta(seconds=i * step_s))
+        tickets.append((next_id, day_s, number, business, business, priority, rank,
+                        "waiting", at, at))
+        events.append((at, day_s, "issue", next_id,
+                       json.dumps({"business": business, "number": number})))
+        next_id += 1
+    conn.executemany(
+        "INSERT INTO tickets (id, business_day, number, business, origin_business, priority, "
+        "priority_rank, status, issued_at, queued_at, recalls, services) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
+        tickets,
+    )
+    conn.executemany(
+        "INSERT INTO events (at, business_day, kind, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
+        events,
+    )
+    conn.executemany(
+        "INSERT INTO day_sequences (business_day, prefix, last_seq) VALUES (?, ?, ?) "
+        "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = excluded.last_seq",
+        [(day_s, b, n) for b, n in seq.items()],
+    )
+    return len(tickets)
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def machine_line() -> str:
+    """One line saying where the figures come from."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
+            f"{os.cpu_count()} cores, load average {load}, {dt.date.today().isoformat()}")
+
+
+__all__ = [
+    "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig", "business_day", "checkpoint",
+    "copy_db", "create_hall_db", "file_size_mb", "load_config", "machine_line", "make_engine",
+    "median", "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of",
+    "verdict", "workdir",
+]

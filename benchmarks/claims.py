@@ -1,0 +1,459 @@
+"""Claims per second with several counter processes calling from one queue.
+
+The queue: --tickets (20,000) waiting tickets of business A (2% appointment, 8% elderly,
+90% normal), every counter's work profile set to [A]. Each of --procs (8) processes (spawn
+context) plays one counter: a Hall on its own engine, and in a loop `call_next` then
+`no_show` (the cheapest step that frees the counter again) until the run's shared budget of
+--claims (4,000) is spent. With --shape two (default) that is two transactions per claim, as
+at a real counter (call, then later the outcome); --shape one does both in one transaction.
+The floor is the same number of processes doing the same transaction shape with the bare
+sqlite3 module: BEGIN IMMEDIATE; the guarded claim UPDATE ... RETURNING; the event INSERT;
+COMMIT; then BEGIN IMMEDIATE; the guarded UPDATE to no_show ... RETURNING; its event; COMMIT.
+
+After every run: no ticket was claimed twice (the workers' own lists, and one 'call' event
+per ticket in the database), the claimed tickets are exactly the head of the queue and were
+called in queue order (priority rank, queued_at, id), and the rest still wait untouched.
+
+Figures: each run is cut into --windows (5) equal slices by claim count, and claims/s of
+every slice is one repeat; the figure is the median over all slices of all --rounds (2)
+runs (best slice also shown). PASS: project median >= --target (0.5) x floor median, and no
+run had a duplicate or a loss. A single-process breakdown follows (where a claim's time goes).
+
+    .venv/bin/python benchmarks/claims.py                      # FULL, 2 x 4,000 claims a side
+    .venv/bin/python benchmarks/claims.py --claims 20000 --rounds 1   # drain all 20,000
+    .venv/bin/python benchmarks/claims.py --sync FULL NORMAL   # also synchronous=NORMAL
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing as mp
+import random
+import shutil
+import statistics
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    TICKET_COLUMNS,
+    Hall,
+    business_day,
+    copy_db,
+    create_hall_db,
+    load_config,
+    machine_line,
+    make_engine,
+    now_naive,
+    raw_connect,
+    seed_waiting,
+    ts,
+    url_of,
+    verdict,
+    workdir,
+)
+
+BUSINESS = "A"
+PRIORITY_MIX = (("appointment", 1, 0.02), ("elderly", 2, 0.08), ("normal", 9, 0.90))
+
+
+# -- the two sides (run in spawned processes) ---------------------------------------------
+
+
+def take(budget: Any) -> bool:
+    """Take one claim from the run's shared budget (an mp.Value); False once it is spent."""
+    with budget.get_lock():
+        if budget.value <= 0:
+            return False
+        budget.value -= 1
+        return True
+
+
+
+def project_worker(path: str, counter: int, synchronous: str, shape: str, budget: Any,
+                 barrier: Any, out: Any) -> None:
+    try:
+        from db import ops
+
+        hall = Hall(make_engine(url_of(Path(path)), synchronous=synchronous), load_config())
+        with hall.read():
+            pass  # open the pooled connection before the clock starts
+        claimed: list[int] = []
+        stamps: list[float] = []
+        barrier.wait()
+        t0 = time.monotonic()
+        while take(budget):
+            try:
+                with hall.write() as tx:
+                    view = ops.call_next(tx, counter)
+                    if shape == "one":
+                        ops.no_show(tx, counter)
+            except ops.QueueEmpty:
+                break
+            if shape == "two":
+                with hall.write() as tx:
+                    ops.no_show(tx, counter)
+            claimed.append(view.id)
+            stamps.append(time.monotonic())
+        t1 = time.monotonic()
+        hall.dispose()
+        out.put((counter, claimed, t0, t1, stamps, None))
+    except BaseException:  # report, never hang the parent
+        barrier.abort()  # a worker that fails before the start must not hang the others
+        out.put((counter, [], 0.0, 0.0, [], traceback.format_exc()))
+
+
+CLAIM_SQL = (
+    "UPDATE tickets SET status = 'called', counter_number = ?, "
+    "handler_id = coalesce(handler_id, ?), called_at = ?, "
+    "first_called_at = coalesce(first_called_at, ?), no_show_at = NULL, directed_to = NULL "
+    "WHERE id = (SELECT id FROM tickets WHERE status = 'waiting' AND business_day = ? "
+    "AND business = ? AND directed_to IS NULL "
+    "ORDER BY priority_rank, queued_at, id LIMIT 1) AND status = 'waiting' "
+    f"RETURNING {TICKET_COLUMNS}"
+)
+"""The project's claim predicate as of migration 0002 (today's queue, not directed to a
+named counter); the project first probes for tickets directed to the counter, which the
+floor does not (it is the project's own extra statement)."""
+FREE_SQL = (
+    "UPDATE tickets SET status = 'no_show', no_show_at = ? WHERE id = ? AND status = 'called' "
+    f"RETURNING {TICKET_COLUMNS}"
+)
+EVENT_SQL = (
+    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, NULL)"
+)
+
+
+def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: Any,
+                 barrier: Any, out: Any) -> None:
+    try:
+        conn = raw_connect(Path(path), synchronous)
+        day = business_day(load_config()).isoformat()
+        clerk = f"C{counter:02d}"
+        claimed: list[int] = []
+        stamps: list[float] = []
+        barrier.wait()
+        t0 = time.monotonic()
+        while take(budget):
+            now = ts(now_naive())
+            conn.execute("BEGIN IMMEDIATE")
+            rows = conn.execute(CLAIM_SQL, (counter, clerk, now, now, day, BUSINESS)).fetchall()
+            if not rows:
+                conn.execute("COMMIT")
+                break
+            ticket = rows[0][0]
+            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter))
+            if shape == "two":
+                conn.execute("COMMIT")
+                now = ts(now_naive())
+                conn.execute("BEGIN IMMEDIATE")
+            freed = conn.execute(FREE_SQL, (now, ticket)).fetchall()
+            assert freed, f"ticket {ticket} was not called at counter {counter}"
+            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter))
+            conn.execute("COMMIT")
+            claimed.append(ticket)
+            stamps.append(time.monotonic())
+        t1 = time.monotonic()
+        conn.close()
+        out.put((counter, claimed, t0, t1, stamps, None))
+    except BaseException:
+        barrier.abort()  # a worker that fails before the start must not hang the others
+        out.put((counter, [], 0.0, 0.0, [], traceback.format_exc()))
+
+
+SIDES = {"project": project_worker, "floor": floor_worker}
+
+
+# -- set-up, one run, checks -----------------------------------------------------------------
+
+
+def make_template(path: Path, tickets: int, procs: int) -> None:
+    """init_db schema, `procs` clerks signed in with profile [A], `tickets` waiting A tickets."""
+    config = load_config()
+    create_hall_db(path, config, clerks=procs, profile=[BUSINESS])
+    rng = random.Random(20261127)
+    codes = [c for c, _, _ in PRIORITY_MIX]
+    ranks = {c: r for c, r, _ in PRIORITY_MIX}
+    weights = [w for _, _, w in PRIORITY_MIX]
+    plan = [(BUSINESS, code, ranks[code])
+            for code in rng.choices(codes, weights=weights, k=tickets)]
+    conn = raw_connect(path)
+    conn.execute("BEGIN IMMEDIATE")
+    start = now_naive() - dt.timedelta(hours=6)
+    seed_waiting(conn, business_day(config), start, plan, step_s=0.5)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def run_once(side: str, template: Path, folder: Path, procs: int, synchronous: str,
+             shape: str, tickets: int, claims: int, windows: int) -> dict[str, Any]:
+    db = copy_db(template, folder / f"{side}-{synchronous}.db")
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(procs + 1)
+    out = ctx.Queue()
+    budget = ctx.Value("l", claims)
+    workers = [ctx.Process(target=SIDES[side],
+                           args=(str(db), c, synchronous, shape, budget, barrier, out))
+               for c in range(1, procs + 1)]
+    for w in workers:
+        w.start()
+    try:
+        barrier.wait(timeout=300)
+    except threading.BrokenBarrierError:
+        for w in workers:
+            w.join(timeout=30)
+        reports = [out.get(timeout=5) for _ in range(out.qsize())]
+        errors = [r[5] for r in reports if r[5]] or ["(no report: a worker did not start)"]
+        raise RuntimeError(f"{side} worker failed before the start:\n{errors[0]}") from None
+    results = [out.get(timeout=1800) for _ in workers]
+    for w in workers:
+        w.join()
+    errors = [r[5] for r in results if r[5]]
+    if errors:
+        raise RuntimeError(f"{side} worker failed:\n{errors[0]}")
+    start = min(r[2] for r in results)
+    elapsed = max(r[3] for r in results) - start
+    claimed = [t for r in results for t in r[1]]
+    stamps = sorted(s for r in results for s in r[4])
+    check = verify(db, claimed, tickets, claims)
+    per_proc = sorted(len(r[1]) for r in results)
+    db.unlink(missing_ok=True)
+    return {"claims": len(claimed), "elapsed": elapsed, "rate": len(claimed) / elapsed,
+            "windows": window_rates(start, stamps, windows), "check": check,
+            "spread": (per_proc[0], per_proc[-1])}
+
+
+def window_rates(start: float, stamps: list[float], windows: int) -> list[float]:
+    """Claims/s in `windows` consecutive equal slices of the run (by claim count): repeats of
+    the measurement inside one run, so one noisy moment of the shared machine spoils one."""
+    size = len(stamps) // windows
+    rates = []
+    for k in range(windows):
+        begin = start if k == 0 else stamps[k * size - 1]
+        end = stamps[(k + 1) * size - 1]
+        rates.append(size / (end - begin))
+    return rates
+
+
+def verify(db: Path, claimed: list[int], tickets: int, claims: int) -> str:
+    """'' if each claimed ticket was claimed exactly once, the claimed ones are exactly the
+    first `claims` of the queue, taken in queue order, and the rest still wait untouched."""
+    problems = []
+    want = min(claims, tickets)
+    if len(claimed) != len(set(claimed)):
+        problems.append(f"{len(claimed) - len(set(claimed))} duplicate claims in workers' lists")
+    conn = raw_connect(db)
+    head = [r[0] for r in conn.execute(
+        "SELECT id FROM tickets ORDER BY priority_rank, queued_at, id LIMIT ?", (want,))]
+    if len(claimed) != want or set(claimed) != set(head):
+        problems.append(f"claimed {len(set(claimed))} distinct tickets; expected the first "
+                        f"{want} of the queue")
+    states = dict(conn.execute("SELECT status, count(*) FROM tickets GROUP BY status").fetchall())
+    expected = {"no_show": want, "waiting": tickets - want}
+    if states != {k: v for k, v in expected.items() if v}:
+        problems.append(f"ticket states afterwards: {states}")
+    calls, distinct = conn.execute(
+        "SELECT count(*), count(DISTINCT ticket_id) FROM events WHERE kind = 'call'"
+    ).fetchone()
+    if calls != want or distinct != want:
+        problems.append(f"{calls} call events for {distinct} distinct tickets")
+    order = [tuple(r) for r in conn.execute(
+        "SELECT t.priority_rank, t.queued_at, t.id FROM events e JOIN tickets t "
+        "ON t.id = e.ticket_id WHERE e.kind = 'call' ORDER BY e.id")]
+    if order != sorted(order):
+        problems.append("calls were not in queue order")
+    conn.close()
+    return "; ".join(problems)
+
+
+def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> None:
+    """One process, no contention: where a project claim's time goes (median per transaction),
+    against the floor doing the same claims in the same process."""
+    from sqlalchemy import event
+
+    from db import ops
+
+    db = copy_db(template, folder / "breakdown.db")
+    hall = Hall(make_engine(url_of(db), synchronous=synchronous), load_config())
+    sql: list[float] = []
+    commit: list[float] = []
+    mark: dict[str, float] = {}
+
+    claim_sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    @event.listens_for(hall.engine, "before_cursor_execute")
+    def _before(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
+        if not claim_sent and "WHERE tickets.id = (SELECT" in stmt and "business = ?" in stmt:
+            claim_sent.append((stmt, tuple(params)))
+        mark["sql"] = time.perf_counter()
+
+    @event.listens_for(hall.engine, "after_cursor_execute")
+    def _after(*_: object) -> None:
+        sql.append(time.perf_counter() - mark["sql"])
+
+    real_commit = hall.engine.dialect.do_commit
+
+    def timed_commit(dbapi_conn: Any) -> None:
+        t = time.perf_counter()
+        real_commit(dbapi_conn)
+        commit.append(time.perf_counter() - t)
+
+    hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
+    per_tx: dict[str, list[tuple[float, float, float]]] = {"call_next": [], "no_show": []}
+    for i in range(claims + 50):
+        for name, step in (("call_next", ops.call_next), ("no_show", ops.no_show)):
+            sql.clear()
+            commit.clear()
+            t = time.perf_counter()
+            with hall.write() as tx:
+                step(tx, 1)
+            total = time.perf_counter() - t
+            if i >= 50:  # after a warm-up
+                per_tx[name].append((total, sum(sql), sum(commit)))
+    hall.dispose()
+    print(f"  breakdown, 1 process, sync={synchronous}, median of {claims} (ms per transaction):")
+    project_claim = 0.0
+    for name, rows in per_tx.items():
+        total, in_sql, in_commit = (statistics.median(c) * 1e3 for c in zip(*rows, strict=True))
+        project_claim += total
+        print(f"    project {name:9s} tx {total:5.2f} = SQLite executing statements "
+              f"{in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
+              f"Python (SQLAlchemy, db.ops) {total - in_sql - in_commit:4.2f}")
+    conn = raw_connect(db, synchronous)
+    day = business_day(load_config()).isoformat()
+    floor: list[float] = []
+    for i in range(claims + 50):
+        t = time.perf_counter()
+        now = ts(now_naive())
+        conn.execute("BEGIN IMMEDIATE")
+        ticket = conn.execute(CLAIM_SQL, (2, "C02", now, now, day, BUSINESS)).fetchall()[0][0]
+        conn.execute(EVENT_SQL, (now, day, "call", ticket, "C02", 2))
+        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(FREE_SQL, (now, ticket)).fetchall()
+        conn.execute(EVENT_SQL, (now, day, "no_show", ticket, "C02", 2))
+        conn.execute("COMMIT")
+        if i >= 50:
+            floor.append(time.perf_counter() - t)
+    conn.close()
+    floor_claim = statistics.median(floor) * 1e3
+    print(f"    project claim {project_claim:.2f} ms vs floor claim {floor_claim:.2f} ms "
+          f"(single-process ratio {floor_claim / project_claim:.2f})")
+    if claim_sent:
+        bound, literal = claim_update_cost(db, *claim_sent[0])
+        print(f"    the claim UPDATE as call_next sends it (status = ? bound to 'waiting'): "
+              f"{bound:.0f} us in SQLite; the same text with status = 'waiting' written in: "
+              f"{literal:.0f} us (median, inside a rolled-back transaction)")
+
+
+def claim_update_cost(db: Path, stmt: str, params: tuple[Any, ...]) -> tuple[float, float]:
+    """SQLite time of the claim UPDATE text call_next sends, with the status bound (as sent)
+    and with 'waiting' written into the text: a bound value that decides whether a partial
+    index applies makes SQLite re-prepare the statement on every execution."""
+    pieces = stmt.split("?")
+    text, kept = pieces[0], []
+    for i, piece in enumerate(pieces[1:]):
+        if pieces[i].endswith("tickets.status = ") and params[i] == "waiting":
+            text += "'waiting'" + piece
+        else:
+            text += "?" + piece
+            kept.append(params[i])
+    conn = raw_connect(db, "OFF")
+    results = []
+    for sql, args in ((stmt, params), (text, tuple(kept))) * 2:
+        times = []
+        for _ in range(300):
+            conn.execute("BEGIN IMMEDIATE")
+            t = time.perf_counter()
+            conn.execute(sql, args).fetchall()
+            times.append(time.perf_counter() - t)
+            conn.execute("ROLLBACK")
+        results.append(statistics.median(times) * 1e6)
+    conn.close()
+    return min(results[0], results[2]), min(results[1], results[3])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=20_000, help="waiting tickets (20000)")
+    parser.add_argument("--procs", type=int, default=8, help="counter processes, 1-8 (8)")
+    parser.add_argument("--claims", type=int, default=4_000,
+                        help="claims per run, taken from the head of the queue (4000; "
+                             "--claims 20000 drains the default queue)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each side (2)")
+    parser.add_argument("--windows", type=int, default=5,
+                        help="slices of each run whose claims/s are the repeats (5)")
+    parser.add_argument("--sync", nargs="+", default=["FULL"], choices=["FULL", "NORMAL"],
+                        help="synchronous settings to measure (FULL)")
+    parser.add_argument("--shape", choices=["two", "one"], default="two",
+                        help="transactions per claim: call + no_show apart (two) or together")
+    parser.add_argument("--breakdown", type=int, default=200,
+                        help="claims of the single-process time breakdown (200; 0: skip)")
+    parser.add_argument("--target", type=float, default=0.5, help="project/floor floor (0.5)")
+    parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
+    args = parser.parse_args()
+    if not 1 <= args.procs <= 8:
+        parser.error("--procs must be 1 to 8 (the default hall has 8 counters)")
+    args.breakdown = max(0, min(args.breakdown, args.tickets // 2 - 50))
+
+    folder = workdir(args.dir, "claims")
+    tx_per_claim = 2 if args.shape == "two" else 1
+    print(f"claims: {args.claims} claims from {args.tickets} waiting tickets, {args.procs} "
+          f"processes (spawn), {tx_per_claim} transaction(s) per claim, {args.rounds} round(s) x "
+          f"{args.windows} windows; {machine_line()}")
+    print(f"database files in {folder}")
+    template = folder / "template.db"
+    t = time.monotonic()
+    make_template(template, args.tickets, args.procs)
+    print(f"template made in {time.monotonic() - t:.1f}s")
+
+    all_ok = True
+    try:
+        for synchronous in args.sync:
+            windows: dict[str, list[float]] = {"project": [], "floor": []}
+            whole: dict[str, list[float]] = {"project": [], "floor": []}
+            clean = True
+            for rnd in range(args.rounds):
+                # Alternate which side goes first, so slow drift of the machine cancels out.
+                order = ("floor", "project") if rnd % 2 == 0 else ("project", "floor")
+                for side in order:
+                    r = run_once(side, template, folder, args.procs, synchronous, args.shape,
+                                 args.tickets, args.claims, args.windows)
+                    windows[side] += r["windows"]
+                    whole[side].append(float(r["rate"]))
+                    clean = clean and not r["check"]
+                    spread = r["spread"]
+                    print(f"  sync={synchronous} round {rnd + 1} {side:7s}: "
+                          f"{r['rate']:7.1f} claims/s ({tx_per_claim * r['rate']:.0f} tx/s) "
+                          f"over {r['claims']} claims in {r['elapsed']:.1f}s; windows "
+                          f"{' '.join(f'{w:.0f}' for w in r['windows'])}; "
+                          f"claims per process {spread[0]}..{spread[1]}")
+                    check = r["check"] or ("each claimed ticket claimed exactly once, the head "
+                                           "of the queue in queue order, the rest untouched")
+                    print(f"      check: {check}")
+            med = {s: statistics.median(v) for s, v in windows.items()}
+            best = {s: max(v) for s, v in windows.items()}
+            ratio = med["project"] / med["floor"]
+            ok = ratio >= args.target and clean
+            all_ok = all_ok and ok
+            print(f"sync={synchronous}: claims/s, median of {len(windows['project'])} windows "
+                  f"(best window): project {med['project']:.1f} ({best['project']:.1f}), "
+                  f"floor {med['floor']:.1f} ({best['floor']:.1f})")
+            print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
+                  f"{best['project'] / best['floor']:.2f}, whole runs "
+                  f"{max(whole['project']) / max(whole['floor']):.2f}); target >= {args.target}; "
+                  f"duplicates or losses: {'none' if clean else 'YES'} -> {verdict(ok)}")
+            if args.breakdown:
+                breakdown(template, folder, synchronous, args.breakdown)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,280 @@
+"""Tickets issued per second in one process (the kiosk's path), synchronous=FULL by default.
+
+The project: `with hall.write() as tx: ops.issue_ticket(tx, business)`, one transaction per
+ticket, cycling through the six business types of the shipped config.
+The floor: the bare sqlite3 module doing the same transaction shape on a copy of the same
+init_db database: BEGIN IMMEDIATE; the per-day sequence upsert (INSERT INTO day_sequences ...
+ON CONFLICT(business_day, prefix) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq);
+the ticket INSERT ... RETURNING; the 'issue' event INSERT; COMMIT.
+
+Each run starts from a fresh copy of the database; sides alternate which goes first. The
+figure is the median issues/s over --rounds runs (best also shown). After every run the
+numbers are checked: per business 1..n with no gap or repeat. PASS: the project's median is
+at least --target (0.5) of the floor's median.
+
+    .venv/bin/python benchmarks/issues.py                  # 7 rounds x 2,000 tickets each side
+    .venv/bin/python benchmarks/issues.py --count 10000 --rounds 3 --sync FULL NORMAL --what-if
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    TICKET_COLUMNS,
+    Hall,
+    business_day,
+    copy_db,
+    create_hall_db,
+    load_config,
+    machine_line,
+    make_engine,
+    now_naive,
+    raw_connect,
+    ts,
+    url_of,
+    verdict,
+    workdir,
+)
+
+SEQ_SQL = (
+    "INSERT INTO day_sequences (business_day, prefix, last_seq) VALUES (?, ?, 1) "
+    "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = last_seq + 1 "
+    "RETURNING last_seq"
+)
+TICKET_SQL = (
+    "INSERT INTO tickets (business_day, number, business, origin_business, priority, "
+    "priority_rank, account, status, issued_by, directed_to, issued_at, queued_at, recalls, "
+    "services) VALUES (?, ?, ?, ?, 'normal', 9, NULL, 'waiting', NULL, NULL, ?, ?, 0, 1) "
+    f"RETURNING {TICKET_COLUMNS}"
+)
+EVENT_SQL = (
+    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
+    "VALUES (?, ?, 'issue', ?, NULL, NULL, ?)"
+)
+
+
+def run_project(db: Path, synchronous: str, count: int) -> float:
+    from db import ops
+
+    config = load_config()
+    prefixes = [b.prefix for b in config.businesses]
+    hall = Hall(make_engine(url_of(db), synchronous=synchronous), config)
+    with hall.read():
+        pass  # open the pooled connection before the clock starts
+    t = time.perf_counter()
+    for i in range(count):
+        with hall.write() as tx:
+            ops.issue_ticket(tx, prefixes[i % len(prefixes)])
+    elapsed = time.perf_counter() - t
+    hall.dispose()
+    return elapsed
+
+
+def run_prebuilt(db: Path, synchronous: str, count: int) -> float:
+    """What-if, NOT the project's code: issue_ticket's same three statements through the same
+    Hall.write(), but built once as SQLAlchemy statements and executed with parameter dicts,
+    which skips per-call statement construction and cache-key generation."""
+    from sqlalchemy import bindparam, insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from db.models import DaySequence
+    from db.ops import E, T
+    from db.views import TicketView
+
+    seq_table: Any = DaySequence.__table__
+    seq_stmt = (
+        sqlite_insert(seq_table)
+        .values(business_day=bindparam("day"), prefix=bindparam("prefix"), last_seq=1)
+        .on_conflict_do_update(index_elements=["business_day", "prefix"],
+                               set_={"last_seq": seq_table.c.last_seq + 1})
+        .returning(seq_table.c.last_seq)
+    )
+    ticket_stmt = insert(T).returning(*T.c)
+    event_stmt = insert(E)
+    config = load_config()
+    prefixes = [b.prefix for b in config.businesses]
+    hall = Hall(make_engine(url_of(db), synchronous=synchronous), config)
+    with hall.read():
+        pass
+    t = time.perf_counter()
+    for i in range(count):
+        with hall.write() as tx:
+            kind = tx.config.business(prefixes[i % len(prefixes)])
+            klass = tx.config.priority("normal")
+            seq = tx.conn.execute(seq_stmt, {"day": tx.day, "prefix": kind.prefix}).scalar_one()
+            row = tx.conn.execute(ticket_stmt, {
+                "business_day": tx.day, "number": f"{kind.prefix}{seq:03d}",
+                "business": kind.prefix, "origin_business": kind.prefix, "priority": klass.code,
+                "priority_rank": klass.rank, "account": None, "status": "waiting",
+                "issued_by": None, "directed_to": None, "issued_at": tx.now,
+                "queued_at": tx.now, "recalls": 0,
+                "services": 1}).one()
+            tx.conn.execute(event_stmt, {
+                "at": tx.now, "business_day": tx.day, "kind": "issue", "ticket_id": row.id,
+                "staff_id": None, "counter_number": None,
+                "detail": {"business": row.business, "number": row.number}})
+            TicketView.from_row(row)
+    elapsed = time.perf_counter() - t
+    hall.dispose()
+    return elapsed
+
+
+def run_floor(db: Path, synchronous: str, count: int) -> float:
+    config = load_config()
+    prefixes = [b.prefix for b in config.businesses]
+    day = business_day(config).isoformat()
+    conn = raw_connect(db, synchronous)
+    t = time.perf_counter()
+    for i in range(count):
+        prefix = prefixes[i % len(prefixes)]
+        now = ts(now_naive())
+        conn.execute("BEGIN IMMEDIATE")
+        seq = conn.execute(SEQ_SQL, (day, prefix)).fetchall()[0][0]
+        number = f"{prefix}{seq:03d}"
+        ticket = conn.execute(TICKET_SQL, (day, number, prefix, prefix, now, now)).fetchall()
+        detail = json.dumps({"business": prefix, "number": number})
+        conn.execute(EVENT_SQL, (now, day, ticket[0][0], detail))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t
+    conn.close()
+    return elapsed
+
+
+def verify(db: Path, count: int) -> str:
+    """'' if the tickets are numbered 1..n per business with no gap or repeat."""
+    conn = raw_connect(db)
+    problems = []
+    rows = conn.execute("SELECT business, number FROM tickets").fetchall()
+    if len(rows) != count:
+        problems.append(f"{len(rows)} tickets, expected {count}")
+    by_business: dict[str, list[int]] = {}
+    for business, number in rows:
+        by_business.setdefault(business, []).append(int(number[1:]))
+    for business, seqs in by_business.items():
+        if sorted(seqs) != list(range(1, len(seqs) + 1)):
+            problems.append(f"business {business}: numbers are not 1..{len(seqs)}")
+    events = conn.execute("SELECT count(*) FROM events WHERE kind = 'issue'").fetchone()[0]
+    if events != count:
+        problems.append(f"{events} issue events for {count} tickets")
+    conn.close()
+    return "; ".join(problems)
+
+
+def breakdown(template: Path, folder: Path, synchronous: str, count: int) -> None:
+    """Where one project issue's time goes (median), in one process."""
+    from sqlalchemy import event
+
+    from db import ops
+
+    config = load_config()
+    prefixes = [b.prefix for b in config.businesses]
+    db = copy_db(template, folder / "breakdown.db")
+    hall = Hall(make_engine(url_of(db), synchronous=synchronous), config)
+    sql: list[float] = []
+    commit: list[float] = []
+    mark: dict[str, float] = {}
+
+    @event.listens_for(hall.engine, "before_cursor_execute")
+    def _before(*_: object) -> None:
+        mark["sql"] = time.perf_counter()
+
+    @event.listens_for(hall.engine, "after_cursor_execute")
+    def _after(*_: object) -> None:
+        sql.append(time.perf_counter() - mark["sql"])
+
+    real_commit = hall.engine.dialect.do_commit
+
+    def timed_commit(dbapi_conn: Any) -> None:
+        t = time.perf_counter()
+        real_commit(dbapi_conn)
+        commit.append(time.perf_counter() - t)
+
+    hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
+    rows = []
+    for i in range(count + 50):
+        sql.clear()
+        commit.clear()
+        t = time.perf_counter()
+        with hall.write() as tx:
+            ops.issue_ticket(tx, prefixes[i % len(prefixes)])
+        if i >= 50:
+            rows.append((time.perf_counter() - t, sum(sql), sum(commit)))
+    hall.dispose()
+    total, in_sql, in_commit = (statistics.median(c) * 1e3 for c in zip(*rows, strict=True))
+    print(f"  breakdown, sync={synchronous}, median of {count} project issues: {total:.2f} ms = "
+          f"SQLite executing statements {in_sql:.2f} + COMMIT {in_commit:.2f} + "
+          f"Python (SQLAlchemy, db.ops) {total - in_sql - in_commit:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000, help="tickets per run (2000)")
+    parser.add_argument("--rounds", type=int, default=7, help="runs of each side (7)")
+    parser.add_argument("--sync", nargs="+", default=["FULL"], choices=["FULL", "NORMAL"],
+                        help="synchronous settings to measure (FULL)")
+    parser.add_argument("--breakdown", type=int, default=500,
+                        help="issues of the time breakdown (500; 0: skip)")
+    parser.add_argument("--target", type=float, default=0.5, help="project/floor floor (0.5)")
+    parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also run 'prebuilt': issue_ticket's statements built once "
+                             "(a possible fix, not the project's code)")
+    args = parser.parse_args()
+
+    folder = workdir(args.dir, "issues")
+    print(f"issues: {args.count} tickets per run, 1 process, {args.rounds} rounds; "
+          f"{machine_line()}")
+    template = folder / "template.db"
+    create_hall_db(template, load_config())
+    runners = {"project": run_project, "floor": run_floor}
+    if args.what_if:
+        runners["prebuilt"] = run_prebuilt
+    all_ok = True
+    try:
+        for synchronous in args.sync:
+            rates: dict[str, list[float]] = {side: [] for side in runners}
+            clean = True
+            for rnd in range(args.rounds):
+                order = list(runners) if rnd % 2 else list(runners)[::-1]
+                for side in order:
+                    db = copy_db(template, folder / f"{side}.db")
+                    elapsed = runners[side](db, synchronous, args.count)
+                    check = verify(db, args.count)
+                    clean = clean and not check
+                    rate = args.count / elapsed
+                    rates[side].append(rate)
+                    print(f"  sync={synchronous} round {rnd + 1} {side:8s}: {rate:7.1f} issues/s "
+                          f"({elapsed / args.count * 1e3:.2f} ms each); check: "
+                          f"{check or 'numbers 1..n per business, no gap or repeat'}")
+            med = {s: statistics.median(v) for s, v in rates.items()}
+            best = {s: max(v) for s, v in rates.items()}
+            ratio = med["project"] / med["floor"]
+            ok = ratio >= args.target and clean
+            all_ok = all_ok and ok
+            print(f"sync={synchronous}: issues/s median (best): project {med['project']:.1f} "
+                  f"({best['project']:.1f}), floor {med['floor']:.1f} ({best['floor']:.1f})")
+            paired = statistics.median(p / f for p, f in zip(rates["project"], rates["floor"],
+                                                                strict=True))
+            print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
+                  f"{best['project'] / best['floor']:.2f}, median of the rounds' own ratios "
+                  f"{paired:.2f}); target >= {args.target} -> {verdict(ok)}")
+            if "prebuilt" in med:
+                print(f"sync={synchronous}: what-if prebuilt statements {med['prebuilt']:.1f} "
+                      f"issues/s median, ratio to floor {med['prebuilt'] / med['floor']:.2f} "
+                      f"(not the project's code; not part of PASS/FAIL)")
+            if args.breakdown:
+                breakdown(template, folder, synchronous, args.breakdown)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

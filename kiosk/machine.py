@@ -1,0 +1,113 @@
+"""The kiosk as a machine: the hall it writes to, its config and its ticket printer.
+
+Every method is blocking (a short transaction, a PIN hash, a print bounded by the printer's
+timeout) and meant for a worker thread; none touches a widget. Refusals are the core's
+`HallError`s, raised unchanged for the app to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from db import ops, queries, reception
+from db.config import HallConfig
+from db.session import Hall
+from db.staff import authenticate
+from db.views import FeedbackView, StaffView, TicketView
+from kiosk.printer import PrinterFault, TicketSlip
+from kiosk.text import name
+
+
+class SlipPrinter(Protocol):
+    """What the kiosk needs of a ticket printer (`kiosk.printer.TicketPrinter`, or a fake)."""
+
+    @property
+    def enabled(self) -> bool:
+        """False when the hall has no printer: the kiosk then only shows the number."""
+        ...
+
+    def print_ticket(self, slip: TicketSlip) -> None:
+        """Print one slip; raises PrinterFault, within the printer's timeout."""
+        ...
+
+
+@dataclass(frozen=True)
+class KioskMachine:
+    """One kiosk's hall, configuration and printer, and the steps it takes on them."""
+
+    hall: Hall
+    """The hall's database and rules."""
+    config: HallConfig
+    """The configuration the kiosk shows (names, timings, printer footers)."""
+    printer: SlipPrinter
+    """Where slips are printed."""
+
+    def issue(
+        self,
+        business: str,
+        *,
+        priority: str = "normal",
+        account: str | None = None,
+        issued_by: str | None = None,
+        directed_to: int | None = None,
+    ) -> TicketView:
+        """Take a number (committed), then read its place in the queue."""
+        with self.hall.write() as tx:
+            view = ops.issue_ticket(tx, business, priority=priority, account=account or None,
+                                    issued_by=issued_by, directed_to=directed_to)
+        return self.with_wait(view)
+
+    def with_wait(self, view: TicketView) -> TicketView:
+        """The ticket as it stands now, with people ahead and the estimated wait."""
+        with self.hall.read() as tx:
+            return queries.ticket_info(tx, view.number, view.business_day)
+
+    def last_issued(self) -> TicketView | None:
+        """Today's latest kiosk ticket, for a reprint when this app has issued none."""
+        with self.hall.read() as tx:
+            return queries.last_issued(tx)
+
+    def print_slip(self, view: TicketView, lang: str) -> str | None:
+        """Print the ticket's slip. On a printer fault, record it in its own transaction and
+        return its one-line message; the ticket itself is already committed and stands."""
+        try:
+            self.printer.print_ticket(self.slip(view, lang))
+        except PrinterFault as fault:
+            message = str(fault)
+            with self.hall.write() as tx:
+                reception.record_printer_fault(tx, message, number=view.number)
+            return message
+        return None
+
+    def slip(self, view: TicketView, lang: str) -> TicketSlip:
+        """What goes on the paper, in the customer's language."""
+        printer = self.config.printer
+        issued = view.issued_at.replace(tzinfo=dt.UTC).astimezone(self.config.tz)
+        return TicketSlip(
+            hall_name=name(self.config, lang),
+            number=view.number,
+            business=name(self.config.business(view.business), lang),
+            ahead=view.ahead,
+            estimated_wait_min=view.estimated_wait_min,
+            issued_at=issued,
+            qr_data=f"HALL:{view.business_day.isoformat()}:{view.number}",
+            footer=printer.footer_en if lang == "en" else printer.footer_zh,
+            language=lang,
+        )
+
+    def sign_in(self, staff_id: str, pin: str) -> StaffView:
+        """Check a staff member's PIN (the core records failures and applies its lockout)."""
+        return authenticate(self.hall, staff_id.strip(), pin)
+
+    def record_enquiry(self, staff: str, business: str, note: str | None) -> None:
+        """A question the guide answered on the spot, without a ticket."""
+        with self.hall.write() as tx:
+            reception.record_enquiry(tx, staff, business, note=note or None)
+
+    def leave_feedback(self, body: str, number: str | None) -> FeedbackView:
+        """A note for the duty leader from the supervision box."""
+        with self.hall.write() as tx:
+            return reception.leave_feedback(tx, body, number=number or None)
+

@@ -1,0 +1,89 @@
+"""The account number (户号) keypad: on-screen keys, or the physical digit keys."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from kiosk.screens.base import KioskModal
+from kiosk.text import t
+from kiosk.widgets.numberpad import NumberPad
+
+ACCOUNT_MAX = 32
+"""The core accepts account numbers of at most 32 characters."""
+
+
+class AccountPad(KioskModal[str | None]):
+    """Type an account number; dismisses it (maybe "" to clear), or None when cancelled."""
+
+    AUTO_FOCUS = "#pad-ok"
+
+    BINDINGS = [
+        Binding("escape", "cancel", show=False),
+        Binding("backspace", "edit('backspace')", show=False),
+        Binding("delete", "edit('clear')", show=False),
+    ]
+
+    def __init__(self, account: str = "") -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        """Title, what was typed, the pad, cancel and OK."""
+        with Vertical(id="pad-box", classes="dialog"):
+            yield Label(id="pad-title", classes="title")
+            yield Static(id="pad-value")
+            yield NumberPad()
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("", id="pad-cancel", variant="default")
+                yield Button("", id="pad-ok", variant="success")
+            yield Label(id="pad-hint", classes="status")
+
+    def relabel(self, lang: str) -> None:
+        """Every label in `lang`."""
+        self.query_one("#pad-title", Label).update(t("pad_title", lang))
+        self.query_one("#pad-hint", Label).update(t("pad_hint", lang))
+        self.query_one(NumberPad).language = lang
+        self.query_one("#pad-cancel", Button).label = t("cancel", lang)
+        self.query_one("#pad-ok", Button).label = t("ok", lang)
+        self._show()
+
+    def on_number_pad_key_touched(self, event: NumberPad.KeyTouched) -> None:
+        """A key of the on-screen pad."""
+        self.action_edit(event.key)
+
+    def on_key(self, event: events.Key) -> None:
+        """Physical digit keys type too; Enter is OK."""
+        if event.character is not None and event.character.isdigit():
+            event.stop()
+            self.action_edit(event.character)
+        elif event.key == "enter" and not isinstance(self.focused, Button):
+            event.stop()
+            self.close(self.account)
+
+    def action_edit(self, key: str) -> None:
+        """Apply one key: a digit, "backspace" or "clear"."""
+        if key == "clear":
+            self.account = ""
+        elif key == "backspace":
+            self.account = self.account[:-1]
+        elif len(self.account) < ACCOUNT_MAX:
+            self.account += key
+        self._show()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """OK or cancel."""
+        if event.button.id == "pad-ok":
+            self.close(self.account)
+        elif event.button.id == "pad-cancel":
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Leave without changing the account number."""
+        self.close(None)
+
+    def _show(self) -> None:
+        self.query_one("#pad-value", Static).update(self.account or "—")

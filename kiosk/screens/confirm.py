@@ -1,0 +1,130 @@
+"""The confirmation: the number, the wait, the printer; back home by itself.
+
+The slip is printed here, in a worker, after the ticket was committed: a printer fault
+never costs the customer their number. While the slip is printing a touch does not leave
+the screen (the customer would miss a fault message); a fault keeps the number up longer.
+"""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Label
+
+from db.views import TicketView
+from kiosk.machine import KioskMachine
+from kiosk.screens.base import KioskModal, WorkFailed
+from kiosk.text import t
+from kiosk.widgets.ticket_card import CardText, TicketCard
+
+
+class ConfirmScreen(KioskModal[None]):
+    """Shows one ticket; returns after `confirm_seconds` or at a touch or key."""
+
+    class SlipPrinted(Message):
+        """The printer took the slip."""
+
+    class PrintFailed(Message):
+        """The printer failed; the fault is already recorded."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+            """The printer's one-line message."""
+
+    def __init__(
+        self,
+        machine: KioskMachine,
+        ticket: TicketView,
+        *,
+        reprint: bool = False,
+    ) -> None:
+        super().__init__()
+        self.machine = machine
+        self.ticket = ticket
+        self.reprint = reprint
+        self.printing = False
+        self.due = False
+        self.timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        """The card and the way back."""
+        with Center(), Vertical(id="confirm-box"):
+            yield TicketCard(self.ticket, self._card_text(), id="ticket-card")
+            yield Label(id="touch-return", classes="status")
+
+    def on_mount(self) -> None:
+        """Print, and start the countdown home."""
+        kiosk = self.machine.config.kiosk
+        if self.machine.printer.enabled:
+            self.printing = True
+            self.query_one(TicketCard).print_state = "printing"
+            self.print_slip(self.language)
+        self.timer = self.set_timer(kiosk.confirm_seconds, self.time_up)
+
+    def relabel(self, lang: str) -> None:
+        """Every line in `lang`."""
+        self.query_one(TicketCard).language = lang
+        self.query_one("#touch-return", Label).update(t("touch_return", lang))
+
+    def _card_text(self) -> CardText:
+        config = self.machine.config
+        directed = self.ticket.directed_to
+        counter = config.counter(directed) if directed is not None else None
+        return CardText(config.business(self.ticket.business), counter, self.reprint)
+
+    @work(thread=True, exit_on_error=False, group="print")
+    def print_slip(self, lang: str) -> None:
+        """Print in a worker thread; a fault is recorded there, in its own transaction."""
+        fault = self.machine.print_slip(self.ticket, lang)
+        self.post_message(self.SlipPrinted() if fault is None else self.PrintFailed(fault))
+
+    def on_confirm_screen_slip_printed(self) -> None:
+        """The slip is out: leave if the time is already up."""
+        self.printing = False
+        self.query_one(TicketCard).print_state = "printed"
+        self.leave_if_due()
+
+    def on_confirm_screen_print_failed(self) -> None:
+        """Keep the number up long enough to be written down."""
+        self.printing = False
+        self.query_one(TicketCard).print_state = "fault"
+        self.due = False
+        if self.timer is not None:
+            self.timer.stop()
+        self.timer = self.set_timer(self.machine.config.kiosk.fault_confirm_seconds, self.time_up)
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """The printer broke in an unforeseen way: the customer is told as for a fault."""
+        self.on_confirm_screen_print_failed()
+
+    def time_up(self) -> None:
+        """The countdown ended."""
+        self.due = True
+        self.leave_if_due()
+
+    def leave_if_due(self) -> None:
+        """Go home once the time is up and the printer has answered."""
+        if self.due and not self.printing:
+            self.close()
+
+    def on_screen_resume(self) -> None:
+        """Back on top (a staff modal closed): leave if the time ran out meanwhile."""
+        self.leave_if_due()
+
+    def on_key(self, event: events.Key) -> None:
+        """Any key returns at once (unless the slip is still printing)."""
+        event.stop()
+        self.touched()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Any touch returns at once (unless the slip is still printing)."""
+        self.touched()
+
+    def touched(self) -> None:
+        """The customer is done with the screen."""
+        self.due = True
+        self.leave_if_due()

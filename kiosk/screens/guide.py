@@ -1,0 +1,239 @@
+"""Guide mode (引导岗): issue for a customer, record an enquiry, send a customer to a named
+counter, reprint the last ticket, sign out."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select
+
+from db.config import NORMAL
+from db.views import StaffView, TicketView
+from kiosk.machine import KioskMachine
+from kiosk.screens.account import AccountPad
+from kiosk.screens.base import KioskScreen, TicketIssued
+from kiosk.screens.confirm import ConfirmScreen
+from kiosk.text import name, t
+from kiosk.widgets.business import BusinessButton, BusinessGrid
+from kiosk.widgets.header import KioskHeader
+from kiosk.widgets.priority import PriorityChooser
+
+ACTIONS = (("g-issue", "g_issue"), ("g-direct", "g_direct"), ("g-enquiry", "g_enquiry"),
+           ("g-reprint", "g_reprint"), ("g-sign-out", "g_sign_out"))
+"""The action buttons and their text keys, in the order of their function keys."""
+
+NOTE_MAX = 200
+
+
+class GuideScreen(KioskScreen):
+    """The signed-in guide's desk on the kiosk."""
+
+    BINDINGS = [
+        *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
+        Binding("f3", "issue", show=False),
+        Binding("f4", "direct", show=False),
+        Binding("f5", "enquiry", show=False),
+        Binding("f6", "reprint", show=False),
+        Binding("f10", "sign_out", show=False),
+    ]
+
+    class EnquiryRecorded(Message):
+        """The enquiry is in the log."""
+
+        def __init__(self, business: str) -> None:
+            super().__init__()
+            self.business = business
+            """Its business prefix."""
+
+    class ReprintReady(Message):
+        """The ticket to reprint, as it stands now (None: nothing issued today)."""
+
+        def __init__(self, ticket: TicketView | None) -> None:
+            super().__init__()
+            self.ticket = ticket
+            """The ticket, with its current place in the queue."""
+
+    def __init__(self, machine: KioskMachine, guide: StaffView) -> None:
+        super().__init__()
+        self.machine = machine
+        self.guide = guide
+        self.business: str | None = None
+        self.account = ""
+        self.last_ticket: TicketView | None = None
+        """The app's last issued ticket (set by the app): what a reprint prints."""
+
+    def compose(self) -> ComposeResult:
+        """Header with the guide's name, businesses, options, actions."""
+        config = self.machine.config
+        yield KioskHeader(self.machine.hall.clock, config.tz)
+        with VerticalScroll(id="guide-body"):
+            yield Label(id="guide-desk", classes="title")
+            yield BusinessGrid(config.businesses, id="guide-businesses")
+            yield PriorityChooser(config.priorities, id="guide-priority")
+            with Horizontal(id="guide-options"):
+                yield Button("", id="g-account")
+                yield Select[int]([], id="g-counter")
+                yield Input(id="g-note", max_length=NOTE_MAX)
+            with Horizontal(id="guide-actions"):
+                for button_id, _ in ACTIONS:
+                    yield Button("", id=button_id)
+        yield Label(id="guide-status", classes="status")
+
+    def on_mount(self) -> None:
+        """Keyboard starts on the first business."""
+        self.query_one(BusinessGrid).focus_first()
+
+    def relabel(self, lang: str) -> None:
+        """Every label in `lang`."""
+        config = self.machine.config
+        header = self.query_one(KioskHeader)
+        header.hall_name = name(config, lang)
+        header.mode = t("guide_mode", lang, name=self.guide.name, id=self.guide.id)
+        self.query_one("#guide-desk", Label).update(t("guide_desk", lang))
+        self.query_one(BusinessGrid).language = lang
+        self.query_one(PriorityChooser).language = lang
+        self._relabel_counters(lang)
+        self.query_one("#g-note", Input).placeholder = t("note", lang)
+        for button_id, key in ACTIONS:
+            self.query_one(f"#{button_id}", Button).label = t(key, lang)
+        self._show_choice()
+
+    def _relabel_counters(self, lang: str) -> None:
+        select = self.query_one("#g-counter", Select)
+        chosen = select.value
+        select.prompt = t("counter_prompt", lang)
+        select.set_options((name(c, lang), c.number) for c in self.machine.config.counters)
+        if chosen is not Select.NULL:
+            select.value = chosen
+
+    # -- choosing ---------------------------------------------------------------------------
+
+    def action_choose(self, n: int) -> None:
+        """Digit key n: choose the n-th business."""
+        businesses = self.machine.config.businesses
+        if 1 <= n <= len(businesses):
+            self.choose(businesses[n - 1].prefix)
+
+    def on_business_button_pressed(self, event: BusinessButton.Pressed) -> None:
+        """A business was touched: it becomes the chosen one."""
+        self.choose(event.business.prefix)
+
+    def choose(self, business: str) -> None:
+        """Mark the business the next action is for."""
+        self.business = business
+        self.query_one(BusinessGrid).selected = business
+        self._show_choice()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The option and action buttons."""
+        actions = {
+            "g-issue": self.action_issue, "g-direct": self.action_direct,
+            "g-enquiry": self.action_enquiry, "g-reprint": self.action_reprint,
+            "g-sign-out": self.action_sign_out,
+        }
+        if event.button.id == "g-account":
+            self.app.push_screen(AccountPad(self.account), self._account_entered)
+        elif event.button.id in actions:
+            actions[event.button.id]()
+
+    def _account_entered(self, account: str | None) -> None:
+        if account is not None:
+            self.account = account
+            self._show_choice()
+
+    # -- the actions ------------------------------------------------------------------------
+
+    def action_issue(self) -> None:
+        """Issue a number on the customer's behalf."""
+        if self._need_business():
+            self.issue(self._request(), None)
+
+    def action_direct(self) -> None:
+        """Issue a number that only the chosen counter calls."""
+        counter = self.query_one("#g-counter", Select).value
+        if not isinstance(counter, int):
+            self.notify(t("pick_counter", self.language), severity="warning")
+        elif self._need_business():
+            self.issue(self._request(), counter)
+
+    def action_enquiry(self) -> None:
+        """Record a question answered here, without a ticket."""
+        if self._need_business() and self.business is not None:
+            note = self.query_one("#g-note", Input).value.strip()
+            self.record_enquiry(self.business, note)
+
+    def action_reprint(self) -> None:
+        """Print the last ticket again."""
+        self.find_reprint(self.last_ticket)
+
+    def action_sign_out(self) -> None:
+        """Back to customer mode."""
+        self.dismiss()
+
+    def _need_business(self) -> bool:
+        if self.business is None:
+            self.notify(t("pick_business", self.language), severity="warning")
+        return self.business is not None
+
+    def _request(self) -> tuple[str, str, str]:
+        return (self.business or "", self.query_one(PriorityChooser).selected, self.account)
+
+    # -- the workers ------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="guide")
+    def issue(self, request: tuple[str, str, str], counter: int | None) -> None:
+        """Issue in the guide's name (worker thread)."""
+        business, priority, account = request
+        ticket = self.machine.issue(business, priority=priority, account=account,
+                                    issued_by=self.guide.id, directed_to=counter)
+        self.post_message(TicketIssued(ticket))
+
+    @work(thread=True, exit_on_error=False, group="guide")
+    def record_enquiry(self, business: str, note: str) -> None:
+        """Log the enquiry (worker thread)."""
+        self.machine.record_enquiry(self.guide.id, business, note)
+        self.post_message(self.EnquiryRecorded(business))
+
+    @work(thread=True, exit_on_error=False, group="guide")
+    def find_reprint(self, last: TicketView | None) -> None:
+        """The app's last ticket as it stands now, else today's last kiosk ticket."""
+        ticket = self.machine.with_wait(last) if last else self.machine.last_issued()
+        self.post_message(self.ReprintReady(ticket))
+
+    # -- their results ----------------------------------------------------------------------
+
+    def on_ticket_issued(self, event: TicketIssued) -> None:
+        """Hand the customer the number; clear the customer's details."""
+        self._reset()
+        self.app.push_screen(ConfirmScreen(self.machine, event.ticket))
+
+    def on_guide_screen_enquiry_recorded(self, event: EnquiryRecorded) -> None:
+        """Confirm it and clear the note."""
+        business = name(self.machine.config.business(event.business), self.language)
+        self.notify(t("enquiry_done", self.language, business=business))
+        self._reset()
+
+    def on_guide_screen_reprint_ready(self, event: ReprintReady) -> None:
+        """Show and print it again."""
+        if event.ticket is None:
+            self.notify(t("no_ticket", self.language), severity="warning")
+        else:
+            self.app.push_screen(ConfirmScreen(self.machine, event.ticket, reprint=True))
+
+    def _reset(self) -> None:
+        self.query_one("#g-note", Input).value = ""
+        self.query_one(PriorityChooser).selected = NORMAL
+        self.query_one("#g-counter", Select).clear()
+        self.account = ""
+        self._show_choice()
+
+    def _show_choice(self) -> None:
+        lang, config = self.language, self.machine.config
+        chosen = (t("selected", lang, business=name(config.business(self.business), lang))
+                  if self.business else t("selected_none", lang))
+        account = t("account", lang, value=self.account or t("account_none", lang))
+        self.query_one("#g-account", Button).label = account
+        self.query_one("#guide-status", Label).update(chosen)

@@ -1,0 +1,141 @@
+"""The customer's home screen: one button per business, priority, account, feedback."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Label
+
+from db.config import NORMAL
+from kiosk.machine import KioskMachine
+from kiosk.screens.account import AccountPad
+from kiosk.screens.base import KioskScreen, TicketIssued, WorkFailed
+from kiosk.screens.confirm import ConfirmScreen
+from kiosk.screens.feedback import FeedbackBox
+from kiosk.text import name, t
+from kiosk.widgets.business import BusinessButton, BusinessGrid
+from kiosk.widgets.header import KioskHeader
+from kiosk.widgets.priority import PriorityChooser
+
+
+class HomeScreen(KioskScreen):
+    """Choose a business to take a number; priority and account number are optional."""
+
+    BINDINGS = [
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
+        Binding("l", "app.switch_language", show=False),
+    ]
+
+    def __init__(self, machine: KioskMachine) -> None:
+        super().__init__()
+        self.machine = machine
+        self.account = ""
+        self.issuing = False
+
+    def compose(self) -> ComposeResult:
+        """Header, businesses, priority, the bottom row and the key hint."""
+        config = self.machine.config
+        yield KioskHeader(self.machine.hall.clock, config.tz)
+        with VerticalScroll(id="home-body"):
+            yield Label(id="choose", classes="title")
+            yield BusinessGrid(config.businesses, id="businesses")
+            yield PriorityChooser(config.priorities, id="priority")
+            with Horizontal(id="home-actions"):
+                yield Button("", id="account")
+                yield Button("", id="feedback")
+                yield Button("", id="language")
+        yield Label(id="status", classes="status")
+
+    def on_mount(self) -> None:
+        """Keyboard starts on the first business."""
+        self.query_one(BusinessGrid).focus_first()
+        self.query_one("#language").display = len(self.machine.config.languages) > 1
+
+    def relabel(self, lang: str) -> None:
+        """Every label in `lang`."""
+        self.query_one(KioskHeader).hall_name = name(self.machine.config, lang)
+        self.query_one("#choose", Label).update(t("choose", lang))
+        self.query_one(BusinessGrid).language = lang
+        self.query_one(PriorityChooser).language = lang
+        self.query_one("#feedback", Button).label = t("feedback", lang)
+        self.query_one("#language", Button).label = t("language", lang)
+        self._show_account()
+        self._show_status()
+
+    # -- choosing -------------------------------------------------------------------------
+
+    def action_pick(self, n: int) -> None:
+        """Digit key n: take a number for the n-th business."""
+        businesses = self.machine.config.businesses
+        if 1 <= n <= len(businesses):
+            self.take_number(businesses[n - 1].prefix)
+
+    def on_business_button_pressed(self, event: BusinessButton.Pressed) -> None:
+        """A business was touched."""
+        self.take_number(event.business.prefix)
+
+    def take_number(self, business: str) -> None:
+        """Issue once: presses while a number is being taken are ignored (no double tickets)."""
+        if self.issuing:
+            return
+        self.issuing = True
+        self._show_status()
+        self.issue(business, self.query_one(PriorityChooser).selected, self.account)
+
+    @work(thread=True, exit_on_error=False, group="issue")
+    def issue(self, business: str, priority: str, account: str) -> None:
+        """Take the number in the database (worker thread)."""
+        ticket = self.machine.issue(business, priority=priority, account=account)
+        self.post_message(TicketIssued(ticket))
+
+    def on_ticket_issued(self, event: TicketIssued) -> None:
+        """Show the number; the next customer starts afresh."""
+        self.issuing = False
+        self._show_status()
+        self.reset_input()
+        self.app.push_screen(ConfirmScreen(self.machine, event.ticket))
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """The app shows the message; the screen becomes usable again."""
+        self.issuing = False
+        self._show_status()
+
+    # -- the optional parts ----------------------------------------------------------------
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Account keypad, supervision box, language."""
+        if event.button.id == "account":
+            self.app.push_screen(AccountPad(self.account), self._account_entered)
+        elif event.button.id == "feedback":
+            self.app.push_screen(FeedbackBox(self.machine))
+        elif event.button.id == "language":
+            await self.run_action("app.switch_language")
+
+    def _account_entered(self, account: str | None) -> None:
+        if account is not None:
+            self.account = account
+            self._show_account()
+
+    def reset_input(self) -> None:
+        """Forget a half-finished choice: normal priority, no account number."""
+        self.query_one(PriorityChooser).selected = NORMAL
+        self.account = ""
+        self._show_account()
+
+    @property
+    def has_input(self) -> bool:
+        """Something was chosen that the next customer should not inherit."""
+        return bool(self.account) or self.query_one(PriorityChooser).selected != NORMAL
+
+    def _show_account(self) -> None:
+        lang = self.language
+        shown = self.account or t("account_none", lang)
+        self.query_one("#account", Button).label = t("account", lang, value=shown)
+
+    def _show_status(self) -> None:
+        lang = self.language
+        count = len(self.machine.config.businesses)
+        text = t("issuing", lang) if self.issuing else t("keys_hint", lang, n=min(count, 9))
+        self.query_one("#status", Label).update(text)

@@ -1,0 +1,248 @@
+"""The customer's flows on the kiosk: take a number by key and by touch, priority and
+account, the confirmation and its way home, idle reset, language, printer faults."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from textual.widgets import Button, Digits
+
+from db.config import BusinessType
+from db.session import Hall
+from kiosk.machine import KioskMachine
+from kiosk.screens.account import AccountPad
+from kiosk.screens.confirm import ConfirmScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.widgets.priority import PriorityChooser
+from tests.apps.conftest import (
+    SMALL,
+    FakePrinter,
+    KioskFactory,
+    events_of,
+    label_text,
+    notifications,
+    settle,
+    tickets,
+    wait_for_screen,
+)
+
+
+async def test_digit_key_takes_a_number_and_the_confirmation_goes_home(
+    kiosk: KioskFactory, hall: Hall, printer: FakePrinter
+) -> None:
+    app = kiosk(confirm_seconds=1.5)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.query_one(Digits).value == "A001"
+        assert "缴费" in label_text(app, "#card-business")
+        assert label_text(app, "#card-watch") == "请留意叫号屏幕和语音提示"
+        assert label_text(app, "#card-print") == "请取走您的号票"
+        await pilot.pause(1.6)
+        assert isinstance(app.screen, HomeScreen)
+        assert label_text(app, "#status").startswith("数字键 1-6")  # ready for the next one
+    [row] = tickets(hall)
+    assert (row.number, row.status, row.priority, row.issued_by) == ("A001", "waiting",
+                                                                     "normal", None)
+    [slip] = printer.slips
+    assert (slip.number, slip.business, slip.language) == ("A001", "缴费", "zh")
+    assert slip.issued_at.utcoffset() is not None
+
+
+async def test_touch_takes_a_number_with_the_queue_ahead(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.click("#business-B")
+        await settle(pilot)
+        await pilot.click("#ticket-card")  # any touch returns at once
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.click("#business-B")
+        await settle(pilot)
+        assert app.screen.query_one(Digits).value == "B002"
+        assert label_text(app, "#card-ahead") == "前面还有 1 人"
+        assert label_text(app, "#card-wait").startswith("预计等候约")
+        await pilot.press("space")  # any key returns at once
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert [r.number for r in tickets(hall)] == ["B001", "B002"]
+
+
+async def test_arrows_and_enter_choose_a_business(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("right", "down", "enter")  # A → B → D (two columns at 80 wide)
+        await settle(pilot)
+        await pilot.press("x", "down", "down", "down")  # D → F → off the grid: priorities
+        assert app.focused is not None and app.focused.id == "priority-normal"
+        await pilot.press("right", "enter", "up")  # (up does nothing there)
+        assert app.screen.query_one(PriorityChooser).selected == "appointment"
+    assert [r.number for r in tickets(hall)] == ["D001"]
+
+
+async def test_priority_and_account_keypad(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.click("#priority-elderly")
+        await pilot.click("#account")
+        assert isinstance(app.screen, AccountPad)
+        for key in ("#pad-5", "#pad-1", "#pad-9", "#pad-backspace"):
+            await pilot.click(key)
+        await pilot.press("0", "0", "7")  # the physical digit keys type too
+        await pilot.click("#pad-ok")
+        assert isinstance(app.screen, HomeScreen)
+        assert "51007" in str(app.screen.query_one("#account", Button).label)
+        await pilot.press("5")
+        await settle(pilot)
+        home = app.screen_stack[1]
+        assert isinstance(home, HomeScreen)
+        assert home.query_one(PriorityChooser).selected == "normal"  # the next customer
+        assert "51007" not in str(home.query_one("#account", Button).label)
+    [row] = tickets(hall)
+    assert (row.number, row.priority, row.account) == ("E001", "elderly", "51007")
+
+
+async def test_keypad_cancel_and_clear(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.click("#account")
+        await pilot.press("1", "2")
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.click("#account")
+        await pilot.press("3", "4")
+        await pilot.click("#pad-clear")
+        await pilot.press("8", "enter")
+        await pilot.press("1")
+        await settle(pilot)
+    assert tickets(hall)[0].account == "8"
+
+
+async def test_idle_kiosk_forgets_half_finished_input(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk(idle_reset_seconds=1.5)
+    async with app.run_test(size=SMALL) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await pilot.click("#priority-disabled")
+        await pilot.click("#account")
+        await pilot.press("4", "2")
+        await pilot.click("#pad-ok")
+        assert home.has_input
+        await pilot.press("f2")
+        await pilot.click("#account")  # and walks away with the keypad open, in English
+        await pilot.pause(1.8)
+        assert not home.has_input
+        assert app.screen is home  # the keypad was closed
+        assert app.language == "zh"
+        await pilot.press("1")
+        await settle(pilot)
+    [row] = tickets(hall)
+    assert (row.priority, row.account) == ("normal", None)
+
+
+async def test_language_switches_and_back(kiosk: KioskFactory, printer: FakePrinter) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        assert label_text(app, "#choose") == "请选择业务"
+        await pilot.press("f2")
+        assert app.language == "en"
+        assert label_text(app, "#choose") == "Please choose a service"
+        assert label_text(app, "#business-A .main") == "Bill payment"
+        assert str(app.screen.query_one("#priority-normal", Button).label) == "Normal"
+        await pilot.press("1")
+        await settle(pilot)
+        assert label_text(app, "#card-heading") == "Your number"
+        assert label_text(app, "#card-watch").startswith("Please watch the screen")
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("l")
+        assert label_text(app, "#choose") == "请选择业务"
+        await pilot.click("#language")
+        assert app.language == "en"
+    assert printer.slips[0].language == "en"
+    assert printer.slips[0].business == "Bill payment"
+
+
+async def test_printer_fault_keeps_the_number(kiosk: KioskFactory, hall: Hall) -> None:
+    broken = FakePrinter(fault="paper out")
+    app = kiosk(printer_=broken, confirm_seconds=0.2)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.pause(0.4)  # past confirm_seconds: the fault keeps it up
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.query_one(Digits).value == "A001"
+        assert label_text(app, "#card-print") == "打印机故障，请记下您的号码"
+    [row] = tickets(hall)
+    assert row.status == "waiting"
+    [fault] = events_of(hall, "printer_fault")
+    assert fault.ticket_id == row.id
+    assert fault.detail == {"message": "paper out"}
+
+
+async def test_the_kiosk_stays_responsive_while_a_slow_printer_prints(
+    kiosk: KioskFactory, hall: Hall
+) -> None:
+    gate = threading.Event()
+    slow = FakePrinter(gate=gate)
+    app = kiosk(printer_=slow)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        await wait_for_screen(pilot, ConfirmScreen)
+        assert label_text(app, "#card-print") == "正在打印号票…"
+        await pilot.press("x")  # handled at once, but the screen waits for the slip
+        assert isinstance(app.screen, ConfirmScreen)
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)  # the slip is out: the touch counts now
+    assert [s.number for s in slow.slips] == ["A001"]
+
+
+async def test_without_a_printer_nothing_is_printed(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk(printer_=FakePrinter(enabled=False))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert not app.screen.query_one("#card-print").display
+    assert [r.number for r in tickets(hall)] == ["B001"]
+
+
+async def test_a_refusal_is_one_line_and_the_kiosk_stays_usable(
+    kiosk: KioskFactory, hall: Hall
+) -> None:
+    # The screen offers a business the hall's rules no longer know (removed from the hall).
+    shown = hall.config.businesses + (BusinessType("G", "临时业务", "Temporary", 5),)
+    app = kiosk(config_=replace(hall.config, businesses=shown))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        [message] = notifications(app)
+        assert "unknown business type 'G'" in message
+        assert "\n" not in message and "Traceback" not in message
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+    assert [r.number for r in tickets(hall)] == ["A001"]
+
+
+async def test_an_unexpected_failure_is_a_message_not_a_crash(
+    kiosk: KioskFactory, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(KioskMachine, "issue", broken)
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.is_running
+        assert notifications(app) == ["系统故障，请联系工作人员"]
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.screen.issuing
+    assert tickets(hall) == []

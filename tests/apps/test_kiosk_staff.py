@@ -1,0 +1,166 @@
+"""Lockdown and the staff's part of the kiosk: the leader's unlock, guide mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Digits, Select
+
+from db import ops
+from db.session import Hall
+from kiosk.screens.confirm import ConfirmScreen
+from kiosk.screens.guide import GuideScreen
+from kiosk.screens.guide_signin import GuideSignIn
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.leader_unlock import LeaderUnlock
+from tests.apps.conftest import (
+    SMALL,
+    FakePrinter,
+    KioskFactory,
+    events_of,
+    label_text,
+    settle,
+    tickets,
+    type_text,
+)
+from tests.conftest import PIN
+
+
+async def sign_in(pilot: Pilot[Any], staff_id: str, pin: str) -> None:
+    """Type an id and a PIN into the open sign-in dialog and submit."""
+    await pilot.click("#staff-id")
+    await type_text(pilot, staff_id)
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+# -- lockdown -----------------------------------------------------------------------------
+
+
+async def test_customer_keys_cannot_leave_the_kiosk(kiosk: KioskFactory) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "escape")
+        await pilot.pause()
+        assert app.is_running and not app._exit
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.query(CommandPalette)
+        assert list(app._notifications) == []  # not even a hint how to quit
+
+
+async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f12")
+        assert isinstance(app.screen, LeaderUnlock)
+        await sign_in(pilot, "L01", "1111")
+        assert isinstance(app.screen, LeaderUnlock)
+        assert label_text(app, "#pin-error").startswith("wrong PIN for staff L01")
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.is_running and not app._exit
+    assert [e.staff_id for e in events_of(hall, "pin_failed")] == ["L01"]
+
+
+async def test_a_clerk_cannot_unlock(kiosk: KioskFactory) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f12")
+        await sign_in(pilot, "C01", PIN)
+        assert label_text(app, "#pin-error") == "仅值班领导可以退出取号机"
+        assert not app._exit
+
+
+async def test_the_leader_pin_closes_the_kiosk(kiosk: KioskFactory) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f12")
+        await sign_in(pilot, "L01", PIN)
+        assert app._exit
+
+
+# -- guide mode -----------------------------------------------------------------------------
+
+
+async def test_a_clerk_cannot_sign_in_as_guide(kiosk: KioskFactory) -> None:
+    app = kiosk(guide=True)
+    async with app.run_test(size=SMALL) as pilot:
+        assert isinstance(app.screen, GuideSignIn)
+        await sign_in(pilot, "C02", PIN)
+        assert isinstance(app.screen, GuideSignIn)
+        assert label_text(app, "#pin-error") == "仅引导岗或值班领导可登录引导模式"
+
+
+async def test_guide_issues_records_an_enquiry_and_signs_out(
+    kiosk: KioskFactory, hall: Hall
+) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f9")
+        await sign_in(pilot, "G01", PIN)
+        assert isinstance(app.screen, GuideScreen)
+        assert label_text(app, "#mode") == "引导岗：陈静（G01）"
+        await pilot.press("2")  # chooses, does not issue yet
+        assert tickets(hall) == []
+        await pilot.click("#priority-pregnant")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.query_one(Digits).value == "B001"
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.click("#business-D")
+        await pilot.click("#g-note")
+        await type_text(pilot, "tariff")
+        await pilot.click("#g-enquiry")
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        assert "已登记咨询：故障报修与咨询" in [n.message for n in app._notifications]
+        await pilot.press("f10")
+        assert isinstance(app.screen, HomeScreen)
+    [row] = tickets(hall)
+    assert (row.number, row.issued_by, row.priority) == ("B001", "G01", "pregnant")
+    assert [e.staff_id for e in events_of(hall, "issue")] == ["G01"]
+    [enquiry] = events_of(hall, "enquiry")
+    assert (enquiry.staff_id, enquiry.detail) == ("G01", {"business": "D", "note": "tariff"})
+
+
+async def test_guide_sends_to_a_counter_and_reprints(
+    kiosk: KioskFactory, hall: Hall, printer: FakePrinter
+) -> None:
+    with hall.write() as tx:  # taken before this app started: found in the database
+        ops.issue_ticket(tx, "C")
+    app = kiosk(guide=True)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "G01", PIN)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert label_text(app, "#card-heading") == "补打号票"
+        assert app.screen.query_one(Digits).value == "C001"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("1", "f4")  # no counter chosen yet: a hint, no ticket
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.click("#g-counter")
+        await pilot.press("down", "down", "down", "down", "enter")
+        assert app.screen.query_one("#g-counter", Select).value == 3
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert label_text(app, "#card-counter") == "请到 3号窗口（缴费） 办理"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click("#g-reprint")  # now this app's own ticket is the last one
+        await settle(pilot)
+        assert app.screen.query_one(Digits).value == "A001"
+    assert [s.number for s in printer.slips] == ["C001", "A001", "A001"]
+    rows = tickets(hall)
+    assert [(r.number, r.issued_by, r.directed_to) for r in rows] == [
+        ("C001", None, None), ("A001", "G01", 3)]
