@@ -182,7 +182,8 @@ class Event(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     counter_number: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
-    detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # none_as_null: an event without details stores SQL NULL, not the JSON text "null".
+    detail: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
 
 
 FEEDBACK_STATES = ("new", "answered", "closed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from sqlalchemy import Table, insert, select
@@ -44,6 +45,14 @@ def leave_feedback(tx: Tx, body: str, *, number: str | None = None) -> FeedbackV
     ).one()
     log(tx, "feedback", ticket=row.ticket_id, feedback=row.id)
     return FeedbackView(row.id, row.at, ticket.number if ticket else None, text, "new", None)
+
+
+def record_reprint(tx: Tx, number: str, staff: str, *, day: dt.date | None = None) -> None:
+    """The guide printed a ticket's slip again: logged in the guide's name, so that the
+    leader can see who handed out second slips (one number must not serve two people)."""
+    if staff_row(tx, staff).role not in ("guide", "leader"):
+        raise AuthFailed(f"staff {staff} is not on the guide post")
+    log(tx, "reprint", ticket=ticket_row(tx, number, day).id, staff=staff)
 
 
 def record_printer_fault(tx: Tx, message: str, *, number: str | None = None) -> None:

@@ -100,3 +100,12 @@ def test_upgrade_from_the_first_revision_keeps_history(
         old = ops.ticket_row(tx, "A001", dt.date(2026, 11, 26))
     assert (old.number, old.status, old.directed_to) == ("A001", "waiting", None)
     hall.dispose()
+
+
+def test_an_event_without_details_stores_null(hall: Hall) -> None:
+    issue(hall, "A")
+    with hall.write() as tx:
+        ops.call_next(tx, 1)
+    with hall.read() as tx:
+        nulls = tx.conn.execute(text("SELECT count(*) FROM events WHERE detail IS NULL")).scalar()
+    assert nulls and nulls >= 1  # the call carries no details
