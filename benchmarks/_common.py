@@ -38,6 +38,55 @@ TICKET_COLUMNS = ", ".join(c.name for c in Ticket.__table__.columns)
 """What the project's statements return (`RETURNING *T.c`); the floor returns the same."""
 
 
+# -- the floor's statements: the project's hot-path statements (db/sql.py), written by hand --
+
+
+def _probe(where: str) -> str:
+    return (f"(SELECT id FROM tickets WHERE status = 'waiting' AND business_day = ? AND {where} "
+            "ORDER BY priority_rank, queued_at, id LIMIT ? OFFSET ?)")
+
+
+def claim_sql(profile: Sequence[str]) -> str:
+    """The claim of call_next as db.sql.claim() builds it: one guarded UPDATE whose WHERE is
+    `id = COALESCE(<waiting ticket sent to this counter>, <first waiting ticket of business 1
+    of the profile>, <business 2>, ...) AND status = 'waiting'`, states written as literals,
+    the same SET list, `RETURNING` every ticket column. Parameters: `claim_params`."""
+    for prefix in profile:
+        if not (len(prefix) == 1 and prefix.isalpha() and prefix.isupper()):
+            raise ValueError(f"not a business prefix: {prefix!r}")
+    probes = [_probe("directed_to = ?")]
+    probes += [_probe(f"business = '{p}' AND directed_to IS NULL") for p in profile]
+    return (
+        "UPDATE tickets SET status = ?, counter_number = ?, handler_id = coalesce(handler_id, ?), "
+        "called_at = ?, first_called_at = coalesce(first_called_at, ?), no_show_at = ?, "
+        f"directed_to = ? WHERE id = coalesce({', '.join(probes)}) AND status = 'waiting' "
+        f"RETURNING {TICKET_COLUMNS}"
+    )
+
+
+def claim_params(profile: Sequence[str], counter: int, staff_id: str, now: str,
+                 day: str) -> tuple[object, ...]:
+    """The values call_next binds, in the order of `claim_sql(profile)`."""
+    params: list[object] = ["called", counter, staff_id, now, now, None, None, day, counter, 1, 0]
+    for _ in profile:
+        params += [day, 1, 0]
+    return tuple(params)
+
+
+FREE_SQL = (
+    "UPDATE tickets SET status = ?, no_show_at = ? WHERE id = ? AND status = 'called' "
+    f"RETURNING {TICKET_COLUMNS}"
+)
+"""no_show's guarded transition, as db.sql.transition(('called',), ...) builds it;
+parameters ('no_show', now, ticket id)."""
+
+EVENT_SQL = (
+    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+"""db.ops.log(); an event without details stores the JSON text 'null', as the project does."""
+
+
 # -- time and value formats, exactly as SQLAlchemy stores them in SQLite ------------------
 
 
@@ -186,16 +235,22 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def load_line() -> str:
+    """The load averages (1, 5, 15 min) now: printed at the start and the end of a run."""
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def machine_line() -> str:
     """One line saying where the figures come from."""
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
-            f"{os.cpu_count()} cores, load average {load}, {dt.date.today().isoformat()}")
+            f"{os.cpu_count()} cores, {load_line()}, "
+            f"{dt.datetime.now().isoformat(timespec='minutes')}")
 
 
 __all__ = [
-    "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig", "business_day", "checkpoint",
-    "copy_db", "create_hall_db", "file_size_mb", "load_config", "machine_line", "make_engine",
-    "median", "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of",
-    "verdict", "workdir",
+    "EVENT_SQL", "FREE_SQL", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
+    "business_day", "checkpoint", "claim_params", "claim_sql", "copy_db", "create_hall_db",
+    "file_size_mb", "load_config", "load_line", "machine_line", "make_engine", "median",
+    "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of", "verdict",
+    "workdir",
 ]

@@ -7,8 +7,12 @@ context) plays one counter: a Hall on its own engine, and in a loop `call_next` 
 --claims (4,000) is spent. With --shape two (default) that is two transactions per claim, as
 at a real counter (call, then later the outcome); --shape one does both in one transaction.
 The floor is the same number of processes doing the same transaction shape with the bare
-sqlite3 module: BEGIN IMMEDIATE; the guarded claim UPDATE ... RETURNING; the event INSERT;
-COMMIT; then BEGIN IMMEDIATE; the guarded UPDATE to no_show ... RETURNING; its event; COMMIT.
+sqlite3 module and the project's own statements (db/sql.py), written by hand: BEGIN
+IMMEDIATE; the claim as one guarded UPDATE ... WHERE id = COALESCE(<sent to this counter>,
+<first of business A>) AND status = 'waiting' RETURNING *; the 'call' event INSERT; COMMIT;
+then BEGIN IMMEDIATE; the guarded UPDATE ... WHERE id = ? AND status = 'called' RETURNING *
+to no_show; its event; COMMIT. (The project sends two more SELECTs in each transaction: the
+counter row and the counter's current ticket, its own checks; the floor does not.)
 
 After every run: no ticket was claimed twice (the workers' own lists, and one 'call' event
 per ticket in the database), the claimed tickets are exactly the head of the queue and were
@@ -39,12 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    TICKET_COLUMNS,
+    EVENT_SQL,
+    FREE_SQL,
     Hall,
     business_day,
+    claim_params,
+    claim_sql,
     copy_db,
     create_hall_db,
     load_config,
+    load_line,
     machine_line,
     make_engine,
     now_naive,
@@ -106,26 +114,8 @@ def project_worker(path: str, counter: int, synchronous: str, shape: str, budget
         out.put((counter, [], 0.0, 0.0, [], traceback.format_exc()))
 
 
-CLAIM_SQL = (
-    "UPDATE tickets SET status = 'called', counter_number = ?, "
-    "handler_id = coalesce(handler_id, ?), called_at = ?, "
-    "first_called_at = coalesce(first_called_at, ?), no_show_at = NULL, directed_to = NULL "
-    "WHERE id = (SELECT id FROM tickets WHERE status = 'waiting' AND business_day = ? "
-    "AND business = ? AND directed_to IS NULL "
-    "ORDER BY priority_rank, queued_at, id LIMIT 1) AND status = 'waiting' "
-    f"RETURNING {TICKET_COLUMNS}"
-)
-"""The project's claim predicate as of migration 0002 (today's queue, not directed to a
-named counter); the project first probes for tickets directed to the counter, which the
-floor does not (it is the project's own extra statement)."""
-FREE_SQL = (
-    "UPDATE tickets SET status = 'no_show', no_show_at = ? WHERE id = ? AND status = 'called' "
-    f"RETURNING {TICKET_COLUMNS}"
-)
-EVENT_SQL = (
-    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
-    "VALUES (?, ?, ?, ?, ?, ?, NULL)"
-)
+CLAIM_SQL = claim_sql([BUSINESS])
+"""call_next's claim for a counter whose work profile is [A] (every counter here)."""
 
 
 def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: Any,
@@ -141,19 +131,20 @@ def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: 
         while take(budget):
             now = ts(now_naive())
             conn.execute("BEGIN IMMEDIATE")
-            rows = conn.execute(CLAIM_SQL, (counter, clerk, now, now, day, BUSINESS)).fetchall()
+            rows = conn.execute(CLAIM_SQL, claim_params([BUSINESS], counter, clerk, now,
+                                                        day)).fetchall()
             if not rows:
                 conn.execute("COMMIT")
                 break
             ticket = rows[0][0]
-            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter))
+            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, "null"))
             if shape == "two":
                 conn.execute("COMMIT")
                 now = ts(now_naive())
                 conn.execute("BEGIN IMMEDIATE")
-            freed = conn.execute(FREE_SQL, (now, ticket)).fetchall()
+            freed = conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
             assert freed, f"ticket {ticket} was not called at counter {counter}"
-            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter))
+            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, "null"))
             conn.execute("COMMIT")
             claimed.append(ticket)
             stamps.append(time.monotonic())
@@ -283,12 +274,11 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
     sql: list[float] = []
     commit: list[float] = []
     mark: dict[str, float] = {}
-
     claim_sent: list[tuple[str, tuple[Any, ...]]] = []
 
     @event.listens_for(hall.engine, "before_cursor_execute")
     def _before(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
-        if not claim_sent and "WHERE tickets.id = (SELECT" in stmt and "business = ?" in stmt:
+        if not claim_sent and "coalesce((SELECT" in stmt:
             claim_sent.append((stmt, tuple(params)))
         mark["sql"] = time.perf_counter()
 
@@ -305,6 +295,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
 
     hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
     per_tx: dict[str, list[tuple[float, float, float]]] = {"call_next": [], "no_show": []}
+    sent: dict[str, int] = {}
     for i in range(claims + 50):
         for name, step in (("call_next", ops.call_next), ("no_show", ops.no_show)):
             sql.clear()
@@ -313,6 +304,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
             with hall.write() as tx:
                 step(tx, 1)
             total = time.perf_counter() - t
+            sent[name] = len(sql)
             if i >= 50:  # after a warm-up
                 per_tx[name].append((total, sum(sql), sum(commit)))
     hall.dispose()
@@ -321,8 +313,8 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
     for name, rows in per_tx.items():
         total, in_sql, in_commit = (statistics.median(c) * 1e3 for c in zip(*rows, strict=True))
         project_claim += total
-        print(f"    project {name:9s} tx {total:5.2f} = SQLite executing statements "
-              f"{in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
+        print(f"    project {name:9s} tx {total:5.2f} = SQLite executing {sent[name]} statements "
+              f"(BEGIN included) {in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
               f"Python (SQLAlchemy, db.ops) {total - in_sql - in_commit:4.2f}")
     conn = raw_connect(db, synchronous)
     day = business_day(load_config()).isoformat()
@@ -331,12 +323,13 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
         t = time.perf_counter()
         now = ts(now_naive())
         conn.execute("BEGIN IMMEDIATE")
-        ticket = conn.execute(CLAIM_SQL, (2, "C02", now, now, day, BUSINESS)).fetchall()[0][0]
-        conn.execute(EVENT_SQL, (now, day, "call", ticket, "C02", 2))
+        ticket = conn.execute(CLAIM_SQL, claim_params([BUSINESS], 2, "C02", now, day)
+                              ).fetchall()[0][0]
+        conn.execute(EVENT_SQL, (now, day, "call", ticket, "C02", 2, "null"))
         conn.execute("COMMIT")
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(FREE_SQL, (now, ticket)).fetchall()
-        conn.execute(EVENT_SQL, (now, day, "no_show", ticket, "C02", 2))
+        conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
+        conn.execute(EVENT_SQL, (now, day, "no_show", ticket, "C02", 2, "null"))
         conn.execute("COMMIT")
         if i >= 50:
             floor.append(time.perf_counter() - t)
@@ -345,37 +338,34 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
     print(f"    project claim {project_claim:.2f} ms vs floor claim {floor_claim:.2f} ms "
           f"(single-process ratio {floor_claim / project_claim:.2f})")
     if claim_sent:
-        bound, literal = claim_update_cost(db, *claim_sent[0])
-        print(f"    the claim UPDATE as call_next sends it (status = ? bound to 'waiting'): "
-              f"{bound:.0f} us in SQLite; the same text with status = 'waiting' written in: "
-              f"{literal:.0f} us (median, inside a rolled-back transaction)")
+        stmt, params = claim_sent[0]
+        sent_us, floor_us = claim_update_cost(
+            db, (stmt, params), (CLAIM_SQL, claim_params([BUSINESS], 3, "C03", params[3],
+                                                         day)))
+        print(f"    the claim UPDATE alone in SQLite (median, rolled back): as call_next sends it "
+              f"{sent_us:.0f} us, the floor's text {floor_us:.0f} us")
+    else:
+        print("    (the claim UPDATE was not recognised among the statements sent: "
+              "db/sql.py changed?)")
 
 
-def claim_update_cost(db: Path, stmt: str, params: tuple[Any, ...]) -> tuple[float, float]:
-    """SQLite time of the claim UPDATE text call_next sends, with the status bound (as sent)
-    and with 'waiting' written into the text: a bound value that decides whether a partial
-    index applies makes SQLite re-prepare the statement on every execution."""
-    pieces = stmt.split("?")
-    text, kept = pieces[0], []
-    for i, piece in enumerate(pieces[1:]):
-        if pieces[i].endswith("tickets.status = ") and params[i] == "waiting":
-            text += "'waiting'" + piece
-        else:
-            text += "?" + piece
-            kept.append(params[i])
+def claim_update_cost(db: Path, *statements: tuple[str, tuple[Any, ...]]) -> list[float]:
+    """SQLite time (us, median of 300, each in a rolled-back transaction) of each statement;
+    the statements alternate, twice over, and the lower median of the two passes is kept."""
     conn = raw_connect(db, "OFF")
-    results = []
-    for sql, args in ((stmt, params), (text, tuple(kept))) * 2:
-        times = []
-        for _ in range(300):
-            conn.execute("BEGIN IMMEDIATE")
-            t = time.perf_counter()
-            conn.execute(sql, args).fetchall()
-            times.append(time.perf_counter() - t)
-            conn.execute("ROLLBACK")
-        results.append(statistics.median(times) * 1e6)
+    results: list[list[float]] = [[] for _ in statements]
+    for _ in range(2):
+        for k, (sql, args) in enumerate(statements):
+            times = []
+            for _ in range(300):
+                conn.execute("BEGIN IMMEDIATE")
+                t = time.perf_counter()
+                conn.execute(sql, args).fetchall()
+                times.append(time.perf_counter() - t)
+                conn.execute("ROLLBACK")
+            results[k].append(statistics.median(times) * 1e6)
     conn.close()
-    return min(results[0], results[2]), min(results[1], results[3])
+    return [min(r) for r in results]
 
 
 def main() -> int:
@@ -444,6 +434,11 @@ def main() -> int:
             print(f"sync={synchronous}: claims/s, median of {len(windows['project'])} windows "
                   f"(best window): project {med['project']:.1f} ({best['project']:.1f}), "
                   f"floor {med['floor']:.1f} ({best['floor']:.1f})")
+            paired = zip(whole["project"], whole["floor"], strict=True)
+            print(f"sync={synchronous}: spread of the windows: project "
+                  f"{min(windows['project']):.1f}..{max(windows['project']):.1f}, floor "
+                  f"{min(windows['floor']):.1f}..{max(windows['floor']):.1f}; ratio of each "
+                  f"round's whole runs: {' '.join(f'{p / f:.2f}' for p, f in paired)}")
             print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
                   f"{best['project'] / best['floor']:.2f}, whole runs "
                   f"{max(whole['project']) / max(whole['floor']):.2f}); target >= {args.target}; "
@@ -452,6 +447,7 @@ def main() -> int:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    print(f"finished; {load_line()}")
     return 0 if all_ok else 1
 
 

@@ -5,7 +5,7 @@ History = done / no_show tickets of the past --days (365) business days, spread 
 business types of the shipped config with realistic columns (handler, counter, times, some
 accounts and ratings), plus ~3 events per ticket (issue, call, complete or no_show) and the
 per-day sequences. It is generated with raw sqlite3 executemany into a database made by
-init_db, inside one transaction. Both databases then get the same today: --waiting (500)
+init_db, inside one transaction. Both databases then get the same today: --waiting (800)
 waiting tickets spread over the six types and eight clerks signed in at the eight counters
 (shipped work profiles).
 
@@ -15,6 +15,13 @@ machine hits both alike: a claim = one write transaction with call_next at count
 medians (p10/p90 also shown). PASS: median at large <= --target (1.25) x median at small, for
 both. The query plans of every statement the two paths emit are printed with --plans (and
 whenever a target fails).
+
+For information (not a target), the floor is measured alongside, interleaved with the project
+on the same two databases: a claim with the bare sqlite3 module sending call_next's and
+no_show's own statements (the guarded UPDATE with the COALESCE over the counter's probes +
+event, COMMIT; the guarded no_show UPDATE + event, COMMIT), and a snapshot replaying, in one
+deferred BEGIN ... COMMIT, the statements queries.snapshot sends (texts and values captured
+from one call). It shows whether SQLite itself slows with history, and the project's overhead.
 
     .venv/bin/python benchmarks/growth.py                     # 1k vs 1M, synchronous=FULL
     .venv/bin/python benchmarks/growth.py --large 200000 --claims 200 --plans
@@ -36,17 +43,25 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    EVENT_SQL,
+    FREE_SQL,
     Hall,
+    business_day,
     checkpoint,
+    claim_params,
+    claim_sql,
     copy_db,
     create_hall_db,
     file_size_mb,
     load_config,
+    load_line,
     machine_line,
     make_engine,
+    now_naive,
     pct,
     raw_connect,
     seed_waiting,
+    ts,
     url_of,
     verdict,
     workdir,
@@ -78,7 +93,8 @@ def generate_history(path: Path, tickets: int, days: int, today: dt.date, seed: 
     p_codes = [p for p, _, _ in PRIORITY_MIX]
     p_rank = [r for _, r, _ in PRIORITY_MIX]
     p_cum = list(itertools.accumulate(w for _, _, w in PRIORITY_MIX))
-    open_counters = {b: [n for n, prof in PROFILES.items() if b in prof] for b in businesses}
+    profiles = shipped_profiles()
+    open_counters = {b: [n for n, prof in profiles.items() if b in prof] for b in businesses}
     first_day = today - dt.timedelta(days=days)
     conn.execute("BEGIN")
     ticket_id = 0
@@ -152,7 +168,9 @@ def generate_history(path: Path, tickets: int, days: int, today: dt.date, seed: 
     return time.monotonic() - t0
 
 
-PROFILES: dict[int, tuple[str, ...]] = {}
+def shipped_profiles() -> dict[int, tuple[str, ...]]:
+    """Counter number -> its work profile, from the shipped config."""
+    return {c.number: tuple(c.profile) for c in load_config().counters}
 
 
 def _at(day: str, seconds: int) -> str:
@@ -192,13 +210,21 @@ def build(path: Path, history: int, days: int, waiting: int, seed: int) -> None:
 
 def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: int,
             ) -> dict[str, dict[str, list[float]]]:
+    """Per size, the times of: the project's claim and snapshot, and the floor's (bare sqlite3,
+    the same statements). Keys of the inner dict: claim, snapshot, floor_claim, floor_snapshot."""
+    from sqlalchemy import event
+
     from db import ops, queries
 
     config = load_config()
     halls = {k: Hall(make_engine(url_of(p), synchronous=synchronous), config)
              for k, p in paths.items()}
+    raws = {k: raw_connect(p, synchronous) for k, p in paths.items()}
     counters = [c.number for c in config.counters]
-    times: dict[str, dict[str, list[float]]] = {k: {"claim": [], "snapshot": []} for k in halls}
+    profiles = shipped_profiles()
+    claim_texts = {n: claim_sql(profiles[n]) for n in counters}
+    kinds = ("claim", "snapshot", "floor_claim", "floor_snapshot")
+    times: dict[str, dict[str, list[float]]] = {k: {w: [] for w in kinds} for k in halls}
 
     def claim(hall: Hall, turn: int) -> float:
         """Time one claim at the counter whose turn it is (the next one if its queues are
@@ -216,27 +242,90 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
             return time.perf_counter() - t
         raise SystemExit("every queue is empty: raise --waiting")
 
+    def floor_claim(conn: sqlite3.Connection, turn: int) -> float:
+        """The same claim with the bare sqlite3 module: call_next's guarded UPDATE (COALESCE
+        over the counter's probes) + its event, COMMIT; no_show's guarded UPDATE + event."""
+        for k in range(len(counters)):
+            counter = counters[(turn + k) % len(counters)]
+            clerk = f"C{counter:02d}"
+            t = time.perf_counter()
+            now = ts(now_naive())
+            day = business_day(config).isoformat()
+            conn.execute("BEGIN IMMEDIATE")
+            rows = conn.execute(claim_texts[counter], claim_params(
+                profiles[counter], counter, clerk, now, day)).fetchall()
+            if not rows:
+                conn.execute("COMMIT")
+                continue
+            ticket = rows[0][0]
+            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, "null"))
+            conn.execute("COMMIT")
+            now = ts(now_naive())
+            conn.execute("BEGIN IMMEDIATE")
+            assert conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
+            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, "null"))
+            conn.execute("COMMIT")
+            return time.perf_counter() - t
+        raise SystemExit("every queue is empty: raise --waiting")
+
     def snap(hall: Hall) -> float:
         t = time.perf_counter()
         with hall.read() as tx:
             queries.snapshot(tx)
         return time.perf_counter() - t
 
+    # The floor's snapshot: the statements queries.snapshot sends (texts and bound values, as
+    # captured from one call), replayed with the bare sqlite3 module in one deferred BEGIN.
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    hall0 = next(iter(halls.values()))
+
+    def _capture(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
+        if not stmt.startswith(("BEGIN", "COMMIT")):
+            sent.append((stmt, tuple(params)))
+
+    event.listen(hall0.engine, "before_cursor_execute", _capture)
+    snap(hall0)
+    event.remove(hall0.engine, "before_cursor_execute", _capture)
+
+    def floor_snap(conn: sqlite3.Connection) -> float:
+        t = time.perf_counter()
+        conn.execute("BEGIN")
+        for stmt, params in sent:
+            conn.execute(stmt, params).fetchall()
+        conn.execute("COMMIT")
+        return time.perf_counter() - t
+
     warm = 16
     for i in range(warm):  # warm the page caches of both the same way
-        for hall in halls.values():
+        for k, hall in halls.items():
             claim(hall, i)
+            floor_claim(raws[k], i)
             snap(hall)
+            floor_snap(raws[k])
     keys = list(halls)
     for i in range(max(claims, snapshots)):
         order = keys if i % 2 == 0 else keys[::-1]
         for k in order:
+            turn = i + warm
             if i < claims:
-                times[k]["claim"].append(claim(halls[k], i + warm))
+                if i % 2:
+                    times[k]["claim"].append(claim(halls[k], turn))
+                    times[k]["floor_claim"].append(floor_claim(raws[k], turn))
+                else:
+                    times[k]["floor_claim"].append(floor_claim(raws[k], turn))
+                    times[k]["claim"].append(claim(halls[k], turn))
             if i < snapshots:
-                times[k]["snapshot"].append(snap(halls[k]))
+                if i % 2:
+                    times[k]["snapshot"].append(snap(halls[k]))
+                    times[k]["floor_snapshot"].append(floor_snap(raws[k]))
+                else:
+                    times[k]["floor_snapshot"].append(floor_snap(raws[k]))
+                    times[k]["snapshot"].append(snap(halls[k]))
     for hall in halls.values():
         hall.dispose()
+    for conn in raws.values():
+        conn.close()
+    print(f"  the floor's snapshot replays the {len(sent)} statements queries.snapshot sends")
     return times
 
 
@@ -284,7 +373,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=1_000_000,
                         help="tickets of history (1000000)")
     parser.add_argument("--days", type=int, default=365, help="business days of history (365)")
-    parser.add_argument("--waiting", type=int, default=500, help="waiting tickets today (500)")
+    parser.add_argument("--waiting", type=int, default=800, help="waiting tickets today (800)")
     parser.add_argument("--claims", type=int, default=300, help="claims measured per size (300)")
     parser.add_argument("--snapshots", type=int, default=1000,
                         help="snapshots measured per size (1000)")
@@ -296,11 +385,10 @@ def main() -> int:
     parser.add_argument("--keep", help="folder to keep the generated databases in and reuse "
                                        "them from on the next run with the same sizes")
     args = parser.parse_args()
-    if args.claims + 16 > args.waiting:
-        parser.error("--waiting must exceed --claims + 16 (each claim takes a waiting ticket)")
+    if 2 * (args.claims + 16) + 50 > args.waiting:
+        parser.error("--waiting must exceed 2 x (--claims + 16) + 50 (each claim of the project "
+                     "and of the floor takes a waiting ticket)")
 
-    config = load_config()
-    PROFILES.update({c.number: c.profile for c in config.counters})
     folder = workdir(args.dir, "growth")
     print(f"growth: history {args.small} vs {args.large} tickets over {args.days} days, "
           f"{args.waiting} waiting; {args.claims} claims and {args.snapshots} snapshots each, "
@@ -323,19 +411,28 @@ def main() -> int:
         all_ok = True
         for what in ("claim", "snapshot"):
             med = {k: statistics.median(times[k][what]) * 1e3 for k in sizes}
+            fmed = {k: statistics.median(times[k][f"floor_{what}"]) * 1e3 for k in sizes}
             ratio = med["large"] / med["small"]
             ok = ratio <= args.target
             all_ok = all_ok and ok
             label = "call_next + no_show" if what == "claim" else "queries.snapshot"
             for k in sizes:
-                v = times[k][what]
-                print(f"  {label:19s} at {sizes[k]:>9} history: median {med[k]:6.3f} ms "
-                      f"(p10 {pct(v, 0.1) * 1e3:6.3f}, p90 {pct(v, 0.9) * 1e3:6.3f}, n={len(v)})")
-            print(f"{label}: large/small {ratio:.2f}; target <= {args.target} -> {verdict(ok)}")
+                for side, name in ((what, "project"), (f"floor_{what}", "floor")):
+                    v = times[k][side]
+                    print(f"  {label:19s} {name:7s} at {sizes[k]:>9} history: median "
+                          f"{statistics.median(v) * 1e3:6.3f} ms (p10 {pct(v, 0.1) * 1e3:6.3f}, "
+                          f"p90 {pct(v, 0.9) * 1e3:6.3f}, n={len(v)})")
+            print(f"{label}: floor large/small {fmed['large'] / fmed['small']:.2f}; "
+                  f"project/floor time {med['small'] / fmed['small']:.2f}x at "
+                  f"{sizes['small']}, {med['large'] / fmed['large']:.2f}x at {sizes['large']} "
+                  f"(information, not a target)")
+            print(f"{label}: project large/small {ratio:.2f}; target <= {args.target} -> "
+                  f"{verdict(ok)}")
         if args.plans or not all_ok:
             plans(copy_db(paths["large"], folder / "plans.db"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    print(f"finished; {load_line()}")
     return 0 if all_ok else 1
 
 

@@ -2,10 +2,11 @@
 
 The project: `with hall.write() as tx: ops.issue_ticket(tx, business)`, one transaction per
 ticket, cycling through the six business types of the shipped config.
-The floor: the bare sqlite3 module doing the same transaction shape on a copy of the same
+The floor: the bare sqlite3 module sending the project's own three statements (the texts
+db.engine.next_sequence and db/sql.py send, the same values bound) on a copy of the same
 init_db database: BEGIN IMMEDIATE; the per-day sequence upsert (INSERT INTO day_sequences ...
-ON CONFLICT(business_day, prefix) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq);
-the ticket INSERT ... RETURNING; the 'issue' event INSERT; COMMIT.
+ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = (last_seq + ?) RETURNING
+last_seq); the ticket INSERT ... RETURNING every column; the 'issue' event INSERT; COMMIT.
 
 Each run starts from a fresh copy of the database; sides alternate which goes first. The
 figure is the median issues/s over --rounds runs (best also shown). After every run the
@@ -13,7 +14,7 @@ numbers are checked: per business 1..n with no gap or repeat. PASS: the project'
 at least --target (0.5) of the floor's median.
 
     .venv/bin/python benchmarks/issues.py                  # 7 rounds x 2,000 tickets each side
-    .venv/bin/python benchmarks/issues.py --count 10000 --rounds 3 --sync FULL NORMAL --what-if
+    .venv/bin/python benchmarks/issues.py --count 10000 --rounds 3 --sync FULL NORMAL
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import statistics
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ from _common import (
     copy_db,
     create_hall_db,
     load_config,
+    load_line,
     machine_line,
     make_engine,
     now_naive,
@@ -44,20 +47,37 @@ from _common import (
 )
 
 SEQ_SQL = (
-    "INSERT INTO day_sequences (business_day, prefix, last_seq) VALUES (?, ?, 1) "
-    "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = last_seq + 1 "
+    "INSERT INTO day_sequences (business_day, prefix, last_seq) VALUES (?, ?, ?) "
+    "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = (last_seq + ?) "
     "RETURNING last_seq"
 )
+"""db.engine.next_sequence's upsert; parameters (day, prefix, 1, 1)."""
 TICKET_SQL = (
     "INSERT INTO tickets (business_day, number, business, origin_business, priority, "
-    "priority_rank, account, status, issued_by, directed_to, issued_at, queued_at, recalls, "
-    "services) VALUES (?, ?, ?, ?, 'normal', 9, NULL, 'waiting', NULL, NULL, ?, ?, 0, 1) "
-    f"RETURNING {TICKET_COLUMNS}"
+    "priority_rank, account, status, issued_by, issued_at, queued_at, recalls, services, "
+    f"directed_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {TICKET_COLUMNS}"
 )
+"""db.sql.INSERT_TICKET with the values issue_ticket gives (the same columns, all bound)."""
 EVENT_SQL = (
     "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
-    "VALUES (?, ?, 'issue', ?, NULL, NULL, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+"""db.sql.INSERT_EVENT as db.ops.log sends it."""
+
+
+def bare_issue(conn: sqlite3.Connection, day: str, prefix: str) -> tuple[Any, ...]:
+    """One issue, the floor's way: the project's three statements in one BEGIN IMMEDIATE ...
+    COMMIT with the bare sqlite3 module. Returns the ticket row."""
+    now = ts(now_naive())
+    conn.execute("BEGIN IMMEDIATE")
+    seq = conn.execute(SEQ_SQL, (day, prefix, 1, 1)).fetchall()[0][0]
+    number = f"{prefix}{seq:03d}"
+    ticket = conn.execute(TICKET_SQL, (day, number, prefix, prefix, "normal", 9, None, "waiting",
+                                       None, now, now, 0, 1, None)).fetchall()[0]
+    detail = json.dumps({"business": prefix, "number": number})
+    conn.execute(EVENT_SQL, (now, day, "issue", ticket[0], None, None, detail))
+    conn.execute("COMMIT")
+    return tuple(ticket)
 
 
 def run_project(db: Path, synchronous: str, count: int) -> float:
@@ -77,55 +97,6 @@ def run_project(db: Path, synchronous: str, count: int) -> float:
     return elapsed
 
 
-def run_prebuilt(db: Path, synchronous: str, count: int) -> float:
-    """What-if, NOT the project's code: issue_ticket's same three statements through the same
-    Hall.write(), but built once as SQLAlchemy statements and executed with parameter dicts,
-    which skips per-call statement construction and cache-key generation."""
-    from sqlalchemy import bindparam, insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    from db.models import DaySequence
-    from db.ops import E, T
-    from db.views import TicketView
-
-    seq_table: Any = DaySequence.__table__
-    seq_stmt = (
-        sqlite_insert(seq_table)
-        .values(business_day=bindparam("day"), prefix=bindparam("prefix"), last_seq=1)
-        .on_conflict_do_update(index_elements=["business_day", "prefix"],
-                               set_={"last_seq": seq_table.c.last_seq + 1})
-        .returning(seq_table.c.last_seq)
-    )
-    ticket_stmt = insert(T).returning(*T.c)
-    event_stmt = insert(E)
-    config = load_config()
-    prefixes = [b.prefix for b in config.businesses]
-    hall = Hall(make_engine(url_of(db), synchronous=synchronous), config)
-    with hall.read():
-        pass
-    t = time.perf_counter()
-    for i in range(count):
-        with hall.write() as tx:
-            kind = tx.config.business(prefixes[i % len(prefixes)])
-            klass = tx.config.priority("normal")
-            seq = tx.conn.execute(seq_stmt, {"day": tx.day, "prefix": kind.prefix}).scalar_one()
-            row = tx.conn.execute(ticket_stmt, {
-                "business_day": tx.day, "number": f"{kind.prefix}{seq:03d}",
-                "business": kind.prefix, "origin_business": kind.prefix, "priority": klass.code,
-                "priority_rank": klass.rank, "account": None, "status": "waiting",
-                "issued_by": None, "directed_to": None, "issued_at": tx.now,
-                "queued_at": tx.now, "recalls": 0,
-                "services": 1}).one()
-            tx.conn.execute(event_stmt, {
-                "at": tx.now, "business_day": tx.day, "kind": "issue", "ticket_id": row.id,
-                "staff_id": None, "counter_number": None,
-                "detail": {"business": row.business, "number": row.number}})
-            TicketView.from_row(row)
-    elapsed = time.perf_counter() - t
-    hall.dispose()
-    return elapsed
-
-
 def run_floor(db: Path, synchronous: str, count: int) -> float:
     config = load_config()
     prefixes = [b.prefix for b in config.businesses]
@@ -133,15 +104,7 @@ def run_floor(db: Path, synchronous: str, count: int) -> float:
     conn = raw_connect(db, synchronous)
     t = time.perf_counter()
     for i in range(count):
-        prefix = prefixes[i % len(prefixes)]
-        now = ts(now_naive())
-        conn.execute("BEGIN IMMEDIATE")
-        seq = conn.execute(SEQ_SQL, (day, prefix)).fetchall()[0][0]
-        number = f"{prefix}{seq:03d}"
-        ticket = conn.execute(TICKET_SQL, (day, number, prefix, prefix, now, now)).fetchall()
-        detail = json.dumps({"business": prefix, "number": number})
-        conn.execute(EVENT_SQL, (now, day, ticket[0][0], detail))
-        conn.execute("COMMIT")
+        bare_issue(conn, day, prefixes[i % len(prefixes)])
     elapsed = time.perf_counter() - t
     conn.close()
     return elapsed
@@ -223,9 +186,6 @@ def main() -> int:
                         help="issues of the time breakdown (500; 0: skip)")
     parser.add_argument("--target", type=float, default=0.5, help="project/floor floor (0.5)")
     parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also run 'prebuilt': issue_ticket's statements built once "
-                             "(a possible fix, not the project's code)")
     args = parser.parse_args()
 
     folder = workdir(args.dir, "issues")
@@ -234,8 +194,6 @@ def main() -> int:
     template = folder / "template.db"
     create_hall_db(template, load_config())
     runners = {"project": run_project, "floor": run_floor}
-    if args.what_if:
-        runners["prebuilt"] = run_prebuilt
     all_ok = True
     try:
         for synchronous in args.sync:
@@ -262,17 +220,19 @@ def main() -> int:
                   f"({best['project']:.1f}), floor {med['floor']:.1f} ({best['floor']:.1f})")
             paired = statistics.median(p / f for p, f in zip(rates["project"], rates["floor"],
                                                                 strict=True))
+            own = zip(rates["project"], rates["floor"], strict=True)
+            print(f"sync={synchronous}: spread (worst..best): project "
+                  f"{min(rates['project']):.1f}..{best['project']:.1f}, floor "
+                  f"{min(rates['floor']):.1f}..{best['floor']:.1f}; rounds' own ratios "
+                  f"{' '.join(f'{p / f:.2f}' for p, f in own)}")
             print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
                   f"{best['project'] / best['floor']:.2f}, median of the rounds' own ratios "
                   f"{paired:.2f}); target >= {args.target} -> {verdict(ok)}")
-            if "prebuilt" in med:
-                print(f"sync={synchronous}: what-if prebuilt statements {med['prebuilt']:.1f} "
-                      f"issues/s median, ratio to floor {med['prebuilt'] / med['floor']:.2f} "
-                      f"(not the project's code; not part of PASS/FAIL)")
             if args.breakdown:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    print(f"finished; {load_line()}")
     return 0 if all_ok else 1
 
 

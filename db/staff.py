@@ -29,7 +29,9 @@ def _hasher() -> PasswordHasher:
 def add_staff(
     tx: Tx, staff_id: str, name: str, role: str, pin: str, *, authority_limit: int = 0
 ) -> StaffView:
-    """Create a staff member with a PIN of 4 to 12 digits."""
+    """Create a staff member with a PIN of 4 to 12 digits. Ids are kept in capitals (`c01`
+    becomes `C01`), the way they are printed on badges and typed at the kiosk."""
+    staff_id = staff_id.strip().upper()
     if not STAFF_ID_RE.match(staff_id):
         raise Refused(f"staff id {staff_id!r}: letters, digits, '_' or '-', at most 20")
     if role not in ROLES:

@@ -64,10 +64,17 @@ class KioskMachine:
         with self.hall.read() as tx:
             return queries.ticket_info(tx, view.number, view.business_day)
 
-    def last_issued(self) -> TicketView | None:
-        """Today's latest kiosk ticket, for a reprint when this app has issued none."""
+    def last_issued(self, guide: str | None = None) -> TicketView | None:
+        """Today's latest ticket for a reprint when this app has issued none (it restarted):
+        the signed-in guide's own, else the kiosk's."""
         with self.hall.read() as tx:
-            return queries.last_issued(tx)
+            own = queries.last_issued(tx, issued_by=guide) if guide else None
+            return own or queries.last_issued(tx)
+
+    def record_reprint(self, view: TicketView, staff: str) -> None:
+        """Log that `staff` printed the ticket's slip again."""
+        with self.hall.write() as tx:
+            reception.record_reprint(tx, view.number, staff, day=view.business_day)
 
     def print_slip(self, view: TicketView, lang: str) -> str | None:
         """Print the ticket's slip. On a printer fault, record it in its own transaction and

@@ -199,8 +199,12 @@ class GuideScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="guide")
     def find_reprint(self, last: TicketView | None) -> None:
-        """The app's last ticket as it stands now, else today's last kiosk ticket."""
-        ticket = self.machine.with_wait(last) if last else self.machine.last_issued()
+        """The app's last ticket as it stands now, else today's last one of this guide or of
+        the kiosk; the reprint is logged (its own transaction) before it is shown."""
+        machine = self.machine
+        ticket = machine.with_wait(last) if last else machine.last_issued(self.guide.id)
+        if ticket is not None:
+            machine.record_reprint(ticket, self.guide.id)
         self.post_message(self.ReprintReady(ticket))
 
     # -- their results ----------------------------------------------------------------------

@@ -85,7 +85,8 @@ class StaffPinScreen(KioskModal[StaffView | None]):
 
     def submit(self) -> None:
         """Check the PIN in a worker (argon2 takes a moment)."""
-        staff_id = self.query_one("#staff-id", Input).value.strip()
+        # Staff ids are stored in capitals ("G01"); a kiosk keyboard types "g01" as readily.
+        staff_id = self.query_one("#staff-id", Input).value.strip().upper()
         pin = self.query_one("#pin", Input).value
         if self.checking or not staff_id or not pin:
             return

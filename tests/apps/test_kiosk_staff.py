@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Digits, Select
 
 from db import ops
-from db.session import Hall
+from db.session import Hall, ManualClock
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.guide_signin import GuideSignIn
@@ -26,6 +26,12 @@ from tests.apps.conftest import (
     type_text,
 )
 from tests.conftest import PIN
+
+
+def reprints(hall: Hall) -> list[tuple[str, str]]:
+    """Each logged reprint as (ticket number, staff id), oldest first."""
+    numbers = {row.id: row.number for row in tickets(hall)}
+    return [(numbers[e.ticket_id], e.staff_id) for e in events_of(hall, "reprint")]
 
 
 async def sign_in(pilot: Pilot[Any], staff_id: str, pin: str) -> None:
@@ -57,7 +63,7 @@ async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
         assert isinstance(app.screen, LeaderUnlock)
-        await sign_in(pilot, "L01", "1111")
+        await sign_in(pilot, "l01", "1111")  # typed in lower case: the core is asked for L01
         assert isinstance(app.screen, LeaderUnlock)
         assert label_text(app, "#pin-error").startswith("wrong PIN for staff L01")
         await pilot.press("escape")
@@ -79,7 +85,7 @@ async def test_the_leader_pin_closes_the_kiosk(kiosk: KioskFactory) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
-        await sign_in(pilot, "L01", PIN)
+        await sign_in(pilot, "l01", PIN)
         assert app._exit
 
 
@@ -164,3 +170,29 @@ async def test_guide_sends_to_a_counter_and_reprints(
     rows = tickets(hall)
     assert [(r.number, r.issued_by, r.directed_to) for r in rows] == [
         ("C001", None, None), ("A001", "G01", 3)]
+    assert reprints(hall) == [("C001", "G01"), ("A001", "G01")]
+
+
+async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
+    kiosk: KioskFactory, hall: Hall, clock: ManualClock, printer: FakePrinter
+) -> None:
+    with hall.write() as tx:  # before the restart: the guide's ticket, then a customer's
+        ops.issue_ticket(tx, "B", issued_by="G01")
+        clock.advance(minutes=1)
+        ops.issue_ticket(tx, "C")
+    app = kiosk(guide=True)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "g01", PIN)  # a lower-case id signs in too
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.screen.query_one(Digits).value == "B001"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("f10", "f9")  # the duty leader has issued nothing: the kiosk's
+        await sign_in(pilot, "L01", PIN)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.screen.query_one(Digits).value == "C001"
+    assert [s.number for s in printer.slips] == ["B001", "C001"]
+    assert reprints(hall) == [("B001", "G01"), ("C001", "L01")]

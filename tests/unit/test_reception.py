@@ -66,3 +66,40 @@ def test_printer_fault_is_logged_and_the_ticket_stands(hall: Hall) -> None:
         assert queries.ticket_info(tx, "E001").status == "waiting"
         assert queries.last_issued(tx) is not None
     assert (fault.ticket, fault.detail) == ("E001", {"message": "connection refused"})
+
+
+def test_a_reprint_is_logged_in_the_guides_name(hall: Hall, clock: ManualClock) -> None:
+    issue(hall, "A")
+    run(hall, reception.record_reprint, "a001", "G01")
+    refused(hall, AuthFailed, reception.record_reprint, "A001", "C01")
+    refused(hall, NotFound, reception.record_reprint, "A002", "G01")
+    refused(hall, NotFound, reception.record_reprint, "A001", "X99")
+    with hall.read() as tx:
+        [event] = queries.events(tx, kind="reprint")
+        first_day = tx.day
+    assert (event.staff, event.ticket, event.counter) == ("G01", "A001", None)
+    # Past midnight the kiosk may still hold yesterday's ticket: its day says which A001.
+    clock.advance(minutes=24 * 60)
+    refused(hall, NotFound, reception.record_reprint, "A001", "L01")
+    run(hall, reception.record_reprint, "A001", "L01", day=first_day)
+    with hall.read() as tx:
+        [late] = queries.events(tx, kind="reprint")
+    assert (late.staff, late.ticket) == ("L01", "A001")
+
+
+def test_last_issued_by_the_kiosk_or_by_one_guide(hall: Hall, clock: ManualClock) -> None:
+    with hall.read() as tx:
+        assert queries.last_issued(tx) is None
+    issue(hall, "A")
+    clock.advance(minutes=1)
+    issue(hall, "B", issued_by="G01")
+    clock.advance(minutes=1)
+    issue(hall, "C")
+    with hall.read() as tx:
+        kiosk = queries.last_issued(tx)
+        guide = queries.last_issued(tx, issued_by="G01")
+        leader = queries.last_issued(tx, issued_by="L01")
+    assert kiosk is not None and kiosk.number == "C001"
+    assert guide is not None and (guide.number, guide.issued_by) == ("B001", "G01")
+    assert guide.ahead == 0 and guide.estimated_wait_min is not None
+    assert leader is None

@@ -72,3 +72,11 @@ def test_bad_staff_records_are_refused(
         staff.add_staff(tx, staff_id, name, role, pin, authority_limit=limit)
     with hall.read() as tx:
         assert len(staff.list_staff(tx)) == 6
+
+
+def test_staff_ids_are_kept_in_capitals(hall: Hall) -> None:
+    with hall.write() as tx:
+        assert staff.add_staff(tx, " zhang01 ", "张", "clerk", "1234").id == "ZHANG01"
+    assert staff.authenticate(hall, "ZHANG01", "1234").name == "张"
+    with pytest.raises(Refused, match="already exists"), hall.write() as tx:
+        staff.add_staff(tx, "C01".lower(), "重复", "clerk", "1234")
