@@ -20,6 +20,30 @@ def kiosk(run: Run) -> None:
     make_app(run.config, hall, guide=run.args.guide).run()
 
 
+def counter(run: Run) -> None:
+    """`counter --counter N`: the clerk's app at counter N (staff id and PIN to sign in)."""
+    run.config.counter(run.args.counter)  # an unknown counter is refused before the screen
+    hall = ready_hall(run)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("counter: needs a terminal (it is a full-screen app)")
+    from counter.app import make_app
+
+    make_app(run.config, hall, counter=run.args.counter).run()
+
+
+def display(run: Run) -> None:
+    """`display [--counter N]`: the wall display, or counter N's display."""
+    hall = ready_hall(run)
+    counter: int | None = run.args.counter
+    if counter is not None:
+        run.config.counter(counter)  # an unknown counter is refused before the screen opens
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("display: needs a terminal (it is a full-screen app)")
+    from display.app import make_app
+
+    make_app(run.config, hall, counter=counter).run()
+
+
 def ready_hall(run: Run) -> Hall:
     """The hall, refused in one line unless its database is initialised and up to date: an
     app would otherwise fail later, in front of a customer."""

@@ -213,6 +213,10 @@ def _reading(g: Grammar) -> None:
 def _apps(g: Grammar) -> None:
     kiosk = g.add("kiosk", apps.kiosk, "取号机 the customer kiosk (F12 + leader PIN to leave)")
     kiosk.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
+    g.at_counter("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
+    display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")
+    display.add_argument("--counter", "-c", type=int, metavar="N",
+                         help="窗口屏 the display above counter N")
 
 
 def build_parser() -> HallParser:

@@ -1,0 +1,129 @@
+"""The display (叫号屏): the wall display of the hall, or one counter's display.
+
+A short timer asks the change watcher (cheap: one pragma) whether another process
+committed; only then a worker thread reads the hall's snapshot and posts it back, and the
+screen shows it. While the database is away the screen says "reconnecting" and the timer
+keeps trying.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App
+from textual.message import Message
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from db import queries
+from db.config import HallConfig
+from db.errors import HallError
+from db.session import Hall
+from db.views import HallSnapshot
+from db.watch import ChangeWatcher
+from display.screens.base import DisplayScreen
+from display.screens.counter import CounterScreen
+from display.screens.wall import WallScreen
+
+CHECK_SECONDS = 0.1
+"""How often the watcher is asked: a call shows within this (plus a read) of its commit."""
+
+RETRY_SECONDS = 1.0
+"""After a failed read, how long before the next attempt."""
+
+RECENT_CALLS = 9
+"""Calls read per snapshot: the latest for the banner, the rest for the list."""
+
+
+class DisplayApp(App[None]):
+    """One display screen, kept up to date from the hall's database."""
+
+    CSS_PATH = "display.tcss"
+    TITLE = "叫号屏"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-very-tall")]
+
+    reconnecting: reactive[bool] = reactive(False)
+    """The database is away: the screen says so and the app keeps trying."""
+
+    class SnapshotLoaded(Message):
+        """A worker read the hall."""
+
+        def __init__(self, snapshot: HallSnapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+            """The hall as read."""
+
+    def __init__(self, hall: Hall, screen: DisplayScreen, watcher: ChangeWatcher) -> None:
+        super().__init__()
+        self.hall = hall
+        self.display_screen = screen
+        self.watcher = watcher
+        self.reading = False
+        """A read is under way: the timer does not start another."""
+        self.stale = False
+        """A read failed: read again even if the watcher says nothing changed."""
+
+    def on_mount(self) -> None:
+        """Show the screen and start watching."""
+        self.push_screen(self.display_screen)
+        self.check_for_changes()
+        self.set_interval(CHECK_SECONDS, self.check_for_changes)
+
+    def on_unmount(self) -> None:
+        """Let go of the watcher's connection."""
+        self.watcher.close()
+
+    def check_for_changes(self) -> None:
+        """Read the hall again when another process committed (or the last read failed)."""
+        if self.reading:
+            return
+        try:
+            changed = self.watcher.changed()
+        except HallError as error:
+            self.log.warning(f"watcher: {error}")
+            self.reconnecting = True
+            return
+        if changed or self.stale:
+            self.reading, self.stale = True, False
+            self.read_hall()
+
+    @work(thread=True, exit_on_error=False, group="read")
+    def read_hall(self) -> None:
+        """Read the snapshot (worker thread; touches no widget)."""
+        with self.hall.read() as tx:
+            snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
+        self.post_message(self.SnapshotLoaded(snapshot))
+
+    def on_display_app_snapshot_loaded(self, event: SnapshotLoaded) -> None:
+        """Hand the snapshot down to the screen."""
+        self.reading, self.reconnecting = False, False
+        self.display_screen.snapshot = event.snapshot
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read: say "reconnecting" and try again shortly."""
+        if event.state is WorkerState.ERROR:
+            self.log.error(f"read failed: {event.worker.error!r}")
+            self.reconnecting = True
+            self.set_timer(RETRY_SECONDS, self._read_again)
+
+    def _read_again(self) -> None:
+        self.reading, self.stale = False, True
+
+
+def make_app(
+    config: HallConfig,
+    hall: Hall,
+    *,
+    counter: int | None = None,
+    watcher: ChangeWatcher | None = None,
+) -> DisplayApp:
+    """The wall display on `hall`, or counter `counter`'s display; the watcher is the
+    cheapest the database allows unless one is given (tests give a fake). Raises NotFound
+    for a counter the config does not have."""
+    screen: DisplayScreen
+    if counter is None:
+        screen = WallScreen(config, hall.clock)
+    else:
+        screen = CounterScreen(config, hall.clock, config.counter(counter))
+    return DisplayApp(hall, screen, watcher or ChangeWatcher.for_hall(hall))

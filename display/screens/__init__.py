@@ -1,0 +1,1 @@
+"""The display's screens, one per module."""

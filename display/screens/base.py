@@ -1,0 +1,36 @@
+"""What both display screens share: the snapshot they show and the "reconnecting" line."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Label
+
+from db.config import HallConfig
+from db.views import HallSnapshot
+from display.text import both
+
+
+class DisplayScreen(Screen[None]):
+    """A full screen of a display. The app sets `snapshot` after every reload and
+    `reconnecting` on the app while the database is away; the screen shows both."""
+
+    snapshot: reactive[HallSnapshot | None] = reactive(None, init=False)
+    """The hall as last read."""
+
+    def __init__(self, config: HallConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def status_line(self) -> Label:
+        """The bottom line that says "reconnecting" (hidden while all is well)."""
+        return Label(both("reconnecting", self.config.languages), id="status",
+                     classes="status")
+
+    def on_mount(self) -> None:
+        """Follow the app's connection state."""
+        self.watch(self.app, "reconnecting", self.show_connection)
+
+    def show_connection(self, reconnecting: bool) -> None:
+        """Show or hide the "reconnecting" line."""
+        self.query_one("#status", Label).display = reconnecting

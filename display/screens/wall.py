@@ -1,0 +1,49 @@
+"""The wall display (综合屏): the latest call, the last several calls, the queues."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+
+from db.config import HallConfig
+from db.session import Clock
+from db.views import HallSnapshot
+from display.screens.base import DisplayScreen
+from display.widgets.banner import CallBanner
+from display.widgets.calls import RecentCalls
+from display.widgets.header import DisplayHeader
+from display.widgets.queues import QueueBoard
+
+
+class WallScreen(DisplayScreen):
+    """Everything a customer in the hall looks up for, in one screen."""
+
+    def __init__(self, config: HallConfig, clock: Clock) -> None:
+        super().__init__(config)
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        """Header, the banner, calls beside queues (beneath them on a portrait screen)."""
+        yield DisplayHeader(self.clock, self.config.tz)
+        yield CallBanner(self.config, id="banner")
+        with Horizontal(id="wall-body"):
+            yield RecentCalls(self.config, id="recent")
+            yield QueueBoard(self.config, id="queues")
+        yield self.status_line()
+
+    def on_mount(self) -> None:
+        """The hall's name in its languages."""
+        super().on_mount()
+        names = [self.config.name_zh]
+        if "en" in self.config.languages and self.config.name_en != self.config.name_zh:
+            names.append(self.config.name_en)
+        self.query_one(DisplayHeader).title = " · ".join(names)
+
+    def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
+        """Pass the new snapshot down to the widgets."""
+        if snapshot is None:
+            return
+        calls = snapshot.recent_calls
+        self.query_one(CallBanner).call = calls[0] if calls else None
+        self.query_one(RecentCalls).calls = calls[1:]
+        self.query_one(QueueBoard).snapshot = snapshot

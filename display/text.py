@@ -1,0 +1,92 @@
+"""Everything the displays say, in Chinese and English: one dict per language and `t()`.
+
+A display speaks to everyone in the hall at once, so it shows every language the hall
+offers together (Chinese first, English beneath), never one at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+ZH: dict[str, str] = {
+    "please": "请",
+    "number_suffix": "号 到",
+    "counter_suffix": "号窗口",
+    "call": "请 {number} 号到 {counter}",
+    "recall": "重呼",
+    "no_calls": "欢迎光临，请取号等候",
+    "recent": "最近叫号",
+    "number": "号码",
+    "counter": "窗口",
+    "queues": "排队等候",
+    "business": "业务",
+    "waiting": "等候人数",
+    "wait": "预计分钟",
+    "reconnecting": "正在重新连接…",
+    "loading": "正在读取…",
+    "serving": "正在办理",
+    "called": "请 {number} 号",
+    "idle": "请稍候",
+    "closed": "暂停服务",
+    "paused": "暂停服务",
+    "handler": "工作人员",
+    "staff_id": "工号",
+    "nobody": "本窗口暂无工作人员",
+}
+"""Chinese, the first language."""
+
+EN: dict[str, str] = {
+    "please": "No.",
+    "number_suffix": "to",
+    "counter_suffix": "",
+    "call": "Number {number}, please go to {counter}",
+    "recall": "Repeat call",
+    "no_calls": "Welcome. Please take a number and wait to be called",
+    "recent": "Latest calls",
+    "number": "Number",
+    "counter": "Counter",
+    "queues": "Waiting",
+    "business": "Service",
+    "waiting": "Waiting",
+    "wait": "Est. min",
+    "reconnecting": "Reconnecting…",
+    "loading": "Loading…",
+    "serving": "Now serving",
+    "called": "Calling {number}",
+    "idle": "Please wait",
+    "closed": "Closed",
+    "paused": "Paused",
+    "handler": "Staff",
+    "staff_id": "Staff no.",
+    "nobody": "No one is at this counter",
+}
+"""English."""
+
+STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+
+
+class Named(Protocol):
+    """Anything of the config with a Chinese and an English name."""
+
+    @property
+    def name_zh(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
+    text = STRINGS.get(lang, ZH)[key]
+    return text.format(**fields) if fields else text
+
+
+def both(key: str, languages: tuple[str, ...], **fields: object) -> str:
+    """The text in every language the hall offers, in the hall's order, "/" between."""
+    return " / ".join(t(key, lang, **fields) for lang in languages)
+
+
+def name(thing: Named, lang: str) -> str:
+    """A configured business type, counter or hall in `lang`."""
+    return thing.name_en if lang == "en" else thing.name_zh
+

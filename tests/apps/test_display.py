@@ -1,0 +1,215 @@
+"""The displays on the test hall: another "process" commits through `hall.write()` and the
+display, learning of it through its change watcher, shows it within a few checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from textual.pilot import Pilot
+from textual.widgets import Label
+
+from db import counters, ops, queries
+from db.config import HallConfig
+from db.errors import NotFound
+from db.session import Hall, ManualClock, Tx
+from db.views import HallSnapshot
+from db.watch import ChangeWatcher, HallUnavailable
+from display.app import DisplayApp, make_app
+from display.screens.wall import WallScreen
+from display.widgets.banner import CallBanner
+from display.widgets.big_number import BigNumber
+from display.widgets.calls import RecentCalls
+from display.widgets.counter_card import CounterCard
+from display.widgets.queues import QueueBoard
+
+SIZE = (80, 24)
+
+
+class FlakyWatcher(ChangeWatcher):
+    """The real watcher, except that it raises HallUnavailable while `down` is set."""
+
+    def __init__(self, inner: ChangeWatcher) -> None:
+        self.inner = inner
+        self.down = False
+
+    def changed(self) -> bool:
+        """As the real one, unless the database is "away"."""
+        if self.down:
+            raise HallUnavailable("the database is unavailable: test")
+        return self.inner.changed()
+
+    def close(self) -> None:
+        """Close the real one."""
+        self.inner.close()
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 5) -> None:
+    """Let the app run until `check()` holds (the display polls on a timer: no worker to
+    wait for while nothing changed)."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the display never showed it")
+
+
+def text(app: DisplayApp, selector: str) -> str:
+    """The plain text of a label on the screen."""
+    return str(app.screen.query_one(selector, Label).content)
+
+
+def banner(app: DisplayApp) -> CallBanner:
+    return app.screen.query_one(CallBanner)
+
+
+def shown_number(app: DisplayApp) -> str | None:
+    """The number in the banner's big digits, when a call is on show."""
+    view = banner(app)
+    if view.call is None:
+        return None
+    return view.query_one("#call-number", BigNumber).value
+
+
+def issue(hall: Hall, *businesses: str) -> None:
+    with hall.write() as tx:
+        for business in businesses:
+            ops.issue_ticket(tx, business)
+
+
+def call(hall: Hall, counter: int) -> None:
+    with hall.write() as tx:
+        ops.call_next(tx, counter)
+
+
+async def test_wall_shows_waiting_counts(config: HallConfig, hall: Hall) -> None:
+    issue(hall, "A", "A", "B")
+    app = make_app(config, hall)
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.screen.query_one(QueueBoard)
+        await until(pilot, lambda: board.snapshot is not None)
+        assert board.snapshot is not None
+        assert board.snapshot.waiting["A"] == 2 and board.snapshot.waiting["B"] == 1
+        issue(hall, "B")
+        await until(pilot, lambda: board.snapshot is not None
+                    and board.snapshot.waiting["B"] == 2)
+        assert text(app, "#call-en").startswith("欢迎光临")
+
+
+async def test_a_call_committed_elsewhere_shows_in_the_banner(
+    config: HallConfig, hall: Hall
+) -> None:
+    issue(hall, "A", "A")
+    app = make_app(config, hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
+        assert shown_number(app) is None
+        call(hall, 1)
+        await until(pilot, lambda: shown_number(app) == "A001")
+        assert banner(app).has_class("-fresh")  # a new call is highlighted
+        assert text(app, "#call-en") == "Number A001, please go to Counter 1 (payment)"
+        assert str(banner(app).query_one("#call-counter", BigNumber).value) == "1"
+
+
+async def test_a_recall_shows_again(config: HallConfig, hall: Hall) -> None:
+    issue(hall, "A")
+    call(hall, 1)
+    app = make_app(config, hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: shown_number(app) == "A001")
+        assert not banner(app).has_class("-fresh")  # already called before the start
+        first = banner(app).call
+        with hall.write() as tx:
+            ops.recall(tx, 1)
+        await until(pilot, lambda: banner(app).call != first)
+        latest = banner(app).call
+        assert latest is not None and latest.recall and latest.number == "A001"
+        assert banner(app).has_class("-fresh")
+        assert "重呼" in text(app, "#call-note")
+        assert [c.number for c in app.screen.query_one(RecentCalls).calls] == ["A001"]
+
+
+async def test_the_counter_display_shows_its_number_and_handler(
+    config: HallConfig, hall: Hall
+) -> None:
+    issue(hall, "B", "A")
+    app = make_app(config, hall, counter=4)
+    async with app.run_test(size=SIZE) as pilot:
+        card = app.screen.query_one(CounterCard)
+        await until(pilot, lambda: card.counter is not None)
+        assert "请稍候" in text(app, "#card-status")
+        assert "王芳" in text(app, "#card-handler") and "C02" in text(app, "#card-staff-id")
+        call(hall, 4)
+        await until(pilot, lambda: card.query_one(BigNumber).value == "B001")
+        assert "请 B001 号" in text(app, "#card-status")
+        with hall.write() as tx:
+            ops.start(tx, 4)
+        await until(pilot, lambda: "正在办理" in text(app, "#card-status"))
+
+
+async def test_a_counter_nobody_signed_in_at(config: HallConfig, hall: Hall) -> None:
+    with hall.write() as tx:
+        counters.sign_out(tx, 1)
+    app = make_app(config, hall, counter=1)
+    async with app.run_test(size=SIZE) as pilot:
+        card = app.screen.query_one(CounterCard)
+        await until(pilot, lambda: card.counter is not None)
+        assert "暂停服务" in text(app, "#card-status")
+        assert "本窗口暂无工作人员" in text(app, "#card-handler")
+        assert not card.query_one(BigNumber).display
+
+
+def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:
+    with pytest.raises(NotFound):
+        make_app(config, hall, counter=99)
+
+
+async def test_reconnecting_while_the_watcher_fails(config: HallConfig, hall: Hall) -> None:
+    watcher = FlakyWatcher(ChangeWatcher.for_hall(hall))
+    app = make_app(config, hall, watcher=watcher)
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.screen.query_one(QueueBoard)
+        await until(pilot, lambda: board.snapshot is not None)
+        status = app.screen.query_one("#status", Label)
+        assert not status.display
+        watcher.down = True
+        await until(pilot, lambda: status.display)
+        assert text(app, "#status") == "正在重新连接… / Reconnecting…"
+        issue(hall, "D")  # committed while the display could not look
+        watcher.down = False
+        await until(pilot, lambda: not status.display)
+        await until(pilot, lambda: board.snapshot is not None
+                    and board.snapshot.waiting["D"] == 1)
+
+
+async def test_the_clock_ticks_from_the_halls_clock(
+    config: HallConfig, hall: Hall, clock: ManualClock
+) -> None:
+    app = make_app(config, hall)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, WallScreen)
+        assert text(app, "#time") == "09:00:00"
+        clock.advance(seconds=5)
+        await until(pilot, lambda: text(app, "#time") == "09:00:05")
+
+
+async def test_a_failed_read_says_reconnecting_and_reads_again(
+    config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = queries.snapshot
+    failures = [OperationalError("SELECT", {}, Exception("disk I/O error"))]
+
+    def flaky(tx: Tx, recent: int = 8) -> HallSnapshot:
+        if failures:
+            raise failures.pop()
+        return real(tx, recent)
+
+    monkeypatch.setattr(queries, "snapshot", flaky)
+    app = make_app(config, hall)
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one("#status", Label)
+        await until(pilot, lambda: status.display)
+        await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
+        assert not status.display

@@ -1,0 +1,109 @@
+"""What the displays look like: SVG snapshots at fixed terminal sizes.
+
+Run `pytest tests/snapshots --snapshot-update` after a deliberate change of the look, then
+look at the new files in `__snapshots__/` before committing them. The hall's clock is the
+tests' `ManualClock` (the header's clock reads it), so every picture is the same on every
+run; each waits until the display has read the hall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from db import ops
+from db.config import HallConfig
+from db.session import Hall
+from display.app import DisplayApp, make_app
+from display.screens.base import DisplayScreen
+from display.widgets.banner import CallBanner
+from tests.apps.test_display import until
+
+Compare = Callable[..., bool]
+"""pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
+Step = Callable[[Pilot[Any]], Awaitable[None]]
+
+SMALL = (80, 24)
+"""The smallest landscape terminal the display must look right in."""
+LARGE = (160, 45)
+"""A big landscape screen on the wall."""
+PORTRAIT = (60, 80)
+"""A screen on its side."""
+
+
+@pytest.fixture
+def busy_hall(hall: Hall) -> Hall:
+    """Numbers waiting in several queues; A001 called at counter 1 and B001 at counter 4,
+    then A001 called again."""
+    with hall.write() as tx:
+        for business in "AAABBCDE":
+            ops.issue_ticket(tx, business)
+        ops.call_next(tx, 1)
+        ops.call_next(tx, 4)
+        ops.recall(tx, 1)
+    return hall
+
+
+def colour(app: DisplayApp, monkeypatch: pytest.MonkeyPatch) -> DisplayApp:
+    """In colour and in the default theme whatever the terminal running the tests says."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    app.theme = "textual-dark"
+    return app
+
+
+async def loaded(pilot: Pilot[Any]) -> None:
+    """Wait until the display has shown the hall."""
+    screen = pilot.app.screen
+    assert isinstance(screen, DisplayScreen)
+    await until(pilot, lambda: screen.snapshot is not None)
+    await pilot.pause()
+
+
+def new_call(hall: Hall, counter: int) -> Step:
+    """A step: another process finishes `counter`'s customer and calls the next number;
+    wait for the banner."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        with hall.write() as tx:
+            ops.start(tx, counter)
+            ops.complete(tx, counter)
+            number = ops.call_next(tx, counter).number
+        banner = pilot.app.screen.query_one(CallBanner)
+        await until(pilot, lambda: banner.call is not None and banner.call.number == number)
+        await pilot.pause()
+
+    return run
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE, PORTRAIT], ids=["80x24", "160x45", "60x80"])
+def test_wall(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
+              monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    """The wall display: the latest call (a recall) large, earlier calls, the queues."""
+    app = colour(make_app(config, busy_hall), monkeypatch)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+def test_wall_new_call_highlighted(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call made while the display runs: highlighted."""
+    app = colour(make_app(config, busy_hall), monkeypatch)
+    assert snap_compare(app, terminal_size=SMALL, run_before=new_call(busy_hall, 1))
+
+
+def test_wall_before_the_first_call(snap_compare: Compare, config: HallConfig, hall: Hall,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody called yet today: the welcome line."""
+    app = colour(make_app(config, hall), monkeypatch)
+    assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
+
+
+@pytest.mark.parametrize("size", [SMALL, PORTRAIT], ids=["80x24", "60x80"])
+def test_counter(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
+                 monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    """Counter 4's display: B001 called, the handler's name and staff number."""
+    app = colour(make_app(config, busy_hall, counter=4), monkeypatch)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)

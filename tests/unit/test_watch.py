@@ -1,0 +1,87 @@
+"""The change check: True exactly after another connection (or process) commits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db import ops
+from db.session import Hall
+from db.watch import ChangeWatcher, HallUnavailable, IntervalWatcher, SqliteWatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def watcher(hall: Hall) -> Iterator[ChangeWatcher]:
+    found = ChangeWatcher.for_hall(hall)
+    yield found
+    found.close()
+
+
+def test_a_file_hall_gets_the_sqlite_watcher(watcher: ChangeWatcher) -> None:
+    assert isinstance(watcher, SqliteWatcher)
+
+
+def test_changed_only_after_another_commit(hall: Hall, watcher: ChangeWatcher) -> None:
+    assert watcher.changed()  # the first check: nothing seen yet
+    assert not watcher.changed()
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+    assert watcher.changed()
+    assert not watcher.changed()
+    with hall.read() as tx:  # a read commits nothing
+        ops.ticket_row(tx, "A001")
+    assert not watcher.changed()
+
+
+def test_changed_after_another_process_commits(
+    hall: Hall, watcher: ChangeWatcher, db_url: str
+) -> None:
+    watcher.changed()
+    script = (
+        "import sys\nfrom db import ops\nfrom db.config import load_config\n"
+        "from db.session import Hall\nhall = Hall.open(sys.argv[1], load_config())\n"
+        "with hall.write() as tx:\n    ops.issue_ticket(tx, 'B')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, db_url], cwd=ROOT, check=True, timeout=60)
+    assert watcher.changed()
+    assert not watcher.changed()
+
+
+def test_a_missing_file_is_unavailable_until_it_returns(hall: Hall, db_url: str) -> None:
+    path = Path(db_url.removeprefix("sqlite:///"))
+    watcher = ChangeWatcher.for_hall(hall)
+    assert watcher.changed()
+    hall.dispose()
+    moved = path.with_name("away.db")
+    path.rename(moved)
+    with pytest.raises(HallUnavailable, match="unavailable"):
+        watcher.changed()
+    with pytest.raises(HallUnavailable):
+        watcher.changed()
+    moved.rename(path)
+    assert watcher.changed()  # reconnected: reload everything
+    assert not watcher.changed()
+    watcher.close()
+
+
+def test_a_missing_file_is_never_created(tmp_path: Path) -> None:
+    watcher = SqliteWatcher(str(tmp_path / "none.db"))
+    with pytest.raises(HallUnavailable):
+        watcher.changed()
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_interval_watcher_says_changed_every_interval() -> None:
+    now = [100.0]
+    watcher = IntervalWatcher(2.0, clock=lambda: now[0])
+    assert watcher.changed()
+    assert not watcher.changed()
+    now[0] += 2.5
+    assert watcher.changed()
+    assert not watcher.changed()
