@@ -1,0 +1,192 @@
+"""The counter as a machine: its hall, its number, and the steps a clerk takes there.
+
+Every method is blocking (a short transaction, or a PIN hash) and meant for a worker
+thread; none touches a widget. Refusals are the core's `HallError`s, raised unchanged for
+the screen to show in one line. Each counter step names the ticket the screen shows
+(`expect`), so a screen another process has overtaken is refused by the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from db import counters, ops, queries
+from db.config import HallConfig
+from db.errors import NotFound
+from db.ops import T
+from db.session import Hall, Tx
+from db.staff import authenticate, list_staff
+from db.views import CounterView, StaffView, TicketView
+
+VISITS_SHOWN = 5
+"""How many of the customer's earlier visits the card lists."""
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """One business type this counter serves, as its queue stands."""
+
+    business: str
+    """Business prefix."""
+    waiting: int
+    """Tickets waiting today (for any counter serving it)."""
+    longest_wait_min: float | None
+    """Minutes the longest-waiting of them has waited; None when nobody waits."""
+
+
+@dataclass(frozen=True)
+class DeskState:
+    """Everything the desk screen shows, read in one transaction."""
+
+    now: dt.datetime
+    """When it was read (naive UTC, as the views' times)."""
+    counter: CounterView
+    """The counter: state, profile, who is signed in."""
+    ticket: TicketView | None
+    """The ticket the counter holds (called or serving), if any."""
+    staff_names: dict[str, str] = field(default_factory=dict)
+    """Staff id → name, to name the handler."""
+    visits: tuple[TicketView, ...] = ()
+    """The customer's earlier visits (by account number), newest first, this one left out."""
+    queue: tuple[QueueLine, ...] = ()
+    """The counter's business types in profile order."""
+
+
+@dataclass(frozen=True)
+class CounterMachine:
+    """One counter of the hall and the steps a clerk takes at it."""
+
+    hall: Hall
+    """The hall's database and rules."""
+    config: HallConfig
+    """The hall's configuration (names of businesses, counters, the hall)."""
+    counter: int
+    """This counter's number."""
+
+    # -- signing in and out -----------------------------------------------------------------
+
+    def sign_in(self, staff_id: str, pin: str) -> StaffView:
+        """Check the PIN (the core records failures and locks), then take the counter; the
+        same clerk signing in again after a restart is allowed by the core."""
+        staff = authenticate(self.hall, staff_id.strip().upper(), pin)
+        with self.hall.write() as tx:
+            counters.sign_in(tx, self.counter, staff.id)
+        return staff
+
+    def sign_out(self) -> None:
+        """Leave the counter (the core refuses while it holds a ticket)."""
+        with self.hall.write() as tx:
+            counters.sign_out(tx, self.counter)
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause the counter (no calls) or open it again."""
+        with self.hall.write() as tx:
+            counters.set_state(tx, self.counter, "paused" if paused else "open")
+
+    # -- the ticket steps -------------------------------------------------------------------
+
+    def call_next(self) -> TicketView:
+        """Claim the next customer for this counter."""
+        with self.hall.write() as tx:
+            return ops.call_next(tx, self.counter)
+
+    def call_number(self, number: str) -> TicketView:
+        """Call a named number (指呼)."""
+        with self.hall.write() as tx:
+            return ops.call_number(tx, self.counter, number)
+
+    def recall(self, expect: str) -> TicketView:
+        """Call the held ticket again."""
+        with self.hall.write() as tx:
+            return ops.recall(tx, self.counter, expect)
+
+    def no_show(self, expect: str) -> TicketView:
+        """The called customer did not come."""
+        with self.hall.write() as tx:
+            return ops.no_show(tx, self.counter, expect)
+
+    def start(self, expect: str) -> TicketView:
+        """The customer arrived: service begins."""
+        with self.hall.write() as tx:
+            return ops.start(tx, self.counter, expect)
+
+    def complete(self, expect: str, note: str | None) -> TicketView:
+        """Finish the matter, with an optional outcome note."""
+        with self.hall.write() as tx:
+            return ops.complete(tx, self.counter, expect, note=note or None)
+
+    def transfer(self, expect: str, to: str, note: str | None) -> TicketView:
+        """Send the ticket to another business queue; the handler keeps it."""
+        with self.hall.write() as tx:
+            return ops.transfer(tx, self.counter, to, expect, note=note or None)
+
+    def next_service(self, expect: str, to: str, note: str | None) -> TicketView:
+        """Another service in the same visit."""
+        with self.hall.write() as tx:
+            return ops.add_next_service(tx, self.counter, to, expect, note=note or None)
+
+    def refer(self, expect: str, to: str | None, note: str | None) -> TicketView:
+        """Hand the work to a support colleague (or the pool when `to` is None)."""
+        with self.hall.write() as tx:
+            return ops.refer(tx, self.counter, to, expect, note=note or None)
+
+    def walk_in(self, business: str, account: str | None) -> TicketView:
+        """Register a customer who came straight to the counter."""
+        with self.hall.write() as tx:
+            return ops.walk_in(tx, self.counter, business, account=account or None)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def support_staff(self) -> list[StaffView]:
+        """The colleagues on the support post, to refer to."""
+        with self.hall.read() as tx:
+            return [s for s in list_staff(tx) if s.role == "support"]
+
+    def open_matters(self, handler: str) -> list[TicketView]:
+        """The handler's own tickets away from the counter: with support, or handed back."""
+        with self.hall.read() as tx:
+            return queries.open_matters(tx, handler)
+
+    def state(self) -> DeskState:
+        """The counter, its ticket, the customer's visits and the queue, as of now."""
+        with self.hall.read() as tx:
+            desk = self._counter_view(tx)
+            row = ops.current_ticket(tx, self.counter)
+            ticket = TicketView.from_row(row) if row is not None else None
+            return DeskState(
+                now=tx.now,
+                counter=desk,
+                ticket=ticket,
+                staff_names={s.id: s.name for s in list_staff(tx)},
+                visits=self._visits(tx, ticket),
+                queue=tuple(self._queue_line(tx, b) for b in desk.profile),
+            )
+
+    def _counter_view(self, tx: Tx) -> CounterView:
+        for view in queries.counter_views(tx):
+            if view.number == self.counter:
+                return view
+        raise NotFound(f"unknown counter {self.counter}")
+
+    @staticmethod
+    def _visits(tx: Tx, ticket: TicketView | None) -> tuple[TicketView, ...]:
+        if ticket is None or not ticket.account:
+            return ()
+        earlier = [v for v in queries.visits(tx, ticket.account, VISITS_SHOWN + 1)
+                   if v.id != ticket.id]
+        return tuple(earlier[:VISITS_SHOWN])
+
+    @staticmethod
+    def _queue_line(tx: Tx, business: str) -> QueueLine:
+        # The core has no "oldest waiting per business" query yet; this one reads the
+        # waiting rows of today only, like `queries.snapshot`.
+        count, oldest = tx.conn.execute(
+            select(func.count(), func.min(T.c.queued_at)).where(
+                T.c.status == "waiting", T.c.business_day == tx.day, T.c.business == business
+            )
+        ).one()
+        longest = (tx.now - oldest).total_seconds() / 60 if oldest is not None else None
+        return QueueLine(business, int(count), longest)

@@ -1,0 +1,354 @@
+"""The clerk's desk: the current customer, the counter's queue, and one key and one button
+per step. Each step runs in a worker, names the ticket this screen shows (`expect`), and
+reloads the whole desk from the database afterwards, refused or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Label
+
+from counter.machine import CounterMachine, DeskState
+from counter.screens.base import CounterScreen, WorkFailed
+from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.text import name, t
+from counter.widgets.queue_panel import QueuePanel
+from counter.widgets.ticket_card import TicketCard
+from db.views import StaffView, TicketView
+
+ACTIONS: tuple[tuple[str, str], ...] = (
+    ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
+    ("start", "f5,s"), ("complete", "f6,d"), ("transfer", "f7,t"), ("next_service", "f8,a"),
+    ("refer", "f9,b"), ("walk_in", "f10,w"), ("pause", "f11,p"), ("sign_out", "f12"),
+)
+"""Each step: its action name (button id `do-NAME`, text key `a_NAME`) and its keys."""
+
+Step = Callable[[], TicketView | None]
+
+
+class DeskScreen(CounterScreen):
+    """The signed-in clerk's counter."""
+
+    BINDINGS = [
+        *(Binding(keys, name, show=False) for name, keys in ACTIONS),
+        Binding("o", "open_matters", show=False),
+    ]
+
+    class StateLoaded(Message):
+        """The desk as the database has it now, after a step (`done`) or a plain reload."""
+
+        def __init__(self, serial: int, state: DeskState, done: str = "",
+                     ticket: TicketView | None = None) -> None:
+            super().__init__()
+            self.serial = serial
+            """Which request this answers: an older answer never covers a newer one."""
+            self.state = state
+            """What was read."""
+            self.done = done
+            """Text key of the step's confirmation, empty for a plain reload."""
+            self.ticket = ticket
+            """The ticket the step returned."""
+
+    class SignedOut(Message):
+        """The clerk left the counter; the app goes back to the sign-in."""
+
+    def __init__(self, machine: CounterMachine, staff: StaffView,
+                 refresh_seconds: float = 0) -> None:
+        super().__init__()
+        self.machine = machine
+        self.staff = staff
+        self.refresh_seconds = refresh_seconds
+        self.state: DeskState | None = None
+        self.busy = False
+        self.serial = 0
+        self.applied = 0
+
+    def compose(self) -> ComposeResult:
+        """Header, card and queue, the step buttons, the hint and the status line."""
+        config = self.machine.config
+        yield Label(id="desk-header")
+        with Horizontal(id="desk-body"):
+            with VerticalScroll(id="card-scroll"):
+                yield TicketCard(config, id="ticket-card")
+            yield QueuePanel(config, id="queue-panel")
+        with Grid(id="desk-actions"):
+            for action, _ in ACTIONS:
+                yield Button("", id=f"do-{action}", compact=True)
+        yield Label(id="desk-hint")
+        yield Label(id="desk-status", classes="status")
+
+    def on_mount(self) -> None:
+        """Read the counter (its current ticket survives a restart) and keep it fresh."""
+        super().on_mount()
+        self.reload()
+        if self.refresh_seconds > 0:
+            self.set_interval(self.refresh_seconds, self.reload)
+
+    def relabel(self, lang: str) -> None:
+        """Every label in `lang`."""
+        self.query_one(TicketCard).language = lang
+        self.query_one(QueuePanel).language = lang
+        self.query_one("#desk-hint", Label).update(t("keys_hint", lang))
+        self._show_header()
+
+    def _show_header(self) -> None:
+        lang, config = self.language, self.machine.config
+        state = self.state.counter.state if self.state else "open"
+        mode = t("desk_mode", lang, name=self.staff.name, id=self.staff.id,
+                 state=t(f"state_{state}", lang))
+        counter = name(config.counter(self.machine.counter), lang)
+        self.query_one("#desk-header", Label).update(f"{name(config, lang)} · {counter} · {mode}")
+        for action, _ in ACTIONS:
+            key = "a_resume" if action == "pause" and state == "paused" else f"a_{action}"
+            self.query_one(f"#do-{action}", Button).label = t(key, lang)
+
+    @property
+    def ticket(self) -> TicketView | None:
+        """The ticket this screen shows: what every step names as `expect`."""
+        return self.state.ticket if self.state else None
+
+    # -- the steps --------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """A step's button does what its key does."""
+        action = (event.button.id or "").removeprefix("do-")
+        if action in dict(ACTIONS):
+            getattr(self, f"action_{action}")()
+
+    def action_call_next(self) -> None:
+        """Call the next customer (F1 / n)."""
+        self.run_step(self.machine.call_next, "done_call")
+
+    def action_call_number(self) -> None:
+        """Call a named number (F2 / m)."""
+        self._ask(PromptScreen(t("ask_number", self.language), restrict=r"[A-Za-z0-9]*"),
+                  lambda number: self.run_step(lambda: self.machine.call_number(number),
+                                               "done_call"))
+
+    def action_recall(self) -> None:
+        """Call the same customer again (F3 / r)."""
+        self._held(lambda n: self.machine.recall(n), "done_recall")
+
+    def action_no_show(self) -> None:
+        """The called customer did not come (F4 / x)."""
+        self._held(lambda n: self.machine.no_show(n), "done_no_show")
+
+    def action_start(self) -> None:
+        """The customer is here: service begins (F5 / s)."""
+        self._held(lambda n: self.machine.start(n), "done_start")
+
+    def action_complete(self) -> None:
+        """Finish the matter, with an optional outcome note (F6 / d)."""
+        ticket = self.ticket  # what the clerk sees now, not what a reload brings meanwhile
+        if self._need_ticket() and ticket is not None:
+            self._ask(PromptScreen(t("ask_note", self.language), required=False),
+                      lambda note: self.run_step(
+                          lambda: self.machine.complete(ticket.number, note), "done_complete"))
+
+    def action_transfer(self) -> None:
+        """Send the customer to another business queue (F7 / t)."""
+        self._to_business("pick_transfer", self.machine.transfer, "done_transfer")
+
+    def action_next_service(self) -> None:
+        """Another service in the same visit (F8 / a)."""
+        self._to_business("pick_next", self.machine.next_service, "done_next_service")
+
+    def action_refer(self) -> None:
+        """Refer to a support colleague or the pool, with a note (F9 / b)."""
+        if self._need_ticket():
+            self.load_support()
+
+    def action_walk_in(self) -> None:
+        """Register a customer who came straight here (F10 / w)."""
+        screen = PickScreen(t("pick_walk_in", self.language), self._businesses(),
+                            field=t("field_account", self.language))
+        self._ask(screen, lambda p: self.run_step(
+            lambda: self.machine.walk_in(p.value, p.text), "done_walk_in"))
+
+    def action_pause(self) -> None:
+        """Pause the counter, or open it again (F11 / p)."""
+        paused = self.state is not None and self.state.counter.state == "paused"
+        self.run_step(lambda: self.machine.set_paused(not paused),
+                      "done_resume" if paused else "done_pause")
+
+    def action_sign_out(self) -> None:
+        """Leave the counter (F12)."""
+        if not self.busy:
+            self.busy = True
+            self.sign_out()
+
+    def action_open_matters(self) -> None:
+        """My tickets away from the counter; picking one handed back closes it (o)."""
+        if not self.busy:
+            self.load_matters()
+
+    # -- helpers of the steps ---------------------------------------------------------------
+
+    def _ask(self, screen: PromptScreen | PickScreen, then: Callable[[Any], None]) -> None:
+        def answered(result: Any) -> None:
+            if result is not None:
+                then(result)
+
+        if not self.busy:
+            self.app.push_screen(screen, answered)
+
+    def _need_ticket(self) -> bool:
+        if self.ticket is None:
+            self.show_status(t("need_ticket", self.language), error=True)
+            self.reload()
+        return self.ticket is not None
+
+    def _held(self, step: Callable[[str], TicketView | None], done: str) -> None:
+        ticket = self.ticket
+        if self._need_ticket() and ticket is not None:
+            self.run_step(lambda: step(ticket.number), done)
+
+    def _to_business(
+        self, title: str, step: Callable[[str, str, str | None], TicketView], done: str
+    ) -> None:
+        ticket = self.ticket
+        if not self._need_ticket() or ticket is None:
+            return
+        screen = PickScreen(t(title, self.language), self._businesses(),
+                            field=t("field_note", self.language))
+        self._ask(screen, lambda p: self.run_step(lambda: step(ticket.number, p.value, p.text),
+                                                  done))
+
+    def _businesses(self) -> list[tuple[str, str]]:
+        return [(self._business(b.prefix), b.prefix) for b in self.machine.config.businesses]
+
+    def _business(self, prefix: str) -> str:
+        return f"{prefix} {name(self.machine.config.business(prefix), self.language)}"
+
+    def run_step(self, step: Step, done: str) -> None:
+        """Run one step in a worker, unless one is running."""
+        if self.busy:
+            return
+        self.busy = True
+        self.serial += 1
+        self.show_status("")
+        self.do_step(self.serial, step, done)
+
+    def reload(self) -> None:
+        """Read the desk again (not while a step runs: the step reads it after itself)."""
+        if not self.busy:
+            self.serial += 1
+            self.load(self.serial)
+
+    # -- the workers ------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="desk")
+    def do_step(self, serial: int, step: Step, done: str) -> None:
+        """The step, then the desk as it stands (worker thread)."""
+        ticket = step()
+        self.post_message(self.StateLoaded(serial, self.machine.state(), done, ticket))
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def load(self, serial: int) -> None:
+        """The desk as it stands (worker thread)."""
+        self.post_message(self.StateLoaded(serial, self.machine.state()))
+
+    @work(thread=True, exit_on_error=False, group="desk")
+    def load_support(self) -> None:
+        """The support colleagues to refer to (worker thread)."""
+        self.post_message(self.SupportLoaded(self.machine.support_staff()))
+
+    @work(thread=True, exit_on_error=False, group="desk")
+    def load_matters(self) -> None:
+        """The clerk's open matters as they stand (worker thread)."""
+        self.post_message(self.MattersLoaded(self.machine.open_matters(self.staff.id)))
+
+    @work(thread=True, exit_on_error=False, group="desk")
+    def sign_out(self) -> None:
+        """Leave the counter (worker thread)."""
+        self.machine.sign_out()
+        self.post_message(self.SignedOut())
+
+    class SupportLoaded(Message):
+        """The support colleagues, to pick one of for a referral."""
+
+        def __init__(self, staff: list[StaffView]) -> None:
+            super().__init__()
+            self.staff = staff
+            """Everyone on the support post."""
+
+    class MattersLoaded(Message):
+        """The clerk's open matters, to pick one to close."""
+
+        def __init__(self, matters: list[TicketView]) -> None:
+            super().__init__()
+            self.matters = matters
+            """With support, or handed back to be closed; oldest first."""
+
+    # -- their results ----------------------------------------------------------------------
+
+    def on_desk_screen_state_loaded(self, event: StateLoaded) -> None:
+        """Show the desk as read; confirm the step in the status line."""
+        if event.done:
+            self.busy = False
+        if event.serial < self.applied:
+            return
+        self.applied = event.serial
+        self.state = event.state
+        self.query_one(TicketCard).state = event.state
+        self.query_one(QueuePanel).lines = event.state.queue
+        self._show_header()
+        if event.done:
+            self.show_status(self._done_text(event.done, event.ticket))
+
+    def _done_text(self, key: str, ticket: TicketView | None) -> str:
+        if ticket is None:
+            return t(key, self.language)
+        return t(key, self.language, number=ticket.number,
+                 business=self._business(ticket.business))
+
+    def on_desk_screen_support_loaded(self, event: SupportLoaded) -> None:
+        """Pick a colleague or the pool, and say what support should do."""
+        lang = self.language
+        options = [(t("pool", lang), "")] + [(f"{s.id} {s.name}", s.id) for s in event.staff]
+        screen = PickScreen(t("pick_support", lang), options, field=t("field_request", lang))
+        ticket = self.ticket
+        if ticket is not None:
+            self._ask(screen, lambda p: self.run_step(
+                lambda: self.machine.refer(ticket.number, p.value or None, p.text),
+                "done_refer"))
+
+    def on_desk_screen_matters_loaded(self, event: MattersLoaded) -> None:
+        """List them; the one picked is completed (the core refuses one still with support)."""
+        lang = self.language
+        if not event.matters:
+            self.show_status(t("matters_none", lang))
+            return
+        options = [(t("matter_line", lang, number=m.number, business=self._business(m.business),
+                      status=t(f"ticket_{m.status}", lang)), m.number) for m in event.matters]
+        waiting = {m.number for m in event.matters if m.status == "with_support"}
+        self._ask(PickScreen(t("matters_title", lang), options),
+                  lambda p: self._close_matter(p.value, p.value in waiting))
+
+    def _close_matter(self, number: str, with_support: bool) -> None:
+        """Complete a matter support handed back; one still with support waits for them."""
+        if with_support:
+            self.show_status(t("still_with_support", self.language, number=number), error=True)
+        else:
+            self.run_step(lambda: self.machine.complete(number, None), "done_complete")
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """A refusal: its one line in the status line, and the desk read again."""
+        self.busy = False
+        if event.refusal is not None:
+            event.stop()
+            self.show_status(event.refusal, error=True)
+            self.app.bell()
+        self.reload()
+
+    def show_status(self, message: str, *, error: bool = False) -> None:
+        """The desk's one status line."""
+        status = self.query_one("#desk-status", Label)
+        status.update(message)
+        status.set_class(error, "-error")

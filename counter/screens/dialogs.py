@@ -1,0 +1,142 @@
+"""The desk's small dialogs: type one line (a number, a note), or pick from a list (a
+business type, a support colleague) with an optional line of text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from counter.screens.base import CounterModal
+from counter.text import t
+
+TEXT_MAX = 200
+"""Longest note a clerk can type."""
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What a `PickScreen` dismisses."""
+
+    value: str
+    """The chosen option's value (a business prefix, a staff id, or "" for the pool)."""
+    text: str
+    """The line typed under the list (a note, an account number), possibly empty."""
+
+
+class PromptScreen(CounterModal[str]):
+    """A title and one input; Enter dismisses the text, Escape cancels (None)."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, title: str, *, restrict: str | None = None, required: bool = True) -> None:
+        super().__init__()
+        self.title_text = title
+        self.restrict = restrict
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        """Title, input, buttons."""
+        lang = self.language
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Input(id="prompt-input", max_length=TEXT_MAX, restrict=self.restrict)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("cancel", lang), id="prompt-cancel", compact=True)
+                yield Button(t("ok", lang), id="prompt-ok", variant="primary", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: done."""
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """OK or cancel."""
+        event.stop()
+        if event.button.id == "prompt-ok":
+            self.submit()
+        else:
+            self.action_cancel()
+
+    def submit(self) -> None:
+        """Dismiss the text (not an empty one when one is required)."""
+        text = self.query_one(Input).value.strip()
+        if text or not self.required:
+            self.close(text)
+
+    def action_cancel(self) -> None:
+        """Leave without a result."""
+        self.close(None)
+
+
+class PickScreen(CounterModal[Picked]):
+    """A title, a list to pick one from, and optionally one line of text beneath."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(
+        self, title: str, options: list[tuple[str, str]], *, field: str | None = None
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        """(label, value) pairs."""
+        self.field = field
+        """The placeholder of the text line; None for no text line."""
+
+    def compose(self) -> ComposeResult:
+        """Title, list, text line, buttons."""
+        lang = self.language
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*(Option(label, id=value or "-pool") for label, value in self.options),
+                             id="pick-list")
+            if self.field is not None:
+                yield Input(id="pick-text", placeholder=self.field, max_length=TEXT_MAX)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("cancel", lang), id="pick-cancel", compact=True)
+                yield Button(t("ok", lang), id="pick-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        """The list first, its first entry highlighted."""
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on the list: on to the text line, or done when there is none."""
+        event.stop()
+        if self.field is not None:
+            self.query_one("#pick-text", Input).focus()
+        else:
+            self.submit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter on the text line: done."""
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """OK or cancel."""
+        event.stop()
+        if event.button.id == "pick-ok":
+            self.submit()
+        else:
+            self.action_cancel()
+
+    def submit(self) -> None:
+        """Dismiss the highlighted option and the text."""
+        option = self.query_one(OptionList).highlighted_option
+        if option is None:
+            return
+        value = "" if option.id == "-pool" else option.id or ""
+        text = self.query_one("#pick-text", Input).value.strip() if self.field else ""
+        self.close(Picked(value, text))
+
+    def action_cancel(self) -> None:
+        """Leave without a result."""
+        self.close(None)

@@ -1,0 +1,145 @@
+"""The clerk's view of the current customer: number, business, waits, handler, visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.renderables.digits import DIGITS
+from textual.widgets import Digits, Label
+
+from counter.machine import DeskState
+from counter.text import minutes, name, t
+from db.config import NORMAL, HallConfig
+from db.views import TicketView
+
+LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
+         "recalls", "visits")
+"""The card's text lines, top to bottom."""
+
+
+def number_parts(number: str) -> tuple[str, str]:
+    """Split a ticket number into what `Digits` can draw and a leading letter it cannot
+    (Digits knows A-F only; a hall may use any capital letter)."""
+    if all(c in DIGITS for c in number):
+        return "", number
+    return number[0], number[1:]
+
+
+def span_min(since: dt.datetime | None, until: dt.datetime) -> float:
+    """Minutes from `since` to `until` (0 when `since` is unknown)."""
+    return (until - since).total_seconds() / 60 if since is not None else 0.0
+
+
+class TicketCard(Vertical):
+    """The ticket the counter holds, or a line saying there is none."""
+
+    DEFAULT_CSS = """
+    TicketCard {
+        height: auto;
+        padding: 0 1;
+        border: round $primary;
+        & > Horizontal { height: auto; width: 100%; }
+        & #card-letter { width: auto; height: 3; content-align: center middle;
+                         text-style: bold; }
+        & Digits { width: auto; }
+        & > Label { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #card-status { text-style: bold; color: $warning; }
+        & > #card-handler { text-style: bold; }
+        & > #card-visits { color: $text-muted; text-wrap: wrap; }
+        & > #card-empty { color: $text-muted; padding: 1 0; }
+    }
+    """
+
+    state: reactive[DeskState | None] = reactive(None)
+    """What the desk read last; the card shows its ticket."""
+    language: reactive[str] = reactive("zh")
+    """Language of the card."""
+
+    def __init__(self, config: HallConfig, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        """The empty line, the number, the text lines."""
+        yield Label(id="card-empty")
+        with Horizontal(id="card-number-row"):
+            yield Label(id="card-letter")
+            yield Digits("", id="card-number")
+        for line in LINES:
+            yield Label(id=f"card-{line}")
+
+    def on_mount(self) -> None:
+        """Show what there is."""
+        self.show()
+
+    def watch_state(self) -> None:
+        """New data: show it."""
+        self.show()
+
+    def watch_language(self) -> None:
+        """Another language: write it again."""
+        self.show()
+
+    @property
+    def ticket(self) -> TicketView | None:
+        """The ticket on show, if any."""
+        return self.state.ticket if self.state is not None else None
+
+    def show(self) -> None:
+        """Write every line for the current state and language."""
+        if not self.is_mounted:
+            return
+        ticket, lang = self.ticket, self.language
+        self.border_title = t("card_title", lang)
+        self._set("empty", t("no_ticket", lang) if ticket is None else "")
+        self.query_one("#card-number-row").display = ticket is not None
+        letter, digits = number_parts(ticket.number if ticket else "")
+        self.query_one("#card-letter", Label).update(letter)
+        self.query_one("#card-number", Digits).update(digits)
+        lines = self._lines(ticket, lang) if ticket is not None else {}
+        for line in LINES:
+            self._set(line, lines.get(line, ""))
+
+    def _lines(self, ticket: TicketView, lang: str) -> dict[str, str]:
+        assert self.state is not None
+        now, names = self.state.now, self.state.staff_names
+        at_counter_since = ticket.started_at if ticket.status == "serving" else ticket.called_at
+        handler = ticket.handler or ""
+        lines = {
+            "status": t(f"status_{ticket.status}", lang) if ticket.status in (
+                "called", "serving") else ticket.status,
+            "business": t("business", lang, business=self._business(ticket.business, lang)),
+            "waited": t("waited", lang, m=minutes(
+                span_min(ticket.issued_at, ticket.first_called_at or now))),
+            "at-counter": t("at_counter", lang, m=minutes(span_min(at_counter_since, now))),
+            "handler": t("handler", lang, name=names.get(handler, handler), id=handler)
+            if handler else "",
+            "recalls": t("recalls", lang, n=ticket.recalls) if ticket.recalls else "",
+            "account": t("account", lang, account=ticket.account) if ticket.account else "",
+            "visits": self._visits(lang),
+        }
+        if ticket.priority != NORMAL:
+            klass = self.config.priority(ticket.priority)
+            lines["priority"] = t("priority", lang, priority=name(klass, lang))
+        return lines
+
+    def _visits(self, lang: str) -> str:
+        if self.state is None or not self.state.visits:
+            return ""
+        rows = [t("visits", lang)] + [
+            t("visit_line", lang, day=v.business_day.isoformat(), number=v.number,
+              business=self._business(v.business, lang), status=t(f"ticket_{v.status}", lang))
+            for v in self.state.visits
+        ]
+        return "\n".join(rows)
+
+    def _business(self, prefix: str, lang: str) -> str:
+        return f"{prefix} {name(self.config.business(prefix), lang)}"
+
+    def _set(self, part: str, text: str) -> None:
+        label = self.query_one(f"#card-{part}", Label)
+        label.update(text)
+        label.display = bool(text)

@@ -1,0 +1,360 @@
+"""The counter client, driven by the Pilot: sign-in, every step, stale clients, restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Digits, Label
+
+from counter.app import CounterApp, make_app
+from counter.screens.desk import DeskScreen
+from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.screens.signin import SignInScreen
+from db import ops
+from db.config import HallConfig
+from db.session import Hall, ManualClock
+from db.views import StaffView, TicketView
+from tests.apps.conftest import type_text
+from tests.conftest import PIN
+
+SIZE = (100, 30)
+CLERK = StaffView("C01", "张伟", "clerk", 200)
+"""The clerk of the fixture hall's counter 1, signed in there already."""
+CounterFactory = Callable[..., CounterApp]
+
+
+@pytest.fixture
+def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
+    """Build the client for a counter of the test hall, without the periodic reload."""
+
+    def build(counter: int = 1) -> CounterApp:
+        return make_app(config, hall, counter=counter, refresh_seconds=0)
+
+    return build
+
+
+def issue(hall: Hall, business: str = "A", account: str | None = None) -> TicketView:
+    """A number taken at the kiosk (another process, as far as the app knows)."""
+    with hall.write() as tx:
+        return ops.issue_ticket(tx, business, account=account)
+
+
+def ticket(hall: Hall, number: str) -> TicketView:
+    """A ticket as the database has it now."""
+    with hall.read() as tx:
+        return TicketView.from_row(ops.ticket_row(tx, number))
+
+
+def text(app: CounterApp, selector: str) -> str:
+    """The plain text of a label on the current screen."""
+    return str(app.screen.query_one(selector, Label).content)
+
+
+def shown(app: CounterApp) -> str:
+    """The ticket number the desk's card draws, or "" when it shows none."""
+    screen = app.screen
+    if not screen.query_one("#card-number-row").display:
+        return ""
+    letter = str(screen.query_one("#card-letter", Label).content)
+    return letter + screen.query_one("#card-number", Digits).value
+
+
+async def sign_in(pilot: Pilot[Any], staff: str = "c01", pin: str = PIN) -> None:
+    """Type an id and a PIN into the sign-in screen and submit."""
+    await type_text(pilot, staff)
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def at_desk(pilot: Pilot[Any]) -> None:
+    """Open C01's desk at counter 1 as a sign-in would (the PIN check has tests of its own,
+    and argon2 costs a noticeable moment per test)."""
+    app = pilot.app
+    assert isinstance(app, CounterApp)
+    await app.switch_screen(DeskScreen(app.machine, CLERK))
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let the step's worker finish and its answer be shown (a step is one worker)."""
+    for _ in range(2):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def keys(pilot: Pilot[Any], *pressed: str) -> None:
+    """Press keys one at a time, each step finished before the next key (as a clerk sees
+    the card change before pressing on)."""
+    for key in pressed:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def test_wrong_pin_stays_then_right_pin_opens_the_desk(
+    counter_app: CounterFactory,
+) -> None:
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        await sign_in(pilot, "c01", "1111")
+        assert isinstance(app.screen, SignInScreen)
+        assert text(app, "#pin-error").startswith("wrong PIN for staff C01")
+        await type_text(pilot, PIN)  # the PIN field was cleared and has the focus
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, DeskScreen)
+        assert "张伟（C01）" in text(app, "#desk-header")
+        assert shown(app) == ""
+
+
+async def test_a_support_colleague_cannot_take_a_counter(counter_app: CounterFactory) -> None:
+    app = counter_app(2)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "S01")
+        assert isinstance(app.screen, SignInScreen)
+        assert "only clerks and leaders take a counter" in text(app, "#pin-error")
+
+
+async def test_call_next_shows_the_number_and_the_handler(
+    counter_app: CounterFactory, hall: Hall, clock: ManualClock
+) -> None:
+    issue(hall, "B")
+    issue(hall, "A", account="3100725")
+    clock.advance(minutes=6)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        assert "A 缴费：1 人" in str(app.screen.query(".queue-count").first(Label).content)
+        await keys(pilot, "f1")
+        assert shown(app) == "A001"
+        assert text(app, "#card-handler") == "首办责任人：张伟（C01）"
+        assert text(app, "#card-waited") == "已等候 6 分钟"
+        assert text(app, "#card-account") == "户号：3100725"
+        assert text(app, "#desk-status") == "已呼叫 A001"
+        await keys(pilot, "r")
+        assert text(app, "#card-recalls") == "重呼 1 次"
+        await keys(pilot, "n")  # the counter still holds A001: the core refuses
+        assert "still holds A001" in text(app, "#desk-status")
+    assert ticket(hall, "A001").handler == "C01"
+
+
+async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s")
+        assert text(app, "#card-status") == "办理中"
+        await keys(pilot, "d")
+        assert isinstance(app.screen, PromptScreen)
+        await type_text(pilot, "paid")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已办结"
+        assert shown(app) == ""
+    done = ticket(hall, "A001")
+    assert (done.status, done.note) == ("done", "paid")
+
+
+async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s", "t")
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press("down", "enter")  # B, then the note
+        await type_text(pilot, "meter")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已转办到 B 报装接电"
+        assert shown(app) == ""
+    moved = ticket(hall, "A001")
+    assert (moved.status, moved.business, moved.handler) == ("waiting", "B", "C01")
+
+
+async def test_next_service_counts_the_services(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s", "f8")
+        await pilot.press("down", "down", "down", "down", "enter")  # E
+        await keys(pilot, "enter")
+    moved = ticket(hall, "A001")
+    assert (moved.business, moved.services) == ("E", 2)
+
+
+async def test_refer_to_support_then_close_when_handed_back(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s", "b")
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press("down", "enter")  # the pool, then S01
+        await type_text(pilot, "site survey")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已转后台"
+        referred = ticket(hall, "A001")
+        assert (referred.status, referred.support, referred.handler) == (
+            "with_support", "S01", "C01")
+        await keys(pilot, "o", "enter")  # still with support: not closed yet
+        assert text(app, "#desk-status") == "A001 仍在后台，服务岗回复后才能办结"
+        with hall.write() as tx:
+            ops.return_from_support(tx, "A001", "S01", note="surveyed")
+        await keys(pilot, "o")
+        assert isinstance(app.screen, PickScreen)
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已办结"
+    assert ticket(hall, "A001").status == "done"
+
+
+async def test_walk_in_with_an_account_shows_earlier_visits(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall, "E", account="3100725")  # an earlier matter of the same customer
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "w")
+        await pilot.press("enter")  # A, then the account
+        await type_text(pilot, "3100725")
+        await keys(pilot, "enter")
+        assert shown(app) == "A001"
+        assert text(app, "#card-status") == "办理中"
+        assert "E001 E 发票与票据 等候中" in text(app, "#card-visits")
+    walked = ticket(hall, "A001")
+    assert (walked.status, walked.handler, walked.issued_by) == ("serving", "C01", "C01")
+
+
+async def test_call_a_named_number(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "m")
+        await type_text(pilot, "a2")
+        await keys(pilot, "enter")
+        assert shown(app) == "A002"
+
+
+async def test_a_stale_client_is_refused_and_refreshed(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1")
+        with hall.write() as tx:  # another process at the same counter moves on
+            ops.start(tx, 1, "A001")
+            ops.complete(tx, 1, "A001")
+            ops.call_next(tx, 1)
+        assert shown(app) == "A001"
+        await keys(pilot, "s")
+        assert text(app, "#desk-status") == "counter 1 no longer holds A001 (it holds A002)"
+        assert app.screen.query_one("#desk-status").has_class("-error")
+        assert shown(app) == "A002"
+    assert ticket(hall, "A002").status == "called"  # the refused step changed nothing
+
+
+async def test_a_dialog_left_open_names_the_ticket_it_was_opened_for(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s", "d")
+        with hall.write() as tx:  # meanwhile, the same counter moves on elsewhere
+            ops.complete(tx, 1, "A001")
+            ops.call_next(tx, 1)
+        desk = app.screen_stack[-2]
+        assert isinstance(app.screen, PromptScreen) and isinstance(desk, DeskScreen)
+        desk.reload()  # as the periodic reload would, while the dialog is open
+        await settle(pilot)
+        assert desk.ticket is not None and desk.ticket.number == "A002"
+        await type_text(pilot, "late")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "counter 1 no longer holds A001 (it holds A002)"
+        assert shown(app) == "A002"
+    assert ticket(hall, "A001").note is None
+
+
+async def test_a_step_with_no_ticket_on_screen_reads_the_counter_again(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        with hall.write() as tx:
+            ops.call_next(tx, 1)
+        await keys(pilot, "s")
+        assert text(app, "#desk-status") == "窗口没有当前客户"
+        assert shown(app) == "A001"
+    assert ticket(hall, "A001").status == "called"
+
+
+async def test_restart_restores_the_current_ticket(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    first = counter_app()
+    async with first.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "s")
+    again = counter_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert shown(again) == "A001"
+        assert text(again, "#card-status") == "办理中"
+
+
+async def test_pause_resume_and_sign_out(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "p")
+        assert "暂停" in text(app, "#desk-header")
+        await keys(pilot, "f1")
+        assert text(app, "#desk-status") == "counter 1 is paused: open it before calling"
+        await keys(pilot, "f11", "f1", "f12")
+        assert "holds A001" in text(app, "#desk-status")
+        assert isinstance(app.screen, DeskScreen)
+        await keys(pilot, "x", "f12")
+        assert isinstance(app.screen, SignInScreen)
+    with hall.read() as tx:
+        assert ops.counter_row(tx, 1).staff_id is None
+
+
+async def test_buttons_do_what_keys_do(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await pilot.click("#do-call_next")
+        await settle(pilot)
+        assert shown(app) == "A001"
+        await pilot.click("#do-no_show")
+        await settle(pilot)
+    assert ticket(hall, "A001").status == "no_show"
+
+
+async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "l", "f1")
+        assert text(app, "#card-handler") == "Handler: 张伟 (C01)"
+        assert text(app, "#desk-status") == "Called A001"
