@@ -9,8 +9,8 @@ lock is taken up front and a busy writer waits instead of failing on upgrade).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Engine, Select, Table, create_engine, event

@@ -347,7 +347,9 @@ def complete(
 def _completable(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any]]:
     desk = _on_duty(tx, counter)
     if expect:
-        row = open_matter(tx, expect, ("serving",))
+        row = open_matter(tx, expect, ("serving", "with_support"))
+        if row is not None and row.status == "with_support":
+            raise Refused(f"{row.number} is still with support; it can be closed once returned")
         if row is not None and row.counter_number is None:
             if row.handler_id != desk.staff_id:
                 raise Refused(f"{row.number} belongs to handler {row.handler_id}")

@@ -266,6 +266,7 @@ def test_referral_keeps_owner_and_frees_counter(hall: Hall) -> None:
     assert (referred.status, referred.support, referred.counter) == ("with_support", "S01", None)
     assert run(hall, ops.call_next, 1).number == "A002"  # the counter goes on
     refused(hall, Refused, ops.refer, 1, "C02")  # C02 is not support
+    assert "still with support" in refused(hall, Refused, ops.complete, 1, "A001")
     refused(hall, AuthFailed, ops.return_from_support, "A001", "C02")
     back = run(hall, ops.return_from_support, "A001", "S01", note="meter fine")
     assert (back.status, back.handler, back.note) == ("serving", "C01", "meter fine")
