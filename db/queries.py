@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select, tuple_
 from db.models import AT_COUNTER
 from db.ops import C, E, S, T, ticket_row
 from db.session import Tx
+from db.sql import status_in
 from db.views import CallView, CounterView, EventView, HallSnapshot, TicketView
 
 RECENT_SERVICES = 20
@@ -70,7 +71,7 @@ def people_ahead(tx: Tx, row: Row[Any]) -> int:
         else (T.c.business == row.business) & T.c.directed_to.is_(None)
     )
     query = select(func.count()).where(
-        T.c.status == "waiting",
+        status_in("waiting"),
         T.c.business_day == row.business_day,
         same_line,
         tuple_(T.c.priority_rank, T.c.queued_at, T.c.id) < mine,
@@ -116,7 +117,7 @@ def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     counts: dict[str, int] = dict(
         tx.conn.execute(
             select(T.c.business, func.count())
-            .where(T.c.status == "waiting", T.c.business_day == tx.day)
+            .where(status_in("waiting"), T.c.business_day == tx.day)
             .group_by(T.c.business)
         ).all()
     )
@@ -137,7 +138,7 @@ def counter_views(tx: Tx) -> tuple[CounterView, ...]:
     """Every counter with its staff and current ticket."""
     current = (
         select(T.c.counter_number, T.c.number, T.c.status)
-        .where(T.c.status.in_(AT_COUNTER), T.c.counter_number.is_not(None))
+        .where(status_in(*AT_COUNTER), T.c.counter_number.is_not(None))
         .subquery()
     )
     query = (
@@ -233,7 +234,7 @@ def open_matters(tx: Tx, handler: str) -> list[TicketView]:
     back by support to be closed."""
     query = select(T).where(
         T.c.handler_id == handler,
-        T.c.status.in_(("with_support", "serving")),
+        status_in("with_support", "serving"),
         T.c.counter_number.is_(None),
     ).order_by(T.c.issued_at)
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
@@ -244,5 +245,5 @@ def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:
     who = T.c.support_id.is_(None) if staff is None else (
         (T.c.support_id == staff) | T.c.support_id.is_(None)
     )
-    query = select(T).where(T.c.status == "with_support", who).order_by(T.c.issued_at)
+    query = select(T).where(status_in("with_support"), who).order_by(T.c.issued_at)
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
