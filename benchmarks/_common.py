@@ -84,7 +84,7 @@ EVENT_SQL = (
     "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-"""db.ops.log(); an event without details stores the JSON text 'null', as the project does."""
+"""db.ops.log(); an event without details has detail NULL (as the project stores it now)."""
 
 
 # -- time and value formats, exactly as SQLAlchemy stores them in SQLite ------------------
@@ -240,17 +240,26 @@ def load_line() -> str:
     return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def code_line() -> str:
+    """When the measured code (db/, kiosk/) last changed: the core is edited while benchmarks
+    run, so every figure says which state of it it measured."""
+    files = [f for d in ("db", "kiosk") for f in (ROOT / d).rglob("*.py")]
+    newest = max(files, key=lambda f: f.stat().st_mtime)
+    at = dt.datetime.fromtimestamp(newest.stat().st_mtime).isoformat(timespec="seconds")
+    return f"code: newest change {at} ({newest.relative_to(ROOT)})"
+
+
 def machine_line() -> str:
     """One line saying where the figures come from."""
     return (f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
             f"{os.cpu_count()} cores, {load_line()}, "
-            f"{dt.datetime.now().isoformat(timespec='minutes')}")
+            f"{dt.datetime.now().isoformat(timespec='minutes')}; {code_line()}")
 
 
 __all__ = [
     "EVENT_SQL", "FREE_SQL", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
-    "business_day", "checkpoint", "claim_params", "claim_sql", "copy_db", "create_hall_db",
-    "file_size_mb", "load_config", "load_line", "machine_line", "make_engine", "median",
-    "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of", "verdict",
-    "workdir",
+    "business_day", "checkpoint", "claim_params", "claim_sql", "code_line", "copy_db",
+    "create_hall_db", "file_size_mb", "load_config", "load_line", "machine_line", "make_engine",
+    "median", "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of",
+    "verdict", "workdir",
 ]

@@ -19,11 +19,11 @@ per ticket in the database), the claimed tickets are exactly the head of the que
 called in queue order (priority rank, queued_at, id), and the rest still wait untouched.
 
 Figures: each run is cut into --windows (5) equal slices by claim count, and claims/s of
-every slice is one repeat; the figure is the median over all slices of all --rounds (2)
+every slice is one repeat; the figure is the median over all slices of all --rounds (4)
 runs (best slice also shown). PASS: project median >= --target (0.5) x floor median, and no
 run had a duplicate or a loss. A single-process breakdown follows (where a claim's time goes).
 
-    .venv/bin/python benchmarks/claims.py                      # FULL, 2 x 4,000 claims a side
+    .venv/bin/python benchmarks/claims.py                      # FULL, 4 x 4,000 claims a side
     .venv/bin/python benchmarks/claims.py --claims 20000 --rounds 1   # drain all 20,000
     .venv/bin/python benchmarks/claims.py --sync FULL NORMAL   # also synchronous=NORMAL
 """
@@ -49,6 +49,7 @@ from _common import (
     business_day,
     claim_params,
     claim_sql,
+    code_line,
     copy_db,
     create_hall_db,
     load_config,
@@ -137,14 +138,14 @@ def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: 
                 conn.execute("COMMIT")
                 break
             ticket = rows[0][0]
-            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, "null"))
+            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, None))
             if shape == "two":
                 conn.execute("COMMIT")
                 now = ts(now_naive())
                 conn.execute("BEGIN IMMEDIATE")
             freed = conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
             assert freed, f"ticket {ticket} was not called at counter {counter}"
-            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, "null"))
+            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, None))
             conn.execute("COMMIT")
             claimed.append(ticket)
             stamps.append(time.monotonic())
@@ -325,11 +326,11 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
         conn.execute("BEGIN IMMEDIATE")
         ticket = conn.execute(CLAIM_SQL, claim_params([BUSINESS], 2, "C02", now, day)
                               ).fetchall()[0][0]
-        conn.execute(EVENT_SQL, (now, day, "call", ticket, "C02", 2, "null"))
+        conn.execute(EVENT_SQL, (now, day, "call", ticket, "C02", 2, None))
         conn.execute("COMMIT")
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
-        conn.execute(EVENT_SQL, (now, day, "no_show", ticket, "C02", 2, "null"))
+        conn.execute(EVENT_SQL, (now, day, "no_show", ticket, "C02", 2, None))
         conn.execute("COMMIT")
         if i >= 50:
             floor.append(time.perf_counter() - t)
@@ -375,7 +376,7 @@ def main() -> int:
     parser.add_argument("--claims", type=int, default=4_000,
                         help="claims per run, taken from the head of the queue (4000; "
                              "--claims 20000 drains the default queue)")
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each side (2)")
+    parser.add_argument("--rounds", type=int, default=4, help="runs of each side (4)")
     parser.add_argument("--windows", type=int, default=5,
                         help="slices of each run whose claims/s are the repeats (5)")
     parser.add_argument("--sync", nargs="+", default=["FULL"], choices=["FULL", "NORMAL"],
@@ -439,7 +440,7 @@ def main() -> int:
                   f"{min(windows['project']):.1f}..{max(windows['project']):.1f}, floor "
                   f"{min(windows['floor']):.1f}..{max(windows['floor']):.1f}; ratio of each "
                   f"round's whole runs: {' '.join(f'{p / f:.2f}' for p, f in paired)}")
-            print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
+            print(f"sync={synchronous}: ratio project/floor {ratio:.3f} (best/best "
                   f"{best['project'] / best['floor']:.2f}, whole runs "
                   f"{max(whole['project']) / max(whole['floor']):.2f}); target >= {args.target}; "
                   f"duplicates or losses: {'none' if clean else 'YES'} -> {verdict(ok)}")
@@ -447,7 +448,7 @@ def main() -> int:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}")
+    print(f"finished; {load_line()}; {code_line()}")
     return 0 if all_ok else 1
 
 

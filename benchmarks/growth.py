@@ -50,6 +50,7 @@ from _common import (
     checkpoint,
     claim_params,
     claim_sql,
+    code_line,
     copy_db,
     create_hall_db,
     file_size_mb,
@@ -143,8 +144,8 @@ def generate_history(path: Path, tickets: int, days: int, today: dt.date, seed: 
                 last = ("no_show", t_gone)
             events.append((t_issued, day_s, "issue", ticket_id, None, None,
                            f'{{"business": "{business}", "number": "{number}"}}'))
-            events.append((t_called, day_s, "call", ticket_id, clerk, counter, "null"))
-            events.append((last[1], day_s, last[0], ticket_id, clerk, counter, "null"))
+            events.append((t_called, day_s, "call", ticket_id, clerk, counter, None))
+            events.append((last[1], day_s, last[0], ticket_id, clerk, counter, None))
         conn.executemany(
             "INSERT INTO tickets (id, business_day, number, business, origin_business, priority, "
             "priority_rank, account, status, counter_number, handler_id, issued_at, queued_at, "
@@ -258,12 +259,12 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
                 conn.execute("COMMIT")
                 continue
             ticket = rows[0][0]
-            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, "null"))
+            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, None))
             conn.execute("COMMIT")
             now = ts(now_naive())
             conn.execute("BEGIN IMMEDIATE")
             assert conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
-            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, "null"))
+            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, None))
             conn.execute("COMMIT")
             return time.perf_counter() - t
         raise SystemExit("every queue is empty: raise --waiting")
@@ -432,7 +433,7 @@ def main() -> int:
             plans(copy_db(paths["large"], folder / "plans.db"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}")
+    print(f"finished; {load_line()}; {code_line()}")
     return 0 if all_ok else 1
 
 

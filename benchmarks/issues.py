@@ -32,6 +32,7 @@ from _common import (
     TICKET_COLUMNS,
     Hall,
     business_day,
+    code_line,
     copy_db,
     create_hall_db,
     load_config,
@@ -225,14 +226,14 @@ def main() -> int:
                   f"{min(rates['project']):.1f}..{best['project']:.1f}, floor "
                   f"{min(rates['floor']):.1f}..{best['floor']:.1f}; rounds' own ratios "
                   f"{' '.join(f'{p / f:.2f}' for p, f in own)}")
-            print(f"sync={synchronous}: ratio project/floor {ratio:.2f} (best/best "
+            print(f"sync={synchronous}: ratio project/floor {ratio:.3f} (best/best "
                   f"{best['project'] / best['floor']:.2f}, median of the rounds' own ratios "
                   f"{paired:.2f}); target >= {args.target} -> {verdict(ok)}")
             if args.breakdown:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}")
+    print(f"finished; {load_line()}; {code_line()}")
     return 0 if all_ok else 1
 
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import shutil
 import statistics
 import time
@@ -57,6 +58,7 @@ from typing import Any
 from _common import (
     Hall,
     business_day,
+    code_line,
     copy_db,
     load_config,
     load_line,
@@ -92,7 +94,7 @@ MARKS: dict[str, float] = {}
 class TimedMachine(KioskMachine):
     """The kiosk's machine, unchanged, with time stamps around its steps."""
 
-    def issue(self, business: str, **kwargs: Any) -> TicketView:  # type: ignore[override]
+    def issue(self, business: str, **kwargs: Any) -> TicketView:
         MARKS["worker"] = time.perf_counter()
         view = super().issue(business, **kwargs)
         MARKS["returned"] = time.perf_counter()
@@ -110,11 +112,27 @@ def kiosk_config(config: HallConfig) -> HallConfig:
     return dataclasses.replace(config, kiosk=dataclasses.replace(config.kiosk, **timings))
 
 
-async def presses_on(path: Path, count: int, key: str, size: tuple[int, int], inject: bool
-                     ) -> tuple[list[dict[str, float]], list[str], float]:
+def language_watchers(app: Any) -> list[Any]:
+    """The app's list of watchers of its `language` reactive (Textual keeps it in the app's
+    `__watchers` attribute; a watcher is pruned only when the value changes)."""
+    return list(getattr(app, "__watchers", {}).get("language", []))
+
+
+def drop_closed_watchers(app: Any) -> None:
+    """What-if (NOT the project's code): forget the watchers of screens already closed."""
+    watchers = getattr(app, "__watchers", {}).get("language")
+    if watchers is not None:
+        watchers[:] = [(node, cb) for node, cb in watchers
+                       if not (node._closing or node._closed)]
+
+
+async def presses_on(path: Path, count: int, key: str, size: tuple[int, int], inject: bool,
+                     what_if: bool = False
+                     ) -> tuple[list[dict[str, float]], list[str], float, str]:
     """Run the kiosk on `path` and time `count` presses of `key` after one warm-up press.
-    Returns per press the segments (seconds), the numbers shown (warm-up included) and the
-    warm-up press's total (the first confirmation screen after the app started)."""
+    Returns per press the segments (seconds), the numbers shown (warm-up included), the
+    warm-up press's total (the first confirmation screen after the app started) and a line on
+    what stayed in memory."""
     from textual import events
     from textual.widgets import Digits
 
@@ -141,7 +159,8 @@ async def presses_on(path: Path, count: int, key: str, size: tuple[int, int], in
         # What _display does for a real terminal (skipped by the headless driver).
         renderable.render_segments(app.console)
         state["shown"] = time.perf_counter()
-        state["number"] = (screen.ticket.number, digits.first().value)
+        ticket: TicketView = getattr(screen, "ticket")  # noqa: B009 (a ConfirmScreen's)
+        state["number"] = (ticket.number, digits.first().value)
         state["armed"] = False
         state["event"].set()
 
@@ -190,8 +209,17 @@ async def presses_on(path: Path, count: int, key: str, size: tuple[int, int], in
             else:
                 rows.append(row)
             await pilot.press("x")  # any key on the confirmation goes home
+            if what_if:
+                await pilot.pause(0.01)
+                drop_closed_watchers(app)
+        await pilot.pause(0.05)
+        gc.collect()
+        alive = sum(isinstance(o, ConfirmScreen) for o in gc.get_objects())
+        memory = (f"after {count + 1} presses {alive} ConfirmScreen objects alive, "
+                  f"{len(language_watchers(app))} watchers of app.language, "
+                  f"{len(gc.get_objects())} objects tracked by the GC")
     hall.dispose()
-    return rows, shown, warm_up
+    return rows, shown, warm_up, memory
 
 
 def check_numbers(path: Path, shown: list[str], prefix: str) -> str:
@@ -251,6 +279,10 @@ def main() -> int:
     parser.add_argument("--inject", action="store_true",
                         help="send the key event as the terminal driver does, instead of "
                              "pilot.press (which runs its own idle waits meanwhile)")
+    parser.add_argument("--what-if", action="store_true",
+                        help="after each press, drop the closed screens' watchers of "
+                             "app.language (what a fix of the leak would do; NOT the "
+                             "project's code)")
     parser.add_argument("--target-ms", type=float, default=50.0, help="p95 ceiling (50 ms)")
     parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
     parser.add_argument("--keep", help="folder to keep the generated databases in and reuse "
@@ -264,6 +296,8 @@ def main() -> int:
 
     folder = workdir(args.dir, "kiosk")
     how = "key event sent as the driver does" if args.inject else "pilot.press"
+    if args.what_if:
+        how += ", WHAT-IF: closed screens' language watchers dropped (not the project's code)"
     print(f"kiosk_latency: key '{key}' (business {prefix}) by {how}, {args.presses} presses "
           f"per size, "
           f"history {args.small} vs {args.large} tickets, {args.waiting} waiting, "
@@ -290,8 +324,8 @@ def main() -> int:
         warm: dict[str, list[float]] = {k: [] for k in sizes}
         half = max(1, args.presses // 2)
         for name in ("small", "large", "large", "small"):
-            block, shown, first = asyncio.run(
-                presses_on(paths[name], half, key, (100, 30), args.inject))
+            block, shown, first, memory = asyncio.run(
+                presses_on(paths[name], half, key, (100, 30), args.inject, args.what_if))
             check = check_numbers(paths[name], shown, prefix)
             rows[name] += block
             warm[name].append(first)
@@ -299,6 +333,7 @@ def main() -> int:
                   f"first press after start {first * 1e3:.0f} ms (not counted), then median "
                   f"{ms([r['total'] for r in block]):.1f} ms; {load_line()}; check: "
                   f"{check or 'one ticket per press, its number shown, numbers consecutive'}")
+            print(f"      memory: {memory}")
             if check:
                 raise SystemExit(f"FAIL: {check}")
         bare = {k: bare_issues(paths[k], args.bare) for k in sizes}
@@ -324,7 +359,7 @@ def main() -> int:
               f"-> {verdict(ok)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}")
+    print(f"finished; {load_line()}; {code_line()}")
     return 0 if ok else 1
 
 
