@@ -68,8 +68,9 @@ class KioskScreen(Screen[None]):
         return language_of(self)
 
     def on_mount(self) -> None:
-        """Follow the kiosk's language (relabel now and on every switch)."""
-        self.watch(self.app, "language", self.relabel)
+        """Speak the kiosk's language; the app relabels open screens on every switch (a
+        watcher per screen would keep every closed confirmation alive all day)."""
+        self.relabel(self.language)
 
     def relabel(self, lang: str) -> None:
         """Write every label in `lang`."""
@@ -88,8 +89,9 @@ class KioskModal(ModalScreen[R]):
         return language_of(self)
 
     def on_mount(self) -> None:
-        """Follow the kiosk's language (relabel now and on every switch)."""
-        self.watch(self.app, "language", self.relabel)
+        """Speak the kiosk's language; the app relabels open screens on every switch (a
+        watcher per screen would keep every closed confirmation alive all day)."""
+        self.relabel(self.language)
 
     def relabel(self, lang: str) -> None:
         """Write every label in `lang`."""
