@@ -203,3 +203,41 @@ class Feedback(Base):
     reply: Mapped[str | None] = mapped_column(String(1000))
     replied_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+REMEDY_STATES = ("granted", "pending", "approved", "refused")
+"""granted: within the handler's own authority; pending: above it, waiting for the duty
+leader, who makes it approved or refused."""
+
+
+class Remedy(Base):
+    """A remedy on a ticket (授权): a fee waiver, compensation or a service, granted by its
+    handler within their authority limit, or requested of the duty leader above it."""
+
+    __tablename__ = "remedies"
+    __table_args__ = (
+        CheckConstraint(_in("status", REMEDY_STATES), name="status"),
+        CheckConstraint("amount_fen >= 0", name="amount"),
+        # The leader's list of pending requests reads only pending rows.
+        Index(
+            "ix_remedies_pending",
+            "requested_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_remedies_staff_day", "requested_by", "business_day"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    business_day: Mapped[dt.date] = mapped_column(Date)
+    # A remedy kind code of the hall config ([[remedy]]), e.g. late_fee_waiver.
+    kind: Mapped[str] = mapped_column(String(20))
+    # Money as integer fen (1/100 yuan): never a float.
+    amount_fen: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
