@@ -11,8 +11,9 @@ sqlite3 module and the project's own statements (db/sql.py), written by hand: BE
 IMMEDIATE; the claim as one guarded UPDATE ... WHERE id = COALESCE(<sent to this counter>,
 <first of business A>) AND status = 'waiting' RETURNING *; the 'call' event INSERT; COMMIT;
 then BEGIN IMMEDIATE; the guarded UPDATE ... WHERE id = ? AND status = 'called' RETURNING *
-to no_show; its event; COMMIT. (The project sends two more SELECTs in each transaction: the
-counter row and the counter's current ticket, its own checks; the floor does not.)
+to no_show; its event; COMMIT. (The project's statements carry its own checks inside them:
+the counter is staffed, open, free and of the profile it believes, as EXISTS clauses; only
+when one fails does it read the counter to say why.)
 
 After every run: no ticket was claimed twice (the workers' own lists, and one 'call' event
 per ticket in the database), the claimed tickets are exactly the head of the queue and were

@@ -9,11 +9,12 @@ lock is taken up front and a busy writer waits instead of failing on upgrade).
 from __future__ import annotations
 
 import os
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Select, Table, create_engine, event
+from sqlalchemy import Engine, Select, Table, create_engine, event, exc
 from sqlalchemy.engine import Connection
 
 BUSY_TIMEOUT_MS = 30_000
@@ -61,7 +62,13 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return
-        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+        # Straight to the driver: this runs before every write, under the hall's write
+        # lock, and SQLAlchemy's execution path would cost more than SQLite's BEGIN.
+        begin = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
+        try:
+            conn.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
+        except sqlite3.Error as error:  # as SQLAlchemy would have raised it ("locked", ...)
+            raise exc.DBAPIError.instance(begin, None, error, sqlite3.Error) from error
 
     return engine
 

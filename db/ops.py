@@ -73,18 +73,43 @@ def staff_row(tx: Tx, staff_id: str) -> Row[Any]:
     return row
 
 
-def _on_duty(tx: Tx, counter: int, *, calling: bool = False) -> Row[Any]:
-    row = counter_row(tx, counter)
-    if row.staff_id is None:
-        raise Refused(f"no one is signed in at counter {counter}")
-    if calling and row.state != "open":
-        raise Refused(f"counter {counter} is {row.state}: open it before calling")
-    return row
-
-
 def current_ticket(tx: Tx, counter: int) -> Row[Any] | None:
     """The ticket the counter holds (called or serving), if any."""
     return tx.conn.execute(sql.CURRENT_TICKET, {"counter": counter}).first()
+
+
+class Desk:
+    """A counter with who is signed in at it and the ticket it holds, read in one statement."""
+
+    __slots__ = ("number", "staff_id", "state", "profile", "ticket")
+
+    def __init__(self, number: int, row: Row[Any]) -> None:
+        self.number = number
+        self.staff_id: str | None = row.desk_staff
+        self.state: str = row.desk_state
+        self.profile: str = row.desk_profile
+        self.ticket: Row[Any] | None = row if row.id is not None else None
+
+    def ensure_free(self) -> None:
+        """Refuse to take on a customer while the counter still holds one."""
+        if self.ticket is not None:
+            raise Refused(
+                f"counter {self.number} still holds {self.ticket.number} "
+                f"({self.ticket.status}): finish, transfer or mark it no-show first"
+            )
+
+
+def _desk(tx: Tx, counter: int, *, calling: bool = False) -> tuple[str, Desk]:
+    """The counter, checked to have someone signed in (and open, when calling)."""
+    row = tx.conn.execute(sql.DESK, {"counter": counter}).first()
+    if row is None:
+        raise NotFound(f"unknown counter {counter}")
+    desk = Desk(counter, row)
+    if desk.staff_id is None:
+        raise Refused(f"no one is signed in at counter {counter}")
+    if calling and desk.state != "open":
+        raise Refused(f"counter {counter} is {desk.state}: open it before calling")
+    return desk.staff_id, desk
 
 
 def _held(
@@ -92,25 +117,46 @@ def _held(
 ) -> tuple[str, Row[Any]]:
     """Who is at the counter, and its current ticket, checked against what the caller
     believes it holds."""
-    staff = _on_duty(tx, counter).staff_id
-    row = current_ticket(tx, counter)
+    staff, desk = _desk(tx, counter)
+    return staff, _check_held(desk, expect, states)
+
+
+def _held_step(
+    tx: Tx,
+    counter: int,
+    expect: str | None,
+    states: tuple[str, ...],
+    keep: tuple[str, ...] = (),
+    **values: Any,
+) -> tuple[str, TicketView] | None:
+    """The step on the counter's current ticket in one guarded UPDATE; None when the
+    counter is not as the caller believes (the caller then finds out why, the long way)."""
+    try:
+        number = normalize_number(expect) if expect else None
+    except NotFound:
+        return None  # the long way says what is wrong, in its order
+    stmt = sql.held_step(states, tuple(sorted(values)), keep)
+    params = {
+        "counter": counter,
+        "expect": number,
+        **{f"v_{k}": v for k, v in values.items()},
+    }
+    row = tx.conn.execute(stmt, params).first()
+    if row is None:
+        return None
+    return row.desk_staff, TicketView.from_row(row)
+
+
+def _check_held(desk: Desk, expect: str | None, states: tuple[str, ...]) -> Row[Any]:
+    row = desk.ticket
     if row is None:
         held = f"; {expect} is no longer here" if expect else ""
-        raise Refused(f"counter {counter} holds no ticket{held}")
+        raise Refused(f"counter {desk.number} holds no ticket{held}")
     if expect and row.number != normalize_number(expect):
-        raise Refused(f"counter {counter} no longer holds {expect} (it holds {row.number})")
+        raise Refused(f"counter {desk.number} no longer holds {expect} (it holds {row.number})")
     if row.status not in states:
         raise Refused(f"{row.number} is {row.status}, not {' or '.join(states)}")
-    return staff, row
-
-
-def _ensure_free(tx: Tx, counter: int) -> None:
-    row = current_ticket(tx, counter)
-    if row is not None:
-        raise Refused(
-            f"counter {counter} still holds {row.number} ({row.status}): "
-            "finish, transfer or mark it no-show first"
-        )
+    return row
 
 
 def _transition(tx: Tx, row: Row[Any], states: tuple[str, ...], **values: Any) -> TicketView:
@@ -209,8 +255,8 @@ def walk_in(
     tx: Tx, counter: int, business: str, *, priority: str = "normal", account: str | None = None
 ) -> TicketView:
     """Register a customer who came straight to the counter; its clerk is the handler at once."""
-    desk = _on_duty(tx, counter, calling=True)
-    _ensure_free(tx, counter)
+    staff, desk = _desk(tx, counter, calling=True)
+    desk.ensure_free()
     row = _new_ticket(
         tx,
         business,
@@ -218,13 +264,13 @@ def walk_in(
         account,
         status="serving",
         counter_number=counter,
-        handler_id=desk.staff_id,
-        issued_by=desk.staff_id,
+        handler_id=staff,
+        issued_by=staff,
         called_at=tx.now,
         first_called_at=tx.now,
         started_at=tx.now,
     )
-    log(tx, "walk_in", ticket=row.id, staff=desk.staff_id, counter=counter, number=row.number)
+    log(tx, "walk_in", ticket=row.id, staff=staff, counter=counter, number=row.number)
     return TicketView.from_row(row)
 
 
@@ -248,22 +294,37 @@ def call_next(tx: Tx, counter: int) -> TicketView:
     """Claim the next ticket for the counter: customers a guide sent to it, then its work
     profile in order, then priority, then the oldest. One guarded UPDATE: two counters never
     get the same ticket."""
-    desk = _on_duty(tx, counter, calling=True)
-    _ensure_free(tx, counter)
+    hinted = tx.hints.get(("profile", counter))
+    if hinted is not None:
+        # The usual case in one statement: the UPDATE itself checks that the counter is
+        # still staffed, open, free and of this profile; anything else takes the long way.
+        view = _claim(tx, counter, hinted)
+        if view is not None:
+            return view
+    _, desk = _desk(tx, counter, calling=True)
+    desk.ensure_free()
     profile = tuple(desk.profile.split(","))
-    stmt = sql.claim(tx.conn.dialect.name, profile)
-    params = {"counter": counter, "day": tx.day, "staff": desk.staff_id, "now": tx.now}
-    row = tx.conn.execute(stmt, params).first()
-    if row is not None:
-        log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter)
-        return TicketView.from_row(row)
+    tx.hints[("profile", counter)] = profile
+    view = _claim(tx, counter, profile) if profile != hinted else None
+    if view is not None:
+        return view
     raise QueueEmpty(f"no one is waiting for counter {counter} ({', '.join(profile)})")
+
+
+def _claim(tx: Tx, counter: int, profile: tuple[str, ...]) -> TicketView | None:
+    stmt = sql.claim(tx.conn.dialect.name, profile)
+    params = {"counter": counter, "day": tx.day, "profile": ",".join(profile), "now": tx.now}
+    row = tx.conn.execute(stmt, params).first()
+    if row is None:
+        return None
+    log(tx, "call", ticket=row.id, staff=row.desk_staff, counter=counter)
+    return TicketView.from_row(row)
 
 
 def call_number(tx: Tx, counter: int, number: str) -> TicketView:
     """Call a named number (指呼): a waiting one, or a no-show still within the grace."""
-    desk = _on_duty(tx, counter, calling=True)
-    _ensure_free(tx, counter)
+    staff, desk = _desk(tx, counter, calling=True)
+    desk.ensure_free()
     row = ticket_row(tx, number)
     if row.status == "no_show":
         _check_grace(tx, row)
@@ -272,9 +333,9 @@ def call_number(tx: Tx, counter: int, number: str) -> TicketView:
     if row.directed_to not in (None, counter):
         raise Refused(f"{row.number} was sent to counter {row.directed_to}")
     view = _transition(
-        tx, row, ("waiting", "no_show"), **_claim_values(tx, row, counter, desk.staff_id)
+        tx, row, ("waiting", "no_show"), **_claim_values(tx, row, counter, staff)
     )
-    log(tx, "call", ticket=row.id, staff=desk.staff_id, counter=counter, named=True)
+    log(tx, "call", ticket=row.id, staff=staff, counter=counter, named=True)
     return view
 
 
@@ -289,9 +350,12 @@ def recall(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
 
 def no_show(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer did not come (过号); they may be re-queued within the grace."""
-    staff, row = _held(tx, counter, expect, ("called",))
-    view = _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
-    log(tx, "no_show", ticket=row.id, staff=staff, counter=counter)
+    done = _held_step(tx, counter, expect, ("called",), status="no_show", no_show_at=tx.now)
+    if done is None:
+        staff, row = _held(tx, counter, expect, ("called",))
+        done = staff, _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
+    staff, view = done
+    log(tx, "no_show", ticket=view.id, staff=staff, counter=counter)
     return view
 
 
@@ -325,9 +389,12 @@ def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
 
 def start(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer has arrived: service begins."""
-    staff, row = _held(tx, counter, expect, ("called",))
-    view = _transition(tx, row, ("called",), status="serving", started_at=tx.now)
-    log(tx, "start", ticket=row.id, staff=staff, counter=counter)
+    done = _held_step(tx, counter, expect, ("called",), status="serving", started_at=tx.now)
+    if done is None:
+        staff, row = _held(tx, counter, expect, ("called",))
+        done = staff, _transition(tx, row, ("called",), status="serving", started_at=tx.now)
+    staff, view = done
+    log(tx, "start", ticket=view.id, staff=staff, counter=counter)
     return view
 
 
@@ -336,25 +403,31 @@ def complete(
 ) -> TicketView:
     """Finish the matter. The counter's serving ticket, or (naming it) one of its clerk's own
     tickets that support has handed back."""
-    staff, row = _completable(tx, counter, expect)
-    view = _transition(
-        tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
+    done = _held_step(
+        tx, counter, expect, ("serving",), ("note",),
+        status="done", completed_at=tx.now, note=note or None,
     )
-    log(tx, "complete", ticket=row.id, staff=staff, counter=counter, note=note)
+    if done is None:
+        staff, row = _completable(tx, counter, expect)
+        done = staff, _transition(
+            tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
+        )
+    staff, view = done
+    log(tx, "complete", ticket=view.id, staff=staff, counter=counter, note=note)
     return view
 
 
 def _completable(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any]]:
-    desk = _on_duty(tx, counter)
+    staff, desk = _desk(tx, counter)
     if expect:
         row = open_matter(tx, expect, ("serving", "with_support"))
         if row is not None and row.status == "with_support":
             raise Refused(f"{row.number} is still with support; it can be closed once returned")
         if row is not None and row.counter_number is None:
-            if row.handler_id != desk.staff_id:
+            if row.handler_id != staff:
                 raise Refused(f"{row.number} belongs to handler {row.handler_id}")
-            return desk.staff_id, row
-    return _held(tx, counter, expect, ("serving",))
+            return staff, row
+    return staff, _check_held(desk, expect, ("serving",))
 
 
 def open_matter(tx: Tx, number: str, states: tuple[str, ...]) -> Row[Any] | None:
@@ -444,10 +517,19 @@ def _with_support(tx: Tx, number: str) -> Row[Any]:
     return row
 
 
+RETURN_OUTCOMES = ("done", "question")
+"""How support hands a referral back: the work is done, or they need the handler's answer."""
+
+
 def return_from_support(
-    tx: Tx, number: str, staff: str, *, note: str | None = None
+    tx: Tx, number: str, staff: str, *, note: str | None = None, outcome: str = "done"
 ) -> TicketView:
-    """Support reports back; the ticket is with its handler again, who closes it."""
+    """Support reports back (`outcome` done, or a question for the handler in `note`); the
+    ticket is with its handler again, who closes it or refers it again."""
+    if outcome not in RETURN_OUTCOMES:
+        raise Refused(f"a referral is handed back as done or question, not {outcome!r}")
+    if outcome == "question" and not (note or "").strip():
+        raise Refused("a question for the handler needs its text")
     _support_staff(tx, staff)
     row = _with_support(tx, number)
     if row.support_id not in (None, staff):
@@ -455,7 +537,8 @@ def return_from_support(
     view = _transition(
         tx, row, ("with_support",), status="serving", support_id=None, note=note or row.note
     )
-    log(tx, "return", ticket=row.id, staff=staff, note=note)
+    extra: dict[str, Any] = {"outcome": outcome} if outcome != "done" else {}
+    log(tx, "return", ticket=row.id, staff=staff, note=note, **extra)
     return view
 
 
@@ -495,21 +578,33 @@ def expire_leftovers(tx: Tx, *, staff: str | None = None) -> list[TicketView]:
     return [TicketView.from_row(r) for r in stale]
 
 
-def rate(tx: Tx, number: str, score: int, *, day: dt.date | None = None) -> TicketView:
-    """The customer's on-the-spot rating: once, and only after completion."""
+def rate(
+    tx: Tx, number: str, score: int, *, day: dt.date | None = None, reason: str | None = None,
+    counter: int | None = None,
+) -> TicketView:
+    """The customer's on-the-spot rating: once, only after completion, and not after the
+    evaluator recorded "not rated". `reason` (why dissatisfied) and `counter` (where it was
+    given; default the ticket's) go into the event."""
     if score not in RATINGS:
         raise Refused(f"rating must be 1 to 4 (4 = very satisfied), got {score}")
     row = ticket_row(tx, number, day)
     if row.status != "done":
         raise Refused(f"{row.number} is {row.status}: only a completed service can be rated")
+    passed = (  # "not rated" recorded since this completion: the moment to rate has passed
+        select(E.c.id)
+        .where(E.c.ticket_id == row.id, E.c.kind == "not_rated", E.c.at >= T.c.completed_at)
+        .exists()
+    )
     stmt = (
         update(T)
-        .where(T.c.id == row.id, T.c.status == "done", T.c.rating.is_(None))
+        .where(T.c.id == row.id, T.c.status == "done", T.c.rating.is_(None), ~passed)
         .values(rating=score, rated_at=tx.now)
         .returning(*T.c)
     )
     new = tx.conn.execute(stmt).first()
     if new is None:
-        raise Refused(f"{row.number} has already been rated")
-    log(tx, "rate", ticket=row.id, counter=row.counter_number, score=score)
+        done = "been rated" if row.rating is not None else "been recorded as not rated"
+        raise Refused(f"{row.number} has already {done}")
+    extra: dict[str, Any] = {"reason": reason} if reason else {}
+    log(tx, "rate", ticket=row.id, counter=counter or row.counter_number, score=score, **extra)
     return TicketView.from_row(new)

@@ -7,9 +7,11 @@ Callers own the transaction (one short transaction per user action); the operati
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -55,6 +57,9 @@ class Tx:
     """The time of this unit of work, naive UTC as stored in the database."""
     day: dt.date
     """The business day `now` falls in, in the hall's time zone."""
+    hints: dict[Any, Any] = field(default_factory=dict)
+    """What this process last saw of the hall (a counter's work profile), shared by the
+    transactions of one `Hall`: only ever a guess that a guarded statement checks."""
 
 
 class Hall:
@@ -64,6 +69,9 @@ class Hall:
         self.engine = engine
         self.config = config
         self.clock = clock
+        self.hints: dict[Any, Any] = {}
+        self._writer: Connection | None = None
+        self._writer_free = threading.Lock()
 
     @classmethod
     def open(cls, url: str, config: HallConfig, clock: Clock = utc_now) -> Hall:
@@ -73,13 +81,26 @@ class Hall:
     def _tx(self, conn: Connection) -> Tx:
         aware = self.clock()
         now = aware.astimezone(dt.UTC).replace(tzinfo=None)
-        return Tx(conn, self.config, now, self.config.business_day(aware))
+        return Tx(conn, self.config, now, self.config.business_day(aware), self.hints)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """A write transaction (BEGIN IMMEDIATE on SQLite): committed on success, else undone."""
-        with self.engine.begin() as conn:
-            yield self._tx(conn)
+        # One connection is kept for writes and reused by whichever thread writes next: a
+        # pool checkout and check-in per transaction would cost more than SQLite's own work.
+        # A second writer at the same moment takes a pooled connection as before.
+        if not self._writer_free.acquire(blocking=False):
+            with self.engine.begin() as conn:
+                yield self._tx(conn)
+            return
+        try:
+            conn = self._writer
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self._writer = self.engine.connect()
+            with conn.begin():
+                yield self._tx(conn)
+        finally:
+            self._writer_free.release()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -92,4 +113,8 @@ class Hall:
 
     def dispose(self) -> None:
         """Close the pooled connections (before a fork, or at exit)."""
+        with self._writer_free:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     Table,
     Update,
+    and_,
     bindparam,
     func,
     insert,
@@ -59,6 +60,27 @@ CURRENT_TICKET: Select[Any] = select(T).where(
     status_in(*AT_COUNTER),
     T.c.counter_number.is_not(None),
 )
+DESK: Select[Any] = (
+    select(
+        C.c.staff_id.label("desk_staff"),
+        C.c.state.label("desk_state"),
+        C.c.profile.label("desk_profile"),
+        *T.c,
+    )
+    .select_from(
+        C.outerjoin(
+            T,
+            and_(
+                T.c.counter_number == C.c.number,
+                status_in(*AT_COUNTER),
+                T.c.counter_number.is_not(None),
+            ),
+        )
+    )
+    .where(C.c.number == bindparam("counter"))
+)
+"""A counter and the ticket it holds in one round trip: the desk_* columns are the counter's,
+the rest the ticket's (all NULL when it holds none)."""
 TICKET_BY_NUMBER: Select[Any] = select(T).where(
     T.c.business_day == bindparam("day"), T.c.number == bindparam("number")
 )
@@ -88,29 +110,102 @@ def _candidate(dialect: str, where: ColumnElement[bool]) -> Any:
     return lock_candidate(dialect, query).scalar_subquery()
 
 
+def _desk_staff() -> Any:
+    """The staff id signed in at counter :counter (a scalar subquery for RETURNING)."""
+    return (
+        select(C.c.staff_id)
+        .where(C.c.number == bindparam("counter", type_=Integer()))
+        .scalar_subquery()
+        .label("desk_staff")
+    )
+
+
+def _counter_holds_none() -> ColumnElement[bool]:
+    held = select(T.c.id).where(
+        T.c.counter_number == bindparam("counter", type_=Integer()),
+        status_in(*AT_COUNTER),
+        T.c.counter_number.is_not(None),
+    )
+    return ~held.exists()
+
+
 @lru_cache(maxsize=256)
 def claim(dialect: str, profile: tuple[str, ...]) -> Update:
     """The claim of call-next as one guarded UPDATE: the first of the customers sent to this
     counter, then of each business of its profile in order (COALESCE stops at the first
-    found), priority first, then the oldest. Parameters: counter, day, staff, now."""
+    found), priority first, then the oldest. It claims nothing unless the counter still is
+    as the caller believes: someone signed in, open, holding no ticket, with the work profile
+    `profile` (parameter `profile`, the comma-joined prefixes). Parameters: counter, day,
+    profile, now. RETURNING the ticket and `desk_staff`, who called it."""
     probes = [_candidate(dialect, T.c.directed_to == bindparam("counter", type_=Integer()))]
     probes += [
         _candidate(dialect, (T.c.business == literal(prefix)) & T.c.directed_to.is_(None))
         for prefix in profile
     ]
     now = bindparam("now", type_=T.c.called_at.type)
+    desk_ready = (
+        select(C.c.number)
+        .where(
+            C.c.number == bindparam("counter", type_=Integer()),
+            C.c.staff_id.is_not(None),
+            C.c.state == literal("open"),
+            C.c.profile == bindparam("profile", type_=C.c.profile.type),
+        )
+        .exists()
+    )
+    staff = (
+        select(C.c.staff_id)
+        .where(C.c.number == bindparam("counter", type_=Integer()))
+        .scalar_subquery()
+    )
     return (
         update(T)
-        .where(T.c.id == func.coalesce(*probes), status_in("waiting"))
+        .where(
+            T.c.id == func.coalesce(*probes),
+            status_in("waiting"),
+            desk_ready,
+            _counter_holds_none(),
+        )
         .values(
             status="called",
             counter_number=bindparam("counter", type_=Integer()),
             # The first call makes the caller the first-responsible handler; later calls keep it.
-            handler_id=func.coalesce(T.c.handler_id, bindparam("staff", type_=T.c.handler_id.type)),
+            handler_id=func.coalesce(T.c.handler_id, staff),
             called_at=now,
             first_called_at=func.coalesce(T.c.first_called_at, now),
             no_show_at=None,
             directed_to=None,
         )
-        .returning(*T.c)
+        .returning(*T.c, _desk_staff())
+    )
+
+
+@lru_cache(maxsize=64)
+def held_step(states: tuple[str, ...], keys: tuple[str, ...], keep: tuple[str, ...] = ()) -> Update:
+    """A step on the ticket counter :counter holds, as one guarded UPDATE: it changes nothing
+    unless someone is signed in at the counter and its current ticket is in one of `states`
+    (and is number :expect, when that is not NULL). Sets `keys` from `v_<key>`; a key in
+    `keep` keeps its old value when `v_<key>` is NULL. RETURNING the ticket and `desk_staff`."""
+    staffed = (
+        select(C.c.number)
+        .where(C.c.number == bindparam("counter", type_=Integer()), C.c.staff_id.is_not(None))
+        .exists()
+    )
+    expect = bindparam("expect", type_=T.c.number.type)
+    values: dict[str, Any] = {}
+    for k in keys:
+        value = bindparam(f"v_{k}", type_=T.c[k].type)
+        values[k] = func.coalesce(value, T.c[k]) if k in keep else value
+    return (
+        update(T)
+        .where(
+            T.c.counter_number == bindparam("counter", type_=Integer()),
+            status_in(*AT_COUNTER),
+            T.c.counter_number.is_not(None),
+            status_in(*states),
+            expect.is_(None) | (T.c.number == expect),
+            staffed,
+        )
+        .values(values)
+        .returning(*T.c, _desk_staff())
     )
