@@ -25,6 +25,7 @@ from db.config_file import Table, claim, first_duplicate, listing, one_line, sho
 from db.config_kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
 from db.config_kiosk import PrinterConfig as PrinterConfig
 from db.config_kiosk import kiosk_config, printer_config
+from db.config_remedy import DEFAULT_REMEDIES, RemedyKind, remedy_kinds
 from db.errors import ConfigError, NotFound
 
 DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
@@ -41,7 +42,10 @@ DEFAULT_PIN_MAX_FAILURES = 5
 DEFAULT_PIN_LOCK_MINUTES = 15.0
 NORMAL = "normal"
 
-_TOP_KEYS = ("hall", "service", "security", "business", "priority", "counter", "kiosk", "printer")
+_TOP_KEYS = (
+    "hall", "service", "security", "business", "priority", "counter", "kiosk", "printer",
+    "remedy",
+)  # fmt: skip
 _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
 _SECURITY_KEYS = ("pin_max_failures", "pin_lock_minutes")
@@ -132,6 +136,8 @@ class HallConfig:
     """Timings of the kiosk's screens ([kiosk])."""
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     """The kiosk's ticket printer ([printer]); kind "none" by default."""
+    remedies: tuple[RemedyKind, ...] = DEFAULT_REMEDIES
+    """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -172,6 +178,14 @@ class HallConfig:
             known = listing(self._priorities_by_code)
             raise NotFound(f"unknown priority class {code!r}; known: {known}")
         return found
+
+    def remedy(self, code: str) -> RemedyKind:
+        """Return the remedy kind with this code; raise NotFound if there is none."""
+        for kind in self.remedies:
+            if kind.code == code:
+                return kind
+        known = listing(k.code for k in self.remedies)
+        raise NotFound(f"unknown remedy kind {code!r}; known: {known}")
 
     def counter(self, number: int) -> CounterSpec:
         """Return the counter with this number; raise NotFound if there is none."""
@@ -355,6 +369,7 @@ def _build(top: Table) -> HallConfig:
         source=top.source,
         kiosk=kiosk_config(top),
         printer=printer_config(top),
+        remedies=remedy_kinds(top),
     )
 
 

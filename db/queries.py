@@ -12,7 +12,17 @@ from db.models import AT_COUNTER
 from db.ops import C, E, S, T, ticket_row
 from db.session import Tx
 from db.sql import status_in
-from db.views import CallView, CounterView, EventView, HallSnapshot, TicketView
+from db.remedies import R
+from db.views import (
+    RATINGS,
+    CallView,
+    CounterView,
+    DayFigures,
+    EventView,
+    HallSnapshot,
+    QueueLine,
+    TicketView,
+)
 
 RECENT_SERVICES = 20
 """How many of the latest completed services of a business type the handling time is taken from."""
@@ -247,3 +257,62 @@ def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:
     )
     query = select(T).where(status_in("with_support"), who).order_by(T.c.issued_at)
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def queue_lines(tx: Tx, businesses: tuple[str, ...]) -> list[QueueLine]:
+    """Today's queue of each business in `businesses`, in that order: how many wait and how
+    long the longest has waited (the counter's side panel)."""
+    rows = tx.conn.execute(
+        select(T.c.business, func.count(), func.min(T.c.queued_at))
+        .where(status_in("waiting"), T.c.business_day == tx.day, T.c.business.in_(businesses))
+        .group_by(T.c.business)
+    ).all()
+    found = {business: (int(count), oldest) for business, count, oldest in rows}
+    lines = []
+    for business in businesses:
+        count, oldest = found.get(business, (0, None))
+        longest = (tx.now - oldest).total_seconds() / 60 if oldest is not None else None
+        lines.append(QueueLine(business, count, longest))
+    return lines
+
+
+def day_figures(tx: Tx, staff: str, day: dt.date | None = None) -> DayFigures:
+    """One handler's own figures of a business day (default today): the tickets completed
+    that day of which they are the first-responsible handler, their mean handling time
+    (start of service to completion), the ratings those got, and remedies granted."""
+    day = day or tx.day
+    done = (
+        select(E.c.ticket_id)
+        .where(E.c.kind == "complete", E.c.business_day == day)
+        .distinct()
+        .subquery()
+    )
+    rows = tx.conn.execute(
+        select(T.c.started_at, T.c.completed_at, T.c.rating)
+        .join(done, done.c.ticket_id == T.c.id)
+        .where(T.c.handler_id == staff, status_in("done"))
+    ).all()
+    spans = [(r.completed_at - r.started_at).total_seconds() / 60 for r in rows
+             if r.started_at is not None and r.completed_at is not None]
+    ratings = {score: 0 for score in sorted(RATINGS, reverse=True)}
+    for r in rows:
+        if r.rating is not None:
+            ratings[r.rating] += 1
+    rated = sum(ratings.values())
+    return DayFigures(
+        staff=staff,
+        business_day=day,
+        served=len(rows),
+        average_handling_min=round(sum(spans) / len(spans), 1) if spans else None,
+        ratings=ratings,
+        satisfaction=round((ratings[4] + ratings[3]) / rated, 3) if rated else None,
+        remedies_granted=_remedies_granted(tx, staff, day),
+    )
+
+
+def _remedies_granted(tx: Tx, staff: str, day: dt.date) -> int:
+    query = select(func.count()).where(
+        R.c.requested_by == staff, R.c.business_day == day,
+        R.c.status.in_(("granted", "approved")),
+    )
+    return int(tx.conn.execute(query).scalar_one())

@@ -217,3 +217,83 @@ class FeedbackView(_Json):
     """new, answered or closed."""
     reply: str | None
     """The duty leader's answer."""
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan with two decimals, e.g. 1250 → "12.50" (money is never a float)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+@dataclass(frozen=True)
+class RemedyView(_Json):
+    """A remedy on a ticket (授权): granted within authority, or a request to the leader."""
+
+    id: int
+    """Remedy id: what the duty leader approves or refuses."""
+    ticket: str
+    """The ticket number, e.g. `A023`."""
+    ticket_id: int
+    """The ticket's database id."""
+    business_day: dt.date
+    """The business day it was granted or requested."""
+    kind: str
+    """A remedy kind code of the hall config, e.g. `late_fee_waiver`."""
+    amount_fen: int
+    """The amount in fen (1/100 yuan); 0 for a service without money."""
+    reason: str
+    """Why the handler granted or asked for it."""
+    status: str
+    """granted (within authority), pending (the duty leader's), approved or refused."""
+    requested_by: str
+    """Staff id of who granted or asked for it."""
+    requested_at: dt.datetime
+    """When (UTC)."""
+    decided_by: str | None
+    """The duty leader who approved or refused it."""
+    decided_at: dt.datetime | None
+    """When the leader decided (UTC)."""
+    decision_reason: str | None
+    """The leader's reason."""
+
+    @property
+    def amount(self) -> str:
+        """The amount in yuan, e.g. "12.50"."""
+        return yuan(self.amount_fen)
+
+    def to_json(self) -> dict[str, Any]:
+        """As `_Json.to_json`, with the amount in yuan as a string too."""
+        return {**super().to_json(), "amount_yuan": self.amount}
+
+
+@dataclass(frozen=True)
+class DayFigures(_Json):
+    """A staff member's own figures of one business day, as the counter shows them."""
+
+    staff: str
+    """Staff id."""
+    business_day: dt.date
+    """The business day."""
+    served: int
+    """Tickets they completed as the first-responsible handler."""
+    average_handling_min: float | None
+    """Mean minutes from start of service to completion; None before the first."""
+    ratings: dict[int, int]
+    """Rating (4 best .. 1) → how many of their completed tickets got it."""
+    satisfaction: float | None
+    """Share of ratings that are 满意 or 非常满意 (3 or 4), 0..1; None before the first."""
+    remedies_granted: int
+    """Remedies they granted or had approved that day."""
+
+
+@dataclass(frozen=True)
+class QueueLine(_Json):
+    """One business type's queue as it stands today."""
+
+    business: str
+    """Business prefix."""
+    waiting: int
+    """Tickets waiting today (for any counter serving it)."""
+    longest_wait_min: float | None
+    """Minutes the longest-waiting of them has waited; None when nobody waits."""
