@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from db.errors import Refused
+from db.errors import Refused, role_zh, state_zh, status_zh
 from db.ops import C, counter_row, current_ticket, log, staff_row
 from db.session import Tx
 
@@ -17,15 +17,18 @@ def sign_in(tx: Tx, counter: int, staff: str) -> None:
     Signing in again where one already is, after a restart, is allowed."""
     person = staff_row(tx, staff)
     if person.role not in COUNTER_ROLES:
-        raise Refused(f"staff {staff} is a {person.role}; only clerks and leaders take a counter")
+        raise Refused(f"staff {staff} is a {person.role}; only clerks and leaders take a counter",
+                      zh=f"{staff} 是{role_zh(person.role)}：只有工作岗和值班领导可以签到窗口")
     desk = counter_row(tx, counter)
     if desk.staff_id not in (None, staff):
-        raise Refused(f"counter {counter} is taken by {desk.staff_id}; they must sign out first")
+        raise Refused(f"counter {counter} is taken by {desk.staff_id}; they must sign out first",
+                      zh=f"{counter} 号窗口已由 {desk.staff_id} 签到，请其先签退")
     elsewhere = tx.conn.execute(
         select(C.c.number).where(C.c.staff_id == staff, C.c.number != counter)
     ).scalar()
     if elsewhere is not None:
-        raise Refused(f"staff {staff} is signed in at counter {elsewhere}; sign out there first")
+        raise Refused(f"staff {staff} is signed in at counter {elsewhere}; sign out there first",
+                      zh=f"{staff} 已在 {elsewhere} 号窗口签到，请先在那里签退")
     values = {"staff_id": staff, "state": "open"}
     if desk.staff_id is None:
         values["signed_in_at"] = tx.now  # type: ignore[assignment]
@@ -37,7 +40,7 @@ def sign_out(tx: Tx, counter: int) -> None:
     """Take the staff member off the counter and close it; it must hold no ticket."""
     desk = counter_row(tx, counter)
     if desk.staff_id is None:
-        raise Refused(f"no one is signed in at counter {counter}")
+        raise Refused(f"no one is signed in at counter {counter}", zh=f"{counter} 号窗口无人签到")
     _refuse_if_busy(tx, counter, "signing out")
     tx.conn.execute(
         update(C)
@@ -47,11 +50,16 @@ def sign_out(tx: Tx, counter: int) -> None:
     log(tx, "sign_out", staff=desk.staff_id, counter=counter)
 
 
+DOING_ZH = {"signing out": "签退", "closing": "关闭窗口"}
+
+
 def _refuse_if_busy(tx: Tx, counter: int, doing: str) -> None:
     row = current_ticket(tx, counter)
     if row is not None:
         raise Refused(
-            f"counter {counter} holds {row.number} ({row.status}); finish it before {doing}"
+            f"counter {counter} holds {row.number} ({row.status}); finish it before {doing}",
+            zh=f"{counter} 号窗口仍有 {row.number}（{status_zh(row.status)}），"
+            f"请先办结再{DOING_ZH.get(doing, doing)}",
         )
 
 
@@ -62,14 +70,17 @@ def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> 
     """Open, pause or close a counter. Only an open counter calls; pausing keeps the current
     customer, closing needs the counter free."""
     if state not in ("open", "paused", "closed"):
-        raise Refused(f"a counter is open, paused or closed, not {state!r}")
+        raise Refused(f"a counter is open, paused or closed, not {state!r}",
+                      zh="窗口状态只能是开放、暂停或关闭")
     desk = counter_row(tx, counter)
     if state == "open" and desk.staff_id is None:
-        raise Refused(f"no one is signed in at counter {counter}: sign in to open it")
+        raise Refused(f"no one is signed in at counter {counter}: sign in to open it",
+                      zh=f"{counter} 号窗口无人签到：请先签到再开放")
     if state == "closed":
         _refuse_if_busy(tx, counter, "closing")
     if desk.state == state:
-        raise Refused(f"counter {counter} is already {state}")
+        raise Refused(f"counter {counter} is already {state}",
+                      zh=f"{counter} 号窗口已经是{state_zh(state)}状态")
     if staff is not None:
         staff_row(tx, staff)
     tx.conn.execute(update(C).where(C.c.number == counter).values(state=state))
@@ -79,7 +90,8 @@ def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> 
 def set_profile(tx: Tx, counter: int, profile: list[str], *, staff: str | None = None) -> None:
     """Change which business types a counter serves, and in what order (resource moves)."""
     if not profile or len(set(profile)) != len(profile):
-        raise Refused("a work profile names each business type once, at least one")
+        raise Refused("a work profile names each business type once, at least one",
+                      zh="窗口业务至少一项，每种业务只列一次")
     prefixes = [tx.config.business(p).prefix for p in profile]
     counter_row(tx, counter)
     if staff is not None:

@@ -1,10 +1,36 @@
-"""The errors the core raises: each carries a one-line message meant for a person."""
+"""The errors the core raises: each carries a one-line message meant for a person.
+
+A refusal is shown to clerks and customers in the app's language, so each message is given
+in English (the text of the exception, what the CLI and logs print) and, where a person at
+a counter or the kiosk may see it, in Chinese too (`zh=`); `text(lang)` picks one.
+"""
+
+from __future__ import annotations
+
+from db.views import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH
 
 
 class HallError(Exception):
     """Base of every error the core raises on purpose; its text is one line for the user."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+        """The same message in Chinese, when it has one."""
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` ("zh" or "en"); English when there is no Chinese."""
+        return self.zh if lang == "zh" and self.zh else str(self)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep the Chinese text when the error crosses a process boundary (multiprocessing).
+        return (_rebuild, (type(self), str(self), self.zh))
+
+
+def _rebuild(cls: type[HallError], message: str, zh: str | None) -> HallError:
+    return cls(message, zh=zh)
 
 
 class Refused(HallError):
@@ -23,3 +49,18 @@ class ConfigError(HallError):
     """A hall configuration file that cannot be read or does not validate."""
 
     exit_code = 2
+
+
+def status_zh(status: str | None) -> str:
+    """A ticket state in Chinese (办理中, 已叫号, ...) for a message."""
+    return TICKET_STATUS_ZH.get(status or "", status or "—")
+
+
+def state_zh(state: str | None) -> str:
+    """A counter state in Chinese (开放, 暂停, 关闭)."""
+    return COUNTER_STATE_ZH.get(state or "", state or "—")
+
+
+def role_zh(role: str | None) -> str:
+    """A post in Chinese (引导岗, 工作岗, ...)."""
+    return ROLE_ZH.get(role or "", role or "—")

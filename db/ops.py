@@ -15,7 +15,7 @@ from sqlalchemy import Row, select, update
 
 from db import sql
 from db.engine import next_sequence
-from db.errors import AuthFailed, NotFound, Refused
+from db.errors import AuthFailed, NotFound, Refused, state_zh, status_zh
 from db.session import Tx
 from db.sql import C, E, S, T, status_in
 from db.views import RATINGS, TicketView
@@ -61,7 +61,7 @@ def counter_row(tx: Tx, number: int) -> Row[Any]:
     """The counter, or NotFound."""
     row = tx.conn.execute(sql.COUNTER_BY_NUMBER, {"counter": number}).first()
     if row is None:
-        raise NotFound(f"unknown counter {number}")
+        raise NotFound(f"unknown counter {number}", zh=f"没有 {number} 号窗口")
     return row
 
 
@@ -69,7 +69,7 @@ def staff_row(tx: Tx, staff_id: str) -> Row[Any]:
     """The staff member, or NotFound."""
     row = tx.conn.execute(sql.STAFF_BY_ID, {"staff": staff_id}).first()
     if row is None or not row.active:
-        raise NotFound(f"unknown staff id {staff_id!r}")
+        raise NotFound(f"unknown staff id {staff_id!r}", zh=f"没有工号 {staff_id}")
     return row
 
 
@@ -93,9 +93,11 @@ class Desk:
     def ensure_free(self) -> None:
         """Refuse to take on a customer while the counter still holds one."""
         if self.ticket is not None:
+            number, status = self.ticket.number, self.ticket.status
             raise Refused(
-                f"counter {self.number} still holds {self.ticket.number} "
-                f"({self.ticket.status}): finish, transfer or mark it no-show first"
+                f"counter {self.number} still holds {number} ({status}): "
+                "finish, transfer or mark it no-show first",
+                zh=f"{self.number} 号窗口仍有 {number}（{status_zh(status)}）：请先办结、转办或记为过号",
             )
 
 
@@ -103,12 +105,15 @@ def _desk(tx: Tx, counter: int, *, calling: bool = False) -> tuple[str, Desk]:
     """The counter, checked to have someone signed in (and open, when calling)."""
     row = tx.conn.execute(sql.DESK, {"counter": counter}).first()
     if row is None:
-        raise NotFound(f"unknown counter {counter}")
+        raise NotFound(f"unknown counter {counter}", zh=f"没有 {counter} 号窗口")
     desk = Desk(counter, row)
     if desk.staff_id is None:
-        raise Refused(f"no one is signed in at counter {counter}")
+        raise Refused(f"no one is signed in at counter {counter}", zh=f"{counter} 号窗口无人签到")
     if calling and desk.state != "open":
-        raise Refused(f"counter {counter} is {desk.state}: open it before calling")
+        raise Refused(
+            f"counter {counter} is {desk.state}: open it before calling",
+            zh=f"{counter} 号窗口处于{state_zh(desk.state)}状态：请先开放窗口再叫号",
+        )
     return desk.staff_id, desk
 
 
@@ -151,11 +156,20 @@ def _check_held(desk: Desk, expect: str | None, states: tuple[str, ...]) -> Row[
     row = desk.ticket
     if row is None:
         held = f"; {expect} is no longer here" if expect else ""
-        raise Refused(f"counter {desk.number} holds no ticket{held}")
+        held_zh = f"；{expect} 已不在本窗口" if expect else ""
+        raise Refused(f"counter {desk.number} holds no ticket{held}",
+                      zh=f"{desk.number} 号窗口当前没有票号{held_zh}")
     if expect and row.number != normalize_number(expect):
-        raise Refused(f"counter {desk.number} no longer holds {expect} (it holds {row.number})")
+        raise Refused(
+            f"counter {desk.number} no longer holds {expect} (it holds {row.number})",
+            zh=f"{desk.number} 号窗口已不再办理 {expect}（当前为 {row.number}）",
+        )
     if row.status not in states:
-        raise Refused(f"{row.number} is {row.status}, not {' or '.join(states)}")
+        raise Refused(
+            f"{row.number} is {row.status}, not {' or '.join(states)}",
+            zh=f"{row.number} 为{status_zh(row.status)}，"
+            f"不是{'或'.join(status_zh(s) for s in states)}",
+        )
     return row
 
 
@@ -165,7 +179,8 @@ def _transition(tx: Tx, row: Row[Any], states: tuple[str, ...], **values: Any) -
     params = {"row_id": row.id, **{f"v_{k}": v for k, v in values.items()}}
     new = tx.conn.execute(stmt, params).first()
     if new is None:
-        raise Refused(f"{row.number} was changed by someone else; reload and try again")
+        raise Refused(f"{row.number} was changed by someone else; reload and try again",
+                      zh=f"{row.number} 已被他人处理，请刷新后重试")
     return TicketView.from_row(new)
 
 
@@ -174,7 +189,8 @@ def normalize_number(number: str) -> str:
     text = number.strip().upper()
     if len(text) >= 2 and text[0].isalpha() and text[1:].isdigit():
         return f"{text[0]}{int(text[1:]):03d}"
-    raise NotFound(f"{number!r} is not a ticket number (a letter and digits, e.g. A023)")
+    raise NotFound(f"{number!r} is not a ticket number (a letter and digits, e.g. A023)",
+                   zh=f"“{number}”不是票号（一个字母加数字，如 A023）")
 
 
 def ticket_row(tx: Tx, number: str, day: dt.date | None = None) -> Row[Any]:
@@ -182,7 +198,8 @@ def ticket_row(tx: Tx, number: str, day: dt.date | None = None) -> Row[Any]:
     wanted = normalize_number(number)
     row = tx.conn.execute(sql.TICKET_BY_NUMBER, {"day": day or tx.day, "number": wanted}).first()
     if row is None:
-        raise NotFound(f"no ticket {wanted} on {(day or tx.day).isoformat()}")
+        on = (day or tx.day).isoformat()
+        raise NotFound(f"no ticket {wanted} on {on}", zh=f"{on} 没有票号 {wanted}")
     return row
 
 
@@ -190,7 +207,8 @@ def _check_account(account: str | None) -> str | None:
     if account is None or account == "":
         return None
     if not ACCOUNT_RE.match(account):
-        raise Refused(f"account number {account!r}: letters, digits and '-' only, at most 32")
+        raise Refused(f"account number {account!r}: letters, digits and '-' only, at most 32",
+                      zh="户号只能由字母、数字和“-”组成，最多 32 位")
     return account
 
 
@@ -247,7 +265,8 @@ def issue_ticket(
 
 def _check_direction(tx: Tx, issued_by: str | None, counter: int) -> None:
     if issued_by is None or staff_row(tx, issued_by).role not in ("guide", "leader"):
-        raise AuthFailed("only a guide or the duty leader sends a customer to a named counter")
+        raise AuthFailed("only a guide or the duty leader sends a customer to a named counter",
+                         zh="只有引导岗或值班领导可以指定窗口")
     counter_row(tx, counter)
 
 
@@ -308,7 +327,8 @@ def call_next(tx: Tx, counter: int) -> TicketView:
     view = _claim(tx, counter, profile) if profile != hinted else None
     if view is not None:
         return view
-    raise QueueEmpty(f"no one is waiting for counter {counter} ({', '.join(profile)})")
+    raise QueueEmpty(f"no one is waiting for counter {counter} ({', '.join(profile)})",
+                     zh=f"{counter} 号窗口（{'、'.join(profile)}）暂无等候客户")
 
 
 def _claim(tx: Tx, counter: int, profile: tuple[str, ...]) -> TicketView | None:
@@ -329,9 +349,11 @@ def call_number(tx: Tx, counter: int, number: str) -> TicketView:
     if row.status == "no_show":
         _check_grace(tx, row)
     elif row.status != "waiting":
-        raise Refused(f"{row.number} is {row.status}, not waiting")
+        raise Refused(f"{row.number} is {row.status}, not waiting",
+                      zh=f"{row.number} 为{status_zh(row.status)}，不在等候中")
     if row.directed_to not in (None, counter):
-        raise Refused(f"{row.number} was sent to counter {row.directed_to}")
+        raise Refused(f"{row.number} was sent to counter {row.directed_to}",
+                      zh=f"{row.number} 已被指定到 {row.directed_to} 号窗口")
     view = _transition(
         tx, row, ("waiting", "no_show"), **_claim_values(tx, row, counter, staff)
     )
@@ -363,9 +385,11 @@ def _check_grace(tx: Tx, row: Row[Any]) -> None:
     grace = dt.timedelta(minutes=tx.config.no_show_grace_minutes)
     if row.no_show_at is None or tx.now - row.no_show_at > grace:
         late = (tx.now - (row.no_show_at or tx.now)).total_seconds() / 60
+        grace = tx.config.no_show_grace_minutes
         raise Refused(
             f"{row.number} missed its call {late:.0f} min ago, past the "
-            f"{tx.config.no_show_grace_minutes:g}-min grace: please take a new number"
+            f"{grace:g}-min grace: please take a new number",
+            zh=f"{row.number} 已过号 {late:.0f} 分钟，超过 {grace:g} 分钟的保留时间：请重新取号",
         )
 
 
@@ -375,7 +399,8 @@ def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
         staff_row(tx, staff)
     row = ticket_row(tx, number)
     if row.status != "no_show":
-        raise Refused(f"{row.number} is {row.status}, not a no-show")
+        raise Refused(f"{row.number} is {row.status}, not a no-show",
+                      zh=f"{row.number} 为{status_zh(row.status)}，不是过号")
     _check_grace(tx, row)
     view = _transition(
         tx, row, ("no_show",), status="waiting", queued_at=tx.now, no_show_at=None
@@ -422,10 +447,12 @@ def _completable(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any
     if expect:
         row = open_matter(tx, expect, ("serving", "with_support"))
         if row is not None and row.status == "with_support":
-            raise Refused(f"{row.number} is still with support; it can be closed once returned")
+            raise Refused(f"{row.number} is still with support; it can be closed once returned",
+                          zh=f"{row.number} 仍在后台处理，退回后才能办结")
         if row is not None and row.counter_number is None:
             if row.handler_id != staff:
-                raise Refused(f"{row.number} belongs to handler {row.handler_id}")
+                raise Refused(f"{row.number} belongs to handler {row.handler_id}",
+                              zh=f"{row.number} 的首办责任人是 {row.handler_id}")
             return staff, row
     return staff, _check_held(desk, expect, ("serving",))
 
@@ -446,7 +473,8 @@ def _move_to_queue(
     target = tx.config.business(to)
     staff, row = _held(tx, counter, expect, ("serving",))
     if kind == "transfer" and target.prefix == row.business:
-        raise Refused(f"{row.number} is already in business {target.prefix}")
+        raise Refused(f"{row.number} is already in business {target.prefix}",
+                      zh=f"{row.number} 已经是{target.name_zh}业务")
     extra = {"services": row.services + 1} if kind == "next_service" else {}
     view = _transition(
         tx, row, ("serving",), status="waiting", business=target.prefix, counter_number=None,
@@ -482,7 +510,7 @@ def refer(
     """Hand part of the work to support (a named colleague, or the pool when `to` is None).
     The counter is free for the next customer; the handler still owns the ticket."""
     if to is not None and staff_row(tx, to).role != "support":
-        raise Refused(f"staff {to} is not on the support post")
+        raise Refused(f"staff {to} is not on the support post", zh=f"{to} 不是服务岗（后台）人员")
     staff, row = _held(tx, counter, expect, ("serving",))
     view = _transition(
         tx, row, ("serving",), status="with_support", support_id=to, counter_number=None,
@@ -495,7 +523,8 @@ def refer(
 
 def _support_staff(tx: Tx, staff: str) -> None:
     if staff_row(tx, staff).role not in ("support", "leader"):
-        raise AuthFailed(f"staff {staff} is not on the support post")
+        raise AuthFailed(f"staff {staff} is not on the support post",
+                         zh=f"{staff} 不是服务岗（后台）人员")
 
 
 def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
@@ -504,7 +533,7 @@ def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
     row = _with_support(tx, number)
     if row.support_id is not None:
         raise Refused(f"{row.number} is not waiting in the support pool (it is with "
-                      f"{row.support_id})")
+                      f"{row.support_id})", zh=f"{row.number} 已由 {row.support_id} 接手")
     view = _transition(tx, row, ("with_support",), support_id=staff)
     log(tx, "take", ticket=row.id, staff=staff)
     return view
@@ -513,7 +542,8 @@ def take_referral(tx: Tx, number: str, staff: str) -> TicketView:
 def _with_support(tx: Tx, number: str) -> Row[Any]:
     row = open_matter(tx, number, ("with_support",))
     if row is None:
-        raise Refused(f"{normalize_number(number)} is not with support")
+        wanted = normalize_number(number)
+        raise Refused(f"{wanted} is not with support", zh=f"{wanted} 不在后台处理中")
     return row
 
 
@@ -527,13 +557,15 @@ def return_from_support(
     """Support reports back (`outcome` done, or a question for the handler in `note`); the
     ticket is with its handler again, who closes it or refers it again."""
     if outcome not in RETURN_OUTCOMES:
-        raise Refused(f"a referral is handed back as done or question, not {outcome!r}")
+        raise Refused(f"a referral is handed back as done or question, not {outcome!r}",
+                      zh="后台退回只能是“已办好”或“有疑问”")
     if outcome == "question" and not (note or "").strip():
-        raise Refused("a question for the handler needs its text")
+        raise Refused("a question for the handler needs its text", zh="请写下要问首办人的问题")
     _support_staff(tx, staff)
     row = _with_support(tx, number)
     if row.support_id not in (None, staff):
-        raise Refused(f"{row.number} was referred to {row.support_id}, not {staff}")
+        raise Refused(f"{row.number} was referred to {row.support_id}, not {staff}",
+                      zh=f"{row.number} 转给的是 {row.support_id}，不是 {staff}")
     view = _transition(
         tx, row, ("with_support",), status="serving", support_id=None, note=note or row.note
     )
@@ -548,10 +580,12 @@ def return_from_support(
 def cancel(tx: Tx, number: str, staff: str, *, reason: str | None = None) -> TicketView:
     """Void a ticket that is waiting or called (duty leader only)."""
     if staff_row(tx, staff).role != "leader":
-        raise AuthFailed(f"only a duty leader can cancel a ticket; {staff} is not one")
+        raise AuthFailed(f"only a duty leader can cancel a ticket; {staff} is not one",
+                         zh=f"只有值班领导可以作废票号，{staff} 不是值班领导")
     row = ticket_row(tx, number)
     if row.status not in ("waiting", "called"):
-        raise Refused(f"{row.number} is {row.status}: only waiting or called tickets are voided")
+        raise Refused(f"{row.number} is {row.status}: only waiting or called tickets are voided",
+                      zh=f"{row.number} 为{status_zh(row.status)}：只能作废等候中或已叫号的票号")
     view = _transition(tx, row, ("waiting", "called"), status="cancelled")
     log(tx, "cancel", ticket=row.id, staff=staff, counter=row.counter_number, reason=reason)
     return view
@@ -566,7 +600,8 @@ def expire_leftovers(tx: Tx, *, staff: str | None = None) -> list[TicketView]:
     have gone home. Tickets being served or with support stay open matters of their handler.
     A person doing it must be a duty leader; without `staff` it is the system's own sweep."""
     if staff is not None and staff_row(tx, staff).role != "leader":
-        raise AuthFailed(f"only a duty leader closes the day; {staff} is not one")
+        raise AuthFailed(f"only a duty leader closes the day; {staff} is not one",
+                         zh=f"只有值班领导可以日终结账，{staff} 不是值班领导")
     stale = tx.conn.execute(
         update(T)
         .where(T.c.business_day < tx.day, T.c.status.in_(LEFTOVER_STATES))
@@ -586,10 +621,12 @@ def rate(
     evaluator recorded "not rated". `reason` (why dissatisfied) and `counter` (where it was
     given; default the ticket's) go into the event."""
     if score not in RATINGS:
-        raise Refused(f"rating must be 1 to 4 (4 = very satisfied), got {score}")
+        raise Refused(f"rating must be 1 to 4 (4 = very satisfied), got {score}",
+                      zh="评价只能是 1 到 4（4 为非常满意）")
     row = ticket_row(tx, number, day)
     if row.status != "done":
-        raise Refused(f"{row.number} is {row.status}: only a completed service can be rated")
+        raise Refused(f"{row.number} is {row.status}: only a completed service can be rated",
+                      zh=f"{row.number} 为{status_zh(row.status)}：办结后才能评价")
     passed = (  # "not rated" recorded since this completion: the moment to rate has passed
         select(E.c.id)
         .where(E.c.ticket_id == row.id, E.c.kind == "not_rated", E.c.at >= T.c.completed_at)
@@ -603,8 +640,10 @@ def rate(
     )
     new = tx.conn.execute(stmt).first()
     if new is None:
-        done = "been rated" if row.rating is not None else "been recorded as not rated"
-        raise Refused(f"{row.number} has already {done}")
+        rated = row.rating is not None
+        done = "been rated" if rated else "been recorded as not rated"
+        raise Refused(f"{row.number} has already {done}",
+                      zh=f"{row.number} {'已经评价过' if rated else '已记为未评价'}")
     extra: dict[str, Any] = {"reason": reason} if reason else {}
     log(tx, "rate", ticket=row.id, counter=counter or row.counter_number, score=score, **extra)
     return TicketView.from_row(new)

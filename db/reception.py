@@ -23,7 +23,7 @@ def record_enquiry(tx: Tx, staff: str, business: str, *, note: str | None = None
     """A question the guide answered on the spot, without a ticket: counted as the guide's
     work, under its business type."""
     if staff_row(tx, staff).role not in ("guide", "leader"):
-        raise AuthFailed(f"staff {staff} is not on the guide post")
+        raise AuthFailed(f"staff {staff} is not on the guide post", zh=f"{staff} 不是引导岗人员")
     kind = tx.config.business(business)
     log(tx, "enquiry", staff=staff, business=kind.prefix, note=note)
 
@@ -33,9 +33,10 @@ def leave_feedback(tx: Tx, body: str, *, number: str | None = None) -> FeedbackV
     customer gives today's ticket number."""
     text = body.strip()
     if not text:
-        raise Refused("please write something before sending")
+        raise Refused("please write something before sending", zh="请先填写内容再提交")
     if len(text) > FEEDBACK_MAX:
-        raise Refused(f"at most {FEEDBACK_MAX} characters, please ({len(text)} written)")
+        raise Refused(f"at most {FEEDBACK_MAX} characters, please ({len(text)} written)",
+                      zh=f"最多 {FEEDBACK_MAX} 个字（已写 {len(text)} 个）")
     ticket = ticket_row(tx, number) if number else None
     row = tx.conn.execute(
         insert(F)
@@ -51,7 +52,7 @@ def record_reprint(tx: Tx, number: str, staff: str, *, day: dt.date | None = Non
     """The guide printed a ticket's slip again: logged in the guide's name, so that the
     leader can see who handed out second slips (one number must not serve two people)."""
     if staff_row(tx, staff).role not in ("guide", "leader"):
-        raise AuthFailed(f"staff {staff} is not on the guide post")
+        raise AuthFailed(f"staff {staff} is not on the guide post", zh=f"{staff} 不是引导岗人员")
     log(tx, "reprint", ticket=ticket_row(tx, number, day).id, staff=staff)
 
 

@@ -33,17 +33,19 @@ def add_staff(
     becomes `C01`), the way they are printed on badges and typed at the kiosk."""
     staff_id = staff_id.strip().upper()
     if not STAFF_ID_RE.match(staff_id):
-        raise Refused(f"staff id {staff_id!r}: letters, digits, '_' or '-', at most 20")
+        raise Refused(f"staff id {staff_id!r}: letters, digits, '_' or '-', at most 20",
+                      zh="工号只能由字母、数字、“_”或“-”组成，最多 20 位")
     if role not in ROLES:
-        raise Refused(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise Refused(f"role must be one of {', '.join(ROLES)}, not {role!r}",
+                      zh="岗位只能是 guide、clerk、support 或 leader")
     if not name.strip():
-        raise Refused("a staff member needs a name")
+        raise Refused("a staff member needs a name", zh="请填写姓名")
     if not PIN_RE.match(pin):
-        raise Refused("a PIN is 4 to 12 digits")
+        raise Refused("a PIN is 4 to 12 digits", zh="PIN 为 4 到 12 位数字")
     if authority_limit < 0:
-        raise Refused("the authority limit cannot be negative")
+        raise Refused("the authority limit cannot be negative", zh="授权额度不能为负数")
     if tx.conn.execute(select(S.c.id).where(S.c.id == staff_id)).first() is not None:
-        raise Refused(f"staff id {staff_id} already exists")
+        raise Refused(f"staff id {staff_id} already exists", zh=f"工号 {staff_id} 已存在")
     tx.conn.execute(
         insert(S).values(
             id=staff_id, name=name.strip(), role=role, authority_limit=authority_limit,
@@ -54,17 +56,18 @@ def add_staff(
     return StaffView(staff_id, name.strip(), role, authority_limit)
 
 
-def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | str:
+def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | AuthFailed:
     """Check a PIN and record the outcome; returns the staff member, or why not (the caller
     commits the record, then refuses: the failure count must survive the refusal)."""
     row = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
     if row is None:
-        return "unknown staff id or wrong PIN"
+        return AuthFailed("unknown staff id or wrong PIN", zh="工号或 PIN 错误")
     if row.locked_until is not None and row.locked_until > tx.now:
         minutes = (row.locked_until - tx.now).total_seconds() / 60
-        return (
+        return AuthFailed(
             f"staff {staff_id} is locked after repeated wrong PINs; "
-            f"try again in {minutes:.0f} min"
+            f"try again in {minutes:.0f} min",
+            zh=f"{staff_id} 因多次输错 PIN 已被锁定，请 {minutes:.0f} 分钟后再试",
         )
     if _verifies(row.pin_hash, pin):
         if row.failed_pins or row.locked_until:
@@ -81,26 +84,29 @@ def _verifies(pin_hash: str, pin: str) -> bool:
         return False
 
 
-def _record_failure(tx: Tx, staff_id: str, failures: int) -> str:
+def _record_failure(tx: Tx, staff_id: str, failures: int) -> AuthFailed:
     limit = tx.config.pin_max_failures
     if failures >= limit:
         until = tx.now + dt.timedelta(minutes=tx.config.pin_lock_minutes)
         tx.conn.execute(update(S).where(S.c.id == staff_id)
                         .values(failed_pins=0, locked_until=until))
         log(tx, "pin_locked", staff=staff_id)
-        return (f"wrong PIN; staff {staff_id} is now locked for "
-                f"{tx.config.pin_lock_minutes:g} min")
+        lock = tx.config.pin_lock_minutes
+        return AuthFailed(f"wrong PIN; staff {staff_id} is now locked for {lock:g} min",
+                          zh=f"PIN 错误；{staff_id} 现已锁定 {lock:g} 分钟")
     tx.conn.execute(update(S).where(S.c.id == staff_id).values(failed_pins=failures))
     log(tx, "pin_failed", staff=staff_id)
-    return f"wrong PIN for staff {staff_id} ({limit - failures} tries left before a lock)"
+    left = limit - failures
+    return AuthFailed(f"wrong PIN for staff {staff_id} ({left} tries left before a lock)",
+                      zh=f"{staff_id} 的 PIN 错误（再错 {left} 次将被锁定）")
 
 
 def authenticate(hall: Hall, staff_id: str, pin: str) -> StaffView:
     """Check a PIN in its own transaction; raises AuthFailed after recording a failure."""
     with hall.write() as tx:
         outcome = check_pin(tx, staff_id, pin)
-    if isinstance(outcome, str):
-        raise AuthFailed(outcome)
+    if isinstance(outcome, AuthFailed):
+        raise outcome
     return outcome
 
 

@@ -11,6 +11,20 @@ RATINGS = {4: "very_satisfied", 3: "satisfied", 2: "fair", 1: "dissatisfied"}
 
 RATING_NAMES_ZH = {4: "非常满意", 3: "满意", 2: "基本满意", 1: "不满意"}
 
+TICKET_STATUS_ZH = {
+    "waiting": "等候中",
+    "called": "已叫号",
+    "serving": "办理中",
+    "with_support": "后台处理中",
+    "done": "已办结",
+    "no_show": "过号",
+    "cancelled": "已作废",
+}
+
+COUNTER_STATE_ZH = {"open": "开放", "paused": "暂停", "closed": "关闭"}
+
+ROLE_ZH = {"guide": "引导岗", "clerk": "工作岗", "support": "服务岗", "leader": "值班领导岗"}
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):

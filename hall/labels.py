@@ -7,21 +7,9 @@ import math
 
 from db.config import HallConfig
 from db.errors import NotFound
-from db.views import RATING_NAMES_ZH
+from db.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_ZH
 
-TICKET_STATUS_ZH = {
-    "waiting": "等候中",
-    "called": "已叫号",
-    "serving": "办理中",
-    "with_support": "后台处理中",
-    "done": "已办结",
-    "no_show": "过号",
-    "cancelled": "已作废",
-}
-
-COUNTER_STATE_ZH = {"open": "开放", "paused": "暂停", "closed": "关闭"}
-
-ROLE_ZH = {"guide": "引导岗", "clerk": "工作岗", "support": "服务岗", "leader": "值班领导岗"}
+__all__ = ["COUNTER_STATE_ZH", "ROLE_ZH", "TICKET_STATUS_ZH"]  # re-exported for the CLI
 
 EVENT_ZH = {
     "issue": "取号",

@@ -21,15 +21,18 @@ R = TypeVar("R")
 class WorkFailed(Message):
     """A worker thread of a screen raised: a refusal of the core, or a fault."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, lang: str = "zh") -> None:
         super().__init__()
         self.error = error
         """What was raised."""
+        self.lang = lang
+        """The language of the screen that started the work, to word the refusal in."""
 
     @property
     def refusal(self) -> str | None:
-        """The core's one-line message when it refused, else None (a fault, not a refusal)."""
-        return str(self.error) if isinstance(self.error, HallError) else None
+        """The core's one-line message when it refused, in the screen's language; None for a
+        fault (not a refusal)."""
+        return self.error.text(self.lang) if isinstance(self.error, HallError) else None
 
 
 def language_of(screen: Screen[Any]) -> str:
@@ -40,7 +43,7 @@ def language_of(screen: Screen[Any]) -> str:
 def _forward_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
     error = event.worker.error
     if event.state is WorkerState.ERROR and error is not None:
-        screen.post_message(WorkFailed(error))
+        screen.post_message(WorkFailed(error, language_of(screen)))
 
 
 class CounterScreen(Screen[None]):

@@ -23,15 +23,18 @@ R = TypeVar("R")
 class WorkFailed(Message):
     """A worker thread of a screen raised: a refusal of the core, or a fault."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, lang: str = "zh") -> None:
         super().__init__()
         self.error = error
         """What was raised."""
+        self.lang = lang
+        """The language of the screen that started the work, to word the refusal in."""
 
     @property
     def refusal(self) -> str | None:
-        """The core's one-line message when it refused, else None (a fault, not a refusal)."""
-        return str(self.error) if isinstance(self.error, HallError) else None
+        """The core's one-line message when it refused, in the screen's language; None for a
+        fault (not a refusal)."""
+        return self.error.text(self.lang) if isinstance(self.error, HallError) else None
 
 
 class TicketIssued(Message):
@@ -52,7 +55,7 @@ def _forward_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
     """Turn a failed worker of `screen` into WorkFailed, handled by the screen then the app."""
     error = event.worker.error
     if event.state is WorkerState.ERROR and error is not None:
-        screen.post_message(WorkFailed(error))
+        screen.post_message(WorkFailed(error, language_of(screen)))
 
 
 class KioskScreen(Screen[None]):

@@ -259,7 +259,7 @@ async def test_a_stale_client_is_refused_and_refreshed(
             ops.call_next(tx, 1)
         assert shown(app) == "A001"
         await keys(pilot, "s")
-        assert text(app, "#desk-status") == "counter 1 no longer holds A001 (it holds A002)"
+        assert text(app, "#desk-status") == "1 号窗口已不再办理 A001（当前为 A002）"
         assert app.screen.query_one("#desk-status").has_class("-error")
         assert shown(app) == "A002"
     assert ticket(hall, "A002").status == "called"  # the refused step changed nothing
@@ -284,7 +284,7 @@ async def test_a_dialog_left_open_names_the_ticket_it_was_opened_for(
         assert desk.ticket is not None and desk.ticket.number == "A002"
         await type_text(pilot, "late")
         await keys(pilot, "enter")
-        assert text(app, "#desk-status") == "counter 1 no longer holds A001 (it holds A002)"
+        assert text(app, "#desk-status") == "1 号窗口已不再办理 A001（当前为 A002）"
         assert shown(app) == "A002"
     assert ticket(hall, "A001").note is None
 
@@ -358,3 +358,7 @@ async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
         await keys(pilot, "l", "f1")
         assert text(app, "#card-handler") == "Handler: 张伟 (C01)"
         assert text(app, "#desk-status") == "Called A001"
+        with hall.write() as tx:  # another process moves the counter on
+            ops.no_show(tx, 1, "A001")
+        await keys(pilot, "s")  # refused in the language the clerk chose
+        assert text(app, "#desk-status") == "counter 1 holds no ticket; A001 is no longer here"
