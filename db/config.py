@@ -26,6 +26,8 @@ from db.config_kiosk import KioskConfig as KioskConfig  # re-exported: part of t
 from db.config_kiosk import PrinterConfig as PrinterConfig
 from db.config_kiosk import kiosk_config, printer_config
 from db.config_remedy import DEFAULT_REMEDIES, RemedyKind, remedy_kinds
+from db.config_score import ScoreConfig as ScoreConfig  # re-exported
+from db.config_score import score_config
 from db.errors import ConfigError, NotFound
 
 DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
@@ -44,7 +46,7 @@ NORMAL = "normal"
 
 _TOP_KEYS = (
     "hall", "service", "security", "business", "priority", "counter", "kiosk", "printer",
-    "remedy",
+    "remedy", "score",
 )  # fmt: skip
 _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
@@ -138,6 +140,8 @@ class HallConfig:
     """The kiosk's ticket printer ([printer]); kind "none" by default."""
     remedies: tuple[RemedyKind, ...] = DEFAULT_REMEDIES
     """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    """Weights of the staff report's composite score ([score])."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -370,6 +374,7 @@ def _build(top: Table) -> HallConfig:
         kiosk=kiosk_config(top),
         printer=printer_config(top),
         remedies=remedy_kinds(top),
+        score=score_config(top),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from db.models import ROLES
-from hall import apps, commands, demo, reports
+from hall import apps, commands, demo, figures, reports
 from hall.context import Run, UsageError, parse_day, parse_score
 
 Handler = Callable[[Run], None]
@@ -222,6 +222,6 @@ def _apps(g: Grammar) -> None:
 def build_parser() -> HallParser:
     """The whole grammar."""
     grammar = Grammar()
-    for part in (_setup, _counters, _tickets, _reading, _apps):
+    for part in (_setup, _counters, _tickets, _reading, _apps, figures.grammar):
         part(grammar)
     return grammar.root

@@ -1,0 +1,361 @@
+"""`hall report` and `hall staffing`: the period's figures as a Rich table, CSV, Excel or JSON.
+
+The figures come from `db.reports` and `db.staffing`; this module only lays them out, in
+Chinese by default or English (`--lang en`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.progress import Progress
+from rich.table import Table
+from rich.text import Text
+
+from db import reports, staffing
+from db.reports import BusinessFigures, Report
+from db.staffing import Staffing
+from hall.context import Run, UsageError, parse_day
+from hall.output import dump_json
+from hall.reports import _write_stdout as write_stdout
+
+LONG_HISTORY_DAYS = 14
+"""A report over more business days than this shows a progress bar (on a terminal)."""
+
+Column = tuple[str, str, Callable[[Any], Any]]
+"""(Chinese header, English header, value of a row)."""
+
+
+def _num(value: float | None, digits: int = 1) -> float | str:
+    return "" if value is None else round(value, digits)
+
+
+def _share(value: float | None) -> float | str:
+    return "" if value is None else round(100 * value, 1)
+
+
+BUSINESS_COLUMNS: list[Column] = [
+    ("业务", "Business", lambda b: b.prefix),
+    ("名称", "Name", lambda b: b.name_zh),
+    ("取号", "Tickets", lambda b: b.tickets),
+    ("已叫号", "Called", lambda b: b.called),
+    ("平均等候(分)", "Avg wait (min)", lambda b: _num(b.wait_avg_min)),
+    ("P90等候(分)", "P90 wait (min)", lambda b: _num(b.wait_p90_min)),
+    ("达标率(%)", "Within target (%)", lambda b: _share(b.within_target)),
+    ("办理次数", "Services", lambda b: b.services),
+    ("平均办理(分)", "Avg handling (min)", lambda b: _num(b.handling_avg_min)),
+    ("P90办理(分)", "P90 handling (min)", lambda b: _num(b.handling_p90_min)),
+    ("过号", "No-shows", lambda b: b.no_shows),
+    ("转办", "Transfers", lambda b: b.transfers),
+    ("转后台", "Referrals", lambda b: b.referrals),
+    ("作废", "Cancelled", lambda b: b.cancelled),
+]
+
+STAFF_COLUMNS: list[Column] = [
+    ("工号", "Staff", lambda s: s.staff),
+    ("姓名", "Name", lambda s: s.name),
+    ("首办量", "Volume", lambda s: s.volume),
+    ("办结", "Completed", lambda s: s.completed),
+    ("办理次数", "Services", lambda s: s.services),
+    ("办理时长(分)", "Handling (min)", lambda s: _num(s.handling_min)),
+    ("标准时长(分)", "Standard (min)", lambda s: _num(s.standard_min)),
+    ("时长比", "Handling ratio", lambda s: _num(s.handling_ratio, 2)),
+    ("非常满意", "Very satisfied", lambda s: s.ratings.get(4, 0)),
+    ("满意", "Satisfied", lambda s: s.ratings.get(3, 0)),
+    ("基本满意", "Fair", lambda s: s.ratings.get(2, 0)),
+    ("不满意", "Dissatisfied", lambda s: s.ratings.get(1, 0)),
+    ("满意度得分", "Satisfaction", lambda s: _num(s.satisfaction)),
+    ("有效投诉", "Upheld complaints", lambda s: s.complaints_upheld),
+    ("补救次数", "Remedies", lambda s: s.remedies),
+    ("补救金额(元)", "Remedies (yuan)", lambda s: _num(s.remedy_yuan, 2)),
+    ("综合得分", "Composite", lambda s: _num(s.composite)),
+]
+
+STAFFING_COLUMNS: list[Column] = [
+    ("时段", "Hour", lambda h: f"{h.hour:02d}:00"),
+    ("业务", "Business", lambda h: h.business),
+    ("到达/小时", "Arrivals/hour", lambda h: h.arrivals),
+    ("办理(分)", "Handling (min)", lambda h: h.handling_min),
+    ("需要窗口", "Counters needed", lambda h: h.needed),
+    ("开放窗口", "Counters open", lambda h: h.open_counters),
+    ("差额", "Short by", lambda h: max(0.0, round(h.needed - h.open_counters, 2))),
+]
+
+TERMINAL_BUSINESS_COLUMNS: list[Column] = [BUSINESS_COLUMNS[0], *BUSINESS_COLUMNS[2:3],
+                                           *BUSINESS_COLUMNS[4:]]
+"""The business table as a terminal shows it: without the names and the called count."""
+
+TERMINAL_STAFF_COLUMNS: list[Column] = [
+    *STAFF_COLUMNS[:3],
+    STAFF_COLUMNS[4],
+    STAFF_COLUMNS[7],
+    ("评价4/3/2/1", "Rated 4/3/2/1",
+     lambda s: "/".join(str(s.ratings.get(k, 0)) for k in (4, 3, 2, 1))),
+    *STAFF_COLUMNS[12:],
+]
+"""The staff table as a terminal shows it: the rating counts in one column."""
+
+TEXT_HEADERS = {"业务", "名称", "工号", "姓名", "时段", "Business", "Name", "Staff", "Hour"}
+
+SHORT = {
+    "平均等候(分)": "均等", "P90等候(分)": "P90等", "达标率(%)": "达标%", "办理次数": "办理",
+    "平均办理(分)": "均办", "P90办理(分)": "P90办", "满意度得分": "满意度", "有效投诉": "投诉",
+    "补救次数": "补救", "补救金额(元)": "补救元", "综合得分": "综合", "到达/小时": "到达/时",
+    "首办量": "首办", "评价4/3/2/1": "评价4/3/2/1", "办理(分)": "办理分",
+    "Business": "Biz", "Tickets": "Tick", "Called": "Call", "Avg wait (min)": "Wait",
+    "P90 wait (min)": "W90", "Within target (%)": "SLA%", "Services": "Serv",
+    "Avg handling (min)": "Hdl", "P90 handling (min)": "H90", "No-shows": "NoSh",
+    "Transfers": "Xfer", "Referrals": "Ref", "Cancelled": "Void", "Volume": "Vol",
+    "Completed": "Done", "Handling ratio": "Ratio", "Rated 4/3/2/1": "4/3/2/1",
+    "Satisfaction": "Sat", "Upheld complaints": "Cmpl", "Remedies": "Rem",
+    "Remedies (yuan)": "Rem ¥", "Composite": "Score", "Arrivals/hour": "Arr/h",
+    "Handling (min)": "Hdl", "Counters needed": "Need", "Counters open": "Open",
+    "Short by": "Short",
+}
+"""Terminal headers: the files keep the long ones."""
+
+TITLES = {
+    "zh": ("业务类型", "工作人员（奖惩）", "全厅", "报表", "人员配置建议"),
+    "en": ("Business types", "Staff (pay and performance)", "Whole hall", "Report",
+           "Staffing"),
+}
+
+
+def headers(columns: Sequence[Column], lang: str) -> list[str]:
+    """The column headers in the chosen language."""
+    return [zh if lang == "zh" else en for zh, en, _ in columns]
+
+
+def cells(columns: Sequence[Column], row: Any) -> list[Any]:
+    """The values of one row."""
+    return [value(row) for _, _, value in columns]
+
+
+def _business_rows(report: Report) -> list[BusinessFigures]:
+    return [*report.businesses, report.totals]
+
+
+# -- period and progress -------------------------------------------------------------------
+
+
+def period(run: Run, today: dt.date) -> tuple[dt.date, dt.date]:
+    """--day, or --from/--to (each defaulting to the other, then to today)."""
+    a = run.args
+    if getattr(a, "day", None):
+        if a.date_from or a.date_to:
+            raise UsageError("give --day, or --from and --to, not both")
+        return a.day, a.day
+    start = a.date_from or a.date_to or today
+    end = a.date_to or a.date_from or today
+    if start > end:
+        raise UsageError(f"--from {start} is after --to {end}")
+    return start, end
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[reports.Progress | None]:
+    """A progress bar on standard error when it is a terminal; else nothing is told."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        started = False
+
+        def tell(done: int, total: int) -> None:
+            nonlocal started
+            if total > LONG_HISTORY_DAYS or started:
+                started = True
+                bar.update(task, completed=done, total=total)
+
+        yield tell
+
+
+# -- hall report ---------------------------------------------------------------------------
+
+
+def report(run: Run) -> None:
+    """`report [--from D] [--to D] [--format table|csv|xlsx|json] [--output FILE]`."""
+    a = run.args
+    fmt = "json" if run.out.as_json else a.format
+    if fmt == "xlsx" and not a.output:
+        raise UsageError("report: --format xlsx needs --output FILE")
+    with run.hall().read() as tx:
+        start, end = period(run, tx.day)
+        with progress_bar("报表 report") as tell:
+            figures = reports.period_report(tx, start, end, tell)
+    if fmt == "json":
+        _emit(run, _json_text(figures.to_json()), figures, a.output)
+    elif fmt == "csv":
+        _emit(run, "\ufeff" + report_csv(figures, a.lang), figures, a.output)
+    elif fmt == "xlsx":
+        write_xlsx(figures, Path(a.output), a.lang)
+        _saved(run, figures, a.output)
+    else:
+        wide(run).print(report_tables(figures, a.lang))
+
+
+def wide(run: Run) -> Console:
+    """The command's console; one 160 columns wide when the output is not a terminal, so a
+    report piped to a file or a pager keeps every figure."""
+    console = run.out.console
+    if console.is_terminal:
+        return console
+    return Console(file=sys.stdout, width=160, highlight=False, emoji=False, markup=False)
+
+
+def _json_text(data: Any) -> str:
+    return dump_json(data) + "\n"
+
+
+def _emit(run: Run, body: str, figures: Report, output: str | None) -> None:
+    if output:
+        Path(output).write_text(body, encoding="utf-8", newline="")
+        _saved(run, figures, output)
+        return
+    write_stdout(body)
+
+
+def _saved(run: Run, figures: Report, output: str) -> None:
+    data = {"file": output, "from": figures.date_from.isoformat(),
+            "to": figures.date_to.isoformat(), "tickets": figures.totals.tickets}
+    run.out.done(f"已导出报表 {figures.date_from} ~ {figures.date_to} → {output}", data)
+
+
+def _rich(title: str, columns: Sequence[Column], rows: Sequence[Any], lang: str) -> Table:
+    # Light borders and thin padding: a dozen numeric columns fit in 100 columns.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  pad_edge=False)
+    for name in headers(columns, lang):
+        table.add_column(SHORT.get(name, name), no_wrap=True,
+                         justify="left" if name in TEXT_HEADERS else "right")
+    for row in rows:
+        table.add_row(*(str(v) for v in cells(columns, row)))
+    return table
+
+
+def report_tables(figures: Report, lang: str) -> Group:
+    """The report for a terminal: one table per section."""
+    t = TITLES[lang]
+    when = f"{figures.date_from} ~ {figures.date_to}"
+    target = (f"目标：{figures.sla_share:.0%} 在 {figures.sla_minutes:g} 分钟内叫号" if lang == "zh"
+              else f"Target: {figures.sla_share:.0%} called within {figures.sla_minutes:g} min")
+    parts: list[Any] = [
+        _rich(f"{t[3]} {when} · {t[0]}", TERMINAL_BUSINESS_COLUMNS, _business_rows(figures),
+              lang),
+        Text(target, style="dim"),
+    ]
+    if figures.staff:
+        parts.append(_rich(t[1], TERMINAL_STAFF_COLUMNS, figures.staff, lang))
+    return Group(*parts)
+
+
+def report_csv(figures: Report, lang: str) -> str:
+    """Both sections as CSV, each under a title line, a blank line between them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    titles = TITLES[lang]
+    for title, columns, rows in (
+        (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
+        (titles[1], STAFF_COLUMNS, figures.staff),
+    ):
+        if buffer.tell():
+            writer.writerow([])
+        writer.writerow([f"{title} {figures.date_from} ~ {figures.date_to}"])
+        writer.writerow(headers(columns, lang))
+        writer.writerows(cells(columns, row) for row in rows)
+    return buffer.getvalue()
+
+
+def write_xlsx(figures: Report, path: Path, lang: str) -> None:
+    """The report as an Excel workbook: one sheet per section, bold frozen headers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    first = True
+    titles = TITLES[lang]
+    sections: list[tuple[str, Sequence[Column], Sequence[Any]]] = [
+        (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
+        (titles[1], STAFF_COLUMNS, figures.staff),
+    ]
+    for title, columns, rows in sections:
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        first = False
+        sheet.title = title[:31]  # Excel's limit on sheet names
+        sheet.append(headers(columns, lang))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([None if v == "" else v for v in cells(columns, row)])
+        sheet.freeze_panes = "A2"
+        for index, name in enumerate(headers(columns, lang), 1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = max(10, 2 * len(name) + 2)
+    book.save(path)
+
+
+# -- hall staffing -------------------------------------------------------------------------
+
+
+def staffing_report(run: Run) -> None:
+    """`staffing [--day D | --from D --to D]`: counters needed per hour next to those open."""
+    lang = run.args.lang
+    with run.hall().read() as tx:
+        start, end = period(run, tx.day)
+        with progress_bar("人员配置 staffing") as tell:
+            plan = staffing.recommend(tx, start, end, tell)
+    if run.out.as_json:
+        run.out.data(plan.to_json())
+    else:
+        wide(run).print(staffing_table(plan, lang))
+
+
+def staffing_table(plan: Staffing, lang: str) -> Group:
+    """The recommendation as a table with its assumptions under it."""
+    title = f"{TITLES[lang][4]} {plan.date_from} ~ {plan.date_to}"
+    note = (f"Erlang C：{plan.sla_share:.0%} 在 {plan.sla_minutes:g} 分钟内叫号；"
+            f"按 {plan.days} 个营业日平均；共用窗口在其每项业务下各计一次"
+            if lang == "zh" else
+            f"Erlang C: {plan.sla_share:.0%} called within {plan.sla_minutes:g} min; mean "
+            f"over {plan.days} business days; a shared counter counts under each business")
+    if not plan.hours:
+        return Group(Text(f"{title}: —", style="dim"))
+    return Group(_rich(title, STAFFING_COLUMNS, plan.hours, lang), Text(note, style="dim"))
+
+
+# -- the grammar ---------------------------------------------------------------------------
+
+
+def _period_options(parser: Any, *, one_day: bool) -> None:
+    if one_day:
+        parser.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                            help="一个营业日 one business day")
+    parser.add_argument("--from", dest="date_from", type=parse_day, metavar="YYYY-MM-DD",
+                        help="起始营业日 first business day (default: --to, else today)")
+    parser.add_argument("--to", dest="date_to", type=parse_day, metavar="YYYY-MM-DD",
+                        help="截止营业日 last business day (default: --from, else today)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="表头语言 header language")
+
+
+def grammar(g: Any) -> None:
+    """Add `report` and `staffing` to the `hall` grammar (`g` is `hall.parser.Grammar`)."""
+    rep = g.add("report", report, "报表：业务与人员（奖惩） figures per business and staff")
+    _period_options(rep, one_day=False)
+    rep.add_argument("--format", "-f", choices=("table", "csv", "xlsx", "json"),
+                     default="table")
+    rep.add_argument("--output", "-o", metavar="FILE", help="file to write (xlsx needs one)")
+    plan = g.add("staffing", staffing_report,
+                 "人员配置建议（Erlang C） counters needed per hour vs open")
+    _period_options(plan, one_day=True)
