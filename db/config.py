@@ -28,6 +28,8 @@ from db.config_kiosk import kiosk_config, printer_config
 from db.config_remedy import DEFAULT_REMEDIES, RemedyKind, remedy_kinds
 from db.config_score import ScoreConfig as ScoreConfig  # re-exported
 from db.config_score import score_config
+from db.config_voice import VoiceConfig as VoiceConfig  # re-exported
+from db.config_voice import voice_config
 from db.errors import ConfigError, NotFound
 
 DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
@@ -46,7 +48,7 @@ NORMAL = "normal"
 
 _TOP_KEYS = (
     "hall", "service", "security", "business", "priority", "counter", "kiosk", "printer",
-    "remedy", "score",
+    "remedy", "voice", "score",
 )  # fmt: skip
 _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
@@ -142,6 +144,8 @@ class HallConfig:
     """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
     score: ScoreConfig = field(default_factory=ScoreConfig)
     """Weights of the staff report's composite score ([score])."""
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    """How the wall display announces calls ([voice])."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -375,6 +379,7 @@ def _build(top: Table) -> HallConfig:
         printer=printer_config(top),
         remedies=remedy_kinds(top),
         score=score_config(top),
+        voice=voice_config(top),
     )
 
 

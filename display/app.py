@@ -4,6 +4,11 @@ A short timer asks the change watcher (cheap: one pragma) whether another proces
 committed; only then a worker thread reads the hall's snapshot and posts it back, and the
 screen shows it. While the database is away the screen says "reconnecting" and the timer
 keeps trying.
+
+The wall display also announces each new call (`display.voice`): the calls of every
+snapshot newer than those already seen go to the announcer's queue, which says them one by
+one on a thread of its own. When the voice cannot work here it says so once, on the screen
+and in the log, and the display goes on silent.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from db import queries
+from db import notices, queries
 from db.config import HallConfig
 from db.errors import HallError
 from db.session import Hall
@@ -23,6 +28,8 @@ from db.watch import ChangeWatcher
 from display.screens.base import DisplayScreen
 from display.screens.counter import CounterScreen
 from display.screens.wall import WallScreen
+from display.text import both
+from display.voice import Announcement, Announcer, CallTracker
 
 CHECK_SECONDS = 0.1
 """How often the watcher is asked: a call shows within this (plus a read) of its commit."""
@@ -32,6 +39,9 @@ RETRY_SECONDS = 1.0
 
 RECENT_CALLS = 9
 """Calls read per snapshot: the latest for the banner, the rest for the list."""
+
+VOICE_OFF_SECONDS = 30.0
+"""How long the "voice off" message stays up (the hint at the foot of the wall stays)."""
 
 
 class DisplayApp(App[None]):
@@ -49,16 +59,30 @@ class DisplayApp(App[None]):
     class SnapshotLoaded(Message):
         """A worker read the hall."""
 
-        def __init__(self, snapshot: HallSnapshot) -> None:
+        def __init__(self, snapshot: HallSnapshot, notice: str) -> None:
             super().__init__()
             self.snapshot = snapshot
             """The hall as read."""
+            self.notice = notice
+            """The duty leader's notice of the day, "" for none."""
 
-    def __init__(self, hall: Hall, screen: DisplayScreen, watcher: ChangeWatcher) -> None:
+    class VoiceTurnedOff(Message):
+        """The announcer cannot speak here (sent from any thread)."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+            """Why, in one line."""
+
+    def __init__(self, hall: Hall, screen: DisplayScreen, watcher: ChangeWatcher,
+                 voice: Announcer | None = None) -> None:
         super().__init__()
         self.hall = hall
         self.display_screen = screen
         self.watcher = watcher
+        self.voice = voice
+        """Says the new calls; None for a silent display."""
+        self.calls = CallTracker()
         self.reading = False
         """A read is under way: the timer does not start another."""
         self.stale = False
@@ -67,12 +91,17 @@ class DisplayApp(App[None]):
     def on_mount(self) -> None:
         """Show the screen and start watching."""
         self.push_screen(self.display_screen)
+        if self.voice is not None:
+            self.voice.on_off = self._voice_turned_off
+            self.voice.start()
         self.check_for_changes()
         self.set_interval(CHECK_SECONDS, self.check_for_changes)
 
     def on_unmount(self) -> None:
-        """Let go of the watcher's connection."""
+        """Let go of the watcher's connection; stop the voice."""
         self.watcher.close()
+        if self.voice is not None:
+            self.voice.close()
 
     def check_for_changes(self) -> None:
         """Read the hall again when another process committed (or the last read failed)."""
@@ -93,12 +122,28 @@ class DisplayApp(App[None]):
         """Read the snapshot (worker thread; touches no widget)."""
         with self.hall.read() as tx:
             snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
-        self.post_message(self.SnapshotLoaded(snapshot))
+            notice = notices.current_notice(tx)
+        self.post_message(self.SnapshotLoaded(snapshot, notice))
 
     def on_display_app_snapshot_loaded(self, event: SnapshotLoaded) -> None:
-        """Hand the snapshot down to the screen."""
+        """Hand the snapshot down to the screen; queue the new calls for the voice."""
         self.reading, self.reconnecting = False, False
         self.display_screen.snapshot = event.snapshot
+        self.display_screen.notice = event.notice
+        for call in self.calls.fresh(event.snapshot.recent_calls):
+            if self.voice is not None:
+                self.voice.announce(Announcement.of(call))
+
+    def _voice_turned_off(self, reason: str) -> None:
+        """The announcer's report, from any thread: handled on the app's own."""
+        self.post_message(self.VoiceTurnedOff(reason))
+
+    def on_display_app_voice_turned_off(self, event: VoiceTurnedOff) -> None:
+        """Say once, clearly, that the hall will not hear the calls."""
+        self.log.warning(f"voice off: {event.reason}")
+        self.display_screen.voice_off = event.reason
+        self.notify(f"{both('voice_off', self.display_screen.config.languages)}: {event.reason}",
+                    severity="warning", timeout=VOICE_OFF_SECONDS)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read: say "reconnecting" and try again shortly."""
@@ -117,13 +162,16 @@ def make_app(
     *,
     counter: int | None = None,
     watcher: ChangeWatcher | None = None,
+    voice: Announcer | None = None,
 ) -> DisplayApp:
     """The wall display on `hall`, or counter `counter`'s display; the watcher is the
-    cheapest the database allows unless one is given (tests give a fake). Raises NotFound
-    for a counter the config does not have."""
+    cheapest the database allows unless one is given (tests give a fake). The wall
+    announces the calls through `voice` when given one (a counter's display never speaks).
+    Raises NotFound for a counter the config does not have."""
     screen: DisplayScreen
     if counter is None:
         screen = WallScreen(config, hall.clock)
     else:
         screen = CounterScreen(config, hall.clock, config.counter(counter))
-    return DisplayApp(hall, screen, watcher or ChangeWatcher.for_hall(hall))
+        voice = None
+    return DisplayApp(hall, screen, watcher or ChangeWatcher.for_hall(hall), voice)

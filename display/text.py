@@ -32,6 +32,8 @@ ZH: dict[str, str] = {
     "handler": "工作人员",
     "staff_id": "工号",
     "nobody": "本窗口暂无工作人员",
+    "notice": "公告",
+    "voice_off": "语音播报已关闭",
 }
 """Chinese, the first language."""
 
@@ -59,6 +61,8 @@ EN: dict[str, str] = {
     "handler": "Staff",
     "staff_id": "Staff no.",
     "nobody": "No one is at this counter",
+    "notice": "Notice",
+    "voice_off": "Voice off",
 }
 """English."""
 

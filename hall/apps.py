@@ -3,8 +3,13 @@ command runs, so the other commands never load Textual."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import socket
 import sys
+from pathlib import Path
 
+from db.errors import Refused
 from db.schema import current_revision, head_revision
 from db.session import Hall
 from hall.context import NotInitialised, Run, UsageError, masked
@@ -32,16 +37,58 @@ def counter(run: Run) -> None:
 
 
 def display(run: Run) -> None:
-    """`display [--counter N]`: the wall display, or counter N's display."""
+    """`display [--counter N] [--voice-to DIR | --no-voice]`: the wall display, announcing
+    the calls, or counter N's display."""
     hall = ready_hall(run)
     counter: int | None = run.args.counter
     if counter is not None:
         run.config.counter(counter)  # an unknown counter is refused before the screen opens
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if run.args.voice_to:
+            raise UsageError("display: --voice-to is for the wall display (a counter's "
+                             "display does not speak)")
+    # Under textual-serve (`hall serve display`) the screen is a browser's, not a terminal.
+    on_web = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not on_web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("display: needs a terminal (it is a full-screen app)")
     from display.app import make_app
+    from display.voice import make_announcer
 
-    make_app(run.config, hall, counter=counter).run()
+    voice = None
+    if counter is None and not run.args.no_voice and run.config.voice.enabled:
+        folder = Path(run.args.voice_to) if run.args.voice_to else None
+        voice = make_announcer(run.config.voice, voice_to=folder)
+    app = make_app(run.config, hall, counter=counter, voice=voice)
+    app.run()
+    if app.display_screen.voice_off:
+        print(f"display: voice was off: {app.display_screen.voice_off}", file=sys.stderr)
+
+
+def serve(run: Run) -> None:
+    """`serve display [--counter N] [--host H] [--port P] [--public-url URL]`: the wall
+    display for browsers; each browser that connects gets a silent display process of its
+    own (the hall hears the calls from the `hall display` that has the speakers)."""
+    ready_hall(run)
+    a = run.args
+    if a.counter is not None:
+        run.config.counter(a.counter)
+    argv = [sys.executable, "-m", "hall", "display", "--db", run.url, "--no-voice"]
+    if Path(run.config.source).is_file():
+        argv += ["--config", str(Path(run.config.source).resolve())]
+    if a.counter is not None:
+        argv += ["--counter", str(a.counter)]
+    public_url = a.public_url
+    if public_url is None and a.host in ("0.0.0.0", "::", ""):
+        public_url = f"http://{socket.gethostname()}:{a.port}"
+    from display.serve import make_server
+
+    title = run.config.name_zh if a.counter is None else run.config.counter(a.counter).name_zh
+    server = make_server(shlex.join(argv), host=a.host, port=a.port, public_url=public_url,
+                         title=title)
+    try:
+        server.serve()
+    except OSError as error:  # the port is taken, the address is not this machine's, …
+        raise Refused(f"serve: cannot listen on {a.host}:{a.port}: "
+                      f"{error.strerror or error}") from None
 
 
 def ready_hall(run: Run) -> Hall:

@@ -6,11 +6,11 @@ core function; the rules, and every refusal, come from `db`.
 
 from __future__ import annotations
 
-from db import counters, ops, queries
+from db import counters, notices, ops, queries
 from db.session import Hall
 from db.staff import authenticate
 from db.views import CounterView, TicketView
-from hall.context import Run, business_prefix, priority_code, read_pin
+from hall.context import Run, UsageError, business_prefix, priority_code, read_pin
 from hall.labels import COUNTER_STATE_ZH, counter_name
 
 
@@ -214,3 +214,18 @@ def close_day(run: Run) -> None:
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
     run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)")
+
+
+def notice(run: Run) -> None:
+    """`notice TEXT --staff LEADER` or `notice --clear --staff LEADER`: the duty leader sets
+    or removes the wall display's notice line (PIN)."""
+    hall, a = run.hall(), run.args
+    text = "" if a.text is None else a.text
+    if a.clear == bool(text.strip()):
+        raise UsageError("notice: give the notice TEXT, or --clear to remove it (one of them)")
+    notices.tidy_notice(text)  # a notice too long is refused before anyone types a PIN
+    check_pin(run, a.staff)
+    with hall.write() as tx:
+        shown = notices.set_notice(tx, a.staff, text)
+    message = f"叫号屏公告：{shown}" if shown else "叫号屏公告已清除 (notice cleared)"
+    run.out.done(message, {"notice": shown, "staff": a.staff})

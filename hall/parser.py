@@ -47,6 +47,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1-65535): {text!r}")
+    return value
+
+
 class Grammar:
     """Adds the commands; each gets the common options and its handler."""
 
@@ -217,6 +224,28 @@ def _apps(g: Grammar) -> None:
     display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")
     display.add_argument("--counter", "-c", type=int, metavar="N",
                          help="窗口屏 the display above counter N")
+    voice = display.add_mutually_exclusive_group()
+    voice.add_argument("--voice-to", metavar="DIR",
+                       help="语音写入文件夹 write each announcement as a WAV file into DIR "
+                            "instead of playing it")
+    voice.add_argument("--no-voice", action="store_true", help="不播报 a silent wall display")
+    serve = g.add("serve", apps.serve,
+                  "浏览器叫号屏 serve the wall display to browsers on the local network")
+    serve.add_argument("app", choices=("display",), help="what to serve: display")
+    serve.add_argument("--counter", "-c", type=int, metavar="N",
+                       help="窗口屏 counter N's display instead of the wall")
+    serve.add_argument("--host", default="0.0.0.0",
+                       help="address to listen on (default 0.0.0.0: every network)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="the address browsers use, e.g. http://192.168.1.20:8000 "
+                            "(default http://THIS-MACHINE'S-NAME:PORT)")
+    notice = g.add("notice", commands.notice,
+                   "叫号屏公告 the duty leader sets or clears the wall display's notice (PIN)")
+    notice.add_argument("text", nargs="?", metavar="TEXT", help="公告内容")
+    notice.add_argument("--clear", action="store_true", help="清除公告 remove the notice")
+    notice.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+
 
 
 def build_parser() -> HallParser:

@@ -18,6 +18,12 @@ class DisplayScreen(Screen[None]):
     snapshot: reactive[HallSnapshot | None] = reactive(None, init=False)
     """The hall as last read."""
 
+    notice: reactive[str] = reactive("", init=False)
+    """The duty leader's notice; "" for none (the wall shows it, a counter does not)."""
+
+    voice_off: reactive[str] = reactive("", init=False)
+    """Why the voice is off, when it should speak but cannot; "" otherwise."""
+
     def __init__(self, config: HallConfig) -> None:
         super().__init__()
         self.config = config

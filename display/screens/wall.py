@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widgets import Label
 
 from db.config import HallConfig
 from db.session import Clock
 from db.views import HallSnapshot
 from display.screens.base import DisplayScreen
+from display.text import both
 from display.widgets.banner import CallBanner
 from display.widgets.calls import RecentCalls
 from display.widgets.header import DisplayHeader
+from display.widgets.notice import NoticeLine
 from display.widgets.queues import QueueBoard
 
 
@@ -23,12 +26,17 @@ class WallScreen(DisplayScreen):
         self.clock = clock
 
     def compose(self) -> ComposeResult:
-        """Header, the banner, calls beside queues (beneath them on a portrait screen)."""
+        """Header, the banner, calls beside queues (beneath them on a portrait screen), and
+        a line for the notice and the "voice off" hint."""
         yield DisplayHeader(self.clock, self.config.tz)
         yield CallBanner(self.config, id="banner")
         with Horizontal(id="wall-body"):
             yield RecentCalls(self.config, id="recent")
             yield QueueBoard(self.config, id="queues")
+        with Horizontal(id="wall-foot"):
+            yield Label(both("notice", self.config.languages), id="notice-title")
+            yield NoticeLine(id="notice")
+            yield Label(both("voice_off", self.config.languages), id="voice-off")
         yield self.status_line()
 
     def on_mount(self) -> None:
@@ -38,6 +46,7 @@ class WallScreen(DisplayScreen):
         if "en" in self.config.languages and self.config.name_en != self.config.name_zh:
             names.append(self.config.name_en)
         self.query_one(DisplayHeader).title = " · ".join(names)
+        self._show_foot()
 
     def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
         """Pass the new snapshot down to the widgets."""
@@ -47,3 +56,18 @@ class WallScreen(DisplayScreen):
         self.query_one(CallBanner).call = calls[0] if calls else None
         self.query_one(RecentCalls).calls = calls[1:]
         self.query_one(QueueBoard).snapshot = snapshot
+
+    def watch_notice(self, notice: str) -> None:
+        """Show the notice (scrolling if it must), or hide the line when cleared."""
+        self.query_one(NoticeLine).text = notice
+        self._show_foot()
+
+    def watch_voice_off(self, reason: str) -> None:
+        """Show the "voice off" hint."""
+        self._show_foot()
+
+    def _show_foot(self) -> None:
+        # Classes, not `display`: the layout (display.tcss) decides what fits where.
+        foot = self.query_one("#wall-foot")
+        foot.set_class(bool(self.notice), "-notice")
+        foot.set_class(bool(self.voice_off), "-voice-off")

@@ -43,3 +43,20 @@ def test_display_command_arguments() -> None:
     wall = build_parser().parse_args(["display"])
     assert wall.counter is None and wall.handler.__name__ == "display"
     assert build_parser().parse_args(["display", "--counter", "3"]).counter == 3
+
+
+def test_voice_options() -> None:
+    from hall.parser import build_parser
+
+    wall = build_parser().parse_args(["display", "--voice-to", "calls"])
+    assert wall.voice_to == "calls" and not wall.no_voice
+    assert build_parser().parse_args(["display", "--no-voice"]).no_voice
+
+
+def test_a_counter_display_does_not_speak(tmp_path: Path, templates: dict[str, Path]) -> None:
+    shutil.copyfile(templates["empty"], tmp_path / "hall.db")
+    result = run("-m", "hall", "display", "--counter", "1", "--voice-to", str(tmp_path / "v"),
+                 "--db", f"sqlite:///{tmp_path / 'hall.db'}")
+    assert (result.returncode, result.stderr) == (
+        2, "hall: display: --voice-to is for the wall display (a counter's display does not "
+           "speak)\n")

@@ -9,17 +9,20 @@ run; each waits until the display has read the hall.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from db import ops
+from db import notices, ops
 from db.config import HallConfig
 from db.session import Hall
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
+from display.voice import make_announcer
 from display.widgets.banner import CallBanner
+from tests import fake_espeak
 from tests.apps.test_display import until
 
 Compare = Callable[..., bool]
@@ -32,6 +35,10 @@ LARGE = (160, 45)
 """A big landscape screen on the wall."""
 PORTRAIT = (60, 80)
 """A screen on its side."""
+HUGE = (240, 67)
+"""The largest screen the display must fit."""
+NARROW = (45, 80)
+"""A narrow screen on its side."""
 
 
 @pytest.fixture
@@ -106,4 +113,19 @@ def test_counter(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
                  monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     """Counter 4's display: B001 called, the handler's name and staff number."""
     app = colour(make_app(config, busy_hall, counter=4), monkeypatch)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+@pytest.mark.parametrize("size", [HUGE, NARROW], ids=["240x67", "45x80"])
+def test_wall_with_notice_and_voice_off(snap_compare: Compare, config: HallConfig,
+                                        busy_hall: Hall, monkeypatch: pytest.MonkeyPatch,
+                                        tmp_path: Path, size: tuple[int, int]) -> None:
+    """The leader's notice at the foot (still at its start: it scrolls only after a pause),
+    and a display without espeak-ng saying that the voice is off."""
+    with busy_hall.write() as tx:
+        notices.set_notice(tx, "L01", "今日14:00-16:00缴费系统升级，缴费请到1号、2号窗口。"
+                                      "System upgrade 14:00-16:00: payments at counters 1-2.")
+    fake_espeak.hide_espeak(tmp_path, monkeypatch)
+    voice = make_announcer(config.voice, voice_to=tmp_path / "calls")
+    app = colour(make_app(config, busy_hall, voice=voice), monkeypatch)
     assert snap_compare(app, terminal_size=size, run_before=loaded)

@@ -1,0 +1,120 @@
+"""`hall serve display`: the wall display for browsers (textual-serve) starts, serves a page
+that loads nothing from the internet, runs a display for a browser's websocket, and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ADDRESS = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")
+"""Everything a page loads: scripts, style sheets, fonts, images."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str, timeout: float = 15) -> str:
+    """The page, once the server answers (it takes a moment to start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 (loopback)
+                return str(answer.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def server(tmp_path: Path, templates: dict[str, Path]) -> Iterator[str]:
+    """`hall serve display` on 127.0.0.1 and a free port; its base URL. Stopped after."""
+    shutil.copyfile(templates["empty"], tmp_path / "hall.db")
+    port = free_port()
+    argv = [sys.executable, "-m", "hall", "--db", f"sqlite:///{tmp_path / 'hall.db'}",
+            "serve", "display", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "COLUMNS": "100"})
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def test_the_page_loads_only_from_this_server(server: str) -> None:
+    page = fetch(server + "/")
+    assert "国网某某供电公司城东营业厅" in page
+    loaded = [a or b for a, b in ADDRESS.findall(page)]
+    assert any(u.endswith("js/textual.js") for u in loaded)
+    assert any(u.endswith(".ttf") for u in loaded)  # the font is served, not fetched
+    foreign = [u for u in loaded if re.match(r"(https?:)?//", u) and not u.startswith(server)]
+    assert foreign == [], foreign
+    for address in loaded:
+        with urllib.request.urlopen(address, timeout=5) as answer:  # noqa: S310 (loopback)
+            assert answer.status == 200, address
+
+
+async def first_screen(url: str, seconds: float = 20) -> bytes:
+    """What a browser's terminal receives until the hall's name shows."""
+    got = b""
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        deadline = time.monotonic() + seconds
+        while "营业厅".encode() not in got and time.monotonic() < deadline:
+            try:
+                message = await ws.receive(timeout=1)
+            except TimeoutError:
+                continue
+            if message.type == aiohttp.WSMsgType.BINARY:
+                got += message.data
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                got += message.data.encode()
+            else:
+                break
+    return got
+
+
+def test_a_browser_gets_a_running_wall_display(server: str) -> None:
+    fetch(server + "/")
+    ws = server.replace("http://", "ws://") + "/ws?width=100&height=30"
+    assert "营业厅".encode() in asyncio.run(first_screen(ws))
+
+
+def test_a_port_in_use_is_refused_in_one_line(tmp_path: Path,
+                                              templates: dict[str, Path]) -> None:
+    shutil.copyfile(templates["empty"], tmp_path / "hall.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "hall", "--db", f"sqlite:///{tmp_path / 'hall.db'}",
+             "serve", "display", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"hall: serve: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.count("\n") == 1 and "address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
