@@ -174,6 +174,19 @@ def upgrade() -> None:
                 f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
                 "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
             )
+    else:
+        op.execute(
+            "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events "
+            "FOR EACH ROW EXECUTE FUNCTION events_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()"
+        )
 
 
 def downgrade() -> None:
@@ -185,6 +198,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS events_no_update")
         op.execute("DROP TRIGGER IF EXISTS events_no_delete")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS events_no_truncate ON events")
+        op.execute("DROP TRIGGER IF EXISTS events_no_change ON events")
+        op.execute("DROP FUNCTION IF EXISTS events_append_only()")
     op.drop_table("events")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(

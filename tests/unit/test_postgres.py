@@ -1,0 +1,174 @@
+"""The same core on PostgreSQL: the migrations, the life cycle, the append-only log, and
+counters racing for one queue (claims use FOR UPDATE SKIP LOCKED there, see db/engine.py).
+
+Each run starts its own throw-away cluster (initdb + pg_ctl, as a non-root user) on a Unix
+socket in a temporary folder; the tests skip when the server binaries or the driver are
+missing.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from db import counters, ops, queries, staff
+from db.errors import Refused
+from db.ops import E, T
+from db.schema import current_revision, head_revision, init_db
+from db.session import Hall
+from tests.unit.test_multiprocess import (
+    WORKERS,
+    cheap_pins,
+    clerk,
+    drain,
+    issue_many,
+    open_hall,
+    prepare,
+    run_workers,
+)
+
+pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
+
+PORT = 54329
+TICKETS = 1_200
+
+
+def _server_bin() -> Path | None:
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    found = shutil.which("initdb")
+    return Path(found).parent if found and shutil.which("pg_ctl") else None
+
+
+def _as_user() -> list[str] | None:
+    """How to run the server's commands: directly, or (as root) as the postgres user."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return None
+    runuser = shutil.which("runuser")
+    return [runuser, "-u", "postgres", "--"] if runuser else None
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A running cluster for this module; yields the URL of its databases ({db} to fill)."""
+    server, prefix = _server_bin(), _as_user()
+    if server is None or prefix is None:
+        pytest.skip("PostgreSQL server binaries (or a non-root user to run them) not found")
+    # Not under pytest's own temporary folder: the server's user must be able to reach it.
+    folder = Path(tempfile.mkdtemp(prefix="hall-pg-"))
+    data = folder / "data"
+    if prefix:
+        shutil.chown(folder, "postgres")
+    subprocess.run([*prefix, str(server / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall",
+                    "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+    options = f"-p {PORT} -k {folder} -c listen_addresses='' -c fsync=off"
+    subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                    str(folder / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://hall@/{{db}}?host={folder}&port={PORT}"
+    finally:
+        subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(cluster: str) -> str:
+    """A fresh, empty database in the cluster."""
+    name = f"hall_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(cluster.format(db="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return cluster.format(db=name)
+
+
+@pytest.fixture
+def pg_hall(pg_url: str) -> Iterator[Hall]:
+    """A hall on PostgreSQL with C01 signed in at counter 1 (A, E)."""
+    hall = open_hall(pg_url)
+    init_db(hall)
+    with cheap_pins(), hall.write() as tx:
+        staff.add_staff(tx, "C01", "张伟", "clerk", "2468")
+        staff.add_staff(tx, "L01", "王芳", "leader", "2468")
+        counters.sign_in(tx, 1, "C01")
+    yield hall
+    hall.dispose()
+
+
+def test_migrations_reach_the_head_and_are_idempotent(pg_url: str) -> None:
+    hall = open_hall(pg_url)
+    init_db(hall)
+    init_db(hall)  # a second run changes nothing and does not fail
+    assert current_revision(hall.engine) == head_revision(hall.engine)
+    hall.dispose()
+
+
+def test_a_ticket_lives_its_whole_life_on_postgres(pg_hall: Hall) -> None:
+    with pg_hall.write() as tx:
+        assert ops.issue_ticket(tx, "A", account="3301").number == "A001"
+        ops.issue_ticket(tx, "A")
+    with pg_hall.write() as tx:
+        called = ops.call_next(tx, 1)
+    assert (called.number, called.handler, called.counter) == ("A001", "C01", 1)
+    with pytest.raises(Refused), pg_hall.write() as tx:
+        ops.call_next(tx, 1)  # the counter still holds A001: refused, nothing changes
+    with pg_hall.write() as tx:
+        ops.start(tx, 1, "A001")
+        done = ops.complete(tx, 1, "A001", note="已办结")
+    with pg_hall.write() as tx:
+        rated = ops.rate(tx, "A001", 4)
+    assert (done.status, rated.rating) == ("done", 4)
+    with pg_hall.read() as tx:
+        snapshot = queries.snapshot(tx)
+        kinds = [e.kind for e in queries.history(tx, "A001")]
+        visits = queries.visits(tx, "3301")
+    assert snapshot.waiting["A"] == 1
+    assert kinds == ["issue", "call", "start", "complete", "rate"]
+    assert [v.number for v in visits] == ["A001"]
+
+
+def test_the_event_log_is_append_only_on_postgres(pg_hall: Hall) -> None:
+    with pg_hall.read() as tx:
+        before = tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all()
+    for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events",
+                      "TRUNCATE events CASCADE"):
+        with pytest.raises(DBAPIError), pg_hall.write() as tx:
+            tx.conn.execute(text(statement))
+    with pg_hall.read() as tx:
+        assert tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all() == before
+    assert [kind for _, kind in before][-1] == "sign_in"
+
+
+def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> None:
+    hall = prepare(pg_url)
+    jobs = [(pg_url, n) for n in range(1, WORKERS + 1)]
+    results, issued_list = run_workers(drain, jobs, meanwhile=lambda: issue_many(pg_url, TICKETS))
+    issued = dict(issued_list)
+    claims = [ticket_id for result in results for ticket_id, _, _ in result]
+    assert len(claims) == len(set(claims)), "a ticket was claimed twice"
+    assert set(claims) == set(issued), "a ticket was lost"
+    for n, result in enumerate(results, start=1):
+        assert all(handler == clerk(n) for _, _, handler in result)
+    with hall.read() as tx:
+        calls = tx.conn.execute(
+            select(func.count()).select_from(E).where(E.c.kind == "call")).scalar_one()
+        left = tx.conn.execute(
+            select(func.count()).select_from(T).where(T.c.status != "no_show")).scalar_one()
+    assert (calls, left) == (TICKETS, 0)
+    hall.dispose()
