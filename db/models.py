@@ -186,6 +186,16 @@ class Event(Base):
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
 
 
+class EventSeal(Base):
+    """The hash chain over the event log (`db.audit`): one row per sealed event, holding
+    sha256(previous hash + the event's canonical text). Append-only like the log."""
+
+    __tablename__ = "event_seals"
+    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 FEEDBACK_STATES = ("new", "answered", "closed")
 
 

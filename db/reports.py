@@ -12,6 +12,10 @@ Definitions (the README has them for people; the tests check each on hand-built 
   visits there: each stretch opens at `start`, `walk_in` or support's `return`, and closes
   at `complete`, `transfer`, `next_service` or `refer`; the closing step's staff member
   did that work. Time with support is not handling.
+- Counter time: from each call (or walk-in, or support's return) until the counter is
+  free again (no-show, completion, transfer, referral, void), per ticket that entered the
+  queue (issued for it or transferred in): the load Erlang C staffs for, walk-up time and
+  no-shows included.
 - Staff volume: the period's tickets of which the person is first-responsible handler
   (cancelled ones left out); satisfaction is their handled tickets' ratings. Handling
   against the standard is the person's own handling minutes over the standard minutes
@@ -43,6 +47,10 @@ OPENS = ("start", "walk_in", "return")
 """Steps after which a counter is working on the ticket."""
 CLOSES = ("complete", "transfer", "next_service", "refer")
 """Steps that end a stretch of handling at the counter."""
+HOLDS = ("call", "walk_in", "return")
+"""Steps from which a counter is held by the ticket (a recall keeps holding it)."""
+RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel")
+"""Steps that free the counter."""
 GRANTED = ("granted", "approved")
 """Remedy states that count as given to the customer."""
 
@@ -87,6 +95,10 @@ class BusinessFigures(_Json):
     """Mean handling minutes per service."""
     handling_p90_min: float | None
     """90th-percentile handling minutes."""
+    counter_min_per_ticket: float | None
+    """Counter time per ticket that entered this queue (issued or transferred in): the
+    minutes counters were held from each call to its no-show, completion, transfer or
+    referral, over those tickets. What Erlang C staffs for."""
     no_shows: int
     """Tickets marked no-show (过号) at least once while in this business."""
     transfers: int
@@ -158,6 +170,8 @@ class _Samples:
     tickets: int = 0
     waits: list[float] = field(default_factory=list)
     handling: list[float] = field(default_factory=list)
+    entered: int = 0
+    counter_min: float = 0.0
     no_shows: int = 0
     transfers: int = 0
     referrals: int = 0
@@ -234,23 +248,25 @@ def _gather_ticket(
 
 
 def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered) -> None:
-    """Walk one ticket's steps: stretches of handling, no-shows, transfers, referrals."""
+    """Walk one ticket's steps: stretches of handling and of counter time, no-shows,
+    transfers, referrals."""
     opened: dt.datetime | None = None
+    held: dt.datetime | None = None
     spent: dict[tuple[str, str | None], float] = defaultdict(float)
     no_show_in: set[str] = set()
+    into.businesses[business].entered += 1
     for step in steps:
         if step.kind in OPENS:
             opened = step.at
         elif step.kind in CLOSES and opened is not None:
             spent[(business, step.staff_id)] += _minutes(step.at, opened)
             opened = None
-        if step.kind == "no_show":
-            no_show_in.add(business)
-        elif step.kind == "refer":
-            into.businesses[business].referrals += 1
-        elif step.kind in ("transfer", "next_service"):
-            into.businesses[business].transfers += step.kind == "transfer"
-            business = (step.detail or {}).get("to_business", business)
+        if step.kind in HOLDS:
+            held = held or step.at
+        elif step.kind in RELEASES and held is not None:
+            into.businesses[business].counter_min += _minutes(step.at, held)
+            held = None
+        business = _count_step(step, business, no_show_in, into)
     for prefix in no_show_in:
         into.businesses[prefix].no_shows += 1
     per_business: dict[str, float] = defaultdict(float)
@@ -260,6 +276,19 @@ def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered
             _credit_service(config, into.people[staff], prefix, minutes)
     for prefix, minutes in per_business.items():
         into.businesses[prefix].handling.append(minutes)
+
+
+def _count_step(step: Any, business: str, no_show_in: set[str], into: _Gathered) -> str:
+    """Count a no-show, referral or transfer; return the business the ticket is in after."""
+    if step.kind == "no_show":
+        no_show_in.add(business)
+    elif step.kind == "refer":
+        into.businesses[business].referrals += 1
+    elif step.kind in ("transfer", "next_service"):
+        into.businesses[business].transfers += step.kind == "transfer"
+        business = (step.detail or {}).get("to_business", business)
+        into.businesses[business].entered += 1
+    return business
 
 
 def _credit_service(config: HallConfig, person: _Person, prefix: str, minutes: float) -> None:
@@ -284,6 +313,7 @@ def _business_figures(
         wait_avg_min=mean(s.waits), wait_p90_min=percentile(s.waits),
         within_target=within, services=len(s.handling),
         handling_avg_min=mean(s.handling), handling_p90_min=percentile(s.handling),
+        counter_min_per_ticket=s.counter_min / s.entered if s.entered else None,
         no_shows=s.no_shows, transfers=s.transfers, referrals=s.referrals,
         cancelled=s.cancelled,
     )
@@ -295,6 +325,8 @@ def _totals(gathered: _Gathered) -> _Samples:
         total.tickets += s.tickets
         total.waits += s.waits
         total.handling += s.handling
+        total.entered += s.entered
+        total.counter_min += s.counter_min
         total.no_shows += s.no_shows
         total.transfers += s.transfers
         total.referrals += s.referrals

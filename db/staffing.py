@@ -2,8 +2,9 @@
 
 Arrivals per hour come from the log: numbers issued (and walk-ins) for a business type, and
 tickets transferred or sent on to it, by the local hour they arrived, averaged over the
-business days of the period that have tickets. The handling time of a business type is its
-mean over the period's services (the report's), else its standard minutes. Erlang C then
+business days of the period that have tickets. The service time of a business type is its
+counter time per ticket over the period (the report's: from the call until the counter is
+free, so walk-up time and no-shows count), else its standard minutes. Erlang C then
 gives the fewest counters that call `sla_share` of arrivals within `sla_minutes`, as if
 each business type had counters of its own.
 
@@ -45,8 +46,8 @@ class HourNeed(_Json):
     """Business prefix."""
     arrivals: float
     """Mean arrivals in that hour per business day."""
-    handling_min: float
-    """Mean handling minutes used for the business."""
+    counter_min: float
+    """Counter minutes per ticket used for the business (Erlang C's service time)."""
     needed: int
     """Counters Erlang C says meet the target."""
     open_counters: float
@@ -158,9 +159,9 @@ def _last_event(tx: Tx, day: dt.date) -> Any:
     return tx.conn.execute(query).scalar()
 
 
-def _handling(config: HallConfig, report: Report) -> dict[str, float]:
+def _service_minutes(config: HallConfig, report: Report) -> dict[str, float]:
     return {
-        b.prefix: b.handling_avg_min or config.business(b.prefix).standard_minutes
+        b.prefix: b.counter_min_per_ticket or config.business(b.prefix).standard_minutes
         for b in report.businesses
     }
 
@@ -173,7 +174,7 @@ def recommend(
     days = max(1, len(business_days(tx, date_from, date_to)))
     arrivals = _arrivals(tx, date_from, date_to)
     opened = _open_hours(tx, date_from, date_to)
-    handling = _handling(tx.config, report)
+    handling = _service_minutes(tx.config, report)
     config = tx.config
     rows = []
     for hour in sorted({h for h, _ in arrivals} | {h for h, _ in opened}):

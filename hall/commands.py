@@ -10,6 +10,7 @@ from db import counters, notices, ops, queries
 from db.session import Hall
 from db.staff import authenticate
 from db.views import CounterView, TicketView
+from hall.audit import seal_hall
 from hall.context import Run, UsageError, business_prefix, priority_code, read_pin
 from hall.labels import COUNTER_STATE_ZH, counter_name
 
@@ -213,7 +214,9 @@ def close_day(run: Run) -> None:
     check_pin(run, a.staff)
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
-    run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)")
+    sealed = seal_hall(hall)  # the day's events join the hash chain (hall audit)
+    run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)；"
+                           f"事件记录已封存至 #{sealed.head_id}")
 
 
 def notice(run: Run) -> None:

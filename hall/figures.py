@@ -54,6 +54,7 @@ BUSINESS_COLUMNS: list[Column] = [
     ("办理次数", "Services", lambda b: b.services),
     ("平均办理(分)", "Avg handling (min)", lambda b: _num(b.handling_avg_min)),
     ("P90办理(分)", "P90 handling (min)", lambda b: _num(b.handling_p90_min)),
+    ("窗口时长(分/人)", "Counter min/ticket", lambda b: _num(b.counter_min_per_ticket)),
     ("过号", "No-shows", lambda b: b.no_shows),
     ("转办", "Transfers", lambda b: b.transfers),
     ("转后台", "Referrals", lambda b: b.referrals),
@@ -84,7 +85,7 @@ STAFFING_COLUMNS: list[Column] = [
     ("时段", "Hour", lambda h: f"{h.hour:02d}:00"),
     ("业务", "Business", lambda h: h.business),
     ("到达/小时", "Arrivals/hour", lambda h: h.arrivals),
-    ("办理(分)", "Handling (min)", lambda h: h.handling_min),
+    ("窗口时长(分/人)", "Counter min/ticket", lambda h: h.counter_min),
     ("需要窗口", "Counters needed", lambda h: h.needed),
     ("开放窗口", "Counters open", lambda h: h.open_counters),
     ("差额", "Short by", lambda h: max(0.0, round(h.needed - h.open_counters, 2))),
@@ -110,7 +111,7 @@ SHORT = {
     "平均等候(分)": "均等", "P90等候(分)": "P90等", "达标率(%)": "达标%", "办理次数": "办理",
     "平均办理(分)": "均办", "P90办理(分)": "P90办", "满意度得分": "满意度", "有效投诉": "投诉",
     "补救次数": "补救", "补救金额(元)": "补救元", "综合得分": "综合", "到达/小时": "到达/时",
-    "首办量": "首办", "评价4/3/2/1": "评价4/3/2/1", "办理(分)": "办理分",
+    "首办量": "首办", "评价4/3/2/1": "评价4/3/2/1", "窗口时长(分/人)": "窗口分",
     "Business": "Biz", "Tickets": "Tick", "Called": "Call", "Avg wait (min)": "Wait",
     "P90 wait (min)": "W90", "Within target (%)": "SLA%", "Services": "Serv",
     "Avg handling (min)": "Hdl", "P90 handling (min)": "H90", "No-shows": "NoSh",
@@ -118,7 +119,7 @@ SHORT = {
     "Completed": "Done", "Handling ratio": "Ratio", "Rated 4/3/2/1": "4/3/2/1",
     "Satisfaction": "Sat", "Upheld complaints": "Cmpl", "Remedies": "Rem",
     "Remedies (yuan)": "Rem ¥", "Composite": "Score", "Arrivals/hour": "Arr/h",
-    "Handling (min)": "Hdl", "Counters needed": "Need", "Counters open": "Open",
+    "Counter min/ticket": "Cmin", "Counters needed": "Need", "Counters open": "Open",
     "Short by": "Short",
 }
 """Terminal headers: the files keep the long ones."""
@@ -359,3 +360,7 @@ def grammar(g: Any) -> None:
     plan = g.add("staffing", staffing_report,
                  "人员配置建议（Erlang C） counters needed per hour vs open")
     _period_options(plan, one_day=True)
+    from hall import audit, simulate  # they use this module's tables and progress bar
+
+    simulate.grammar(g)
+    audit.grammar(g)

@@ -92,6 +92,9 @@ def test_business_figures_by_hand(history: Hall) -> None:
     assert (a.wait_avg_min, a.wait_p90_min, a.within_target) == (4.5, 7.0, 1.0)
     assert (a.services, a.handling_avg_min, a.handling_p90_min) == (2, 3.5, 4.0)
     assert (a.no_shows, a.transfers, a.referrals) == (1, 1, 0)
+    # A001 held counter 1 from its call at 2 to 7; A002 from 7 to its no-show at 8, and
+    # again from 10 to its transfer at 14: 10 minutes over three tickets.
+    assert a.counter_min_per_ticket == pytest.approx(10 / 3)
 
 
 def test_transferred_and_referred_work_counts_where_it_was_done(history: Hall) -> None:
@@ -101,12 +104,15 @@ def test_transferred_and_referred_work_counts_where_it_was_done(history: Hall) -
     # service of 5 minutes; A002's time in B after its transfer is the other.
     assert (b.services, b.handling_avg_min, b.handling_p90_min) == (2, 7.5, 10.0)
     assert (b.referrals, b.transfers, b.no_shows) == (1, 0, 0)
+    # B001: call 1 to referral 5, return 8 to completion 10; A002 (transferred in): call 15
+    # to completion 26. 17 minutes over the two tickets that entered the queue.
+    assert b.counter_min_per_ticket == 8.5
 
 
 def test_a_walk_in_never_waits(history: Hall) -> None:
     e = business(report(history), "E")
     assert (e.tickets, e.called, e.wait_avg_min, e.within_target) == (1, 0, None, None)
-    assert (e.services, e.handling_avg_min) == (1, 5.0)
+    assert (e.services, e.handling_avg_min, e.counter_min_per_ticket) == (1, 5.0, 5.0)
 
 
 def test_totals_and_the_target(history: Hall, config: HallConfig) -> None:

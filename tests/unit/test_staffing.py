@@ -63,7 +63,7 @@ def test_recommendation_from_the_log(hall: Hall, clock: ManualClock) -> None:
         plan = staffing.recommend(tx, DAY, DAY)
     rows = {(h.hour, h.business): h for h in plan.hours}
     a9 = rows[(9, "A")]
-    assert (a9.arrivals, a9.handling_min, a9.open_counters) == (6, 4, 1.0)
+    assert (a9.arrivals, a9.counter_min, a9.open_counters) == (6, 4, 1.0)
     assert a9.needed == staffing.counters_needed(6, 4, 10, 0.8) == 1
     assert (rows[(9, "B")].arrivals, rows[(9, "B")].open_counters) == (2, 0.5)
     assert rows[(10, "A")].open_counters == 0.5 and rows[(10, "A")].arrivals == 0

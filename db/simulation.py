@@ -1,0 +1,417 @@
+"""A hall day as a discrete-event simulation that runs the real operations on a virtual clock.
+
+Customers arrive per hour and business type (a Poisson process at the scenario's rates),
+take a number with `issue_ticket` (the kiosk's estimated wait is noted at that moment),
+and clerks signed in at counters call, start, complete, transfer and mark no-shows with the
+same `db.ops` steps the apps use, each in its own transaction; customers rate most
+services. The clock is a `ManualClock` moved from event to event, so a day takes seconds.
+
+Two ways to staff the day: `counters=N` (N counters with the config's work profiles, open
+all day), or a `plan` (hour → business → counters, each counter then serving that one
+business, as Erlang C assumes). After closing no one arrives, and every counter takes any
+business, so everyone holding a number is served.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from db import counters, ops, queries
+from db.config import CounterSpec, HallConfig
+from db.ops import QueueEmpty, S, T
+from db.reports import Report, period_report
+from db.session import Hall, ManualClock
+from db.views import _Json
+
+Plan = dict[int, dict[str, int]]
+"""Local hour → business prefix → counters serving only that business."""
+
+DEFAULT_MIX = {"A": 0.45, "B": 0.10, "C": 0.08, "D": 0.15, "E": 0.17, "F": 0.05}
+"""Share of the day's customers per business type in a power hall (payment is the bulk)."""
+HOURLY_SHAPE = (0.9, 1.35, 1.25, 0.85, 0.65, 1.0, 1.2, 0.8)
+"""Relative arrivals in the hours from opening: a morning peak and an afternoon one."""
+RATING_WEIGHTS = {4: 0.70, 3: 0.20, 2: 0.07, 1: 0.03}
+SIM_STAFF_PREFIX = "SIM"
+"""Simulated clerks are SIM01, SIM02, …: a database with other staff is a real hall."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the simulated day looks like."""
+
+    day: dt.date
+    """The business day simulated."""
+    arrivals: dict[str, tuple[float, ...]]
+    """Business prefix → mean arrivals in each hour from opening."""
+    open_hour: int = 9
+    """Local hour the hall opens."""
+    seed: int = 1
+    """Seed of every random draw: the same scenario and seed give the same day."""
+    counters: int | None = None
+    """Counters open all day with the config's work profiles; None: follow `plan`."""
+    plan: Plan = field(default_factory=dict)
+    """Counters per hour and business, when `counters` is None."""
+    no_show_rate: float = 0.04
+    """Share of called customers who do not come."""
+    transfer_rate: float = 0.03
+    """Share of services that end in a transfer to another business type."""
+    rated_share: float = 0.8
+    """Share of completed services the customer rates."""
+    handling_cv: float = 0.5
+    """Spread of handling times (coefficient of variation) around the standard."""
+    walk_up: tuple[float, float] = (0.3, 1.5)
+    """Minutes from the call until the customer is at the counter (uniform)."""
+
+    @property
+    def hours(self) -> int:
+        """Opening hours in the day."""
+        return max((len(v) for v in self.arrivals.values()), default=0)
+
+
+def arrivals_for(config: HallConfig, tickets: int, hours: int = len(HOURLY_SHAPE)
+                 ) -> dict[str, tuple[float, ...]]:
+    """Hourly rates giving about `tickets` customers a day, by the usual mix and shape."""
+    prefixes = [b.prefix for b in config.businesses]
+    known = {p: DEFAULT_MIX[p] for p in prefixes if p in DEFAULT_MIX}
+    mix = known if len(known) == len(prefixes) else {p: 1 / len(prefixes) for p in prefixes}
+    total_mix = sum(mix.values())
+    shape = [HOURLY_SHAPE[h % len(HOURLY_SHAPE)] for h in range(hours)]
+    total_shape = sum(shape)
+    return {
+        p: tuple(tickets * mix[p] / total_mix * s / total_shape for s in shape)
+        for p in prefixes
+    }
+
+
+NO_SHOW_MINUTES = 2.0
+"""How long a clerk waits for a called customer before marking a no-show."""
+
+
+def counter_minutes(scenario: Scenario, standard: float) -> float:
+    """Expected counter time per ticket: walk-up and handling, or the wait for a no-show."""
+    walk = sum(scenario.walk_up) / 2
+    shown = 1 - scenario.no_show_rate
+    return shown * (walk + standard) + scenario.no_show_rate * NO_SHOW_MINUTES
+
+
+def recommended_plan(config: HallConfig, scenario: Scenario) -> Plan:
+    """Erlang C's counters per hour and business for the scenario's own arrival rates and
+    counter time per ticket (as `hall staffing` measures it from a real day)."""
+    from db.staffing import counters_needed
+
+    plan: Plan = {}
+    for b in config.businesses:
+        service = counter_minutes(scenario, b.standard_minutes)
+        for index, rate in enumerate(scenario.arrivals.get(b.prefix, ())):
+            needed = counters_needed(rate, service, config.sla_minutes, config.sla_share)
+            if needed:
+                plan.setdefault(scenario.open_hour + index, {})[b.prefix] = needed
+    return plan
+
+
+def simulation_config(config: HallConfig, scenario: Scenario) -> HallConfig:
+    """The hall config with as many counters as the day needs (numbered from 1)."""
+    specs = config.counters
+    if scenario.counters is not None:
+        size = scenario.counters
+    else:
+        size = max((sum(p.values()) for p in scenario.plan.values()), default=1)
+    made = tuple(
+        CounterSpec(n, f"{n}号窗口", f"Counter {n}", specs[(n - 1) % len(specs)].profile)
+        for n in range(1, max(1, size) + 1)
+    )
+    return dataclasses.replace(config, counters=made)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The kiosk's estimate for one ticket next to what happened."""
+
+    estimated: float
+    """Minutes the kiosk showed at issue."""
+    actual: float
+    """Minutes until the first call."""
+
+
+Step = Callable[..., None]
+
+
+class Day:
+    """One simulated day on a hall whose database `db.schema.init_db` has prepared."""
+
+    def __init__(self, hall: Hall, clock: ManualClock, scenario: Scenario) -> None:
+        self.hall = hall
+        self.clock = clock
+        self.scenario = scenario
+        self.rng = random.Random(scenario.seed)
+        self.opening = _local_start(hall.config, scenario)
+        self.queue: list[tuple[float, int, Step, tuple[Any, ...]]] = []
+        self.order = 0
+        self.idle: set[int] = set()
+        self.active: dict[int, tuple[str, ...]] = {}
+        self.estimates: dict[int, float | None] = {}
+        self.transferred: set[int] = set()
+        self.closed = False
+        self.now = 0.0
+
+    # -- the clock and the agenda ----------------------------------------------------------
+
+    def at(self, minute: float, step: Step, *args: Any) -> None:
+        """Do `step(*args)` at `minute` minutes after opening."""
+        self.order += 1
+        heapq.heappush(self.queue, (minute, self.order, step, args))
+
+    def run(self) -> None:
+        """Play the day until every customer is served."""
+        self._staff()
+        self._schedule_arrivals()
+        for index in range(self.scenario.hours):
+            self.at(60 * index, self.staff_hour, self.scenario.open_hour + index)
+        self.at(60 * self.scenario.hours, self.close)
+        while self.queue:
+            minute, _, step, args = heapq.heappop(self.queue)
+            self.now = minute
+            self.clock.now = self.opening + dt.timedelta(minutes=minute)
+            step(*args)
+
+    def _schedule_arrivals(self) -> None:
+        for prefix, rates in self.scenario.arrivals.items():
+            for index, rate in enumerate(rates):
+                minute = 60.0 * index
+                while rate > 0:
+                    minute += self.rng.expovariate(rate / 60)
+                    if minute >= 60 * (index + 1):
+                        break
+                    self.at(minute, self.arrive, prefix)
+
+    # -- staff and counters -----------------------------------------------------------------
+
+    def _staff(self) -> None:
+        """Simulated clerks signed in at every counter, all paused until their hour."""
+        self.clock.now = self.opening
+        numbers = [c.number for c in self.hall.config.counters]
+        with self.hall.write() as tx:
+            known = set(tx.conn.execute(select(S.c.id)).scalars())
+            for n in numbers:
+                if _clerk(n) not in known:
+                    tx.conn.execute(insert(S).values(
+                        id=_clerk(n), name=f"模拟{n}", role="clerk", authority_limit=0,
+                        pin_hash="simulated: no PIN", created_at=tx.now))
+            for n in numbers:
+                counters.sign_in(tx, n, _clerk(n))
+                counters.set_state(tx, n, "paused")
+
+    def staff_hour(self, hour: int) -> None:
+        """Open the counters the hour needs, with their profiles; pause the others."""
+        if self.scenario.counters is not None:
+            wanted = {c.number: c.profile for c in self.hall.config.counters}
+        else:
+            wanted = _assignments(self.scenario.plan.get(hour, {}))
+        self._assign(wanted)
+
+    def close(self) -> None:
+        """No one arrives any more; every open counter takes any business until all are
+        served, and a business with no counter gets the first one."""
+        self.closed = True
+        everything = tuple(b.prefix for b in self.hall.config.businesses)
+        wanted = {n: p + tuple(x for x in everything if x not in p)
+                  for n, p in self.active.items()}
+        if not wanted:
+            wanted = {self.hall.config.counters[0].number: everything}
+        self._assign(wanted)
+
+    def _assign(self, wanted: dict[int, tuple[str, ...]]) -> None:
+        for number in sorted(set(self.active) - set(wanted)):
+            self.active.pop(number)
+            self.idle.discard(number)
+            with self.hall.write() as tx:
+                counters.set_state(tx, number, "paused")
+        for number, profile in sorted(wanted.items()):
+            was = self.active.get(number)
+            with self.hall.write() as tx:
+                if was != profile:
+                    counters.set_profile(tx, number, list(profile))
+                if was is None:
+                    counters.set_state(tx, number, "open")
+                    self.idle.add(number)
+            self.active[number] = profile
+        for number in sorted(self.idle):
+            self.free(number)
+
+    def _write(self, step: Callable[[Any], Any]) -> Any:
+        with self.hall.write() as tx:
+            return step(tx)
+
+    # -- customers ---------------------------------------------------------------------------
+
+    def arrive(self, prefix: str) -> None:
+        """A customer takes a number; an idle counter serving the business calls at once."""
+        with self.hall.write() as tx:
+            view = queries.with_wait(tx, ops.issue_ticket(tx, prefix))
+        self.estimates[view.id] = view.estimated_wait_min
+        self.wake(prefix)
+
+    def wake(self, prefix: str) -> None:
+        """Idle counters serving `prefix` try to call, until one has a customer."""
+        for number in sorted(self.idle):
+            if prefix in self.active.get(number, ()) and self.free(number):
+                return
+
+    def free(self, number: int) -> bool:
+        """The counter is free: it calls the next customer, or waits idle."""
+        self.idle.discard(number)
+        if number not in self.active:
+            return False
+        try:
+            view = self._write(lambda tx: ops.call_next(tx, number))
+        except QueueEmpty:
+            self.idle.add(number)
+            return False
+        if self.rng.random() < self.scenario.no_show_rate:
+            self.at(self.now + NO_SHOW_MINUTES, self.no_show, number)
+        else:
+            self.at(self.now + self.rng.uniform(*self.scenario.walk_up), self.start, number,
+                    view.id)
+        return True
+
+    def no_show(self, number: int) -> None:
+        """The called customer is not there (过号)."""
+        self._write(lambda tx: ops.no_show(tx, number))
+        self.free(number)
+
+    def start(self, number: int, ticket: int) -> None:
+        """The customer is at the counter; service begins and its length is drawn."""
+        view = self._write(lambda tx: ops.start(tx, number))
+        minutes = self._handling(view.business)
+        others = [b.prefix for b in self.hall.config.businesses if b.prefix != view.business]
+        if (others and ticket not in self.transferred
+                and self.rng.random() < self.scenario.transfer_rate):
+            self.transferred.add(ticket)
+            self.at(self.now + minutes / 2, self.transfer, number, self.rng.choice(others))
+        else:
+            self.at(self.now + minutes, self.complete, number)
+
+    def _handling(self, prefix: str) -> float:
+        mean = self.hall.config.business(prefix).standard_minutes
+        shape = 1 / self.scenario.handling_cv**2
+        return max(0.2, self.rng.gammavariate(shape, mean / shape))
+
+    def transfer(self, number: int, to: str) -> None:
+        """The matter needs another business type: the ticket joins that queue (转办)."""
+        self._write(lambda tx: ops.transfer(tx, number, to))
+        self.free(number)
+        self.wake(to)
+
+    def complete(self, number: int) -> None:
+        """The matter is done; most customers rate it on the evaluator at once."""
+        rated = self.rng.random() < self.scenario.rated_share
+        score = self.rng.choices(list(RATING_WEIGHTS), list(RATING_WEIGHTS.values()))[0]
+        view = self._write(lambda tx: ops.complete(tx, number))
+        if rated:
+            self._write(lambda tx: ops.rate(tx, view.number, score, day=view.business_day))
+        self.free(number)
+
+    # -- what the kiosk said -------------------------------------------------------------
+
+    def estimate_errors(self) -> list[Estimate]:
+        """The kiosk's estimate next to the actual wait, for tickets that had both."""
+        with self.hall.read() as tx:
+            rows = tx.conn.execute(
+                select(T.c.id, T.c.issued_at, T.c.first_called_at)
+                .where(T.c.business_day == self.scenario.day)
+            ).all()
+        found = []
+        for row in rows:
+            estimated = self.estimates.get(row.id)
+            if estimated is not None and row.first_called_at is not None:
+                actual = (row.first_called_at - row.issued_at).total_seconds() / 60
+                found.append(Estimate(estimated, actual))
+        return found
+
+
+def _clerk(number: int) -> str:
+    return f"{SIM_STAFF_PREFIX}{number:02d}"
+
+
+def _assignments(needs: dict[str, int]) -> dict[int, tuple[str, ...]]:
+    wanted: dict[int, tuple[str, ...]] = {}
+    for prefix, count in needs.items():
+        for _ in range(count):
+            wanted[len(wanted) + 1] = (prefix,)
+    return wanted
+
+
+def _local_start(config: HallConfig, scenario: Scenario) -> dt.datetime:
+    local = dt.datetime.combine(scenario.day, dt.time(scenario.open_hour), tzinfo=config.tz)
+    return local.astimezone(dt.UTC)
+
+
+def clock_for(config: HallConfig, scenario: Scenario) -> ManualClock:
+    """A clock at the simulated day's opening."""
+    return ManualClock(_local_start(config, scenario))
+
+
+@dataclass(frozen=True)
+class KioskAccuracy(_Json):
+    """How far the kiosk's estimated waits were from the real ones."""
+
+    tickets: int
+    """Tickets with both an estimate at issue and a first call."""
+    without_estimate: int
+    """Tickets issued while no counter served their business (the kiosk shows none)."""
+    mean_abs_error_min: float | None
+    """Mean absolute error in minutes."""
+    bias_min: float | None
+    """Mean of estimate − actual: above 0 the kiosk promised too long a wait."""
+
+
+@dataclass(frozen=True)
+class DayResult(_Json):
+    """What a simulated day came to."""
+
+    report: Report
+    """The day's report, as `hall report` computes it."""
+    kiosk: KioskAccuracy
+    """The estimated waits against the actual ones."""
+    counters: int
+    """Counters in the simulated hall."""
+    plan: Plan
+    """Counters per hour and business (empty with fixed counters)."""
+    met: bool
+    """Whether the whole hall called `sla_share` of its customers within `sla_minutes`."""
+    short: tuple[str, ...]
+    """Business types that missed the target on their own."""
+
+
+def accuracy(estimates: list[Estimate], without: int) -> KioskAccuracy:
+    """Mean absolute error and bias of the kiosk's estimates."""
+    n = len(estimates)
+    errors = [e.estimated - e.actual for e in estimates]
+    mae = sum(abs(x) for x in errors) / n if n else None
+    bias = sum(errors) / n if n else None
+    return KioskAccuracy(n, without, mae, bias)
+
+
+def run_day(hall: Hall, scenario: Scenario) -> DayResult:
+    """Play the scenario on `hall` (its clock must be a `ManualClock`) and sum it up."""
+    if not isinstance(hall.clock, ManualClock):
+        raise ValueError("a simulated day needs the hall on a ManualClock")
+    day = Day(hall, hall.clock, scenario)
+    day.run()
+    with hall.read() as tx:
+        report = period_report(tx, scenario.day, scenario.day)
+    target = hall.config.sla_share
+    short = tuple(b.prefix for b in report.businesses
+                  if b.within_target is not None and b.within_target < target)
+    met = report.totals.within_target is not None and report.totals.within_target >= target
+    without = sum(1 for e in day.estimates.values() if e is None)
+    return DayResult(report, accuracy(day.estimate_errors(), without),
+                     len(hall.config.counters), scenario.plan, met, short)

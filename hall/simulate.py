@@ -1,0 +1,166 @@
+"""`hall simulate`: a hall day played on a virtual clock, on a database of its own.
+
+By default the day runs on a temporary database that is thrown away afterwards, so a
+simulation never touches the hall's; `--db URL` keeps it (a database that already has
+real staff in it is refused).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from sqlalchemy import func, inspect, select
+
+from db import simulation as sim
+from db.config import HallConfig
+from db.engine import make_engine
+from db.errors import Refused
+from db.ops import S
+from db.schema import init_db
+from db.session import Hall
+from hall.context import Run, UsageError, masked, parse_day, parse_url
+from hall.figures import report_tables, wide
+
+
+def parse_arrivals(config: HallConfig, text: str, hours: int) -> dict[str, tuple[float, ...]]:
+    """`A=40,B=8`: arrivals per hour of each named business, the same every hour."""
+    found: dict[str, tuple[float, ...]] = {}
+    known = {b.prefix for b in config.businesses}
+    for part in text.split(","):
+        prefix, sep, rate = part.strip().partition("=")
+        prefix = prefix.strip().upper()
+        try:
+            value = float(rate) if sep else -1.0
+        except ValueError:
+            value = -1.0
+        if prefix not in known or not 0 <= value < 10_000:
+            raise UsageError(
+                f"--arrivals-per-hour: expected BUSINESS=RATE pairs such as A=40,B=8 "
+                f"(businesses {', '.join(sorted(known))}), got {part.strip()!r}"
+            )
+        found[prefix] = (value,) * hours
+    return found
+
+
+def scenario(run: Run, today: dt.date) -> sim.Scenario:
+    """The scenario the command line describes; the staffing is Erlang C's unless
+    --counters is given."""
+    a = run.args
+    if a.arrivals_per_hour:
+        arrivals = parse_arrivals(run.config, a.arrivals_per_hour, a.hours)
+    else:
+        arrivals = sim.arrivals_for(run.config, a.tickets, a.hours)
+    plan = sim.Scenario(day=a.day or today, arrivals=arrivals, open_hour=a.open_hour,
+                        seed=a.seed, counters=a.counters)
+    if a.counters is None:
+        plan = dataclasses.replace(plan, plan=sim.recommended_plan(run.config, plan))
+    return plan
+
+
+@contextmanager
+def simulation_hall(run: Run, config: HallConfig, clock: Any) -> Iterator[tuple[Hall, str]]:
+    """The hall the day is played on: --db, else a temporary SQLite file."""
+    given = getattr(run.args, "db", None)  # never $HALL_DB: that is the real hall
+    if given:
+        parse_url(given)
+        hall = Hall(make_engine(given, synchronous="NORMAL"), config, clock)
+        try:
+            _refuse_real_hall(hall, given)  # before init_db writes the simulated counters
+            init_db(hall)
+            yield hall, masked(given)
+        finally:
+            hall.dispose()
+        return
+    with tempfile.TemporaryDirectory(prefix="hall-sim-") as folder:
+        # synchronous=OFF: a throw-away database need not survive a power cut.
+        hall = Hall(make_engine(f"sqlite:///{folder}/sim.db", synchronous="OFF"), config, clock)
+        try:
+            init_db(hall)
+            yield hall, "temporary"
+        finally:
+            hall.dispose()
+
+
+def _refuse_real_hall(hall: Hall, url: str) -> None:
+    if not inspect(hall.engine).has_table("staff"):
+        return  # a new database
+    with hall.read() as tx:
+        real = tx.conn.execute(
+            select(func.count()).where(~S.c.id.startswith(sim.SIM_STAFF_PREFIX))
+        ).scalar_one()
+    if real:
+        raise Refused(f"--db {masked(url)} has real staff: a simulation writes only to an "
+                      "empty or simulation database")
+
+
+def simulate(run: Run) -> None:
+    """`simulate [--day D] [--seed S] [--tickets N | --arrivals-per-hour A=40,...]
+    [--counters N] [--db URL]`."""
+    today = run.config.business_day(dt.datetime.now(dt.UTC))
+    plan = scenario(run, today)
+    config = sim.simulation_config(run.config, plan)
+    started = time.perf_counter()
+    with simulation_hall(run, config, sim.clock_for(config, plan)) as (hall, where):
+        result = sim.run_day(hall, plan)
+    elapsed = time.perf_counter() - started
+    if run.out.as_json:
+        run.out.data({**result.to_json(), "seed": plan.seed, "db": where,
+                      "seconds": round(elapsed, 2)})
+        return
+    wide(run).print(Group(report_tables(result.report, run.args.lang),
+                          *summary(result, plan, config, elapsed, where)))
+
+
+def summary(result: sim.DayResult, plan: sim.Scenario, config: HallConfig, elapsed: float,
+            where: str) -> list[Text]:
+    """The answers under the report: staffing, the target, the kiosk's estimates."""
+    total = result.report.totals
+    staffing = (f"{plan.counters} 个窗口按配置的业务顺序全天开放" if plan.counters is not None
+                else f"按 Erlang C 建议逐小时配置（最多 {result.counters} 个窗口）")
+    share = "—" if total.within_target is None else f"{total.within_target:.0%}"
+    verdict = "达标 met" if result.met else "未达标 not met"
+    short = f"；未达标业务 {', '.join(result.short)}" if result.short else ""
+    k = result.kiosk
+    kiosk = ("无可比的预计等候" if k.mean_abs_error_min is None else
+             f"平均绝对误差 {k.mean_abs_error_min:.1f} 分钟，偏差 {k.bias_min:+.1f} 分钟"
+             f"（{k.tickets} 张；正数表示预计偏长）")
+    return [
+        Text(f"模拟 {plan.day} · 种子 {plan.seed} · {total.tickets} 位客户 · {staffing}"),
+        Text(f"目标 {config.sla_share:.0%} 在 {config.sla_minutes:g} 分钟内叫号：实际 {share}，"
+             f"{verdict}{short}", style="bold green" if result.met else "bold red"),
+        Text(f"取号机预计等候 (kiosk estimate)：{kiosk}"),
+        Text(f"用时 {elapsed:.1f} 秒 · 数据库 {where}", style="dim"),
+    ]
+
+
+def _hours(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 1 <= value <= 20:
+        raise ValueError(text)
+    return value
+
+
+def grammar(g: Any) -> None:
+    """Add `simulate` to the `hall` grammar."""
+    p = g.add("simulate", simulate, "模拟一个营业日（离散事件） simulate a hall day")
+    p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
+    p.add_argument("--seed", type=int, default=1, help="随机种子 (default 1)")
+    volume = p.add_mutually_exclusive_group()
+    volume.add_argument("--tickets", type=int, default=600, metavar="N",
+                        help="全天客户数，按常见业务比例与时段分布 (default 600)")
+    volume.add_argument("--arrivals-per-hour", metavar="A=40,B=8",
+                        help="每小时到达数（各时段相同）")
+    p.add_argument("--counters", type=int, metavar="N",
+                   help="固定开放 N 个窗口 (default: Erlang C 建议)")
+    p.add_argument("--hours", type=_hours, default=8, metavar="H", help="营业小时数 (default 8)")
+    p.add_argument("--open-hour", type=int, default=9, choices=range(0, 24), metavar="HH",
+                   help="开门时刻 (default 9)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="表头语言")

@@ -1,0 +1,102 @@
+"""`hall simulate` (never on the hall's own database) and `hall audit verify|seal`."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db.session import Hall
+from tests.cli.conftest import Cli, fingerprint, one_line_error
+from tests.conftest import PIN
+
+SMALL = ("--arrivals-per-hour", "A=20,D=4", "--hours", "2", "--seed", "3")
+
+
+def test_simulate_leaves_the_hall_alone(cli: Cli, ready: Hall) -> None:
+    before = fingerprint(ready)
+    data = cli("simulate", *SMALL, "--json").json()
+    assert fingerprint(ready) == before
+    assert data["db"] == "temporary" and data["seed"] == 3
+    assert data["report"]["totals"]["tickets"] > 10
+    assert set(data["kiosk"]) == {"tickets", "without_estimate", "mean_abs_error_min",
+                                  "bias_min"}
+    assert isinstance(data["met"], bool) and data["plan"]["9"]["A"] >= 1
+
+
+def test_simulate_prints_the_report_and_the_answers(cli: Cli, ready: Hall) -> None:
+    result = cli("simulate", *SMALL, "--counters", "3")
+    assert result.code == 0
+    for text in ("业务类型", "3 个窗口", "目标 80% 在 10 分钟内叫号", "取号机预计等候", "用时"):
+        assert text in result.out, text
+
+
+def test_simulate_keeps_its_database_when_asked(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'what-if.db'}"
+    first = cli("simulate", *SMALL, "--db", url, "--day", "2026-11-20", "--json").json()
+    again = cli("simulate", *SMALL, "--db", url, "--day", "2026-11-21", "--json").json()
+    assert first["db"] == again["db"] == url
+    report = cli("report", "--db", url, "--from", "2026-11-20", "--to", "2026-11-21", "--json")
+    assert report.json()["totals"]["tickets"] == (first["report"]["totals"]["tickets"]
+                                                   + again["report"]["totals"]["tickets"])
+
+
+def test_simulate_refuses_a_real_hall(cli: Cli, ready: Hall, db_path: Path) -> None:
+    before = fingerprint(ready)
+    result = cli("simulate", *SMALL, "--db", f"sqlite:///{db_path}")
+    assert result.code == 1 and "real staff" in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--arrivals-per-hour", "A=x"], "BUSINESS=RATE"),
+        (["--arrivals-per-hour", "Z=5"], "BUSINESS=RATE"),
+        (["--hours", "0"], "--hours"),
+        (["--day", "2026/11/27"], "not a date"),
+        (["--tickets", "5", "--arrivals-per-hour", "A=5"], "not allowed with"),
+    ],
+)
+def test_simulate_misuse(cli: Cli, ready: Hall, argv: list[str], message: str) -> None:
+    result = cli("simulate", *argv)
+    assert result.code == 2 and message in one_line_error(result)
+
+
+def test_audit_verify_and_seal(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    fresh = cli("audit", "verify", "--json").json()
+    assert fresh["ok"] and fresh["unsealed"] > 0
+    sealed = cli("audit", "seal", "--json").json()
+    assert sealed["unsealed"] == 0 and sealed["sealed"] == fresh["sealed"] + fresh["unsealed"]
+    shown = cli("audit", "verify")
+    assert shown.code == 0 and sealed["head_hash"] in shown.out and "完好" in shown.out
+
+
+def test_audit_finds_the_edited_event(cli: Cli, ready: Hall, db_path: Path) -> None:
+    cli("issue", "A")
+    cli("issue", "B")
+    assert cli("audit", "verify", "--seal").code == 0
+    ready.dispose()
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    raw.execute("DROP TRIGGER events_no_update")
+    target = raw.execute("SELECT max(id) FROM events WHERE kind = 'issue'").fetchone()[0]
+    raw.execute("UPDATE events SET at = datetime(at, '-1 day') WHERE id = ?", (target,))
+    raw.close()
+    result = cli("audit", "verify")
+    assert result.code == 1
+    assert f"event {target} was edited" in one_line_error(result)
+    assert cli("audit", "seal").code == 1
+
+
+def test_close_day_seals_the_log(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    result = cli("close-day", "--staff", "L01", stdin=PIN)
+    assert result.code == 0 and "事件记录已封存" in result.out
+    assert cli("audit", "verify", "--json").json()["unsealed"] == 0
+
+
+def test_audit_needs_a_subcommand(cli: Cli, ready: Hall) -> None:
+    result = cli("audit")
+    assert result.code == 2 and "verify|seal" in one_line_error(result)
