@@ -251,3 +251,47 @@ class Remedy(Base):
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+COMPLAINT_STATES = ("open", "resolved")
+COMPLAINT_OUTCOMES = ("upheld", "not_upheld")
+COMPLAINT_CORRECTIONS = ("none", "reassign", "reopen", "void", "remedy")
+"""How the duty leader corrects an upheld (or not upheld) complaint; see `db.complaints`."""
+
+
+class Complaint(Base):
+    """A customer's complaint to the duty leader (投诉) about a ticket and its handler."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(_in("status", COMPLAINT_STATES), name="status"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', COMPLAINT_OUTCOMES)}",
+                        name="outcome"),
+        CheckConstraint(f"correction IS NULL OR {_in('correction', COMPLAINT_CORRECTIONS)}",
+                        name="correction"),
+        # The leader's list of open complaints reads only open rows.
+        Index(
+            "ix_complaints_open",
+            "recorded_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    business_day: Mapped[dt.date] = mapped_column(Date)
+    # The handler complained about, as it was when the complaint was recorded.
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    body: Mapped[str] = mapped_column(String(500))
+    customer_name: Mapped[str | None] = mapped_column(String(40))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    correction: Mapped[str | None] = mapped_column(String(10))
+    resolution: Mapped[str | None] = mapped_column(String(500))
+    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    new_handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    remedy_id: Mapped[int | None] = mapped_column(ForeignKey("remedies.id"))

@@ -311,3 +311,45 @@ class QueueLine(_Json):
     """Tickets waiting today (for any counter serving it)."""
     longest_wait_min: float | None
     """Minutes the longest-waiting of them has waited; None when nobody waits."""
+
+
+@dataclass(frozen=True)
+class ComplaintView(_Json):
+    """A complaint to the duty leader (投诉), open or resolved."""
+
+    id: int
+    """Complaint id."""
+    ticket: str
+    """The ticket number it is about, e.g. `A023`."""
+    ticket_id: int
+    """The ticket's database id."""
+    ticket_day: dt.date
+    """The business day of the ticket."""
+    handler: str | None
+    """The handler complained about (the ticket's handler when it was recorded)."""
+    body: str
+    """What the customer complained about."""
+    customer_name: str | None
+    """The customer's name, when given."""
+    customer_phone: str | None
+    """The customer's phone number, when given."""
+    status: str
+    """open or resolved."""
+    recorded_by: str
+    """The duty leader who recorded it."""
+    recorded_at: dt.datetime
+    """When (UTC)."""
+    outcome: str | None
+    """upheld or not_upheld, once resolved."""
+    correction: str | None
+    """none, reassign, reopen, void or remedy, once resolved."""
+    resolution: str | None
+    """The leader's reason for the outcome and correction."""
+    resolved_by: str | None
+    """The duty leader who resolved it."""
+    resolved_at: dt.datetime | None
+    """When it was resolved (UTC)."""
+    new_handler: str | None
+    """The handler the ticket was reassigned to (reassign, or reopen to another handler)."""
+    remedy_id: int | None
+    """The remedy approved as the correction."""

@@ -2,18 +2,23 @@
 
 On SQLite a dedicated connection reads `PRAGMA data_version`, a number that changes when
 another connection commits: one read of the database header per check, no query of the
-tickets. Other databases get `IntervalWatcher` (a reload every few seconds) until a
-dialect-specific watcher (PostgreSQL LISTEN/NOTIFY) replaces it; the apps see only the
-`ChangeWatcher` interface.
+tickets. On PostgreSQL the database pushes: every committed step's event fires a NOTIFY
+(a trigger made by the first migration) that a dedicated connection LISTENs for, so a check
+only looks at what already arrived. Any other database gets `IntervalWatcher` (a reload
+every few seconds). The apps see only the `ChangeWatcher` interface.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
 
 from db.errors import HallError
 from db.session import Hall
@@ -42,6 +47,8 @@ class ChangeWatcher(ABC):
         path = url.database or ""
         if url.get_backend_name() == "sqlite" and path and path != ":memory:":
             return SqliteWatcher(path)
+        if url.get_backend_name() == "postgresql":
+            return PostgresWatcher(hall.engine)
         return IntervalWatcher()
 
 
@@ -98,6 +105,49 @@ class SqliteWatcher(ChangeWatcher):
             return self._stat() == self._inode
         except OSError:
             return False
+
+
+NOTIFY_CHANNEL = "hall_changes"
+"""The channel the `events_notify` trigger (migration 0001) notifies on every commit."""
+
+
+class PostgresWatcher(ChangeWatcher):
+    """LISTEN on a connection of its own, taken out of the engine's pool for good."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Any = None
+
+    def changed(self) -> bool:
+        """Whether a notification arrived since the last check (never waits for one)."""
+        if self._conn is None:
+            self._connect()
+            return True
+        try:
+            arrived = list(self._conn.notifies(timeout=0))
+        except Exception as error:  # the driver's own errors: the server went away
+            self.close()
+            raise HallUnavailable(f"the database is unavailable: {error}") from error
+        return bool(arrived)
+
+    def close(self) -> None:
+        """Close the listening connection; the next check reconnects."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+        self._conn = None
+
+    def _connect(self) -> None:
+        try:
+            pooled = self.engine.raw_connection()
+            conn = pooled.driver_connection
+            pooled.detach()  # ours alone from now on; the pool opens another when it needs one
+            conn.rollback()  # out of any transaction the pool left open, then autocommit
+            conn.autocommit = True
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except Exception as error:
+            raise HallUnavailable(f"the database is unavailable: {error}") from error
+        self._conn = conn
 
 
 class IntervalWatcher(ChangeWatcher):

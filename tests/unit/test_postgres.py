@@ -13,8 +13,9 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from db.errors import Refused
 from db.ops import E, T
 from db.schema import current_revision, head_revision, init_db
 from db.session import Hall
+from db.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
 from tests.unit.test_multiprocess import (
     WORKERS,
     cheap_pins,
@@ -172,3 +174,49 @@ def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> Non
             select(func.count()).select_from(T).where(T.c.status != "no_show")).scalar_one()
     assert (calls, left) == (TICKETS, 0)
     hall.dispose()
+
+
+def test_the_watcher_hears_other_processes_commits_on_postgres(pg_hall: Hall) -> None:
+    watcher = ChangeWatcher.for_hall(pg_hall)
+    assert isinstance(watcher, PostgresWatcher)
+    try:
+        assert watcher.changed()  # the first check: nothing seen yet
+        assert not watcher.changed()
+        other = open_hall(str(pg_hall.engine.url.render_as_string(hide_password=False)))
+        with other.write() as tx:  # another process's commit
+            ops.issue_ticket(tx, "A")
+        other.dispose()
+        assert _eventually(watcher.changed)
+        assert not watcher.changed()
+        with pg_hall.read() as tx:  # reading commits nothing: no news
+            queries.snapshot(tx)
+        assert not watcher.changed()
+    finally:
+        watcher.close()
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """A notification travels through the server's socket: give it a moment."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_watcher_reconnects_after_losing_its_connection(pg_hall: Hall) -> None:
+    watcher = ChangeWatcher.for_hall(pg_hall)
+    try:
+        assert watcher.changed()
+        with pg_hall.engine.connect() as conn:  # the server ends the listening session
+            ended = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")).scalars().all()
+        assert ended == [True]
+        with pytest.raises(HallUnavailable):
+            _eventually(watcher.changed)
+        assert watcher.changed()  # reconnected: reload everything
+        assert not watcher.changed()
+    finally:
+        watcher.close()

@@ -187,6 +187,16 @@ def upgrade() -> None:
             "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
             "FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()"
         )
+        # Every step appends an event: its commit tells the displays (LISTEN hall_changes,
+        # db/watch.py) that the hall changed. Delivered at commit, once per transaction.
+        op.execute(
+            "CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_notify('hall_changes', ''); RETURN NULL; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER events_notify AFTER INSERT ON events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION events_notify()"
+        )
 
 
 def downgrade() -> None:
@@ -199,6 +209,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS events_no_update")
         op.execute("DROP TRIGGER IF EXISTS events_no_delete")
     else:
+        op.execute("DROP TRIGGER IF EXISTS events_notify ON events")
+        op.execute("DROP FUNCTION IF EXISTS events_notify()")
         op.execute("DROP TRIGGER IF EXISTS events_no_truncate ON events")
         op.execute("DROP TRIGGER IF EXISTS events_no_change ON events")
         op.execute("DROP FUNCTION IF EXISTS events_append_only()")
