@@ -385,11 +385,11 @@ def _check_grace(tx: Tx, row: Row[Any]) -> None:
     grace = dt.timedelta(minutes=tx.config.no_show_grace_minutes)
     if row.no_show_at is None or tx.now - row.no_show_at > grace:
         late = (tx.now - (row.no_show_at or tx.now)).total_seconds() / 60
-        grace = tx.config.no_show_grace_minutes
+        kept = tx.config.no_show_grace_minutes
         raise Refused(
             f"{row.number} missed its call {late:.0f} min ago, past the "
-            f"{grace:g}-min grace: please take a new number",
-            zh=f"{row.number} 已过号 {late:.0f} 分钟，超过 {grace:g} 分钟的保留时间：请重新取号",
+            f"{kept:g}-min grace: please take a new number",
+            zh=f"{row.number} 已过号 {late:.0f} 分钟，超过 {kept:g} 分钟的保留时间：请重新取号",
         )
 
 

@@ -94,11 +94,11 @@ class Hall:
                 yield self._tx(conn)
             return
         try:
-            conn = self._writer
-            if conn is None or conn.closed or conn.invalidated:
-                conn = self._writer = self.engine.connect()
-            with conn.begin():
-                yield self._tx(conn)
+            kept = self._writer
+            if kept is None or kept.closed or kept.invalidated:
+                kept = self._writer = self.engine.connect()
+            with kept.begin():
+                yield self._tx(kept)
         finally:
             self._writer_free.release()
 

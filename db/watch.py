@@ -140,7 +140,7 @@ class PostgresWatcher(ChangeWatcher):
     def _connect(self) -> None:
         try:
             pooled = self.engine.raw_connection()
-            conn = pooled.driver_connection
+            conn: Any = pooled.driver_connection
             pooled.detach()  # ours alone from now on; the pool opens another when it needs one
             conn.rollback()  # out of any transaction the pool left open, then autocommit
             conn.autocommit = True
