@@ -13,14 +13,12 @@ from textual.reactive import reactive
 
 from counter.machine import CounterMachine
 from counter.screens.base import WorkFailed
-from counter.screens.desk import DeskScreen
+from counter.screens.desk import CHECK_SECONDS, DeskScreen
 from counter.screens.signin import SignInScreen
 from counter.text import name, t
 from db.config import HallConfig
 from db.session import Hall
-
-REFRESH_SECONDS = 5.0
-"""How often the desk reads the queue again to see other processes' work."""
+from db.watch import ChangeWatcher
 
 
 class CounterApp(App[None]):
@@ -34,10 +32,13 @@ class CounterApp(App[None]):
     language: reactive[str] = reactive("zh")
     """The language every screen speaks: "zh" or "en"."""
 
-    def __init__(self, machine: CounterMachine, *, refresh_seconds: float) -> None:
+    def __init__(self, machine: CounterMachine, *, watcher: ChangeWatcher,
+                 check_seconds: float) -> None:
         super().__init__()
         self.machine = machine
-        self.refresh_seconds = refresh_seconds
+        self.watcher = watcher
+        """Tells the desk when another process committed."""
+        self.check_seconds = check_seconds
 
     def on_mount(self) -> None:
         """The hall's first language; the sign-in."""
@@ -46,6 +47,10 @@ class CounterApp(App[None]):
         self.title = name(config.counter(self.machine.counter), self.language)
         self.push_screen(SignInScreen(self.machine))
 
+    def on_unmount(self) -> None:
+        """Let go of the watcher's connection."""
+        self.watcher.close()
+
     def action_switch_language(self) -> None:
         """中文 ⇄ English, among the languages the hall offers."""
         languages = self.machine.config.languages
@@ -53,7 +58,7 @@ class CounterApp(App[None]):
 
     def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
         """The counter is the clerk's: the desk replaces the sign-in."""
-        desk = DeskScreen(self.machine, event.staff, self.refresh_seconds)
+        desk = DeskScreen(self.machine, event.staff, self.watcher, self.check_seconds)
         self.switch_screen(desk)
 
     def on_desk_screen_signed_out(self, event: DeskScreen.SignedOut) -> None:
@@ -70,9 +75,17 @@ class CounterApp(App[None]):
 
 
 def make_app(
-    config: HallConfig, hall: Hall, *, counter: int, refresh_seconds: float = REFRESH_SECONDS
+    config: HallConfig,
+    hall: Hall,
+    *,
+    counter: int,
+    watcher: ChangeWatcher | None = None,
+    check_seconds: float = CHECK_SECONDS,
 ) -> CounterApp:
     """The counter client for counter `counter` of `hall` (NotFound if the config has no
-    such counter); `refresh_seconds` 0 turns the periodic reload off (tests)."""
+    such counter). The watcher is the cheapest the database allows unless one is given;
+    `check_seconds` 0 turns watching off, so the desk reads only after its own steps (tests)."""
     config.counter(counter)
-    return CounterApp(CounterMachine(hall, config, counter), refresh_seconds=refresh_seconds)
+    return CounterApp(CounterMachine(hall, config, counter),
+                      watcher=watcher or ChangeWatcher.for_hall(hall),
+                      check_seconds=check_seconds)

@@ -11,30 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-
-from db import counters, ops, queries
+from db import counters, ops, queries, remedies
 from db.config import HallConfig
 from db.errors import NotFound
-from db.ops import T
 from db.session import Hall, Tx
 from db.staff import authenticate, list_staff
-from db.views import CounterView, StaffView, TicketView
+from db.views import CounterView, DayFigures, QueueLine, RemedyView, StaffView, TicketView
 
 VISITS_SHOWN = 5
 """How many of the customer's earlier visits the card lists."""
-
-
-@dataclass(frozen=True)
-class QueueLine:
-    """One business type this counter serves, as its queue stands."""
-
-    business: str
-    """Business prefix."""
-    waiting: int
-    """Tickets waiting today (for any counter serving it)."""
-    longest_wait_min: float | None
-    """Minutes the longest-waiting of them has waited; None when nobody waits."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +38,12 @@ class DeskState:
     """The customer's earlier visits (by account number), newest first, this one left out."""
     queue: tuple[QueueLine, ...] = ()
     """The counter's business types in profile order."""
+    remedies: tuple[RemedyView, ...] = ()
+    """The remedies on the current ticket, oldest first."""
+    figures: DayFigures | None = None
+    """The signed-in clerk's own figures of today; None while no one is signed in."""
+    own_remedies: tuple[RemedyView, ...] = ()
+    """What the signed-in clerk granted or asked for today (to tell them of a decision)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +129,13 @@ class CounterMachine:
         with self.hall.write() as tx:
             return ops.walk_in(tx, self.counter, business, account=account or None)
 
+    def grant_remedy(self, expect: str, kind: str, amount: str, reason: str) -> RemedyView:
+        """Grant a remedy on the served ticket (an amount typed in yuan): granted within the
+        clerk's authority, else a request pending the duty leader."""
+        fen = remedies.parse_amount(amount)
+        with self.hall.write() as tx:
+            return remedies.grant_at_counter(tx, self.counter, kind, fen, reason, expect)
+
     # -- reading ----------------------------------------------------------------------------
 
     def support_staff(self) -> list[StaffView]:
@@ -162,7 +160,10 @@ class CounterMachine:
                 ticket=ticket,
                 staff_names={s.id: s.name for s in list_staff(tx)},
                 visits=self._visits(tx, ticket),
-                queue=tuple(self._queue_line(tx, b) for b in desk.profile),
+                queue=tuple(queries.queue_lines(tx, desk.profile)),
+                remedies=tuple(remedies.ticket_remedies(tx, ticket.id)) if ticket else (),
+                figures=queries.day_figures(tx, desk.staff) if desk.staff else None,
+                own_remedies=tuple(remedies.staff_remedies(tx, desk.staff)) if desk.staff else (),
             )
 
     def _counter_view(self, tx: Tx) -> CounterView:
@@ -178,15 +179,3 @@ class CounterMachine:
         earlier = [v for v in queries.visits(tx, ticket.account, VISITS_SHOWN + 1)
                    if v.id != ticket.id]
         return tuple(earlier[:VISITS_SHOWN])
-
-    @staticmethod
-    def _queue_line(tx: Tx, business: str) -> QueueLine:
-        # The core has no "oldest waiting per business" query yet; this one reads the
-        # waiting rows of today only, like `queries.snapshot`.
-        count, oldest = tx.conn.execute(
-            select(func.count(), func.min(T.c.queued_at)).where(
-                T.c.status == "waiting", T.c.business_day == tx.day, T.c.business == business
-            )
-        ).one()
-        longest = (tx.now - oldest).total_seconds() / 60 if oldest is not None else None
-        return QueueLine(business, int(count), longest)

@@ -10,9 +10,9 @@ from sqlalchemy import Row, func, select, tuple_
 
 from db.models import AT_COUNTER
 from db.ops import C, E, S, T, ticket_row
+from db.remedies import R
 from db.session import Tx
 from db.sql import status_in
-from db.remedies import R
 from db.views import (
     RATINGS,
     CallView,

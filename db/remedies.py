@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Row, Table, func, insert, select, update
 
-from db.errors import AuthFailed, NotFound, Refused
+from db.errors import AuthFailed, NotFound, Refused, status_zh
 from db.models import Remedy
 from db.ops import T, counter_row, current_ticket, log, normalize_number, staff_row, ticket_row
 from db.session import Tx
@@ -44,17 +44,20 @@ REASON_MAX = 500
 
 def parse_amount(text: str) -> int:
     """An amount typed in yuan ("50", "12.5", "12.50", "¥30", "1,200") as integer fen;
-    ValueError with a one-line message for anything else (a negative, three decimals, a
+    Refused with a one-line message for anything else (a negative, three decimals, a
     word, more than `MAX_AMOUNT_FEN`)."""
     cleaned = text.strip().removeprefix("¥").removeprefix("￥").replace(",", "").strip()
     match = AMOUNT_RE.fullmatch(cleaned)
     if match is None:
         if re.fullmatch(r"\d+\.\d{3,}", cleaned):
-            raise ValueError(f"amount {text!r}: at most two decimals (fen)")
-        raise ValueError(f"amount {text!r}: a number of yuan, 0 or more, e.g. 50 or 12.50")
+            raise Refused(f"amount {text!r} has more than two decimals (fen)",
+                          zh=f"金额“{text}”最多两位小数（分）")
+        raise Refused(f"amount {text!r} is not a number of yuan, 0 or more, such as 50 or 12.50",
+                      zh=f"金额“{text}”不是有效的元数（0 或以上，如 50 或 12.50）")
     fen = int(match[1]) * 100 + int((match[2] or "").ljust(2, "0"))
     if fen > MAX_AMOUNT_FEN:
-        raise ValueError(f"amount {text!r}: at most {yuan(MAX_AMOUNT_FEN)} yuan")
+        raise Refused(f"amount {text!r} is above {yuan(MAX_AMOUNT_FEN)} yuan",
+                      zh=f"金额“{text}”超过 {yuan(MAX_AMOUNT_FEN)} 元")
     return fen
 
 
@@ -86,7 +89,7 @@ def remedy(tx: Tx, remedy_id: int) -> RemedyView:
     """One remedy, or NotFound."""
     found = _views(tx, R.c.id == remedy_id)
     if not found:
-        raise NotFound(f"there is no remedy #{remedy_id}")
+        raise NotFound(f"there is no remedy #{remedy_id}", zh=f"没有第 {remedy_id} 号补救申请")
     return found[0]
 
 
@@ -131,12 +134,14 @@ def grant_at_counter(
     (`expect`: the number the clerk's screen shows; another one there is refused)."""
     desk = counter_row(tx, counter)
     if desk.staff_id is None:
-        raise Refused(f"no one is signed in at counter {counter}")
+        raise Refused(f"no one is signed in at counter {counter}",
+                      zh=f"{counter} 号窗口无人签到")
     row = current_ticket(tx, counter)
     if row is None:
-        raise Refused(f"counter {counter} holds no ticket")
+        raise Refused(f"counter {counter} holds no ticket", zh=f"{counter} 号窗口当前没有票号")
     if expect and row.number != normalize_number(expect):
-        raise Refused(f"counter {counter} no longer holds {expect} (it holds {row.number})")
+        raise Refused(f"counter {counter} no longer holds {expect} (it holds {row.number})",
+                      zh=f"{counter} 号窗口已不再办理 {expect}（当前为 {row.number}）")
     return _grant(tx, row, staff_row(tx, desk.staff_id), kind, amount_fen, reason,
                   counter=counter)
 
@@ -179,20 +184,23 @@ def _check_request(row: Row[Any], person: Row[Any], amount_fen: int, reason: str
     if person.role != "leader" and row.handler_id != person.id:
         owner = row.handler_id or "no one yet"
         raise AuthFailed(
-            f"only the handler of {row.number} ({owner}) or a duty leader grants a remedy on it"
+            f"only the handler of {row.number} ({owner}) or a duty leader grants a remedy on it",
+            zh=f"只有 {row.number} 的首办责任人（{owner}）或值班领导可以给予补救",
         )
     if row.status not in REMEDY_TICKET_STATES:
         raise Refused(
             f"{row.number} is {row.status}: a remedy is granted on a ticket being served, "
-            "with support or completed"
+            "with support or completed",
+            zh=f"{row.number} 为{status_zh(row.status)}："
+               "补救只能给予办理中、后台处理中或已办结的票号",
         )
     if not 0 <= amount_fen <= MAX_AMOUNT_FEN:
-        raise Refused(f"a remedy amount is 0 to {yuan(MAX_AMOUNT_FEN)} yuan")
+        raise Refused(f"a remedy amount is 0 to {yuan(MAX_AMOUNT_FEN)} yuan",
+                      zh=f"补救金额须为 0 至 {yuan(MAX_AMOUNT_FEN)} 元")
     reason = " ".join(reason.split())
     if not reason:
-        raise Refused("a remedy needs a reason")
-    if len(reason) > REASON_MAX:
-        raise Refused(f"a reason is at most {REASON_MAX} characters")
+        raise Refused("a remedy needs a reason", zh="请填写补救原因")
+    _check_length(reason)
     return reason
 
 
@@ -203,7 +211,8 @@ def _check_not_repeated(tx: Tx, row: Row[Any], kind: str) -> None:
     ).first()
     if pending is not None:
         raise Refused(
-            f"{row.number} already has a {kind} request pending the duty leader (#{pending.id})"
+            f"{row.number} already has a {kind} request pending the duty leader (#{pending.id})",
+            zh=f"{row.number} 已有同类补救申请（第 {pending.id} 号）在等待值班领导审批",
         )
 
 
@@ -217,7 +226,7 @@ def _within_authority(tx: Tx, row: Row[Any], person: Row[Any], amount_fen: int) 
             R.c.ticket_id == row.id, R.c.requested_by == person.id, R.c.status == "granted"
         )
     ).scalar_one()
-    return int(already) + amount_fen <= person.authority_limit * 100
+    return int(already) + amount_fen <= int(person.authority_limit) * 100
 
 
 # -- the duty leader's decision --------------------------------------------------------------
@@ -235,13 +244,15 @@ def refuse(tx: Tx, remedy_id: int, leader: str, reason: str) -> RemedyView:
 
 def _decide(tx: Tx, remedy_id: int, leader: str, outcome: str, reason: str) -> RemedyView:
     if staff_row(tx, leader).role != "leader":
-        raise AuthFailed(f"only a duty leader approves or refuses a remedy; {leader} is not one")
+        raise AuthFailed(
+            f"only a duty leader approves or refuses a remedy; {leader} is not one",
+            zh=f"只有值班领导可以审批补救申请，{leader} 不是值班领导",
+        )
     current = remedy(tx, remedy_id)
     reason = " ".join(reason.split())
     if outcome == "refused" and not reason:
-        raise Refused("a refusal needs a reason for the handler")
-    if len(reason) > REASON_MAX:
-        raise Refused(f"a reason is at most {REASON_MAX} characters")
+        raise Refused("a refusal needs a reason for the handler", zh="驳回须写明原因")
+    _check_length(reason)
     decided = tx.conn.execute(
         update(R)
         .where(R.c.id == remedy_id, R.c.status == "pending")
@@ -250,13 +261,24 @@ def _decide(tx: Tx, remedy_id: int, leader: str, outcome: str, reason: str) -> R
         .returning(R.c.id)
     ).first()
     if decided is None:
-        raise Refused(_not_pending(current))
+        raise _not_pending(current)
     log(tx, "remedy_approve" if outcome == "approved" else "remedy_refuse",
         ticket=current.ticket_id, staff=leader, remedy=remedy_id, reason=reason or None)
     return remedy(tx, remedy_id)
 
 
-def _not_pending(view: RemedyView) -> str:
+def _check_length(reason: str) -> None:
+    if len(reason) > REASON_MAX:
+        raise Refused(f"a reason is at most {REASON_MAX} characters",
+                      zh=f"原因最多 {REASON_MAX} 个字")
+
+
+def _not_pending(view: RemedyView) -> Refused:
     if view.status == "granted":
-        return f"remedy #{view.id} was granted within authority: there is nothing to decide"
-    return f"remedy #{view.id} is already {view.status} by {view.decided_by}"
+        return Refused(
+            f"remedy #{view.id} was granted within authority, so there is nothing to decide",
+            zh=f"第 {view.id} 号补救在授权额度内已给予，无需审批",
+        )
+    outcome_zh = "批准" if view.status == "approved" else "驳回"
+    return Refused(f"remedy #{view.id} is already {view.status} by {view.decided_by}",
+                   zh=f"第 {view.id} 号补救申请已由 {view.decided_by} {outcome_zh}")

@@ -1,6 +1,10 @@
-"""The clerk's desk: the current customer, the counter's queue, and one key and one button
-per step. Each step runs in a worker, names the ticket this screen shows (`expect`), and
-reloads the whole desk from the database afterwards, refused or not."""
+"""The clerk's desk: the current customer, the counter's queue, today's own figures, and one
+key and one button per step. Each step runs in a worker, names the ticket this screen shows
+(`expect`), and reloads the whole desk from the database afterwards, refused or not.
+
+Other processes' work (a kiosk issuing, the duty leader approving a remedy) shows within a
+fraction of a second: a short timer asks the change watcher (one cheap pragma) whether
+anyone committed, and only then a worker reads the desk again."""
 
 from __future__ import annotations
 
@@ -13,38 +17,47 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label
+from textual.worker import Worker, WorkerState
 
 from counter.machine import CounterMachine, DeskState
 from counter.screens.base import CounterScreen, WorkFailed
 from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.screens.remedy import RemedyAsked, RemedyScreen
 from counter.text import name, t
+from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
-from db.views import StaffView, TicketView
+from db.errors import HallError
+from db.views import RemedyView, StaffView, TicketView
+from db.watch import ChangeWatcher
 
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
     ("start", "f5,s"), ("complete", "f6,d"), ("transfer", "f7,t"), ("next_service", "f8,a"),
     ("refer", "f9,b"), ("walk_in", "f10,w"), ("pause", "f11,p"), ("sign_out", "f12"),
+    ("remedy", "g"), ("open_matters", "o"),
 )
 """Each step: its action name (button id `do-NAME`, text key `a_NAME`) and its keys."""
 
-Step = Callable[[], TicketView | None]
+Step = Callable[[], TicketView | RemedyView | None]
+
+CHECK_SECONDS = 0.2
+"""How often the desk asks the change watcher whether another process committed."""
 
 
 class DeskScreen(CounterScreen):
     """The signed-in clerk's counter."""
 
-    BINDINGS = [
-        *(Binding(keys, name, show=False) for name, keys in ACTIONS),
-        Binding("o", "open_matters", show=False),
-    ]
+    BINDINGS = [Binding(keys, name, show=False) for name, keys in ACTIONS]
+    # Nothing takes the focus by itself: every step is a key of the screen, and a focused
+    # button would turn a stray Enter into a step.
+    AUTO_FOCUS = ""
 
     class StateLoaded(Message):
         """The desk as the database has it now, after a step (`done`) or a plain reload."""
 
         def __init__(self, serial: int, state: DeskState, done: str = "",
-                     ticket: TicketView | None = None) -> None:
+                     ticket: TicketView | RemedyView | None = None) -> None:
             super().__init__()
             self.serial = serial
             """Which request this answers: an older answer never covers a newer one."""
@@ -53,19 +66,26 @@ class DeskScreen(CounterScreen):
             self.done = done
             """Text key of the step's confirmation, empty for a plain reload."""
             self.ticket = ticket
-            """The ticket the step returned."""
+            """The ticket (or the remedy) the step returned."""
 
     class SignedOut(Message):
         """The clerk left the counter; the app goes back to the sign-in."""
 
     def __init__(self, machine: CounterMachine, staff: StaffView,
-                 refresh_seconds: float = 0) -> None:
+                 watcher: ChangeWatcher | None = None, check_seconds: float = CHECK_SECONDS
+                 ) -> None:
         super().__init__()
         self.machine = machine
         self.staff = staff
-        self.refresh_seconds = refresh_seconds
+        self.watcher = watcher
+        """Tells when another process committed; None: the desk reads only after a step."""
+        self.check_seconds = check_seconds
         self.state: DeskState | None = None
         self.busy = False
+        self.loading = False
+        """A plain reload is under way: the watcher's timer does not start another."""
+        self.stale = False
+        """The last reload failed: read again at the next check."""
         self.serial = 0
         self.applied = 0
 
@@ -76,7 +96,9 @@ class DeskScreen(CounterScreen):
         with Horizontal(id="desk-body"):
             with VerticalScroll(id="card-scroll"):
                 yield TicketCard(config, id="ticket-card")
-            yield QueuePanel(config, id="queue-panel")
+            with VerticalScroll(id="side"):
+                yield QueuePanel(config, id="queue-panel")
+                yield FiguresPanel(id="figures-panel")
         with Grid(id="desk-actions"):
             for action, _ in ACTIONS:
                 yield Button("", id=f"do-{action}", compact=True)
@@ -87,13 +109,27 @@ class DeskScreen(CounterScreen):
         """Read the counter (its current ticket survives a restart) and keep it fresh."""
         super().on_mount()
         self.reload()
-        if self.refresh_seconds > 0:
-            self.set_interval(self.refresh_seconds, self.reload)
+        if self.watcher is not None and self.check_seconds > 0:
+            self.set_interval(self.check_seconds, self.check_for_changes)
+
+    def check_for_changes(self) -> None:
+        """Read the desk again when another process committed (or the last read failed)."""
+        if self.busy or self.loading or self.watcher is None:
+            return
+        try:
+            changed = self.watcher.changed()
+        except HallError as error:
+            self.log.warning(f"watcher: {error}")
+            return
+        if changed or self.stale:
+            self.stale = False
+            self.reload()
 
     def relabel(self, lang: str) -> None:
         """Every label in `lang`."""
         self.query_one(TicketCard).language = lang
         self.query_one(QueuePanel).language = lang
+        self.query_one(FiguresPanel).language = lang
         self.query_one("#desk-hint", Label).update(t("keys_hint", lang))
         self._show_header()
 
@@ -183,6 +219,21 @@ class DeskScreen(CounterScreen):
             self.busy = True
             self.sign_out()
 
+    def action_remedy(self) -> None:
+        """Grant a remedy on the served ticket, or ask the duty leader above the limit (g)."""
+        ticket = self.ticket
+        if not self._need_ticket() or ticket is None:
+            return
+        lang = self.language
+        kinds = [(name(k, lang), k.code) for k in self.machine.config.remedies]
+        title = t("remedy_title", lang, number=ticket.number, limit=self.staff.authority_limit)
+
+        def grant(asked: RemedyAsked) -> None:
+            self.run_step(lambda: self.machine.grant_remedy(
+                ticket.number, asked.kind, asked.amount, asked.reason), "done_remedy")
+
+        self._ask(RemedyScreen(title, kinds), grant)
+
     def action_open_matters(self) -> None:
         """My tickets away from the counter; picking one handed back closes it (o)."""
         if not self.busy:
@@ -190,7 +241,8 @@ class DeskScreen(CounterScreen):
 
     # -- helpers of the steps ---------------------------------------------------------------
 
-    def _ask(self, screen: PromptScreen | PickScreen, then: Callable[[Any], None]) -> None:
+    def _ask(self, screen: PromptScreen | PickScreen | RemedyScreen,
+             then: Callable[[Any], None]) -> None:
         def answered(result: Any) -> None:
             if result is not None:
                 then(result)
@@ -239,6 +291,7 @@ class DeskScreen(CounterScreen):
         """Read the desk again (not while a step runs: the step reads it after itself)."""
         if not self.busy:
             self.serial += 1
+            self.loading = True
             self.load(self.serial)
 
     # -- the workers ------------------------------------------------------------------------
@@ -292,21 +345,46 @@ class DeskScreen(CounterScreen):
         """Show the desk as read; confirm the step in the status line."""
         if event.done:
             self.busy = False
+        else:
+            self.loading = False
         if event.serial < self.applied:
             return
         self.applied = event.serial
-        self.state = event.state
+        before, self.state = self.state, event.state
         self.query_one(TicketCard).state = event.state
         self.query_one(QueuePanel).lines = event.state.queue
+        figures = self.query_one(FiguresPanel)
+        figures.figures = event.state.figures
+        figures.pending = sum(r.status == "pending" for r in event.state.own_remedies)
         self._show_header()
+        if before is not None:
+            self._tell_decisions(before, event.state)
         if event.done:
             self.show_status(self._done_text(event.done, event.ticket))
 
-    def _done_text(self, key: str, ticket: TicketView | None) -> str:
-        if ticket is None:
-            return t(key, self.language)
-        return t(key, self.language, number=ticket.number,
-                 business=self._business(ticket.business))
+    def _tell_decisions(self, before: DeskState, now: DeskState) -> None:
+        """A toast for each of the clerk's requests the duty leader decided since the last
+        read: the ticket may have left the card long ago."""
+        waiting = {r.id for r in before.own_remedies if r.status == "pending"}
+        for remedy in now.own_remedies:
+            if remedy.id in waiting and remedy.status in ("approved", "refused"):
+                outcome = t(f"remedy_{remedy.status}", self.language,
+                            by=remedy.decided_by or "", reason=remedy.decision_reason or "")
+                self.app.notify(t("remedy_decided", self.language, id=remedy.id,
+                                  number=remedy.ticket, outcome=outcome),
+                                severity="warning" if remedy.status == "refused" else "information",
+                                timeout=10, markup=False)
+
+    def _done_text(self, key: str, done: TicketView | RemedyView | None) -> str:
+        lang = self.language
+        if isinstance(done, RemedyView):
+            kind = next((name(k, lang) for k in self.machine.config.remedies
+                         if k.code == done.kind), done.kind)
+            key = "done_remedy_pending" if done.status == "pending" else "done_remedy_granted"
+            return t(key, lang, number=done.ticket, kind=kind, amount=done.amount)
+        if done is None:
+            return t(key, lang)
+        return t(key, lang, number=done.number, business=self._business(done.business))
 
     def on_desk_screen_support_loaded(self, event: SupportLoaded) -> None:
         """Pick a colleague or the pool, and say what support should do."""
@@ -337,6 +415,15 @@ class DeskScreen(CounterScreen):
             self.show_status(t("still_with_support", self.language, number=number), error=True)
         else:
             self.run_step(lambda: self.machine.complete(number, None), "done_complete")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed plain reload is retried at the next check (the database may be away for
+        a moment); any other failed worker is reported as a refusal or a fault."""
+        if event.worker.group == "load" and event.state is WorkerState.ERROR:
+            self.log.warning(f"reload failed: {event.worker.error!r}")
+            self.loading, self.stale = False, True
+            return
+        super().on_worker_state_changed(event)
 
     def on_work_failed(self, event: WorkFailed) -> None:
         """A refusal: its one line in the status line, and the desk read again."""

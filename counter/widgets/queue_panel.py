@@ -7,9 +7,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from counter.machine import QueueLine
 from counter.text import minutes, name, t
 from db.config import HallConfig
+from db.views import QueueLine
 
 
 class QueuePanel(Vertical):

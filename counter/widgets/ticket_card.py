@@ -6,6 +6,7 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.renderables.digits import DIGITS
 from textual.widgets import Digits, Label
@@ -13,10 +14,10 @@ from textual.widgets import Digits, Label
 from counter.machine import DeskState
 from counter.text import minutes, name, t
 from db.config import NORMAL, HallConfig
-from db.views import TicketView
+from db.views import RemedyView, TicketView
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
-         "recalls", "visits")
+         "recalls", "remedies", "visits")
 """The card's text lines, top to bottom."""
 
 
@@ -49,6 +50,8 @@ class TicketCard(Vertical):
         & > #card-status { text-style: bold; color: $warning; }
         & > #card-handler { text-style: bold; }
         & > #card-visits { color: $text-muted; text-wrap: wrap; }
+        & > #card-remedies { text-wrap: wrap; }
+        & > #card-remedies.-pending { color: $warning; }
         & > #card-empty { color: $text-muted; padding: 1 0; }
     }
     """
@@ -102,6 +105,9 @@ class TicketCard(Vertical):
         lines = self._lines(ticket, lang) if ticket is not None else {}
         for line in LINES:
             self._set(line, lines.get(line, ""))
+        pending = self.state is not None and any(
+            r.status == "pending" for r in self.state.remedies)
+        self.query_one("#card-remedies").set_class(pending, "-pending")
 
     def _lines(self, ticket: TicketView, lang: str) -> dict[str, str]:
         assert self.state is not None
@@ -119,12 +125,33 @@ class TicketCard(Vertical):
             if handler else "",
             "recalls": t("recalls", lang, n=ticket.recalls) if ticket.recalls else "",
             "account": t("account", lang, account=ticket.account) if ticket.account else "",
+            "remedies": self._remedies(lang),
             "visits": self._visits(lang),
         }
         if ticket.priority != NORMAL:
             klass = self.config.priority(ticket.priority)
             lines["priority"] = t("priority", lang, priority=name(klass, lang))
         return lines
+
+    def _remedies(self, lang: str) -> str:
+        if self.state is None or not self.state.remedies:
+            return ""
+        rows = [t("remedies", lang)] + [
+            t("remedy_line", lang, id=r.id, kind=self._kind(r.kind, lang),
+              amount=r.amount, status=self._remedy_status(r, lang))
+            for r in self.state.remedies
+        ]
+        return "\n".join(rows)
+
+    def _kind(self, code: str, lang: str) -> str:
+        # A kind the hall has since dropped from its config keeps its code.
+        known = {k.code: k for k in self.config.remedies}
+        return name(known[code], lang) if code in known else code
+
+    @staticmethod
+    def _remedy_status(remedy: RemedyView, lang: str) -> str:
+        return t(f"remedy_{remedy.status}", lang, by=remedy.decided_by or "",
+                 reason=remedy.decision_reason or "")
 
     def _visits(self, lang: str) -> str:
         if self.state is None or not self.state.visits:
@@ -141,5 +168,5 @@ class TicketCard(Vertical):
 
     def _set(self, part: str, text: str) -> None:
         label = self.query_one(f"#card-{part}", Label)
-        label.update(text)
+        label.update(Content(text))  # plain text: a typed reason may hold "[" or "[/]"
         label.display = bool(text)

@@ -28,10 +28,10 @@ CounterFactory = Callable[..., CounterApp]
 
 @pytest.fixture
 def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
-    """Build the client for a counter of the test hall, without the periodic reload."""
+    """Build the client for a counter of the test hall, without watching for changes."""
 
     def build(counter: int = 1) -> CounterApp:
-        return make_app(config, hall, counter=counter, refresh_seconds=0)
+        return make_app(config, hall, counter=counter, check_seconds=0)
 
     return build
 
@@ -103,7 +103,7 @@ async def test_wrong_pin_stays_then_right_pin_opens_the_desk(
         assert isinstance(app.screen, SignInScreen)
         await sign_in(pilot, "c01", "1111")
         assert isinstance(app.screen, SignInScreen)
-        assert text(app, "#pin-error").startswith("wrong PIN for staff C01")
+        assert text(app, "#pin-error").startswith("C01 的 PIN 错误")
         await type_text(pilot, PIN)  # the PIN field was cleared and has the focus
         await keys(pilot, "enter")
         assert isinstance(app.screen, DeskScreen)
@@ -116,7 +116,7 @@ async def test_a_support_colleague_cannot_take_a_counter(counter_app: CounterFac
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "S01")
         assert isinstance(app.screen, SignInScreen)
-        assert "only clerks and leaders take a counter" in text(app, "#pin-error")
+        assert "只有工作岗和值班领导可以签到窗口" in text(app, "#pin-error")
 
 
 async def test_call_next_shows_the_number_and_the_handler(
@@ -138,7 +138,7 @@ async def test_call_next_shows_the_number_and_the_handler(
         await keys(pilot, "r")
         assert text(app, "#card-recalls") == "重呼 1 次"
         await keys(pilot, "n")  # the counter still holds A001: the core refuses
-        assert "still holds A001" in text(app, "#desk-status")
+        assert "1 号窗口仍有 A001" in text(app, "#desk-status")
     assert ticket(hall, "A001").handler == "C01"
 
 
@@ -327,9 +327,9 @@ async def test_pause_resume_and_sign_out(counter_app: CounterFactory, hall: Hall
         await keys(pilot, "p")
         assert "暂停" in text(app, "#desk-header")
         await keys(pilot, "f1")
-        assert text(app, "#desk-status") == "counter 1 is paused: open it before calling"
+        assert text(app, "#desk-status") == "1 号窗口处于暂停状态：请先开放窗口再叫号"
         await keys(pilot, "f11", "f1", "f12")
-        assert "holds A001" in text(app, "#desk-status")
+        assert "仍有 A001" in text(app, "#desk-status")
         assert isinstance(app.screen, DeskScreen)
         await keys(pilot, "x", "f12")
         assert isinstance(app.screen, SignInScreen)

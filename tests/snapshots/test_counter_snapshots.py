@@ -2,7 +2,7 @@
 
 Run `pytest tests/snapshots --snapshot-update` after a deliberate change of the look, then
 look at the new files in `__snapshots__/` before committing them. The hall's clock is the
-tests' `ManualClock`, the periodic reload is off, workers are waited for, and no input's
+tests' `ManualClock`, watching for other processes is off, workers are waited for, and no input's
 cursor blinks, so every picture comes out the same on every run.
 """
 
@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from counter.app import CounterApp, make_app
 from counter.screens.desk import DeskScreen
-from db import ops
+from db import ops, remedies
 from db.config import HallConfig
 from db.session import Hall, ManualClock
 from db.views import StaffView
@@ -39,7 +39,7 @@ CLERK = StaffView("C01", "张伟", "clerk", 200)
 def app(config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch) -> CounterApp:
     """Counter 1's client on the test hall, in colour and the default theme."""
     monkeypatch.delenv("NO_COLOR", raising=False)
-    client = make_app(config, hall, counter=1, refresh_seconds=0)
+    client = make_app(config, hall, counter=1, check_seconds=0)
     client.theme = "textual-dark"
     return client
 
@@ -111,3 +111,33 @@ def test_desk_in_english(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SMALL, run_before=english)
+
+
+def test_desk_with_a_pending_remedy(
+    snap_compare: Compare, app: CounterApp, hall: Hall, clock: ManualClock
+) -> None:
+    """A remedy granted and one above the limit, pending the duty leader, on the card; a
+    completed and rated service in today's figures."""
+    serving(hall, clock)
+    with hall.write() as tx:
+        ops.complete(tx, 1)
+        ops.rate(tx, "A001", 4)
+        ops.call_next(tx, 1)
+        ops.start(tx, 1)
+        remedies.grant_at_counter(tx, 1, "late_fee_waiver", 3550, "系统扣费错误")
+        remedies.grant_at_counter(tx, 1, "compensation", 80000, "停电造成损失")
+    assert snap_compare(app, terminal_size=SMALL, run_before=at_desk)
+
+
+def test_remedy_dialog(
+    snap_compare: Compare, app: CounterApp, hall: Hall, clock: ManualClock
+) -> None:
+    """The remedy dialog over the desk: the kinds, an amount and a reason typed."""
+    serving(hall, clock)
+
+    async def asking(pilot: Pilot[Any]) -> None:
+        await at_desk(pilot)
+        await pilot.press("g", "down", "enter", *"120", "enter", *"ok")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=asking)
