@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy import Date, Integer, Row, Select, bindparam, func, select, tuple_
 
 from db.models import AT_COUNTER
 from db.ops import C, E, S, T, ticket_row
 from db.remedies import R
 from db.session import Tx
-from db.sql import status_in
+from db.sql import literal, status_in
 from db.views import (
     RATINGS,
     CallView,
@@ -31,18 +31,52 @@ PRIOR_WEIGHT = 3
 """The standard handling time counts as this many services, so a few odd ones don't swing it."""
 
 
+# The statements the wall display runs on every change, built once (building a statement
+# costs more than SQLite's work for it; see db/sql.py).
+_LATEST_SERVICES: Select[Any] = (
+    select(T.c.started_at, T.c.completed_at)
+    .where(T.c.business == bindparam("business"), T.c.completed_at.is_not(None))
+    .order_by(T.c.completed_at.desc())
+    .limit(RECENT_SERVICES)
+)
+_WAITING_COUNTS: Select[Any] = (
+    select(T.c.business, func.count())
+    .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
+    .group_by(T.c.business)
+)
+_DESKS: Select[Any] = select(C).order_by(C.c.number)
+_CURRENT = (
+    select(T.c.counter_number, T.c.number, T.c.status)
+    .where(status_in(*AT_COUNTER), T.c.counter_number.is_not(None))
+    .subquery()
+)
+_COUNTER_VIEWS: Select[Any] = (
+    select(
+        C,
+        S.c.name.label("staff_name"),
+        _CURRENT.c.number.label("ticket_number"),
+        _CURRENT.c.status.label("ticket_status"),
+    )
+    .outerjoin(S, S.c.id == C.c.staff_id)
+    .outerjoin(_CURRENT, _CURRENT.c.counter_number == C.c.number)
+    .order_by(C.c.number)
+)
+_LATEST_CALLS: dict[str, Select[Any]] = {
+    kind: select(E.c.id, E.c.at, E.c.counter_number, T.c.number)
+    .join(T, T.c.id == E.c.ticket_id)
+    .where(E.c.kind == literal(kind), E.c.business_day == bindparam("day", type_=Date()))
+    .order_by(E.c.id.desc())
+    .limit(bindparam("limit", type_=Integer()))
+    for kind in ("call", "recall")
+}
+
+
 def handling_minutes(tx: Tx, business: str) -> float:
     """Mean handling time of the latest services of `business`, leaning on the standard
     while there are few of them."""
-    query = (
-        select(T.c.started_at, T.c.completed_at)
-        .where(T.c.business == business, T.c.completed_at.is_not(None))
-        .order_by(T.c.completed_at.desc())
-        .limit(RECENT_SERVICES)
-    )
     spans: list[float] = [
         (done - began).total_seconds() / 60
-        for began, done in tx.conn.execute(query)
+        for began, done in tx.conn.execute(_LATEST_SERVICES, {"business": business})
         if began is not None and done >= began
     ]
     standard = float(tx.config.business(business).standard_minutes)
@@ -124,15 +158,9 @@ def last_issued(tx: Tx, issued_by: str | None = None) -> TicketView | None:
 
 def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     """The whole hall at a glance: queues, counters and the latest calls."""
-    counts: dict[str, int] = dict(
-        tx.conn.execute(
-            select(T.c.business, func.count())
-            .where(status_in("waiting"), T.c.business_day == tx.day)
-            .group_by(T.c.business)
-        ).all()
-    )
+    counts: dict[str, int] = dict(tx.conn.execute(_WAITING_COUNTS, {"day": tx.day}).all())
     waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
-    desks = list(tx.conn.execute(select(C).order_by(C.c.number)))
+    desks = list(tx.conn.execute(_DESKS))
     estimates = {p: estimate_minutes(tx, p, n, desks) for p, n in waiting.items()}
     return HallSnapshot(
         at=tx.now,
@@ -146,44 +174,22 @@ def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
 
 def counter_views(tx: Tx) -> tuple[CounterView, ...]:
     """Every counter with its staff and current ticket."""
-    current = (
-        select(T.c.counter_number, T.c.number, T.c.status)
-        .where(status_in(*AT_COUNTER), T.c.counter_number.is_not(None))
-        .subquery()
-    )
-    query = (
-        select(
-            C,
-            S.c.name.label("staff_name"),
-            current.c.number.label("ticket_number"),
-            current.c.status.label("ticket_status"),
-        )
-        .outerjoin(S, S.c.id == C.c.staff_id)
-        .outerjoin(current, current.c.counter_number == C.c.number)
-        .order_by(C.c.number)
-    )
     return tuple(
         CounterView(
             r.number, r.name_zh, r.name_en, r.state, tuple(r.profile.split(",")),
             r.staff_id, r.staff_name, r.ticket_number, r.ticket_status,
         )
-        for r in tx.conn.execute(query)
+        for r in tx.conn.execute(_COUNTER_VIEWS)
     )
 
 
 def recent_calls(tx: Tx, limit: int = 8) -> tuple[CallView, ...]:
     """Today's latest calls and recalls, newest first."""
     calls: list[CallView] = []
-    for kind in ("call", "recall"):
-        query = (
-            select(E.c.id, E.c.at, E.c.counter_number, T.c.number)
-            .join(T, T.c.id == E.c.ticket_id)
-            .where(E.c.kind == kind, E.c.business_day == tx.day)
-            .order_by(E.c.id.desc())
-            .limit(limit)
-        )
+    for kind, query in _LATEST_CALLS.items():
+        rows = tx.conn.execute(query, {"day": tx.day, "limit": limit})
         calls += [CallView(r.number, r.counter_number, r.at, kind == "recall", r.id)
-                  for r in tx.conn.execute(query)]
+                  for r in rows]
     calls.sort(key=lambda c: c.event_id, reverse=True)
     return tuple(calls[:limit])
 
