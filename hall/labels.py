@@ -36,6 +36,10 @@ EVENT_ZH = {
     "staff_add": "新增人员",
     "pin_failed": "PIN 错误",
     "pin_locked": "账号锁定",
+    "remedy_grant": "给予补救",
+    "remedy_request": "补救申请",
+    "remedy_approve": "批准补救",
+    "remedy_refuse": "驳回补救",
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from db.models import ROLES
-from hall import apps, commands, complaints, demo, figures, reports
+from hall import apps, commands, complaints, demo, figures, remedies, reports
 from hall.context import Run, UsageError, parse_day, parse_score
 
 Handler = Callable[[Run], None]
@@ -252,6 +252,6 @@ def build_parser() -> HallParser:
     """The whole grammar."""
     grammar = Grammar()
     for part in (_setup, _counters, _tickets, _reading, _apps, figures.grammar,
-                 complaints.grammar):
+                 complaints.grammar, remedies.grammar):
         part(grammar)
     return grammar.root

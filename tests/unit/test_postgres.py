@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from db import counters, ops, queries, staff
+from db import audit, counters, ops, queries, staff
 from db.errors import Refused
 from db.ops import E, T
 from db.schema import current_revision, head_revision, init_db
@@ -146,14 +146,20 @@ def test_a_ticket_lives_its_whole_life_on_postgres(pg_hall: Hall) -> None:
 
 
 def test_the_event_log_is_append_only_on_postgres(pg_hall: Hall) -> None:
+    with pg_hall.write() as tx:
+        audit.seal(tx.conn, tx.now)
     with pg_hall.read() as tx:
         before = tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all()
+        seals = tx.conn.execute(text("SELECT count(*) FROM event_seals")).scalar_one()
+    assert seals == len(before)
     for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events",
-                      "TRUNCATE events CASCADE"):
+                      "TRUNCATE events CASCADE", "UPDATE event_seals SET hash = 'x'",
+                      "DELETE FROM event_seals", "TRUNCATE event_seals"):
         with pytest.raises(DBAPIError), pg_hall.write() as tx:
             tx.conn.execute(text(statement))
     with pg_hall.read() as tx:
         assert tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all() == before
+        assert tx.conn.execute(text("SELECT count(*) FROM event_seals")).scalar_one() == seals
     assert [kind for _, kind in before][-1] == "sign_in"
 
 

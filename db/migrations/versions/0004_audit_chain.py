@@ -32,6 +32,19 @@ def upgrade() -> None:
                 f"CREATE TRIGGER event_seals_no_{verb.lower()} BEFORE {verb} ON event_seals "
                 "BEGIN SELECT RAISE(ABORT, 'the event seals are append-only'); END"
             )
+    else:
+        op.execute(
+            "CREATE FUNCTION event_seals_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the event seals are append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER event_seals_no_change BEFORE UPDATE OR DELETE ON event_seals "
+            "FOR EACH ROW EXECUTE FUNCTION event_seals_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER event_seals_no_truncate BEFORE TRUNCATE ON event_seals "
+            "FOR EACH STATEMENT EXECUTE FUNCTION event_seals_append_only()"
+        )
     # The history already there is sealed now, with the chain of the running code (the
     # hash format is a contract of db.audit, not something a later version may change).
     from db.audit import GENESIS, seal_from
@@ -44,4 +57,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS event_seals_no_update")
         op.execute("DROP TRIGGER IF EXISTS event_seals_no_delete")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS event_seals_no_truncate ON event_seals")
+        op.execute("DROP TRIGGER IF EXISTS event_seals_no_change ON event_seals")
+        op.execute("DROP FUNCTION IF EXISTS event_seals_append_only()")
     op.drop_table("event_seals")
