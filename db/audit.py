@@ -20,11 +20,13 @@ down outside the database, e.g. on the day's closing report.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
@@ -132,10 +134,9 @@ def _one(conn: Connection, after: int) -> Any:
     return next(_events(conn, after, None), None)
 
 
-def _renumbered(row: Any, event_id: int) -> Any:
-    values = row._asdict()
-    values["id"] = event_id
-    return type("Shifted", (), values)
+def _renumbered(row: Any, event_id: int) -> SimpleNamespace:
+    """The event as it was before someone moved it to another id."""
+    return SimpleNamespace(**{**row._asdict(), "id": event_id})
 
 
 class _Walk:
@@ -223,7 +224,11 @@ def seal(conn: Connection, now: dt.datetime, progress: Progress | None = None) -
     if checked.problem is not None:
         raise Refused(f"the event log fails verification: {checked.problem.message}")
     seal_from(conn, checked.head_id or 0, checked.head_hash or GENESIS, now)
-    return verify(conn)
+    head = _head(conn)
+    return dataclasses.replace(
+        checked, sealed=checked.sealed + checked.unsealed, unsealed=0,
+        head_id=head.event_id if head else None, head_hash=head.hash if head else None,
+    )
 
 
 def seal_from(conn: Connection, after: int, previous: str, now: dt.datetime) -> int:

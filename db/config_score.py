@@ -81,3 +81,26 @@ def score_config(top: Table) -> ScoreConfig:
     except ValueError as exc:
         key, _, problem = str(exc).partition(": ")
         raise table.error(key, problem) from None
+
+
+def satisfaction(score: ScoreConfig, ratings: dict[int, int]) -> float | None:
+    """Mean points of the ratings (`rating_points`), or None without ratings."""
+    count = sum(ratings.values())
+    if count == 0:
+        return None
+    return sum(score.rating_points[level - 1] * n for level, n in ratings.items()) / count
+
+
+def composite(
+    score: ScoreConfig, volume: float, efficiency: float | None, satisfied: float | None,
+    complaints: int, remedies: int,
+) -> float:
+    """The weighted mean of the parts a person has (each 0-100), less the penalties.
+    A part the person has no data for (no services, no ratings) is left out of the mean."""
+    parts = [(score.volume_weight, volume), (score.efficiency_weight, efficiency),
+             (score.satisfaction_weight, satisfied)]
+    present = [(w, v) for w, v in parts if v is not None and w > 0]
+    weight = sum(w for w, _ in present)
+    base = sum(w * v for w, v in present) / weight if weight else 0.0
+    penalty = score.complaint_penalty * complaints + score.remedy_penalty * remedies
+    return round(base - penalty, 1)

@@ -34,7 +34,9 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from db.complaints import upheld_by_handler
 from db.config import HallConfig
+from db.config_score import composite, satisfaction
 from db.models import Remedy
 from db.ops import E, S, T
 from db.session import Tx
@@ -134,7 +136,8 @@ class StaffFigures(_Json):
     satisfaction: float | None
     """Mean of the ratings' points (config [score].rating_points), 0-100."""
     complaints_upheld: int
-    """Upheld complaints against the person (0 until complaints are recorded)."""
+    """Complaints against the person (as handler) that the duty leader upheld, by the
+    business day they were recorded."""
     remedies: int
     """Remedies the person granted (within authority, or approved by the leader)."""
     remedy_yuan: float
@@ -347,52 +350,35 @@ def _remedies(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[str, tuple[i
     return {who: (int(n), int(fen)) for who, n, fen in tx.conn.execute(query)}
 
 
-def satisfaction(config: HallConfig, ratings: dict[int, int]) -> float | None:
-    """Mean points of the ratings (config [score].rating_points), or None without ratings."""
-    count = sum(ratings.values())
-    if count == 0:
+def _efficiency(ratio: float | None) -> float | None:
+    """100 at or under the standard minutes, less in proportion above them."""
+    if ratio is None:
         return None
-    points = config.score.rating_points
-    return sum(points[level - 1] * n for level, n in ratings.items()) / count
-
-
-def composite(
-    config: HallConfig, volume_score: float, efficiency: float | None,
-    satisfied: float | None, complaints: int, remedies: int,
-) -> float:
-    """The weighted mean of the parts a person has (each 0-100), less the penalties.
-    A part the person has no data for (no services, no ratings) is left out of the mean."""
-    score = config.score
-    parts = [(score.volume_weight, volume_score), (score.efficiency_weight, efficiency),
-             (score.satisfaction_weight, satisfied)]
-    present = [(w, v) for w, v in parts if v is not None and w > 0]
-    weight = sum(w for w, _ in present)
-    base = sum(w * v for w, v in present) / weight if weight else 0.0
-    penalty = score.complaint_penalty * complaints + score.remedy_penalty * remedies
-    return round(base - penalty, 1)
+    return 100.0 if ratio <= 1 else 100 / ratio
 
 
 def _staff_figures(
-    tx: Tx, gathered: _Gathered, remedies: dict[str, tuple[int, int]]
+    tx: Tx, gathered: _Gathered, remedies: dict[str, tuple[int, int]], upheld: dict[str, int]
 ) -> list[StaffFigures]:
-    ids = set(gathered.people) | set(remedies)
+    ids = set(gathered.people) | set(remedies) | set(upheld)
     names = dict(tx.conn.execute(select(S.c.id, S.c.name).where(S.c.id.in_(ids))).all())
     busiest = max((p.volume for p in gathered.people.values()), default=0)
     found = []
     for staff_id in sorted(ids):
         p = gathered.people[staff_id]
         granted, fen = remedies.get(staff_id, (0, 0))
+        complaints = upheld.get(staff_id, 0)
         ratio = p.handling_min / p.standard_min if p.standard_min > 0 else None
-        efficiency = None if ratio is None else 100 * min(1.0, 1 / ratio) if ratio > 0 else 100.0
         volume_score = 100 * p.volume / busiest if busiest else 0.0
-        satisfied = satisfaction(tx.config, p.ratings)
+        satisfied = satisfaction(tx.config.score, p.ratings)
         found.append(StaffFigures(
             staff=staff_id, name=names.get(staff_id, staff_id), volume=p.volume,
             completed=p.completed, services=p.services, handling_min=round(p.handling_min, 2),
             standard_min=round(p.standard_min, 2), handling_ratio=ratio,
-            ratings=dict(p.ratings), satisfaction=satisfied, complaints_upheld=0,
+            ratings=dict(p.ratings), satisfaction=satisfied, complaints_upheld=complaints,
             remedies=granted, remedy_yuan=fen / 100,
-            composite=composite(tx.config, volume_score, efficiency, satisfied, 0, granted),
+            composite=composite(tx.config.score, volume_score, _efficiency(ratio), satisfied,
+                                complaints, granted),
         ))
     found.sort(key=lambda f: (-f.composite, f.staff))
     return found
@@ -417,6 +403,7 @@ def period_report(
         for b in config.businesses
     )
     totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered), config.sla_minutes)
-    staff = _staff_figures(tx, gathered, _remedies(tx, date_from, date_to))
+    staff = _staff_figures(tx, gathered, _remedies(tx, date_from, date_to),
+                           upheld_by_handler(tx, date_from, date_to))
     return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
                   tuple(staff), totals)

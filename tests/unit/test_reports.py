@@ -177,3 +177,17 @@ def test_json_is_plain(history: Hall) -> None:
     data = report(history).to_json()
     assert data["date_from"] == "2026-11-27"
     assert data["staff"][0]["ratings"] == {4: 1, 3: 1, 2: 0, 1: 0}
+
+
+def test_upheld_complaints_count_against_the_handler(history: Hall) -> None:
+    from db import complaints
+
+    with history.write() as tx:
+        kept = complaints.record_complaint(tx, "L01", "A001", "办理太慢")
+        dropped = complaints.record_complaint(tx, "L01", "B001", "态度不好")
+        complaints.resolve(tx, kept.id, "L01", "upheld", "属实")
+        complaints.resolve(tx, dropped.id, "L01", "not_upheld", "不属实")
+    r = report(history)
+    c01, c02 = (next(s for s in r.staff if s.staff == who) for who in ("C01", "C02"))
+    assert (c01.complaints_upheld, c02.complaints_upheld) == (1, 0)
+    assert c01.composite == 96.0 - 10  # the default complaint_penalty
