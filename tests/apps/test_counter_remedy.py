@@ -59,7 +59,7 @@ async def watched_desk(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
-async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 5) -> None:
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 10) -> None:
     """Pause until `ready()` (another process's commit reaches the screen by the watcher)."""
     for _ in range(int(timeout / 0.05)):
         if ready():
