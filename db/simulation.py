@@ -148,9 +148,10 @@ class Day:
                 counters.set_state(tx, number, "paused")
         for number, profile in sorted(wanted.items()):
             was = self.active.get(number)
+            if was == profile:
+                continue
             with self.hall.write() as tx:
-                if was != profile:
-                    counters.set_profile(tx, number, list(profile))
+                counters.set_profile(tx, number, list(profile))
                 if was is None:
                     counters.set_state(tx, number, "open")
                     self.idle.add(number)

@@ -185,7 +185,7 @@ def progress_bar(label: str) -> Iterator[reports.Progress | None]:
 
 
 def report(run: Run) -> None:
-    """`report [--from D] [--to D] [--format table|csv|xlsx|json] [--output FILE]`."""
+    """`report [--day D | --from D --to D] [--format table|csv|xlsx|json] [--output F]`."""
     a = run.args
     fmt = "json" if run.out.as_json else a.format
     if fmt == "xlsx" and not a.output:
@@ -353,7 +353,7 @@ def _period_options(parser: Any, *, one_day: bool) -> None:
 def grammar(g: Any) -> None:
     """Add `report` and `staffing` to the `hall` grammar (`g` is `hall.parser.Grammar`)."""
     rep = g.add("report", report, "报表：业务与人员（奖惩） figures per business and staff")
-    _period_options(rep, one_day=False)
+    _period_options(rep, one_day=True)
     rep.add_argument("--format", "-f", choices=("table", "csv", "xlsx", "json"),
                      default="table")
     rep.add_argument("--output", "-o", metavar="FILE", help="file to write (xlsx needs one)")

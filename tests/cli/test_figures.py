@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,7 @@ def test_empty_period(cli: Cli, served: Hall) -> None:
         (["report", "--format", "xlsx"], "needs --output"),
         (["staffing", "--day", "2026-11-27", "--from", "2026-11-27"], "not both"),
         (["staffing", "--day", "tomorrow"], "not a date"),
+        (["staffing", "--from", "2026-11-28", "--to", "2026-11-27"], "is after --to"),
         (["report", "--lang", "fr"], "invalid choice"),
     ],
 )
@@ -110,4 +113,27 @@ def test_default_period_is_today(cli: Cli, served: Hall) -> None:
     data = cli("report", "--json").json()
     with served.read() as tx:
         assert data["date_from"] == data["date_to"] == tx.day.isoformat()
+    assert cli("report", "--json", "--day", data["date_from"]).json() == data
     assert dt.date.fromisoformat(data["date_from"])
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_report_shows_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hall import figures
+
+    quiet = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with figures.progress_bar("report") as tell:
+        assert tell is None  # not a terminal: nothing is drawn
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with figures.progress_bar("report") as tell:
+        assert tell is not None
+        tell(1, 3)  # a short history: no bar
+        for day in range(1, 31):
+            tell(day, 30)
+    assert "report" in screen.getvalue()
