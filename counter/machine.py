@@ -44,6 +44,9 @@ class DeskState:
     """The signed-in clerk's own figures of today; None while no one is signed in."""
     own_remedies: tuple[RemedyView, ...] = ()
     """What the signed-in clerk granted or asked for today (to tell them of a decision)."""
+    matters: tuple[TicketView, ...] = ()
+    """The signed-in clerk's open matters away from the counter: with support, or handed
+    back to be closed (to tell them when support hands one back)."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class CounterMachine:
                 remedies=tuple(remedies.ticket_remedies(tx, ticket.id)) if ticket else (),
                 figures=queries.day_figures(tx, desk.staff) if desk.staff else None,
                 own_remedies=tuple(remedies.staff_remedies(tx, desk.staff)) if desk.staff else (),
+                matters=tuple(queries.open_matters(tx, desk.staff)) if desk.staff else (),
             )
 
     def _counter_view(self, tx: Tx) -> CounterView:

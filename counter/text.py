@@ -106,6 +106,8 @@ ZH: dict[str, str] = {
     "figures_satisfaction": "满意率 {pct}%（{n} 个评价）",
     "figures_no_ratings": "暂无评价",
     "figures_remedies": "补救 {n} 项 · 待审批 {p} 项",
+    "figures_matters": "在办：后台 {support} · 待办结 {close}",
+    "matter_returned": "{number} 已由后台交回，请按 o 办结",
     "system_fault": "系统故障，请联系管理员",
 }
 """Chinese, the default."""
@@ -209,6 +211,8 @@ EN: dict[str, str] = {
     "figures_satisfaction": "Satisfied {pct}% of {n} ratings",
     "figures_no_ratings": "No ratings yet",
     "figures_remedies": "Remedies {n} · pending {p}",
+    "figures_matters": "Open: support {support} · to close {close}",
+    "matter_returned": "Support handed {number} back: o to close it",
     "system_fault": "System fault, please call the administrator",
 }
 """English."""

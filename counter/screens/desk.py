@@ -356,9 +356,11 @@ class DeskScreen(CounterScreen):
         figures = self.query_one(FiguresPanel)
         figures.figures = event.state.figures
         figures.pending = sum(r.status == "pending" for r in event.state.own_remedies)
+        figures.matters = event.state.matters
         self._show_header()
         if before is not None:
             self._tell_decisions(before, event.state)
+            self._tell_handed_back(before, event.state)
         if event.done:
             self.show_status(self._done_text(event.done, event.ticket))
 
@@ -373,6 +375,15 @@ class DeskScreen(CounterScreen):
                 self.app.notify(t("remedy_decided", self.language, id=remedy.id,
                                   number=remedy.ticket, outcome=outcome),
                                 severity="warning" if remedy.status == "refused" else "information",
+                                timeout=10, markup=False)
+
+    def _tell_handed_back(self, before: DeskState, now: DeskState) -> None:
+        """A toast for each referral support handed back since the last read: the clerk
+        closes it (o)."""
+        away = {m.id for m in before.matters if m.status == "with_support"}
+        for matter in now.matters:
+            if matter.id in away and matter.status == "serving":
+                self.app.notify(t("matter_returned", self.language, number=matter.number),
                                 timeout=10, markup=False)
 
     def _done_text(self, key: str, done: TicketView | RemedyView | None) -> str:

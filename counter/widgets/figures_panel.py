@@ -1,4 +1,4 @@
-"""The clerk's own figures of today: served, average handling time, satisfaction, remedies."""
+"""The clerk's own figures of today (served, handling, satisfaction, remedies), open matters."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from textual.reactive import reactive
 from textual.widgets import Label
 
 from counter.text import t
-from db.views import DayFigures
+from db.views import DayFigures, TicketView
 
-LINES = ("served", "handling", "satisfaction", "remedies")
+LINES = ("served", "handling", "satisfaction", "remedies", "matters")
 """The panel's lines, top to bottom."""
 
 
 class FiguresPanel(Vertical):
-    """Four lines, read from the core's `day_figures` with the desk; nothing computed here
-    but the wording."""
+    """Today's figures from the core's `day_figures`, and the clerk's open matters, read
+    with the desk; nothing computed here but the wording and the counts."""
 
     DEFAULT_CSS = """
     FiguresPanel {
@@ -32,11 +32,13 @@ class FiguresPanel(Vertical):
     """The clerk's figures as the desk read them last."""
     pending: reactive[int] = reactive(0)
     """How many of the clerk's remedy requests of today wait for the duty leader."""
+    matters: reactive[tuple[TicketView, ...]] = reactive(())
+    """The clerk's open matters away from the counter (with support, or to close)."""
     language: reactive[str] = reactive("zh")
     """Language of the panel."""
 
     def compose(self) -> ComposeResult:
-        """Four lines, written by `show` (updated in place: the desk reloads often)."""
+        """One label per line, written by `show` (updated in place: the desk reloads often)."""
         for line in LINES:
             yield Label(id=f"figures-{line}")
 
@@ -50,6 +52,10 @@ class FiguresPanel(Vertical):
 
     def watch_pending(self) -> None:
         """Another count of pending requests: show it."""
+        self.show()
+
+    def watch_matters(self) -> None:
+        """Open matters changed: show them."""
         self.show()
 
     def watch_language(self) -> None:
@@ -77,4 +83,7 @@ class FiguresPanel(Vertical):
                               n=sum(figures.ratings.values()))
             if satisfaction is not None else t("figures_no_ratings", lang),
             "remedies": t("figures_remedies", lang, n=figures.remedies_granted, p=self.pending),
+            "matters": t("figures_matters", lang,
+                         support=sum(m.status == "with_support" for m in self.matters),
+                         close=sum(m.status == "serving" for m in self.matters)),
         }

@@ -277,3 +277,22 @@ async def test_a_refusal_on_the_card_shows_the_leaders_words_as_typed(
         await settle(pilot)
         assert [n.message for n in app._notifications] == [
             "第 1 号补救（A001）：值班领导 L01 已驳回：[/] 请走理赔流程 [bold]"]
+
+
+async def test_a_referral_handed_back_comes_to_the_handlers_attention(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    serving(hall)
+    app = counter_app(check_seconds=WATCH_SECONDS)
+    async with app.run_test(size=SIZE) as pilot:
+        await watched_desk(pilot)
+        assert text(app, "#figures-matters") == "在办：后台 0 · 待办结 0"
+        await keys(pilot, "b", "enter")  # the pool
+        await keys(pilot, "enter")
+        assert text(app, "#figures-matters") == "在办：后台 1 · 待办结 0"
+        with hall.write() as tx:  # the support desk, another process
+            ops.take_referral(tx, "A001", "S01")
+            ops.return_from_support(tx, "A001", "S01", note="勘查完毕")
+        await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == ["A001 已由后台交回，请按 o 办结"]
