@@ -29,7 +29,8 @@ from db.reports import Report, period_report
 from db.scenario import (
     HOURLY_SHAPE as HOURLY_SHAPE,  # the scenario's names, re-exported for callers
 )
-from db.scenario import NO_SHOW_MINUTES, Plan, Scenario, local_start
+from db.scenario import NO_SHOW_MINUTES, Plan, local_start
+from db.scenario import Scenario as Scenario
 from db.scenario import arrivals_for as arrivals_for
 from db.scenario import clock_for as clock_for
 from db.scenario import counter_minutes as counter_minutes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import insert
 
 from db import ops, reports
 from db.config import HallConfig, ScoreConfig
-from db.models import Remedy
+from db.remedies import R
 from db.reports import BusinessFigures, Report, percentile
 from db.session import Hall, ManualClock, Tx
 
@@ -40,8 +41,8 @@ def history(hall: Hall, clock: ManualClock) -> Hall:
     A003 issued 1, cancelled 30 (never called)
     E001 walk-in at counter 1 at 20, done 25                   no wait, E 5 min by C01
     """
-    for number in ("A", "A", "B"):
-        at(hall, clock, 0, lambda tx, n=number: ops.issue_ticket(tx, n))
+    for business in ("A", "A", "B"):
+        at(hall, clock, 0, partial(ops.issue_ticket, business=business))
     at(hall, clock, 1, lambda tx: ops.issue_ticket(tx, "A"))
     at(hall, clock, 1, lambda tx: ops.call_next(tx, 4))
     at(hall, clock, 2, lambda tx: ops.call_next(tx, 1))
@@ -147,7 +148,7 @@ def test_remedies_granted_count_and_lower_the_score_when_configured(
 ) -> None:
     with history.write() as tx:
         for status, fen in (("granted", 5000), ("approved", 15000), ("refused", 900)):
-            tx.conn.execute(insert(Remedy.__table__).values(
+            tx.conn.execute(insert(R).values(
                 ticket_id=1, business_day=DAY, kind="compensation", amount_fen=fen,
                 reason="test", status=status, requested_by="C01", requested_at=tx.now))
     c01 = next(s for s in report(history).staff if s.staff == "C01")
