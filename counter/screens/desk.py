@@ -20,6 +20,7 @@ from textual.widgets import Button, Label
 from textual.worker import Worker, WorkerState
 
 from counter.machine import CounterMachine, DeskState
+from counter.news import news, remedy_done
 from counter.screens.base import CounterScreen, WorkFailed
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.remedy import RemedyAsked, RemedyScreen
@@ -359,40 +360,16 @@ class DeskScreen(CounterScreen):
         figures.matters = event.state.matters
         self._show_header()
         if before is not None:
-            self._tell_decisions(before, event.state)
-            self._tell_handed_back(before, event.state)
+            for item in news(before, event.state, self.language):
+                self.app.notify(item.text, severity="warning" if item.warning else "information",
+                                timeout=10, markup=False)
         if event.done:
             self.show_status(self._done_text(event.done, event.ticket))
-
-    def _tell_decisions(self, before: DeskState, now: DeskState) -> None:
-        """A toast for each of the clerk's requests the duty leader decided since the last
-        read: the ticket may have left the card long ago."""
-        waiting = {r.id for r in before.own_remedies if r.status == "pending"}
-        for remedy in now.own_remedies:
-            if remedy.id in waiting and remedy.status in ("approved", "refused"):
-                outcome = t(f"remedy_{remedy.status}", self.language,
-                            by=remedy.decided_by or "", reason=remedy.decision_reason or "")
-                self.app.notify(t("remedy_decided", self.language, id=remedy.id,
-                                  number=remedy.ticket, outcome=outcome),
-                                severity="warning" if remedy.status == "refused" else "information",
-                                timeout=10, markup=False)
-
-    def _tell_handed_back(self, before: DeskState, now: DeskState) -> None:
-        """A toast for each referral support handed back since the last read: the clerk
-        closes it (o)."""
-        away = {m.id for m in before.matters if m.status == "with_support"}
-        for matter in now.matters:
-            if matter.id in away and matter.status == "serving":
-                self.app.notify(t("matter_returned", self.language, number=matter.number),
-                                timeout=10, markup=False)
 
     def _done_text(self, key: str, done: TicketView | RemedyView | None) -> str:
         lang = self.language
         if isinstance(done, RemedyView):
-            kind = next((name(k, lang) for k in self.machine.config.remedies
-                         if k.code == done.kind), done.kind)
-            key = "done_remedy_pending" if done.status == "pending" else "done_remedy_granted"
-            return t(key, lang, number=done.ticket, kind=kind, amount=done.amount)
+            return remedy_done(self.machine.config, done, lang)
         if done is None:
             return t(key, lang)
         return t(key, lang, number=done.number, business=self._business(done.business))

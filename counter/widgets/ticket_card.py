@@ -12,9 +12,10 @@ from textual.renderables.digits import DIGITS
 from textual.widgets import Digits, Label
 
 from counter.machine import DeskState
+from counter.news import kind_name, outcome
 from counter.text import minutes, name, t
 from db.config import NORMAL, HallConfig
-from db.views import RemedyView, TicketView
+from db.views import TicketView
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
          "recalls", "remedies", "visits")
@@ -137,21 +138,11 @@ class TicketCard(Vertical):
         if self.state is None or not self.state.remedies:
             return ""
         rows = [t("remedies", lang)] + [
-            t("remedy_line", lang, id=r.id, kind=self._kind(r.kind, lang),
-              amount=r.amount, status=self._remedy_status(r, lang))
+            t("remedy_line", lang, id=r.id, kind=kind_name(self.config, r.kind, lang),
+              amount=r.amount, status=outcome(r, lang))
             for r in self.state.remedies
         ]
         return "\n".join(rows)
-
-    def _kind(self, code: str, lang: str) -> str:
-        # A kind the hall has since dropped from its config keeps its code.
-        known = {k.code: k for k in self.config.remedies}
-        return name(known[code], lang) if code in known else code
-
-    @staticmethod
-    def _remedy_status(remedy: RemedyView, lang: str) -> str:
-        return t(f"remedy_{remedy.status}", lang, by=remedy.decided_by or "",
-                 reason=remedy.decision_reason or "")
 
     def _visits(self, lang: str) -> str:
         if self.state is None or not self.state.visits:

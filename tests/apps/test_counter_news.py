@@ -1,0 +1,76 @@
+"""What the desk tells the clerk between two reads: decided requests, handed-back referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from counter.machine import DeskState
+from counter.news import kind_name, news, remedy_done
+from db.config import HallConfig
+from db.views import CounterView, RemedyView, TicketView
+
+NOW = dt.datetime(2026, 11, 27, 2, 0)
+
+
+def remedy(status: str, **changes: object) -> RemedyView:
+    base = RemedyView(
+        id=3, ticket="A007", ticket_id=7, business_day=NOW.date(), kind="compensation",
+        amount_fen=50000, reason="停电", status=status, requested_by="C01", requested_at=NOW,
+        decided_by=None, decided_at=None, decision_reason=None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def matter(status: str) -> TicketView:
+    return TicketView(
+        id=9, number="B002", business_day=NOW.date(), business="B", origin_business="B",
+        status=status, priority="normal", account=None, counter=None, handler="C01",
+        issued_by=None, support=None, issued_at=NOW, queued_at=NOW, first_called_at=NOW,
+        called_at=NOW, no_show_at=None, started_at=NOW, completed_at=None, recalls=0,
+        services=1, directed_to=None, rating=None, rated_at=None, note=None,
+    )
+
+
+def desk(**fields: object) -> DeskState:
+    counter = CounterView(1, "1号窗口", "Counter 1", "open", ("A",), "C01", "张伟", None, None)
+    return DeskState(now=NOW, counter=counter, ticket=None, **fields)  # type: ignore[arg-type]
+
+
+def test_nothing_new_is_no_news() -> None:
+    same = desk(own_remedies=(remedy("pending"),), matters=(matter("with_support"),))
+    assert news(same, same, "zh") == []
+
+
+def test_an_approval_and_a_refusal_are_news_once() -> None:
+    before = desk(own_remedies=(remedy("pending"), remedy("pending", id=4)))
+    now = desk(own_remedies=(
+        remedy("approved", decided_by="L01"),
+        remedy("refused", id=4, decided_by="L01", decision_reason="金额过高"),
+    ))
+    told = news(before, now, "zh")
+    assert [(n.text, n.warning) for n in told] == [
+        ("第 3 号补救（A007）：值班领导 L01 已批准", False),
+        ("第 4 号补救（A007）：值班领导 L01 已驳回：金额过高", True),
+    ]
+    assert news(now, now, "zh") == []
+
+
+def test_a_grant_within_authority_is_not_news() -> None:
+    assert news(desk(), desk(own_remedies=(remedy("granted"),)), "en") == []
+
+
+def test_a_handed_back_referral_is_news() -> None:
+    before = desk(matters=(matter("with_support"),))
+    now = desk(matters=(matter("serving"),))
+    assert [n.text for n in news(before, now, "en")] == [
+        "Support handed B002 back: o to close it"]
+    assert news(desk(), now, "en") == []  # never seen with support: nothing to announce
+
+
+def test_names_and_the_status_line(config: HallConfig) -> None:
+    assert kind_name(config, "compensation", "zh") == "赔偿"
+    assert kind_name(config, "dropped_kind", "en") == "dropped_kind"
+    assert remedy_done(config, remedy("pending"), "en") == (
+        "Above your authority: A007's remedy waits for the duty leader")
+    assert remedy_done(config, remedy("granted"), "zh") == "A007 已给予补救：赔偿 ¥500.00"
