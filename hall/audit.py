@@ -29,10 +29,11 @@ def _line(result: AuditResult, verb: str) -> str:
             f"已封存 {result.sealed} 条，未封存 {result.unsealed} 条；{head}")
 
 
-def seal_hall(hall: Hall) -> AuditResult:
-    """Verify and seal the events logged since the last seal (Refused if tampered)."""
+def seal_hall(hall: Hall, *, thorough: bool = True) -> AuditResult:
+    """Check and seal the events logged since the last seal (Refused if tampered);
+    `thorough` first walks the whole log."""
     with hall.write() as tx, progress_bar("封存 sealing") as tell:
-        return audit.seal(tx.conn, tx.now, tell)
+        return audit.seal(tx.conn, tx.now, tell, thorough=thorough)
 
 
 def verify(run: Run) -> None:

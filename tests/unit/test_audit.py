@@ -181,3 +181,45 @@ def test_the_canonical_text_covers_every_field() -> None:
         '[7,"2026-11-27 01:02:03","2026-11-27","call",3,"C01",1,{"a":"叫","b":1}]'
     )
     assert audit.link(audit.GENESIS, Row) != audit.link("1" * 64, Row)
+
+
+def quick_seal(hall: Hall) -> audit.AuditResult:
+    with hall.write() as tx:
+        return audit.seal(tx.conn, tx.now, thorough=False)
+
+
+def test_the_day_close_seal_checks_only_the_head_and_the_new_events(
+    sealed: Hall, clock: ManualClock, db_url: str
+) -> None:
+    day_of_work(sealed, clock, tickets=1)
+    result = quick_seal(sealed)
+    assert result.ok and result.unsealed == 0
+    assert verify(sealed).head_hash == result.head_hash
+    sealed.dispose()
+    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 3")  # deep in the history
+    raw.close()
+    day_of_work(sealed, clock, tickets=1)
+    assert quick_seal(sealed).unsealed == 0  # the quick seal does not walk the history...
+    problem = verify(sealed).problem  # ...the full verification still finds it
+    assert problem is not None and (problem.kind, problem.event_id) == ("edited", 3)
+
+
+def test_the_day_close_seal_refuses_an_edited_head(sealed: Hall, raw: sqlite3.Connection) -> None:
+    head = raw.execute("SELECT max(event_id) FROM event_seals").fetchone()[0]
+    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = ?", (head,))
+    with pytest.raises(Refused, match=f"event {head} was edited"):
+        quick_seal(sealed)
+    raw.execute("DELETE FROM events WHERE id = ?", (head,))
+    with pytest.raises(Refused, match=f"event {head} was sealed and is gone"):
+        quick_seal(sealed)
+
+
+def test_the_day_close_seal_refuses_a_backdated_event(
+    sealed: Hall, raw: sqlite3.Connection
+) -> None:
+    raw.execute("INSERT INTO events (at, business_day, kind) "
+                "SELECT datetime(at, '-2 hours'), business_day, 'rate' FROM events WHERE id = 2")
+    with pytest.raises(Refused, match="dated before the sealed history"):
+        quick_seal(sealed)
