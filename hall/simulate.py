@@ -116,29 +116,53 @@ def simulate(run: Run) -> None:
                       "seconds": round(elapsed, 2)})
         return
     wide(run).print(Group(report_tables(result.report, run.args.lang),
-                          *summary(result, plan, config, elapsed, where)))
+                          *summary(result, plan, config, elapsed, where, run.args.lang)))
 
 
 def summary(result: sim.DayResult, plan: sim.Scenario, config: HallConfig, elapsed: float,
-            where: str) -> list[Text]:
+            where: str, lang: str = "zh") -> list[Text]:
     """The answers under the report: staffing, the target, the kiosk's estimates."""
-    total = result.report.totals
-    staffing = (f"{plan.counters} 个窗口按配置的业务顺序全天开放" if plan.counters is not None
-                else f"按 Erlang C 建议逐小时配置（最多 {result.counters} 个窗口）")
+    total, k = result.report.totals, result.kiosk
+    words = _ZH if lang == "zh" else _EN
+    staffing = (words["fixed"].format(n=plan.counters) if plan.counters is not None
+                else words["erlang"].format(n=result.counters))
     share = "—" if total.within_target is None else f"{total.within_target:.0%}"
-    verdict = "达标 met" if result.met else "未达标 not met"
-    short = f"；未达标业务 {', '.join(result.short)}" if result.short else ""
-    k = result.kiosk
-    kiosk = ("无可比的预计等候" if k.mean_abs_error_min is None else
-             f"平均绝对误差 {k.mean_abs_error_min:.1f} 分钟，偏差 {k.bias_min:+.1f} 分钟"
-             f"（{k.tickets} 张；正数表示预计偏长）")
+    verdict = words["met"] if result.met else words["missed"]
+    short = words["short"].format(b=", ".join(result.short)) if result.short else ""
+    kiosk = (words["no_estimate"] if k.mean_abs_error_min is None else
+             words["kiosk"].format(mae=k.mean_abs_error_min, bias=k.bias_min, n=k.tickets))
+    target = words["target"].format(share=config.sla_share, minutes=config.sla_minutes,
+                                    actual=share)
     return [
-        Text(f"模拟 {plan.day} · 种子 {plan.seed} · {total.tickets} 位客户 · {staffing}"),
-        Text(f"目标 {config.sla_share:.0%} 在 {config.sla_minutes:g} 分钟内叫号：实际 {share}，"
-             f"{verdict}{short}", style="bold green" if result.met else "bold red"),
-        Text(f"取号机预计等候 (kiosk estimate)：{kiosk}"),
-        Text(f"用时 {elapsed:.1f} 秒 · 数据库 {where}", style="dim"),
+        Text(words["day"].format(day=plan.day, seed=plan.seed, n=total.tickets) + staffing),
+        Text(f"{target}{verdict}{short}", style="bold green" if result.met else "bold red"),
+        Text(kiosk),
+        Text(words["time"].format(s=elapsed, db=where), style="dim"),
     ]
+
+
+_ZH = {
+    "fixed": "{n} 个窗口按配置的业务顺序全天开放",
+    "erlang": "按 Erlang C 建议逐小时配置（最多 {n} 个窗口）",
+    "met": "达标", "missed": "未达标", "short": "；未达标业务 {b}",
+    "no_estimate": "取号机预计等候：无可比数据",
+    "kiosk": "取号机预计等候：平均绝对误差 {mae:.1f} 分钟，偏差 {bias:+.1f} 分钟"
+             "（{n} 张；正数表示预计偏长）",
+    "target": "目标 {share:.0%} 在 {minutes:g} 分钟内叫号：实际 {actual}，",
+    "day": "模拟 {day} · 种子 {seed} · {n} 位客户 · ",
+    "time": "用时 {s:.1f} 秒 · 数据库 {db}",
+}
+_EN = {
+    "fixed": "{n} counters open all day with the config's work profiles",
+    "erlang": "Erlang C's counters hour by hour (at most {n})",
+    "met": "met", "missed": "not met", "short": "; short: {b}",
+    "no_estimate": "Kiosk estimate: nothing to compare",
+    "kiosk": "Kiosk estimate: mean absolute error {mae:.1f} min, bias {bias:+.1f} min "
+             "({n} tickets; above 0 promised too long)",
+    "target": "Target {share:.0%} called within {minutes:g} min: actual {actual}, ",
+    "day": "Simulated {day} · seed {seed} · {n} customers · ",
+    "time": "{s:.1f} s · database {db}",
+}
 
 
 def _hours(text: str) -> int:

@@ -30,6 +30,9 @@ def test_simulate_prints_the_report_and_the_answers(cli: Cli, ready: Hall) -> No
     assert result.code == 0
     for text in ("业务类型", "3 个窗口", "目标 80% 在 10 分钟内叫号", "取号机预计等候", "用时"):
         assert text in result.out, text
+    english = cli("simulate", *SMALL, "--lang", "en")
+    for text in ("Business types", "Erlang C", "Target 80% called within 10 min", "bias"):
+        assert text in english.out, text
 
 
 def test_simulate_keeps_its_database_when_asked(cli: Cli, tmp_path: Path) -> None:
