@@ -36,6 +36,16 @@ def counter(run: Run) -> None:
     make_app(run.config, hall, counter=run.args.counter).run()
 
 
+def leader(run: Run) -> None:
+    """`leader`: the duty leader's console (staff id and PIN of a duty leader)."""
+    hall = ready_hall(run)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("leader: needs a terminal (it is a full-screen app)")
+    from leader.app import make_app
+
+    make_app(run.config, hall).run()
+
+
 def display(run: Run) -> None:
     """`display [--counter N] [--voice-to DIR | --no-voice]`: the wall display, announcing
     the calls, or counter N's display."""

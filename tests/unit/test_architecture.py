@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("kiosk", "counter", "display")
+APPS = ("kiosk", "counter", "display", "leader")
 CORE_MODULES = sorted(
     f"db.{p.stem}" for p in (ROOT / "db").glob("*.py") if p.stem != "__init__"
 )
@@ -20,7 +20,8 @@ def test_core_loads_no_ui() -> None:
     # One fresh interpreter importing the whole core: nothing of the UI may come along.
     code = (
         f"import sys, {', '.join(CORE_MODULES)}; "
-        "bad = [m for m in ('textual', 'rich', 'escpos', 'kiosk', 'counter', 'display', 'hall')"
+        "bad = [m for m in ('textual', 'rich', 'escpos', 'kiosk', 'counter', 'display', "
+        "'leader', 'hall')"
         " if m in sys.modules]; print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

@@ -1,0 +1,85 @@
+"""The duty leader's console (值班领导岗): the leader signs in (staff id + PIN, leader role
+only) and watches the hall, handles complaints, approves remedies, moves counters, answers
+the supervision box and sets the wall display's notice. F12 signs out."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from db.config import HallConfig
+from db.session import Hall
+from db.watch import ChangeWatcher
+from leader.screens.base import WorkFailed
+from leader.screens.console import CHECK_SECONDS, ConsoleScreen
+from leader.screens.signin import SignInScreen
+from leader.text import t
+
+
+class LeaderApp(App[None]):
+    """The sign-in, then the console."""
+
+    CSS_PATH = "leader.tcss"
+    TITLE = "值班领导岗"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("l", "switch_language", show=False),
+                Binding("f10", "switch_language", show=False)]
+
+    language: reactive[str] = reactive("zh")
+    """The language every screen speaks: "zh" or "en"."""
+
+    def __init__(self, config: HallConfig, hall: Hall, *, watcher: ChangeWatcher,
+                 check_seconds: float) -> None:
+        super().__init__()
+        self.config = config
+        self.hall = hall
+        self.watcher = watcher
+        """Tells the console when another process committed."""
+        self.check_seconds = check_seconds
+
+    def on_mount(self) -> None:
+        """The hall's first language; the sign-in."""
+        self.language = self.config.languages[0]
+        self.title = t("title", self.language)
+        self.push_screen(SignInScreen(self.config, self.hall))
+
+    def on_unmount(self) -> None:
+        """Let go of the watcher's connection."""
+        self.watcher.close()
+
+    def action_switch_language(self) -> None:
+        """中文 ⇄ English, among the languages the hall offers."""
+        languages = self.config.languages
+        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
+
+    def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
+        """A duty leader: the console replaces the sign-in."""
+        self.switch_screen(ConsoleScreen(self.config, self.hall, event.staff, self.watcher,
+                                         self.check_seconds))
+
+    def on_console_screen_signed_out(self, event: ConsoleScreen.SignedOut) -> None:
+        """Back to the sign-in."""
+        self.switch_screen(SignInScreen(self.config, self.hall))
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """Every worker failure a screen did not show itself: one line, never a traceback."""
+        if event.refusal is not None:
+            self.notify(event.refusal, severity="error", timeout=8)
+        else:
+            self.log.error(f"worker failed: {event.error!r}")
+            self.notify(t("system_fault", self.language), severity="error", timeout=8)
+
+
+def make_app(
+    config: HallConfig,
+    hall: Hall,
+    *,
+    watcher: ChangeWatcher | None = None,
+    check_seconds: float = CHECK_SECONDS,
+) -> LeaderApp:
+    """The duty leader's console on `hall`. The watcher is the cheapest the database allows
+    unless one is given; `check_seconds` 0 turns watching off, so the console reads only
+    after its own steps (tests)."""
+    return LeaderApp(config, hall, watcher=watcher or ChangeWatcher.for_hall(hall),
+                     check_seconds=check_seconds)

@@ -1,0 +1,1 @@
+"""The console's screens: sign-in, the tabbed console, the resolve dialog."""

@@ -1,0 +1,226 @@
+"""The console: the hall board and the leader's in-tray on six pages.
+
+Every step a pane asks for runs in a worker, in one write transaction, and the whole console
+is read again afterwards, refused or not. Other processes' work (a kiosk issuing, a clerk
+asking for a remedy) shows within a fraction of a second: a short timer asks the change
+watcher (one cheap pragma) whether anyone committed, and only then a worker reads again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Label, TabbedContent, TabPane, Tabs
+
+from db import queries
+from db.config import HallConfig
+from db.errors import HallError
+from db.session import Hall
+from db.views import EventView, StaffView
+from db.watch import ChangeWatcher
+from leader.screens.base import LeaderScreen, WorkFailed
+from leader.state import ConsoleState, Step, read_state
+from leader.text import name, t
+from leader.widgets.base import Pane
+from leader.widgets.board import BoardPane
+from leader.widgets.complaints import ComplaintsPane
+from leader.widgets.hall_panes import CountersPane, NoticePane
+from leader.widgets.inbox import ApprovalsPane, FeedbackPane
+
+PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice")
+"""The pages in tab order; F1 to F6."""
+
+CHECK_SECONDS = 0.25
+"""How often the console asks the change watcher whether another process committed."""
+
+
+class ConsoleScreen(LeaderScreen):
+    """The signed-in duty leader's console."""
+
+    BINDINGS = [
+        # Priority: the page keys work while a text field has the focus too.
+        *(Binding(f"f{i}", f"page('{page}')", show=False, priority=True)
+          for i, page in enumerate(PAGES, 1)),
+        Binding("f12", "sign_out", show=False),
+    ]
+
+    class StateLoaded(Message):
+        """The console as the database has it now, after a step (`done`) or a reload."""
+
+        def __init__(self, state: ConsoleState, done: str = "") -> None:
+            super().__init__()
+            self.state = state
+            """What was read."""
+            self.done = done
+            """Text key of the step's confirmation; empty for a plain reload."""
+
+    class HistoryLoaded(Message):
+        """A ticket's events, for the complaints page."""
+
+        def __init__(self, events: list[EventView]) -> None:
+            super().__init__()
+            self.events = events
+            """Oldest first."""
+
+    class SignedOut(Message):
+        """The leader left; the app goes back to the sign-in."""
+
+    def __init__(self, config: HallConfig, hall: Hall, staff: StaffView,
+                 watcher: ChangeWatcher | None = None, check_seconds: float = CHECK_SECONDS
+                 ) -> None:
+        super().__init__()
+        self.config = config
+        self.hall = hall
+        self.staff = staff
+        self.watcher = watcher
+        self.check_seconds = check_seconds
+        self.state: ConsoleState | None = None
+        self.reading = False
+        self.stale = False
+
+    def compose(self) -> ComposeResult:
+        """Header, the six pages, the key hint and the status line."""
+        yield Label(id="console-header")
+        with TabbedContent(id="pages"):
+            panes: list[Pane] = [
+                BoardPane(self.config, self.staff.id, id="board"),
+                ComplaintsPane(self.config, self.staff.id, id="complaints"),
+                ApprovalsPane(self.config, self.staff.id, id="approvals"),
+                CountersPane(self.config, self.staff.id, id="counters"),
+                FeedbackPane(self.config, self.staff.id, id="feedback"),
+                NoticePane(self.config, self.staff.id, id="notice"),
+            ]
+            for page, pane in zip(PAGES, panes, strict=True):
+                with TabPane(t(f"tab_{page}", "zh"), id=f"page-{page}"):
+                    yield pane
+        yield Label(id="console-keys")
+        yield Label(id="console-status", classes="status")
+
+    def on_mount(self) -> None:
+        """Read the hall and keep it fresh."""
+        super().on_mount()
+        self.reload()
+        if self.watcher is not None and self.check_seconds > 0:
+            self.set_interval(self.check_seconds, self.check_for_changes)
+
+    def relabel(self, lang: str) -> None:
+        """Every label in `lang` (the panes redraw from the last state)."""
+        header = t("header", lang, hall=name(self.config, lang), name=self.staff.name,
+                   id=self.staff.id)
+        self.query_one("#console-header", Label).update(header)
+        self.query_one("#console-keys", Label).update(t("keys", lang))
+        tabs = self.query_one("#pages", TabbedContent)
+        for page in PAGES:
+            tabs.get_tab(f"page-{page}").label = t(f"tab_{page}", lang)
+        if self.state is not None:
+            self.draw(self.state)
+
+    def draw(self, state: ConsoleState) -> None:
+        """Hand the state down to every page."""
+        for pane in self.query(Pane):
+            pane.show(state, self.language)
+
+    def action_page(self, page: str) -> None:
+        """F1-F6: show a page."""
+        self.query_one("#pages", TabbedContent).active = f"page-{page}"
+        if not self.query_one(f"#{page}", Pane).focus_first():
+            # Off the text field of the page left: a focused widget on a hidden page would
+            # bring that page back.
+            self.query_one("#pages", TabbedContent).query_one(Tabs).focus()
+
+    def action_sign_out(self) -> None:
+        """F12: back to the sign-in."""
+        self.post_message(self.SignedOut())
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def check_for_changes(self) -> None:
+        """Read again when another process committed (or the last read failed)."""
+        if self.reading or self.watcher is None:
+            return
+        try:
+            changed = self.watcher.changed()
+        except HallError as error:
+            self.log.warning(f"watcher: {error}")
+            return
+        if changed or self.stale:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the console in a worker."""
+        self.reading, self.stale = True, False
+        self.load()
+
+    @work(thread=True, exit_on_error=False, group="read")
+    def load(self) -> None:
+        """Read (worker thread; touches no widget)."""
+        try:
+            state = read_state(self.hall)
+        except BaseException:
+            self.stale = True
+            raise
+        finally:
+            self.reading = False
+        self.post_message(self.StateLoaded(state))
+
+    def on_console_screen_state_loaded(self, event: StateLoaded) -> None:
+        """Draw what was read; confirm the step that led to it."""
+        self.state = event.state
+        self.draw(event.state)
+        if event.done:
+            self.say(t(event.done, self.language))
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def on_pane_step_asked(self, event: Pane.StepAsked) -> None:
+        """A pane asked for a step: run it, then read everything again."""
+        event.stop()
+        self.perform(event.step, event.done)
+
+    @work(thread=True, exit_on_error=False, group="step")
+    def perform(self, step: Step, done: str) -> None:
+        """The step in one write transaction, then a fresh read (worker thread)."""
+        try:
+            with self.hall.write() as tx:
+                step(tx)
+        except BaseException:
+            self.post_message(self.StateLoaded(read_state(self.hall)))  # show what is true
+            raise
+        self.post_message(self.StateLoaded(read_state(self.hall), done))
+
+    def on_pane_said(self, event: Pane.Said) -> None:
+        """A pane's one line."""
+        event.stop()
+        self.say(t(event.key, self.language, **event.fields))
+
+    def on_complaints_pane_history_wanted(self, event: ComplaintsPane.HistoryWanted) -> None:
+        """Read the selected ticket's history."""
+        event.stop()
+        self.read_history(event.number, event.day)
+
+    @work(thread=True, exit_on_error=False, group="history", exclusive=True)
+    def read_history(self, number: str, day: dt.date) -> None:
+        """A ticket's events (worker thread)."""
+        with self.hall.read() as tx:
+            events = queries.history(tx, number, day)
+        self.post_message(self.HistoryLoaded(events))
+
+    def on_console_screen_history_loaded(self, event: HistoryLoaded) -> None:
+        """Show the history on the complaints page."""
+        self.query_one(ComplaintsPane).show_history(event.events, self.language)
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """A refusal on the status line; a fault is the app's."""
+        if event.refusal is not None:
+            event.stop()
+            self.say(event.refusal, error=True)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        """The one status line."""
+        status = self.query_one("#console-status", Label)
+        status.update(message)
+        status.set_class(error, "-error")

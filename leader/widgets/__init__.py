@@ -1,0 +1,1 @@
+"""The console's panes: board, complaints, approvals, counters, feedback, notice."""

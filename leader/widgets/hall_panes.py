@@ -1,0 +1,121 @@
+"""Resource moves (资源配置): open, pause or close a counter and change its work profile;
+and the wall display's notice line."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Input, Label
+
+from db import counters, notices
+from db.errors import Refused
+from db.session import Tx
+from leader.state import ConsoleState
+from leader.text import name, t
+from leader.widgets.base import Pane, refill, selected
+
+STATES = {"open-counter": "open", "pause-counter": "paused", "close-counter": "closed"}
+
+
+class CountersPane(Pane):
+    """Every counter; the leader's buttons act on the selected one."""
+
+    numbers: tuple[int, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        """The counters; the state buttons; the profile."""
+        yield Label(id="counters-title", classes="section")
+        yield DataTable(id="counters-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(classes="form"):
+            yield Button("", id="open-counter", variant="success", compact=True)
+            yield Button("", id="pause-counter", variant="warning", compact=True)
+            yield Button("", id="close-counter", variant="error", compact=True)
+            yield Input(id="profile", max_length=40, restrict=r"[A-Za-z, ]*")
+            yield Button("", id="set-profile", variant="primary", compact=True)
+
+    def show(self, state: ConsoleState, lang: str) -> None:
+        """Draw the counters."""
+        desks = [line.counter for line in state.board.desks]
+        self.numbers = tuple(c.number for c in desks)
+        self.query_one("#counters-title", Label).update(t("counters_title", lang))
+        refill(
+            self.query_one("#counters-table", DataTable),
+            [t(k, lang) for k in ("counter", "state", "staff", "ticket", "profile")],
+            [[name(c, lang), t(f"state_{c.state}", lang),
+              f"{c.staff_name} ({c.staff})" if c.staff else "—", c.ticket or "—",
+              ",".join(c.profile)] for c in desks],
+        )
+        for button in ("open", "pause", "close"):
+            self.query_one(f"#{button}-counter", Button).label = t(f"do_{button}", lang)
+        self.query_one("#profile", Input).placeholder = t("f_profile", lang)
+        self.query_one("#set-profile", Button).label = t("set_profile", lang)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """A state button, or the profile."""
+        event.stop()
+        index = selected(self.query_one("#counters-table", DataTable), len(self.numbers))
+        if index is None:
+            self.post_message(self.Said("pick_row"))
+            return
+        number, button = self.numbers[index], str(event.button.id)
+        if button in STATES:
+            self.ask(partial(_set_state, number, STATES[button], self.leader), "done_state")
+        else:
+            profile = self.query_one("#profile", Input).value
+            self.ask(partial(_set_profile, number, profile, self.leader), "done_profile")
+
+
+def _set_state(number: int, state: str, leader: str, tx: Tx) -> object:
+    counters.set_state(tx, number, state, staff=leader)
+    return None
+
+
+def _set_profile(number: int, text: str, leader: str, tx: Tx) -> object:
+    profile = [p.strip().upper() for p in text.replace(" ", ",").split(",") if p.strip()]
+    if not profile:
+        raise Refused("type the business types in order, e.g. A,E",
+                      zh="请按顺序输入业务代码，如 A,E")
+    counters.set_profile(tx, number, profile, staff=leader)
+    return None
+
+
+class NoticePane(Pane):
+    """The notice line of the wall displays: set or clear it."""
+
+    def compose(self) -> ComposeResult:
+        """The notice now; the text; set and clear."""
+        yield Label(id="notice-now", classes="section")
+        with Horizontal(classes="form"):
+            yield Input(id="notice-text", max_length=200)
+            yield Button("", id="set-notice", variant="primary", compact=True)
+            yield Button("", id="clear-notice", compact=True)
+
+    def show(self, state: ConsoleState, lang: str) -> None:
+        """The notice as the displays show it."""
+        now = t("notice_now", lang, text=state.notice) if state.notice else t("notice_none", lang)
+        self.query_one("#notice-now", Label).update(now)
+        self.query_one("#notice-text", Input).placeholder = t("f_notice", lang)
+        self.query_one("#set-notice", Button).label = t("set_notice", lang)
+        self.query_one("#clear-notice", Button).label = t("clear_notice", lang)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Set or clear."""
+        event.stop()
+        field = self.query_one("#notice-text", Input)
+        if event.button.id == "set-notice":
+            self.ask(partial(_notice, self.leader, field.value), "done_notice")
+            field.value = ""
+        else:
+            self.ask(partial(_notice, self.leader, ""), "done_clear")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter sets the notice."""
+        event.stop()
+        self.ask(partial(_notice, self.leader, event.value), "done_notice")
+        event.input.value = ""
+
+
+def _notice(leader: str, text: str, tx: Tx) -> object:
+    return notices.set_notice(tx, leader, text)

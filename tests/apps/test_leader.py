@@ -1,0 +1,297 @@
+"""The duty leader's console, driven by the Pilot: sign-in (leaders only), approvals,
+complaints resolved by reassignment, counters, the notice, the supervision box, the board."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label, Select, Static, TabbedContent
+
+from db import complaints, counters, notices, ops, reception, remedies
+from db.config import HallConfig
+from db.session import Hall, ManualClock
+from db.views import StaffView, TicketView
+from leader.app import LeaderApp, make_app
+from leader.screens.console import ConsoleScreen
+from leader.screens.resolve import ResolveScreen
+from leader.screens.signin import SignInScreen
+from tests.apps.conftest import type_text
+from tests.conftest import PIN
+
+SIZE = (120, 40)
+LEADER = StaffView("L01", "杨洋", "leader", 200)
+"""The fixture hall's duty leader (the PIN check has tests of its own)."""
+LeaderFactory = Callable[[], LeaderApp]
+
+
+@pytest.fixture
+def leader_app(config: HallConfig, hall: Hall) -> LeaderFactory:
+    """The console on the test hall, without watching for changes."""
+    return lambda: make_app(config, hall, check_seconds=0)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Workers done and their messages handled."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def at_console(pilot: Pilot[Any]) -> ConsoleScreen:
+    """Open L01's console as a sign-in would."""
+    app = pilot.app
+    assert isinstance(app, LeaderApp)
+    await app.switch_screen(ConsoleScreen(app.config, app.hall, LEADER))
+    await settle(pilot)
+    assert isinstance(app.screen, ConsoleScreen)
+    return app.screen
+
+
+async def page(pilot: Pilot[Any], key: str) -> None:
+    await pilot.press(key)
+    await settle(pilot)
+
+
+def rendered(app: LeaderApp, selector: str) -> str:
+    """What a Static of the current screen draws, as plain text."""
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    console.print(app.screen.query_one(selector, Static).content)
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def status(app: LeaderApp) -> str:
+    return str(app.screen.query_one("#console-status", Label).content)
+
+
+def serving(hall: Hall, business: str = "A", counter: int = 1) -> TicketView:
+    with hall.write() as tx:
+        ops.issue_ticket(tx, business)
+        ops.call_next(tx, counter)
+        return ops.start(tx, counter)
+
+
+async def click(pilot: Pilot[Any], selector: str) -> None:
+    await pilot.click(selector)
+    await settle(pilot)
+
+
+# -- sign-in ----------------------------------------------------------------------------------
+
+
+async def test_a_clerk_is_refused_in_one_line(leader_app: LeaderFactory) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "c01")
+        await pilot.press("enter")
+        await type_text(pilot, PIN)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        error = str(app.screen.query_one("#signin-error", Label).content)
+        assert error == "C01 是工作岗：只有值班领导可以登录"
+
+
+async def test_the_leader_signs_in_to_the_board(leader_app: LeaderFactory, hall: Hall) -> None:
+    serving(hall)
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "l01")
+        await pilot.press("enter")
+        await type_text(pilot, PIN)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConsoleScreen)
+        header = str(app.screen.query_one("#console-header", Label).content)
+        assert "杨洋（L01）" in header
+        board = rendered(app, "#board-counters")
+        assert "A001" in board and "张伟" in board
+
+
+# -- approvals --------------------------------------------------------------------------------
+
+
+async def test_approving_a_pending_remedy_removes_it(leader_app: LeaderFactory,
+                                                     hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        asked = remedies.grant(tx, number, "C01", "late_fee_waiver", 50_000, "系统故障")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f3")
+        table = app.screen.query_one("#approvals-table", DataTable)
+        assert table.row_count == 1
+        app.screen.query_one("#decision", Input).value = "同意"
+        await click(pilot, "#approve")
+        assert table.row_count == 0
+        assert status(app) == "已批准"
+    with hall.read() as tx:
+        decided = remedies.remedy(tx, asked.id)
+    assert (decided.status, decided.decided_by, decided.decision_reason) == (
+        "approved", "L01", "同意")
+
+
+async def test_refusing_without_a_reason_is_refused_on_the_status_line(
+        leader_app: LeaderFactory, hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        remedies.grant(tx, number, "C01", "late_fee_waiver", 50_000, "系统故障")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f3")
+        await click(pilot, "#refuse")
+        assert status(app) == "驳回须写明原因"
+        assert app.screen.query_one("#approvals-table", DataTable).row_count == 1
+
+
+# -- complaints -------------------------------------------------------------------------------
+
+
+async def test_a_complaint_recorded_and_resolved_by_reassigning(
+        leader_app: LeaderFactory, hall: Hall) -> None:
+    number = serving(hall).number
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f2")
+        screen = app.screen
+        screen.query_one("#c-number", Input).value = number.lower()
+        screen.query_one("#c-what", Input).value = "办理太慢，态度不好"
+        screen.query_one("#c-phone", Input).value = "13800001234"
+        await click(pilot, "#record")
+        assert status(app) == "已登记投诉"
+        assert screen.query_one("#complaints-table", DataTable).row_count == 1
+        history = rendered(app, "#history")
+        assert "叫号 C01" in history and "投诉 L01" in history
+        await click(pilot, "#resolve")
+        dialog = app.screen
+        assert isinstance(dialog, ResolveScreen)
+        dialog.query_one("#correction", Select).value = "reassign"
+        dialog.query_one("#to", Input).value = "C02"
+        dialog.query_one("#reason", Input).value = "客户要求换人办理"
+        await click(pilot, "#resolve-ok")
+        assert app.screen is screen
+        assert status(app) == "投诉已处理"
+        assert screen.query_one("#complaints-table", DataTable).row_count == 0
+    with hall.read() as tx:
+        ticket = ops.ticket_row(tx, number)
+        [done] = complaints.day_complaints(tx)
+    assert (ticket.handler_id, ticket.counter_number) == ("C02", None)
+    assert (done.outcome, done.correction, done.new_handler) == ("upheld", "reassign", "C02")
+
+
+async def test_a_refused_resolution_keeps_the_complaint_open(
+        leader_app: LeaderFactory, hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        complaints.record_complaint(tx, "L01", number, "太慢")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f2")
+        await click(pilot, "#resolve")
+        app.screen.query_one("#correction", Select).value = "void"
+        app.screen.query_one("#reason", Input).value = "作废"
+        await click(pilot, "#resolve-ok")
+        assert "只能作废等候中、已叫号或过号的票号" in status(app)
+        assert app.screen.query_one("#complaints-table", DataTable).row_count == 1
+
+
+# -- counters, notice, feedback -----------------------------------------------------------------
+
+
+async def test_pausing_a_counter(leader_app: LeaderFactory, hall: Hall) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f4")
+        await click(pilot, "#pause-counter")  # the first row: counter 1, open
+        assert status(app) == "窗口状态已更改"
+        table = app.screen.query_one("#counters-table", DataTable)
+        assert table.get_row_at(0)[1] == "暂停"
+        app.screen.query_one("#profile", Input).value = "e, a"
+        await click(pilot, "#set-profile")
+        assert table.get_row_at(0)[4] == "E,A"
+    with hall.read() as tx:
+        desk = ops.counter_row(tx, 1)
+    assert (desk.state, desk.profile) == ("paused", "E,A")
+
+
+async def test_a_long_pause_is_flagged_on_the_board(leader_app: LeaderFactory, hall: Hall,
+                                                    clock: ManualClock) -> None:
+    with hall.write() as tx:
+        counters.set_state(tx, 4, "paused")
+    clock.advance(minutes=20)
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        board = rendered(app, "#board-counters")
+        assert "暂停 20 分钟！" in board
+
+
+async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: Hall) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f6")
+        await pilot.click("#notice-text")
+        await type_text(pilot, "下午三点系统升级")
+        await pilot.press("enter")
+        await settle(pilot)
+        now = str(app.screen.query_one("#notice-now", Label).content)
+        assert now == "当前公告：下午三点系统升级"
+        with hall.read() as tx:
+            assert notices.current_notice(tx) == "下午三点系统升级"
+        await click(pilot, "#clear-notice")
+        assert str(app.screen.query_one("#notice-now", Label).content) == "当前没有公告"
+
+
+async def test_answering_the_supervision_box(leader_app: LeaderFactory, hall: Hall) -> None:
+    with hall.write() as tx:
+        note = reception.leave_feedback(tx, "大厅太冷")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f5")
+        app.screen.query_one("#reply-text", Input).value = "已调高空调温度"
+        await click(pilot, "#reply")
+        table = app.screen.query_one("#feedback-table", DataTable)
+        assert table.get_row_at(0)[4:] == ["已回复", "已调高空调温度"]
+        await click(pilot, "#mark-closed")
+        assert table.get_row_at(0)[4] == "已处理"
+    with hall.read() as tx:
+        [row] = reception.feedback_list(tx, status=None)
+    assert (row.id, row.status, row.reply) == (note.id, "closed", "已调高空调温度")
+
+
+async def test_the_page_keys_work_from_a_text_field(leader_app: LeaderFactory) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await page(pilot, "f6")
+        assert isinstance(app.focused, Input)
+        await page(pilot, "f1")
+        assert app.screen.query_one("#pages", TabbedContent).active == "page-board"
+        await page(pilot, "f2")
+        assert app.screen.query_one("#pages", TabbedContent).active == "page-complaints"
+
+
+async def test_the_console_switches_to_english(leader_app: LeaderFactory) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert "Duty leader: 杨洋 (L01)" in str(app.screen.query_one("#console-header",
+                                                                      Label).content)
+        await page(pilot, "f3")
+        await click(pilot, "#approve")
+        assert status(app) == "Select a row in the list first"
