@@ -10,6 +10,7 @@ from textual.reactive import reactive
 
 from db.config import HallConfig
 from db.session import Hall
+from db.views import StaffView
 from db.watch import ChangeWatcher
 from leader.screens.base import WorkFailed
 from leader.screens.console import CHECK_SECONDS, ConsoleScreen
@@ -55,8 +56,11 @@ class LeaderApp(App[None]):
 
     def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
         """A duty leader: the console replaces the sign-in."""
-        self.switch_screen(ConsoleScreen(self.config, self.hall, event.staff, self.watcher,
-                                         self.check_seconds))
+        self.switch_screen(self.console_for(event.staff))
+
+    def console_for(self, staff: StaffView) -> ConsoleScreen:
+        """The console of a signed-in duty leader, watching as this app does."""
+        return ConsoleScreen(self.config, self.hall, staff, self.watcher, self.check_seconds)
 
     def on_console_screen_signed_out(self, event: ConsoleScreen.SignedOut) -> None:
         """Back to the sign-in."""

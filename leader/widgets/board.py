@@ -19,6 +19,9 @@ from leader.state import ConsoleState
 from leader.text import minutes, name, t
 from leader.widgets.base import Pane
 
+OPENS, CLOSES = 8, 17
+"""The hours (local) the charts show at least: a hall's usual day, 08:00 to 18:00."""
+
 STATE_STYLE = {"open": "green", "paused": "yellow", "closed": "dim"}
 
 
@@ -28,6 +31,12 @@ def business(config: HallConfig, prefix: str, lang: str) -> str:
         return f"{name(config.business(prefix), lang)} {prefix}"
     except NotFound:
         return prefix
+
+
+def opening_hours(board: Board) -> tuple[int, int]:
+    """The hours the charts cover: the usual working day, widened to any hour with work."""
+    busy = [h for h in range(24) if board.arrivals[h] or board.served[h]]
+    return min([*busy, OPENS]), max([*busy, CLOSES])
 
 
 class BoardPane(Pane):
@@ -55,11 +64,12 @@ class BoardPane(Pane):
         self.query_one("#board-queues", Static).update(self._queues(board, lang))
         self.query_one("#board-waits", Static).update(self._waits(board, lang))
         self.query_one("#board-faults", Static).update(self._faults(board, lang))
-        arrivals, served = sum(board.arrivals), sum(board.served)
-        self.query_one("#arrivals-label", Label).update(f"{t('arrivals', lang)} ({arrivals})")
-        self.query_one("#served-label", Label).update(f"{t('served', lang)} ({served})")
-        self.query_one("#arrivals", Sparkline).data = list(board.arrivals)
-        self.query_one("#served", Sparkline).data = list(board.served)
+        first, last = opening_hours(board)
+        hours = f"{first:02d}-{last + 1:02d}"
+        for key, counts in (("arrivals", board.arrivals), ("served", board.served)):
+            label = f"{t(key, lang)} {hours} ({sum(counts)})"
+            self.query_one(f"#{key}-label", Label).update(label)
+            self.query_one(f"#{key}", Sparkline).data = list(counts[first:last + 1])
 
     def _counters(self, board: Board, lang: str) -> Table:
         table = Table(expand=True, box=None, header_style="bold")

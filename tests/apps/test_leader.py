@@ -16,6 +16,7 @@ from db import complaints, counters, notices, ops, reception, remedies
 from db.config import HallConfig
 from db.session import Hall, ManualClock
 from db.views import StaffView, TicketView
+from db.watch import ChangeWatcher
 from leader.app import LeaderApp, make_app
 from leader.screens.console import ConsoleScreen
 from leader.screens.resolve import ResolveScreen
@@ -46,7 +47,7 @@ async def at_console(pilot: Pilot[Any]) -> ConsoleScreen:
     """Open L01's console as a sign-in would."""
     app = pilot.app
     assert isinstance(app, LeaderApp)
-    await app.switch_screen(ConsoleScreen(app.config, app.hall, LEADER))
+    await app.switch_screen(app.console_for(LEADER))
     await settle(pilot)
     assert isinstance(app.screen, ConsoleScreen)
     return app.screen
@@ -270,6 +271,21 @@ async def test_answering_the_supervision_box(leader_app: LeaderFactory, hall: Ha
     with hall.read() as tx:
         [row] = reception.feedback_list(tx, status=None)
     assert (row.id, row.status, row.reply) == (note.id, "closed", "已调高空调温度")
+
+
+async def test_another_process_shows_on_the_board_without_a_key(
+        config: HallConfig, hall: Hall) -> None:
+    app = make_app(config, hall, watcher=ChangeWatcher.for_hall(hall), check_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        assert "C001" not in rendered(app, "#board-waits")
+        with hall.write() as tx:  # a kiosk, as far as the console knows
+            ops.issue_ticket(tx, "C")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "C001" in rendered(app, "#board-waits"):
+                break
+        assert "C001" in rendered(app, "#board-waits")
 
 
 async def test_the_page_keys_work_from_a_text_field(leader_app: LeaderFactory) -> None:

@@ -20,7 +20,6 @@ from db.config import HallConfig
 from db.session import Hall, ManualClock
 from db.views import StaffView
 from leader.app import LeaderApp, make_app
-from leader.screens.console import ConsoleScreen
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
@@ -69,7 +68,7 @@ async def on_the_board(pilot: Pilot[Any]) -> None:
     """The signed-in leader's board."""
     app = pilot.app
     assert isinstance(app, LeaderApp)
-    await app.switch_screen(ConsoleScreen(app.config, app.hall, LEADER))
+    await app.switch_screen(app.console_for(LEADER))
     await settle(pilot)
 
 
