@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from db.config_evaluator import EvaluatorConfig as EvaluatorConfig  # re-exported
+from db.config_evaluator import evaluator_config
 from db.config_file import Table, claim, first_duplicate, listing, one_line, show
 from db.config_kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
 from db.config_kiosk import PrinterConfig as PrinterConfig
@@ -48,7 +50,7 @@ NORMAL = "normal"
 
 _TOP_KEYS = (
     "hall", "service", "security", "business", "priority", "counter", "kiosk", "printer",
-    "remedy", "voice", "score",
+    "remedy", "evaluator", "voice", "score",
 )  # fmt: skip
 _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
@@ -140,6 +142,8 @@ class HallConfig:
     """Timings of the kiosk's screens ([kiosk])."""
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     """The kiosk's ticket printer ([printer]); kind "none" by default."""
+    evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    """Timings of the customer evaluator beside each counter ([evaluator])."""
     remedies: tuple[RemedyKind, ...] = DEFAULT_REMEDIES
     """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
     score: ScoreConfig = field(default_factory=ScoreConfig)
@@ -377,6 +381,7 @@ def _build(top: Table) -> HallConfig:
         source=top.source,
         kiosk=kiosk_config(top),
         printer=printer_config(top),
+        evaluator=evaluator_config(top),
         remedies=remedy_kinds(top),
         score=score_config(top),
         voice=voice_config(top),

@@ -46,6 +46,28 @@ def leader(run: Run) -> None:
     make_app(run.config, hall).run()
 
 
+def evaluator(run: Run) -> None:
+    """`evaluator --counter N`: the customer evaluator beside counter N (F12 + leader PIN
+    to leave)."""
+    run.config.counter(run.args.counter)  # an unknown counter is refused before the screen
+    hall = ready_hall(run)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("evaluator: needs a terminal (it is a full-screen app)")
+    from counter.evaluator.app import make_app
+
+    make_app(run.config, hall, counter=run.args.counter).run()
+
+
+def support_desk(run: Run) -> None:
+    """`support-desk`: the support post's app (staff id and PIN of support or leader)."""
+    hall = ready_hall(run)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("support-desk: needs a terminal (it is a full-screen app)")
+    from counter.support.app import make_app
+
+    make_app(run.config, hall).run()
+
+
 def display(run: Run) -> None:
     """`display [--counter N] [--voice-to DIR | --no-voice]`: the wall display, announcing
     the calls, or counter N's display."""

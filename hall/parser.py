@@ -221,6 +221,10 @@ def _apps(g: Grammar) -> None:
     kiosk = g.add("kiosk", apps.kiosk, "取号机 the customer kiosk (F12 + leader PIN to leave)")
     kiosk.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
     g.at_counter("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
+    g.at_counter("evaluator", apps.evaluator,
+                 "评价器 the customer evaluator beside a counter (F12 + leader PIN to leave)")
+    g.add("support-desk", apps.support_desk,
+          "服务岗 the support desk app: take, note and hand back referrals (staff id + PIN)")
     g.add("leader", apps.leader,
           "值班领导岗 the duty leader's console: board, complaints, approvals (staff id + PIN)")
     display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")

@@ -1,0 +1,307 @@
+"""The evaluator (评价器): a customer-facing screen beside counter N.
+
+Idle, it shows the counter and who serves there. A short timer asks the change watcher
+(one pragma) whether another process committed; only then a worker reads what the core
+says the evaluator should offer. When the counter completes a service, the customer is
+asked to rate it; no answer in time records "not rated". Like the kiosk it is locked down:
+nothing a customer presses quits it; the duty leader's id and PIN (F12) do.
+"""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Button
+from textual.worker import Worker, WorkerState
+
+from counter.evaluator.machine import EvaluatorMachine
+from counter.evaluator.screens.idle import IdleScreen
+from counter.evaluator.screens.rating import RatingScreen
+from counter.evaluator.screens.reason import ReasonScreen
+from counter.evaluator.screens.thanks import ThanksScreen
+from counter.evaluator.screens.unlock import LeaderUnlock
+from counter.evaluator.text import t
+from db.config import HallConfig
+from db.errors import HallError
+from db.evaluation import EvaluatorView
+from db.session import Hall
+from db.views import StaffView, TicketView
+from db.watch import ChangeWatcher
+
+CHECK_SECONDS = 0.25
+"""How often the watcher is asked: the question appears within this of the completion."""
+
+RETRY_SECONDS = 1.0
+"""After a failed read, how long before the next attempt."""
+
+LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+p", "ctrl+backslash")
+"""Keys that quit, suspend or open the palette in a normal Textual app (as on the kiosk)."""
+
+
+class EvaluatorApp(App[None]):
+    """The idle screen; the question, the reasons and the thanks above it."""
+
+    CSS_PATH = "evaluator.tcss"
+    TITLE = "评价器"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        *(Binding(key, "locked", show=False, priority=True, system=True) for key in LOCKED_KEYS),
+        Binding("l", "switch_language", show=False),
+        Binding("f2", "switch_language", show=False),
+        Binding("f12", "leader_unlock", show=False, priority=True),
+    ]
+
+    language: reactive[str] = reactive("zh")
+    """The language every screen speaks: "zh" or "en"."""
+
+    class ViewLoaded(Message):
+        """A worker read what the evaluator should show."""
+
+        def __init__(self, view: EvaluatorView) -> None:
+            super().__init__()
+            self.view = view
+            """The counter and the service to rate, as read."""
+
+    class Answered(Message):
+        """The core took the rating (or the "not rated") of a ticket."""
+
+        def __init__(self, ticket: TicketView, score: int | None) -> None:
+            super().__init__()
+            self.ticket = ticket
+            """The ticket, as the core returned it."""
+            self.score = score
+            """The score given; None for "not rated"."""
+
+    def __init__(self, machine: EvaluatorMachine, watcher: ChangeWatcher) -> None:
+        super().__init__()
+        self.machine = machine
+        self.watcher = watcher
+        self.idle = IdleScreen(machine.config, machine.counter)
+        self.offered: EvaluatorView | None = None
+        """The service on offer (its question or reasons on screen), if any."""
+        self.finished: set[int] = set()
+        """Tickets this evaluator is done with: never offered again."""
+        self.deadline: Timer | None = None
+        self.reading = False
+        self.stale = False
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a customer has to answer."""
+        return self.machine.config.evaluator.timeout_seconds
+
+    def on_mount(self) -> None:
+        """The idle screen, and the watch on the database."""
+        self.language = self.machine.config.languages[0]
+        self.push_screen(self.idle)
+        self.check_for_changes()
+        self.set_interval(CHECK_SECONDS, self.check_for_changes)
+
+    def on_unmount(self) -> None:
+        """Let go of the watcher's connection."""
+        self.watcher.close()
+
+    # -- lockdown ---------------------------------------------------------------------------
+
+    def action_locked(self) -> None:
+        """A key that would leave the evaluator: it does nothing."""
+
+    async def action_quit(self) -> None:
+        """Nothing quits the evaluator but the leader's unlock."""
+
+    def action_help_quit(self) -> None:
+        """No hint about how to quit, either."""
+
+    def action_suspend_process(self) -> None:
+        """No way out to a shell."""
+
+    def action_command_palette(self) -> None:
+        """No command palette."""
+
+    def action_leader_unlock(self) -> None:
+        """The hidden key: the duty leader's id and PIN close the evaluator."""
+        if not isinstance(self.screen, LeaderUnlock):
+            self.push_screen(LeaderUnlock(self.machine), self._unlocked)
+
+    def _unlocked(self, leader: StaffView | None) -> None:
+        if leader is not None:
+            self.exit()
+
+    # -- language ---------------------------------------------------------------------------
+
+    def watch_language(self, lang: str) -> None:
+        """Relabel every open screen in the new language."""
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            try:
+                if relabel is not None:
+                    relabel(lang)
+            except NoMatches:
+                pass  # not composed yet: it labels itself when it mounts
+
+    def action_switch_language(self) -> None:
+        """中文 ⇄ English, among the languages the hall offers."""
+        languages = self.machine.config.languages
+        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The language button of any screen."""
+        if event.button.id == "language":
+            self.action_switch_language()
+
+    async def on_event(self, event: events.Event) -> None:
+        """A customer touching the question gets the full time again."""
+        if isinstance(event, events.Key | events.MouseDown) and self.deadline is not None:
+            self.start_deadline()
+        await super().on_event(event)
+
+    # -- watching the counter ---------------------------------------------------------------
+
+    def check_for_changes(self) -> None:
+        """Read again when another process committed (or the last read failed)."""
+        if self.reading:
+            return
+        try:
+            changed = self.watcher.changed()
+        except HallError as error:
+            self.log.warning(f"watcher: {error}")
+            self.idle.reconnecting = True
+            return
+        if changed or self.stale:
+            self.reading, self.stale = True, False
+            self.read_view(holding=self.offered is not None)
+
+    @work(thread=True, exit_on_error=False, group="read")
+    def read_view(self, holding: bool) -> None:
+        """Read the counter and the service to offer (worker thread; touches no widget)."""
+        self.post_message(self.ViewLoaded(self.machine.view(holding=holding)))
+
+    def on_evaluator_app_view_loaded(self, event: ViewLoaded) -> None:
+        """Show who serves; offer a newly completed service, or withdraw a stale question."""
+        self.reading = False
+        self.idle.reconnecting = False
+        self.idle.view = event.view
+        pending = event.view.pending
+        offered = self.offered.pending if self.offered else None
+        if offered is not None and (pending is None or pending.id != offered.id):
+            self.withdraw()
+            if pending is not None:  # the clerk completed the next service first
+                self.report(offered, None, "next_customer")
+        if pending is not None and pending.id not in self.finished and self.offered is None:
+            self.offer(event.view)
+
+    # -- the question -----------------------------------------------------------------------
+
+    def offer(self, view: EvaluatorView) -> None:
+        """Ask the customer to rate the service just completed."""
+        self.offered = view
+        self.push_screen(RatingScreen(view, self.timeout), self.scored)
+        self.start_deadline()
+
+    def start_deadline(self) -> None:
+        """Count the customer's time from now."""
+        if self.deadline is not None:
+            self.deadline.stop()
+        self.deadline = self.set_timer(self.timeout, self.time_up)
+        if isinstance(self.screen, RatingScreen):
+            self.screen.restart(self.timeout)
+
+    def scored(self, score: int | None) -> None:
+        """The customer's answer; a dissatisfied one is asked why."""
+        if score is None or self.offered is None:
+            return
+        if score == 1:
+            self.push_screen(ReasonScreen(), self.reasoned)
+            self.start_deadline()
+        else:
+            self.answer(score, None)
+
+    def reasoned(self, code: str | None) -> None:
+        """The reason picked ("" when skipped)."""
+        if code is not None and self.offered is not None:
+            self.answer(1, code or None)
+
+    def time_up(self) -> None:
+        """Nobody answered: a dissatisfied rating without a reason, or "not rated"."""
+        offered = self.offered.pending if self.offered else None
+        if offered is None:
+            return
+        if isinstance(self.screen, ReasonScreen):
+            self.answer(1, None)
+            return
+        self.withdraw()
+        self.report(offered, None, "timeout")
+        self.language = self.machine.config.languages[0]
+
+    def answer(self, score: int, reason: str | None) -> None:
+        """Hand the rating to the core; thanks follow when it is taken."""
+        ticket = self.offered.pending if self.offered else None
+        self.withdraw()
+        if ticket is not None:
+            self.report(ticket, score, reason)
+
+    def withdraw(self) -> None:
+        """Take the question (and the reasons) off the screen; nothing is recorded here."""
+        if self.offered is not None and self.offered.pending is not None:
+            self.finished.add(self.offered.pending.id)
+        self.offered = None
+        if self.deadline is not None:
+            self.deadline.stop()
+            self.deadline = None
+        # Only from the top: under the leader's unlock a stale question stays until the
+        # unlock closes, and its answer is then ignored (nothing is on offer).
+        if isinstance(self.screen, RatingScreen | ReasonScreen):
+            self.screen.dismiss(None)
+
+    @work(thread=True, exit_on_error=False, group="answer")
+    def report(self, ticket: TicketView, score: int | None, detail: str | None) -> None:
+        """The rating (`score`, `detail` its reason), or "not rated" (`detail` why)."""
+        if score is None:
+            self.post_message(self.Answered(self.machine.not_rated(ticket, detail or "timeout"),
+                                            None))
+        else:
+            self.post_message(self.Answered(self.machine.rate(ticket, score, detail), score))
+
+    def on_evaluator_app_answered(self, event: Answered) -> None:
+        """A rating taken: thanks, then idle in the hall's first language."""
+        if event.score is not None:
+            self.push_screen(ThanksScreen(self.machine.config.evaluator.thanks_seconds,
+                                          dissatisfied=event.score == 1), self._thanked)
+
+    def _thanked(self, _: None) -> None:
+        self.language = self.machine.config.languages[0]
+
+    # -- failures ---------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read: "reconnecting" and try again; a refused answer: one line."""
+        error = event.worker.error
+        if event.state is not WorkerState.ERROR or error is None:
+            return
+        if event.worker.group == "read":
+            self.log.error(f"read failed: {error!r}")
+            self.idle.reconnecting = True
+            self.set_timer(RETRY_SECONDS, self._read_again)
+        elif isinstance(error, HallError):
+            self.notify(error.text(self.language), severity="warning", timeout=5)
+        else:
+            self.log.error(f"worker failed: {error!r}")
+            self.notify(t("system_fault", self.language), severity="error", timeout=8)
+
+    def _read_again(self) -> None:
+        self.reading, self.stale = False, True
+
+
+def make_app(
+    config: HallConfig, hall: Hall, *, counter: int, watcher: ChangeWatcher | None = None
+) -> EvaluatorApp:
+    """The evaluator beside counter `counter` of `hall` (NotFound if the config has no such
+    counter); the watcher is the cheapest the database allows unless one is given."""
+    config.counter(counter)
+    machine = EvaluatorMachine(hall, config, counter)
+    return EvaluatorApp(machine, watcher or ChangeWatcher.for_hall(hall))

@@ -1,0 +1,1 @@
+"""The evaluator's screens: idle, rating, reason, thanks, and the leader's unlock."""

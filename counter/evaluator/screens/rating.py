@@ -1,0 +1,85 @@
+"""The question: four big buttons, 非常满意 to 不满意, keys 1 to 4; dismisses the score
+(4 = very satisfied … 1 = dissatisfied, as `db.views.RATINGS`)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Grid, Vertical
+from textual.widgets import Button, Label
+
+from counter.evaluator.screens.base import EvaluatorModal
+from counter.evaluator.text import t
+from db.evaluation import EvaluatorView
+
+SCORES = (4, 3, 2, 1)
+"""Left to right, key 1 to key 4: the best first, as on the paper form."""
+
+
+class RatingScreen(EvaluatorModal[int]):
+    """Which service, how many seconds are left, the four answers."""
+
+    BINDINGS = [Binding(str(key), f"score({score})", show=False)
+                for key, score in enumerate(SCORES, start=1)]
+
+    def __init__(self, view: EvaluatorView, seconds: float) -> None:
+        super().__init__()
+        self.view = view
+        self.deadline = time.monotonic() + seconds
+
+    def compose(self) -> ComposeResult:
+        """Question, the ticket and clerk, the buttons, the seconds left, the language."""
+        with Vertical(id="rating-body", classes="panel"):
+            yield Label(self.initial("rating-title"), id="rating-title", classes="title")
+            yield Label(self.initial("rating-ticket"), id="rating-ticket", classes="subtitle")
+            with Grid(id="scores"):
+                for key, score in enumerate(SCORES, start=1):
+                    yield Button(self.initial(f"score-{score}"), id=f"score-{score}",
+                                 classes=f"score score-{score}", name=str(key))
+            yield Label(self.initial("rating-left"), id="rating-left", classes="hint")
+            with Center():
+                yield Button(self.initial("language"), id="language", classes="language",
+                             compact=True)
+
+    def on_mount(self) -> None:
+        """The seconds left counting down."""
+        self.set_interval(1, self._show_left)
+
+    def restart(self, seconds: float) -> None:
+        """A fresh countdown (the app's timer restarted)."""
+        self.deadline = time.monotonic() + seconds
+        self._show_left()
+
+    def texts(self, lang: str) -> dict[str, str]:
+        """Every text of the screen in `lang`."""
+        ticket, who = self.view.pending, self.view.completed_by
+        number = ticket.number if ticket else ""
+        line = (t("ask_ticket", lang, number=number, name=self.view.handler_name, id=who)
+                if who else t("ask_ticket_anon", lang, number=number))
+        left = max(0, math.ceil(self.deadline - time.monotonic()))
+        return {
+            "rating-title": t("ask", lang),
+            "rating-ticket": line,
+            **{f"score-{score}": f"{key}  {t(f'score_{score}', lang)}"
+               for key, score in enumerate(SCORES, start=1)},
+            "rating-left": f"{t('left', lang, s=left)} · {t('keys_rate', lang)}",
+            "language": t("language", lang),
+        }
+
+    def _show_left(self) -> None:
+        for label in self.query("#rating-left").results(Label):
+            label.update(self.texts(self.language)["rating-left"])
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """A touch on an answer."""
+        button_id = event.button.id or ""
+        if button_id.startswith("score-"):
+            event.stop()
+            self.action_score(int(button_id.removeprefix("score-")))
+
+    def action_score(self, score: int) -> None:
+        """The customer's answer."""
+        self.close(score)

@@ -1,0 +1,1 @@
+"""The support desk's screens: sign-in and the desk."""

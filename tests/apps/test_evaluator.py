@@ -1,0 +1,296 @@
+"""The customer evaluator beside counter 1, driven by the Pilot: another "process" (the
+test, through `hall.write()`) completes a service and the evaluator, learning of it through
+its change watcher, asks for a rating; keys and touches answer it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+from textual.widgets import Button, Label
+
+from counter.evaluator.app import EvaluatorApp, make_app
+from counter.evaluator.screens.idle import IdleScreen
+from counter.evaluator.screens.rating import RatingScreen
+from counter.evaluator.screens.reason import ReasonScreen
+from counter.evaluator.screens.thanks import ThanksScreen
+from counter.evaluator.screens.unlock import LeaderUnlock
+from db import counters, ops
+from db.config import EvaluatorConfig, HallConfig
+from db.errors import NotFound, Refused
+from db.ops import E
+from db.session import Hall, ManualClock
+from db.views import TicketView
+from tests.conftest import PIN
+
+SIZE = (100, 30)
+EvaluatorFactory = Callable[..., EvaluatorApp]
+
+
+@pytest.fixture
+def evaluator(config: HallConfig, hall: Hall) -> EvaluatorFactory:
+    """`evaluator(timeout=…, thanks=…, counter=…)`: the app on the test hall; long timings
+    unless a test is about them."""
+
+    def build(timeout: float = 60, thanks: float = 60, counter: int = 1) -> EvaluatorApp:
+        timings = EvaluatorConfig(timeout_seconds=timeout, thanks_seconds=thanks)
+        return make_app(replace(config, evaluator=timings), hall, counter=counter)
+
+    return build
+
+
+def served(hall: Hall, counter: int = 1) -> TicketView:
+    """A customer issued, called, served and completed at `counter` (the clerk's client)."""
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A" if counter == 1 else "B")
+    with hall.write() as tx:
+        ops.call_next(tx, counter)
+        ops.start(tx, counter)
+    with hall.write() as tx:
+        return ops.complete(tx, counter)
+
+
+def rating_of(hall: Hall, number: str) -> int | None:
+    with hall.read() as tx:
+        return TicketView.from_row(ops.ticket_row(tx, number)).rating
+
+
+def details(hall: Hall, kind: str) -> list[Any]:
+    with hall.read() as tx:
+        return list(tx.conn.execute(
+            select(E.c.detail).where(E.c.kind == kind).order_by(E.c.id)).scalars())
+
+
+def text(app: EvaluatorApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Label).content)
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10) -> None:
+    """Let the app run until `check()` holds (it polls on a timer)."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened; {pilot.app.screen!r} is showing")
+
+
+async def on(pilot: Pilot[Any], kind: type[Any]) -> None:
+    """Until a `kind` screen is on top and composed."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, kind)
+                and any(w.region.area for w in pilot.app.screen.query("Label")))
+
+
+async def asked(pilot: Pilot[Any]) -> RatingScreen:
+    await on(pilot, RatingScreen)
+    # composed and laid out to the last widget: the buttons can be touched
+    await until(pilot, lambda: any(w.region.area for w in pilot.app.screen.query("#language")))
+    screen = pilot.app.screen
+    assert isinstance(screen, RatingScreen)
+    return screen
+
+
+async def test_idle_shows_the_counter_and_its_clerk(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        assert text(app, "#idle-counter") == "1号窗口（缴费）"
+        assert text(app, "#idle-serving") == "为您服务"
+        assert text(app, "#idle-clerk") == "张伟  工号 C01"
+        await pilot.press("l")
+        assert text(app, "#idle-counter") == "Counter 1 (payment)"
+        assert text(app, "#idle-clerk") == "张伟  staff no. C01"
+        with hall.write() as tx:
+            counters.sign_out(tx, 1)
+        await until(pilot, lambda: text(app, "#idle-serving") == "Closed")
+        assert text(app, "#idle-clerk") == "No one is at this counter"
+        await pilot.click("#language")
+        assert text(app, "#idle-serving") == "暂停服务"
+
+
+async def test_a_paused_counter_says_so(evaluator: EvaluatorFactory, hall: Hall) -> None:
+    with hall.write() as tx:
+        counters.set_state(tx, 1, "paused")
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        assert text(app, "#idle-serving") == "暂停服务"
+        assert text(app, "#idle-clerk") == "张伟（工号 C01）暂时离开"
+
+
+async def test_completion_asks_and_a_key_rates(evaluator: EvaluatorFactory, hall: Hall) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        done = served(hall)
+        await asked(pilot)
+        assert text(app, "#rating-ticket") == "A001 · 张伟（工号 C01）"
+        assert str(app.screen.query_one("#score-4", Button).label) == "1  非常满意"
+        await pilot.press("1")
+        await on(pilot, ThanksScreen)
+        assert text(app, "#thanks-text") == "谢谢您的评价！"
+        assert rating_of(hall, done.number) == 4
+        assert details(hall, "rate") == [{"score": 4}]
+
+
+async def test_a_touch_rates_too(evaluator: EvaluatorFactory, hall: Hall) -> None:
+    app = evaluator(thanks=1)  # seen under load, yet gone soon
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        await pilot.click("#score-2")
+        await on(pilot, ThanksScreen)
+        await on(pilot, IdleScreen)  # the thanks go by themselves
+        assert rating_of(hall, "A001") == 2
+
+
+async def test_dissatisfied_asks_why_by_key_and_by_touch(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator(thanks=1)  # seen under load, yet gone soon
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        await pilot.press("4")
+        await on(pilot, ReasonScreen)
+        await pilot.press("l")  # the customer reads English
+        assert text(app, "#reason-title") == "We are sorry! What went wrong?"
+        await pilot.press("3")
+        await on(pilot, ThanksScreen)
+        assert text(app, "#thanks-text") == "Thank you! The duty manager will follow it up"
+        await on(pilot, IdleScreen)
+        assert app.language == "zh"  # the next customer starts in the hall's language
+        served(hall)
+        await asked(pilot)
+        await pilot.click("#score-1")
+        await on(pilot, ReasonScreen)
+        await pilot.click("#reason-skip")
+        await on(pilot, ThanksScreen)
+    assert details(hall, "rate") == [{"score": 1, "reason": "attitude"}, {"score": 1}]
+    assert (rating_of(hall, "A001"), rating_of(hall, "A002")) == (1, 1)
+
+
+async def test_no_answer_records_not_rated(evaluator: EvaluatorFactory, hall: Hall) -> None:
+    app = evaluator(timeout=1.5)
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        await pilot.press("l")
+        await on(pilot, IdleScreen)
+        await until(pilot, lambda: details(hall, "not_rated") == [{"why": "timeout"}])
+        assert app.language == "zh"
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IdleScreen)  # never offered again
+    assert rating_of(hall, "A001") is None
+    with hall.write() as tx, pytest.raises(Refused):
+        ops.rate(tx, "A001", 4)
+
+
+async def test_no_reason_in_time_keeps_the_dissatisfied_rating(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator(timeout=3)  # long enough to press 4 on a loaded machine
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        await pilot.press("4")
+        await on(pilot, ReasonScreen)
+        await on(pilot, ThanksScreen)
+    assert details(hall, "rate") == [{"score": 1}]
+    assert details(hall, "not_rated") == []
+
+
+async def test_the_next_completion_replaces_an_unanswered_question(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        served(hall)
+        await until(pilot, lambda: isinstance(app.screen, RatingScreen)
+                    and "A002" in text(app, "#rating-ticket"))
+        await pilot.press("2")
+        await on(pilot, ThanksScreen)
+    assert details(hall, "not_rated") == [{"why": "next_customer"}]
+    assert (rating_of(hall, "A001"), rating_of(hall, "A002")) == (None, 3)
+
+
+async def test_only_this_counters_completions_are_offered(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        served(hall, counter=4)
+        await pilot.pause(0.6)
+        assert isinstance(app.screen, IdleScreen)
+
+
+async def test_rated_elsewhere_withdraws_the_question(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        served(hall)
+        await asked(pilot)
+        with hall.write() as tx:
+            ops.rate(tx, "A001", 3)
+        await on(pilot, IdleScreen)
+    assert details(hall, "not_rated") == []
+
+
+async def test_after_a_restart_only_a_fresh_completion_is_offered(
+    evaluator: EvaluatorFactory, hall: Hall, clock: ManualClock
+) -> None:
+    served(hall)
+    app = evaluator(timeout=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await asked(pilot)  # completed just now: the customer may still be there
+    clock.advance(seconds=31)
+    app = evaluator(timeout=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IdleScreen)
+
+
+async def test_customers_cannot_quit_only_the_leader_can(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        for key in ("ctrl+q", "ctrl+c", "ctrl+p", "escape"):
+            await pilot.press(key)
+        assert app.is_running and isinstance(app.screen, IdleScreen)
+        await pilot.press("f12")
+        await on(pilot, LeaderUnlock)
+        await pilot.press(*"C01", "enter", *PIN, "enter")  # a clerk: refused
+        await until(pilot, lambda: text(app, "#pin-error") == "C01 不是值班领导")
+        await pilot.press("escape")
+        await on(pilot, IdleScreen)
+        await pilot.press("f12")
+        await on(pilot, LeaderUnlock)
+        await pilot.press(*"l01", "enter", *PIN, "enter")
+        await until(pilot, lambda: not app.is_running)
+
+
+def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:
+    with pytest.raises(NotFound, match="unknown counter 99"):
+        make_app(config, hall, counter=99)
+
+
+def test_the_counter_client_has_no_way_to_rate() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "counter"
+    clerk_side = [p for p in root.rglob("*.py") if "evaluator" not in p.parts]
+    for path in clerk_side:
+        source = path.read_text(encoding="utf-8")
+        assert "rate(" not in source and "evaluation" not in source, path

@@ -1,0 +1,167 @@
+"""The apps as separate processes on one database file, as in the hall: the kiosk side
+issues a number, the real counter client (driven headless by its Pilot) calls, serves and
+completes it, and the real evaluator beside counter 1 learns of it through its change
+watcher and takes the customer's rating. The rating lands on that ticket, once."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from db import evaluation, ops
+from db.config import load_config
+from db.errors import Refused
+from db.ops import E
+from db.session import Hall, ManualClock
+from db.views import TicketView
+from tests.conftest import OPENING, PIN
+
+TIMEOUT_S = 90
+"""Give up on a process after this long instead of hanging the suite (a spawned process
+imports Textual and the core first; on a loaded machine that alone takes seconds)."""
+
+
+def open_hall(url: str) -> Hall:
+    """Each process's own hall on the shared file, at the tests' opening time."""
+    return Hall.open(url, load_config(), ManualClock(OPENING))
+
+
+async def _until(pilot: Any, check: Callable[[], bool], timeout: float = 30) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never happened; {pilot.app.screen!r} is showing")
+
+
+def _drive(url: str, build: Callable[[Hall], Any],
+           steps: Callable[[Any], Awaitable[str]]) -> str:
+    """Run an app headless in this process, drive it, and return what it showed."""
+    hall = open_hall(url)
+
+    async def main() -> str:
+        app = build(hall)
+        async with app.run_test(size=(100, 30)) as pilot:
+            return await steps(pilot)
+
+    try:
+        return asyncio.run(main())
+    finally:
+        hall.dispose()
+
+
+def kiosk(url: str) -> str:
+    """The kiosk side: a customer takes a number for bill payment."""
+    hall = open_hall(url)
+    try:
+        with hall.write() as tx:
+            return ops.issue_ticket(tx, "A").number
+    finally:
+        hall.dispose()
+
+
+def counter_client(url: str) -> str:
+    """Clerk C01 signs in at counter 1, calls the next customer, serves and completes."""
+    from textual.widgets import Label
+
+    from counter.app import make_app
+    from counter.screens.desk import DeskScreen
+
+    async def steps(pilot: Any) -> str:
+        await pilot.press(*"c01", "enter", *PIN, "enter")
+        await _until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen))
+        for key in ("f1", "s", "d", "enter"):
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        await _until(pilot, lambda: "已办结" in _status(pilot))
+        return _status(pilot)
+
+    def _status(pilot: Any) -> str:
+        return str(pilot.app.screen.query_one("#desk-status", Label).content)
+
+    return _drive(url, lambda hall: make_app(hall.config, hall, counter=1),
+                  steps)
+
+
+def evaluator(url: str, ready: Any) -> str:
+    """The evaluator beside counter 1: waits for the question, the customer presses 2
+    (满意), the thanks show; then nothing more is offered."""
+    from textual.widgets import Label
+
+    from counter.evaluator.app import make_app
+    from counter.evaluator.screens.idle import IdleScreen
+    from counter.evaluator.screens.rating import RatingScreen
+    from counter.evaluator.screens.thanks import ThanksScreen
+
+    async def steps(pilot: Any) -> str:
+        app = pilot.app
+        await _until(pilot, lambda: app.idle.view is not None)
+        ready.set()
+        await _until(pilot, lambda: isinstance(app.screen, RatingScreen)
+                     and bool(app.screen.query("#language")), timeout=2 * TIMEOUT_S)
+        asked = str(app.screen.query_one("#rating-ticket", Label).content)
+        await pilot.press("2")
+        await _until(pilot, lambda: isinstance(app.screen, ThanksScreen))
+        await _until(pilot, lambda: isinstance(app.screen, IdleScreen))
+        await pilot.pause(0.6)  # a few more checks: the rated service is not offered again
+        assert isinstance(app.screen, IdleScreen)
+        return asked
+
+    def build(hall: Hall) -> Any:
+        from dataclasses import replace
+
+        timings = replace(hall.config.evaluator, thanks_seconds=0.3)
+        return make_app(replace(hall.config, evaluator=timings), hall, counter=1)
+
+    return _drive(url, build, steps)
+
+
+@pytest.fixture
+def url(tmp_path: Path, templates: dict[str, Path]) -> str:
+    """A copy of the staffed test hall (C01 signed in at counter 1) on a file."""
+    shutil.copyfile(templates["staffed"], tmp_path / "hall.db")
+    return f"sqlite:///{tmp_path / 'hall.db'}"
+
+
+def test_issue_call_complete_rate_across_processes(url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(3) as pool:
+        ready = manager.Event()
+        asked = pool.apply_async(evaluator, (url, ready))
+        assert ready.wait(TIMEOUT_S), "the evaluator never came up"
+        began = time.perf_counter()
+        number = pool.apply_async(kiosk, (url,)).get(TIMEOUT_S)
+        status = pool.apply_async(counter_client, (url,)).get(TIMEOUT_S)
+        completed = time.perf_counter()
+        shown = asked.get(TIMEOUT_S)
+        rated = time.perf_counter()
+    # Printed for `pytest -s`: from the number to the completion, and on to the rating.
+    print(f"\nissue to completion {completed - began:.1f} s; "
+          f"completion to rating {rated - completed:.1f} s")
+    assert number == "A001"
+    assert status == "A001 已办结"
+    assert shown == "A001 · 张伟（工号 C01）"
+    hall = open_hall(url)
+    try:
+        with hall.read() as tx:
+            done = TicketView.from_row(ops.ticket_row(tx, "A001"))
+            rates = tx.conn.execute(
+                select(E.c.ticket_id, E.c.counter_number, E.c.detail).where(E.c.kind == "rate")
+            ).all()
+        assert (done.status, done.rating, done.handler) == ("done", 3, "C01")
+        assert rates == [(done.id, 1, {"score": 3})]
+        with pytest.raises(Refused), hall.write() as tx:
+            ops.rate(tx, "A001", 4)
+        with pytest.raises(Refused), hall.write() as tx:
+            evaluation.rate_at_counter(tx, 1, done.id, 1)
+    finally:
+        hall.dispose()
