@@ -40,6 +40,12 @@ EVENT_ZH = {
     "remedy_request": "补救申请",
     "remedy_approve": "批准补救",
     "remedy_refuse": "驳回补救",
+    "complaint": "投诉",
+    "complaint_resolve": "投诉处理",
+    "reassign": "改派首办人",
+    "reopen": "重新办理",
+    "feedback_reply": "回复意见",
+    "feedback_close": "意见已处理",
 }
 
 
