@@ -92,6 +92,30 @@ def counter_client(url: str) -> str:
                   steps)
 
 
+def racing_counter(url: str, counter: int, staff: str, start: Any) -> str:
+    """A clerk signs in at `counter`, waits for the other counter, and calls the next
+    customer at the same moment; returns the desk's status line."""
+    from textual.widgets import Label
+
+    from counter.app import make_app
+    from counter.screens.desk import DeskScreen
+
+    def status(pilot: Any) -> str:
+        return str(pilot.app.screen.query_one("#desk-status", Label).content)
+
+    async def steps(pilot: Any) -> str:
+        await pilot.press(*staff, "enter", *PIN, "enter")
+        await _until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        start.wait(TIMEOUT_S)
+        await pilot.press("f1")
+        await _until(pilot, lambda: status(pilot) != "")
+        return status(pilot)
+
+    return _drive(url, lambda hall: make_app(hall.config, hall, counter=counter), steps)
+
+
 def evaluator(url: str, ready: Any) -> str:
     """The evaluator beside counter 1: waits for the question, the customer presses 2
     (满意), the thanks show; then nothing more is offered."""
@@ -163,5 +187,25 @@ def test_issue_call_complete_rate_across_processes(url: str) -> None:
             ops.rate(tx, "A001", 4)
         with pytest.raises(Refused), hall.write() as tx:
             evaluation.rate_at_counter(tx, 1, done.id, 1)
+    finally:
+        hall.dispose()
+
+
+def test_two_counter_clients_race_for_one_customer(url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(2) as pool:
+        start = manager.Barrier(2)
+        number = kiosk(url)
+        racing = [pool.apply_async(racing_counter, (url, counter, staff, start))
+                  for counter, staff in ((1, "c01"), (2, "c03"))]
+        statuses = [r.get(TIMEOUT_S) for r in racing]
+    assert sorted(s == f"已呼叫 {number}" for s in statuses) == [False, True], statuses
+    hall = open_hall(url)
+    try:
+        with hall.read() as tx:
+            called = TicketView.from_row(ops.ticket_row(tx, number))
+            calls = tx.conn.execute(select(E.c.counter_number).where(E.c.kind == "call")).all()
+        winner = 1 if statuses[0] == f"已呼叫 {number}" else 2
+        assert (called.status, called.counter, calls) == ("called", winner, [(winner,)])
     finally:
         hall.dispose()
