@@ -103,18 +103,24 @@ class NoticePane(Pane):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Set or clear."""
         event.stop()
-        field = self.query_one("#notice-text", Input)
         if event.button.id == "set-notice":
-            self.ask(partial(_notice, self.leader, field.value), "done_notice")
-            field.value = ""
+            self.set_notice()
         else:
             self.ask(partial(_notice, self.leader, ""), "done_clear")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter sets the notice."""
         event.stop()
-        self.ask(partial(_notice, self.leader, event.value), "done_notice")
-        event.input.value = ""
+        self.set_notice()
+
+    def set_notice(self) -> None:
+        """Publish the typed text; an empty field is not a way to clear the notice."""
+        field = self.query_one("#notice-text", Input)
+        if not field.value.strip():
+            self.post_message(self.Said("notice_empty"))
+            return
+        self.ask(partial(_notice, self.leader, field.value), "done_notice")
+        field.value = ""
 
 
 def _notice(leader: str, text: str, tx: Tx) -> object:

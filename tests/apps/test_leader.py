@@ -251,6 +251,10 @@ async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: 
         assert now == "当前公告：下午三点系统升级"
         with hall.read() as tx:
             assert notices.current_notice(tx) == "下午三点系统升级"
+        await click(pilot, "#set-notice")  # nothing typed: nothing changes
+        assert status(app) == "请输入公告内容；清除公告请按“清除公告”"
+        with hall.read() as tx:
+            assert notices.current_notice(tx) == "下午三点系统升级"
         await click(pilot, "#clear-notice")
         assert str(app.screen.query_one("#notice-now", Label).content) == "当前没有公告"
 

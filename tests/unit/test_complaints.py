@@ -69,7 +69,9 @@ def done(hall: Hall) -> str:
 
 
 def complain(hall: Hall, number: str, **kwargs: Any) -> ComplaintView:
-    return run(hall, complaints.record_complaint, "L01", number, "态度不好，办理太慢", **kwargs)
+    body = "态度不好，办理太慢"
+    view: ComplaintView = run(hall, complaints.record_complaint, "L01", number, body, **kwargs)
+    return view
 
 
 # -- recording -------------------------------------------------------------------------------
