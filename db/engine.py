@@ -115,3 +115,13 @@ def lock_candidate(dialect: str, query: Select[Any]) -> Select[Any]:
     if dialect == "sqlite":
         return query
     return query.with_for_update(skip_locked=True)
+
+
+def seconds_between(dialect: str, start: Any, end: Any) -> Any:
+    """The SQL expression for the seconds from `start` to `end` (two timestamp columns), so
+    that a sum or a mean of durations is computed by the database, not row by row here."""
+    from sqlalchemy import extract, func
+
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return extract("epoch", end - start)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, Row, Select, bindparam, func, select, tuple_
 
+from db.engine import seconds_between
 from db.models import AT_COUNTER
 from db.ops import C, E, S, T, ticket_row
 from db.remedies import R
@@ -285,7 +286,8 @@ def queue_lines(tx: Tx, businesses: tuple[str, ...]) -> list[QueueLine]:
 def day_figures(tx: Tx, staff: str, day: dt.date | None = None) -> DayFigures:
     """One handler's own figures of a business day (default today): the tickets completed
     that day of which they are the first-responsible handler, their mean handling time
-    (start of service to completion), the ratings those got, and remedies granted."""
+    (start of service to completion), the ratings those got, and remedies granted. Summed by
+    the database, per rating: a clerk's desk reads this after every commit in the hall."""
     day = day or tx.day
     done = (
         select(E.c.ticket_id)
@@ -293,23 +295,24 @@ def day_figures(tx: Tx, staff: str, day: dt.date | None = None) -> DayFigures:
         .distinct()
         .subquery()
     )
+    seconds = seconds_between(tx.conn.dialect.name, T.c.started_at, T.c.completed_at)
     rows = tx.conn.execute(
-        select(T.c.started_at, T.c.completed_at, T.c.rating)
+        select(T.c.rating, func.count(), func.sum(seconds), func.count(seconds))
         .join(done, done.c.ticket_id == T.c.id)
         .where(T.c.handler_id == staff, status_in("done"))
+        .group_by(T.c.rating)
     ).all()
-    spans = [(r.completed_at - r.started_at).total_seconds() / 60 for r in rows
-             if r.started_at is not None and r.completed_at is not None]
+    served = sum(int(count) for _, count, _, _ in rows)
+    timed = sum(int(n) for _, _, _, n in rows)
+    total = sum(float(s or 0) for _, _, s, _ in rows)
     ratings = {score: 0 for score in sorted(RATINGS, reverse=True)}
-    for r in rows:
-        if r.rating is not None:
-            ratings[r.rating] += 1
+    ratings.update({int(rating): int(count) for rating, count, _, _ in rows if rating})
     rated = sum(ratings.values())
     return DayFigures(
         staff=staff,
         business_day=day,
-        served=len(rows),
-        average_handling_min=round(sum(spans) / len(spans), 1) if spans else None,
+        served=served,
+        average_handling_min=round(total / timed / 60, 1) if timed else None,
         ratings=ratings,
         satisfaction=round((ratings[4] + ratings[3]) / rated, 3) if rated else None,
         remedies_granted=_remedies_granted(tx, staff, day),
