@@ -146,10 +146,10 @@ class HallConfig:
     """Timings of the customer evaluator beside each counter ([evaluator])."""
     remedies: tuple[RemedyKind, ...] = DEFAULT_REMEDIES
     """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
-    score: ScoreConfig = field(default_factory=ScoreConfig)
-    """Weights of the staff report's composite score ([score])."""
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     """How the wall display announces calls ([voice])."""
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    """Weights of the staff report's composite score ([score])."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -180,7 +180,8 @@ class HallConfig:
         found = self._businesses_by_prefix.get(prefix)
         if found is None:
             known = listing(self._businesses_by_prefix)
-            raise NotFound(f"unknown business type {prefix!r}; known: {known}")
+            raise NotFound(f"unknown business type {prefix!r}; known: {known}",
+                           zh=f"没有业务类型 {prefix}（现有：{known}）")
         return found
 
     def priority(self, code: str) -> PriorityClass:
@@ -188,7 +189,8 @@ class HallConfig:
         found = self._priorities_by_code.get(code)
         if found is None:
             known = listing(self._priorities_by_code)
-            raise NotFound(f"unknown priority class {code!r}; known: {known}")
+            raise NotFound(f"unknown priority class {code!r}; known: {known}",
+                           zh=f"没有优先类别 {code}（现有：{known}）")
         return found
 
     def remedy(self, code: str) -> RemedyKind:
@@ -197,14 +199,16 @@ class HallConfig:
             if kind.code == code:
                 return kind
         known = listing(k.code for k in self.remedies)
-        raise NotFound(f"unknown remedy kind {code!r}; known: {known}")
+        raise NotFound(f"unknown remedy kind {code!r}; known: {known}",
+                       zh=f"没有补救类别 {code}（现有：{known}）")
 
     def counter(self, number: int) -> CounterSpec:
         """Return the counter with this number; raise NotFound if there is none."""
         found = self._counters_by_number.get(number)
         if found is None:
             known = listing(self._counters_by_number)
-            raise NotFound(f"unknown counter {number!r}; known: {known}")
+            raise NotFound(f"unknown counter {number!r}; known: {known}",
+                           zh=f"没有 {number} 号窗口（现有：{known}）")
         return found
 
     def business_day(self, at: datetime.datetime) -> datetime.date:
@@ -383,8 +387,8 @@ def _build(top: Table) -> HallConfig:
         printer=printer_config(top),
         evaluator=evaluator_config(top),
         remedies=remedy_kinds(top),
-        score=score_config(top),
         voice=voice_config(top),
+        score=score_config(top),
     )
 
 

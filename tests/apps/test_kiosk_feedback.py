@@ -55,7 +55,7 @@ async def test_empty_feedback_is_refused_in_the_form(kiosk: KioskFactory, hall: 
         await pilot.click("#fb-send")
         await settle(pilot)
         assert isinstance(app.screen, FeedbackBox)
-        assert label_text(app, "#fb-error") == "please write something before sending"
+        assert label_text(app, "#fb-error") == "请先填写内容再提交"
         await pilot.click("#fb-cancel")
         assert isinstance(app.screen, HomeScreen)
     assert stored(hall) == []

@@ -65,7 +65,7 @@ async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall
         assert isinstance(app.screen, LeaderUnlock)
         await sign_in(pilot, "l01", "1111")  # typed in lower case: the core is asked for L01
         assert isinstance(app.screen, LeaderUnlock)
-        assert label_text(app, "#pin-error").startswith("wrong PIN for staff L01")
+        assert label_text(app, "#pin-error").startswith("L01 的 PIN 错误")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.is_running and not app._exit
