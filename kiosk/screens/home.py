@@ -20,6 +20,10 @@ from kiosk.widgets.header import KioskHeader
 from kiosk.widgets.priority import PriorityChooser
 
 
+ISSUING_HINT_SECONDS = 0.25
+"""After this long still taking a number, the screen says so."""
+
+
 class HomeScreen(KioskScreen):
     """Choose a business to take a number; priority and account number are optional."""
 
@@ -81,7 +85,9 @@ class HomeScreen(KioskScreen):
         if self.issuing:
             return
         self.issuing = True
-        self._show_status()
+        # "Taking your number…" only if it takes long enough to be read: drawing it first
+        # would put a redraw of this screen between the key and the number.
+        self.set_timer(ISSUING_HINT_SECONDS, self._show_status)
         self.issue(business, self.query_one(PriorityChooser).selected, self.account)
 
     @work(thread=True, exit_on_error=False, group="issue")
@@ -93,9 +99,10 @@ class HomeScreen(KioskScreen):
     def on_ticket_issued(self, event: TicketIssued) -> None:
         """Show the number; the next customer starts afresh."""
         self.issuing = False
+        # The number first; this screen is tidied behind it (not drawn until it returns).
+        self.app.push_screen(ConfirmScreen(self.machine, event.ticket))
         self._show_status()
         self.reset_input()
-        self.app.push_screen(ConfirmScreen(self.machine, event.ticket))
 
     def on_work_failed(self, event: WorkFailed) -> None:
         """The app shows the message; the screen becomes usable again."""
