@@ -34,6 +34,9 @@ ARRIVALS = ("issue", "walk_in", "transfer", "next_service")
 COUNTER_STEPS = ("sign_in", "sign_out", "open", "pause", "close", "profile")
 """Steps that open, close or reshape a counter."""
 OPENING = ("sign_in", "open")
+HALL = "*"
+"""The business of an hour's total line: arrivals and counters needed summed over the
+business types, counters open counted once each."""
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,14 @@ class Staffing(_Json):
     sla_share: float
     """Share promised within it."""
     hours: tuple[HourNeed, ...]
-    """By hour, then business in config order; hours with neither arrivals nor counters
-    are left out."""
+    """By hour, then business in config order, then the hour's total line (business
+    `HALL`, "*"); hours with neither arrivals nor counters are left out."""
 
     def needed(self) -> dict[int, dict[str, int]]:
-        """Hour → business → counters needed (only where some are)."""
+        """Hour → business → counters needed (only where some are; no total lines)."""
         plan: dict[int, dict[str, int]] = defaultdict(dict)
         for h in self.hours:
-            if h.needed:
+            if h.needed and h.business != HALL:
                 plan[h.hour][h.business] = h.needed
         return dict(plan)
 
@@ -118,7 +121,7 @@ def _spread(
         top = moment.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
         piece = (min(top, end) - moment).total_seconds() / 3600
         hour = local_hour(config, moment)
-        for business in profile:
+        for business in (*profile, HALL):
             into[(hour, business)] += piece
         moment = min(top, end)
 
@@ -176,8 +179,9 @@ def recommend(
     opened = _open_hours(tx, date_from, date_to)
     handling = _service_minutes(tx.config, report)
     config = tx.config
-    rows = []
+    rows: list[HourNeed] = []
     for hour in sorted({h for h, _ in arrivals} | {h for h, _ in opened}):
+        hour_rows = []
         for b in config.businesses:
             rate = arrivals.get((hour, b.prefix), 0) / days
             counters = opened.get((hour, b.prefix), 0.0) / days
@@ -185,6 +189,17 @@ def recommend(
                 continue
             needed = counters_needed(rate, handling[b.prefix], config.sla_minutes,
                                      config.sla_share)
-            rows.append(HourNeed(hour, b.prefix, round(rate, 2), round(handling[b.prefix], 2),
-                                 needed, round(counters, 2)))
+            hour_rows.append(HourNeed(hour, b.prefix, round(rate, 2),
+                                      round(handling[b.prefix], 2), needed, round(counters, 2)))
+        rows += hour_rows
+        rows.append(_hour_total(hour, hour_rows, opened.get((hour, HALL), 0.0) / days))
     return Staffing(date_from, date_to, days, config.sla_minutes, config.sla_share, tuple(rows))
+
+
+def _hour_total(hour: int, rows: list[HourNeed], counters: float) -> HourNeed:
+    """The hall's line of an hour: arrivals and needs summed, open counters counted once,
+    counter minutes weighted by arrivals."""
+    arrivals = sum(r.arrivals for r in rows)
+    minutes = sum(r.arrivals * r.counter_min for r in rows) / arrivals if arrivals else 0.0
+    return HourNeed(hour, HALL, round(arrivals, 2), round(minutes, 2),
+                    sum(r.needed for r in rows), round(counters, 2))

@@ -240,7 +240,10 @@ def _rich(title: str, columns: Sequence[Column], rows: Sequence[Any], lang: str)
         table.add_column(SHORT.get(name, name), no_wrap=True,
                          justify="left" if name in TEXT_HEADERS else "right")
     for row in rows:
-        table.add_row(*(str(v) for v in cells(columns, row)))
+        # A total line (business "*") is bold and closes its section.
+        total = getattr(row, "business", getattr(row, "prefix", "")) == "*"
+        table.add_row(*(str(v) for v in cells(columns, row)), style="bold" if total else None,
+                      end_section=total)
     return table
 
 
@@ -326,10 +329,11 @@ def staffing_table(plan: Staffing, lang: str) -> Group:
     """The recommendation as a table with its assumptions under it."""
     title = f"{TITLES[lang][4]} {plan.date_from} ~ {plan.date_to}"
     note = (f"Erlang C：{plan.sla_share:.0%} 在 {plan.sla_minutes:g} 分钟内叫号；"
-            f"按 {plan.days} 个营业日平均；共用窗口在其每项业务下各计一次"
+            f"按 {plan.days} 个营业日平均；共用窗口在其每项业务下各计一次，* 行为全厅合计"
             if lang == "zh" else
             f"Erlang C: {plan.sla_share:.0%} called within {plan.sla_minutes:g} min; mean "
-            f"over {plan.days} business days; a shared counter counts under each business")
+            f"over {plan.days} business days; a shared counter counts under each business; "
+            "* is the hall's total")
     if not plan.hours:
         return Group(Text(f"{title}: —", style="dim"))
     return Group(_rich(title, STAFFING_COLUMNS, plan.hours, lang), Text(note, style="dim"))

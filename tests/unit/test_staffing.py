@@ -70,6 +70,11 @@ def test_recommendation_from_the_log(hall: Hall, clock: ManualClock) -> None:
     assert rows[(10, "D")].needed == 1 and (10, "B") not in rows
     # B: 2 an hour of 20 minutes each is 0.67 erlang; one counter calls 44 % within 10 min.
     assert plan.needed()[9] == {"A": 1, "B": 2}
+    # The hour's line: 8 arrivals, 3 counters needed, the two counters open once each
+    # (counter 4 paused after half an hour): 1.5, not the 1 + 0.5 x 3 of its profile.
+    total = rows[(9, "*")]
+    assert (total.arrivals, total.needed, total.open_counters) == (8, 3, 1.5)
+    assert total.counter_min == (6 * 4 + 2 * 20) / 8
 
 
 def test_busy_hours_need_more(hall: Hall) -> None:
