@@ -7,11 +7,12 @@ real staff in it is refused).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,13 +21,14 @@ from rich.text import Text
 from sqlalchemy import func, inspect, select
 
 from db import simulation as sim
+from db import staffing
 from db.config import HallConfig
 from db.engine import make_engine
 from db.errors import Refused
 from db.ops import S
 from db.schema import init_db
 from db.session import Hall
-from hall.context import Run, UsageError, masked, parse_day, parse_url
+from hall.context import Run, UsageError, db_url, masked, open_hall, parse_day, parse_url
 from hall.figures import report_tables, wide
 
 
@@ -54,6 +56,8 @@ def scenario(run: Run, today: dt.date) -> sim.Scenario:
     """The scenario the command line describes; the staffing is Erlang C's unless
     --counters is given."""
     a = run.args
+    if a.history_from or a.history_to:
+        return _like_history(run, today)
     if a.arrivals_per_hour:
         arrivals = parse_arrivals(run.config, a.arrivals_per_hour, a.hours)
     else:
@@ -63,6 +67,36 @@ def scenario(run: Run, today: dt.date) -> sim.Scenario:
     if a.counters is None:
         plan = dataclasses.replace(plan, plan=sim.recommended_plan(run.config, plan))
     return plan
+
+
+def _like_history(run: Run, today: dt.date) -> sim.Scenario:
+    """A day with the hall's own mean arrivals per hour over the history period, staffed
+    as `hall staffing` recommends for that period (or with --counters). The hall's
+    database ($HALL_DB, or --history-db) is only read."""
+    a = run.args
+    start = a.history_from or a.history_to
+    end = a.history_to or a.history_from
+    if start > end:
+        raise UsageError(f"--history-from {start} is after --history-to {end}")
+    hall = open_hall(a.history_db or db_url(None), run.config, create=False)
+    try:
+        with hall.read() as tx:
+            advice = staffing.recommend(tx, start, end)
+    finally:
+        hall.dispose()
+    rows = [h for h in advice.hours if h.business != staffing.HALL]
+    if not rows:
+        raise Refused(f"no tickets in the history {start} ~ {end} to simulate a day like it")
+    first = min(h.hour for h in rows)
+    span = max(h.hour for h in rows) - first + 1
+    arrivals = {b.prefix: [0.0] * span for b in run.config.businesses}
+    for h in rows:
+        arrivals[h.business][h.hour - first] = h.arrivals
+    return sim.Scenario(
+        day=a.day or today, arrivals={k: tuple(v) for k, v in arrivals.items()},
+        open_hour=first, seed=a.seed, counters=a.counters,
+        plan={} if a.counters is not None else advice.needed(),
+    )
 
 
 @contextmanager
@@ -130,7 +164,8 @@ def summary(result: sim.DayResult, plan: sim.Scenario, config: HallConfig, elaps
     verdict = words["met"] if result.met else words["missed"]
     short = words["short"].format(b=", ".join(result.short)) if result.short else ""
     kiosk = (words["no_estimate"] if k.mean_abs_error_min is None else
-             words["kiosk"].format(mae=k.mean_abs_error_min, bias=k.bias_min, n=k.tickets))
+             words["kiosk"].format(mae=k.mean_abs_error_min, n=k.tickets,
+                                   bias=round(k.bias_min or 0.0, 1) + 0.0))  # never "-0.0"
     target = words["target"].format(share=config.sla_share, minutes=config.sla_minutes,
                                     actual=share)
     return [
@@ -165,11 +200,19 @@ _EN = {
 }
 
 
-def _hours(text: str) -> int:
-    value = int(text) if text.isdigit() else 0
-    if not 1 <= value <= 20:
-        raise ValueError(text)
-    return value
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        """A whole number from `low` to `high` (an argparse type: otherwise exit 2)."""
+        value = int(text) if text.strip().isdigit() else -1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number {low}-{high}, got {text!r}")
+        return value
+
+    return parse
+
+
+_count = _whole(1, 100_000)
+_hours = _whole(1, 20)
 
 
 def grammar(g: Any) -> None:
@@ -178,13 +221,20 @@ def grammar(g: Any) -> None:
     p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
     p.add_argument("--seed", type=int, default=1, help="随机种子 (default 1)")
     volume = p.add_mutually_exclusive_group()
-    volume.add_argument("--tickets", type=int, default=600, metavar="N",
+    volume.add_argument("--tickets", type=_count, default=600, metavar="N",
                         help="全天客户数，按常见业务比例与时段分布 (default 600)")
     volume.add_argument("--arrivals-per-hour", metavar="A=40,B=8",
                         help="每小时到达数（各时段相同）")
-    p.add_argument("--counters", type=int, metavar="N",
+    p.add_argument("--counters", type=_count, metavar="N",
                    help="固定开放 N 个窗口 (default: Erlang C 建议)")
     p.add_argument("--hours", type=_hours, default=8, metavar="H", help="营业小时数 (default 8)")
     p.add_argument("--open-hour", type=int, default=9, choices=range(0, 24), metavar="HH",
                    help="开门时刻 (default 9)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="表头语言")
+    like = p.add_argument_group("a day like the hall's history (its database is only read)")
+    like.add_argument("--history-from", type=parse_day, metavar="YYYY-MM-DD",
+                      help="按历史到达量与 hall staffing 的建议配置模拟 arrivals and staffing "
+                           "from the hall's history")
+    like.add_argument("--history-to", type=parse_day, metavar="YYYY-MM-DD")
+    like.add_argument("--history-db", metavar="URL",
+                      help="the hall's database (default: $HALL_DB, else the user data dir)")

@@ -45,6 +45,22 @@ def test_simulate_keeps_its_database_when_asked(cli: Cli, tmp_path: Path) -> Non
                                                    + again["report"]["totals"]["tickets"])
 
 
+def test_simulate_a_day_like_the_halls_history(cli: Cli, ready: Hall) -> None:
+    for _ in range(5):
+        cli("issue", "A")
+    cli("issue", "D")
+    before = fingerprint(ready)
+    with ready.read() as tx:
+        today = tx.day.isoformat()
+    data = cli("simulate", "--history-from", today, "--seed", "4", "--json").json()
+    assert fingerprint(ready) == before  # the hall's database was only read
+    assert data["db"] == "temporary"
+    assert {b for hour in data["plan"].values() for b in hour} == {"A", "D"}
+    assert 0 < data["report"]["totals"]["tickets"] < 30
+    empty = cli("simulate", "--history-from", "2020-01-01", "--history-to", "2020-01-02")
+    assert empty.code == 1 and "no tickets in the history" in one_line_error(empty)
+
+
 def test_simulate_refuses_a_real_hall(cli: Cli, ready: Hall, db_path: Path) -> None:
     before = fingerprint(ready)
     result = cli("simulate", *SMALL, "--db", f"sqlite:///{db_path}")
@@ -60,6 +76,9 @@ def test_simulate_refuses_a_real_hall(cli: Cli, ready: Hall, db_path: Path) -> N
         (["--hours", "0"], "--hours"),
         (["--day", "2026/11/27"], "not a date"),
         (["--tickets", "5", "--arrivals-per-hour", "A=5"], "not allowed with"),
+        (["--counters", "0"], "expected a whole number 1-100000"),
+        (["--tickets", "-3"], "expected a whole number"),
+        (["--history-from", "2026-11-27", "--history-to", "2026-11-01"], "is after"),
     ],
 )
 def test_simulate_misuse(cli: Cli, ready: Hall, argv: list[str], message: str) -> None:
