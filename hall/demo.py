@@ -16,11 +16,11 @@ from typing import Any
 from rich.text import Text
 from sqlalchemy import func, select
 
-from db import counters, ops, queries
+from db import counters, ops, queries, remedies
 from db import staff as staff_db
 from db.errors import HallError
 from db.session import Hall, ManualClock, Tx, utc_now
-from db.views import TicketView
+from db.views import TicketView, yuan
 from hall.context import Run, demo_url, masked, open_hall
 from hall.labels import counter_name
 from hall.reports import prepare
@@ -186,11 +186,12 @@ def _play(m: Morning) -> None:
     _issue_morning(m)
     d0, d1, d2, d3 = (m.desk(i) for i in range(4))
     _full_service(m, d0, 4, score=4, note="电费已缴清")
-    _full_service(m, d1, 5, score=3)
+    _full_service(m, d1, 5, score=3, remedy=("late_fee_waiver", 3550, "系统重复扣费"))
     _referral(m, d3)
     _transfer(m, d2)
     _no_show(m, d0)
-    _full_service(m, d3, 6, score=2, note="已受理，等待装表")
+    _full_service(m, d3, 6, score=2, note="已受理，等待装表",
+                  remedy=("compensation", 80000, "停电造成家电损坏"))  # above 200: the leader's
     _next_service(m, d1)
     _left_at_counters(m, d0, d1, d2, d3)
 
@@ -217,10 +218,15 @@ def _call(m: Morning, desk: int) -> TicketView | None:
 
 
 def _full_service(m: Morning, desk: int, minutes: float, *, score: int,
-                  note: str | None = None) -> None:
+                  note: str | None = None, remedy: tuple[str, int, str] | None = None) -> None:
     ticket = _call(m, desk)
     if ticket is not None:
         m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
+        if remedy is not None:
+            kind, fen, reason = remedy
+            named = m.hall.config.remedy(kind).name_zh
+            m.step(1, f"补救 {named} ¥{yuan(fen)}", lambda tx: remedies.grant_at_counter(
+                tx, desk, kind, fen, reason))
         if m.step(minutes, "办结", lambda tx: ops.complete(tx, desk, note=note)):
             m.step(0.3, f"评价 {score}", lambda tx: ops.rate(tx, ticket.number, score))
     m.tell(m.name(desk))
