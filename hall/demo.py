@@ -224,7 +224,10 @@ def _full_service(m: Morning, desk: int, minutes: float, *, score: int,
         m.step(0.5, "开始办理", lambda tx: ops.start(tx, desk))
         if remedy is not None:
             kind, fen, reason = remedy
-            named = m.hall.config.remedy(kind).name_zh
+            kinds = {k.code: k for k in m.hall.config.remedies}
+            # A hall with its own [[remedy]] list: its first kind stands in.
+            named = kinds[kind].name_zh if kind in kinds else m.hall.config.remedies[0].name_zh
+            kind = kind if kind in kinds else m.hall.config.remedies[0].code
             m.step(1, f"补救 {named} ¥{yuan(fen)}", lambda tx: remedies.grant_at_counter(
                 tx, desk, kind, fen, reason))
         if m.step(minutes, "办结", lambda tx: ops.complete(tx, desk, note=note)):
