@@ -49,6 +49,8 @@ class EvaluatorApp(App[None]):
     CSS_PATH = "evaluator.tcss"
     TITLE = "评价器"
     ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    """A tablet on its side: the answers two by two."""
     BINDINGS = [
         *(Binding(key, "locked", show=False, priority=True, system=True) for key in LOCKED_KEYS),
         Binding("l", "switch_language", show=False),

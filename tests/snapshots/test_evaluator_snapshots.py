@@ -37,6 +37,8 @@ SMALL = (80, 24)
 """The smallest terminal the screens must look right in."""
 LARGE = (120, 40)
 """A bigger screen: a customer-facing tablet, a desk monitor."""
+PORTRAIT = (44, 40)
+"""A small tablet on its side: the answers two by two."""
 
 
 class FrozenClock:
@@ -85,7 +87,7 @@ def test_evaluator_idle(snap_compare: Compare, evaluator: EvaluatorApp) -> None:
     assert snap_compare(evaluator, terminal_size=SMALL, run_before=idle)
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("size", [SMALL, LARGE, PORTRAIT], ids=["80x24", "120x40", "44x40"])
 def test_evaluator_question(snap_compare: Compare, evaluator: EvaluatorApp, hall: Hall,
                             size: tuple[int, int]) -> None:
     """A service just completed: the four answers."""
