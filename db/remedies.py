@@ -164,6 +164,9 @@ def _grant(
     *, counter: int | None,
 ) -> RemedyView:
     tx.config.remedy(kind)
+    # The ticket's row locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    # writers) and read again: two grants at once cannot both fit under one limit.
+    row = tx.conn.execute(select(T).where(T.c.id == row.id).with_for_update()).one()
     reason = _check_request(row, person, amount_fen, reason)
     _check_not_repeated(tx, row, kind)
     status = "granted" if _within_authority(tx, row, person, amount_fen) else "pending"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from sqlalchemy import update
 
 from db import ops, queries, remedies
 from db.errors import Refused
+from db.ops import S
 from db.session import Hall
 from tests.unit.test_postgres import cluster, pg_hall, pg_url
 
@@ -38,3 +42,36 @@ def test_remedies_and_figures_on_postgres(pg_hall: Hall) -> None:
         assert remedies.pending_requests(tx) == []
     assert (figures.served, figures.satisfaction, figures.remedies_granted) == (1, 1.0, 2)
     assert figures.average_handling_min is not None and figures.average_handling_min >= 0
+
+
+def test_two_grants_at_once_cannot_both_fit_under_one_limit(pg_hall: Hall) -> None:
+    with pg_hall.write() as tx:
+        tx.conn.execute(update(S).where(S.c.id == "C01").values(authority_limit=200))
+        ops.issue_ticket(tx, "A")
+    with pg_hall.write() as tx:
+        ops.call_next(tx, 1)
+        ops.start(tx, 1)
+    held, release = threading.Event(), threading.Event()
+    results: list[str] = []
+
+    def first() -> None:
+        with pg_hall.write() as tx:  # holds the ticket's row until released
+            results.append(remedies.grant(tx, "A001", "C01", "compensation", 15000, "a").status)
+            held.set()
+            release.wait(10)
+
+    def second() -> None:
+        with pg_hall.write() as tx:
+            results.append(remedies.grant(tx, "A001", "C01", "expedite", 15000, "b").status)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert held.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()  # waiting for the first grant's lock on the ticket
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert results == ["granted", "pending"]
