@@ -73,6 +73,31 @@ class Problem(_Json):
     """The event (or, for a deletion, the missing id)."""
     message: str
     """One line for a person."""
+    message_zh: str = ""
+    """The same in Chinese."""
+
+
+WORDING = {
+    "edited": ("edited", "event {id} was edited: it no longer matches its seal",
+               "第 {id} 条事件被修改：与其封存值不符"),
+    "gone": ("deleted", "event {id} was sealed and is gone: it was deleted",
+             "第 {id} 条事件已封存却不见了：被删除"),
+    "gap": ("deleted", "event {id} was deleted (with its seal)",
+            "第 {id} 条事件连同其封存被删除"),
+    "unsealed": ("inserted", "event {id} is not in the sealed chain: it was inserted",
+                 "第 {id} 条事件不在封存链中：被插入"),
+    "renumbered": ("inserted", "event {id} was inserted (the later events renumbered)",
+                   "第 {id} 条事件被插入（其后的事件被重新编号）"),
+    "backdated": ("inserted", "event {id} is dated before the sealed history: it was inserted",
+                  "第 {id} 条事件的时间早于已封存的记录：被插入"),
+}
+"""What a problem is called, and its message in English and Chinese."""
+
+
+def problem_at(what: str, event_id: int) -> Problem:
+    """The problem `what` (a key of `WORDING`) at event `event_id`."""
+    kind, en, zh = WORDING[what]
+    return Problem(kind, event_id, en.format(id=event_id), zh.format(id=event_id))
 
 
 @dataclass(frozen=True)
@@ -158,11 +183,9 @@ class _Walk:
         event = next(events, None)
         for seal in _seals(self.conn):
             if event is not None and event.id < seal.event_id:
-                return Problem("inserted", event.id,
-                               f"event {event.id} is not in the sealed chain: it was inserted")
+                return problem_at("unsealed", event.id)
             if event is None or event.id > seal.event_id:
-                return Problem("deleted", seal.event_id,
-                               f"event {seal.event_id} was sealed and is gone: it was deleted")
+                return problem_at("gone", seal.event_id)
             if link(self.previous, event) != seal.hash:
                 return self._diagnose(event, seal)
             self.previous, self.last_id, self.last_at = seal.hash, event.id, event.at
@@ -177,13 +200,11 @@ class _Walk:
         # PostgreSQL sequence leaves harmless gaps too, but then the chain holds.)
         if event.id > self.last_id + 1:
             gone = self.last_id + 1
-            return Problem("deleted", gone, f"event {gone} was deleted (with its seal)")
+            return problem_at("gap", gone)
         after = _one(self.conn, event.id)
         if after is not None and link(self.previous, _renumbered(after, event.id)) == seal.hash:
-            return Problem("inserted", event.id,
-                           f"event {event.id} was inserted (the later events renumbered)")
-        return Problem("edited", event.id,
-                       f"event {event.id} was edited: it no longer matches its seal")
+            return problem_at("renumbered", event.id)
+        return problem_at("edited", event.id)
 
 
 def _late_insert(conn: Connection, head_id: int, head_at: dt.datetime | None) -> Problem | None:
@@ -196,8 +217,7 @@ def _late_insert(conn: Connection, head_id: int, head_at: dt.datetime | None) ->
     ).scalar()
     if late is None:
         return None
-    return Problem("inserted", late, f"event {late} is dated before the sealed history: "
-                                     "it was inserted")
+    return problem_at("backdated", late)
 
 
 def verify(conn: Connection, progress: Progress | None = None) -> AuditResult:
@@ -227,7 +247,8 @@ def seal(
     last sealed event and the new ones, leaving the history to `verify`."""
     checked = verify(conn, progress) if thorough else _quick_check(conn)
     if checked.problem is not None:
-        raise Refused(f"the event log fails verification: {checked.problem.message}")
+        raise Refused(f"the event log fails verification: {checked.problem.message}",
+                      zh=f"事件记录校验未通过：{checked.problem.message_zh}")
     seal_from(conn, checked.head_id or 0, checked.head_hash or GENESIS, now)
     head = _head(conn)
     return dataclasses.replace(
@@ -248,11 +269,9 @@ def _quick_check(conn: Connection) -> AuditResult:
         previous = last_two[1].hash if len(last_two) > 1 else GENESIS
         event = conn.execute(select(*_columns()).where(E.c.id == head.event_id)).first()
         if event is None:
-            problem = Problem("deleted", head.event_id,
-                              f"event {head.event_id} was sealed and is gone: it was deleted")
+            problem = problem_at("gone", head.event_id)
         elif link(previous, event) != head.hash:
-            problem = Problem("edited", head.event_id,
-                              f"event {head.event_id} was edited: it no longer matches its seal")
+            problem = problem_at("edited", head.event_id)
         else:
             head_at = event.at
     head_id = last_two[0].event_id if last_two else 0

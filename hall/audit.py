@@ -18,7 +18,8 @@ from hall.figures import progress_bar
 
 def _checked(result: AuditResult) -> AuditResult:
     if result.problem is not None:
-        raise Refused(f"the event log fails verification: {result.problem.message}")
+        raise Refused(f"the event log fails verification: {result.problem.message}",
+                      zh=f"事件记录校验未通过：{result.problem.message_zh}")
     return result
 
 
