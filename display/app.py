@@ -1,9 +1,11 @@
 """The display (叫号屏): the wall display of the hall, or one counter's display.
 
-A short timer asks the change watcher (cheap: one pragma) whether another process
-committed; only then a worker thread reads the hall's snapshot and posts it back, and the
-screen shows it. While the database is away the screen says "reconnecting" and the timer
-keeps trying.
+One worker thread asks the change watcher (cheap: one pragma) every CHECK_SECONDS
+whether another process committed; only then it reads the hall's snapshot and posts it to
+the app, and the screen shows it. The check runs on that thread rather than on a Textual
+timer, so an idle display's event loop sleeps: it wakes for the clock and for a change,
+not twenty times a second. While the database is away the screen says "reconnecting" and
+the thread keeps trying.
 
 The wall display also announces each new call (`display.voice`): the calls of every
 snapshot newer than those already seen go to the announcer's queue, which says them one by
@@ -17,11 +19,10 @@ from textual import work
 from textual.app import App
 from textual.message import Message
 from textual.reactive import reactive
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from db import notices, queries
 from db.config import HallConfig
-from db.errors import HallError
 from db.session import Hall
 from db.views import HallSnapshot
 from db.watch import ChangeWatcher
@@ -31,11 +32,12 @@ from display.screens.wall import WallScreen
 from display.text import both
 from display.voice import Announcement, Announcer, CallTracker
 
-CHECK_SECONDS = 0.1
-"""How often the watcher is asked: a call shows within this (plus a read) of its commit."""
+CHECK_SECONDS = 0.025
+"""How often the watcher is asked: a call shows within this (plus a read and a frame) of
+its commit."""
 
 RETRY_SECONDS = 1.0
-"""After a failed read, how long before the next attempt."""
+"""After a failed check or read, how long before the next attempt."""
 
 RECENT_CALLS = 9
 """Calls read per snapshot: the latest for the banner, the rest for the list."""
@@ -66,6 +68,14 @@ class DisplayApp(App[None]):
             self.notice = notice
             """The duty leader's notice of the day, "" for none."""
 
+    class HallLost(Message):
+        """The watcher or a read failed: the database is away for now."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+            """What failed, one line, for the log."""
+
     class VoiceTurnedOff(Message):
         """The announcer cannot speak here (sent from any thread)."""
 
@@ -83,10 +93,6 @@ class DisplayApp(App[None]):
         self.voice = voice
         """Says the new calls; None for a silent display."""
         self.calls = CallTracker()
-        self.reading = False
-        """A read is under way: the timer does not start another."""
-        self.stale = False
-        """A read failed: read again even if the watcher says nothing changed."""
 
     def on_mount(self) -> None:
         """Show the screen and start watching."""
@@ -94,40 +100,48 @@ class DisplayApp(App[None]):
         if self.voice is not None:
             self.voice.on_off = self._voice_turned_off
             self.voice.start()
-        self.check_for_changes()
-        self.set_interval(CHECK_SECONDS, self.check_for_changes)
+        self.watch_hall()
 
     def on_unmount(self) -> None:
-        """Let go of the watcher's connection; stop the voice."""
-        self.watcher.close()
+        """Stop the voice (the watching thread stops with the app's workers)."""
         if self.voice is not None:
             self.voice.close()
 
-    def check_for_changes(self) -> None:
-        """Read the hall again when another process committed (or the last read failed)."""
-        if self.reading:
-            return
+    @work(thread=True, exit_on_error=False, group="watch")
+    def watch_hall(self) -> None:
+        """Check for commits every CHECK_SECONDS; read the hall after one, and first of all
+        (worker thread; touches no widget, talks to the app by messages only)."""
+        cancelled = get_current_worker().cancelled_event
+        stale = True
         try:
-            changed = self.watcher.changed()
-        except HallError as error:
-            self.log.warning(f"watcher: {error}")
-            self.reconnecting = True
-            return
-        if changed or self.stale:
-            self.reading, self.stale = True, False
-            self.read_hall()
+            while not cancelled.is_set():
+                stale = self._check(stale)
+                cancelled.wait(RETRY_SECONDS if stale else CHECK_SECONDS)
+        finally:
+            self.watcher.close()
 
-    @work(thread=True, exit_on_error=False, group="read")
-    def read_hall(self) -> None:
-        """Read the snapshot (worker thread; touches no widget)."""
-        with self.hall.read() as tx:
-            snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
-            notice = notices.current_notice(tx)
-        self.post_message(self.SnapshotLoaded(snapshot, notice))
+    def _check(self, stale: bool) -> bool:
+        """One check, and a read if something changed (or the last attempt failed);
+        returns whether the next check must read whatever the watcher says."""
+        try:
+            if self.watcher.changed() or stale:
+                with self.hall.read() as tx:
+                    snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
+                    notice = notices.current_notice(tx)
+                self.post_message(self.SnapshotLoaded(snapshot, notice))
+            return False
+        except Exception as error:  # noqa: BLE001 (any failure: say "reconnecting", retry)
+            self.post_message(self.HallLost(f"{type(error).__name__}: {error}"))
+            return True
+
+    def on_display_app_hall_lost(self, event: HallLost) -> None:
+        """Say "reconnecting"; the watching thread tries again by itself."""
+        self.log.warning(f"hall unavailable: {event.reason}")
+        self.reconnecting = True
 
     def on_display_app_snapshot_loaded(self, event: SnapshotLoaded) -> None:
         """Hand the snapshot down to the screen; queue the new calls for the voice."""
-        self.reading, self.reconnecting = False, False
+        self.reconnecting = False
         self.display_screen.snapshot = event.snapshot
         self.display_screen.notice = event.notice
         for call in self.calls.fresh(event.snapshot.recent_calls):
@@ -144,16 +158,6 @@ class DisplayApp(App[None]):
         self.display_screen.voice_off = event.reason
         self.notify(f"{both('voice_off', self.display_screen.config.languages)}: {event.reason}",
                     severity="warning", timeout=VOICE_OFF_SECONDS)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read: say "reconnecting" and try again shortly."""
-        if event.state is WorkerState.ERROR:
-            self.log.error(f"read failed: {event.worker.error!r}")
-            self.reconnecting = True
-            self.set_timer(RETRY_SECONDS, self._read_again)
-
-    def _read_again(self) -> None:
-        self.reading, self.stale = False, True
 
 
 def make_app(

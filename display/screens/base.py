@@ -15,13 +15,15 @@ class DisplayScreen(Screen[None]):
     """A full screen of a display. The app sets `snapshot` after every reload and
     `reconnecting` on the app while the database is away; the screen shows both."""
 
-    snapshot: reactive[HallSnapshot | None] = reactive(None, init=False)
+    # repaint=False on the screen's reactives: the widgets they feed repaint themselves; a
+    # repaint of the screen would redraw all of it on every snapshot.
+    snapshot: reactive[HallSnapshot | None] = reactive(None, init=False, repaint=False)
     """The hall as last read."""
 
-    notice: reactive[str] = reactive("", init=False)
+    notice: reactive[str] = reactive("", init=False, repaint=False)
     """The duty leader's notice; "" for none (the wall shows it, a counter does not)."""
 
-    voice_off: reactive[str] = reactive("", init=False)
+    voice_off: reactive[str] = reactive("", init=False, repaint=False)
     """Why the voice is off, when it should speak but cannot; "" otherwise."""
 
     def __init__(self, config: HallConfig) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from db.config import HallConfig
@@ -30,9 +30,13 @@ class WallScreen(DisplayScreen):
         a line for the notice and the "voice off" hint."""
         yield DisplayHeader(self.clock, self.config.tz)
         yield CallBanner(self.config, id="banner")
+        # Each board in a frame of its own: a new snapshot repaints the lines of the board,
+        # not the frame's full height.
         with Horizontal(id="wall-body"):
-            yield RecentCalls(self.config, id="recent")
-            yield QueueBoard(self.config, id="queues")
+            with Vertical(id="recent", classes="board"):
+                yield RecentCalls(self.config)
+            with Vertical(id="queues", classes="board"):
+                yield QueueBoard(self.config)
         with Horizontal(id="wall-foot"):
             yield Label(both("notice", self.config.languages), id="notice-title")
             yield NoticeLine(id="notice")
@@ -46,6 +50,8 @@ class WallScreen(DisplayScreen):
         if "en" in self.config.languages and self.config.name_en != self.config.name_zh:
             names.append(self.config.name_en)
         self.query_one(DisplayHeader).title = " · ".join(names)
+        self.query_one("#recent").border_title = both("recent", self.config.languages)
+        self.query_one("#queues").border_title = both("queues", self.config.languages)
         self._show_foot()
 
     def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -58,7 +59,7 @@ class CallBanner(Vertical):
             yield BigNumber(id="call-counter")
             yield Label(t("counter_suffix", "zh"), classes="word")
         yield Label(id="call-en")
-        yield Label(id="call-note")
+        yield Label(both("recall", self.config.languages), id="call-note")
 
     def on_mount(self) -> None:
         """Nothing called until the first snapshot says otherwise."""
@@ -77,10 +78,10 @@ class CallBanner(Vertical):
             return
         self.query_one("#call-number", BigNumber).value = call.number
         self.query_one("#call-counter", BigNumber).value = str(call.counter)
-        en.update(t("call", "en", number=call.number, counter=self._counter_en(call.counter)))
-        note = self.query_one("#call-note", Label)
-        note.update(both("recall", self.config.languages))
-        note.display = call.recall
+        line = t("call", "en", number=call.number, counter=self._counter_en(call.counter))
+        # Most calls only change digits: a line of the same width needs no new layout.
+        en.update(line, layout=cell_len(str(en.content)) != cell_len(line))
+        self.query_one("#call-note", Label).display = call.recall
         if self.started and call.event_id != self.shown:
             self.highlight()
         self.shown, self.started = call.event_id, True

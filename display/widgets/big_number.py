@@ -42,6 +42,7 @@ class BigNumber(Horizontal):
         """Draw the number."""
         letter, digits = number_parts(value)
         label = self.query_one(Label)
-        label.update(letter)
+        if str(label.content) != letter:  # mostly the same letter: spare the layout
+            label.update(letter)
         label.display = bool(letter)
         self.query_one(Digits).update(digits)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -52,10 +53,13 @@ class DisplayHeader(Horizontal):
         self.set_interval(1, self.tick)
 
     def tick(self) -> None:
-        """Show the time."""
+        """Show the time. Without a new layout: the text keeps its width, and a layout of
+        the whole screen every second is most of what an idle display would cost."""
         now = self.clock().astimezone(self.tz)
-        self.query_one("#date", Label).update(now.strftime(DATE_FORMAT))
-        self.query_one("#time", Label).update(now.strftime(TIME_FORMAT))
+        for part, text in (("#date", now.strftime(DATE_FORMAT)),
+                           ("#time", now.strftime(TIME_FORMAT))):
+            label = self.query_one(part, Label)
+            label.update(text, layout=cell_len(str(label.content)) != cell_len(text))
 
     def watch_title(self, text: str) -> None:
         """Show the name."""

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widget import Widget
 
 from db.config import HallConfig
 from db.views import HallSnapshot
-from display.text import both, t
+from display.text import t
 
 NO_ESTIMATE = "—"
 """Shown instead of minutes while no open counter serves the business."""
+
+GAP = 2
+"""Cells between two columns."""
+
+MIN_ENGLISH = 10
+"""Cells the English names need to be worth showing; with less the column is left out."""
 
 
 def wait_text(minutes: float | None) -> str:
@@ -19,16 +27,30 @@ def wait_text(minutes: float | None) -> str:
     return NO_ESTIMATE if minutes is None else str(max(1, round(minutes)))
 
 
-class QueueBoard(Static):
-    """One row per business type: its name(s), how many wait, the estimated minutes."""
+def fit(text: str, width: int) -> str:
+    """`text` padded or cut to exactly `width` cells, an ellipsis where it was cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, max(0, width - 1)) + ("…" if width else "")
+
+
+def rjust(text: str, width: int) -> str:
+    """`text` right-aligned in `width` cells (wide characters count two)."""
+    return " " * max(0, width - cell_len(text)) + text
+
+
+class QueueBoard(Widget):
+    """One row per business type: its name(s), how many wait, the estimated minutes.
+
+    Drawn as plain lines laid out here (not a Rich table): its size depends only on the
+    config, so a new snapshot repaints these few lines and nothing else — a Rich table
+    measured and rendered on every call was most of the time a call took to show."""
 
     DEFAULT_CSS = """
     QueueBoard {
         height: auto;
-        border: round $primary;
-        border-title-style: bold;
-        border-title-color: $text;
-        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: clip;
     }
     """
 
@@ -39,30 +61,42 @@ class QueueBoard(Static):
         super().__init__(id=id)
         self.config = config
 
-    def on_mount(self) -> None:
-        """The heading in every language of the hall."""
-        self.border_title = both("queues", self.config.languages)
-        self.watch_snapshot(self.snapshot)
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """A heading line per language, a line per business type."""
+        return len(self.config.languages) + len(self.config.businesses)
 
-    def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
-        """Redraw the table."""
-        english = "en" in self.config.languages
-        table = Table(box=None, expand=True, pad_edge=False, header_style="bold")
-        # The Chinese name whole; the English one takes what is left, cut if it must be.
-        table.add_column(self._heading("business"), no_wrap=True)
-        if english:
-            table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1,
-                             style="dim")
-        table.add_column(self._heading("waiting"), no_wrap=True, justify="right")
-        table.add_column(self._heading("wait"), no_wrap=True, justify="right")
+    def render(self) -> Text:
+        """The heading and the rows at the current width: the counts at the right edge,
+        the names at the left, the English name between them when there is room."""
+        languages = self.config.languages
+        rows = self._rows()
+        heads = [[t(key, lang) for lang in languages] for key in ("business", "waiting", "wait")]
+        counts_w = [max(cell_len(x) for x in heads[i] + [r[i] for r in rows]) for i in (1, 2)]
+        left = max(0, self.content_size.width - sum(counts_w) - 2 * GAP)
+        name_w = max(cell_len(x) for x in heads[0] + [r[0] for r in rows])
+        en_w = left - name_w - GAP if "en" in languages else 0
+        if en_w < MIN_ENGLISH:
+            name_w, en_w = left, 0
+        lines = Text(no_wrap=True, overflow="crop", end="")
+        for i in range(len(languages)):
+            counts = "".join(" " * GAP + rjust(heads[k][i], counts_w[k - 1]) for k in (1, 2))
+            lines.append(fit(heads[0][i], left) + counts + "\n", style="bold")
+        for name, waiting, wait, english in rows:
+            lines.append(fit(name, name_w))
+            if en_w:
+                lines.append(" " * GAP + fit(english, en_w), style="dim")
+            lines.append(f"{' ' * GAP}{rjust(waiting, counts_w[0])}"
+                         f"{' ' * GAP}{rjust(wait, counts_w[1])}\n")
+        lines.rstrip()
+        return lines
+
+    def _rows(self) -> list[list[str]]:
+        """[name, waiting, minutes, English name] per business type."""
+        snapshot, english = self.snapshot, "en" in self.config.languages
+        rows = []
         for business in self.config.businesses:
             waiting = snapshot.waiting.get(business.prefix, 0) if snapshot else 0
             estimate = snapshot.estimated_wait_min.get(business.prefix) if snapshot else None
-            names = [f"{business.prefix} {business.name_zh}"]
-            if english:
-                names.append(business.name_en)
-            table.add_row(*names, str(waiting), wait_text(estimate))
-        self.update(table)
-
-    def _heading(self, key: str) -> str:
-        return "\n".join(t(key, lang) for lang in self.config.languages)
+            rows.append([f"{business.prefix} {business.name_zh}", str(waiting),
+                         wait_text(estimate), business.name_en if english else ""])
+        return rows
