@@ -86,7 +86,8 @@ def _like_history(run: Run, today: dt.date) -> sim.Scenario:
         hall.dispose()
     rows = [h for h in advice.hours if h.business != staffing.HALL]
     if not rows:
-        raise Refused(f"no tickets in the history {start} ~ {end} to simulate a day like it")
+        raise Refused(f"no tickets in the history {start} ~ {end} to simulate a day like it",
+                      zh=f"{start} ~ {end} 没有历史排队号，无法按历史模拟")
     first = min(h.hour for h in rows)
     span = max(h.hour for h in rows) - first + 1
     arrivals = {b.prefix: [0.0] * span for b in run.config.businesses}
@@ -132,7 +133,8 @@ def _refuse_real_hall(hall: Hall, url: str) -> None:
         ).scalar_one()
     if real:
         raise Refused(f"--db {masked(url)} has real staff: a simulation writes only to an "
-                      "empty or simulation database")
+                      "empty or simulation database",
+                      zh=f"--db {masked(url)} 有真实的工作人员：模拟只写入空库或模拟库")
 
 
 def simulate(run: Run) -> None:
