@@ -227,7 +227,8 @@ class DeskScreen(CounterScreen):
             return
         lang = self.language
         kinds = [(name(k, lang), k.code) for k in self.machine.config.remedies]
-        title = t("remedy_title", lang, number=ticket.number, limit=self.staff.authority_limit)
+        key = "remedy_title_leader" if self.staff.role == "leader" else "remedy_title"
+        title = t(key, lang, number=ticket.number, limit=self.staff.authority_limit)
 
         def grant(asked: RemedyAsked) -> None:
             self.run_step(lambda: self.machine.grant_remedy(

@@ -12,9 +12,10 @@ from textual.widgets import Label
 from counter.app import CounterApp, make_app
 from counter.screens.desk import DeskScreen
 from counter.screens.remedy import RemedyScreen
-from db import ops, remedies
+from db import counters, ops, remedies
 from db.config import HallConfig
 from db.session import Hall, ManualClock
+from db.views import StaffView
 from tests.apps.conftest import type_text
 from tests.apps.test_counter import (
     CLERK,
@@ -296,3 +297,21 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
         await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
         await settle(pilot)
         assert [n.message for n in app._notifications] == ["A001 已由后台交回，请按 o 办结"]
+
+
+async def test_a_duty_leader_at_a_counter_grants_without_a_limit(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app(2)
+    async with app.run_test(size=SIZE) as pilot:
+        with hall.write() as tx:
+            counters.sign_in(tx, 2, "L01")
+        leader = StaffView("L01", "杨洋", "leader", 200)
+        await app.switch_screen(DeskScreen(app.machine, leader))
+        await settle(pilot)
+        await keys(pilot, "f1", "s", "g")
+        assert "值班领导，不限额度" in str(app.screen.query_one(".title", Label).content)
+        await pilot.press("down", "enter", *"5000", "enter", *"投诉纠正")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已给予补救：赔偿 ¥5000.00"
