@@ -17,6 +17,7 @@ from rich.text import Text
 from db import remedies
 from db.config import HallConfig
 from db.errors import HallError
+from db.ops import ticket_row
 from db.views import RemedyView
 from hall import labels
 from hall.commands import check_pin
@@ -50,6 +51,7 @@ def grammar(g: Any) -> None:
     listing.add_argument("--pending", action="store_true",
                          help="待审批 requests waiting for the duty leader, any day")
     listing.add_argument("--staff", "-s", metavar="ID", help="某工作人员的 one staff member's")
+    listing.add_argument("--ticket", "-t", metavar="NUMBER", help="某票号的 one ticket's")
     listing.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
                          help="营业日 (default today)")
     for name, handler, text in (
@@ -113,14 +115,19 @@ def grant_remedy(run: Run) -> None:
 
 
 def list_remedies(run: Run) -> None:
-    """`remedy list [--pending] [--staff ID] [--day D]`."""
+    """`remedy list [--pending | --staff ID | --ticket NUMBER] [--day D]`."""
     a = run.args
-    if a.pending and (a.staff or a.day):
+    if a.pending and (a.staff or a.day or a.ticket):
         raise UsageError("remedy list: --pending lists every waiting request; "
-                         "leave out --staff and --day")
+                         "leave out --staff, --ticket and --day")
+    if a.staff and a.ticket:
+        raise UsageError("remedy list: say --staff or --ticket, not both")
     with run.hall().read() as tx:
         if a.pending:
             views, title = remedies.pending_requests(tx), "待审批补救 (pending the duty leader)"
+        elif a.ticket:
+            row = ticket_row(tx, a.ticket, a.day)
+            views, title = remedies.ticket_remedies(tx, row.id), f"{row.number} 的补救 (remedies)"
         elif a.staff:
             views = remedies.staff_remedies(tx, a.staff.strip().upper(), a.day)
             title = f"{a.staff.upper()} 的补救 (remedies) {(a.day or tx.day).isoformat()}"

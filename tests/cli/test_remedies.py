@@ -91,6 +91,11 @@ def test_lists_by_staff_and_day(cli: Cli, ready: Hall, serving: str) -> None:
     assert cli("--json", "remedy", "list", "-s", "C02").json() == []
     assert cli("--json", "remedy", "list", "--day", "2020-01-01").json() == []
     assert "补救 (remedies) 2020-01-01：无" in cli("remedy", "list", "--day", "2020-01-01").out
+    assert [r["kind"] for r in cli("--json", "remedy", "list", "-t", "a1").json()] == [
+        "home_visit"]
+    assert "A001 的补救 (remedies)" in cli("remedy", "list", "-t", "A001").out
+    missing = cli("remedy", "list", "-t", "A009")
+    assert missing.code == 1 and "no ticket A009" in one_line_error(missing)
 
 
 REFUSED = [
@@ -152,6 +157,8 @@ MISUSE = [
     pytest.param(["remedy", "approve", "one", "-s", "L01"], "invalid int", id="bad-id"),
     pytest.param(["remedy", "list", "--pending", "-s", "C01"], "leave out --staff",
                  id="pending-and-staff"),
+    pytest.param(["remedy", "list", "-s", "C01", "-t", "A001"], "not both",
+                 id="staff-and-ticket"),
     pytest.param(["remedy"], "required", id="no-subcommand"),
 ]
 
