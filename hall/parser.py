@@ -253,7 +253,6 @@ def _apps(g: Grammar) -> None:
     notice.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
 
 
-
 def build_parser() -> HallParser:
     """The whole grammar."""
     grammar = Grammar()
