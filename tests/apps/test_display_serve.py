@@ -44,16 +44,26 @@ def fetch(url: str, timeout: float = 15) -> str:
             time.sleep(0.2)
 
 
-@pytest.fixture
-def server(tmp_path: Path, templates: dict[str, Path]) -> Iterator[str]:
-    """`hall serve display` on 127.0.0.1 and a free port; its base URL. Stopped after."""
+def clean_environment(folder: Path) -> dict[str, str]:
+    """This process's environment without a developer's own hall config (the module's
+    server starts before the per-test fixture that keeps it out)."""
+    env = {k: v for k, v in os.environ.items() if k != "HALL_CONFIG"}
+    return {**env, "XDG_CONFIG_HOME": str(folder / "xdg-config")}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory,
+           templates: dict[str, Path]) -> Iterator[str]:
+    """`hall serve display` on 127.0.0.1 and a free port, for this module's tests; its base
+    URL. Stopped after them."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     shutil.copyfile(templates["empty"], tmp_path / "hall.db")
     port = free_port()
     argv = [sys.executable, "-m", "hall", "--db", f"sqlite:///{tmp_path / 'hall.db'}",
             "serve", "display", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "COLUMNS": "100"})
+                               env=clean_environment(tmp_path))
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
