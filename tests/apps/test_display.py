@@ -3,7 +3,10 @@ display, learning of it through its change watcher, shows it within a few checks
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,7 @@ from display.widgets.counter_card import CounterCard
 from display.widgets.queues import QueueBoard
 
 SIZE = (80, 24)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class FlakyWatcher(ChangeWatcher):
@@ -213,3 +217,28 @@ async def test_a_failed_read_says_reconnecting_and_reads_again(
         await until(pilot, lambda: status.display)
         await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
         assert not status.display
+
+
+async def test_a_call_made_by_another_process_shows(
+    config: HallConfig, hall: Hall, db_url: str
+) -> None:
+    """The real path: `hall issue` and `hall call` in a second process commit; the display
+    (its own connection, the hall's real clock, as in the hall) learns of it and shows it."""
+    live = Hall.open(db_url, config)  # the real clock: the other process has no other
+    app = make_app(config, live)
+
+    def hall_command(*argv: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "hall", "--db", db_url, *argv],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
+            hall_command("issue", "E")
+            hall_command("call", "--counter", "1")
+            await until(pilot, lambda: shown_number(app) == "E001", timeout=10)
+            assert banner(app).has_class("-fresh")
+    finally:
+        live.dispose()
