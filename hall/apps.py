@@ -36,16 +36,6 @@ def counter(run: Run) -> None:
     make_app(run.config, hall, counter=run.args.counter).run()
 
 
-def leader(run: Run) -> None:
-    """`leader`: the duty leader's console (staff id and PIN of a duty leader)."""
-    hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("leader: needs a terminal (it is a full-screen app)")
-    from leader.app import make_app
-
-    make_app(run.config, hall).run()
-
-
 def evaluator(run: Run) -> None:
     """`evaluator --counter N`: the customer evaluator beside counter N (F12 + leader PIN
     to leave)."""
@@ -59,11 +49,21 @@ def evaluator(run: Run) -> None:
 
 
 def support_desk(run: Run) -> None:
-    """`support-desk`: the support post's app (staff id and PIN of support or leader)."""
+    """`support`: the support post's app (staff id and PIN of support or leader)."""
     hall = ready_hall(run)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("support-desk: needs a terminal (it is a full-screen app)")
+        raise UsageError("support: needs a terminal (it is a full-screen app)")
     from counter.support.app import make_app
+
+    make_app(run.config, hall).run()
+
+
+def leader(run: Run) -> None:
+    """`leader`: the duty leader's console (staff id and PIN of a duty leader)."""
+    hall = ready_hall(run)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("leader: needs a terminal (it is a full-screen app)")
+    from leader.app import make_app
 
     make_app(run.config, hall).run()
 

@@ -206,8 +206,8 @@ def _reading(g: Grammar) -> None:
     events.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
     events.add_argument("--limit", type=_positive, default=100, metavar="N")
     events.add_argument("--kind", metavar="K", help="事件类型, e.g. call, complete")
-    support = g.add("support", reports.support, "后台待办 referrals waiting for support")
-    support.add_argument("--staff", "-s", metavar="ID", help="服务岗工号 (default: pool only)")
+    referrals = g.add("referrals", reports.support, "后台待办 referrals waiting for support")
+    referrals.add_argument("--staff", "-s", metavar="ID", help="服务岗工号 (default: pool only)")
     matters = g.add("matters", reports.matters, "在办事项 a handler's open matters")
     matters.add_argument("--staff", "-s", required=True, metavar="ID", help="首办责任人工号")
     export = g.add("export", reports.export, "导出某日排队号 export a day's tickets")
@@ -223,7 +223,7 @@ def _apps(g: Grammar) -> None:
     g.at_counter("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
     g.at_counter("evaluator", apps.evaluator,
                  "评价器 the customer evaluator beside a counter (F12 + leader PIN to leave)")
-    g.add("support-desk", apps.support_desk,
+    g.add("support", apps.support_desk,
           "服务岗 the support desk app: take, note and hand back referrals (staff id + PIN)")
     g.add("leader", apps.leader,
           "值班领导岗 the duty leader's console: board, complaints, approvals (staff id + PIN)")

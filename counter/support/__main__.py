@@ -1,4 +1,4 @@
-"""`python -m counter.support [--db URL] [--config FILE]`: the same as `hall support-desk`.
+"""`python -m counter.support [--db URL] [--config FILE]`: the same as `hall support`.
 
 The command line (`hall`) finds the database and the config and checks them; an app never
 imports it (the CLI imports the apps), so this runs it as a program in this process's place.
@@ -12,8 +12,8 @@ import sys
 
 
 def main() -> int:
-    """Replace this process with `python -m hall support-desk ARGS` (a child on Windows)."""
-    argv = [sys.executable, "-m", "hall", "support-desk", *sys.argv[1:]]
+    """Replace this process with `python -m hall support ARGS` (a child on Windows)."""
+    argv = [sys.executable, "-m", "hall", "support", *sys.argv[1:]]
     if os.name == "posix":
         os.execv(sys.executable, argv)
     return subprocess.call(argv)

@@ -1,4 +1,4 @@
-"""`hall evaluator`, `hall support-desk` and their `python -m` forms from the command line
+"""`hall evaluator`, `hall support` and their `python -m` forms from the command line
 (the apps need a terminal; here, what happens before they start)."""
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ def test_support_desk_needs_a_terminal_and_an_initialised_database(
     db: str, tmp_path: Path
 ) -> None:
     no_tty = run("-m", "counter.support", "--db", db)
-    assert (no_tty.returncode, no_tty.stderr) == (2, "hall: support-desk: needs a terminal "
+    assert (no_tty.returncode, no_tty.stderr) == (2, "hall: support: needs a terminal "
                                                      "(it is a full-screen app)\n")
-    empty = run("-m", "hall", "support-desk", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    empty = run("-m", "hall", "support", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert empty.returncode == 2 and "hall init" in empty.stderr
     assert empty.stderr.count("\n") == 1
 
@@ -52,4 +52,4 @@ def test_commands_parse() -> None:
 
     args = build_parser().parse_args(["evaluator", "--counter", "3"])
     assert args.counter == 3 and args.handler.__name__ == "evaluator"
-    assert build_parser().parse_args(["support-desk"]).handler.__name__ == "support_desk"
+    assert build_parser().parse_args(["support"]).handler.__name__ == "support_desk"

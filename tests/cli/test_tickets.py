@@ -109,7 +109,7 @@ def test_a_whole_visit_with_referral_and_rating(cli: Cli, ready: Hall) -> None:
     assert cli("call", "-c", "4").code == 0
     assert cli("start", "-c", "4", "B001").code == 0
     assert cli("refer", "-c", "4", "--to", "pool", "--note", "需现场勘查").code == 0
-    assert cli("--json", "support").json()[0]["number"] == "B001"
+    assert cli("--json", "referrals").json()[0]["number"] == "B001"
     assert cli("take", "B001", "--staff", "S01", stdin=f"{PIN}\n").code == 0
     back = cli("--json", "return", "B001", "-s", "S01", "--note", "勘查完成", stdin=PIN)
     assert back.code == 0 and back.json()["status"] == "serving"
