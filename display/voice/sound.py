@@ -172,6 +172,9 @@ class WavFolder:
             return f"cannot create {self.folder}: {error.strerror or error}"
         if not os.access(self.folder, os.W_OK):
             return f"cannot write to {self.folder}"
+        # A restarted display goes on numbering after the files already there.
+        numbers = [int(p.name[:4]) for p in self.folder.glob("[0-9][0-9][0-9][0-9]-*.wav")]
+        self.count = max(numbers, default=0)
         return None
 
     def put(self, pcm: Pcm, name: str) -> Path:

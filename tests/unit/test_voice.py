@@ -134,6 +134,17 @@ def test_every_call_and_recall_is_written_in_order(espeak: Path, tmp_path: Path)
     assert offs == []
 
 
+def test_a_restarted_display_numbers_on(espeak: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    for event in (1, 2):
+        announcer, _ = started(VoiceConfig(repeats=1), folder)
+        announcer.announce(Announcement(f"A00{event}", 1, False, event))
+        assert announcer.wait()
+        announcer.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["0001-A001-call.wav",
+                                                        "0002-A002-call.wav"]
+
+
 def test_repeats_without_chime_and_with_an_english_phrase(espeak: Path, tmp_path: Path) -> None:
     config = VoiceConfig(repeats=3, chime=False, template_en="Number {number}, counter "
                          "{counter}", espeak_voice_en="en-us", speed=120)
