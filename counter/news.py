@@ -34,9 +34,18 @@ def news(before: DeskState, now: DeskState, lang: str) -> list[News]:
         if r.id in waiting and r.status in ("approved", "refused")
     ]
     away = {m.id for m in before.matters if m.status == "with_support"}
-    told += [News(t("matter_returned", lang, number=m.number))
+    told += [News(t("matter_returned", lang, number=m.number, note=support_says(m.note, lang)))
              for m in now.matters if m.id in away and m.status == "serving"]
     return told
+
+
+def support_says(note: str | None, lang: str) -> str:
+    """The ticket's latest note as the tail of a line: what support wrote when handing it
+    back (a question for the handler, or what they did), else the referral's own request.
+    The handler must read it before closing."""
+    if not note:
+        return ""
+    return f"（备注：{note}）" if lang == "zh" else f" (note: “{note}”)"
 
 
 def outcome(remedy: RemedyView, lang: str) -> str:

@@ -76,7 +76,7 @@ ZH: dict[str, str] = {
     "matters_title": "我的在办事项（后台/待办结）",
     "matters_none": "没有在办事项",
     "still_with_support": "{number} 仍在后台，服务岗回复后才能办结",
-    "matter_line": "{number} {business} {status}",
+    "matter_line": "{number} {business} {status}{note}",
     "ticket_with_support": "在后台",
     "ticket_serving": "待办结",
     "ticket_done": "已办结",
@@ -108,7 +108,7 @@ ZH: dict[str, str] = {
     "figures_no_ratings": "暂无评价",
     "figures_remedies": "补救 {n} 项 · 待审批 {p} 项",
     "figures_matters": "在办：后台 {support} · 待办结 {close}",
-    "matter_returned": "{number} 已由后台交回，请按 o 办结",
+    "matter_returned": "{number} 已由后台交回{note}，请按 o 办结",
     "system_fault": "系统故障，请联系管理员",
 }
 """Chinese, the default."""
@@ -182,7 +182,7 @@ EN: dict[str, str] = {
     "matters_title": "My open matters (support / to close)",
     "matters_none": "No open matters",
     "still_with_support": "{number} is still with support: close it once they hand it back",
-    "matter_line": "{number} {business} {status}",
+    "matter_line": "{number} {business} {status}{note}",
     "ticket_with_support": "with support",
     "ticket_serving": "to close",
     "ticket_done": "done",
@@ -214,7 +214,7 @@ EN: dict[str, str] = {
     "figures_no_ratings": "No ratings yet",
     "figures_remedies": "Remedies {n} · pending {p}",
     "figures_matters": "Open: support {support} · to close {close}",
-    "matter_returned": "Support handed {number} back: o to close it",
+    "matter_returned": "Support handed {number} back{note}: o to close it",
     "system_fault": "System fault, please call the administrator",
 }
 """English."""

@@ -20,7 +20,7 @@ from textual.widgets import Button, Label
 from textual.worker import Worker, WorkerState
 
 from counter.machine import CounterMachine, DeskState
-from counter.news import news, remedy_done
+from counter.news import news, remedy_done, support_says
 from counter.screens.base import CounterScreen, WorkFailed
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.remedy import RemedyAsked, RemedyScreen
@@ -393,7 +393,9 @@ class DeskScreen(CounterScreen):
             self.show_status(t("matters_none", lang))
             return
         options = [(t("matter_line", lang, number=m.number, business=self._business(m.business),
-                      status=t(f"ticket_{m.status}", lang)), m.number) for m in event.matters]
+                      status=t(f"ticket_{m.status}", lang),
+                      note=support_says(m.note, lang) if m.status == "serving" else ""),
+                    m.number) for m in event.matters]
         waiting = {m.number for m in event.matters if m.status == "with_support"}
         self._ask(PickScreen(t("matters_title", lang), options),
                   lambda p: self._close_matter(p.value, p.value in waiting))

@@ -22,13 +22,13 @@ def remedy(status: str, **changes: object) -> RemedyView:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def matter(status: str) -> TicketView:
+def matter(status: str, note: str | None = None) -> TicketView:
     return TicketView(
         id=9, number="B002", business_day=NOW.date(), business="B", origin_business="B",
         status=status, priority="normal", account=None, counter=None, handler="C01",
         issued_by=None, support=None, issued_at=NOW, queued_at=NOW, first_called_at=NOW,
         called_at=NOW, no_show_at=None, started_at=NOW, completed_at=None, recalls=0,
-        services=1, directed_to=None, rating=None, rated_at=None, note=None,
+        services=1, directed_to=None, rating=None, rated_at=None, note=note,
     )
 
 
@@ -66,6 +66,15 @@ def test_a_handed_back_referral_is_news() -> None:
     assert [n.text for n in news(before, now, "en")] == [
         "Support handed B002 back: o to close it"]
     assert news(desk(), now, "en") == []  # never seen with support: nothing to announce
+
+
+def test_supports_question_comes_with_the_handed_back_referral() -> None:
+    before = desk(matters=(matter("with_support"),))
+    now = desk(matters=(matter("serving", note="请提供产权证明？"),))
+    assert [n.text for n in news(before, now, "zh")] == [
+        "B002 已由后台交回（备注：请提供产权证明？），请按 o 办结"]
+    assert [n.text for n in news(before, now, "en")] == [
+        "Support handed B002 back (note: “请提供产权证明？”): o to close it"]
 
 
 def test_names_and_the_status_line(config: HallConfig) -> None:

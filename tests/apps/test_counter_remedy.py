@@ -296,7 +296,8 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
             ops.return_from_support(tx, "A001", "S01", note="勘查完毕")
         await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
         await settle(pilot)
-        assert [n.message for n in app._notifications] == ["A001 已由后台交回，请按 o 办结"]
+        assert [n.message for n in app._notifications] == [
+            "A001 已由后台交回（备注：勘查完毕），请按 o 办结"]
 
 
 async def test_a_duty_leader_at_a_counter_grants_without_a_limit(
