@@ -90,6 +90,9 @@ class Board(_Json):
     """Numbers taken per hour of the day, local time, 0 to 23."""
     served: tuple[int, ...]
     """Services completed per hour of the day."""
+    waiting: tuple[int, ...] = (0,) * 24
+    """Customers waiting at the end of each hour of the day so far (numbers taken by then and
+    not yet called by then; voided numbers never called left out); 0 for hours to come."""
 
 
 def board(tx: Tx, longest: int = 8, faults: int = 5) -> Board:
@@ -109,6 +112,7 @@ def board(tx: Tx, longest: int = 8, faults: int = 5) -> Board:
         queues=tuple(queries.queue_lines(tx, prefixes)),
         longest=waits, over_sla=over, printer_faults=tuple(fault_events),
         arrivals=_per_hour(tx, ("issue", "walk_in")), served=_per_hour(tx, ("complete",)),
+        waiting=_waiting_per_hour(tx),
     )
 
 
@@ -155,6 +159,22 @@ def _per_hour(tx: Tx, kinds: tuple[str, ...]) -> tuple[int, ...]:
         ).scalars()
         for at in stamps:
             counts[at.replace(tzinfo=dt.UTC).astimezone(tx.config.tz).hour] += 1
+    return tuple(counts)
+
+
+def _waiting_per_hour(tx: Tx) -> tuple[int, ...]:
+    rows = tx.conn.execute(
+        select(T.c.issued_at, T.c.first_called_at)
+        .where(T.c.business_day == tx.day, T.c.status != "cancelled")
+    ).all()
+    tz = tx.config.tz
+    now = tx.now.replace(tzinfo=dt.UTC).astimezone(tz)
+    counts = [0] * 24
+    for hour in range(now.hour + 1):
+        end = min(now.replace(hour=hour, minute=59, second=59, microsecond=999999), now)
+        until = end.astimezone(dt.UTC).replace(tzinfo=None)
+        counts[hour] = sum(1 for issued, called in rows
+                           if issued <= until and (called is None or called > until))
     return tuple(counts)
 
 

@@ -56,6 +56,9 @@ class BoardPane(Pane):
             with Vertical():
                 yield Label(id="served-label")
                 yield Sparkline([0] * 24, id="served")
+            with Vertical():
+                yield Label(id="waiting-label")
+                yield Sparkline([0] * 24, id="waiting")
 
     def show(self, state: ConsoleState, lang: str) -> None:
         """Draw the board."""
@@ -70,6 +73,10 @@ class BoardPane(Pane):
             label = f"{t(key, lang)} {hours} ({sum(counts)})"
             self.query_one(f"#{key}-label", Label).update(label)
             self.query_one(f"#{key}", Sparkline).data = list(counts[first:last + 1])
+        most = max(board.waiting)
+        self.query_one("#waiting-label", Label).update(f"{t('waiting_chart', lang)} {hours} "
+                                                       f"({t('waiting_most', lang, n=most)})")
+        self.query_one("#waiting", Sparkline).data = list(board.waiting[first:last + 1])
 
     def _counters(self, board: Board, lang: str) -> Table:
         table = Table(expand=True, box=None, header_style="bold")

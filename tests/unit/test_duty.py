@@ -58,6 +58,26 @@ def test_the_board_flags_long_waits_long_pauses_and_printer_faults(
     assert [e.detail for e in board.printer_faults] == [{"message": "paper out"}]
     assert board.arrivals[9] == sum(board.arrivals) == 3  # 09:00-09:16 local
     assert sum(board.served) == 0
+    assert board.waiting[9] == 2 and sum(board.waiting) == 2  # B001 and C001; A001 was called
+
+
+def test_waiting_over_the_day_counts_who_was_waiting_at_each_hours_end(
+        hall: Hall, clock: ManualClock) -> None:
+    run(hall, ops.issue_ticket, "A")  # 09:00 local
+    run(hall, ops.issue_ticket, "A")
+    voided = run(hall, ops.issue_ticket, "B").number
+    run(hall, ops.cancel, voided, "L01")
+    clock.advance(minutes=70)  # 10:10: one is called, one more comes
+    run(hall, ops.call_next, 1)
+    run(hall, ops.issue_ticket, "A")
+    clock.advance(minutes=60)  # 11:10
+    with hall.read() as tx:
+        board = duty.board(tx)
+    assert board.waiting[8] == 0
+    assert board.waiting[9] == 2  # at 09:59:59 both A numbers waited; the voided one not
+    assert board.waiting[10] == 2  # one called at 10:10, one taken at 10:10
+    assert board.waiting[11] == 2  # the hour so far, up to now
+    assert sum(board.waiting[12:]) == 0
 
 
 def test_the_leader_replies_to_and_closes_a_note(hall: Hall) -> None:
