@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from counter.machine import CounterMachine
-from counter.screens.base import WorkFailed
+from counter.screens.base import WorkFailed, relabel_open_screens
 from counter.screens.desk import CHECK_SECONDS, DeskScreen
 from counter.screens.signin import SignInScreen
 from counter.text import name, t
@@ -50,6 +50,10 @@ class CounterApp(App[None]):
     def on_unmount(self) -> None:
         """Let go of the watcher's connection."""
         self.watcher.close()
+
+    def watch_language(self, lang: str) -> None:
+        """Relabel every open screen in the new language."""
+        relabel_open_screens(self, lang)
 
     def action_switch_language(self) -> None:
         """中文 ⇄ English, among the languages the hall offers."""

@@ -35,6 +35,14 @@ class WorkFailed(Message):
         return self.error.text(self.lang) if isinstance(self.error, HallError) else None
 
 
+def relabel_open_screens(app: Any, lang: str) -> None:
+    """Every screen on `app`'s stack written in `lang` (an app's `watch_language`)."""
+    for screen in app.screen_stack:
+        relabel = getattr(screen, "relabel", None)
+        if relabel is not None:
+            relabel(lang)
+
+
 def language_of(screen: Screen[Any]) -> str:
     """The app's current language ("zh" or "en")."""
     return str(getattr(screen.app, "language", "zh"))
@@ -59,8 +67,9 @@ class CounterScreen(Screen[None]):
         return language_of(self)
 
     def on_mount(self) -> None:
-        """Follow the app's language (relabel now and on every switch)."""
-        self.watch(self.app, "language", self.relabel)
+        """Speak the app's language; the app relabels open screens on every switch (a
+        watcher per screen would keep every screen ever closed alive until the next switch)."""
+        self.relabel(self.language)
 
     def relabel(self, lang: str) -> None:
         """Write every label in `lang`."""

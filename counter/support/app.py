@@ -8,7 +8,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from counter.screens.base import WorkFailed
+from counter.screens.base import WorkFailed, relabel_open_screens
 from counter.support.machine import SupportMachine
 from counter.support.screens.desk import DeskScreen
 from counter.support.screens.signin import SignInScreen
@@ -38,6 +38,10 @@ class SupportApp(App[None]):
         """The hall's first language; the sign-in."""
         self.language = self.machine.config.languages[0]
         self.push_screen(SignInScreen(self.machine))
+
+    def watch_language(self, lang: str) -> None:
+        """Relabel every open screen in the new language."""
+        relabel_open_screens(self, lang)
 
     def action_switch_language(self) -> None:
         """中文 ⇄ English, among the languages the hall offers."""

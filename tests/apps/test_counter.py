@@ -362,3 +362,22 @@ async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
             ops.no_show(tx, 1, "A001")
         await keys(pilot, "s")  # refused in the language the clerk chose
         assert text(app, "#desk-status") == "counter 1 holds no ticket; A001 is no longer here"
+
+
+async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: Hall) -> None:
+    # A screen that watched the app's language stayed alive until the next switch: a
+    # counter signed in and out all day would keep every desk it ever showed.
+    import gc
+
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        for _ in range(4):
+            await keys(pilot, "f12")  # sign out: back to the sign-in
+            assert isinstance(app.screen, SignInScreen)
+            await sign_in(pilot)
+            assert isinstance(app.screen, DeskScreen)
+        await settle(pilot)
+        gc.collect()
+        desks = [o for o in gc.get_objects() if isinstance(o, DeskScreen)]
+        assert len(desks) <= 1, len(desks)
