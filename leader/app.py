@@ -49,6 +49,13 @@ class LeaderApp(App[None]):
         """Let go of the watcher's connection."""
         self.watcher.close()
 
+    def watch_language(self, lang: str) -> None:
+        """Relabel every open screen in the new language."""
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if relabel is not None:
+                relabel(lang)
+
     def action_switch_language(self) -> None:
         """中文 ⇄ English, among the languages the hall offers."""
         languages = self.config.languages

@@ -58,8 +58,9 @@ class LeaderScreen(Screen[None]):
         return language_of(self)
 
     def on_mount(self) -> None:
-        """Follow the app's language (relabel now and on every switch)."""
-        self.watch(self.app, "language", self.relabel)
+        """Speak the app's language; the app relabels open screens on every switch (a
+        watcher per screen would keep every screen ever closed alive until the next switch)."""
+        self.relabel(self.language)
 
     def relabel(self, lang: str) -> None:
         """Write every label in `lang`."""
