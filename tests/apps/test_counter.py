@@ -366,13 +366,14 @@ async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
 
 async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: Hall) -> None:
     # A screen that watched the app's language stayed alive until the next switch: a
-    # counter signed in and out all day would keep every desk it ever showed.
+    # counter signed in and out all day would keep every desk it ever showed. (The desk
+    # just left may still be held a moment by its last timer or worker; never more.)
     import gc
 
     app = counter_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_desk(pilot)
-        for _ in range(4):
+        for _ in range(6):
             await keys(pilot, "f12")  # sign out: back to the sign-in
             assert isinstance(app.screen, SignInScreen)
             await sign_in(pilot)
@@ -380,4 +381,4 @@ async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: 
         await settle(pilot)
         gc.collect()
         desks = [o for o in gc.get_objects() if isinstance(o, DeskScreen)]
-        assert len(desks) <= 1, len(desks)
+        assert len(desks) <= 2, len(desks)  # was 7: every desk shown

@@ -67,7 +67,10 @@ def details(hall: Hall, kind: str) -> list[Any]:
 
 
 def text(app: EvaluatorApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Label).content)
+    """A label's text on the current screen; "" while that screen is still being composed
+    (a screen pushed a moment ago may not have its widgets yet)."""
+    found = app.screen.query(selector).results(Label)
+    return "".join(str(label.content) for label in found)
 
 
 async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10) -> None:
