@@ -27,11 +27,18 @@ class ConfirmScreen(KioskModal[None]):
     class SlipPrinted(Message):
         """The printer took the slip."""
 
+        def __init__(self, ticket_id: int) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+            """Whose slip (a late answer about an earlier customer changes nothing)."""
+
     class PrintFailed(Message):
         """The printer failed; the fault is already recorded."""
 
-        def __init__(self, message: str) -> None:
+        def __init__(self, ticket_id: int, message: str) -> None:
             super().__init__()
+            self.ticket_id = ticket_id
+            """Whose slip."""
             self.message = message
             """The printer's one-line message."""
 
@@ -49,6 +56,8 @@ class ConfirmScreen(KioskModal[None]):
         self.printing = False
         self.due = False
         self.timer: Timer | None = None
+        self.fresh = True
+        """A showing that has not begun yet (printing, countdown)."""
 
     def compose(self) -> ComposeResult:
         """The card and the way back."""
@@ -58,12 +67,32 @@ class ConfirmScreen(KioskModal[None]):
 
     def on_mount(self) -> None:
         """Print, and start the countdown home."""
+        self._begin()
+
+    def show(self, ticket: TicketView, *, reprint: bool = False) -> None:
+        """Make the screen show another ticket, before it is pushed again: the kiosk keeps
+        one confirmation and reuses it, so a press costs no composing of a new screen."""
+        self._stop_timer()
+        self.ticket, self.reprint = ticket, reprint
+        self.printing = self.due = False
+        self.fresh = True
+        self.query_one(TicketCard).show(ticket, self._card_text())
+
+    def _begin(self) -> None:
+        if not self.fresh:
+            return
+        self.fresh = False
         kiosk = self.machine.config.kiosk
         if self.machine.printer.enabled:
             self.printing = True
             self.query_one(TicketCard).print_state = "printing"
-            self.print_slip(self.language)
+            self.print_slip(self.ticket, self.language)
         self.timer = self.set_timer(kiosk.confirm_seconds, self.time_up)
+
+    def _stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
 
     def relabel(self, lang: str) -> None:
         """Every line in `lang`."""
@@ -77,19 +106,24 @@ class ConfirmScreen(KioskModal[None]):
         return CardText(config.business(self.ticket.business), counter, self.reprint)
 
     @work(thread=True, exit_on_error=False, group="print")
-    def print_slip(self, lang: str) -> None:
+    def print_slip(self, ticket: TicketView, lang: str) -> None:
         """Print in a worker thread; a fault is recorded there, in its own transaction."""
-        fault = self.machine.print_slip(self.ticket, lang)
-        self.post_message(self.SlipPrinted() if fault is None else self.PrintFailed(fault))
+        fault = self.machine.print_slip(ticket, lang)
+        done = self.SlipPrinted(ticket.id) if fault is None else self.PrintFailed(ticket.id, fault)
+        self.post_message(done)
 
-    def on_confirm_screen_slip_printed(self) -> None:
+    def on_confirm_screen_slip_printed(self, event: SlipPrinted) -> None:
         """The slip is out: leave if the time is already up."""
+        if event.ticket_id != self.ticket.id:
+            return
         self.printing = False
         self.query_one(TicketCard).print_state = "printed"
         self.leave_if_due()
 
-    def on_confirm_screen_print_failed(self) -> None:
+    def on_confirm_screen_print_failed(self, event: PrintFailed | None = None) -> None:
         """Keep the number up long enough to be written down."""
+        if event is not None and event.ticket_id != self.ticket.id:
+            return
         self.printing = False
         self.query_one(TicketCard).print_state = "fault"
         self.due = False
@@ -112,8 +146,18 @@ class ConfirmScreen(KioskModal[None]):
             self.close()
 
     def on_screen_resume(self) -> None:
-        """Back on top (a staff modal closed): leave if the time ran out meanwhile."""
-        self.leave_if_due()
+        """Shown again for a new ticket: begin; back on top after a staff modal closed:
+        leave if the time ran out meanwhile."""
+        if self.fresh and self.is_mounted:
+            self._begin()
+        else:
+            self.leave_if_due()
+
+    def close(self, result: None = None) -> None:
+        """Home, with no countdown left running behind."""
+        if self.is_active:
+            self._stop_timer()
+        super().close(result)
 
     def on_key(self, event: events.Key) -> None:
         """Any key returns at once (unless the slip is still printing)."""

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label
 
 from db.config import NORMAL
+from db.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import KioskScreen, TicketIssued, WorkFailed
@@ -19,6 +20,8 @@ from kiosk.widgets.business import BusinessButton, BusinessGrid
 from kiosk.widgets.header import KioskHeader
 from kiosk.widgets.priority import PriorityChooser
 
+CONFIRM = "confirm"
+"""The name the kiosk's confirmation screen is installed under."""
 
 ISSUING_HINT_SECONDS = 0.25
 """After this long still taking a number, the screen says so."""
@@ -100,9 +103,21 @@ class HomeScreen(KioskScreen):
         """Show the number; the next customer starts afresh."""
         self.issuing = False
         # The number first; this screen is tidied behind it (not drawn until it returns).
-        self.app.push_screen(ConfirmScreen(self.machine, event.ticket))
+        self.app.push_screen(self._confirmation(event.ticket))
         self._show_status()
         self.reset_input()
+
+    def _confirmation(self, ticket: TicketView) -> str:
+        """The kiosk's one confirmation screen, showing `ticket`: made once and kept
+        installed, so that a press costs no composing of a new screen."""
+        app = self.app
+        if not app.is_screen_installed(CONFIRM):
+            app.install_screen(ConfirmScreen(self.machine, ticket), CONFIRM)
+        else:
+            screen = app.get_screen(CONFIRM)
+            assert isinstance(screen, ConfirmScreen)
+            screen.show(ticket)
+        return CONFIRM
 
     def on_work_failed(self, event: WorkFailed) -> None:
         """The app shows the message; the screen becomes usable again."""

@@ -73,11 +73,23 @@ class TicketCard(Vertical):
         letter, digits = number_parts(self.ticket.number)
         yield Label(id="card-heading")
         with Horizontal():
-            if letter:
-                yield Label(letter, id="card-letter")
+            shown = Label(letter, id="card-letter")
+            shown.display = bool(letter)  # always there: the card can show another ticket
+            yield shown
             yield Digits(digits, id="card-number")
         for part in ("business", "counter", "ahead", "wait", "watch", "print"):
             yield Label(id=f"card-{part}")
+
+    def show(self, ticket: TicketView, text: CardText) -> None:
+        """Show another ticket on the same card (the kiosk reuses one confirmation)."""
+        self.ticket, self.text = ticket, text
+        letter, digits = number_parts(ticket.number)
+        shown = self.query_one("#card-letter", Label)
+        shown.update(letter)
+        shown.display = bool(letter)
+        self.query_one("#card-number", Digits).update(digits)
+        self.print_state = "none"
+        self.watch_language(self.language)
 
     def watch_language(self, lang: str) -> None:
         """Write every line in `lang`."""

@@ -246,3 +246,27 @@ async def test_an_unexpected_failure_is_a_message_not_a_crash(
         assert isinstance(app.screen, HomeScreen)
         assert not app.screen.issuing
     assert tickets(hall) == []
+
+
+async def test_one_confirmation_screen_shows_customer_after_customer(
+    kiosk: KioskFactory, hall: Hall, printer: FakePrinter
+) -> None:
+    # The kiosk keeps its confirmation and shows the next ticket on it: each showing prints
+    # its own slip, counts down afresh and says its own number and queue.
+    app = kiosk(confirm_seconds=1.0)
+    async with app.run_test(size=SMALL) as pilot:
+        seen = []
+        for key in ("1", "2", "1"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            seen.append((app.screen, app.screen.query_one(Digits).value,
+                         label_text(app, "#card-business"), label_text(app, "#card-print")))
+            await pilot.pause(1.2)  # its own countdown takes it home
+            await settle(pilot)
+            assert isinstance(app.screen, HomeScreen)
+    assert [s[1] for s in seen] == ["A001", "B001", "A002"]
+    assert [s[2].split()[0] for s in seen] == ["A001", "B001", "A002"]
+    assert {s[3] for s in seen} == {"请取走您的号票"}
+    assert seen[0][0] is seen[1][0] is seen[2][0]
+    assert [slip.number for slip in printer.slips] == ["A001", "B001", "A002"]
