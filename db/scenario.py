@@ -109,7 +109,12 @@ def simulation_config(config: HallConfig, scenario: Scenario) -> HallConfig:
 
 
 def local_start(config: HallConfig, scenario: Scenario) -> dt.datetime:
+    """The opening of the simulated business day: `open_hour` local time, on the calendar
+    date whose hour belongs to that business day (an hour before the day's start, e.g. 01:00
+    with days starting at 04:00, is the next calendar date's)."""
     local = dt.datetime.combine(scenario.day, dt.time(scenario.open_hour), tzinfo=config.tz)
+    if config.business_day(local) != scenario.day:
+        local += dt.timedelta(days=1)
     return local.astimezone(dt.UTC)
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from db import erlang
 from db import simulation as sim
-from db.config import HallConfig
+from db.config import HallConfig, load_config
 from db.engine import make_engine
 from db.ops import E
+from db.scenario import local_start
 from db.schema import init_db
 from db.session import Hall, utc_now
 
@@ -108,3 +109,16 @@ def test_arrivals_follow_the_mix(config: HallConfig) -> None:
     assert sum(sum(r) for r in rates.values()) == pytest.approx(800)
     assert max(rates, key=lambda p: sum(rates[p])) == "A"
     assert len(rates["A"]) == len(sim.HOURLY_SHAPE)
+
+
+def test_an_hour_before_the_business_day_starts_is_simulated_on_that_business_day() -> None:
+    # Days start at 04:00 local: a history with arrivals at 00:xx (as a hall open late, or a
+    # test run after local midnight) plays its day on the next calendar date, same business day.
+    config = load_config()
+    day = dt.date(2026, 11, 27)
+    late = sim.Scenario(day=day, arrivals={"A": (6.0,)}, open_hour=0, seed=1, counters=1)
+    start = local_start(config, late).astimezone(config.tz)
+    assert (start.date(), start.hour) == (dt.date(2026, 11, 28), 0)
+    assert config.business_day(start) == day
+    usual = sim.Scenario(day=day, arrivals={"A": (6.0,)}, open_hour=9, seed=1, counters=1)
+    assert local_start(config, usual).astimezone(config.tz).date() == day
