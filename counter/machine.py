@@ -75,6 +75,11 @@ class CounterMachine:
         with self.hall.write() as tx:
             counters.sign_out(tx, self.counter)
 
+    def set_state(self, state: str) -> None:
+        """Open or close the counter (the core refuses closing while it holds a ticket)."""
+        with self.hall.write() as tx:
+            counters.set_state(tx, self.counter, state)
+
     def set_paused(self, paused: bool) -> None:
         """Pause the counter (no calls) or open it again."""
         with self.hall.write() as tx:

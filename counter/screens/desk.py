@@ -36,7 +36,7 @@ ACTIONS: tuple[tuple[str, str], ...] = (
     ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
     ("start", "f5,s"), ("complete", "f6,d"), ("transfer", "f7,t"), ("next_service", "f8,a"),
     ("refer", "f9,b"), ("walk_in", "f10,w"), ("pause", "f11,p"), ("sign_out", "f12"),
-    ("remedy", "g"), ("open_matters", "o"),
+    ("remedy", "g"), ("open_matters", "o"), ("close", "c"),
 )
 """Each step: its action name (button id `do-NAME`, text key `a_NAME`) and its keys."""
 
@@ -142,7 +142,11 @@ class DeskScreen(CounterScreen):
         counter = name(config.counter(self.machine.counter), lang)
         self.query_one("#desk-header", Label).update(f"{name(config, lang)} · {counter} · {mode}")
         for action, _ in ACTIONS:
-            key = "a_resume" if action == "pause" and state == "paused" else f"a_{action}"
+            key = f"a_{action}"
+            if action == "pause" and state == "paused":
+                key = "a_resume"
+            elif action == "close" and state == "closed":
+                key = "a_open_counter"
             self.query_one(f"#do-{action}", Button).label = t(key, lang)
 
     @property
@@ -213,6 +217,13 @@ class DeskScreen(CounterScreen):
         paused = self.state is not None and self.state.counter.state == "paused"
         self.run_step(lambda: self.machine.set_paused(not paused),
                       "done_resume" if paused else "done_pause")
+
+    def action_close(self) -> None:
+        """Close the counter to new customers while staying signed in (open matters can
+        still be closed), or open it again (c)."""
+        closed = self.state is not None and self.state.counter.state == "closed"
+        self.run_step(lambda: self.machine.set_state("open" if closed else "closed"),
+                      "done_open" if closed else "done_close")
 
     def action_sign_out(self) -> None:
         """Leave the counter (F12)."""

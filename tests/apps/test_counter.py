@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Digits, Label
+from textual.widgets import Button, Digits, Label
 
 from counter.app import CounterApp, make_app
 from counter.screens.desk import DeskScreen
@@ -382,3 +382,26 @@ async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: 
         gc.collect()
         desks = [o for o in gc.get_objects() if isinstance(o, DeskScreen)]
         assert len(desks) <= 2, len(desks)  # was 7: every desk shown
+
+
+async def test_close_and_open_the_counter_while_signed_in(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "c")
+        assert text(app, "#desk-status").startswith("窗口已关闭")
+        assert str(app.screen.query_one("#do-close", Button).label) == "开放 c"
+        with hall.read() as tx:
+            row = ops.counter_row(tx, 1)
+        assert (row.state, row.staff_id) == ("closed", "C01")  # closed, still signed in
+        await keys(pilot, "f1")  # a closed counter calls no one
+        assert text(app, "#desk-status") == "1 号窗口处于关闭状态：请先开放窗口再叫号"
+        await keys(pilot, "c", "f1")
+        assert shown(app) == "A001"
+        await keys(pilot, "c")  # not while it holds a customer: the core refuses
+        assert "仍有 A001" in text(app, "#desk-status")
+    with hall.read() as tx:
+        assert ops.counter_row(tx, 1).state == "open"
