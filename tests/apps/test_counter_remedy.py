@@ -128,6 +128,7 @@ async def test_above_the_limit_pending_until_the_leader_approves(
         assert text(app, "#card-remedies").endswith("赔偿 ¥500.00 · 值班领导 L01 已批准")
         assert not app.screen.query_one("#card-remedies").has_class("-pending")
         assert text(app, "#figures-remedies") == "补救 1 项 · 待审批 0 项"
+        await until(pilot, lambda: bool(app._notifications))  # notify() posts a message
         assert [n.message for n in app._notifications] == [
             "第 1 号补救（A001）：值班领导 L01 已批准"]
 
@@ -147,7 +148,7 @@ async def test_a_refusal_reaches_the_clerk_after_the_ticket_has_left_the_card(
         with hall.write() as tx:
             remedies.refuse(tx, request.id, "L01", "不属于供电责任")
         await until(pilot, lambda: bool(app._notifications))
-        await settle(pilot)
+        await until(pilot, lambda: bool(app._notifications))
         assert [n.message for n in app._notifications] == [
             "第 1 号补救（A001）：值班领导 L01 已驳回：不属于供电责任"]
         assert text(app, "#figures-remedies") == "补救 0 项 · 待审批 0 项"
@@ -275,7 +276,7 @@ async def test_a_refusal_on_the_card_shows_the_leaders_words_as_typed(
         await until(pilot, lambda: "已驳回" in text(app, "#card-remedies"))
         assert text(app, "#card-remedies").endswith(
             "赔偿 ¥900.00 · 值班领导 L01 已驳回：[/] 请走理赔流程 [bold]")
-        await settle(pilot)
+        await until(pilot, lambda: bool(app._notifications))
         assert [n.message for n in app._notifications] == [
             "第 1 号补救（A001）：值班领导 L01 已驳回：[/] 请走理赔流程 [bold]"]
 
@@ -295,7 +296,7 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
             ops.take_referral(tx, "A001", "S01")
             ops.return_from_support(tx, "A001", "S01", note="勘查完毕")
         await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
-        await settle(pilot)
+        await until(pilot, lambda: bool(app._notifications))
         assert [n.message for n in app._notifications] == [
             "A001 已由后台交回（备注：勘查完毕），请按 o 办结"]
 

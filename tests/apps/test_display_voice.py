@@ -71,6 +71,7 @@ async def test_without_espeak_the_display_says_once_that_voice_is_off(
         hint = app.screen.query_one("#voice-off", Label)
         await until(pilot, lambda: hint.display)
         assert str(hint.content) == "语音播报已关闭 / Voice off"
+        await until(pilot, lambda: bool(app._notifications))
         messages = [n.message for n in app._notifications]
         assert messages == ["语音播报已关闭 / Voice off: espeak-ng not found"]
     assert wavs(tmp_path / "calls") == []
