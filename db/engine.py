@@ -39,7 +39,30 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     """An engine for `url`, with the project's settings for its dialect."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, synchronous)
-    return create_engine(url, pool_pre_ping=True)
+    return _server_engine(url)
+
+
+CHAIN_LOCK = 0x4841_4C4C
+"""PostgreSQL advisory lock every write transaction takes first: events are chained one
+after another (`db.audit`), so writers append in turn, as SQLite's BEGIN IMMEDIATE makes
+them. Taken at the start, never mid-way, so that it cannot deadlock with a row lock."""
+
+
+def _server_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY) or options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        # Straight to the driver (psycopg opens its transaction on this first statement):
+        # a statement through `conn` here would begin the transaction being begun.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
+        cursor.close()
+
+    return engine
 
 
 def _sqlite_engine(url: str, synchronous: str) -> Engine:
@@ -82,6 +105,17 @@ def _ensure_folder(url: str) -> None:
 def is_sqlite(engine: Engine) -> bool:
     """Whether the engine speaks to SQLite (claims then rely on BEGIN IMMEDIATE)."""
     return engine.dialect.name == "sqlite"
+
+
+def chain_head(conn: Connection) -> tuple[int, str | None] | None:
+    """The id and hash of the newest event (None on an empty log), read under the write
+    lock by every event appended (`db.ops.log`)."""
+    query = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"
+    if conn.dialect.name == "sqlite":  # straight to the driver: it runs on every step
+        row = conn.connection.driver_connection.execute(query).fetchone()  # type: ignore[union-attr]
+    else:
+        row = conn.exec_driver_sql(query).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def next_sequence(conn: Connection, day: object, prefix: str) -> int:

@@ -184,16 +184,11 @@ class Event(Base):
     counter_number: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
     # none_as_null: an event without details stores SQL NULL, not the JSON text "null".
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
-
-
-class EventSeal(Base):
-    """The hash chain over the event log (`db.audit`): one row per sealed event, holding
-    sha256(previous hash + the event's canonical text). Append-only like the log."""
-
-    __tablename__ = "event_seals"
-    event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    hash: Mapped[str] = mapped_column(String(64))
-    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The hash chain (`db.audit`): the newest event's hash when this one was appended, and
+    # sha256 over that and this event's canonical text. NULL only on a row not written by
+    # `db.ops.log`, which `hall audit verify` reports as inserted.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 FEEDBACK_STATES = ("new", "answered", "closed")

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from db import sql
-from db.engine import next_sequence
+from db.audit import GENESIS, canonical_text, digest
+from db.engine import chain_head, next_sequence
 from db.errors import AuthFailed, NotFound, Refused, state_zh, status_zh
 from db.session import Tx
 from db.sql import C, E, S, T, status_in
@@ -42,19 +43,32 @@ def log(
     counter: int | None = None,
     **detail: Any,
 ) -> None:
-    """Append one event; the log is the source of every figure."""
+    """Append one event, chained to the one before it (`db.audit`); the log is the source
+    of every figure."""
+    if tx.chain:  # this transaction's own last event
+        last_id, previous = tx.chain
+    else:
+        head = chain_head(tx.conn)
+        last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
+    event_id, details = last_id + 1, detail or None
+    text = canonical_text(event_id, tx.now, tx.day, kind, ticket, staff, counter, details)
+    chained = digest(previous, text)
     tx.conn.execute(
         sql.INSERT_EVENT,
         {
+            "id": event_id,
             "at": tx.now,
             "business_day": tx.day,
             "kind": kind,
             "ticket_id": ticket,
             "staff_id": staff,
             "counter_number": counter,
-            "detail": detail or None,
+            "detail": details,
+            "prev_hash": previous,
+            "hash": chained,
         },
     )
+    tx.chain[:] = [event_id, chained]
 
 
 def counter_row(tx: Tx, number: int) -> Row[Any]:
@@ -97,7 +111,8 @@ class Desk:
             raise Refused(
                 f"counter {self.number} still holds {number} ({status}): "
                 "finish, transfer or mark it no-show first",
-                zh=f"{self.number} 号窗口仍有 {number}（{status_zh(status)}）：请先办结、转办或记为过号",
+                zh=f"{self.number} 号窗口仍有 {number}（{status_zh(status)}）："
+                "请先办结、转办或记为过号",
             )
 
 

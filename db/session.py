@@ -60,6 +60,8 @@ class Tx:
     hints: dict[Any, Any] = field(default_factory=dict)
     """What this process last saw of the hall (a counter's work profile), shared by the
     transactions of one `Hall`: only ever a guess that a guarded statement checks."""
+    chain: list[Any] = field(default_factory=list)
+    """The id and hash of the last event this transaction appended (`db.ops.log`)."""
 
 
 class Hall:

@@ -6,11 +6,11 @@ core function; the rules, and every refusal, come from `db`.
 
 from __future__ import annotations
 
-from db import counters, notices, ops, queries
+from db import audit, counters, notices, ops, queries
 from db.session import Hall
 from db.staff import authenticate
 from db.views import CounterView, TicketView
-from hall.audit import seal_hall
+from hall.audit import head_line
 from hall.context import Run, UsageError, business_prefix, priority_code, read_pin
 from hall.labels import COUNTER_STATE_ZH, counter_name
 
@@ -214,9 +214,11 @@ def close_day(run: Run) -> None:
     check_pin(run, a.staff)
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
-    sealed = seal_hall(hall, thorough=False)  # the day's events join the chain (hall audit)
+        head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
+    head_id, head_hash = head if head is not None else (None, None)
     run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)；"
-                           f"事件记录已封存至 #{sealed.head_id}")
+                           f"事件记录{head_line(head_id, head_hash)}"
+                           "（请抄录在当日结账单上 write it on the closing report）")
 
 
 def notice(run: Run) -> None:

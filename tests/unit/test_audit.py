@@ -1,5 +1,5 @@
-"""The sealed event log: verify finds exactly the event an attacker with the raw file edited,
-inserted or deleted."""
+"""The chained event log: every event carries the hash of the one before, and verify finds
+exactly the event an attacker with the raw file edited, inserted or deleted."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import exc, select, text
 
 from db import audit, ops
 from db.config import HallConfig
-from db.errors import Refused
 from db.schema import alembic_config, init_db
 from db.session import Hall, ManualClock
+from db.sql import E
 
 
 def day_of_work(hall: Hall, clock: ManualClock, tickets: int = 4) -> None:
@@ -32,143 +32,106 @@ def day_of_work(hall: Hall, clock: ManualClock, tickets: int = 4) -> None:
         ops.start(tx, 1)
     clock.advance(minutes=1)
     with hall.write() as tx:
-        ops.complete(tx, 1)
+        ops.complete(tx, 1, note="已办结")
 
 
-def seal(hall: Hall) -> audit.AuditResult:
-    with hall.write() as tx:
-        return audit.seal(tx.conn, tx.now)
-
-
-def verify(hall: Hall) -> audit.AuditResult:
+def verify(hall: Hall, anchor: str | None = None) -> audit.AuditResult:
     with hall.read() as tx:
-        return audit.verify(tx.conn)
+        return audit.verify(tx.conn, anchor=anchor)
+
+
+def found(hall: Hall) -> tuple[str, int]:
+    problem = verify(hall).problem
+    assert problem is not None, "the tampering went unnoticed"
+    return problem.kind, problem.event_id
 
 
 @pytest.fixture
-def sealed(hall: Hall, clock: ManualClock) -> Hall:
-    """A hall whose events (sign-ins, six tickets' steps) are all sealed."""
+def worked(hall: Hall, clock: ManualClock) -> Hall:
+    """A hall with a morning's events: sign-ins, four tickets, a call, a service."""
     day_of_work(hall, clock)
-    result = seal(hall)
-    assert result.ok and result.unsealed == 0 and result.sealed >= 7
+    assert verify(hall).ok
     return hall
 
 
 @pytest.fixture
-def raw(sealed: Hall, db_url: str) -> Iterator[sqlite3.Connection]:
-    """The attacker: the database file opened with plain sqlite3, triggers dropped."""
-    sealed.dispose()
+def raw(worked: Hall, db_url: str) -> Iterator[sqlite3.Connection]:
+    """The attacker: the database file opened with plain sqlite3, the guards dropped."""
+    worked.dispose()
     conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-    for name in ("events_no_update", "events_no_delete", "event_seals_no_update",
-                 "event_seals_no_delete"):
-        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("DROP TRIGGER events_no_delete")
     yield conn
     conn.close()
 
 
-def test_a_fresh_seal_verifies_and_tells_the_head(sealed: Hall) -> None:
-    result = verify(sealed)
-    assert result.ok and result.problem is None
-    assert result.head_id == result.sealed and result.head_hash is not None
-    assert len(result.head_hash) == 64
-
-
-def test_sealing_again_seals_only_the_new_events(sealed: Hall, clock: ManualClock) -> None:
-    before = verify(sealed)
-    day_of_work(sealed, clock, tickets=2)
-    assert verify(sealed).unsealed == 5  # two issues, a call, a start, a completion
-    after = seal(sealed)
-    assert after.ok and after.sealed == before.sealed + 5 and after.unsealed == 0
-    assert seal(sealed).head_hash == after.head_hash
-
-
-def test_an_edited_event_is_found(sealed: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("UPDATE events SET staff_id = 'C02' WHERE id = 5")
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("edited", 5)
-
-
-def test_an_edited_detail_is_found(sealed: Hall, raw: sqlite3.Connection) -> None:
-    last = raw.execute("SELECT max(id) FROM events WHERE detail IS NOT NULL").fetchone()[0]
-    raw.execute("UPDATE events SET detail = json_set(detail, '$.number', 'A999') WHERE id = ?",
-                (last,))
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("edited", last)
-
-
-def test_a_deleted_event_is_found(sealed: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("DELETE FROM events WHERE id = 4")
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("deleted", 4)
-
-
-def test_a_deleted_event_and_its_seal_are_found(sealed: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("DELETE FROM events WHERE id = 4")
-    raw.execute("DELETE FROM event_seals WHERE event_id = 4")
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("deleted", 4)
-
-
-def test_an_event_inserted_into_the_history_is_found(
-    sealed: Hall, raw: sqlite3.Connection
-) -> None:
-    # Make room at id 5 by moving every later event up one, then slip a rating in.
-    raw.execute("UPDATE events SET id = id + 1000000 WHERE id >= 5")
-    raw.execute("UPDATE events SET id = id - 999999 WHERE id >= 1000000")
-    raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
-                "SELECT 5, at, business_day, 'rate', ticket_id, '{\"score\": 4}' "
-                "FROM events WHERE id = 4")
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("inserted", 5)
-
-
-def test_an_event_backdated_after_the_seal_is_found(
-    sealed: Hall, raw: sqlite3.Connection
-) -> None:
-    raw.execute("INSERT INTO events (at, business_day, kind, ticket_id, detail) "
-                "SELECT datetime(at, '-1 hour'), business_day, 'rate', ticket_id, "
-                "'{\"score\": 4}' FROM events WHERE id = 3")
-    new = raw.execute("SELECT max(id) FROM events").fetchone()[0]
-    problem = verify(sealed).problem
-    assert problem is not None and (problem.kind, problem.event_id) == ("inserted", new)
-
-
-def test_a_tampered_log_is_never_sealed(sealed: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("UPDATE events SET kind = 'complete' WHERE id = 6")
-    before = raw.execute("SELECT count(*) FROM event_seals").fetchone()[0]
-    with pytest.raises(Refused, match="event 6 was edited"):
-        seal(sealed)
-    assert raw.execute("SELECT count(*) FROM event_seals").fetchone()[0] == before
-
-
-def test_the_seals_are_append_only(sealed: Hall) -> None:
-    from sqlalchemy import exc, text
-
-    for statement in ("UPDATE event_seals SET hash = 'x'", "DELETE FROM event_seals"):
-        with pytest.raises(exc.DatabaseError, match="append-only"), sealed.write() as tx:
-            tx.conn.execute(text(statement))
-
-
-def test_the_migration_seals_the_history_it_finds(
-    tmp_path: Path, config: HallConfig, clock: ManualClock
-) -> None:
-    hall = Hall.open(f"sqlite:///{tmp_path / 'old.db'}", config, clock)
-    cfg = alembic_config(hall.engine)
-    with hall.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-    with hall.engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO business_types VALUES ('A', '缴费', 'Bill payment', 4)")
-        for minute in range(3):
-            conn.exec_driver_sql(
-                "INSERT INTO events (at, business_day, kind, detail) VALUES "
-                f"('2026-11-26 01:0{minute}:00', '2026-11-26', 'open', NULL)")
-    init_db(hall)
-    result = verify(hall)
-    assert result.ok and (result.sealed, result.unsealed) == (3, 0)
+def rows(hall: Hall) -> list[tuple[int, str, str]]:
     with hall.read() as tx:
-        assert tx.conn.execute(select(func.count()).select_from(audit.SEALS)).scalar() == 3
-    hall.dispose()
+        return [tuple(r) for r in tx.conn.execute(
+            select(E.c.id, E.c.prev_hash, E.c.hash).order_by(E.c.id))]
+
+
+def forge(raw: sqlite3.Connection, event_id: int, previous: str) -> None:
+    """Recompute an event's hash with the program's own function, as an attacker could."""
+    row = raw.execute("SELECT id, at, business_day, kind, ticket_id, staff_id, "
+                      "counter_number, detail FROM events WHERE id = ?", (event_id,)).fetchone()
+    import json
+
+    class Row:
+        id, kind, ticket_id, staff_id, counter_number = row[0], row[3], row[4], row[5], row[6]
+        at = dt.datetime.fromisoformat(row[1])
+        business_day = dt.date.fromisoformat(row[2])
+        detail = json.loads(row[7]) if row[7] is not None else None
+
+    raw.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?",
+                (previous, audit.link(previous, Row), event_id))
+
+
+def hash_of(raw: sqlite3.Connection, event_id: int) -> str:
+    return str(raw.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()[0])
+
+
+# -- the chain as written -----------------------------------------------------------------
+
+
+def test_each_event_carries_the_hash_of_the_one_before(worked: Hall) -> None:
+    chain = rows(worked)
+    assert [event_id for event_id, _, _ in chain] == list(range(1, len(chain) + 1))
+    assert chain[0][1] == audit.GENESIS
+    for (_, _, before), (_, previous, _) in zip(chain, chain[1:], strict=False):
+        assert previous == before
+    assert all(len(h) == 64 for _, _, h in chain)
+    result = verify(worked)
+    assert result.ok and result.events == len(chain) == result.head_id
+    assert result.head_hash == chain[-1][2]
+
+
+def test_events_of_one_transaction_chain_one_after_another(worked: Hall) -> None:
+    before = len(rows(worked))
+    with worked.write() as tx:
+        ops.issue_ticket(tx, "A")
+        ops.issue_ticket(tx, "B")
+    chain = rows(worked)
+    assert len(chain) == before + 2 and chain[-1][1] == chain[-2][2]
+    assert verify(worked).ok
+
+
+def test_an_undone_transaction_leaves_the_chain_whole(worked: Hall) -> None:
+    before = rows(worked)
+    with pytest.raises(RuntimeError), worked.write() as tx:
+        ops.issue_ticket(tx, "A")
+        raise RuntimeError("the kiosk lost power mid-way")
+    assert rows(worked) == before
+    with worked.write() as tx:
+        ops.issue_ticket(tx, "A")
+    assert rows(worked)[-1][1] == before[-1][2] and verify(worked).ok
+
+
+def test_the_log_stays_append_only(worked: Hall) -> None:
+    for statement in ("UPDATE events SET hash = 'x'", "DELETE FROM events"):
+        with pytest.raises(exc.DatabaseError, match="append-only"), worked.write() as tx:
+            tx.conn.execute(text(statement))
+    assert verify(worked).ok
 
 
 def test_the_canonical_text_covers_every_field() -> None:
@@ -183,43 +146,197 @@ def test_the_canonical_text_covers_every_field() -> None:
     assert audit.link(audit.GENESIS, Row) != audit.link("1" * 64, Row)
 
 
-def quick_seal(hall: Hall) -> audit.AuditResult:
+# -- what an attacker with the file can do --------------------------------------------------
+
+
+def test_an_edited_event_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("UPDATE events SET staff_id = 'C02' WHERE id = 5")
+    assert found(worked) == ("edited", 5)
+
+
+def test_an_edited_detail_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    last = raw.execute("SELECT max(id) FROM events WHERE detail IS NOT NULL").fetchone()[0]
+    raw.execute("UPDATE events SET detail = json_set(detail, '$.note', '未办结') WHERE id = ?",
+                (last,))
+    assert found(worked) == ("edited", last)
+
+
+def test_an_edited_time_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("UPDATE events SET at = datetime(at, '-1 day') WHERE id = 3")
+    assert found(worked) == ("edited", 3)
+
+
+def test_an_edited_hash_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("UPDATE events SET hash = ? WHERE id = 4", ("f" * 64,))
+    assert found(worked) == ("edited", 4)
+
+
+def test_an_edit_with_its_hash_recomputed_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("UPDATE events SET counter_number = 2 WHERE id = 6")
+    forge(raw, 6, hash_of(raw, 5))
+    assert found(worked) == ("edited", 6)
+
+
+def test_a_deleted_event_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("DELETE FROM events WHERE id = 4")
+    assert found(worked) == ("deleted", 4)
+
+
+def test_the_first_event_deleted_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("DELETE FROM events WHERE id = 1")
+    assert found(worked) == ("deleted", 1)
+
+
+def test_a_deletion_closed_up_by_renumbering_is_found(
+    worked: Hall, raw: sqlite3.Connection
+) -> None:
+    raw.execute("DELETE FROM events WHERE id = 4")
+    raw.execute("UPDATE events SET id = id - 1 WHERE id > 4")
+    assert found(worked) == ("deleted", 4)
+
+
+def make_room(raw: sqlite3.Connection, at: int) -> None:
+    raw.execute("UPDATE events SET id = id + 1000000 WHERE id >= ?", (at,))
+    raw.execute("UPDATE events SET id = id - 999999 WHERE id >= 1000000")
+
+
+def test_an_event_slipped_in_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+    make_room(raw, 5)
+    raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
+                "SELECT 5, at, business_day, 'rate', ticket_id, '{\"score\": 4}' "
+                "FROM events WHERE id = 4")
+    assert found(worked) == ("inserted", 5)
+
+
+def test_an_event_slipped_in_with_a_forged_hash_is_found(
+    worked: Hall, raw: sqlite3.Connection
+) -> None:
+    make_room(raw, 5)
+    raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
+                "SELECT 5, at, business_day, 'rate', ticket_id, '{\"score\": 4}' "
+                "FROM events WHERE id = 4")
+    forge(raw, 5, hash_of(raw, 4))  # chains to the event before: only the next one tells
+    assert found(worked) == ("inserted", 5)
+
+
+def test_an_event_slipped_in_at_the_end_without_the_program_is_found(
+    worked: Hall, raw: sqlite3.Connection
+) -> None:
+    raw.execute("INSERT INTO events (at, business_day, kind, ticket_id, detail) "
+                "SELECT at, business_day, 'rate', ticket_id, '{\"score\": 5}' "
+                "FROM events WHERE id = 4")
+    new = raw.execute("SELECT max(id) FROM events").fetchone()[0]
+    assert found(worked) == ("inserted", new)
+
+
+def test_a_cut_end_is_found_by_the_head_written_down(
+    worked: Hall, raw: sqlite3.Connection
+) -> None:
+    written_down = verify(worked).head_hash
+    assert verify(worked, anchor=written_down).ok
+    last = raw.execute("SELECT max(id) FROM events").fetchone()[0]
+    raw.execute("DELETE FROM events WHERE id = ?", (last,))
+    assert verify(worked).ok  # a chain alone cannot tell a cut end...
+    problem = verify(worked, anchor=written_down).problem  # ...the head written down can
+    assert problem is not None and problem.kind == "deleted"
+    assert "recorded head is not in the log" in problem.message
+
+
+def test_the_first_problem_is_the_one_reported(worked: Hall, raw: sqlite3.Connection) -> None:
+    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 7")
+    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 3")
+    assert found(worked) == ("edited", 3)
+
+
+def test_a_long_log_is_walked_in_chunks(
+    worked: Hall, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "CHUNK", 3)
+    day_of_work(worked, clock, tickets=3)
+    seen: list[int] = []
+    with worked.read() as tx:
+        result = audit.verify(tx.conn, lambda done, _total: seen.append(done))
+    assert result.ok and result.events == len(rows(worked)) and seen[:2] == [3, 6]
+
+
+# -- upgrading a hall whose log was sealed after the fact (0004) --------------------------
+
+
+def hall_at_0005(tmp_path: Path, config: HallConfig, clock: ManualClock) -> Hall:
+    """A hall on the schema before the chain, with three events sealed and two not."""
+    hall = Hall.open(f"sqlite:///{tmp_path / 'old.db'}", config, clock)
+    cfg = alembic_config(hall.engine)
+    with hall.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with hall.engine.begin() as conn:
+        for minute in range(3):
+            conn.exec_driver_sql(
+                "INSERT INTO events (at, business_day, kind, detail) VALUES "
+                f"('2026-11-26 01:0{minute}:00', '2026-11-26', 'open', NULL)")
+    with hall.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")  # 0004 seals the three
+    with hall.engine.begin() as conn:
+        for minute in range(3, 5):
+            conn.exec_driver_sql(
+                "INSERT INTO events (at, business_day, kind, detail) VALUES "
+                f"('2026-11-26 01:0{minute}:00', '2026-11-26', 'open', '{{\"n\": {minute}}}')")
+    return hall
+
+
+def test_the_upgrade_chains_the_history_it_finds(
+    tmp_path: Path, config: HallConfig, clock: ManualClock
+) -> None:
+    hall = hall_at_0005(tmp_path, config, clock)
+    with hall.engine.connect() as conn:
+        seals = [h for (h,) in conn.exec_driver_sql(
+            "SELECT hash FROM event_seals ORDER BY event_id")]
+    init_db(hall)
+    chain = rows(hall)
+    assert [h for _, _, h in chain[:3]] == seals  # the seals became the events' hashes
+    assert len(chain) == 5 and verify(hall).ok
     with hall.write() as tx:
-        return audit.seal(tx.conn, tx.now, thorough=False)
+        ops.issue_ticket(tx, "A")
+    assert rows(hall)[-1][1] == chain[-1][2] and verify(hall).events == 6
+    with hall.engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'event_seals'").scalar() == 0
+    hall.dispose()
 
 
-def test_the_day_close_seal_checks_only_the_head_and_the_new_events(
-    sealed: Hall, clock: ManualClock, db_url: str
+@pytest.mark.parametrize(
+    ("tampering", "expected"),
+    [
+        ("UPDATE events SET kind = 'close' WHERE id = 2", ("edited", 2)),
+        ("DELETE FROM events WHERE id = 2", ("deleted", 2)),
+        ("UPDATE events SET id = id + 10 WHERE id = 3", ("deleted", 3)),
+    ],
+)
+def test_tampering_before_the_upgrade_is_still_found_after_it(
+    tmp_path: Path, config: HallConfig, clock: ManualClock, tampering: str,
+    expected: tuple[str, int],
 ) -> None:
-    day_of_work(sealed, clock, tickets=1)
-    result = quick_seal(sealed)
-    assert result.ok and result.unsealed == 0
-    assert verify(sealed).head_hash == result.head_hash
-    sealed.dispose()
-    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-    raw.execute("DROP TRIGGER events_no_update")
-    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 3")  # deep in the history
-    raw.close()
-    day_of_work(sealed, clock, tickets=1)
-    assert quick_seal(sealed).unsealed == 0  # the quick seal does not walk the history...
-    problem = verify(sealed).problem  # ...the full verification still finds it
-    assert problem is not None and (problem.kind, problem.event_id) == ("edited", 3)
+    hall = hall_at_0005(tmp_path, config, clock)
+    with hall.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER events_no_update")
+        conn.exec_driver_sql("DROP TRIGGER events_no_delete")
+        conn.exec_driver_sql(tampering)
+        conn.exec_driver_sql("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+                             "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
+    init_db(hall)
+    assert found(hall) == expected
+    hall.dispose()
 
 
-def test_the_day_close_seal_refuses_an_edited_head(sealed: Hall, raw: sqlite3.Connection) -> None:
-    head = raw.execute("SELECT max(event_id) FROM event_seals").fetchone()[0]
-    raw.execute("UPDATE events SET kind = 'cancel' WHERE id = ?", (head,))
-    with pytest.raises(Refused, match=f"event {head} was edited"):
-        quick_seal(sealed)
-    raw.execute("DELETE FROM events WHERE id = ?", (head,))
-    with pytest.raises(Refused, match=f"event {head} was sealed and is gone"):
-        quick_seal(sealed)
-
-
-def test_the_day_close_seal_refuses_a_backdated_event(
-    sealed: Hall, raw: sqlite3.Connection
-) -> None:
-    raw.execute("INSERT INTO events (at, business_day, kind) "
-                "SELECT datetime(at, '-2 hours'), business_day, 'rate' FROM events WHERE id = 2")
-    with pytest.raises(Refused, match="dated before the sealed history"):
-        quick_seal(sealed)
+def test_the_downgrade_gives_the_seals_back(worked: Hall) -> None:
+    chain = rows(worked)
+    cfg = alembic_config(worked.engine)
+    with worked.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with worked.engine.connect() as conn:
+        seals = conn.exec_driver_sql("SELECT event_id, hash FROM event_seals ORDER BY 1").all()
+    assert [tuple(s) for s in seals] == [(i, h) for i, _, h in chain]
+    init_db(worked)
+    assert rows(worked) == chain and verify(worked).ok

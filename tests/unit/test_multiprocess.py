@@ -19,7 +19,7 @@ from unittest import mock
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from db import counters, ops, staff
+from db import audit, counters, ops, staff
 from db.config import load_config
 from db.engine import make_engine
 from db.ops import E, T
@@ -177,8 +177,10 @@ def test_every_ticket_is_claimed_exactly_once_by_concurrent_counters(tmp_path: P
         calls = Tally(tx.conn.execute(select(E.c.ticket_id).where(E.c.kind == "call")).scalars())
         no_shows = tx.conn.execute(
             select(func.count()).select_from(E).where(E.c.kind == "no_show")).scalar_one()
+        chain = audit.verify(tx.conn)  # nine processes appended one after another
     assert set(calls) == set(issued) and set(calls.values()) == {1}
     assert no_shows == TICKETS
+    assert chain.ok and chain.events == chain.head_id
     hall.dispose()
 
 
@@ -203,6 +205,8 @@ def test_concurrent_issuing_gives_unique_contiguous_numbers(tmp_path: Path) -> N
         stored = tx.conn.execute(select(T.c.business_day, T.c.number)).all()
         issues = tx.conn.execute(
             select(func.count()).select_from(E).where(E.c.kind == "issue")).scalar_one()
+        chain = audit.verify(tx.conn)
+    assert chain.ok and chain.events == 2000
     assert sorted(n for _, n in stored) == sorted(numbers)
     assert {day for day, _ in stored} == {load_config().business_day(OPENING)}
     assert issues == 2000

@@ -145,22 +145,26 @@ def test_a_ticket_lives_its_whole_life_on_postgres(pg_hall: Hall) -> None:
     assert [v.number for v in visits] == ["A001"]
 
 
-def test_the_event_log_is_append_only_on_postgres(pg_hall: Hall) -> None:
-    with pg_hall.write() as tx:
-        audit.seal(tx.conn, tx.now)
+def test_the_event_log_is_chained_and_append_only_on_postgres(pg_hall: Hall) -> None:
     with pg_hall.read() as tx:
-        before = tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all()
-        seals = tx.conn.execute(text("SELECT count(*) FROM event_seals")).scalar_one()
-    assert seals == len(before)
+        before = tx.conn.execute(select(E.c.id, E.c.kind, E.c.hash).order_by(E.c.id)).all()
+        result = audit.verify(tx.conn)
+    assert result.ok and result.events == len(before) and result.head_hash == before[-1].hash
     for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events",
-                      "TRUNCATE events CASCADE", "UPDATE event_seals SET hash = 'x'",
-                      "DELETE FROM event_seals", "TRUNCATE event_seals"):
+                      "TRUNCATE events CASCADE"):
         with pytest.raises(DBAPIError), pg_hall.write() as tx:
             tx.conn.execute(text(statement))
     with pg_hall.read() as tx:
-        assert tx.conn.execute(select(E.c.id, E.c.kind).order_by(E.c.id)).all() == before
-        assert tx.conn.execute(text("SELECT count(*) FROM event_seals")).scalar_one() == seals
-    assert [kind for _, kind in before][-1] == "sign_in"
+        assert tx.conn.execute(select(E.c.id, E.c.kind, E.c.hash).order_by(E.c.id)).all() == before
+    assert [row.kind for row in before][-1] == "sign_in"
+    with pg_hall.write() as tx:  # the owner lifts the guard: verify still sees the edit
+        tx.conn.execute(text("ALTER TABLE events DISABLE TRIGGER events_no_change"))
+        tx.conn.execute(text("UPDATE events SET staff_id = NULL WHERE id = :id"),
+                        {"id": before[-1].id})
+        tx.conn.execute(text("ALTER TABLE events ENABLE TRIGGER events_no_change"))
+    with pg_hall.read() as tx:
+        problem = audit.verify(tx.conn).problem
+    assert problem is not None and (problem.kind, problem.event_id) == ("edited", before[-1].id)
 
 
 def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> None:
@@ -178,7 +182,9 @@ def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> Non
             select(func.count()).select_from(E).where(E.c.kind == "call")).scalar_one()
         left = tx.conn.execute(
             select(func.count()).select_from(T).where(T.c.status != "no_show")).scalar_one()
+        chain = audit.verify(tx.conn)  # nine writers appended one after another
     assert (calls, left) == (TICKETS, 0)
+    assert chain.ok and chain.events == chain.head_id
     hall.dispose()
 
 

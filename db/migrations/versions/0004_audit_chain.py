@@ -47,10 +47,20 @@ def upgrade() -> None:
         )
     # The history already there is sealed now, with the chain of the running code (the
     # hash format is a contract of db.audit, not something a later version may change).
-    from db.audit import GENESIS, seal_from
+    from db.audit import CHUNK, GENESIS, link, stored_events
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    seal_from(op.get_bind(), 0, GENESIS, now)
+    seals = sa.table("event_seals", sa.column("event_id", sa.Integer),
+                     sa.column("hash", sa.String), sa.column("sealed_at", sa.DateTime))
+    previous, batch = GENESIS, []
+    for row in stored_events(op.get_bind()):
+        previous = link(previous, row)
+        batch.append({"event_id": row.id, "hash": previous, "sealed_at": now})
+        if len(batch) >= CHUNK:
+            op.bulk_insert(seals, batch)
+            batch = []
+    if batch:
+        op.bulk_insert(seals, batch)
 
 
 def downgrade() -> None:
