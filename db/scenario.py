@@ -40,6 +40,11 @@ class Scenario:
     """Share of called customers who do not come."""
     transfer_rate: float = 0.03
     """Share of services that end in a transfer to another business type."""
+    referral_rate: float = 0.02
+    """Share of services that need back-office work (转后台): the handler refers the
+    matter to support, who hand it back, and the handler closes it."""
+    back_office_minutes: float = 40
+    """Mean minutes support spends on a referral once taken."""
     rated_share: float = 0.8
     """Share of completed services the customer rates."""
     handling_cv: float = 0.5

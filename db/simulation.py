@@ -3,8 +3,10 @@
 Customers arrive per hour and business type (a Poisson process at the scenario's rates),
 take a number with `issue_ticket` (the kiosk's estimated wait is noted at that moment),
 and clerks signed in at counters call, start, complete, transfer and mark no-shows with the
-same `db.ops` steps the apps use, each in its own transaction; customers rate most
-services. The clock is a `ManualClock` moved from event to event, so a day takes seconds.
+same `db.ops` steps the apps use, each in its own transaction; some matters go to the back
+office (a simulated support colleague takes them from the pool and hands them back, and
+their handler closes them); customers rate most services. The clock is a `ManualClock`
+moved from event to event, so a day takes seconds.
 
 Two ways to staff the day: `counters=N` (N counters with the config's work profiles, open
 all day), or a `plan` (hour → business → counters, each counter then serving that one
@@ -37,11 +39,17 @@ from db.scenario import counter_minutes as counter_minutes
 from db.scenario import recommended_plan as recommended_plan
 from db.scenario import simulation_config as simulation_config
 from db.session import Hall, ManualClock
-from db.views import _Json
+from db.views import TicketView, _Json
 
 RATING_WEIGHTS = {4: 0.70, 3: 0.20, 2: 0.07, 1: 0.03}
 SIM_STAFF_PREFIX = "SIM"
 """Simulated clerks are SIM01, SIM02, …: a database with other staff is a real hall."""
+SIM_SUPPORT = "SIMS01"
+"""The simulated support colleague who works the referrals."""
+POOL_MINUTES = (2.0, 15.0)
+"""Minutes a referral waits in the support pool before it is taken (uniform)."""
+CLOSE_MINUTES = (1.0, 10.0)
+"""Minutes from the hand-back until the handler closes the matter (uniform)."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +121,11 @@ class Day:
         numbers = [c.number for c in self.hall.config.counters]
         with self.hall.write() as tx:
             known = set(tx.conn.execute(select(S.c.id)).scalars())
-            for n in numbers:
-                if _clerk(n) not in known:
+            people = [(_clerk(n), f"模拟{n}", "clerk") for n in numbers]
+            for staff_id, name, role in people + [(SIM_SUPPORT, "模拟后台", "support")]:
+                if staff_id not in known:
                     tx.conn.execute(insert(S).values(
-                        id=_clerk(n), name=f"模拟{n}", role="clerk", authority_limit=0,
+                        id=staff_id, name=name, role=role, authority_limit=0,
                         pin_hash="simulated: no PIN", created_at=tx.now))
             for n in numbers:
                 counters.sign_in(tx, n, _clerk(n))
@@ -206,10 +215,13 @@ class Day:
         view = self._write(lambda tx: ops.start(tx, number))
         minutes = self._handling(view.business)
         others = [b.prefix for b in self.hall.config.businesses if b.prefix != view.business]
+        draw = self.rng.random()
         if (others and ticket not in self.transferred
-                and self.rng.random() < self.scenario.transfer_rate):
+                and draw < self.scenario.transfer_rate):
             self.transferred.add(ticket)
             self.at(self.now + minutes / 2, self.transfer, number, self.rng.choice(others))
+        elif draw < self.scenario.transfer_rate + self.scenario.referral_rate:
+            self.at(self.now + minutes / 2, self.refer, number)
         else:
             self.at(self.now + minutes, self.complete, number)
 
@@ -226,12 +238,43 @@ class Day:
 
     def complete(self, number: int) -> None:
         """The matter is done; most customers rate it on the evaluator at once."""
+        view = self._write(lambda tx: ops.complete(tx, number))
+        self._rate(view)
+        self.free(number)
+
+    def _rate(self, view: TicketView) -> None:
         rated = self.rng.random() < self.scenario.rated_share
         score = self.rng.choices(list(RATING_WEIGHTS), list(RATING_WEIGHTS.values()))[0]
-        view = self._write(lambda tx: ops.complete(tx, number))
         if rated:
             self._write(lambda tx: ops.rate(tx, view.number, score, day=view.business_day))
+
+    # -- the back office -----------------------------------------------------------------
+
+    def refer(self, number: int) -> None:
+        """Part of the matter needs back-office work: it goes to the support pool, and the
+        counter takes the next customer (the clerk still owns the matter)."""
+        view = self._write(lambda tx: ops.refer(tx, number, note="需后台处理"))
+        self.at(self.now + self.rng.uniform(*POOL_MINUTES), self.take, view.number)
         self.free(number)
+
+    def take(self, ticket: str) -> None:
+        """Support takes the referral from the pool and works on it."""
+        self._write(lambda tx: ops.take_referral(tx, ticket, SIM_SUPPORT))
+        minutes = self.rng.expovariate(1 / self.scenario.back_office_minutes)
+        self.at(self.now + minutes, self.hand_back, ticket)
+
+    def hand_back(self, ticket: str) -> None:
+        """Support is done; the matter is with its handler again."""
+        view = self._write(
+            lambda tx: ops.return_from_support(tx, ticket, SIM_SUPPORT, note="后台已处理"))
+        self.at(self.now + self.rng.uniform(*CLOSE_MINUTES), self.close_matter,
+                view.handler, ticket)
+
+    def close_matter(self, handler: str | None, ticket: str) -> None:
+        """The handler closes the matter handed back, between customers, at their counter
+        (the customer left the hall at the referral: no rating now)."""
+        number = _counter_of(handler)
+        self._write(lambda tx: ops.complete(tx, number, ticket, note="已办结"))
 
     # -- what the kiosk said -------------------------------------------------------------
 
@@ -249,6 +292,13 @@ class Day:
                 actual = (row.first_called_at - row.issued_at).total_seconds() / 60
                 found.append(Estimate(estimated, actual))
         return found
+
+
+def _counter_of(clerk: str | None) -> int:
+    """The counter a simulated clerk works at (SIM03 → 3)."""
+    if clerk is None or not clerk.startswith(SIM_STAFF_PREFIX):
+        raise ValueError(f"not a simulated clerk: {clerk!r}")
+    return int(clerk.removeprefix(SIM_STAFF_PREFIX))
 
 
 def _clerk(number: int) -> str:

@@ -13,7 +13,7 @@ from db import erlang
 from db import simulation as sim
 from db.config import HallConfig, load_config
 from db.engine import make_engine
-from db.ops import E
+from db.ops import E, T
 from db.scenario import local_start
 from db.schema import init_db
 from db.session import Hall, utc_now
@@ -62,6 +62,35 @@ def test_the_day_runs_the_real_steps(tmp_path: Path, config: HallConfig) -> None
     assert totals.called == totals.tickets  # everyone holding a number was called
     assert totals.no_shows > 0 and totals.transfers > 0
     assert {s.staff[:3] for s in result.report.staff} == {"SIM"}
+
+
+def test_back_office_matters_go_to_support_and_back_to_their_handler(
+    tmp_path: Path, config: HallConfig
+) -> None:
+    scenario = small(config, referral_rate=0.2, transfer_rate=0.0)
+    made = sim.simulation_config(config, scenario)
+    hall = Hall(make_engine(f"sqlite:///{tmp_path / 'ref'}.db", synchronous="OFF"), made,
+                sim.clock_for(made, scenario))
+    init_db(hall)
+    result = sim.run_day(hall, scenario)
+    with hall.read() as tx:
+        steps: dict[int, list[tuple[str, str | None]]] = {}
+        for ticket, kind, staff in tx.conn.execute(
+                select(E.c.ticket_id, E.c.kind, E.c.staff_id).order_by(E.c.id)):
+            steps.setdefault(ticket, []).append((kind, staff))
+        left = tx.conn.execute(select(T.c.number).where(T.c.status != "done",
+                                                        T.c.status != "no_show")).all()
+    hall.dispose()
+    referred = {t: s for t, s in steps.items() if any(k == "refer" for k, _ in s)}
+    assert len(referred) >= 5 and result.report.totals.referrals == len(referred)
+    for kinds in referred.values():
+        names = [k for k, _ in kinds]
+        at = names.index("refer")
+        assert names[at:at + 4] == ["refer", "take", "return", "complete"]
+        handler = kinds[at][1]
+        assert kinds[at + 1][1] == kinds[at + 2][1] == sim.SIM_SUPPORT
+        assert kinds[at + 3][1] == handler  # the first-responsible handler closes it
+    assert left == []  # every matter closed by the end of the day
 
 
 def test_the_recommended_plan_is_erlang_c(config: HallConfig) -> None:
