@@ -2,104 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from textual.widgets import Button, Label
 
-import pytest
-from textual.pilot import Pilot
-from textual.widgets import Button, Digits, Label
-
-from counter.app import CounterApp, make_app
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.signin import SignInScreen
 from db import ops
-from db.config import HallConfig
 from db.session import Hall, ManualClock
-from db.views import StaffView, TicketView
-from tests.apps.conftest import type_text
+from tests.apps.conftest import (
+    DESK_SIZE,
+    CounterFactory,
+    at_desk,
+    click,
+    issue,
+    keys,
+    settle,
+    shown,
+    sign_in,
+    text,
+    ticket,
+    type_text,
+)
 from tests.conftest import PIN
-
-SIZE = (100, 30)
-CLERK = StaffView("C01", "张伟", "clerk", 200)
-"""The clerk of the fixture hall's counter 1, signed in there already."""
-CounterFactory = Callable[..., CounterApp]
-
-
-@pytest.fixture
-def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
-    """Build the client for a counter of the test hall, without watching for changes."""
-
-    def build(counter: int = 1) -> CounterApp:
-        return make_app(config, hall, counter=counter, check_seconds=0)
-
-    return build
-
-
-def issue(hall: Hall, business: str = "A", account: str | None = None) -> TicketView:
-    """A number taken at the kiosk (another process, as far as the app knows)."""
-    with hall.write() as tx:
-        return ops.issue_ticket(tx, business, account=account)
-
-
-def ticket(hall: Hall, number: str) -> TicketView:
-    """A ticket as the database has it now."""
-    with hall.read() as tx:
-        return TicketView.from_row(ops.ticket_row(tx, number))
-
-
-def text(app: CounterApp, selector: str) -> str:
-    """The plain text of a label on the current screen."""
-    return str(app.screen.query_one(selector, Label).content)
-
-
-def shown(app: CounterApp) -> str:
-    """The ticket number the desk's card draws, or "" when it shows none."""
-    screen = app.screen
-    if not screen.query_one("#card-number-row").display:
-        return ""
-    letter = str(screen.query_one("#card-letter", Label).content)
-    return letter + screen.query_one("#card-number", Digits).value
-
-
-async def sign_in(pilot: Pilot[Any], staff: str = "c01", pin: str = PIN) -> None:
-    """Type an id and a PIN into the sign-in screen and submit."""
-    await type_text(pilot, staff)
-    await pilot.press("enter")
-    await type_text(pilot, pin)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def at_desk(pilot: Pilot[Any]) -> None:
-    """Open C01's desk at counter 1 as a sign-in would (the PIN check has tests of its own,
-    and argon2 costs a noticeable moment per test)."""
-    app = pilot.app
-    assert isinstance(app, CounterApp)
-    await app.switch_screen(DeskScreen(app.machine, CLERK))
-    await settle(pilot)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let the step's worker finish and its answer be shown (a step is one worker)."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def keys(pilot: Pilot[Any], *pressed: str) -> None:
-    """Press keys one at a time, each step finished before the next key (as a clerk sees
-    the card change before pressing on)."""
-    for key in pressed:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 async def test_wrong_pin_stays_then_right_pin_opens_the_desk(
     counter_app: CounterFactory,
 ) -> None:
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         assert isinstance(app.screen, SignInScreen)
         await sign_in(pilot, "c01", "1111")
         assert isinstance(app.screen, SignInScreen)
@@ -113,7 +44,7 @@ async def test_wrong_pin_stays_then_right_pin_opens_the_desk(
 
 async def test_a_support_colleague_cannot_take_a_counter(counter_app: CounterFactory) -> None:
     app = counter_app(2)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await sign_in(pilot, "S01")
         assert isinstance(app.screen, SignInScreen)
         assert "只有工作岗和值班领导可以签到窗口" in text(app, "#pin-error")
@@ -126,7 +57,7 @@ async def test_call_next_shows_the_number_and_the_handler(
     issue(hall, "A", account="3100725")
     clock.advance(minutes=6)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         assert "A 缴费：1 人" in str(app.screen.query(".queue-count").first(Label).content)
         await keys(pilot, "f1")
@@ -145,7 +76,7 @@ async def test_call_next_shows_the_number_and_the_handler(
 async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s")
         assert text(app, "#card-status") == "办理中"
@@ -162,7 +93,7 @@ async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall
 async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "t")
         assert isinstance(app.screen, PickScreen)
@@ -178,7 +109,7 @@ async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hal
 async def test_next_service_counts_the_services(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "f8")
         await pilot.press("down", "down", "down", "down", "enter")  # E
@@ -192,7 +123,7 @@ async def test_refer_to_support_then_close_when_handed_back(
 ) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "b")
         assert isinstance(app.screen, PickScreen)
@@ -219,7 +150,7 @@ async def test_walk_in_with_an_account_shows_earlier_visits(
 ) -> None:
     issue(hall, "E", account="3100725")  # an earlier matter of the same customer
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "w")
         await pilot.press("enter")  # A, then the account
@@ -236,7 +167,7 @@ async def test_call_a_named_number(counter_app: CounterFactory, hall: Hall) -> N
     issue(hall)
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "m")
         await type_text(pilot, "a2")
@@ -250,7 +181,7 @@ async def test_a_stale_client_is_refused_and_refreshed(
     issue(hall)
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1")
         with hall.write() as tx:  # another process at the same counter moves on
@@ -271,7 +202,7 @@ async def test_a_dialog_left_open_names_the_ticket_it_was_opened_for(
     issue(hall)
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "d")
         with hall.write() as tx:  # meanwhile, the same counter moves on elsewhere
@@ -294,7 +225,7 @@ async def test_a_step_with_no_ticket_on_screen_reads_the_counter_again(
 ) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         with hall.write() as tx:
             ops.call_next(tx, 1)
@@ -309,11 +240,11 @@ async def test_restart_restores_the_current_ticket(
 ) -> None:
     issue(hall)
     first = counter_app()
-    async with first.run_test(size=SIZE) as pilot:
+    async with first.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s")
     again = counter_app()
-    async with again.run_test(size=SIZE) as pilot:
+    async with again.run_test(size=DESK_SIZE) as pilot:
         await sign_in(pilot)
         assert shown(again) == "A001"
         assert text(again, "#card-status") == "办理中"
@@ -322,7 +253,7 @@ async def test_restart_restores_the_current_ticket(
 async def test_pause_resume_and_sign_out(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "p")
         assert "暂停" in text(app, "#desk-header")
@@ -340,20 +271,18 @@ async def test_pause_resume_and_sign_out(counter_app: CounterFactory, hall: Hall
 async def test_buttons_do_what_keys_do(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
-        await pilot.click("#do-call_next")
-        await settle(pilot)
+        await click(pilot, "#do-call_next")
         assert shown(app) == "A001"
-        await pilot.click("#do-no_show")
-        await settle(pilot)
+        await click(pilot, "#do-no_show")
     assert ticket(hall, "A001").status == "no_show"
 
 
 async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "l", "f1")
         assert text(app, "#card-handler") == "Handler: 张伟 (C01)"
@@ -371,7 +300,7 @@ async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: 
     import gc
 
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         for _ in range(6):
             await keys(pilot, "f12")  # sign out: back to the sign-in
@@ -389,7 +318,7 @@ async def test_close_and_open_the_counter_while_signed_in(
 ) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "c")
         assert text(app, "#desk-status").startswith("窗口已关闭")

@@ -2,45 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
-from textual.widgets import Label
 
-from counter.app import CounterApp, make_app
+from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
 from counter.screens.remedy import RemedyScreen
 from db import counters, ops, remedies
-from db.config import HallConfig
 from db.session import Hall, ManualClock
 from db.views import StaffView
-from tests.apps.conftest import type_text
-from tests.apps.test_counter import (
+from tests.apps.conftest import (
     CLERK,
-    SIZE,
+    DESK_SIZE,
     CounterFactory,
     at_desk,
+    click,
     issue,
     keys,
+    notifications,
     settle,
     shown,
     text,
+    type_text,
+    until,
 )
 
 WATCH_SECONDS = 0.05
-
-
-@pytest.fixture
-def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
-    """Build the client for a counter of the test hall; watching is off unless a test asks
-    for it (`check_seconds`) and opens its desk with `watched_desk`."""
-
-    def build(counter: int = 1, check_seconds: float = 0) -> CounterApp:
-        return make_app(config, hall, counter=counter, check_seconds=check_seconds)
-
-    return build
 
 
 def serving(hall: Hall, business: str = "A") -> str:
@@ -58,15 +46,6 @@ async def watched_desk(pilot: Pilot[Any]) -> None:
     assert isinstance(app, CounterApp)
     await app.switch_screen(DeskScreen(app.machine, CLERK, app.watcher, WATCH_SECONDS))
     await settle(pilot)
-
-
-async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 10) -> None:
-    """Pause until `ready()` (another process's commit reaches the screen by the watcher)."""
-    for _ in range(int(timeout / 0.05)):
-        if ready():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen never caught up")
 
 
 async def ask_remedy(pilot: Pilot[Any], downs: int, amount: str, reason: str) -> None:
@@ -95,7 +74,7 @@ async def test_a_remedy_within_authority_is_granted_and_listed(
 ) -> None:
     serving(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await ask_remedy(pilot, 0, "150.5", "系统扣费错误")
         assert isinstance(app.screen, DeskScreen)
@@ -114,7 +93,7 @@ async def test_above_the_limit_pending_until_the_leader_approves(
 ) -> None:
     serving(hall)
     app = counter_app(check_seconds=WATCH_SECONDS)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
         await ask_remedy(pilot, 1, "500", "停电损失")
         assert text(app, "#desk-status") == "超出授权额度：A001 的补救已提交值班领导审批"
@@ -128,8 +107,8 @@ async def test_above_the_limit_pending_until_the_leader_approves(
         assert text(app, "#card-remedies").endswith("赔偿 ¥500.00 · 值班领导 L01 已批准")
         assert not app.screen.query_one("#card-remedies").has_class("-pending")
         assert text(app, "#figures-remedies") == "补救 1 项 · 待审批 0 项"
-        await until(pilot, lambda: bool(app._notifications))  # notify() posts a message
-        assert [n.message for n in app._notifications] == [
+        await until(pilot, lambda: bool(notifications(app)))  # notify() posts a message
+        assert notifications(app) == [
             "第 1 号补救（A001）：值班领导 L01 已批准"]
 
 
@@ -138,7 +117,7 @@ async def test_a_refusal_reaches_the_clerk_after_the_ticket_has_left_the_card(
 ) -> None:
     serving(hall)
     app = counter_app(check_seconds=WATCH_SECONDS)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
         await ask_remedy(pilot, 1, "300", "停电损失")
         await keys(pilot, "d")
@@ -147,9 +126,8 @@ async def test_a_refusal_reaches_the_clerk_after_the_ticket_has_left_the_card(
         (request,) = own_remedies(hall)
         with hall.write() as tx:
             remedies.refuse(tx, request.id, "L01", "不属于供电责任")
-        await until(pilot, lambda: bool(app._notifications))
-        await until(pilot, lambda: bool(app._notifications))
-        assert [n.message for n in app._notifications] == [
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == [
             "第 1 号补救（A001）：值班领导 L01 已驳回：不属于供电责任"]
         assert text(app, "#figures-remedies") == "补救 0 项 · 待审批 0 项"
 
@@ -159,17 +137,17 @@ async def test_the_dialog_says_what_is_missing_and_changes_nothing(
 ) -> None:
     serving(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await ask_remedy(pilot, 0, "12.345", "r")
         assert isinstance(app.screen, RemedyScreen)
-        assert str(app.screen.query_one("#remedy-error", Label).content) == (
+        assert text(app, "#remedy-error") == (
             "金额“12.345”最多两位小数（分）")
         amount = app.screen.query_one("#remedy-amount")
         amount.value = "12"  # type: ignore[attr-defined]
         app.screen.query_one("#remedy-reason").value = ""  # type: ignore[attr-defined]
         await keys(pilot, "enter", "enter")  # on to the reason, then submit
-        assert str(app.screen.query_one("#remedy-error", Label).content) == "请填写补救原因"
+        assert text(app, "#remedy-error") == "请填写补救原因"
         await keys(pilot, "escape")
         assert isinstance(app.screen, DeskScreen)
         assert text(app, "#card-remedies") == ""
@@ -181,7 +159,7 @@ async def test_the_core_refuses_a_remedy_for_a_customer_not_yet_served(
 ) -> None:
     issue(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1")
         await ask_remedy(pilot, 2, "0", "上门")
@@ -194,19 +172,17 @@ async def test_the_core_refuses_a_remedy_for_a_customer_not_yet_served(
 async def test_the_remedy_button_and_english(counter_app: CounterFactory, hall: Hall) -> None:
     serving(hall)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "l")
-        await pilot.click("#do-remedy")
-        await settle(pilot)
+        await click(pilot, "#do-remedy")
         assert isinstance(app.screen, RemedyScreen)
-        assert "your limit 200 yuan" in str(app.screen.query_one(".title", Label).content)
+        assert "your limit 200 yuan" in text(app, ".title")
         await pilot.press("down", "down", "enter")
         await type_text(pilot, "0")
         await pilot.press("enter")
         await type_text(pilot, "meter check")
-        await pilot.click("#remedy-ok")
-        await settle(pilot)
+        await click(pilot, "#remedy-ok")
         assert text(app, "#desk-status") == "Remedy on A001: Home visit ¥0.00 granted"
         assert text(app, "#card-remedies") == "Remedies\n#1 Home visit ¥0.00 · granted"
 
@@ -221,7 +197,7 @@ async def test_todays_own_figures(
             ops.complete(tx, 1, number)
             ops.rate(tx, number, score)
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         assert text(app, "#figures-served") == "已办结 2 件"
         assert text(app, "#figures-handling") == "平均办理 4.5 分钟"
@@ -233,7 +209,7 @@ async def test_todays_own_figures(
 
 async def test_figures_before_the_first_service(counter_app: CounterFactory) -> None:
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         assert text(app, "#figures-served") == "已办结 0 件"
         assert text(app, "#figures-handling") == "平均办理 —"
@@ -244,7 +220,7 @@ async def test_another_processs_ticket_shows_without_a_step(
     counter_app: CounterFactory, hall: Hall
 ) -> None:
     app = counter_app(check_seconds=WATCH_SECONDS)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
         assert "A 缴费：0 人" in queue_text(app)
         issue(hall)  # the kiosk, another process as far as the app knows
@@ -255,7 +231,7 @@ async def test_without_a_watcher_the_desk_reads_only_after_its_own_steps(
     counter_app: CounterFactory, hall: Hall
 ) -> None:
     app = counter_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         issue(hall)
         await pilot.pause(0.3)
@@ -267,7 +243,7 @@ async def test_a_refusal_on_the_card_shows_the_leaders_words_as_typed(
 ) -> None:
     serving(hall)
     app = counter_app(check_seconds=WATCH_SECONDS)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
         await ask_remedy(pilot, 1, "900", "停电损失")
         (request,) = own_remedies(hall)
@@ -276,8 +252,8 @@ async def test_a_refusal_on_the_card_shows_the_leaders_words_as_typed(
         await until(pilot, lambda: "已驳回" in text(app, "#card-remedies"))
         assert text(app, "#card-remedies").endswith(
             "赔偿 ¥900.00 · 值班领导 L01 已驳回：[/] 请走理赔流程 [bold]")
-        await until(pilot, lambda: bool(app._notifications))
-        assert [n.message for n in app._notifications] == [
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == [
             "第 1 号补救（A001）：值班领导 L01 已驳回：[/] 请走理赔流程 [bold]"]
 
 
@@ -286,7 +262,7 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
 ) -> None:
     serving(hall)
     app = counter_app(check_seconds=WATCH_SECONDS)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
         assert text(app, "#figures-matters") == "在办：后台 0 · 待办结 0"
         await keys(pilot, "b", "enter")  # the pool
@@ -296,8 +272,8 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
             ops.take_referral(tx, "A001", "S01")
             ops.return_from_support(tx, "A001", "S01", note="勘查完毕")
         await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
-        await until(pilot, lambda: bool(app._notifications))
-        assert [n.message for n in app._notifications] == [
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == [
             "A001 已由后台交回（备注：勘查完毕），请按 o 办结"]
 
 
@@ -306,14 +282,14 @@ async def test_a_duty_leader_at_a_counter_grants_without_a_limit(
 ) -> None:
     issue(hall)
     app = counter_app(2)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         with hall.write() as tx:
             counters.sign_in(tx, 2, "L01")
         leader = StaffView("L01", "杨洋", "leader", 200)
         await app.switch_screen(DeskScreen(app.machine, leader))
         await settle(pilot)
         await keys(pilot, "f1", "s", "g")
-        assert "值班领导，不限额度" in str(app.screen.query_one(".title", Label).content)
+        assert "值班领导，不限额度" in text(app, ".title")
         await pilot.press("down", "enter", *"5000", "enter", *"投诉纠正")
         await keys(pilot, "enter")
         assert text(app, "#desk-status") == "A001 已给予补救：赔偿 ¥5000.00"

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from textual.pilot import Pilot
 from textual.widgets import Label
 
 from db import counters, ops, queries
@@ -19,7 +16,7 @@ from db.config import HallConfig
 from db.errors import NotFound
 from db.session import Hall, ManualClock, Tx
 from db.views import HallSnapshot
-from db.watch import ChangeWatcher, HallUnavailable
+from db.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.wall import WallScreen
 from display.widgets.banner import CallBanner
@@ -27,42 +24,9 @@ from display.widgets.big_number import BigNumber
 from display.widgets.calls import RecentCalls
 from display.widgets.counter_card import CounterCard
 from display.widgets.queues import QueueBoard
+from tests.apps.conftest import SMALL, FlakyWatcher, text, until
 
-SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class FlakyWatcher(ChangeWatcher):
-    """The real watcher, except that it raises HallUnavailable while `down` is set."""
-
-    def __init__(self, inner: ChangeWatcher) -> None:
-        self.inner = inner
-        self.down = False
-
-    def changed(self) -> bool:
-        """As the real one, unless the database is "away"."""
-        if self.down:
-            raise HallUnavailable("the database is unavailable: test")
-        return self.inner.changed()
-
-    def close(self) -> None:
-        """Close the real one."""
-        self.inner.close()
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 5) -> None:
-    """Let the app run until `check()` holds (the display polls on a timer: no worker to
-    wait for while nothing changed)."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the display never showed it")
-
-
-def text(app: DisplayApp, selector: str) -> str:
-    """The plain text of a label on the screen."""
-    return str(app.screen.query_one(selector, Label).content)
 
 
 def banner(app: DisplayApp) -> CallBanner:
@@ -91,7 +55,7 @@ def call(hall: Hall, counter: int) -> None:
 async def test_wall_shows_waiting_counts(config: HallConfig, hall: Hall) -> None:
     issue(hall, "A", "A", "B")
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         board = app.screen.query_one(QueueBoard)
         await until(pilot, lambda: board.snapshot is not None)
         assert board.snapshot is not None
@@ -107,7 +71,7 @@ async def test_a_call_committed_elsewhere_shows_in_the_banner(
 ) -> None:
     issue(hall, "A", "A")
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
         assert shown_number(app) is None
         call(hall, 1)
@@ -121,7 +85,7 @@ async def test_a_recall_shows_again(config: HallConfig, hall: Hall) -> None:
     issue(hall, "A")
     call(hall, 1)
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: shown_number(app) == "A001")
         assert not banner(app).has_class("-fresh")  # already called before the start
         first = banner(app).call
@@ -140,7 +104,7 @@ async def test_the_counter_display_shows_its_number_and_handler(
 ) -> None:
     issue(hall, "B", "A")
     app = make_app(config, hall, counter=4)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         card = app.screen.query_one(CounterCard)
         await until(pilot, lambda: card.counter is not None)
         assert "请稍候" in text(app, "#card-status")
@@ -157,7 +121,7 @@ async def test_a_counter_nobody_signed_in_at(config: HallConfig, hall: Hall) -> 
     with hall.write() as tx:
         counters.sign_out(tx, 1)
     app = make_app(config, hall, counter=1)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         card = app.screen.query_one(CounterCard)
         await until(pilot, lambda: card.counter is not None)
         assert "暂停服务" in text(app, "#card-status")
@@ -173,7 +137,7 @@ def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:
 async def test_reconnecting_while_the_watcher_fails(config: HallConfig, hall: Hall) -> None:
     watcher = FlakyWatcher(ChangeWatcher.for_hall(hall))
     app = make_app(config, hall, watcher=watcher)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         board = app.screen.query_one(QueueBoard)
         await until(pilot, lambda: board.snapshot is not None)
         status = app.screen.query_one("#status", Label)
@@ -192,7 +156,7 @@ async def test_the_clock_ticks_from_the_halls_clock(
     config: HallConfig, hall: Hall, clock: ManualClock
 ) -> None:
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         assert isinstance(app.screen, WallScreen)
         assert text(app, "#time") == "09:00:00"
         clock.advance(seconds=5)
@@ -212,7 +176,7 @@ async def test_a_failed_read_says_reconnecting_and_reads_again(
 
     monkeypatch.setattr(queries, "snapshot", flaky)
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         status = app.screen.query_one("#status", Label)
         await until(pilot, lambda: status.display)
         await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
@@ -234,7 +198,7 @@ async def test_a_call_made_by_another_process_shows(
         assert done.returncode == 0, done.stderr
 
     try:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SMALL) as pilot:
             await until(pilot, lambda: app.screen.query_one(QueueBoard).snapshot is not None)
             hall_command("issue", "E")
             hall_command("call", "--counter", "1")

@@ -18,7 +18,8 @@ from display.voice import make_announcer
 from display.widgets.banner import CallBanner
 from display.widgets.notice import NoticeLine
 from tests import fake_espeak
-from tests.apps.test_display import SIZE, call, issue, until
+from tests.apps.conftest import SMALL, notifications, until
+from tests.apps.test_display import call, issue
 
 
 def voiced(config: HallConfig, hall: Hall, folder: Path) -> DisplayApp:
@@ -41,7 +42,7 @@ async def test_calls_made_while_it_runs_are_announced_in_order(
     call(hall, 1)  # before the display starts: not announced
     folder = tmp_path / "calls"
     app = voiced(config, hall, folder)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: screen_of(app).snapshot is not None)
         with hall.write() as tx:
             ops.recall(tx, 1)
@@ -64,25 +65,24 @@ async def test_without_espeak_the_display_says_once_that_voice_is_off(
     fake_espeak.hide_espeak(tmp_path, monkeypatch)
     issue(hall, "A")
     app = voiced(config, hall, tmp_path / "calls")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: bool(screen_of(app).voice_off))
         call(hall, 1)
         await until(pilot, lambda: app.screen.query_one(CallBanner).call is not None)
         hint = app.screen.query_one("#voice-off", Label)
         await until(pilot, lambda: hint.display)
         assert str(hint.content) == "语音播报已关闭 / Voice off"
-        await until(pilot, lambda: bool(app._notifications))
-        messages = [n.message for n in app._notifications]
-        assert messages == ["语音播报已关闭 / Voice off: espeak-ng not found"]
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == ["语音播报已关闭 / Voice off: espeak-ng not found"]
     assert wavs(tmp_path / "calls") == []
 
 
 async def test_a_silent_display_shows_no_voice_hint(config: HallConfig, hall: Hall) -> None:
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: screen_of(app).snapshot is not None)
         assert not app.screen.query_one("#wall-foot").display
-        assert not list(app._notifications)
+        assert notifications(app) == []
 
 
 def set_notice(hall: Hall, text: str) -> None:
@@ -93,7 +93,7 @@ def set_notice(hall: Hall, text: str) -> None:
 async def test_the_leaders_notice_shows_scrolls_and_goes(config: HallConfig, hall: Hall) -> None:
     set_notice(hall, "今日下午系统升级")
     app = make_app(config, hall)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         line = app.screen.query_one(NoticeLine)
         foot = app.screen.query_one("#wall-foot")
         await until(pilot, lambda: line.text == "今日下午系统升级")
@@ -115,7 +115,7 @@ async def test_a_counter_display_neither_speaks_nor_shows_the_notice(
     app = make_app(config, hall, counter=1,
                    voice=make_announcer(config.voice, voice_to=tmp_path / "calls"))
     assert app.voice is None
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: screen_of(app).notice == "今日下午系统升级")
         issue(hall, "A")
         call(hall, 1)

@@ -9,9 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from counter.evaluator.app import EvaluatorApp, make_app
 from counter.evaluator.screens.idle import IdleScreen
@@ -22,13 +21,12 @@ from counter.evaluator.screens.unlock import LeaderUnlock
 from db import counters, ops
 from db.config import EvaluatorConfig, HallConfig
 from db.errors import NotFound, Refused
-from db.ops import E
 from db.session import Hall, ManualClock
 from db.views import TicketView
-from db.watch import ChangeWatcher, HallUnavailable
+from db.watch import ChangeWatcher
+from tests.apps.conftest import DESK_SIZE, FlakyWatcher, details, text, ticket, until
 from tests.conftest import PIN
 
-SIZE = (100, 30)
 EvaluatorFactory = Callable[..., EvaluatorApp]
 
 
@@ -56,30 +54,7 @@ def served(hall: Hall, counter: int = 1) -> TicketView:
 
 
 def rating_of(hall: Hall, number: str) -> int | None:
-    with hall.read() as tx:
-        return TicketView.from_row(ops.ticket_row(tx, number)).rating
-
-
-def details(hall: Hall, kind: str) -> list[Any]:
-    with hall.read() as tx:
-        return list(tx.conn.execute(
-            select(E.c.detail).where(E.c.kind == kind).order_by(E.c.id)).scalars())
-
-
-def text(app: EvaluatorApp, selector: str) -> str:
-    """A label's text on the current screen; "" while that screen is still being composed
-    (a screen pushed a moment ago may not have its widgets yet)."""
-    found = app.screen.query(selector).results(Label)
-    return "".join(str(label.content) for label in found)
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 10) -> None:
-    """Let the app run until `check()` holds (it polls on a timer)."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened; {pilot.app.screen!r} is showing")
+    return ticket(hall, number).rating
 
 
 async def on(pilot: Pilot[Any], kind: type[Any]) -> None:
@@ -101,7 +76,7 @@ async def test_idle_shows_the_counter_and_its_clerk(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         assert text(app, "#idle-counter") == "1号窗口（缴费）"
         assert text(app, "#idle-serving") == "为您服务"
@@ -121,7 +96,7 @@ async def test_a_paused_counter_says_so(evaluator: EvaluatorFactory, hall: Hall)
     with hall.write() as tx:
         counters.set_state(tx, 1, "paused")
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         assert text(app, "#idle-serving") == "暂停服务"
         assert text(app, "#idle-clerk") == "张伟（工号 C01）暂时离开"
@@ -129,7 +104,7 @@ async def test_a_paused_counter_says_so(evaluator: EvaluatorFactory, hall: Hall)
 
 async def test_completion_asks_and_a_key_rates(evaluator: EvaluatorFactory, hall: Hall) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         done = served(hall)
         await asked(pilot)
@@ -144,7 +119,7 @@ async def test_completion_asks_and_a_key_rates(evaluator: EvaluatorFactory, hall
 
 async def test_a_touch_rates_too(evaluator: EvaluatorFactory, hall: Hall) -> None:
     app = evaluator(thanks=1)  # seen under load, yet gone soon
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         await pilot.click("#score-2")
@@ -157,7 +132,7 @@ async def test_dissatisfied_asks_why_by_key_and_by_touch(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator(thanks=1)  # seen under load, yet gone soon
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         await pilot.press("4")
@@ -181,7 +156,7 @@ async def test_dissatisfied_asks_why_by_key_and_by_touch(
 
 async def test_no_answer_records_not_rated(evaluator: EvaluatorFactory, hall: Hall) -> None:
     app = evaluator(timeout=1.5)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         await pilot.press("l")
@@ -199,7 +174,7 @@ async def test_no_reason_in_time_keeps_the_dissatisfied_rating(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator(timeout=3)  # long enough to press 4 on a loaded machine
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         await pilot.press("4")
@@ -213,7 +188,7 @@ async def test_the_next_completion_replaces_an_unanswered_question(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         served(hall)
@@ -229,7 +204,7 @@ async def test_only_this_counters_completions_are_offered(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         served(hall, counter=4)
         await pilot.pause(0.6)
@@ -240,7 +215,7 @@ async def test_rated_elsewhere_withdraws_the_question(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
         with hall.write() as tx:
@@ -254,11 +229,11 @@ async def test_after_a_restart_only_a_fresh_completion_is_offered(
 ) -> None:
     served(hall)
     app = evaluator(timeout=30)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await asked(pilot)  # completed just now: the customer may still be there
     clock.advance(seconds=31)
     app = evaluator(timeout=30)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         await pilot.pause(0.3)
         assert isinstance(app.screen, IdleScreen)
@@ -268,7 +243,7 @@ async def test_customers_cannot_quit_only_the_leader_can(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
     app = evaluator()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
         for key in ("ctrl+q", "ctrl+c", "ctrl+p", "escape"):
             await pilot.press(key)
@@ -304,32 +279,14 @@ def test_the_counter_client_has_no_way_to_rate() -> None:
         assert found is None, f"{path}: {found and found.group()}"
 
 
-class AwayWatcher(ChangeWatcher):
-    """A database that cannot be reached until `back` is set."""
-
-    def __init__(self, inner: ChangeWatcher) -> None:
-        self.inner = inner
-        self.back = False
-
-    def changed(self) -> bool:
-        """Raises while away."""
-        if not self.back:
-            raise HallUnavailable("the database is unavailable: test")
-        return self.inner.changed()
-
-    def close(self) -> None:
-        """Close the real one."""
-        self.inner.close()
-
-
 async def test_a_lost_database_says_reconnecting_then_recovers(
     config: HallConfig, hall: Hall
 ) -> None:
-    watcher = AwayWatcher(ChangeWatcher.for_hall(hall))
+    watcher = FlakyWatcher(ChangeWatcher.for_hall(hall), down=True)
     app = make_app(config, hall, counter=1, watcher=watcher)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: text(app, "#idle-status") == "正在重新连接…")
         served(hall)
-        watcher.back = True
+        watcher.down = False
         await asked(pilot)
         assert not app.idle.query_one("#idle-status").display

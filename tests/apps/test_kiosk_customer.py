@@ -21,10 +21,11 @@ from tests.apps.conftest import (
     FakePrinter,
     KioskFactory,
     events_of,
-    label_text,
     notifications,
     settle,
+    text,
     tickets,
+    until,
     wait_for_screen,
 )
 
@@ -38,12 +39,12 @@ async def test_digit_key_takes_a_number_and_the_confirmation_goes_home(
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.query_one(Digits).value == "A001"
-        assert "缴费" in label_text(app, "#card-business")
-        assert label_text(app, "#card-watch") == "请留意叫号屏幕和语音提示"
-        assert label_text(app, "#card-print") == "请取走您的号票"
+        assert "缴费" in text(app, "#card-business")
+        assert text(app, "#card-watch") == "请留意叫号屏幕和语音提示"
+        assert text(app, "#card-print") == "请取走您的号票"
         await pilot.pause(1.6)
         assert isinstance(app.screen, HomeScreen)
-        assert label_text(app, "#status").startswith("数字键 1-6")  # ready for the next one
+        assert text(app, "#status").startswith("数字键 1-6")  # ready for the next one
     [row] = tickets(hall)
     assert (row.number, row.status, row.priority, row.issued_by) == ("A001", "waiting",
                                                                      "normal", None)
@@ -63,8 +64,8 @@ async def test_touch_takes_a_number_with_the_queue_ahead(kiosk: KioskFactory, ha
         await pilot.click("#business-B")
         await settle(pilot)
         assert app.screen.query_one(Digits).value == "B002"
-        assert label_text(app, "#card-ahead") == "前面还有 1 人"
-        assert label_text(app, "#card-wait").startswith("预计等候约")
+        assert text(app, "#card-ahead") == "前面还有 1 人"
+        assert text(app, "#card-wait").startswith("预计等候约")
         await pilot.press("space")  # any key returns at once
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -146,20 +147,20 @@ async def test_idle_kiosk_forgets_half_finished_input(kiosk: KioskFactory, hall:
 async def test_language_switches_and_back(kiosk: KioskFactory, printer: FakePrinter) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
-        assert label_text(app, "#choose") == "请选择业务"
+        assert text(app, "#choose") == "请选择业务"
         await pilot.press("f2")
         assert app.language == "en"
-        assert label_text(app, "#choose") == "Please choose a service"
-        assert label_text(app, "#business-A .main") == "Bill payment"
+        assert text(app, "#choose") == "Please choose a service"
+        assert text(app, "#business-A .main") == "Bill payment"
         assert str(app.screen.query_one("#priority-normal", Button).label) == "Normal"
         await pilot.press("1")
         await settle(pilot)
-        assert label_text(app, "#card-heading") == "Your number"
-        assert label_text(app, "#card-watch").startswith("Please watch the screen")
+        assert text(app, "#card-heading") == "Your number"
+        assert text(app, "#card-watch").startswith("Please watch the screen")
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("l")
-        assert label_text(app, "#choose") == "请选择业务"
+        assert text(app, "#choose") == "请选择业务"
         await pilot.click("#language")
         assert app.language == "en"
     assert printer.slips[0].language == "en"
@@ -175,7 +176,7 @@ async def test_printer_fault_keeps_the_number(kiosk: KioskFactory, hall: Hall) -
         await pilot.pause(0.4)  # past confirm_seconds: the fault keeps it up
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.query_one(Digits).value == "A001"
-        assert label_text(app, "#card-print") == "打印机故障，请记下您的号码"
+        assert text(app, "#card-print") == "打印机故障，请记下您的号码"
     [row] = tickets(hall)
     assert row.status == "waiting"
     [fault] = events_of(hall, "printer_fault")
@@ -192,7 +193,7 @@ async def test_the_kiosk_stays_responsive_while_a_slow_printer_prints(
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("1")
         await wait_for_screen(pilot, ConfirmScreen)
-        assert label_text(app, "#card-print") == "正在打印号票…"
+        assert text(app, "#card-print") == "正在打印号票…"
         await pilot.press("x")  # handled at once, but the screen waits for the slip
         assert isinstance(app.screen, ConfirmScreen)
         gate.set()
@@ -221,6 +222,7 @@ async def test_a_refusal_is_one_line_and_the_kiosk_stays_usable(
         await pilot.press("7")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+        await until(pilot, lambda: bool(notifications(app)))  # notify() posts a message
         [message] = notifications(app)
         assert message.startswith("没有业务类型 G")  # in the kiosk's language
         assert "\n" not in message and "Traceback" not in message
@@ -242,6 +244,7 @@ async def test_an_unexpected_failure_is_a_message_not_a_crash(
         await pilot.press("1")
         await settle(pilot)
         assert app.is_running
+        await until(pilot, lambda: bool(notifications(app)))  # notify() posts a message
         assert notifications(app) == ["系统故障，请联系工作人员"]
         assert isinstance(app.screen, HomeScreen)
         assert not app.screen.issuing
@@ -261,7 +264,7 @@ async def test_one_confirmation_screen_shows_customer_after_customer(
             await settle(pilot)
             assert isinstance(app.screen, ConfirmScreen)
             seen.append((app.screen, app.screen.query_one(Digits).value,
-                         label_text(app, "#card-business"), label_text(app, "#card-print")))
+                         text(app, "#card-business"), text(app, "#card-print")))
             await pilot.pause(1.2)  # its own countdown takes it home
             await settle(pilot)
             assert isinstance(app.screen, HomeScreen)

@@ -8,7 +8,7 @@ from db import ops, reception
 from db.session import Hall
 from kiosk.screens.feedback import FeedbackBox
 from kiosk.screens.home import HomeScreen
-from tests.apps.conftest import SMALL, KioskFactory, label_text, settle, type_text
+from tests.apps.conftest import SMALL, KioskFactory, settle, text, type_text
 
 
 def stored(hall: Hall) -> list[tuple[str | None, str]]:
@@ -28,7 +28,7 @@ async def test_anonymous_feedback_is_stored_and_acknowledged(
         await pilot.click("#fb-send")
         await settle(pilot)
         assert app.screen.query_one("#fb-thanks").display
-        assert label_text(app, "#fb-thanks") == "感谢您的意见，值班领导会认真处理"
+        assert text(app, "#fb-thanks") == "感谢您的意见，值班领导会认真处理"
         await pilot.pause(1.6)
         assert isinstance(app.screen, HomeScreen)
     assert stored(hall) == [(None, "Too hot，空调太热")]
@@ -55,7 +55,7 @@ async def test_empty_feedback_is_refused_in_the_form(kiosk: KioskFactory, hall: 
         await pilot.click("#fb-send")
         await settle(pilot)
         assert isinstance(app.screen, FeedbackBox)
-        assert label_text(app, "#fb-error") == "请先填写内容再提交"
+        assert text(app, "#fb-error") == "请先填写内容再提交"
         await pilot.click("#fb-cancel")
         assert isinstance(app.screen, HomeScreen)
     assert stored(hall) == []

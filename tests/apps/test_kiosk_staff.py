@@ -20,10 +20,13 @@ from tests.apps.conftest import (
     FakePrinter,
     KioskFactory,
     events_of,
-    label_text,
+    notifications,
     settle,
+    sign_in,
+    text,
     tickets,
     type_text,
+    until,
 )
 from tests.conftest import PIN
 
@@ -34,14 +37,10 @@ def reprints(hall: Hall) -> list[tuple[str, str]]:
     return [(numbers[e.ticket_id], e.staff_id) for e in events_of(hall, "reprint")]
 
 
-async def sign_in(pilot: Pilot[Any], staff_id: str, pin: str) -> None:
-    """Type an id and a PIN into the open sign-in dialog and submit."""
+async def sign_in_dialog(pilot: Pilot[Any], staff_id: str, pin: str) -> None:
+    """Touch the id field of the open sign-in dialog, type an id and a PIN, and submit."""
     await pilot.click("#staff-id")
-    await type_text(pilot, staff_id)
-    await pilot.press("enter")
-    await type_text(pilot, pin)
-    await pilot.press("enter")
-    await settle(pilot)
+    await sign_in(pilot, staff_id, pin)
 
 
 # -- lockdown -----------------------------------------------------------------------------
@@ -55,7 +54,7 @@ async def test_customer_keys_cannot_leave_the_kiosk(kiosk: KioskFactory) -> None
         assert app.is_running and not app._exit
         assert isinstance(app.screen, HomeScreen)
         assert not app.query(CommandPalette)
-        assert list(app._notifications) == []  # not even a hint how to quit
+        assert notifications(app) == []  # not even a hint how to quit
 
 
 async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall) -> None:
@@ -63,9 +62,9 @@ async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
         assert isinstance(app.screen, LeaderUnlock)
-        await sign_in(pilot, "l01", "1111")  # typed in lower case: the core is asked for L01
+        await sign_in_dialog(pilot, "l01", "1111")  # typed in lower case: the core is asked for L01
         assert isinstance(app.screen, LeaderUnlock)
-        assert label_text(app, "#pin-error").startswith("L01 的 PIN 错误")
+        assert text(app, "#pin-error").startswith("L01 的 PIN 错误")
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.is_running and not app._exit
@@ -76,8 +75,8 @@ async def test_a_clerk_cannot_unlock(kiosk: KioskFactory) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
-        await sign_in(pilot, "C01", PIN)
-        assert label_text(app, "#pin-error") == "仅值班领导可以退出取号机"
+        await sign_in_dialog(pilot, "C01", PIN)
+        assert text(app, "#pin-error") == "仅值班领导可以退出取号机"
         assert not app._exit
 
 
@@ -85,7 +84,7 @@ async def test_the_leader_pin_closes_the_kiosk(kiosk: KioskFactory) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
-        await sign_in(pilot, "l01", PIN)
+        await sign_in_dialog(pilot, "l01", PIN)
         assert app._exit
 
 
@@ -96,9 +95,9 @@ async def test_a_clerk_cannot_sign_in_as_guide(kiosk: KioskFactory) -> None:
     app = kiosk(guide=True)
     async with app.run_test(size=SMALL) as pilot:
         assert isinstance(app.screen, GuideSignIn)
-        await sign_in(pilot, "C02", PIN)
+        await sign_in_dialog(pilot, "C02", PIN)
         assert isinstance(app.screen, GuideSignIn)
-        assert label_text(app, "#pin-error") == "仅引导岗或值班领导可登录引导模式"
+        assert text(app, "#pin-error") == "仅引导岗或值班领导可登录引导模式"
 
 
 async def test_guide_issues_records_an_enquiry_and_signs_out(
@@ -107,9 +106,9 @@ async def test_guide_issues_records_an_enquiry_and_signs_out(
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f9")
-        await sign_in(pilot, "G01", PIN)
+        await sign_in_dialog(pilot, "G01", PIN)
         assert isinstance(app.screen, GuideScreen)
-        assert label_text(app, "#mode") == "引导岗：陈静（G01）"
+        assert text(app, "#mode") == "引导岗：陈静（G01）"
         await pilot.press("2")  # chooses, does not issue yet
         assert tickets(hall) == []
         await pilot.click("#priority-pregnant")
@@ -126,7 +125,8 @@ async def test_guide_issues_records_an_enquiry_and_signs_out(
         await pilot.click("#g-enquiry")
         await settle(pilot)
         assert isinstance(app.screen, GuideScreen)
-        assert "已登记咨询：故障报修与咨询" in [n.message for n in app._notifications]
+        await until(pilot, lambda: bool(notifications(app)))  # notify() posts a message
+        assert "已登记咨询：故障报修与咨询" in notifications(app)
         await pilot.press("f10")
         assert isinstance(app.screen, HomeScreen)
     [row] = tickets(hall)
@@ -143,11 +143,11 @@ async def test_guide_sends_to_a_counter_and_reprints(
         ops.issue_ticket(tx, "C")
     app = kiosk(guide=True)
     async with app.run_test(size=SMALL) as pilot:
-        await sign_in(pilot, "G01", PIN)
+        await sign_in_dialog(pilot, "G01", PIN)
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert label_text(app, "#card-heading") == "补打号票"
+        assert text(app, "#card-heading") == "补打号票"
         assert app.screen.query_one(Digits).value == "C001"
         await pilot.press("x")
         await pilot.pause()
@@ -160,7 +160,7 @@ async def test_guide_sends_to_a_counter_and_reprints(
         await pilot.press("f4")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert label_text(app, "#card-counter") == "请到 3号窗口（缴费） 办理"
+        assert text(app, "#card-counter") == "请到 3号窗口（缴费） 办理"
         await pilot.press("x")
         await pilot.pause()
         await pilot.click("#g-reprint")  # now this app's own ticket is the last one
@@ -182,7 +182,7 @@ async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
         ops.issue_ticket(tx, "C")
     app = kiosk(guide=True)
     async with app.run_test(size=SMALL) as pilot:
-        await sign_in(pilot, "g01", PIN)  # a lower-case id signs in too
+        await sign_in_dialog(pilot, "g01", PIN)  # a lower-case id signs in too
         assert isinstance(app.screen, GuideScreen)
         await pilot.press("f6")
         await settle(pilot)
@@ -190,7 +190,7 @@ async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("f10", "f9")  # the duty leader has issued nothing: the kiosk's
-        await sign_in(pilot, "L01", PIN)
+        await sign_in_dialog(pilot, "L01", PIN)
         await pilot.press("f6")
         await settle(pilot)
         assert app.screen.query_one(Digits).value == "C001"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, Select, Static, TabbedContent
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from db import complaints, counters, notices, ops, reception, remedies
 from db.config import HallConfig
@@ -21,8 +21,7 @@ from leader.app import LeaderApp, make_app
 from leader.screens.console import ConsoleScreen
 from leader.screens.resolve import ResolveScreen
 from leader.screens.signin import SignInScreen
-from tests.apps.conftest import type_text
-from tests.conftest import PIN
+from tests.apps.conftest import click, keys, settle, sign_in, text, type_text, until
 
 SIZE = (120, 40)
 LEADER = StaffView("L01", "杨洋", "leader", 200)
@@ -36,13 +35,6 @@ def leader_app(config: HallConfig, hall: Hall) -> LeaderFactory:
     return lambda: make_app(config, hall, check_seconds=0)
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Workers done and their messages handled."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def at_console(pilot: Pilot[Any]) -> ConsoleScreen:
     """Open L01's console as a sign-in would."""
     app = pilot.app
@@ -53,11 +45,6 @@ async def at_console(pilot: Pilot[Any]) -> ConsoleScreen:
     return app.screen
 
 
-async def page(pilot: Pilot[Any], key: str) -> None:
-    await pilot.press(key)
-    await settle(pilot)
-
-
 def rendered(app: LeaderApp, selector: str) -> str:
     """What a Static of the current screen draws, as plain text."""
     console = Console(width=200, file=io.StringIO(), color_system=None)
@@ -66,7 +53,7 @@ def rendered(app: LeaderApp, selector: str) -> str:
 
 
 def status(app: LeaderApp) -> str:
-    return str(app.screen.query_one("#console-status", Label).content)
+    return text(app, "#console-status")
 
 
 def serving(hall: Hall, business: str = "A", counter: int = 1) -> TicketView:
@@ -76,11 +63,6 @@ def serving(hall: Hall, business: str = "A", counter: int = 1) -> TicketView:
         return ops.start(tx, counter)
 
 
-async def click(pilot: Pilot[Any], selector: str) -> None:
-    await pilot.click(selector)
-    await settle(pilot)
-
-
 # -- sign-in ----------------------------------------------------------------------------------
 
 
@@ -88,13 +70,9 @@ async def test_a_clerk_is_refused_in_one_line(leader_app: LeaderFactory) -> None
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await type_text(pilot, "c01")
-        await pilot.press("enter")
-        await type_text(pilot, PIN)
-        await pilot.press("enter")
-        await settle(pilot)
+        await sign_in(pilot, "c01")
         assert isinstance(app.screen, SignInScreen)
-        error = str(app.screen.query_one("#signin-error", Label).content)
+        error = text(app, "#signin-error")
         assert error == "C01 是工作岗：只有值班领导可以登录"
 
 
@@ -103,13 +81,9 @@ async def test_the_leader_signs_in_to_the_board(leader_app: LeaderFactory, hall:
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await type_text(pilot, "l01")
-        await pilot.press("enter")
-        await type_text(pilot, PIN)
-        await pilot.press("enter")
-        await settle(pilot)
+        await sign_in(pilot, "l01")
         assert isinstance(app.screen, ConsoleScreen)
-        header = str(app.screen.query_one("#console-header", Label).content)
+        header = text(app, "#console-header")
         assert "杨洋（L01）" in header
         board = rendered(app, "#board-counters")
         assert "A001" in board and "张伟" in board
@@ -126,7 +100,7 @@ async def test_approving_a_pending_remedy_removes_it(leader_app: LeaderFactory,
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f3")
+        await keys(pilot, "f3")
         table = app.screen.query_one("#approvals-table", DataTable)
         assert table.row_count == 1
         app.screen.query_one("#decision", Input).value = "同意"
@@ -147,7 +121,7 @@ async def test_refusing_without_a_reason_is_refused_on_the_status_line(
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f3")
+        await keys(pilot, "f3")
         await click(pilot, "#refuse")
         assert status(app) == "驳回须写明原因"
         assert app.screen.query_one("#approvals-table", DataTable).row_count == 1
@@ -162,7 +136,7 @@ async def test_a_complaint_recorded_and_resolved_by_reassigning(
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f2")
+        await keys(pilot, "f2")
         screen = app.screen
         screen.query_one("#c-number", Input).value = number.lower()
         screen.query_one("#c-what", Input).value = "办理太慢，态度不好"
@@ -197,7 +171,7 @@ async def test_a_refused_resolution_keeps_the_complaint_open(
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f2")
+        await keys(pilot, "f2")
         await click(pilot, "#resolve")
         app.screen.query_one("#correction", Select).value = "void"
         app.screen.query_one("#reason", Input).value = "作废"
@@ -213,7 +187,7 @@ async def test_pausing_a_counter(leader_app: LeaderFactory, hall: Hall) -> None:
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f4")
+        await keys(pilot, "f4")
         await click(pilot, "#pause-counter")  # the first row: counter 1, open
         assert status(app) == "窗口状态已更改"
         table = app.screen.query_one("#counters-table", DataTable)
@@ -242,12 +216,11 @@ async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: 
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f6")
+        await keys(pilot, "f6")
         await pilot.click("#notice-text")
         await type_text(pilot, "下午三点系统升级")
-        await pilot.press("enter")
-        await settle(pilot)
-        now = str(app.screen.query_one("#notice-now", Label).content)
+        await keys(pilot, "enter")
+        now = text(app, "#notice-now")
         assert now == "当前公告：下午三点系统升级"
         with hall.read() as tx:
             assert notices.current_notice(tx) == "下午三点系统升级"
@@ -256,7 +229,7 @@ async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: 
         with hall.read() as tx:
             assert notices.current_notice(tx) == "下午三点系统升级"
         await click(pilot, "#clear-notice")
-        assert str(app.screen.query_one("#notice-now", Label).content) == "当前没有公告"
+        assert text(app, "#notice-now") == "当前没有公告"
 
 
 async def test_answering_the_supervision_box(leader_app: LeaderFactory, hall: Hall) -> None:
@@ -265,7 +238,7 @@ async def test_answering_the_supervision_box(leader_app: LeaderFactory, hall: Ha
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f5")
+        await keys(pilot, "f5")
         app.screen.query_one("#reply-text", Input).value = "已调高空调温度"
         await click(pilot, "#reply")
         table = app.screen.query_one("#feedback-table", DataTable)
@@ -285,22 +258,18 @@ async def test_another_process_shows_on_the_board_without_a_key(
         assert "C001" not in rendered(app, "#board-waits")
         with hall.write() as tx:  # a kiosk, as far as the console knows
             ops.issue_ticket(tx, "C")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if "C001" in rendered(app, "#board-waits"):
-                break
-        assert "C001" in rendered(app, "#board-waits")
+        await until(pilot, lambda: "C001" in rendered(app, "#board-waits"))
 
 
 async def test_the_page_keys_work_from_a_text_field(leader_app: LeaderFactory) -> None:
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await page(pilot, "f6")
+        await keys(pilot, "f6")
         assert isinstance(app.focused, Input)
-        await page(pilot, "f1")
+        await keys(pilot, "f1")
         assert app.screen.query_one("#pages", TabbedContent).active == "page-board"
-        await page(pilot, "f2")
+        await keys(pilot, "f2")
         assert app.screen.query_one("#pages", TabbedContent).active == "page-complaints"
 
 
@@ -308,10 +277,8 @@ async def test_the_console_switches_to_english(leader_app: LeaderFactory) -> Non
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        await pilot.press("f10")
-        await settle(pilot)
-        assert "Duty leader: 杨洋 (L01)" in str(app.screen.query_one("#console-header",
-                                                                      Label).content)
-        await page(pilot, "f3")
+        await keys(pilot, "f10")
+        assert "Duty leader: 杨洋 (L01)" in text(app, "#console-header")
+        await keys(pilot, "f3")
         await click(pilot, "#approve")
         assert status(app) == "Select a row in the list first"

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, OptionList
 
 from counter.screens.dialogs import PromptScreen
 from counter.support.app import SupportApp, make_app
@@ -18,13 +17,22 @@ from counter.support.screens.desk import DeskScreen
 from counter.support.screens.signin import SignInScreen
 from db import ops
 from db.config import HallConfig
-from db.ops import E
 from db.session import Hall
 from db.views import StaffView, TicketView
 from db.watch import ChangeWatcher
+from tests.apps.conftest import (
+    DESK_SIZE,
+    click,
+    details,
+    keys,
+    settle,
+    sign_in,
+    text,
+    ticket,
+    until,
+)
 from tests.conftest import PIN
 
-SIZE = (100, 30)
 SUPPORT = StaffView("S01", "刘强", "support", 200)
 SupportFactory = Callable[..., SupportApp]
 
@@ -48,40 +56,6 @@ def referred(hall: Hall, to: str | None = None, note: str = "site survey") -> Ti
         return ops.refer(tx, 1, to, note=note)
 
 
-def ticket(hall: Hall, number: str) -> TicketView:
-    with hall.read() as tx:
-        return TicketView.from_row(ops.ticket_row(tx, number))
-
-
-def details(hall: Hall, kind: str) -> list[Any]:
-    with hall.read() as tx:
-        return list(tx.conn.execute(
-            select(E.c.detail).where(E.c.kind == kind).order_by(E.c.id)).scalars())
-
-
-def text(app: SupportApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Label).content)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 5) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never happened; {pilot.app.screen!r} is showing")
-
-
-async def sign_in(pilot: Pilot[Any], staff: str, pin: str = PIN) -> None:
-    await pilot.press(*staff, "enter", *pin, "enter")
-    await settle(pilot)
-
-
 async def at_desk(pilot: Pilot[Any], staff: StaffView = SUPPORT, watch: bool = False) -> None:
     """S01's desk as after a sign-in (the PIN check has tests of its own)."""
     app = pilot.app
@@ -93,7 +67,7 @@ async def at_desk(pilot: Pilot[Any], staff: StaffView = SUPPORT, watch: bool = F
 
 async def test_a_clerk_is_refused_and_support_signs_in(support_app: SupportFactory) -> None:
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await sign_in(pilot, "c01")
         assert isinstance(app.screen, SignInScreen)
         assert text(app, "#pin-error") == "C01 是工作岗，服务岗只供服务岗人员和值班领导登录"
@@ -107,8 +81,7 @@ async def test_a_clerk_is_refused_and_support_signs_in(support_app: SupportFacto
         assert isinstance(app.screen, DeskScreen)
         assert "刘强（S01）" in text(app, "#desk-header")
         assert text(app, "#list-title") == "没有待办的转后台事项"
-        await pilot.press("f12")
-        await settle(pilot)
+        await keys(pilot, "f12")
         assert isinstance(app.screen, SignInScreen)
 
 
@@ -124,7 +97,7 @@ async def test_lists_mine_and_the_pool_with_the_history(
         ops.refer(tx, 4, None)
         ops.take_referral(tx, "B001", "L01")
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         options = app.screen.query_one(OptionList)
         assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] \
@@ -132,8 +105,7 @@ async def test_lists_mine_and_the_pool_with_the_history(
         assert text(app, "#detail-handler") == "首办责任人：张伟（C01）"
         assert text(app, "#detail-request") == "需办理：site survey"
         assert text(app, "#history").splitlines()[-1] == "09:00 转后台 张伟 #1：site survey"
-        await pilot.press("down")
-        await settle(pilot)
+        await keys(pilot, "down")
         assert text(app, "#detail-state") == "已由您接单"
         assert text(app, "#detail-request") == "需办理：file retrieval"
         await pilot.press("l")
@@ -145,10 +117,9 @@ async def test_take_note_and_hand_back_done_by_keys(
 ) -> None:
     referred(hall)
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
-        await pilot.press("t")
-        await settle(pilot)
+        await keys(pilot, "t")
         assert text(app, "#desk-status") == "已接单 A001"
         assert text(app, "#detail-state") == "已由您接单"
         await pilot.press("n")
@@ -171,7 +142,7 @@ async def test_take_note_and_hand_back_done_by_keys(
 async def test_a_question_back_by_buttons(support_app: SupportFactory, hall: Hall) -> None:
     referred(hall, to="S01")
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await pilot.click("#do-question")
         assert isinstance(app.screen, PromptScreen)
@@ -179,8 +150,7 @@ async def test_a_question_back_by_buttons(support_app: SupportFactory, hall: Hal
         assert isinstance(app.screen, PromptScreen)
         await pilot.click("#prompt-input")
         await pilot.press(*"which meter?")
-        await pilot.click("#prompt-ok")
-        await settle(pilot)
+        await click(pilot, "#prompt-ok")
         assert text(app, "#desk-status") == "A001 已退回首办责任人（提问）"
     assert details(hall, "return") == [{"note": "which meter?", "outcome": "question"}]
     assert ticket(hall, "A001").status == "serving"
@@ -189,7 +159,7 @@ async def test_a_question_back_by_buttons(support_app: SupportFactory, hall: Hal
 async def test_refusals_show_in_one_line(support_app: SupportFactory, hall: Hall) -> None:
     referred(hall, to="S01")
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await pilot.press("t")  # already S01's, not in the pool
         await settle(pilot)
@@ -197,7 +167,7 @@ async def test_refusals_show_in_one_line(support_app: SupportFactory, hall: Hall
         assert app.screen.query_one("#desk-status").has_class("-error")
         assert ticket(hall, "A001").support == "S01"
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot, StaffView("S01", "刘强", "support", 200))
         await pilot.press("t")
         with hall.write() as tx:  # meanwhile the handler's ticket was handed back elsewhere
@@ -211,7 +181,7 @@ async def test_refusals_show_in_one_line(support_app: SupportFactory, hall: Hall
 
 async def test_nothing_chosen_says_so(support_app: SupportFactory) -> None:
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await pilot.click("#do-done")
         assert text(app, "#desk-status") == "请先选择一件事项"
@@ -220,7 +190,7 @@ async def test_nothing_chosen_says_so(support_app: SupportFactory) -> None:
 
 async def test_a_new_referral_appears_by_itself(support_app: SupportFactory, hall: Hall) -> None:
     app = support_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot, watch=True)
         referred(hall)
         await until(pilot, lambda: text(app, "#list-title") == "待办转后台 1 件")
