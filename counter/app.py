@@ -7,34 +7,30 @@ database, not in the app).
 
 from __future__ import annotations
 
-from textual.app import App
 from textual.binding import Binding
-from textual.reactive import reactive
 
 from counter.machine import CounterMachine
-from counter.screens.base import WorkFailed, relabel_open_screens
 from counter.screens.desk import CHECK_SECONDS, DeskScreen
 from counter.screens.signin import SignInScreen
-from counter.text import name, t
+from counter.text import t
 from db.config import HallConfig
 from db.session import Hall
 from db.watch import ChangeWatcher
+from ui.app import HallApp
+from ui.text import name
 
 
-class CounterApp(App[None]):
+class CounterApp(HallApp):
     """The sign-in screen, then the desk."""
 
     CSS_PATH = "counter.tcss"
     TITLE = "窗口"
-    ENABLE_COMMAND_PALETTE = False
+    TEXTS = t
     BINDINGS = [Binding("l", "switch_language", show=False)]
-
-    language: reactive[str] = reactive("zh")
-    """The language every screen speaks: "zh" or "en"."""
 
     def __init__(self, machine: CounterMachine, *, watcher: ChangeWatcher,
                  check_seconds: float) -> None:
-        super().__init__()
+        super().__init__(machine.config)
         self.machine = machine
         self.watcher = watcher
         """Tells the desk when another process committed."""
@@ -51,15 +47,6 @@ class CounterApp(App[None]):
         """Let go of the watcher's connection."""
         self.watcher.close()
 
-    def watch_language(self, lang: str) -> None:
-        """Relabel every open screen in the new language."""
-        relabel_open_screens(self, lang)
-
-    def action_switch_language(self) -> None:
-        """中文 ⇄ English, among the languages the hall offers."""
-        languages = self.machine.config.languages
-        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
-
     def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
         """The counter is the clerk's: the desk replaces the sign-in."""
         desk = DeskScreen(self.machine, event.staff, self.watcher, self.check_seconds)
@@ -68,14 +55,6 @@ class CounterApp(App[None]):
     def on_desk_screen_signed_out(self, event: DeskScreen.SignedOut) -> None:
         """Back to the sign-in for the next clerk."""
         self.switch_screen(SignInScreen(self.machine))
-
-    def on_work_failed(self, event: WorkFailed) -> None:
-        """Every worker failure a screen did not show itself: one line, never a traceback."""
-        if event.refusal is not None:
-            self.notify(event.refusal, severity="error", timeout=8)
-        else:
-            self.log.error(f"worker failed: {event.error!r}")
-            self.notify(t("system_fault", self.language), severity="error", timeout=8)
 
 
 def make_app(

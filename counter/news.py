@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from counter.machine import DeskState
-from counter.text import name, t
+from counter.text import t
 from db.config import HallConfig
 from db.views import RemedyView
+from ui.text import name
 
 
 @dataclass(frozen=True)

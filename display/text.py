@@ -6,7 +6,7 @@ offers together (Chinese first, English beneath), never one at a time.
 
 from __future__ import annotations
 
-from typing import Protocol
+from ui.text import Texts
 
 ZH: dict[str, str] = {
     "please": "请",
@@ -66,31 +66,10 @@ EN: dict[str, str] = {
 }
 """English."""
 
-STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
-
-
-class Named(Protocol):
-    """Anything of the config with a Chinese and an English name."""
-
-    @property
-    def name_zh(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-    text = STRINGS.get(lang, ZH)[key]
-    return text.format(**fields) if fields else text
+t = Texts(ZH, EN)
+"""The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
 
 
 def both(key: str, languages: tuple[str, ...], **fields: object) -> str:
     """The text in every language the hall offers, in the hall's order, "/" between."""
     return " / ".join(t(key, lang, **fields) for lang in languages)
-
-
-def name(thing: Named, lang: str) -> str:
-    """A configured business type, counter or hall in `lang`."""
-    return thing.name_en if lang == "en" else thing.name_zh
-

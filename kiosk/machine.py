@@ -17,7 +17,7 @@ from db.session import Hall
 from db.staff import authenticate
 from db.views import FeedbackView, StaffView, TicketView
 from kiosk.printer import PrinterFault, TicketSlip
-from kiosk.text import name
+from ui.text import name
 
 
 class SlipPrinter(Protocol):

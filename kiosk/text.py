@@ -1,12 +1,12 @@
 """Everything the kiosk says, in Chinese and English: one dict per language and `t()`.
 
 Names that come from the hall config (business types, priority classes, counters, the
-hall) are not here; `name()` picks the right one of their `name_zh` / `name_en`.
+hall) are not here; `ui.text.name()` picks the right one of their `name_zh` / `name_en`.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from ui.text import Named, Texts
 
 ZH: dict[str, str] = {
     "choose": "请选择业务",
@@ -130,28 +130,8 @@ EN: dict[str, str] = {
 }
 """English."""
 
-STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
-
-
-class Named(Protocol):
-    """Anything of the config with a Chinese and an English name."""
-
-    @property
-    def name_zh(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-    text = STRINGS.get(lang, ZH)[key]
-    return text.format(**fields) if fields else text
-
-
-def name(thing: Named, lang: str) -> str:
-    """A configured business type, priority class, counter or hall in `lang`."""
-    return thing.name_en if lang == "en" else thing.name_zh
+t = Texts(ZH, EN)
+"""The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
 
 
 def other_name(thing: Named, lang: str) -> str:

@@ -4,36 +4,30 @@ the supervision box and sets the wall display's notice. F12 signs out."""
 
 from __future__ import annotations
 
-from textual.app import App
 from textual.binding import Binding
-from textual.reactive import reactive
 
 from db.config import HallConfig
 from db.session import Hall
 from db.views import StaffView
 from db.watch import ChangeWatcher
-from leader.screens.base import WorkFailed
 from leader.screens.console import CHECK_SECONDS, ConsoleScreen
 from leader.screens.signin import SignInScreen
 from leader.text import t
+from ui.app import HallApp
 
 
-class LeaderApp(App[None]):
+class LeaderApp(HallApp):
     """The sign-in, then the console."""
 
     CSS_PATH = "leader.tcss"
     TITLE = "值班领导岗"
-    ENABLE_COMMAND_PALETTE = False
+    TEXTS = t
     BINDINGS = [Binding("l", "switch_language", show=False),
                 Binding("f10", "switch_language", show=False)]
 
-    language: reactive[str] = reactive("zh")
-    """The language every screen speaks: "zh" or "en"."""
-
     def __init__(self, config: HallConfig, hall: Hall, *, watcher: ChangeWatcher,
                  check_seconds: float) -> None:
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         self.hall = hall
         self.watcher = watcher
         """Tells the console when another process committed."""
@@ -49,18 +43,6 @@ class LeaderApp(App[None]):
         """Let go of the watcher's connection."""
         self.watcher.close()
 
-    def watch_language(self, lang: str) -> None:
-        """Relabel every open screen in the new language."""
-        for screen in self.screen_stack:
-            relabel = getattr(screen, "relabel", None)
-            if relabel is not None:
-                relabel(lang)
-
-    def action_switch_language(self) -> None:
-        """中文 ⇄ English, among the languages the hall offers."""
-        languages = self.config.languages
-        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
-
     def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
         """A duty leader: the console replaces the sign-in."""
         self.switch_screen(self.console_for(event.staff))
@@ -72,14 +54,6 @@ class LeaderApp(App[None]):
     def on_console_screen_signed_out(self, event: ConsoleScreen.SignedOut) -> None:
         """Back to the sign-in."""
         self.switch_screen(SignInScreen(self.config, self.hall))
-
-    def on_work_failed(self, event: WorkFailed) -> None:
-        """Every worker failure a screen did not show itself: one line, never a traceback."""
-        if event.refusal is not None:
-            self.notify(event.refusal, severity="error", timeout=8)
-        else:
-            self.log.error(f"worker failed: {event.error!r}")
-            self.notify(t("system_fault", self.language), severity="error", timeout=8)
 
 
 def make_app(

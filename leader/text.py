@@ -1,10 +1,10 @@
 """Everything the duty leader's console says, in Chinese and English: one dict per language
 and `t()`. Names from the hall config (business types, counters, the hall) come from
-`name()`, which picks their `name_zh` or `name_en`."""
+`ui.text.name()`, which picks their `name_zh` or `name_en`."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from ui.text import Texts
 
 ZH: dict[str, str] = {
     "title": "值班领导岗",
@@ -244,7 +244,8 @@ EN: dict[str, str] = {
 }
 """English."""
 
-STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+t = Texts(ZH, EN)
+"""The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
 
 EVENTS_ZH: dict[str, str] = {
     "issue": "取号", "walk_in": "直接受理", "call": "叫号", "recall": "重呼", "no_show": "过号",
@@ -261,27 +262,6 @@ EVENTS_ZH: dict[str, str] = {
 def event_name(kind: str, lang: str) -> str:
     """An event kind as a person reads it."""
     return EVENTS_ZH.get(kind, kind) if lang == "zh" else kind.replace("_", " ")
-
-
-class Named(Protocol):
-    """Anything of the config with a Chinese and an English name."""
-
-    @property
-    def name_zh(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-    text = STRINGS.get(lang, ZH)[key]
-    return text.format(**fields) if fields else text
-
-
-def name(thing: Named, lang: str) -> str:
-    """A configured business type, counter or hall in `lang`."""
-    return thing.name_en if lang == "en" else thing.name_zh
 
 
 def minutes(value: float | None) -> str:

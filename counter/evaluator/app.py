@@ -10,11 +10,9 @@ nothing a customer presses quits it; the duty leader's id and PIN (F12) do.
 from __future__ import annotations
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button
 from textual.worker import Worker, WorkerState
@@ -30,8 +28,9 @@ from db.config import HallConfig
 from db.errors import HallError
 from db.evaluation import EvaluatorView
 from db.session import Hall
-from db.views import StaffView, TicketView
+from db.views import TicketView
 from db.watch import ChangeWatcher
+from ui.app import LockedApp
 
 CHECK_SECONDS = 0.25
 """How often the watcher is asked: the question appears within this of the completion."""
@@ -39,27 +38,19 @@ CHECK_SECONDS = 0.25
 RETRY_SECONDS = 1.0
 """After a failed read, how long before the next attempt."""
 
-LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+p", "ctrl+backslash")
-"""Keys that quit, suspend or open the palette in a normal Textual app (as on the kiosk)."""
 
-
-class EvaluatorApp(App[None]):
+class EvaluatorApp(LockedApp):
     """The idle screen; the question, the reasons and the thanks above it."""
 
     CSS_PATH = "evaluator.tcss"
     TITLE = "评价器"
-    ENABLE_COMMAND_PALETTE = False
+    TEXTS = t
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
     """A tablet on its side: the answers two by two."""
     BINDINGS = [
-        *(Binding(key, "locked", show=False, priority=True, system=True) for key in LOCKED_KEYS),
         Binding("l", "switch_language", show=False),
         Binding("f2", "switch_language", show=False),
-        Binding("f12", "leader_unlock", show=False, priority=True),
     ]
-
-    language: reactive[str] = reactive("zh")
-    """The language every screen speaks: "zh" or "en"."""
 
     class ViewLoaded(Message):
         """A worker read what the evaluator should show."""
@@ -80,7 +71,7 @@ class EvaluatorApp(App[None]):
             """The score given; None for "not rated"."""
 
     def __init__(self, machine: EvaluatorMachine, watcher: ChangeWatcher) -> None:
-        super().__init__()
+        super().__init__(machine.config)
         self.machine = machine
         self.watcher = watcher
         self.idle = IdleScreen(machine.config, machine.counter)
@@ -108,31 +99,9 @@ class EvaluatorApp(App[None]):
         """Let go of the watcher's connection."""
         self.watcher.close()
 
-    # -- lockdown ---------------------------------------------------------------------------
-
-    def action_locked(self) -> None:
-        """A key that would leave the evaluator: it does nothing."""
-
-    async def action_quit(self) -> None:
-        """Nothing quits the evaluator but the leader's unlock."""
-
-    def action_help_quit(self) -> None:
-        """No hint about how to quit, either."""
-
-    def action_suspend_process(self) -> None:
-        """No way out to a shell."""
-
-    def action_command_palette(self) -> None:
-        """No command palette."""
-
-    def action_leader_unlock(self) -> None:
-        """The hidden key: the duty leader's id and PIN close the evaluator."""
-        if not isinstance(self.screen, LeaderUnlock):
-            self.push_screen(LeaderUnlock(self.machine), self._unlocked)
-
-    def _unlocked(self, leader: StaffView | None) -> None:
-        if leader is not None:
-            self.exit()
+    def unlock_screen(self) -> LeaderUnlock:
+        """The duty leader's id and PIN close the evaluator."""
+        return LeaderUnlock(self.machine)
 
     # -- language ---------------------------------------------------------------------------
 
@@ -145,11 +114,6 @@ class EvaluatorApp(App[None]):
                     relabel(lang)
             except NoMatches:
                 pass  # not composed yet: it labels itself when it mounts
-
-    def action_switch_language(self) -> None:
-        """中文 ⇄ English, among the languages the hall offers."""
-        languages = self.machine.config.languages
-        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The language button of any screen."""

@@ -1,12 +1,12 @@
 """Everything the evaluator says, in Chinese and English: one dict per language and `t()`.
 
 Names from the hall config (counters, the hall) and the core's dissatisfaction reasons
-carry their own `name_zh` / `name_en`; `name()` picks one.
+carry their own `name_zh` / `name_en`; `ui.text.name()` picks one.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from ui.text import Texts
 
 ZH: dict[str, str] = {
     "serving": "为您服务",
@@ -78,25 +78,5 @@ EN: dict[str, str] = {
 }
 """English."""
 
-STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
-
-
-class Named(Protocol):
-    """Anything with a Chinese and an English name."""
-
-    @property
-    def name_zh(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-    text = STRINGS.get(lang, ZH)[key]
-    return text.format(**fields) if fields else text
-
-
-def name(thing: Named, lang: str) -> str:
-    """A configured counter or hall, or a reason, in `lang`."""
-    return thing.name_en if lang == "en" else thing.name_zh
+t = Texts(ZH, EN)
+"""The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""

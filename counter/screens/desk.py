@@ -21,16 +21,17 @@ from textual.worker import Worker, WorkerState
 
 from counter.machine import CounterMachine, DeskState
 from counter.news import news, remedy_done, support_says
-from counter.screens.base import CounterScreen, WorkFailed
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.remedy import RemedyAsked, RemedyScreen
-from counter.text import name, t
+from counter.text import t
 from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
 from db.errors import HallError
 from db.views import RemedyView, StaffView, TicketView
 from db.watch import ChangeWatcher
+from ui.screens.base import HallScreen, WorkFailed
+from ui.text import name
 
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
@@ -46,7 +47,7 @@ CHECK_SECONDS = 0.2
 """How often the desk asks the change watcher whether another process committed."""
 
 
-class DeskScreen(CounterScreen):
+class DeskScreen(HallScreen):
     """The signed-in clerk's counter."""
 
     BINDINGS = [Binding(keys, name, show=False) for name, keys in ACTIONS]

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from counter.screens.base import CounterModal
 from counter.text import t
+from ui.screens.base import HallModal
 
 TEXT_MAX = 200
 """Longest note a clerk can type."""
@@ -28,7 +28,7 @@ class Picked:
     """The line typed under the list (a note, an account number), possibly empty."""
 
 
-class PromptScreen(CounterModal[str]):
+class PromptScreen(HallModal[str]):
     """A title and one input; Enter dismisses the text, Escape cancels (None)."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
@@ -73,7 +73,7 @@ class PromptScreen(CounterModal[str]):
         self.close(None)
 
 
-class PickScreen(CounterModal[Picked]):
+class PickScreen(HallModal[Picked]):
     """A title, a list to pick one from, and optionally one line of text beneath."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]

@@ -11,11 +11,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from counter.screens.base import CounterModal
 from counter.screens.dialogs import TEXT_MAX
 from counter.text import t
 from db.errors import HallError
 from db.remedies import parse_amount
+from ui.screens.base import HallModal
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class RemedyAsked:
     """Why, never empty."""
 
 
-class RemedyScreen(CounterModal[RemedyAsked]):
+class RemedyScreen(HallModal[RemedyAsked]):
     """Kind list, amount, reason; Enter moves on, the last Enter (or OK) submits."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]

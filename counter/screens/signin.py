@@ -3,105 +3,27 @@ counter is taken. The same clerk signing in again after a restart is allowed."""
 
 from __future__ import annotations
 
-from textual import work
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.message import Message
-from textual.widgets import Button, Input, Label
-
 from counter.machine import CounterMachine
-from counter.screens.base import CounterScreen, WorkFailed
-from counter.text import name, t
+from counter.text import t
 from db.views import StaffView
+from ui.screens.signin import SignInScreen as StaffSignIn
+from ui.text import name
 
 
-class SignInScreen(CounterScreen):
+class SignInScreen(StaffSignIn):
     """Staff id, PIN, one error line; posts `SignedIn` when the counter is taken."""
 
-    class SignedIn(Message):
-        """The PIN was right and the counter is this clerk's."""
-
-        def __init__(self, staff: StaffView) -> None:
-            super().__init__()
-            self.staff = staff
-            """Who signed in."""
+    TEXTS = t
 
     def __init__(self, machine: CounterMachine) -> None:
-        super().__init__()
+        super().__init__(machine.config)
         self.machine = machine
-        self.checking = False
 
-    def compose(self) -> ComposeResult:
-        """Title, staff id, PIN, the error line, the button."""
-        with Vertical(id="signin-box", classes="dialog"):
-            yield Label(id="signin-hall", classes="title")
-            yield Label(id="signin-title", classes="title")
-            yield Label(id="staff-id-label")
-            yield Input(id="staff-id", max_length=20, restrict=r"[A-Za-z0-9_-]*")
-            yield Label(id="pin-label")
-            yield Input(id="pin", password=True, max_length=12, restrict=r"[0-9]*")
-            yield Label(id="pin-error", classes="error")
-            yield Button("", id="signin-ok", variant="primary")
+    def title_text(self, lang: str) -> str:
+        """The title names the counter: "1号窗口 · 工作人员登录"."""
+        counter = name(self.config.counter(self.machine.counter), lang)
+        return t("signin_title", lang, counter=counter)
 
-    def on_mount(self) -> None:
-        """Start on the staff id."""
-        super().on_mount()
-        self.query_one("#pin-error").display = False
-        self.query_one("#staff-id", Input).focus()
-
-    def relabel(self, lang: str) -> None:
-        """Every label in `lang`."""
-        config = self.machine.config
-        counter = name(config.counter(self.machine.counter), lang)
-        self.query_one("#signin-hall", Label).update(name(config, lang))
-        self.query_one("#signin-title", Label).update(t("signin_title", lang, counter=counter))
-        self.query_one("#staff-id-label", Label).update(t("staff_id", lang))
-        self.query_one("#pin-label", Label).update(t("pin", lang))
-        self.query_one("#signin-ok", Button).label = t("sign_in", lang)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter on the id moves to the PIN; Enter on the PIN signs in."""
-        if event.input.id == "staff-id":
-            self.query_one("#pin", Input).focus()
-        else:
-            self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The sign-in button."""
-        if event.button.id == "signin-ok":
-            self.submit()
-
-    def submit(self) -> None:
-        """Check the PIN and take the counter in a worker (argon2 takes a moment)."""
-        staff_id = self.query_one("#staff-id", Input).value.strip()
-        pin = self.query_one("#pin", Input).value
-        if self.checking or not staff_id or not pin:
-            return
-        self.checking = True
-        self.show_error(t("checking", self.language))
-        self.check(staff_id, pin)
-
-    @work(thread=True, exit_on_error=False, group="signin")
-    def check(self, staff_id: str, pin: str) -> None:
-        """Ask the core (worker thread)."""
-        self.post_message(self.SignedIn(self.machine.sign_in(staff_id, pin)))
-
-    def on_sign_in_screen_signed_in(self, event: SignedIn) -> None:
-        """Let the app open the desk (the message bubbles on)."""
-        self.checking = False
-
-    def on_work_failed(self, event: WorkFailed) -> None:
-        """A wrong PIN, a lock, a counter taken: the core's one line, here on the screen."""
-        self.checking = False
-        if event.refusal is not None:
-            event.stop()
-            self.show_error(event.refusal)
-            pin = self.query_one("#pin", Input)
-            pin.value = ""
-            pin.focus()
-
-    def show_error(self, message: str) -> None:
-        """The screen's one status line."""
-        error = self.query_one("#pin-error", Label)
-        error.update(message)
-        error.display = bool(message)
+    def authenticate(self, staff_id: str, pin: str) -> StaffView:
+        """Check the PIN and take the counter (worker thread)."""
+        return self.machine.sign_in(staff_id, pin)

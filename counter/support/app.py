@@ -4,11 +4,8 @@ works on it and reports back."""
 
 from __future__ import annotations
 
-from textual.app import App
 from textual.binding import Binding
-from textual.reactive import reactive
 
-from counter.screens.base import WorkFailed, relabel_open_screens
 from counter.support.machine import SupportMachine
 from counter.support.screens.desk import DeskScreen
 from counter.support.screens.signin import SignInScreen
@@ -16,21 +13,19 @@ from counter.support.text import t
 from db.config import HallConfig
 from db.session import Hall
 from db.watch import ChangeWatcher
+from ui.app import HallApp
 
 
-class SupportApp(App[None]):
+class SupportApp(HallApp):
     """The sign-in screen, then the desk."""
 
     CSS_PATH = "support.tcss"
     TITLE = "服务岗"
-    ENABLE_COMMAND_PALETTE = False
+    TEXTS = t
     BINDINGS = [Binding("l", "switch_language", show=False)]
 
-    language: reactive[str] = reactive("zh")
-    """The language every screen speaks: "zh" or "en"."""
-
     def __init__(self, machine: SupportMachine, *, watch: bool = True) -> None:
-        super().__init__()
+        super().__init__(machine.config)
         self.machine = machine
         self.watch_database = watch
 
@@ -38,15 +33,6 @@ class SupportApp(App[None]):
         """The hall's first language; the sign-in."""
         self.language = self.machine.config.languages[0]
         self.push_screen(SignInScreen(self.machine))
-
-    def watch_language(self, lang: str) -> None:
-        """Relabel every open screen in the new language."""
-        relabel_open_screens(self, lang)
-
-    def action_switch_language(self) -> None:
-        """中文 ⇄ English, among the languages the hall offers."""
-        languages = self.machine.config.languages
-        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
 
     def on_sign_in_screen_signed_in(self, event: SignInScreen.SignedIn) -> None:
         """The desk replaces the sign-in."""
@@ -57,14 +43,6 @@ class SupportApp(App[None]):
     def on_desk_screen_signed_out(self, event: DeskScreen.SignedOut) -> None:
         """Back to the sign-in for the next colleague."""
         self.switch_screen(SignInScreen(self.machine))
-
-    def on_work_failed(self, event: WorkFailed) -> None:
-        """Every worker failure a screen did not show itself: one line, never a traceback."""
-        if event.refusal is not None:
-            self.notify(event.refusal, severity="error", timeout=8)
-        else:
-            self.log.error(f"worker failed: {event.error!r}")
-            self.notify(t("system_fault", self.language), severity="error", timeout=8)
 
 
 def make_app(config: HallConfig, hall: Hall, *, watch: bool = True) -> SupportApp:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from ui.text import Texts
+
 ZH: dict[str, str] = {
     "signin_title": "服务岗 · 工作人员登录",
     "staff_id": "工号",
@@ -85,7 +87,8 @@ EN: dict[str, str] = {
 }
 """English."""
 
-STRINGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+t = Texts(ZH, EN)
+"""The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
 
 KINDS: dict[str, tuple[str, str]] = {
     "issue": ("取号", "number taken"),
@@ -113,12 +116,6 @@ ROLES: dict[str, tuple[str, str]] = {
     "guide": ("引导岗", "guide"), "clerk": ("工作岗", "clerk"),
     "support": ("服务岗", "support"), "leader": ("值班领导", "duty leader"),
 }
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-    text = STRINGS.get(lang, ZH)[key]
-    return text.format(**fields) if fields else text
 
 
 def kind(name: str, lang: str) -> str:

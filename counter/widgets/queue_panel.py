@@ -7,9 +7,10 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from counter.text import minutes, name, t
+from counter.text import minutes, t
 from db.config import HallConfig
 from db.views import QueueLine
+from ui.text import name
 
 
 class QueuePanel(Vertical):

@@ -13,9 +13,10 @@ from textual.widgets import Digits, Label
 
 from counter.machine import DeskState
 from counter.news import kind_name, outcome
-from counter.text import minutes, name, t
+from counter.text import minutes, t
 from db.config import NORMAL, HallConfig
 from db.views import TicketView
+from ui.text import name
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
          "recalls", "remedies", "visits")

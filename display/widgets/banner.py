@@ -11,8 +11,9 @@ from textual.widgets import Label
 
 from db.config import HallConfig
 from db.views import CallView
-from display.text import both, name, t
+from display.text import both, t
 from display.widgets.big_number import BigNumber
+from ui.text import name
 
 HIGHLIGHT_SECONDS = 8.0
 """How long a new call stays highlighted: long enough to look up and find it."""

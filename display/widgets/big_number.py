@@ -5,16 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.renderables.digits import DIGITS
 from textual.widgets import Digits, Label
 
-
-def number_parts(number: str) -> tuple[str, str]:
-    """Split a number into a leading letter `Digits` cannot draw (it knows A-F only; a hall
-    may use any capital letter) and the rest, which it can."""
-    if all(c in DIGITS for c in number):
-        return "", number
-    return number[0], number[1:]
+from ui.widgets.number import number_parts
 
 
 class BigNumber(Horizontal):

@@ -16,9 +16,10 @@ from textual.widgets import Label
 
 from db.views import TicketView
 from kiosk.machine import KioskMachine
-from kiosk.screens.base import KioskModal, WorkFailed
+from kiosk.screens.base import KioskModal
 from kiosk.text import t
 from kiosk.widgets.ticket_card import CardText, TicketCard
+from ui.screens.base import WorkFailed
 
 
 class ConfirmScreen(KioskModal[None]):

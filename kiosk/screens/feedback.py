@@ -12,8 +12,9 @@ from textual.widgets import Button, Input, Label, TextArea
 
 from db.reception import FEEDBACK_MAX
 from kiosk.machine import KioskMachine
-from kiosk.screens.base import KioskModal, WorkFailed
+from kiosk.screens.base import KioskModal
 from kiosk.text import t
+from ui.screens.base import WorkFailed
 
 
 class FeedbackBox(KioskModal[None]):

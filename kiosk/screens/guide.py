@@ -14,12 +14,14 @@ from db.config import NORMAL
 from db.views import StaffView, TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
-from kiosk.screens.base import KioskScreen, TicketIssued
+from kiosk.screens.base import TicketIssued
 from kiosk.screens.confirm import ConfirmScreen
-from kiosk.text import name, t
+from kiosk.text import t
 from kiosk.widgets.business import BusinessButton, BusinessGrid
 from kiosk.widgets.header import KioskHeader
 from kiosk.widgets.priority import PriorityChooser
+from ui.screens.base import HallScreen
+from ui.text import name
 
 ACTIONS = (("g-issue", "g_issue"), ("g-direct", "g_direct"), ("g-enquiry", "g_enquiry"),
            ("g-reprint", "g_reprint"), ("g-sign-out", "g_sign_out"))
@@ -28,7 +30,7 @@ ACTIONS = (("g-issue", "g_issue"), ("g-direct", "g_direct"), ("g-enquiry", "g_en
 NOTE_MAX = 200
 
 
-class GuideScreen(KioskScreen):
+class GuideScreen(HallScreen):
     """The signed-in guide's desk on the kiosk."""
 
     BINDINGS = [

@@ -12,13 +12,15 @@ from db.config import NORMAL
 from db.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
-from kiosk.screens.base import KioskScreen, TicketIssued, WorkFailed
+from kiosk.screens.base import TicketIssued
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.feedback import FeedbackBox
-from kiosk.text import name, t
+from kiosk.text import t
 from kiosk.widgets.business import BusinessButton, BusinessGrid
 from kiosk.widgets.header import KioskHeader
 from kiosk.widgets.priority import PriorityChooser
+from ui.screens.base import HallScreen, WorkFailed
+from ui.text import name
 
 CONFIRM = "confirm"
 """The name the kiosk's confirmation screen is installed under."""
@@ -27,7 +29,7 @@ ISSUING_HINT_SECONDS = 0.25
 """After this long still taking a number, the screen says so."""
 
 
-class HomeScreen(KioskScreen):
+class HomeScreen(HallScreen):
     """Choose a business to take a number; priority and account number are optional."""
 
     BINDINGS = [

@@ -12,7 +12,8 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from db.config import BusinessType
-from kiosk.text import name, other_name
+from kiosk.text import other_name
+from ui.text import name
 
 
 class BusinessButton(Widget, can_focus=True):

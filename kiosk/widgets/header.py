@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
-
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label
 
-DATE_FORMAT = "%Y-%m-%d"
-TIME_FORMAT = "%H:%M"
+from ui.widgets.header import ClockHeader
 
 
-class KioskHeader(Horizontal):
-    """One line across the top; the clock reads the hall's clock in the hall's time zone.
-    The date is a label of its own, so that a narrow layout can hide it."""
+class KioskHeader(ClockHeader):
+    """One line across the top: the name, who is signed in, the date and the time."""
 
     DEFAULT_CSS = """
     KioskHeader {
@@ -33,33 +25,13 @@ class KioskHeader(Horizontal):
     }
     """
 
+    LABELS = ("hall-name", "mode", "date", "time")
+    TIME_FORMAT = "%H:%M"
+
     hall_name: reactive[str] = reactive("")
     """The hall's name in the current language."""
     mode: reactive[str] = reactive("")
     """Who is signed in, shown highlighted; empty in customer mode."""
-
-    def __init__(self, clock: Callable[[], dt.datetime], tz: ZoneInfo) -> None:
-        super().__init__()
-        self.clock = clock
-        self.tz = tz
-
-    def compose(self) -> ComposeResult:
-        """Name, mode, clock."""
-        yield Label(id="hall-name")
-        yield Label(id="mode")
-        yield Label(id="date")
-        yield Label(id="time")
-
-    def on_mount(self) -> None:
-        """Start the clock."""
-        self.tick()
-        self.set_interval(1, self.tick)
-
-    def tick(self) -> None:
-        """Show the time."""
-        now = self.clock().astimezone(self.tz)
-        self.query_one("#date", Label).update(now.strftime(DATE_FORMAT))
-        self.query_one("#time", Label).update(now.strftime(TIME_FORMAT))
 
     def watch_hall_name(self, text: str) -> None:
         """Show the name."""

@@ -11,7 +11,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Label
 
 from db.config import NORMAL, PriorityClass
-from kiosk.text import name, t
+from kiosk.text import t
+from ui.text import name
 
 
 class PriorityChooser(Widget):

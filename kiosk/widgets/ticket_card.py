@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.renderables.digits import DIGITS
 from textual.widgets import Digits, Label
 
 from db.views import TicketView
-from kiosk.text import Named, minutes, name, t
+from kiosk.text import minutes, t
+from ui.text import Named, name
+from ui.widgets.number import number_parts
 
 PRINT_LINES = {"none": None, "printing": "printing", "printed": "printed",
                "fault": "printer_fault"}
@@ -29,14 +30,6 @@ class CardText:
     """The named counter a guide sent the customer to, if any."""
     reprint: bool = False
     """A reprinted slip, said in the heading."""
-
-
-def number_parts(number: str) -> tuple[str, str]:
-    """Split a ticket number into what `Digits` can draw and a leading letter it cannot
-    (Digits knows A-F only; a hall may use any capital letter)."""
-    if all(c in DIGITS for c in number):
-        return "", number
-    return number[0], number[1:]
 
 
 class TicketCard(Vertical):

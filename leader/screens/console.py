@@ -22,14 +22,15 @@ from db.errors import HallError
 from db.session import Hall
 from db.views import EventView, StaffView
 from db.watch import ChangeWatcher
-from leader.screens.base import LeaderScreen, WorkFailed
 from leader.state import ConsoleState, Step, read_state
-from leader.text import name, t
+from leader.text import t
 from leader.widgets.base import Pane
 from leader.widgets.board import BoardPane
 from leader.widgets.complaints import ComplaintsPane
 from leader.widgets.hall_panes import CountersPane, NoticePane
 from leader.widgets.inbox import ApprovalsPane, FeedbackPane
+from ui.screens.base import HallScreen, WorkFailed
+from ui.text import name
 
 PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice")
 """The pages in tab order; F1 to F6."""
@@ -38,7 +39,7 @@ CHECK_SECONDS = 0.25
 """How often the console asks the change watcher whether another process committed."""
 
 
-class ConsoleScreen(LeaderScreen):
+class ConsoleScreen(HallScreen):
     """The signed-in duty leader's console."""
 
     BINDINGS = [

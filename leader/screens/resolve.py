@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select
 
 from db.views import ComplaintView, RemedyView
-from leader.screens.base import LeaderModal
 from leader.text import t
+from ui.screens.base import HallModal
 
 CORRECTIONS = ("none", "reassign", "reopen", "void", "remedy")
 
@@ -33,7 +33,7 @@ class Resolution:
     """The remedy request approved (remedy)."""
 
 
-class ResolveScreen(LeaderModal[Resolution]):
+class ResolveScreen(HallModal[Resolution]):
     """The resolve dialog of one complaint."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]

@@ -3,106 +3,25 @@ any other post is refused in one line."""
 
 from __future__ import annotations
 
-from textual import work
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.message import Message
-from textual.widgets import Button, Input, Label
-
 from db.config import HallConfig
 from db.duty import authenticate_leader
 from db.session import Hall
 from db.views import StaffView
-from leader.screens.base import LeaderScreen, WorkFailed
-from leader.text import name, t
+from leader.text import t
+from ui.screens.signin import SignInScreen as StaffSignIn
 
 
-class SignInScreen(LeaderScreen):
+class SignInScreen(StaffSignIn):
     """Staff id, PIN, one error line; posts `SignedIn` for a duty leader."""
 
-    class SignedIn(Message):
-        """The PIN was right and the person is a duty leader."""
-
-        def __init__(self, staff: StaffView) -> None:
-            super().__init__()
-            self.staff = staff
-            """Who signed in."""
+    TEXTS = t
+    BOX_CLASSES = ""
+    ERROR_ID = "signin-error"
 
     def __init__(self, config: HallConfig, hall: Hall) -> None:
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         self.hall = hall
-        self.checking = False
 
-    def compose(self) -> ComposeResult:
-        """Title, staff id, PIN, the error line, the button."""
-        with Vertical(id="signin-box"):
-            yield Label(id="signin-hall", classes="title")
-            yield Label(id="signin-title", classes="title")
-            yield Label(id="staff-id-label")
-            yield Input(id="staff-id", max_length=20, restrict=r"[A-Za-z0-9_-]*")
-            yield Label(id="pin-label")
-            yield Input(id="pin", password=True, max_length=12, restrict=r"[0-9]*")
-            yield Label(id="signin-error", classes="error")
-            yield Button("", id="signin-ok", variant="primary")
-
-    def on_mount(self) -> None:
-        """Start on the staff id."""
-        super().on_mount()
-        self.query_one("#signin-error").display = False
-        self.query_one("#staff-id", Input).focus()
-
-    def relabel(self, lang: str) -> None:
-        """Every label in `lang`."""
-        self.query_one("#signin-hall", Label).update(name(self.config, lang))
-        self.query_one("#signin-title", Label).update(t("signin_title", lang))
-        self.query_one("#staff-id-label", Label).update(t("staff_id", lang))
-        self.query_one("#pin-label", Label).update(t("pin", lang))
-        self.query_one("#signin-ok", Button).label = t("sign_in", lang)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter on the id moves to the PIN; Enter on the PIN signs in."""
-        if event.input.id == "staff-id":
-            self.query_one("#pin", Input).focus()
-        else:
-            self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The sign-in button."""
-        if event.button.id == "signin-ok":
-            self.submit()
-
-    def submit(self) -> None:
-        """Check the PIN in a worker (argon2 takes a moment)."""
-        staff_id = self.query_one("#staff-id", Input).value.strip()
-        pin = self.query_one("#pin", Input).value
-        if self.checking or not staff_id or not pin:
-            return
-        self.checking = True
-        self.show_error(t("checking", self.language))
-        self.check(staff_id, pin)
-
-    @work(thread=True, exit_on_error=False, group="signin")
-    def check(self, staff_id: str, pin: str) -> None:
-        """Ask the core (worker thread)."""
-        self.post_message(self.SignedIn(authenticate_leader(self.hall, staff_id, pin)))
-
-    def on_sign_in_screen_signed_in(self, event: SignedIn) -> None:
-        """Let the app open the console (the message bubbles on)."""
-        self.checking = False
-
-    def on_work_failed(self, event: WorkFailed) -> None:
-        """A wrong PIN, a lock, not a leader: the core's one line, here on the screen."""
-        self.checking = False
-        if event.refusal is not None:
-            event.stop()
-            self.show_error(event.refusal)
-            pin = self.query_one("#pin", Input)
-            pin.value = ""
-            pin.focus()
-
-    def show_error(self, message: str) -> None:
-        """The screen's one status line."""
-        error = self.query_one("#signin-error", Label)
-        error.update(message)
-        error.display = bool(message)
+    def authenticate(self, staff_id: str, pin: str) -> StaffView:
+        """Check the PIN and the leader role (worker thread)."""
+        return authenticate_leader(self.hall, staff_id, pin)

@@ -16,8 +16,9 @@ from db.config import HallConfig
 from db.duty import LONG_PAUSE_MINUTES, Board, DeskLine
 from db.errors import NotFound
 from leader.state import ConsoleState
-from leader.text import minutes, name, t
+from leader.text import minutes, t
 from leader.widgets.base import Pane
+from ui.text import name
 
 OPENS, CLOSES = 8, 17
 """The hours (local) the charts show at least: a hall's usual day, 08:00 to 18:00."""

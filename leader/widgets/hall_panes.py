@@ -13,8 +13,9 @@ from db import counters, notices
 from db.errors import Refused
 from db.session import Tx
 from leader.state import ConsoleState
-from leader.text import name, t
+from leader.text import t
 from leader.widgets.base import Pane, refill, selected
+from ui.text import name
 
 STATES = {"open-counter": "open", "pause-counter": "paused", "close-counter": "closed"}
 

@@ -1,4 +1,4 @@
-"""The arrows point one way: apps → db, never db → UI, never app → app."""
+"""The arrows point one way: apps → ui → db, never db → UI, never ui → app, never app → app."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_core_loads_no_ui() -> None:
     # One fresh interpreter importing the whole core: nothing of the UI may come along.
     code = (
         f"import sys, {', '.join(CORE_MODULES)}; "
-        "bad = [m for m in ('textual', 'rich', 'escpos', 'kiosk', 'counter', 'display', "
+        "bad = [m for m in ('textual', 'rich', 'escpos', 'ui', 'kiosk', 'counter', 'display', "
         "'leader', 'hall')"
         " if m in sys.modules]; print(','.join(bad))"
     )
@@ -41,7 +41,14 @@ def imported_packages(folder: Path) -> set[str]:
 
 
 def test_core_names_no_app_or_cli() -> None:
-    assert imported_packages(ROOT / "db") & {*APPS, "hall", "textual", "rich"} == set()
+    assert imported_packages(ROOT / "db") & {*APPS, "ui", "hall", "textual", "rich"} == set()
+
+
+def test_shared_ui_imports_only_the_core() -> None:
+    # ui/ is what the apps share: of this project it may use only db (and itself), never
+    # an app or the CLI.
+    first_party = {*APPS, "hall", "ui", "db", "tests", "benchmarks"}
+    assert imported_packages(ROOT / "ui") & first_party <= {"db", "ui"}
 
 
 @pytest.mark.parametrize("app", APPS)

@@ -1,49 +1,29 @@
-"""What every evaluator screen shares: the app's language, and a `relabel` the app calls on
-every open screen when the language changes."""
+"""What every evaluator screen adds to the hall's screen bases (`ui.screens.base`): dialogs
+worded at compose time, and a `relabel` the app calls on every open screen when the
+language changes."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label
+
+from ui.screens.base import HallModal, HallScreen
 
 R = TypeVar("R")
 
 
-def language_of(screen: Screen[Any]) -> str:
-    """The app's current language ("zh" or "en")."""
-    return str(getattr(screen.app, "language", "zh"))
-
-
-class EvaluatorScreen(Screen[None]):
+class EvaluatorScreen(HallScreen):
     """A full screen of the evaluator."""
 
-    @property
-    def language(self) -> str:
-        """The language the evaluator speaks now."""
-        return language_of(self)
 
-    def on_mount(self) -> None:
-        """Labels in the current language."""
-        self.relabel(self.language)
-
-    def relabel(self, lang: str) -> None:
-        """Write every label in `lang`."""
-
-
-class EvaluatorModal(ModalScreen[R]):
+class EvaluatorModal(HallModal[R]):
     """A screen above the idle one that dismisses a typed result (None: withdrawn)."""
 
     # A modal screen hides the app's own bindings: the language keys work here too.
     BINDINGS = [Binding("l", "app.switch_language", show=False),
                 Binding("f2", "app.switch_language", show=False)]
-
-    @property
-    def language(self) -> str:
-        """The language the evaluator speaks now."""
-        return language_of(self)
 
     def texts(self, lang: str) -> dict[str, str]:
         """Widget id → its text in `lang`: every label and button the screen words."""
@@ -64,6 +44,6 @@ class EvaluatorModal(ModalScreen[R]):
                     widget.update(text)
 
     def close(self, result: R | None = None) -> None:
-        """Dismiss with `result`, but only while on top (dismiss pops whatever is on top)."""
+        """Dismiss with `result`, but only while it is the current screen."""
         if self.is_current:
             self.dismiss(result)

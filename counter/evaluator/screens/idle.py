@@ -8,9 +8,10 @@ from textual.reactive import reactive
 from textual.widgets import Button, Label
 
 from counter.evaluator.screens.base import EvaluatorScreen
-from counter.evaluator.text import name, t
+from counter.evaluator.text import t
 from db.config import HallConfig
 from db.evaluation import EvaluatorView
+from ui.text import name
 
 
 class IdleScreen(EvaluatorScreen):

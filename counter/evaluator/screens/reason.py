@@ -9,8 +9,9 @@ from textual.containers import Center, Grid, Vertical
 from textual.widgets import Button, Label
 
 from counter.evaluator.screens.base import EvaluatorModal
-from counter.evaluator.text import name, t
+from counter.evaluator.text import t
 from db.evaluation import REASONS
+from ui.text import name
 
 
 class ReasonScreen(EvaluatorModal[str]):

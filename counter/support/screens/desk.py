@@ -15,13 +15,13 @@ from textual.message import Message
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
-from counter.screens.base import CounterScreen, WorkFailed
 from counter.screens.dialogs import PromptScreen
 from counter.support.machine import Board, SupportMachine
 from counter.support.text import kind, t
 from db.errors import HallError
 from db.views import EventView, StaffView, TicketView
 from db.watch import ChangeWatcher
+from ui.screens.base import HallScreen, WorkFailed
 
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("take", "f1,t"), ("note", "f2,n"), ("done", "f3,d"), ("question", "f4,q"),
@@ -33,7 +33,7 @@ CHECK_SECONDS = 0.5
 """How often the watcher is asked whether another process committed."""
 
 
-class DeskScreen(CounterScreen):
+class DeskScreen(HallScreen):
     """The signed-in support colleague's desk."""
 
     BINDINGS = [Binding(keys, name, show=False) for name, keys in ACTIONS]

@@ -1,0 +1,1 @@
+"""Screens and screen bases every app of the hall may build on."""

@@ -1,0 +1,1 @@
+"""Widgets more than one app of the hall shows."""
