@@ -17,8 +17,10 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -28,7 +30,7 @@ from db import counters, staff  # noqa: E402
 from db.config import HallConfig, load_config  # noqa: E402
 from db.engine import BUSY_TIMEOUT_MS, make_engine  # noqa: E402
 from db.schema import init_db  # noqa: E402
-from db.session import Hall, utc_now  # noqa: E402
+from db.session import Hall, Tx, utc_now  # noqa: E402
 
 PIN = "2468"
 
@@ -219,6 +221,56 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
     return len(tickets)
 
 
+# -- where a project transaction's time goes --------------------------------------------------
+
+
+class StatementTimer:
+    """Times a Hall's write transactions split into SQLite executing their statements (BEGIN
+    included), COMMIT, and the rest (Python: SQLAlchemy, db.ops), by engine events around
+    each statement and a wrapper around the dialect's COMMIT. For the breakdowns."""
+
+    def __init__(self, hall: Hall) -> None:
+        from sqlalchemy import event
+
+        self.hall = hall
+        self.sql: list[float] = []
+        """Each statement's execution in the last transaction, seconds."""
+        self.commit: list[float] = []
+        """The last transaction's COMMIT, seconds."""
+        self._mark = 0.0
+        event.listen(hall.engine, "before_cursor_execute", self._before)
+        event.listen(hall.engine, "after_cursor_execute", self._after)
+        real_commit = hall.engine.dialect.do_commit
+
+        def timed_commit(dbapi_conn: Any) -> None:
+            t = time.perf_counter()
+            real_commit(dbapi_conn)
+            self.commit.append(time.perf_counter() - t)
+
+        hall.engine.dialect.do_commit = timed_commit
+
+    def _before(self, *_: object) -> None:
+        self._mark = time.perf_counter()
+
+    def _after(self, *_: object) -> None:
+        self.sql.append(time.perf_counter() - self._mark)
+
+    def transaction(self, step: Callable[[Tx], object]) -> tuple[float, float, float]:
+        """Run `step` in one write transaction: (total, SQLite executing, COMMIT) seconds;
+        `len(self.sql)` is then the number of statements it sent."""
+        self.sql.clear()
+        self.commit.clear()
+        t = time.perf_counter()
+        with self.hall.write() as tx:
+            step(tx)
+        return time.perf_counter() - t, sum(self.sql), sum(self.commit)
+
+
+def medians_ms(rows: Sequence[tuple[float, ...]]) -> tuple[float, ...]:
+    """The median of each column of `rows` (seconds), in milliseconds."""
+    return tuple(statistics.median(column) * 1e3 for column in zip(*rows, strict=True))
+
+
 # -- statistics -----------------------------------------------------------------------------
 
 
@@ -258,8 +310,8 @@ def machine_line() -> str:
 
 __all__ = [
     "EVENT_SQL", "FREE_SQL", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
-    "business_day", "checkpoint", "claim_params", "claim_sql", "code_line", "copy_db",
-    "create_hall_db", "file_size_mb", "load_config", "load_line", "machine_line", "make_engine",
-    "median", "now_naive", "pct", "raw_connect", "remove_db", "seed_waiting", "ts", "url_of",
-    "verdict", "workdir",
+    "StatementTimer", "business_day", "checkpoint", "claim_params", "claim_sql", "code_line",
+    "copy_db", "create_hall_db", "file_size_mb", "load_config", "load_line", "machine_line",
+    "make_engine", "median", "medians_ms", "now_naive", "pct", "raw_connect", "remove_db",
+    "seed_waiting", "ts", "url_of", "verdict", "workdir",
 ]

@@ -40,6 +40,7 @@ import statistics
 import threading
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from _common import (
     EVENT_SQL,
     FREE_SQL,
     Hall,
+    StatementTimer,
     business_day,
     claim_params,
     claim_sql,
@@ -57,6 +59,7 @@ from _common import (
     load_line,
     machine_line,
     make_engine,
+    medians_ms,
     now_naive,
     raw_connect,
     seed_waiting,
@@ -273,47 +276,27 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
 
     db = copy_db(template, folder / "breakdown.db")
     hall = Hall(make_engine(url_of(db), synchronous=synchronous), load_config())
-    sql: list[float] = []
-    commit: list[float] = []
-    mark: dict[str, float] = {}
     claim_sent: list[tuple[str, tuple[Any, ...]]] = []
 
-    @event.listens_for(hall.engine, "before_cursor_execute")
-    def _before(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
+    @event.listens_for(hall.engine, "before_cursor_execute")  # before the timer's own mark
+    def _capture(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
         if not claim_sent and "coalesce((SELECT" in stmt:
             claim_sent.append((stmt, tuple(params)))
-        mark["sql"] = time.perf_counter()
 
-    @event.listens_for(hall.engine, "after_cursor_execute")
-    def _after(*_: object) -> None:
-        sql.append(time.perf_counter() - mark["sql"])
-
-    real_commit = hall.engine.dialect.do_commit
-
-    def timed_commit(dbapi_conn: Any) -> None:
-        t = time.perf_counter()
-        real_commit(dbapi_conn)
-        commit.append(time.perf_counter() - t)
-
-    hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
+    timer = StatementTimer(hall)
     per_tx: dict[str, list[tuple[float, float, float]]] = {"call_next": [], "no_show": []}
     sent: dict[str, int] = {}
     for i in range(claims + 50):
         for name, step in (("call_next", ops.call_next), ("no_show", ops.no_show)):
-            sql.clear()
-            commit.clear()
-            t = time.perf_counter()
-            with hall.write() as tx:
-                step(tx, 1)
-            total = time.perf_counter() - t
-            sent[name] = len(sql)
+            times = timer.transaction(partial(step, counter=1))
+            sent[name] = len(timer.sql)
             if i >= 50:  # after a warm-up
-                per_tx[name].append((total, sum(sql), sum(commit)))
+                per_tx[name].append(times)
     hall.dispose()
     print(f"  breakdown, 1 process, sync={synchronous}, median of {claims} (ms per transaction):")
     project_claim = 0.0
     for name, rows in per_tx.items():
-        total, in_sql, in_commit = (statistics.median(c) * 1e3 for c in zip(*rows, strict=True))
+        total, in_sql, in_commit = medians_ms(rows)
         project_claim += total
         print(f"    project {name:9s} tx {total:5.2f} = SQLite executing {sent[name]} statements "
               f"(BEGIN included) {in_sql:4.2f} + COMMIT {in_commit:4.2f} + "

@@ -25,12 +25,14 @@ import shutil
 import sqlite3
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from _common import (
     TICKET_COLUMNS,
     Hall,
+    StatementTimer,
     business_day,
     code_line,
     copy_db,
@@ -39,6 +41,7 @@ from _common import (
     load_line,
     machine_line,
     make_engine,
+    medians_ms,
     now_naive,
     raw_connect,
     ts,
@@ -133,45 +136,20 @@ def verify(db: Path, count: int) -> str:
 
 def breakdown(template: Path, folder: Path, synchronous: str, count: int) -> None:
     """Where one project issue's time goes (median), in one process."""
-    from sqlalchemy import event
-
     from db import ops
 
     config = load_config()
     prefixes = [b.prefix for b in config.businesses]
     db = copy_db(template, folder / "breakdown.db")
     hall = Hall(make_engine(url_of(db), synchronous=synchronous), config)
-    sql: list[float] = []
-    commit: list[float] = []
-    mark: dict[str, float] = {}
-
-    @event.listens_for(hall.engine, "before_cursor_execute")
-    def _before(*_: object) -> None:
-        mark["sql"] = time.perf_counter()
-
-    @event.listens_for(hall.engine, "after_cursor_execute")
-    def _after(*_: object) -> None:
-        sql.append(time.perf_counter() - mark["sql"])
-
-    real_commit = hall.engine.dialect.do_commit
-
-    def timed_commit(dbapi_conn: Any) -> None:
-        t = time.perf_counter()
-        real_commit(dbapi_conn)
-        commit.append(time.perf_counter() - t)
-
-    hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
+    timer = StatementTimer(hall)
     rows = []
     for i in range(count + 50):
-        sql.clear()
-        commit.clear()
-        t = time.perf_counter()
-        with hall.write() as tx:
-            ops.issue_ticket(tx, prefixes[i % len(prefixes)])
+        times = timer.transaction(partial(ops.issue_ticket, business=prefixes[i % len(prefixes)]))
         if i >= 50:
-            rows.append((time.perf_counter() - t, sum(sql), sum(commit)))
+            rows.append(times)
     hall.dispose()
-    total, in_sql, in_commit = (statistics.median(c) * 1e3 for c in zip(*rows, strict=True))
+    total, in_sql, in_commit = medians_ms(rows)
     print(f"  breakdown, sync={synchronous}, median of {count} project issues: {total:.2f} ms = "
           f"SQLite executing statements {in_sql:.2f} + COMMIT {in_commit:.2f} + "
           f"Python (SQLAlchemy, db.ops) {total - in_sql - in_commit:.2f}")

@@ -59,7 +59,6 @@ from _common import (
     Hall,
     business_day,
     code_line,
-    copy_db,
     load_config,
     load_line,
     machine_line,
@@ -70,7 +69,7 @@ from _common import (
     verdict,
     workdir,
 )
-from growth import build
+from _history import add_history_options, history_databases
 from issues import bare_issue
 
 from db.config import HallConfig
@@ -266,11 +265,7 @@ def ms(values: list[float], q: float | None = None) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", type=int, default=1_000, help="tickets of history (1000)")
-    parser.add_argument("--large", type=int, default=1_000_000,
-                        help="tickets of history (1000000)")
-    parser.add_argument("--days", type=int, default=365, help="business days of history (365)")
-    parser.add_argument("--waiting", type=int, default=800, help="waiting tickets today (800)")
+    add_history_options(parser)
     parser.add_argument("--presses", type=int, default=150, help="presses per size (150)")
     parser.add_argument("--business", type=int, default=1,
                         help="the digit key pressed: the n-th business of the config (1)")
@@ -285,8 +280,6 @@ def main() -> int:
                              "project's code)")
     parser.add_argument("--target-ms", type=float, default=50.0, help="p95 ceiling (50 ms)")
     parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
-    parser.add_argument("--keep", help="folder to keep the generated databases in and reuse "
-                                       "them from (shared with growth.py)")
     args = parser.parse_args()
     config = load_config()
     if not 1 <= args.business <= min(9, len(config.businesses)):
@@ -303,22 +296,8 @@ def main() -> int:
           f"history {args.small} vs {args.large} tickets, {args.waiting} waiting, "
           f"synchronous=FULL, 100x30 headless; {machine_line()}")
     sizes = {"small": args.small, "large": args.large}
-    paths: dict[str, Path] = {}
     try:
-        for name, history in sizes.items():
-            file = f"growth-{history}-{args.days}d-{args.waiting}w.db"
-            kept = Path(args.keep) / file if args.keep else None
-            if kept is not None and kept.exists():
-                print(f"  reusing {kept}")
-            else:
-                target = kept if kept is not None else folder / file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                build(target, history, args.days, args.waiting, seed=20261127 + history)
-                kept = target if kept is not None else None
-                if kept is None:
-                    paths[name] = target
-            if kept is not None:
-                paths[name] = copy_db(kept, folder / f"{name}.db")
+        paths = history_databases(args, folder)
 
         rows: dict[str, list[dict[str, float]]] = {k: [] for k in sizes}
         warm: dict[str, list[float]] = {k: [] for k in sizes}
