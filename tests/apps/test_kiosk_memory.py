@@ -27,7 +27,7 @@ async def test_confirmation_screens_do_not_pile_up(kiosk: KioskFactory, hall: Ha
     app = kiosk(confirm_seconds=SECONDS, idle_reset_seconds=SECONDS)
     async with app.run_test(size=SMALL) as pilot:
         held = []
-        for _ in range(3):
+        for _ in range(2):  # a leak shows from the first round on: 3, then 6 screens
             for _ in range(3):
                 await pilot.press("1")
                 await settle(pilot)
@@ -37,5 +37,5 @@ async def test_confirmation_screens_do_not_pile_up(kiosk: KioskFactory, hall: Ha
             await pilot.pause(SECONDS * 3)
             await settle(pilot)
             held.append(alive(ConfirmScreen))
-        assert len(tickets(hall)) == 9
+        assert len(tickets(hall)) == 6
         assert max(held) <= 1, held
