@@ -287,6 +287,13 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def finished(ok: bool) -> int:
+    """Print the closing line (the load now, the state of the measured code) and give the exit
+    status: 0 only if every target passed."""
+    print(f"finished; {load_line()}; {code_line()}")
+    return 0 if ok else 1
+
+
 def load_line() -> str:
     """The load averages (1, 5, 15 min) now: printed at the start and the end of a run."""
     return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -311,7 +318,7 @@ def machine_line() -> str:
 __all__ = [
     "EVENT_SQL", "FREE_SQL", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
     "StatementTimer", "business_day", "checkpoint", "claim_params", "claim_sql", "code_line",
-    "copy_db", "create_hall_db", "file_size_mb", "load_config", "load_line", "machine_line",
-    "make_engine", "median", "medians_ms", "now_naive", "pct", "raw_connect", "remove_db",
-    "seed_waiting", "ts", "url_of", "verdict", "workdir",
+    "copy_db", "create_hall_db", "file_size_mb", "finished", "load_config", "load_line",
+    "machine_line", "make_engine", "median", "medians_ms", "now_naive", "pct", "raw_connect",
+    "remove_db", "seed_waiting", "ts", "url_of", "verdict", "workdir",
 ]

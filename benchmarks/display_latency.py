@@ -59,8 +59,8 @@ from _common import (
     ROOT,
     Hall,
     business_day,
-    code_line,
     create_hall_db,
+    finished,
     load_config,
     load_line,
     machine_line,
@@ -366,8 +366,7 @@ def main() -> int:
     print(f"idle display: {cpu:.2f} % of one core over {args.idle:g} s "
           f"({written / args.idle:.0f} bytes/s to the terminal); target < "
           f"{args.target_cpu:g} % -> {verdict(cpu_ok)}")
-    print(f"finished; {load_line()}; {code_line()}")
-    return 0 if latency_ok and cpu_ok else 1
+    return finished(latency_ok and cpu_ok)
 
 
 if __name__ == "__main__":

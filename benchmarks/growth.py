@@ -45,10 +45,9 @@ from _common import (
     business_day,
     claim_params,
     claim_sql,
-    code_line,
     copy_db,
+    finished,
     load_config,
-    load_line,
     machine_line,
     make_engine,
     now_naive,
@@ -61,7 +60,23 @@ from _common import (
 )
 from _history import add_history_options, history_databases, shipped_profiles
 
+from db import ops
+
 # -- measuring -------------------------------------------------------------------------------
+
+
+def call_and_free(hall: Hall, counter: int) -> bool:
+    """One claim as a counter makes it: call_next in a write transaction, then no_show (the
+    cheapest step that frees the counter) in another; False, nothing changed, when the
+    counter's queues are empty."""
+    try:
+        with hall.write() as tx:
+            ops.call_next(tx, counter)
+    except ops.QueueEmpty:
+        return False
+    with hall.write() as tx:
+        ops.no_show(tx, counter)
+    return True
 
 
 def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: int,
@@ -70,7 +85,7 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
     the same statements). Keys of the inner dict: claim, snapshot, floor_claim, floor_snapshot."""
     from sqlalchemy import event
 
-    from db import ops, queries
+    from db import queries
 
     config = load_config()
     halls = {k: Hall(make_engine(url_of(p), synchronous=synchronous), config)
@@ -88,14 +103,8 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
         for k in range(len(counters)):
             counter = counters[(turn + k) % len(counters)]
             t = time.perf_counter()
-            try:
-                with hall.write() as tx:
-                    ops.call_next(tx, counter)
-            except ops.QueueEmpty:
-                continue
-            with hall.write() as tx:
-                ops.no_show(tx, counter)
-            return time.perf_counter() - t
+            if call_and_free(hall, counter):
+                return time.perf_counter() - t
         raise SystemExit("every queue is empty: raise --waiting")
 
     def floor_claim(conn: sqlite3.Connection, turn: int) -> float:
@@ -190,7 +199,7 @@ def plans(path: Path) -> None:
     parameters they were given, on `path` (a copy, as the statements change it)."""
     from sqlalchemy import event
 
-    from db import ops, queries
+    from db import queries
 
     config = load_config()
     hall = Hall(make_engine(url_of(path)), config)
@@ -202,14 +211,8 @@ def plans(path: Path) -> None:
             seen.append((stmt, params))
 
     for counter in (8, 1, 4):  # counter 8 serves every business; the others, in case
-        try:
-            with hall.write() as tx:
-                ops.call_next(tx, counter)
-        except ops.QueueEmpty:
-            continue
-        with hall.write() as tx:
-            ops.no_show(tx, counter)
-        break
+        if call_and_free(hall, counter):
+            break
     with hall.read() as tx:
         queries.snapshot(tx)
     hall.dispose()
@@ -271,8 +274,7 @@ def main() -> int:
             plans(copy_db(paths["large"], folder / "plans.db"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}; {code_line()}")
-    return 0 if all_ok else 1
+    return finished(all_ok)
 
 
 if __name__ == "__main__":

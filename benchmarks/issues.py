@@ -34,11 +34,10 @@ from _common import (
     Hall,
     StatementTimer,
     business_day,
-    code_line,
     copy_db,
     create_hall_db,
+    finished,
     load_config,
-    load_line,
     machine_line,
     make_engine,
     medians_ms,
@@ -211,8 +210,7 @@ def main() -> int:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}; {code_line()}")
-    return 0 if all_ok else 1
+    return finished(all_ok)
 
 
 if __name__ == "__main__":

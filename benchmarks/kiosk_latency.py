@@ -58,7 +58,7 @@ from typing import Any
 from _common import (
     Hall,
     business_day,
-    code_line,
+    finished,
     load_config,
     load_line,
     machine_line,
@@ -338,8 +338,7 @@ def main() -> int:
               f"-> {verdict(ok)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"finished; {load_line()}; {code_line()}")
-    return 0 if ok else 1
+    return finished(ok)
 
 
 if __name__ == "__main__":
