@@ -10,6 +10,7 @@ indexes, triggers and constraints are identical; the floor sets the same pragmas
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -83,10 +84,35 @@ FREE_SQL = (
 parameters ('no_show', now, ticket id)."""
 
 EVENT_SQL = (
-    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (id, at, business_day, kind, ticket_id, staff_id, counter_number, "
+    "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 """db.ops.log(); an event without details has detail NULL (as the project stores it now)."""
+HEAD_SQL = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"
+"""The newest event, whose hash the next one carries (db.audit)."""
+GENESIS = "0" * 64
+
+
+def chain_text(event_id: int, at: dt.datetime, day: dt.date, kind: str, ticket: int | None,
+               staff: str | None, counter: int | None, detail: dict[str, Any] | None) -> str:
+    """An event's canonical text, written out by hand (db.audit.canonical_text)."""
+    return json.dumps([event_id, at.isoformat(sep=" "), day.isoformat(), kind, ticket, staff,
+                       counter, detail], ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+
+
+def append_event(conn: sqlite3.Connection, at: dt.datetime, day: dt.date, kind: str,
+                 ticket: int | None, staff: str | None = None, counter: int | None = None,
+                 detail: dict[str, Any] | None = None) -> None:
+    """The floor's db.ops.log: read the newest event, chain the new one to it (sha256 over
+    its hash and the canonical text), insert, inside the caller's transaction."""
+    head = conn.execute(HEAD_SQL).fetchone()
+    last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
+    text = chain_text(last_id + 1, at, day, kind, ticket, staff, counter, detail)
+    chained = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+    conn.execute(EVENT_SQL, (last_id + 1, ts(at), day.isoformat(), kind, ticket, staff, counter,
+                             json.dumps(detail) if detail is not None else None, previous,
+                             chained))
 
 
 # -- time and value formats, exactly as SQLAlchemy stores them in SQLite ------------------
@@ -194,14 +220,22 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
     day_s = day.isoformat()
     row = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()
     next_id = int(row[0]) + 1
+    head = conn.execute(HEAD_SQL).fetchone()
+    event_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
     for i, (business, priority, rank) in enumerate(plan):
         seq[business] = seq.get(business, 0) + 1
         number = f"{business}{seq[business]:03d}"
-        at = ts(start + dt.timedelta(seconds=i * step_s))
+        when = start + dt.timedelta(seconds=i * step_s)
+        at = ts(when)
         tickets.append((next_id, day_s, number, business, business, priority, rank,
                         "waiting", at, at))
-        events.append((at, day_s, "issue", next_id,
-                       json.dumps({"business": business, "number": number})))
+        detail = {"business": business, "number": number}
+        event_id += 1
+        text = chain_text(event_id, when, day, "issue", next_id, None, None, detail)
+        chained = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+        events.append((event_id, at, day_s, "issue", next_id, None, None, json.dumps(detail),
+                       previous, chained))
+        previous = chained
         next_id += 1
     conn.executemany(
         "INSERT INTO tickets (id, business_day, number, business, origin_business, priority, "
@@ -209,10 +243,7 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
         tickets,
     )
-    conn.executemany(
-        "INSERT INTO events (at, business_day, kind, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-        events,
-    )
+    conn.executemany(EVENT_SQL, events)  # chained like the project's, so verify holds
     conn.executemany(
         "INSERT INTO day_sequences (business_day, prefix, last_seq) VALUES (?, ?, ?) "
         "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = excluded.last_seq",
@@ -316,7 +347,7 @@ def machine_line() -> str:
 
 
 __all__ = [
-    "EVENT_SQL", "FREE_SQL", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
+    "EVENT_SQL", "FREE_SQL", "append_event", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
     "StatementTimer", "business_day", "checkpoint", "claim_params", "claim_sql", "code_line",
     "copy_db", "create_hall_db", "file_size_mb", "finished", "load_config", "load_line",
     "machine_line", "make_engine", "median", "medians_ms", "now_naive", "pct", "raw_connect",

@@ -20,7 +20,7 @@ at least --target (0.5) of the floor's median.
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
 import shutil
 import sqlite3
 import statistics
@@ -33,6 +33,7 @@ from _common import (
     TICKET_COLUMNS,
     Hall,
     StatementTimer,
+    append_event,
     business_day,
     copy_db,
     create_hall_db,
@@ -61,24 +62,20 @@ TICKET_SQL = (
     f"directed_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {TICKET_COLUMNS}"
 )
 """db.sql.INSERT_TICKET with the values issue_ticket gives (the same columns, all bound)."""
-EVENT_SQL = (
-    "INSERT INTO events (at, business_day, kind, ticket_id, staff_id, counter_number, detail) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-"""db.sql.INSERT_EVENT as db.ops.log sends it."""
 
 
 def bare_issue(conn: sqlite3.Connection, day: str, prefix: str) -> tuple[Any, ...]:
     """One issue, the floor's way: the project's three statements in one BEGIN IMMEDIATE ...
     COMMIT with the bare sqlite3 module. Returns the ticket row."""
-    now = ts(now_naive())
+    moment = now_naive()
+    now = ts(moment)
     conn.execute("BEGIN IMMEDIATE")
     seq = conn.execute(SEQ_SQL, (day, prefix, 1, 1)).fetchall()[0][0]
     number = f"{prefix}{seq:03d}"
     ticket = conn.execute(TICKET_SQL, (day, number, prefix, prefix, "normal", 9, None, "waiting",
                                        None, now, now, 0, 1, None)).fetchall()[0]
-    detail = json.dumps({"business": prefix, "number": number})
-    conn.execute(EVENT_SQL, (now, day, "issue", ticket[0], None, None, detail))
+    append_event(conn, moment, dt.date.fromisoformat(day), "issue", ticket[0],
+                 detail={"business": prefix, "number": number})
     conn.execute("COMMIT")
     return tuple(ticket)
 

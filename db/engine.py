@@ -8,6 +8,7 @@ lock is taken up front and a busy writer waits instead of failing on upgrade).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from functools import lru_cache
@@ -116,6 +117,35 @@ def chain_head(conn: Connection) -> tuple[int, str | None] | None:
     else:
         row = conn.exec_driver_sql(query).first()
     return (row[0], row[1]) if row is not None else None
+
+
+EVENT_COLUMNS = ("id", "at", "business_day", "kind", "ticket_id", "staff_id", "counter_number",
+                 "detail", "prev_hash", "hash")
+"""What `append_event` writes: every column of the log."""
+_SQLITE_APPEND = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
+
+
+def append_event(conn: Connection, values: dict[str, Any]) -> None:
+    """Insert one event row (`values` keyed by `EVENT_COLUMNS`). On SQLite straight to the
+    driver, in the forms SQLAlchemy's types store and read back (a timestamp with six
+    decimals, an ISO date, JSON text): every step appends an event, and SQLAlchemy's
+    statement execution cost more than SQLite's insert."""
+    if conn.dialect.name != "sqlite":
+        from db.sql import INSERT_EVENT
+
+        conn.execute(INSERT_EVENT, values)
+        return
+    at, detail = values["at"], values["detail"]
+    row = (values["id"], f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}",
+           values["business_day"].isoformat(), values["kind"], values["ticket_id"],
+           values["staff_id"], values["counter_number"],
+           json.dumps(detail) if detail is not None else None, values["prev_hash"],
+           values["hash"])
+    try:
+        conn.connection.driver_connection.execute(_SQLITE_APPEND, row)  # type: ignore[union-attr]
+    except sqlite3.Error as error:  # as SQLAlchemy would have raised it
+        raise exc.DBAPIError.instance(_SQLITE_APPEND, row, error, sqlite3.Error) from error
 
 
 def next_sequence(conn: Connection, day: object, prefix: str) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import Row, select, update
 
 from db import sql
 from db.audit import GENESIS, canonical_text, digest
-from db.engine import chain_head, next_sequence
+from db.engine import append_event, chain_head, next_sequence
 from db.errors import AuthFailed, NotFound, Refused, state_zh, status_zh
 from db.session import Tx
 from db.sql import C, E, S, T, status_in
@@ -53,8 +53,8 @@ def log(
     event_id, details = last_id + 1, detail or None
     text = canonical_text(event_id, tx.now, tx.day, kind, ticket, staff, counter, details)
     chained = digest(previous, text)
-    tx.conn.execute(
-        sql.INSERT_EVENT,
+    append_event(
+        tx.conn,
         {
             "id": event_id,
             "at": tx.now,

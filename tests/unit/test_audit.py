@@ -340,3 +340,20 @@ def test_the_downgrade_gives_the_seals_back(worked: Hall) -> None:
     assert [tuple(s) for s in seals] == [(i, h) for i, _, h in chain]
     init_db(worked)
     assert rows(worked) == chain and verify(worked).ok
+
+
+@pytest.mark.parametrize("micro", [0, 1, 999999])
+def test_an_event_reads_back_as_it_was_hashed(hall: Hall, clock: ManualClock, micro: int) -> None:
+    """db.ops.log writes straight to the driver: the row must read back, through
+    SQLAlchemy's types, as the values its hash was computed over."""
+    clock.now = clock.now.replace(microsecond=micro)
+    with hall.write() as tx:
+        ops.log(tx, "enquiry", staff="C01", counter=1, note="咨询电价 \"峰谷\"", n=[1, 2.5, None])
+        written = (tx.now, tx.day)
+    with hall.read() as tx:
+        row = tx.conn.execute(select(E).order_by(E.c.id.desc()).limit(1)).one()
+    assert (row.at, row.business_day) == written and row.at.microsecond == micro
+    assert row.detail == {"note": "咨询电价 \"峰谷\"", "n": [1, 2.5, None]}
+    assert (row.kind, row.staff_id, row.counter_number, row.ticket_id) == ("enquiry", "C01", 1,
+                                                                           None)
+    assert audit.link(row.prev_hash, row) == row.hash and verify(hall).ok
