@@ -141,7 +141,7 @@ async def presses_on(path: Path, count: int, key: str, size: tuple[int, int], in
 
     config = kiosk_config(load_config())
     hall = Hall(make_engine(url_of(path)), config)
-    app = make_app(config, hall, printer=NoPrinter())
+    app = make_app(config, hall, printer=NoPrinter(), tidy_memory=True)  # as `hall kiosk`
     app.machine = TimedMachine(hall, config, NoPrinter())
     state: dict[str, Any] = {"armed": False, "shown": None, "number": None,
                              "event": asyncio.Event()}

@@ -22,7 +22,7 @@ def kiosk(run: Run) -> None:
         raise UsageError("kiosk: needs a terminal (it is a full-screen app)")
     from kiosk.app import make_app
 
-    make_app(run.config, hall, guide=run.args.guide).run()
+    make_app(run.config, hall, guide=run.args.guide, tidy_memory=True).run()
 
 
 def counter(run: Run) -> None:

@@ -62,6 +62,13 @@ class HomeScreen(HallScreen):
         self.query_one(BusinessGrid).focus_first()
         self.query_one("#language").display = len(self.machine.config.languages) > 1
 
+    def on_screen_resume(self) -> None:
+        """Back home after a customer (or a dialog): tidy memory once the screen is drawn,
+        before the next customer presses."""
+        collect = getattr(self.app, "collect_when_idle", None)  # the kiosk app's
+        if collect is not None and getattr(self.app, "tidy_memory", False):
+            self.app.call_after_refresh(collect)
+
     def relabel(self, lang: str) -> None:
         """Every label in `lang`."""
         self.query_one(KioskHeader).hall_name = name(self.machine.config, lang)
