@@ -1,4 +1,5 @@
-"""Staff id and PIN on a screen or a dialog: Enter moves from the id to the PIN, the core
+"""Staff id and PIN on a screen or a dialog: Enter moves from the id to the PIN (at once, so
+that a scanner's burst of keys lands where it should), the core
 checks the PIN in a worker (argon2 takes a moment; failures are recorded and the lockout
 applies), and a refusal clears the PIN for another try.
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label
@@ -53,12 +56,25 @@ class PinEntry(Screen[Any]):
         self.query_one(f"#{self.ERROR_ID}").display = False
         self.query_one("#staff-id", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter on the id moves to the PIN; Enter on the PIN checks it."""
-        if event.input.id == "staff-id":
-            self.query_one("#pin", Input).focus()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "enter", show=False, priority=True),
+    ]
+
+    def action_enter(self) -> None:
+        """Enter on the id moves to the PIN; Enter on the PIN checks it; elsewhere (a
+        button) Enter does what it does there. A priority binding runs as the app reads the
+        key, so the focus has moved before the next key is delivered: a card scanner's or a
+        fast typist's "id, Enter, PIN, Enter" arrives as one burst, and through the input's
+        own Enter (a message handled later) the PIN would land in the id field."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "staff-id":
+            # set_focus at once (Widget.focus() waits a turn). The keys before this Enter
+            # may still be on their way into the id field: it is not read here.
+            self.set_focus(self.query_one("#pin", Input))
+        elif isinstance(focused, Input) and focused.id == "pin":
+            self.call_after_refresh(self.submit)  # once the PIN's own keys have landed
         else:
-            self.submit()
+            raise SkipAction()
 
     def entered_staff_id(self) -> str:
         """The staff id as typed, without surrounding blanks."""
