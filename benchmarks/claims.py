@@ -173,9 +173,10 @@ SIDES = {"project": project_worker, "floor": floor_worker}
 
 
 def make_template(path: Path, tickets: int, procs: int) -> None:
-    """init_db schema, `procs` clerks signed in with profile [A], `tickets` waiting A tickets."""
+    """init_db schema, `procs` clerks signed in with profile [A] (at least three: the
+    breakdown uses counters 1-3), `tickets` waiting A tickets."""
     config = load_config()
-    create_hall_db(path, config, clerks=procs, profile=[BUSINESS])
+    create_hall_db(path, config, clerks=max(procs, 3), profile=[BUSINESS])
     rng = random.Random(20261127)
     codes = [c for c, _, _ in PRIORITY_MIX]
     ranks = {c: r for c, r, _ in PRIORITY_MIX}
