@@ -101,6 +101,11 @@ def chain_text(event_id: int, at: dt.datetime, day: dt.date, kind: str, ticket: 
                       separators=(",", ":"))
 
 
+def chain_hash(previous: str, text: str) -> str:
+    """sha256 over the previous event's hash and this event's canonical text (db.audit)."""
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+
+
 def append_event(conn: sqlite3.Connection, at: dt.datetime, day: dt.date, kind: str,
                  ticket: int | None, staff: str | None = None, counter: int | None = None,
                  detail: dict[str, Any] | None = None) -> None:
@@ -109,7 +114,7 @@ def append_event(conn: sqlite3.Connection, at: dt.datetime, day: dt.date, kind: 
     head = conn.execute(HEAD_SQL).fetchone()
     last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
     text = chain_text(last_id + 1, at, day, kind, ticket, staff, counter, detail)
-    chained = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+    chained = chain_hash(previous, text)
     conn.execute(EVENT_SQL, (last_id + 1, ts(at), day.isoformat(), kind, ticket, staff, counter,
                              json.dumps(detail) if detail is not None else None, previous,
                              chained))
@@ -232,7 +237,7 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
         detail = {"business": business, "number": number}
         event_id += 1
         text = chain_text(event_id, when, day, "issue", next_id, None, None, detail)
-        chained = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+        chained = chain_hash(previous, text)
         events.append((event_id, at, day_s, "issue", next_id, None, None, json.dumps(detail),
                        previous, chained))
         previous = chained

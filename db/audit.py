@@ -142,31 +142,24 @@ migrations that chain an existing history read it through this."""
 
 def stored_events(conn: Connection, *extra: Any, source: Any = STORED) -> Iterator[Any]:
     """Every event's canonical columns (and `extra` columns, from `source`: the events
-    joined to another table) in id order, read in chunks: for the migrations, whatever the
-    model says today."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            select(*STORED.c, *extra).select_from(source).where(STORED.c.id > after)
-            .order_by(STORED.c.id).limit(CHUNK)
-        ).all()
-        yield from rows
-        if len(rows) < CHUNK:
-            return
-        after = rows[-1].id
-
-
-def _columns() -> list[Any]:
-    return [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
-            E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash]
+    joined to another table) in id order: for the migrations, whatever the model says
+    today."""
+    return _in_chunks(conn, [*STORED.c, *extra], source, STORED.c.id)
 
 
 def _events(conn: Connection) -> Iterator[Any]:
-    """Every event in id order, read in chunks."""
+    """Every event with its hashes, in id order."""
+    columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+               E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash]
+    return _in_chunks(conn, columns, E, E.c.id)
+
+
+def _in_chunks(conn: Connection, columns: list[Any], source: Any, key: Any) -> Iterator[Any]:
+    """The rows in `key` order, CHUNK per statement: memory stays flat on a long log."""
     after = 0
     while True:
         rows = conn.execute(
-            select(*_columns()).where(E.c.id > after).order_by(E.c.id).limit(CHUNK)
+            select(*columns).select_from(source).where(key > after).order_by(key).limit(CHUNK)
         ).all()
         yield from rows
         if len(rows) < CHUNK:
@@ -227,8 +220,8 @@ def verify(conn: Connection, progress: Progress | None = None,
            anchor: str | None = None) -> AuditResult:
     """Walk the whole log; the first event that breaks the chain, or None. `anchor`: a head
     hash written down earlier, which must still be in the log."""
-    head = conn.execute(select(E.c.id, E.c.hash).order_by(E.c.id.desc()).limit(1)).first()
-    total = head.id if head is not None else 0
+    newest = head(conn)
+    total = newest[0] if newest is not None else 0
     events = _events(conn)
     before: Any = None
     row = next(events, None)
@@ -250,8 +243,8 @@ def verify(conn: Connection, progress: Progress | None = None,
     return AuditResult(
         ok=problem is None,
         events=count,
-        head_id=head.id if head is not None else None,
-        head_hash=head.hash if head is not None else None,
+        head_id=newest[0] if newest is not None else None,
+        head_hash=newest[1] if newest is not None else None,
         problem=problem,
     )
 

@@ -65,8 +65,8 @@ class HomeScreen(HallScreen):
     def on_screen_resume(self) -> None:
         """Back home after a customer (or a dialog): tidy memory once the screen is drawn,
         before the next customer presses."""
-        collect = getattr(self.app, "collect_when_idle", None)  # the kiosk app's
-        if collect is not None and getattr(self.app, "tidy_memory", False):
+        collect = getattr(self.app, "collect_when_idle", None)  # the kiosk app's (a no-op
+        if collect is not None:                                  # unless it tidies memory)
             self.app.call_after_refresh(collect)
 
     def relabel(self, lang: str) -> None:
