@@ -147,7 +147,8 @@ def build(path: Path, history: int, days: int, waiting: int, seed: int) -> None:
     config = load_config()
     t = time.monotonic()
     create_hall_db(path, config, clerks=len(config.counters))
-    today = config.business_day(dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    today = config.business_day(now)
     secs = generate_history(path, history, days, today, seed)
     conn = raw_connect(path)
     conn.execute("BEGIN IMMEDIATE")
@@ -159,9 +160,11 @@ def build(path: Path, history: int, days: int, waiting: int, seed: int) -> None:
         business = rng.choices(list(BUSINESS_MIX), list(BUSINESS_MIX.values()))[0]
         code = rng.choices(codes, [w for _, _, w in PRIORITY_MIX])[0]
         plan.append((business, code, ranks[code]))
-    # Today's queue formed over the last hour and a half.
-    start = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=90)
-    seed_waiting(conn, today, start, plan, step_s=5400 / max(1, waiting))
+    # Today's queue formed over the last hour and a half (or since the business day began).
+    start = max(now - dt.timedelta(minutes=90), config.day_began(now))
+    window = (now - start).total_seconds()
+    start = start.astimezone(dt.UTC).replace(tzinfo=None)
+    seed_waiting(conn, today, start, plan, step_s=window / max(1, waiting))
     conn.execute("COMMIT")
     conn.close()
     checkpoint(path)

@@ -225,6 +225,11 @@ class HallConfig:
         shift = datetime.timedelta(hours=start.hour, minutes=start.minute, seconds=start.second)
         return (local - shift).date()
 
+    def day_began(self, at: datetime.datetime) -> datetime.datetime:
+        """Return when the business day `at` belongs to began (aware, in the hall's zone)."""
+        day = self.business_day(at)
+        return datetime.datetime.combine(day, self.day_start, tzinfo=self.tz)
+
 
 def _inconsistency(config: HallConfig) -> str | None:
     """Describe the first broken cross-reference of a config, or return None if it is sound."""

@@ -131,11 +131,12 @@ def _hint(url: str, run: Run) -> str:
 
 def _morning_clock(hall: Hall) -> ManualClock:
     """A clock for a morning ending now, starting after anything already in the database
-    (a second run never writes events before the first run's)."""
+    (a second run never writes events before the first run's) and inside today's business
+    day (run just after the day starts, a whole morning would issue yesterday's numbers)."""
     now = utc_now()
     with hall.read() as tx:
         last = tx.conn.execute(select(func.max(ops.E.c.at))).scalar()
-    start = now - dt.timedelta(minutes=PLANNED_MINUTES)
+    start = max(now - dt.timedelta(minutes=PLANNED_MINUTES), hall.config.day_began(now))
     if last is not None:
         start = max(start, min(last.replace(tzinfo=dt.UTC), now))
     return ManualClock(start)

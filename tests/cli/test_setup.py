@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import getpass
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from db import ops
+from db.config import HallConfig
 from db.session import Hall
 from hall.reports import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
@@ -169,6 +173,34 @@ def test_demo_json_on_a_given_database(cli: Cli, tmp_path: Path) -> None:
     data = result.json()
     assert data["db"] == url and data["status"]["counters"]
     assert not any("skipped" in step for step in data["steps"])
+
+
+@pytest.mark.parametrize("after_day_start", [
+    pytest.param(dt.timedelta(minutes=1), id="a-minute-into-the-day"),
+    pytest.param(dt.timedelta(hours=6), id="mid-morning"),
+    pytest.param(dt.timedelta(hours=23, minutes=59), id="a-minute-before-the-next-day"),
+])
+def test_the_demo_morning_stays_inside_one_business_day(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: HallConfig,
+        after_day_start: dt.timedelta) -> None:
+    # The CI run that failed started at 04:0x Shanghai time: a whole hour's morning began on
+    # the business day before, so its numbers were yesterday's and every call was refused.
+    began = dt.datetime.combine(dt.date(2026, 11, 27), config.day_start, tzinfo=config.tz)
+    now = began + after_day_start
+    monkeypatch.setattr("hall.demo.utc_now", lambda: now.astimezone(dt.UTC))
+    url = f"sqlite:///{tmp_path / 'edge-demo.db'}"
+    result = cli("--json", "demo", "--db", url)
+    assert result.code == 0, result.err
+    data = result.json()
+    assert not any("skipped" in step for step in data["steps"]), data["steps"]
+    assert data["status"]["recent_calls"]
+    hall = Hall.open(url, config)
+    with hall.read() as tx:
+        days = set(tx.conn.execute(select(ops.E.c.business_day).distinct()).scalars())
+        last = tx.conn.execute(select(func.max(ops.E.c.at))).scalar()
+    hall.dispose()
+    assert days == {config.business_day(now)}
+    assert last is not None and last <= now.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def test_demo_goes_to_the_user_data_dir_when_the_default_is_not_sqlite(
