@@ -283,7 +283,7 @@ class StatementTimer:
             real_commit(dbapi_conn)
             self.commit.append(time.perf_counter() - t)
 
-        hall.engine.dialect.do_commit = timed_commit
+        hall.engine.dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
 
     def _before(self, *_: object) -> None:
         self._mark = time.perf_counter()

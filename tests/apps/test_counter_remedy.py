@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
@@ -61,7 +62,8 @@ async def ask_remedy(pilot: Pilot[Any], downs: int, amount: str, reason: str) ->
 
 def queue_text(app: CounterApp) -> str:
     """The queue panel's count lines, one string (empty while it is being rebuilt)."""
-    return " | ".join(str(label.content) for label in app.screen.query(".queue-count"))
+    labels = app.screen.query(".queue-count").results(Label)
+    return " | ".join(str(label.content) for label in labels)
 
 
 def own_remedies(hall: Hall) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from counter.screens.desk import DeskScreen
 from db.config import HallConfig
@@ -45,8 +46,8 @@ async def test_a_wrong_pin_in_one_burst_is_refused_and_cleared(
         await settle(pilot)
         await burst(pilot, "C01\r9999\r")
         await until(pilot, lambda: "PIN" in text(app, "#pin-error"))
-        assert app.screen.query_one("#staff-id").value == "C01"
-        assert app.screen.query_one("#pin").value == ""
+        assert app.screen.query_one("#staff-id", Input).value == "C01"
+        assert app.screen.query_one("#pin", Input).value == ""
 
 
 async def test_a_leader_sign_in_in_one_burst(config: HallConfig, hall: Hall) -> None:

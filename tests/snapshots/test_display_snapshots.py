@@ -23,7 +23,7 @@ from display.screens.base import DisplayScreen
 from display.voice import make_announcer
 from display.widgets.banner import CallBanner
 from tests import fake_espeak
-from tests.apps.test_display import until
+from tests.apps.conftest import until
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""

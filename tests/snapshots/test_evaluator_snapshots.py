@@ -28,7 +28,8 @@ from db import ops
 from db.config import HallConfig
 from db.session import Hall
 from db.views import StaffView
-from tests.apps.test_evaluator import served, until
+from tests.apps.conftest import until
+from tests.apps.test_evaluator import served
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""

@@ -24,7 +24,9 @@ def _raises_without_zh(path: Path) -> list[str]:
     names = {cls.__name__ for cls in PERSON_FACING}
     missing = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        call = node.exc if isinstance(node, ast.Raise) else None
+        if not isinstance(node, ast.Raise):
+            continue
+        call = node.exc
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
             continue
         if call.func.id in names and not any(k.arg == "zh" for k in call.keywords):
