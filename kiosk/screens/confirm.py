@@ -77,7 +77,9 @@ class ConfirmScreen(KioskModal[None]):
         self.ticket, self.reprint = ticket, reprint
         self.printing = self.due = False
         self.fresh = True
-        self.query_one(TicketCard).show(ticket, self._card_text())
+        lang = self.language
+        self.query_one(TicketCard).show(ticket, self._card_text(), lang)
+        self.relabel(lang)
 
     def _begin(self) -> None:
         if not self.fresh:

@@ -73,16 +73,20 @@ class TicketCard(Vertical):
         for part in ("business", "counter", "ahead", "wait", "watch", "print"):
             yield Label(id=f"card-{part}")
 
-    def show(self, ticket: TicketView, text: CardText) -> None:
-        """Show another ticket on the same card (the kiosk reuses one confirmation)."""
+    def show(self, ticket: TicketView, text: CardText, lang: str) -> None:
+        """Show another ticket on the same card, in `lang`: the kiosk reuses one
+        confirmation, and the language may have changed while it was off the screen (the
+        app relabels only the screens on its stack)."""
         self.ticket, self.text = ticket, text
         letter, digits = number_parts(ticket.number)
         shown = self.query_one("#card-letter", Label)
         shown.update(letter)
         shown.display = bool(letter)
         self.query_one("#card-number", Digits).update(digits)
-        self.print_state = "none"
-        self.watch_language(self.language)
+        # Set without their watchers, then write every line once, in `lang`.
+        self.set_reactive(TicketCard.print_state, "none")
+        self.set_reactive(TicketCard.language, lang)
+        self.watch_language(lang)
 
     def watch_language(self, lang: str) -> None:
         """Write every line in `lang`."""

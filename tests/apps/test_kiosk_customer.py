@@ -273,3 +273,31 @@ async def test_one_confirmation_screen_shows_customer_after_customer(
     assert {s[3] for s in seen} == {"请取走您的号票"}
     assert seen[0][0] is seen[1][0] is seen[2][0]
     assert [slip.number for slip in printer.slips] == ["A001", "B001", "A002"]
+
+
+async def test_the_reused_confirmation_speaks_the_language_of_each_customer(
+    kiosk: KioskFactory, printer: FakePrinter
+) -> None:
+    # The kiosk keeps one confirmation: a customer in English after one in Chinese (and a
+    # Chinese one after that) must see it in their own language, fault line and all.
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        seen = []
+        for switch in (False, True, True):
+            if switch:
+                await pilot.press("f2")
+            await pilot.press("1")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            seen.append((text(app, "#card-heading"), text(app, "#card-print"),
+                         text(app, "#card-watch"), text(app, "#touch-return")))
+            app.screen.close()
+            await wait_for_screen(pilot, HomeScreen)
+    assert seen == [
+        ("您的号码", "请取走您的号票", "请留意叫号屏幕和语音提示", "触摸屏幕或按任意键返回"),
+        ("Your number", "Please take your ticket",
+         "Please watch the screen and listen for your number",
+         "Touch the screen or press any key to return"),
+        ("您的号码", "请取走您的号票", "请留意叫号屏幕和语音提示", "触摸屏幕或按任意键返回"),
+    ]
+    assert [slip.language for slip in printer.slips] == ["zh", "en", "zh"]
