@@ -143,13 +143,15 @@ def matters(run: Run) -> None:
 
 
 def export(run: Run) -> None:
-    """`export [--day D] --format csv|json [--output FILE]`: every ticket of a day."""
+    """`export [--day D] --format csv|json [--output FILE]`: every ticket of a day.
+    `--json` is `--format json`, as for every command."""
     a = run.args
+    fmt = "json" if run.out.as_json else a.format
     with run.hall().read() as tx:
         day = a.day or tx.day
         views = queries.day_tickets(tx, day)
     # The byte-order mark makes Excel read the CSV as UTF-8, so the Chinese survives.
-    body = "\ufeff" + tickets_csv(run.config, views) if a.format == "csv" else _json_array(views)
+    body = "\ufeff" + tickets_csv(run.config, views) if fmt == "csv" else _json_array(views)
     if a.output:
         Path(a.output).write_text(body, encoding="utf-8", newline="")
         data = {"file": a.output, "day": day.isoformat(), "tickets": len(views)}

@@ -137,3 +137,13 @@ def test_a_long_report_shows_progress_on_a_terminal(monkeypatch: pytest.MonkeyPa
         for day in range(1, 31):
             tell(day, 30)
     assert "report" in screen.getvalue()
+
+
+def test_export_json_flag_gives_json_like_format_json(cli: Cli, served: Hall) -> None:
+    with served.read() as tx:
+        day = tx.day.isoformat()
+    wanted = cli("export", "--format", "json", "--day", day).json()
+    assert [t["number"] for t in wanted] == ["A001", "A002"]
+    assert cli("export", "--json", "--day", day).json() == wanted
+    assert cli("--json", "export", "--day", day).json() == wanted
+
