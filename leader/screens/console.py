@@ -9,6 +9,7 @@ watcher (one cheap pragma) whether anyone committed, and only then a worker read
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from textual import work
 from textual.app import ComposeResult
@@ -52,12 +53,15 @@ class ConsoleScreen(HallScreen):
     class StateLoaded(Message):
         """The console as the database has it now, after a step (`done`) or a reload."""
 
-        def __init__(self, state: ConsoleState, done: str = "") -> None:
+        def __init__(self, state: ConsoleState, done: str = "",
+                     then: Callable[[], None] | None = None) -> None:
             super().__init__()
             self.state = state
             """What was read."""
             self.done = done
             """Text key of the step's confirmation; empty for a plain reload."""
+            self.then = then
+            """The asking pane's follow-up of a step that succeeded."""
 
     class HistoryLoaded(Message):
         """A ticket's events, for the complaints page."""
@@ -174,24 +178,27 @@ class ConsoleScreen(HallScreen):
         self.draw(event.state)
         if event.done:
             self.say(t(event.done, self.language))
+        if event.then is not None:
+            event.then()
 
     # -- steps -----------------------------------------------------------------------------
 
     def on_pane_step_asked(self, event: Pane.StepAsked) -> None:
         """A pane asked for a step: run it, then read everything again."""
         event.stop()
-        self.perform(event.step, event.done)
+        self.perform(event.step, event.done, event.then)
 
     @work(thread=True, exit_on_error=False, group="step")
-    def perform(self, step: Step, done: str) -> None:
-        """The step in one write transaction, then a fresh read (worker thread)."""
+    def perform(self, step: Step, done: str, then: Callable[[], None] | None) -> None:
+        """The step in one write transaction, then a fresh read (worker thread); `then` is
+        handed back to the UI thread only when the step succeeded."""
         try:
             with self.hall.write() as tx:
                 step(tx)
         except BaseException:
             self.post_message(self.StateLoaded(read_state(self.hall)))  # show what is true
             raise
-        self.post_message(self.StateLoaded(read_state(self.hall), done))
+        self.post_message(self.StateLoaded(read_state(self.hall), done, then))
 
     def on_pane_said(self, event: Pane.Said) -> None:
         """A pane's one line."""

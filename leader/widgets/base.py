@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
@@ -17,12 +19,16 @@ class Pane(Vertical):
     class StepAsked(Message):
         """The leader asked for a step; `done` is the text key of its confirmation."""
 
-        def __init__(self, step: Step, done: str) -> None:
+        def __init__(self, step: Step, done: str, then: Callable[[], None] | None = None
+                     ) -> None:
             super().__init__()
             self.step = step
             """The step, run in one write transaction."""
             self.done = done
             """Text key of the confirmation."""
+            self.then = then
+            """Run on the UI thread once the step succeeded (e.g. clear the form); a refused
+            step leaves the form as the leader typed it."""
 
     class Said(Message):
         """The pane has one line to say on the status line (text key)."""
@@ -56,9 +62,18 @@ class Pane(Vertical):
             return True
         return False
 
-    def ask(self, step: Step, done: str) -> None:
-        """Post a step for the screen to run."""
-        self.post_message(self.StepAsked(step, done))
+    def ask(self, step: Step, done: str, then: Callable[[], None] | None = None) -> None:
+        """Post a step for the screen to run; `then` follows only if it succeeds."""
+        self.post_message(self.StepAsked(step, done, then))
+
+    def clear(self, *selectors: str) -> Callable[[], None]:
+        """A `then` that empties these fields (after a step that used what they held)."""
+
+        def empty() -> None:
+            for selector in selectors:
+                self.query_one(selector, Input).value = ""
+
+        return empty
 
 
 def refill(table: DataTable[str], columns: list[str], rows: list[list[str]]) -> None:

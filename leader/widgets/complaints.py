@@ -119,9 +119,10 @@ class ComplaintsPane(Pane):
         """Ask the core to record the complaint typed in the form."""
         values = {f: self.query_one(f"#c-{f}", Input).value for f in ("number", "what",
                                                                         "name", "phone")}
-        self.ask(partial(_record, self.leader, values), "done_record")
-        for field in ("what", "name", "phone"):
-            self.query_one(f"#c-{field}", Input).value = ""
+        # The form empties only once the complaint is recorded: a refusal (a mistyped
+        # number) keeps what the customer said, to correct and send again.
+        self.ask(partial(_record, self.leader, values), "done_record",
+                 self.clear("#c-what", "#c-name", "#c-phone"))
 
     def resolve(self) -> None:
         """Open the resolve dialog for the selected complaint."""

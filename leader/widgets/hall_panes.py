@@ -120,8 +120,8 @@ class NoticePane(Pane):
         if not field.value.strip():
             self.post_message(self.Said("notice_empty"))
             return
-        self.ask(partial(_notice, self.leader, field.value), "done_notice")
-        field.value = ""
+        self.ask(partial(_notice, self.leader, field.value), "done_notice",
+                 self.clear("#notice-text"))
 
 
 def _notice(leader: str, text: str, tx: Tx) -> object:

@@ -56,8 +56,7 @@ class ApprovalsPane(Pane):
         reason = self.query_one("#decision", Input).value
         approving = event.button.id == "approve"
         self.ask(partial(_decide, approving, self.ids[index], self.leader, reason),
-                 "done_approve" if approving else "done_refuse")
-        self.query_one("#decision", Input).value = ""
+                 "done_approve" if approving else "done_refuse", self.clear("#decision"))
 
 
 def _decide(approving: bool, remedy_id: int, leader: str, reason: str, tx: Tx) -> object:
@@ -107,8 +106,8 @@ class FeedbackPane(Pane):
         note = self.ids[index]
         if event.button.id == "reply":
             text = self.query_one("#reply-text", Input).value
-            self.ask(partial(_reply, self.leader, note, text), "done_reply")
-            self.query_one("#reply-text", Input).value = ""
+            self.ask(partial(_reply, self.leader, note, text), "done_reply",
+                     self.clear("#reply-text"))
         else:
             self.ask(partial(_close, self.leader, note), "done_close")
 

@@ -143,6 +143,7 @@ async def test_a_complaint_recorded_and_resolved_by_reassigning(
         screen.query_one("#c-phone", Input).value = "13800001234"
         await click(pilot, "#record")
         assert status(app) == "已登记投诉"
+        assert [screen.query_one(f, Input).value for f in ("#c-what", "#c-phone")] == ["", ""]
         assert screen.query_one("#complaints-table", DataTable).row_count == 1
         history = rendered(app, "#history")
         assert "叫号 C01" in history and "投诉 L01" in history
@@ -161,6 +162,20 @@ async def test_a_complaint_recorded_and_resolved_by_reassigning(
         [done] = complaints.day_complaints(tx)
     assert (ticket.handler_id, ticket.counter_number) == ("C02", None)
     assert (done.outcome, done.correction, done.new_handler) == ("upheld", "reassign", "C02")
+
+
+async def test_a_refused_complaint_keeps_what_was_typed(leader_app: LeaderFactory) -> None:
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await keys(pilot, "f2")
+        typed = {"#c-number": "Z999", "#c-what": "办理太慢", "#c-name": "李先生",
+                 "#c-phone": "13800001234"}
+        for selector, value in typed.items():
+            app.screen.query_one(selector, Input).value = value
+        await click(pilot, "#record")
+        assert "Z999" in status(app) and status(app) != "已登记投诉"
+        assert {s: app.screen.query_one(s, Input).value for s in typed} == typed
 
 
 async def test_a_refused_resolution_keeps_the_complaint_open(
