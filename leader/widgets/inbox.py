@@ -7,6 +7,7 @@ import datetime as dt
 from functools import partial
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
 
@@ -19,6 +20,8 @@ from leader.widgets.base import Pane, refill, selected
 
 class ApprovalsPane(Pane):
     """Remedy requests above a handler's authority, oldest first."""
+
+    BINDINGS = [Binding("ctrl+r", "refuse", show=False)]
 
     ids: tuple[int, ...] = ()
 
@@ -49,12 +52,25 @@ class ApprovalsPane(Pane):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Approve or refuse the selected request."""
         event.stop()
+        self.decide(approving=event.button.id == "approve")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the reason approves, as the form's first button: most requests that
+        reach the leader are approved with a word or none; a refusal has its own key."""
+        event.stop()
+        self.decide(approving=True)
+
+    def action_refuse(self) -> None:
+        """Ctrl+R: refuse the selected request with the reason typed."""
+        self.decide(approving=False)
+
+    def decide(self, *, approving: bool) -> None:
+        """Approve or refuse the highlighted request with the reason in the field."""
         index = selected(self.query_one("#approvals-table", DataTable), len(self.ids))
         if index is None:
             self.post_message(self.Said("pick_row"))
             return
         reason = self.query_one("#decision", Input).value
-        approving = event.button.id == "approve"
         self.ask(partial(_decide, approving, self.ids[index], self.leader, reason),
                  "done_approve" if approving else "done_refuse", self.clear("#decision"))
 

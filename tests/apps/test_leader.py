@@ -113,6 +113,32 @@ async def test_approving_a_pending_remedy_removes_it(leader_app: LeaderFactory,
         "approved", "L01", "同意")
 
 
+async def test_enter_in_the_reason_approves_and_ctrl_r_refuses(leader_app: LeaderFactory,
+                                                                 hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        first = remedies.grant(tx, number, "C01", "late_fee_waiver", 50_000, "系统故障")
+        second = remedies.grant(tx, number, "C01", "compensation", 80_000, "停电损失")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await keys(pilot, "f3")
+        await pilot.click("#decision")
+        placeholder = app.screen.query_one("#decision", Input).placeholder
+        assert "Enter 批准" in placeholder and "Ctrl+R 驳回" in placeholder
+        await type_text(pilot, "同意")
+        await keys(pilot, "enter")  # the first row: the waiver
+        assert status(app) == "已批准"
+        assert app.screen.query_one("#decision", Input).value == ""
+        await type_text(pilot, "金额过高")
+        await keys(pilot, "ctrl+r")
+        assert status(app) == "已驳回"
+    with hall.read() as tx:
+        decided = [remedies.remedy(tx, r.id) for r in (first, second)]
+    assert [(r.status, r.decision_reason) for r in decided] == [
+        ("approved", "同意"), ("refused", "金额过高")]
+
+
 async def test_refusing_without_a_reason_is_refused_on_the_status_line(
         leader_app: LeaderFactory, hall: Hall) -> None:
     number = serving(hall).number
