@@ -1,17 +1,20 @@
 """Many processes on one hall database: a claim is exclusive and a number is given out once.
 
 Each worker is a separate process (the 'spawn' start method, so nothing inherits a live
-connection) that opens its own `Hall` on the same SQLite file, as the counter apps do.
+connection) that opens its own `Hall` on the same SQLite file, as the counter apps do. The
+workers wait at a start barrier, so they all race from the same moment.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any, TypeVar
 from unittest import mock
@@ -33,11 +36,12 @@ same order, so all of them race for the head of the same queue (the hardest case
 claim), and a short work profile keeps each call_next to few probes."""
 WORKERS = 8
 TICKETS = 20_000
-ISSUE_BATCHES = 4
-"""The waiting tickets are issued in this many transactions (one would hold the lock long)."""
+"""All of them wait before the first call."""
 R = TypeVar("R")
 TIMEOUT_S = 900
 """Give up on the workers after this long instead of hanging the suite."""
+_start: Barrier | None = None
+"""In a worker process: the barrier every worker and the test pass before the race."""
 
 
 def open_hall(url: str) -> Hall:
@@ -73,25 +77,24 @@ def prepare(url: str) -> Hall:
     return hall
 
 
-def issue_many(url: str, count: int) -> list[tuple[int, str]]:
-    """`count` tickets with the real `issue_ticket` in a few transactions, round the
-    business types; returns (id, number) of each."""
-    hall = open_hall(url)
-    issued: list[tuple[int, str]] = []
-    try:
-        per_batch = -(-count // ISSUE_BATCHES)
-        for start in range(0, count, per_batch):
-            with hall.write() as tx:
-                for i in range(start, min(start + per_batch, count)):
-                    view = ops.issue_ticket(tx, BUSINESSES[i % len(BUSINESSES)])
-                    issued.append((view.id, view.number))
-    finally:
-        hall.dispose()
-    return issued
+def issue_many(hall: Hall, count: int) -> dict[int, str]:
+    """`count` tickets with the real `issue_ticket`, round the business types, in one
+    transaction (no counter calls yet; ~0.5 ms a ticket); returns each one's number by id."""
+    with hall.write() as tx:
+        views = [ops.issue_ticket(tx, BUSINESSES[i % len(BUSINESSES)]) for i in range(count)]
+    return {view.id: view.number for view in views}
+
+
+def waiting(hall: Hall) -> int:
+    """How many tickets are waiting."""
+    with hall.read() as tx:
+        query = select(func.count()).select_from(T).where(T.c.status == "waiting")
+        return int(tx.conn.execute(query).scalar_one())
 
 
 def issue_one_by_one(url: str, count: int, worker: int) -> list[tuple[int, str]]:
     """`count` tickets, each in its own transaction, as kiosks issue them."""
+    wait_for_start()
     hall = open_hall(url)
     try:
         issued = []
@@ -104,13 +107,18 @@ def issue_one_by_one(url: str, count: int, worker: int) -> list[tuple[int, str]]
         hall.dispose()
 
 
-def drain(url: str, counter: int) -> list[tuple[int, str, str | None]]:
+Claimed = tuple[int, list[tuple[int, str, str | None]]]
+"""What a counter's process did: its process id, and (id, number, handler) of every ticket
+it claimed."""
+
+
+def drain(url: str, counter: int) -> Claimed:
     """A counter calling the next customer until the queue is empty; each one called is
-    marked a no-show (the cheapest step that frees the counter). Returns (id, number,
-    handler) of every ticket this counter claimed."""
+    marked a no-show (the cheapest step that frees the counter)."""
     # The loop makes garbage faster than it matters: the collector's passes would be ~15%
     # of the run, and the process ends with the test.
     gc.disable()
+    wait_for_start()
     hall = open_hall(url)
     claimed: list[tuple[int, str, str | None]] = []
     try:
@@ -119,7 +127,7 @@ def drain(url: str, counter: int) -> list[tuple[int, str, str | None]]:
                 with hall.write() as tx:
                     view = ops.call_next(tx, counter)
             except ops.QueueEmpty:
-                return claimed
+                return os.getpid(), claimed
             claimed.append((view.id, view.number, view.handler))
             with hall.write() as tx:
                 ops.no_show(tx, counter, view.number)
@@ -128,18 +136,30 @@ def drain(url: str, counter: int) -> list[tuple[int, str, str | None]]:
         gc.enable()
 
 
-def ready() -> None:
+def ready(start: Barrier) -> None:
     """A worker process's start: unpickling this imports the test module and the core."""
+    global _start
+    _start = start
+
+
+def wait_for_start() -> None:
+    """Wait until every worker has started and the test has done its part."""
+    assert _start is not None, "not in a worker of run_workers"
+    _start.wait(TIMEOUT_S)
 
 
 def run_workers(target: Any, jobs: list[tuple[Any, ...]],
                 meanwhile: Callable[[], R]) -> tuple[list[Any], R]:
-    """Run `target(*job)` for every job, each in its own spawned process; `meanwhile` runs
-    here while they start (a spawned process takes a while to import everything)."""
+    """Run `target(*job)` for every job, each in its own spawned process. `meanwhile` runs
+    here while they start (a spawned process takes a while to import everything); the jobs
+    wait at a barrier until it is done and all of them are running, one per process."""
     context = multiprocessing.get_context("spawn")
-    with context.Pool(len(jobs), initializer=ready) as pool:
+    start = context.Barrier(len(jobs) + 1)
+    with context.Pool(len(jobs), initializer=ready, initargs=(start,)) as pool:
+        pending = pool.starmap_async(target, jobs)
         done_meanwhile = meanwhile()
-        return pool.starmap_async(target, jobs).get(timeout=TIMEOUT_S), done_meanwhile
+        start.wait(TIMEOUT_S)
+        return pending.get(timeout=TIMEOUT_S), done_meanwhile
 
 
 def test_every_ticket_is_claimed_exactly_once_by_concurrent_counters(tmp_path: Path) -> None:
@@ -149,25 +169,30 @@ def test_every_ticket_is_claimed_exactly_once_by_concurrent_counters(tmp_path: P
     lap: list[float] = []
 
     def issue_all() -> dict[int, str]:
-        issued = dict(issue_many(url, TICKETS))
+        issued = issue_many(hall, TICKETS)
+        assert waiting(hall) == TICKETS  # all of them, before the first call
         lap.append(time.perf_counter())
         return issued
 
     jobs = [(url, n) for n in range(1, WORKERS + 1)]
     results, issued = run_workers(drain, jobs, meanwhile=issue_all)
-    # Printed for `pytest -s`. On the shared 2-core machine this was written on: 39-61 s
-    # issuing and 230-290 s for the counters to call them all. The floor is the core's CPU
-    # per step (~1.3 ms an issue, ~6-7 ms a call plus a no-show), all of it spent inside
-    # the write lock, so more processes cannot make it faster.
+    # Printed for `pytest -s`. On the shared 2-core machine this was written on (load ~4):
+    # 16.5 s issuing, while the workers start, then 32.6 s for the counters to call them
+    # all (issued in batches while they called: 18 s, then 68 s). The floor is the core's
+    # CPU per step (~0.5 ms an issue, ~1.6 ms a call plus a no-show), all of it spent
+    # inside the write lock, so more processes cannot make it faster.
     print(f"\n{TICKETS} tickets issued in {lap[0] - began:.1f} s; {WORKERS} counters called "
-          f"them all in {time.perf_counter() - lap[0]:.1f} s ({[len(r) for r in results]})")
+          f"them all in {time.perf_counter() - lap[0]:.1f} s "
+          f"({[len(claimed) for _, claimed in results]})")
 
-    claims = [ticket_id for result in results for ticket_id, _, _ in result]
+    assert len({pid for pid, _ in results}) == WORKERS, "two counters shared a process"
+    assert all(claimed for _, claimed in results), "a counter claimed no ticket"
+    claims = [ticket_id for _, claimed in results for ticket_id, _, _ in claimed]
     assert len(claims) == len(set(claims)), "a ticket was claimed twice"
     assert set(claims) == set(issued), "a ticket was lost"
-    for n, result in enumerate(results, start=1):
-        assert all(handler == clerk(n) for _, _, handler in result)
-        assert all(issued[ticket_id] == number for ticket_id, number, _ in result)
+    for n, (_, claimed) in enumerate(results, start=1):
+        assert all(handler == clerk(n) for _, _, handler in claimed)
+        assert all(issued[ticket_id] == number for ticket_id, number, _ in claimed)
     with hall.read() as tx:
         rows = tx.conn.execute(
             select(T.c.id, T.c.status, T.c.counter_number, T.c.handler_id)).all()
