@@ -20,6 +20,9 @@ ASCII alike. The layout, in bytes:
                footer           LF  (only when not empty)
     ESC d 6, GS V 0    1B 64 06, 1D 56 00   feed six lines and cut
 
+and then, to a printer that can answer, the status requests DLE EOT 1 and DLE EOT 4, sent
+apart from the slip (`kiosk.printer_port`: taken by the kernel is not printed).
+
 python-escpos (~1 s to import) is imported only when a slip is rendered or a printer opened.
 """
 
@@ -28,8 +31,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-import socket
-import struct
 import sys
 import tempfile
 import threading
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.config import PrinterConfig
+from kiosk.printer_port import ANSWERING_KINDS, check_status, discard_unsent, wait_until_sent
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos
@@ -57,6 +59,11 @@ SIZE_DOUBLE = b"\x1d!\x11"
 SIZE_NUMBER = b"\x1d!\x44"
 """GS ! 0x44: five times width and height, for the number. "A023" is then 240 dots wide
 (30 mm), and a five-character number still fits a 58 mm roll's 384 dots, which 8x would not."""
+
+JOIN_GRACE_SECONDS = 0.25
+"""How long past the print timeout the kiosk waits for the printing thread: the send's own
+limits end at the timeout and say what went wrong (no status answer, stopped taking data);
+the join is for a call that has no limit (a device file's write)."""
 
 QR_MODULE_DOTS = 6
 """Dots per QR module: a 25-module code (version 2) is about 19 mm wide at 203 dpi."""
@@ -286,55 +293,33 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def _send(opener: Callable[[PrinterConfig], Escpos], config: PrinterConfig, data: bytes) -> None:
-    deadline = time.monotonic() + config.timeout_seconds
+def _send(
+    opener: Callable[[PrinterConfig], Escpos], config: PrinterConfig, data: bytes, deadline: float
+) -> None:
     printer = opener(config)
     try:
         printer._raw(data)
-        _wait_until_sent(printer, deadline)
+        wait_until_sent(printer, deadline)
+        if config.kind in ANSWERING_KINDS:
+            check_status(printer, deadline)  # taken by the kernel is not printed
     except BaseException:
-        _discard_unsent(printer)
+        discard_unsent(printer)
         raise
     finally:
         printer.close()
-
-
-def _wait_until_sent(printer: Escpos, deadline: float) -> None:
-    # A slip fits in a serial port's output buffer, so the write returns at once; escpos's
-    # close() then drains it with tcdrain, which waits without limit for a printer that has
-    # stopped taking data (paper out, flow control held). Wait here, with a limit, instead.
-    port: Any = getattr(printer, "_device", None)  # not .device: that would open one
-    if not hasattr(port, "out_waiting"):
-        return
-    while port.out_waiting:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the printer stopped taking data")
-        time.sleep(0.02)
-
-
-def _discard_unsent(printer: Escpos) -> None:
-    # After a failed send, drop what is still queued instead of letting it go out later: the
-    # customer was told to note the number, and half a slip turning up minutes afterwards,
-    # perhaps in the middle of a QR command, helps nobody. A socket closed with SO_LINGER 0
-    # resets the connection; a serial port's output buffer is flushed away.
-    port: Any = getattr(printer, "_device", None)
-    with contextlib.suppress(Exception):
-        if isinstance(port, socket.socket):
-            port.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif hasattr(port, "reset_output_buffer"):
-            port.reset_output_buffer()
 
 
 class TicketPrinter:
     """The kiosk's printer: a fresh escpos connection per ticket, every failure a PrinterFault.
 
     The time limit: the slip is first rendered to a Dummy (no I/O, so it cannot hang), then
-    one thread opens the printer, sends the bytes in one write and closes it, and the caller
-    waits for that thread at most `timeout_seconds`. A blocking system call cannot be
-    interrupted from outside, so the join is the only bound that holds for every transport
-    (a device file such as /dev/usb/lp0 has no timeout at all). The transports' own timeouts
-    (socket, pyusb, pyserial) are set too, so that a thread left behind ends soon after; while
-    one is still stuck, the next ticket fails at once rather than piling up threads.
+    one thread opens the printer, sends the bytes in one write, asks a printer that can answer
+    whether it can print them (`kiosk.printer_port`) and closes it, and the caller waits for
+    that thread at most `timeout_seconds` (and a short grace). A blocking system call cannot
+    be interrupted from outside, so the join is the only bound that holds for every call. The
+    transports' own timeouts (socket, pyusb, pyserial) are set too, so that a thread left
+    behind ends soon after; while one is still stuck, the next ticket fails at once rather
+    than piling up threads.
     """
 
     def __init__(
@@ -385,16 +370,17 @@ class TicketPrinter:
         if self._stuck is not None and self._stuck.is_alive():
             raise self._fault("still stuck on an earlier ticket")
         errors: list[Exception] = []
+        deadline = time.monotonic() + self.config.timeout_seconds
 
         def send() -> None:
             try:
-                _send(self._opener, self.config, data)
+                _send(self._opener, self.config, data, deadline)
             except Exception as exc:  # handed to the waiting thread
                 errors.append(exc)
 
         worker = threading.Thread(target=send, name="ticket-printer", daemon=True)
         worker.start()
-        worker.join(self.config.timeout_seconds)
+        worker.join(self.config.timeout_seconds + JOIN_GRACE_SECONDS)
         if worker.is_alive():
             self._stuck = worker
             raise self._fault(f"no answer within {self.config.timeout_seconds:g} s")

@@ -3,15 +3,19 @@ account, the confirmation and its way home, idle reset, language, printer faults
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from dataclasses import replace
 
 import pytest
 from textual.widgets import Button, Digits
 
-from db.config import BusinessType
+from db.config import BusinessType, HallConfig, PrinterConfig
 from db.session import Hall
+from kiosk.app import make_app
 from kiosk.machine import KioskMachine
+from kiosk.printer import TicketPrinter
 from kiosk.screens.account import AccountPad
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.home import HomeScreen
@@ -22,6 +26,7 @@ from tests.apps.conftest import (
     KioskFactory,
     events_of,
     notifications,
+    quick,
     settle,
     text,
     tickets,
@@ -182,6 +187,33 @@ async def test_printer_fault_keeps_the_number(kiosk: KioskFactory, hall: Hall) -
     [fault] = events_of(hall, "printer_fault")
     assert fault.ticket_id == row.id
     assert fault.detail == {"message": "paper out"}
+
+
+async def test_a_printer_that_takes_the_slip_but_never_answers_is_a_fault(
+    hall: Hall, config: HallConfig
+) -> None:
+    # The real printer code against a listener that accepts and never reads: the kernel
+    # takes the whole slip, so only the unanswered status request shows the fault.
+    with socket.create_server(("127.0.0.1", 0)) as deaf:
+        host, port = deaf.getsockname()
+        printer = TicketPrinter(PrinterConfig(kind="network", host=host, port=port,
+                                              timeout_seconds=0.5))
+        app = make_app(quick(config, confirm_seconds=0.2), hall, printer=printer)
+        async with app.run_test(size=SMALL) as pilot:
+            start = time.monotonic()
+            await pilot.press("1")
+            await wait_for_screen(pilot, ConfirmScreen)
+            assert text(app, "#card-print") == "正在打印号票…"
+            assert time.monotonic() - start < 0.5  # the number is up while the printer waits
+            await until(pilot, lambda: text(app, "#card-print").startswith("打印机故障"))
+            await pilot.pause(0.3)  # past confirm_seconds: the fault keeps the number up
+            assert isinstance(app.screen, ConfirmScreen)
+            assert app.screen.query_one(Digits).value == "A001"
+            assert text(app, "#card-print") == "打印机故障，请记下您的号码"
+    [row] = tickets(hall)
+    [fault] = events_of(hall, "printer_fault")
+    assert fault.ticket_id == row.id
+    assert "no answer to the status request" in fault.detail["message"]
 
 
 async def test_the_kiosk_stays_responsive_while_a_slow_printer_prints(
