@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from db import complaints, duty, notices, reception, remedies
+from db import complaints, duty, notices, reception, remedies, staff
 from db.duty import Board
 from db.session import Hall, Tx
 from db.views import ComplaintView, FeedbackView, RemedyView
@@ -31,6 +31,8 @@ class ConsoleState:
     """Supervision-box notes, newest first, handled ones too."""
     notice: str
     """The display's notice line now ("" for none)."""
+    staff_names: Mapping[str, str]
+    """Staff id → name, for the lists and the history to name people."""
 
 
 def read_state(hall: Hall) -> ConsoleState:
@@ -42,4 +44,5 @@ def read_state(hall: Hall) -> ConsoleState:
             pending=tuple(remedies.pending_requests(tx)),
             feedback=tuple(reception.feedback_list(tx, status=None, limit=FEEDBACK_SHOWN)),
             notice=notices.current_notice(tx),
+            staff_names={person.id: person.name for person in staff.list_staff(tx)},
         )

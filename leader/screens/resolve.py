@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select
 
+from db.config import HallConfig
 from db.views import ComplaintView, RemedyView
+from leader.history import remedy_name
 from leader.text import t
 from ui.screens.base import HallModal
 
@@ -38,8 +40,10 @@ class ResolveScreen(HallModal[Resolution]):
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
-    def __init__(self, complaint: ComplaintView, pending: list[RemedyView]) -> None:
+    def __init__(self, config: HallConfig, complaint: ComplaintView, pending: list[RemedyView]
+                 ) -> None:
         super().__init__()
+        self.config = config
         self.complaint = complaint
         self.pending = pending
         """The ticket's remedy requests pending the duty leader."""
@@ -58,8 +62,8 @@ class ResolveScreen(HallModal[Resolution]):
                          allow_blank=False, id="correction")
             yield Input(placeholder=t("f_to", lang), id="to", max_length=20,
                         restrict=r"[A-Za-z0-9_-]*")
-            remedies = [(f"#{r.id} {r.kind} ¥{r.amount} {r.requested_by}", r.id)
-                        for r in self.pending]
+            remedies = [(f"#{r.id} {remedy_name(self.config, r.kind, lang)} ¥{r.amount} "
+                         f"{r.requested_by}", r.id) for r in self.pending]
             yield Select(remedies, prompt=t("f_remedy", lang), id="remedy")
             yield Input(placeholder=t("f_reason", lang), id="reason", max_length=500)
             with Horizontal(classes="buttons"):

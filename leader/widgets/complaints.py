@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -15,9 +16,10 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from db import complaints
 from db.session import Tx
 from db.views import ComplaintView, EventView
+from leader.history import event_line, staff_label
 from leader.screens.resolve import Resolution, ResolveScreen
 from leader.state import ConsoleState
-from leader.text import event_name, t
+from leader.text import t
 from leader.widgets.base import Pane, refill, selected
 
 
@@ -63,7 +65,7 @@ class ComplaintsPane(Pane):
         refill(
             self.query_one("#complaints-table", DataTable),
             [t(k, lang) for k in ("c_id", "c_ticket", "c_handler", "c_body", "c_customer")],
-            [[str(c.id), c.ticket, c.handler or "—", c.body,
+            [[str(c.id), c.ticket, staff_label(c.handler, state.staff_names) or "—", c.body,
               " ".join(x for x in (c.customer_name, c.customer_phone) if x) or "—"]
              for c in state.complaints],
         )
@@ -82,12 +84,10 @@ class ComplaintsPane(Pane):
         if not events:
             self.query_one("#history", Static).update(t("history_none", lang))
             return
-        lines = []
-        for e in events:
-            when = e.at.replace(tzinfo=dt.UTC).astimezone(self.config.tz).strftime("%H:%M")
-            detail = ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items() if v is not None)
-            lines.append(f"{when} {event_name(e.kind, lang)} {e.staff or ''} {detail}".rstrip())
-        self.query_one("#history", Static).update("\n".join(lines))
+        names = self.state.staff_names if self.state is not None else {}
+        lines = [event_line(e, self.config, names, lang) for e in events]
+        # Plain text: a note or a reason may hold square brackets, which are not markup.
+        self.query_one("#history", Static).update(Text("\n".join(lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """A complaint selected: its ticket's history."""
@@ -131,7 +131,8 @@ class ComplaintsPane(Pane):
             self.post_message(self.Said("pick_row"))
             return
         pending = [r for r in self.state.pending if r.ticket_id == current.ticket_id]
-        self.app.push_screen(ResolveScreen(current, pending), partial(self._resolved, current))
+        self.app.push_screen(ResolveScreen(self.config, current, pending),
+                             partial(self._resolved, current))
 
     def _resolved(self, complaint: ComplaintView, choice: Resolution | None) -> None:
         if choice is not None:

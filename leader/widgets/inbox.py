@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from db import duty, remedies
 from db.session import Tx
+from leader.history import remedy_name, staff_label
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected
@@ -42,7 +43,8 @@ class ApprovalsPane(Pane):
         refill(
             self.query_one("#approvals-table", DataTable),
             [t(k, lang) for k in ("c_id", "c_ticket", "r_kind", "r_amount", "r_by", "r_reason")],
-            [[str(r.id), r.ticket, r.kind, r.amount, r.requested_by, r.reason]
+            [[str(r.id), r.ticket, remedy_name(self.config, r.kind, lang), f"¥{r.amount}",
+              staff_label(r.requested_by, state.staff_names), r.reason]
              for r in state.pending],
         )
         self.query_one("#decision", Input).placeholder = t("f_decision", lang)

@@ -172,7 +172,7 @@ async def test_a_complaint_recorded_and_resolved_by_reassigning(
         assert [screen.query_one(f, Input).value for f in ("#c-what", "#c-phone")] == ["", ""]
         assert screen.query_one("#complaints-table", DataTable).row_count == 1
         history = rendered(app, "#history")
-        assert "叫号 C01" in history and "投诉 L01" in history
+        assert "叫号 张伟 C01" in history and "投诉 杨洋 L01" in history
         await click(pilot, "#resolve")
         dialog = app.screen
         assert isinstance(dialog, ResolveScreen)
@@ -202,6 +202,30 @@ async def test_a_refused_complaint_keeps_what_was_typed(leader_app: LeaderFactor
         await click(pilot, "#record")
         assert "Z999" in status(app) and status(app) != "已登记投诉"
         assert {s: app.screen.query_one(s, Input).value for s in typed} == typed
+
+
+async def test_remedies_and_history_read_as_words_not_codes(leader_app: LeaderFactory,
+                                                            hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        remedies.grant(tx, number, "C01", "compensation", 80_000, "停电损失")
+        complaints.record_complaint(tx, "L01", number, "赔偿太慢")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await keys(pilot, "f3")
+        row = app.screen.query_one("#approvals-table", DataTable).get_row_at(0)
+        assert row[2:5] == ["赔偿", "¥800.00", "张伟 C01"]
+        await keys(pilot, "f2")
+        history = rendered(app, "#history")
+        assert "申请补救 张伟 C01：赔偿 ¥800.00，原因：停电损失" in history
+        assert "叫号 张伟 C01：1号窗口" in history
+        assert "投诉 杨洋 L01：第 1 号投诉，首办人 张伟 C01" in history
+        assert "remedy_kind" not in history and "amount_fen" not in history
+        await keys(pilot, "f10")
+        history = rendered(app, "#history")
+        assert "remedy request 张伟 C01: Compensation ¥800.00, reason: 停电损失" in history
+        assert "call 张伟 C01: counter 1" in history
 
 
 async def test_a_refused_resolution_keeps_the_complaint_open(

@@ -1,0 +1,123 @@
+"""A ticket's history as the duty leader reads it: one line per event, its details in words
+(business and remedy kinds by their configured names, money in yuan, staff by name and id,
+outcomes and ratings as words), never the log's raw keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from db.config import HallConfig
+from db.errors import NotFound
+from db.views import RATINGS, EventView, yuan
+from leader.text import event_name, t
+from ui.text import name
+
+Names = Mapping[str, str]
+"""Staff id → name."""
+
+
+def staff_label(staff: str | None, names: Names) -> str:
+    """`张伟 C01`, or the id alone for someone no longer on the staff list."""
+    if not staff:
+        return ""
+    known = names.get(staff)
+    return f"{known} {staff}" if known else staff
+
+
+def business_name(config: HallConfig, prefix: str, lang: str) -> str:
+    """A business type's configured name, or the prefix when the config no longer has it."""
+    try:
+        return name(config.business(prefix), lang)
+    except NotFound:
+        return prefix
+
+
+def remedy_name(config: HallConfig, code: str, lang: str) -> str:
+    """A remedy kind's configured name, or its code when the config no longer has it."""
+    try:
+        return name(config.remedy(code), lang)
+    except NotFound:
+        return code
+
+
+def event_line(event: EventView, config: HallConfig, names: Names, lang: str) -> str:
+    """`09:20 申请补救 张伟 C01：赔偿 ¥800.00，原因：停电损失`."""
+    when = event.at.replace(tzinfo=dt.UTC).astimezone(config.tz).strftime("%H:%M")
+    head = f"{when} {event_name(event.kind, lang)}"
+    who = staff_label(event.staff, names)
+    if who:
+        head = f"{head} {who}"
+    parts = details(event, config, names, lang)
+    if not parts:
+        return head
+    return head + t("detail_sep", lang) + t("detail_join", lang).join(parts)
+
+
+def details(event: EventView, config: HallConfig, names: Names, lang: str) -> list[str]:
+    """The event's counter and details in words, in a fixed order; a key this module does
+    not know still shows, as `key: value`."""
+    detail = {k: v for k, v in (event.detail or {}).items() if v is not None and v != ""}
+    parts = [t("at_counter_no", lang, n=event.counter)] if event.counter is not None else []
+    if "from_business" in detail and "to_business" in detail:
+        parts.append(f"{business_name(config, detail.pop('from_business'), lang)} → "
+                     f"{business_name(config, detail.pop('to_business'), lang)}")
+    if "from_handler" in detail and "to_handler" in detail:
+        parts.append(t("d_handler", lang, who=f"{staff_label(detail.pop('from_handler'), names)}"
+                       f" → {staff_label(detail.pop('to_handler'), names)}"))
+    if "remedy_kind" in detail:
+        kind = remedy_name(config, detail.pop("remedy_kind"), lang)
+        amount = detail.pop("amount_fen", 0)
+        parts.append(f"{kind} ¥{yuan(amount)}" if amount else kind)
+        detail.pop("remedy", None)  # the kind and the amount say which
+    words = _words(config, names, lang)
+    for key, value in detail.items():
+        say = words.get(key)
+        if say is not None:
+            parts.append(say(value))
+        elif key not in SILENT:
+            parts.append(f"{key}: {value}")
+    return [p for p in parts if p]
+
+
+SILENT = frozenset({"number"})
+"""Details the history leaves out: the ticket's own number is the pane's title."""
+
+
+def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[Any], str]]:
+    """How each detail key reads."""
+
+    def text(key: str) -> Callable[[Any], str]:
+        return lambda value: t(key, lang, v=value)
+
+    def person(key: str) -> Callable[[Any], str]:
+        return lambda value: t(key, lang, who=staff_label(str(value), names))
+
+    return {
+        "business": lambda value: business_name(config, str(value), lang),
+        "directed_to": lambda value: t("d_directed", lang, n=value),
+        "named": lambda value: t("d_named", lang) if value else "",
+        "count": text("d_count"),
+        "note": text("d_note"),
+        "reason": text("d_reason"),
+        "why": text("d_reason"),
+        "message": text("d_note"),
+        "remedy": text("d_remedy"),
+        "complaint": text("d_complaint"),
+        "feedback": text("d_feedback"),
+        "handler": person("d_handler"),
+        "to": person("d_support"),
+        "outcome": lambda value: _word(f"d_{value}", lang, value),
+        "score": lambda value: _word(f"rating_{RATINGS.get(value, value)}", lang, value),
+        "profile": lambda value: ",".join(value) if isinstance(value, list) else str(value),
+        "business_day": text("d_day"),
+    }
+
+
+def _word(key: str, lang: str, value: object) -> str:
+    """The text `key`, or the value as it is when there is no such text."""
+    try:
+        return t(key, lang)
+    except KeyError:
+        return str(value)
