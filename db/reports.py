@@ -8,18 +8,27 @@ Definitions (the README has them for people; the tests check each on hand-built 
 - Wait: first call minus issue time, for tickets that were called; a walk-in never waits
   and is left out. A re-queued no-show still waited only until its first call.
 - Within target: the share of those waits at most `sla_minutes` (the config's [service]).
-- Handling: the time a ticket spends at a counter in one business type, summed over its
-  visits there: each stretch opens at `start`, `walk_in` or support's `return`, and closes
-  at `complete`, `transfer`, `next_service` or `refer`; the closing step's staff member
-  did that work. Time with support is not handling.
-- Counter time: from each call (or walk-in, or support's return) until the counter is
-  free again (no-show, completion, transfer, referral, void), per ticket that entered the
-  queue (issued for it or transferred in): the load Erlang C staffs for, walk-up time and
-  no-shows included.
+- Handling: the time a ticket spends being served in one business type, summed over its
+  stretches there: each opens at `start`, `walk_in` or `resume` (the counter's clerk
+  serves it) or support's `return` (its handler then), and closes at `complete`,
+  `transfer`, `next_service`, `refer`, `set_aside` or the leader's `reassign`; it is the
+  work of whoever served in it. A completion with no stretch open (a matter taken up away
+  from a counter after a reassign or a reopen: nothing says when) is an untimed service
+  of the completer.
+- Counter time: from each call (or walk-in, support's return, resume: its clock restarts)
+  until the counter is free again (no-show, completion, transfer, referral, void,
+  reassign, set aside), per ticket that entered the queue (issued for it or transferred
+  in): the load Erlang C staffs for, walk-up time and no-shows included.
 - Staff volume: the period's tickets of which the person is first-responsible handler
-  (cancelled ones left out); satisfaction is their handled tickets' ratings. Handling
-  against the standard is the person's own handling minutes over the standard minutes
-  of the same services.
+  (cancelled ones left out). A rating is the handler's at the completion it rated.
+  Handling against the standard is the person's own timed minutes over the standard
+  minutes of the same services.
+- Support: referrals taken (from the pool, or named to them) and handed back, and the time
+  from the take (or the referral, when nobody took it) to the return. Guide: tickets
+  issued for customers (`issued_by`, walk-ins apart) and enquiries answered (`enquiry`
+  events of the period's days, by business type).
+- Workload, the composite's volume part, is counted per post (`POSTS`) and scored against
+  the busiest person of the same post.
 - 90th percentile: nearest rank (the smallest value with at least 90 % at or below it).
 """
 
@@ -36,7 +45,7 @@ from sqlalchemy import and_, func, select
 
 from db.complaints import upheld_by_handler
 from db.config import HallConfig
-from db.config_score import composite, satisfaction
+from db.config_score import ScoreConfig, composite, satisfaction
 from db.models import Remedy
 from db.ops import E, S, T
 from db.session import Tx
@@ -45,16 +54,23 @@ from db.views import _Json
 Progress = Callable[[int, int], None]
 """Told (days done, days in all) as a long report goes along."""
 
-OPENS = ("start", "walk_in", "return")
-"""Steps after which a counter is working on the ticket."""
-CLOSES = ("complete", "transfer", "next_service", "refer")
-"""Steps that end a stretch of handling at the counter."""
-HOLDS = ("call", "walk_in", "return")
+OPENS = ("start", "walk_in", "return", "resume")
+"""Steps after which someone is serving the ticket."""
+CLOSES = ("complete", "transfer", "next_service", "refer", "reassign", "set_aside")
+"""Steps that end a stretch of handling (a reassign takes the matter off whoever had it;
+a matter set aside waits for its customer away from the counter)."""
+HOLDS = ("call", "walk_in", "return", "resume")
 """Steps from which a counter is held by the ticket (a recall keeps holding it)."""
-RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel")
+RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel", "reassign",
+            "set_aside")
 """Steps that free the counter."""
 GRANTED = ("granted", "approved")
 """Remedy states that count as given to the customer."""
+POSTS = {"clerk": "counter", "leader": "counter", "support": "support", "guide": "guide"}
+"""The post whose work counts as a role's workload: handled tickets at the counter,
+referrals handed back at support, tickets issued and enquiries answered at the guide desk."""
+POST_ORDER = ("counter", "support", "guide")
+"""The order of the posts in the staff list."""
 
 
 def percentile(values: Iterable[float], share: float = 0.9) -> float | None:
@@ -99,8 +115,8 @@ class BusinessFigures(_Json):
     """90th-percentile handling minutes."""
     counter_min_per_ticket: float | None
     """Counter time per ticket that entered this queue (issued or transferred in): the
-    minutes counters were held from each call to its no-show, completion, transfer or
-    referral, over those tickets. What Erlang C staffs for."""
+    minutes counters were held from each call to its no-show, completion, transfer,
+    referral or reassign, over those tickets. What Erlang C staffs for."""
     no_shows: int
     """Tickets marked no-show (过号) at least once while in this business."""
     transfers: int
@@ -109,6 +125,8 @@ class BusinessFigures(_Json):
     """Referrals to support (转后台) while in this business."""
     cancelled: int
     """Tickets voided (by the leader, or at day close)."""
+    enquiries: int
+    """Questions the guide answered on the spot under this business, without a ticket."""
 
 
 @dataclass(frozen=True)
@@ -119,20 +137,29 @@ class StaffFigures(_Json):
     """Staff id."""
     name: str
     """Name."""
+    role: str
+    """guide, clerk, support or leader: the post (`POSTS`) the workload is counted in."""
+    workload: int
+    """The post's work: volume (clerk, leader), referrals returned (support), tickets
+    issued plus enquiries answered (guide). The composite's volume part compares it with
+    the busiest person of the same post."""
     volume: int
     """Tickets of the period the person is first-responsible handler of (not cancelled)."""
     completed: int
     """Of those, completed."""
     services: int
-    """Services the person handled at a counter (any handler's tickets)."""
+    """Services the person handled (any handler's tickets), untimed ones included."""
+    services_untimed: int
+    """Of those, completions of a matter taken up away from a counter (after a reassign
+    or a reopen): no clock, so in neither handling_min nor standard_min."""
     handling_min: float
-    """The person's handling minutes in all."""
+    """The person's timed handling minutes in all."""
     standard_min: float
-    """The standard minutes of the same services."""
+    """The standard minutes of the same (timed) services."""
     handling_ratio: float | None
     """handling_min / standard_min: below 1 is faster than the standard."""
     ratings: dict[int, int]
-    """Rating level (1-4) → count, over the person's handled tickets."""
+    """Rating level (1-4) → count, of the completions the person was handler at."""
     satisfaction: float | None
     """Mean of the ratings' points (config [score].rating_points), 0-100."""
     complaints_upheld: int
@@ -142,6 +169,19 @@ class StaffFigures(_Json):
     """Remedies the person granted (within authority, or approved by the leader)."""
     remedy_yuan: float
     """Their total amount in yuan."""
+    referrals_taken: int
+    """Support: referrals the person took from the pool or was named for."""
+    referrals_returned: int
+    """Support: referrals the person handed back to the handler."""
+    support_min: float
+    """Support: minutes from each take (or the referral, when nobody took it) to the
+    person's return."""
+    issued: int
+    """Guide: tickets the person issued for customers (`issued_by`; walk-ins apart)."""
+    enquiries: int
+    """Guide: questions the person answered on the spot (`enquiry` events)."""
+    enquiries_by_business: dict[str, int]
+    """Those enquiries per business prefix."""
     composite: float
     """The weighted composite score (config [score])."""
 
@@ -161,7 +201,8 @@ class Report(_Json):
     businesses: tuple[BusinessFigures, ...]
     """Every configured business type, in config order."""
     staff: tuple[StaffFigures, ...]
-    """Everyone with a handled ticket or a service, by composite score, best first."""
+    """Everyone with work or a figure in the period, by post (`POST_ORDER`), then by
+    composite score, best first."""
     totals: BusinessFigures
     """The whole hall as one line."""
 
@@ -179,6 +220,7 @@ class _Samples:
     transfers: int = 0
     referrals: int = 0
     cancelled: int = 0
+    enquiries: int = 0
 
 
 @dataclass
@@ -188,15 +230,47 @@ class _Person:
     volume: int = 0
     completed: int = 0
     services: int = 0
+    untimed: int = 0
     handling_min: float = 0.0
     standard_min: float = 0.0
     ratings: dict[int, int] = field(default_factory=lambda: {4: 0, 3: 0, 2: 0, 1: 0})
+    taken: int = 0
+    returned: int = 0
+    support_min: float = 0.0
+    issued: int = 0
+    enquiries: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 @dataclass
 class _Gathered:
     businesses: dict[str, _Samples] = field(default_factory=lambda: defaultdict(_Samples))
     people: dict[str, _Person] = field(default_factory=lambda: defaultdict(_Person))
+
+
+@dataclass
+class _Walk:
+    """Where one ticket stands as its steps are replayed."""
+
+    business: str
+    """The business it is in."""
+    handler: str | None = None
+    """Its first-responsible handler so far."""
+    opened: dt.datetime | None = None
+    """Start of the open stretch of handling."""
+    serving: str | None = None
+    """Who serves in that stretch."""
+    held: dt.datetime | None = None
+    """Since when a counter holds it."""
+    with_support: dt.datetime | None = None
+    """Since when support's clock runs."""
+    completed_for: str | None = None
+    """The handler at its latest completion."""
+    rated_for: str | None = None
+    """The handler at the completion the customer rated."""
+    spent: dict[tuple[str, str | None], float] = field(default_factory=lambda: defaultdict(float))
+    """(business, who served) → minutes."""
+    no_show_in: set[str] = field(default_factory=set)
+    """Businesses it was a no-show in."""
 
 
 def _minutes(later: dt.datetime, earlier: dt.datetime) -> float:
@@ -241,44 +315,96 @@ def _gather_ticket(
         origin.cancelled += 1
     if not walk_in and row.first_called_at is not None:
         origin.waits.append(_minutes(row.first_called_at, row.issued_at))
+    if row.issued_by is not None and not walk_in:
+        into.people[row.issued_by].issued += 1
     if row.handler_id is not None and row.status != "cancelled":
         person = into.people[row.handler_id]
         person.volume += 1
         person.completed += row.status == "done"
-        if row.rating is not None:
-            person.ratings[row.rating] += 1
-    _replay(config, row.origin_business, steps, into)
+    walk = _replay(config, row.origin_business, steps, into)
+    rated_for = walk.rated_for or walk.completed_for or row.handler_id
+    if row.rating is not None and rated_for is not None:
+        into.people[rated_for].ratings[row.rating] += 1
 
 
-def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered) -> None:
-    """Walk one ticket's steps: stretches of handling and of counter time, no-shows,
-    transfers, referrals."""
-    opened: dt.datetime | None = None
-    held: dt.datetime | None = None
-    spent: dict[tuple[str, str | None], float] = defaultdict(float)
-    no_show_in: set[str] = set()
+def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered) -> _Walk:
+    """Walk one ticket's steps: stretches of handling and of counter time, support's work,
+    who its handler was, no-shows, transfers, referrals."""
+    walk = _Walk(business)
     into.businesses[business].entered += 1
     for step in steps:
-        if step.kind in OPENS:
-            opened = step.at
-        elif step.kind in CLOSES and opened is not None:
-            spent[(business, step.staff_id)] += _minutes(step.at, opened)
-            opened = None
-        if step.kind in HOLDS:
-            held = held or step.at
-        elif step.kind in RELEASES and held is not None:
-            into.businesses[business].counter_min += _minutes(step.at, held)
-            held = None
-        business = _count_step(step, business, no_show_in, into)
-    for prefix in no_show_in:
+        _own(walk, step)
+        _handle(walk, step, into)
+        _hold(walk, step, into)
+        _support(walk, step, into)
+        walk.business = _count_step(step, walk.business, walk.no_show_in, into)
+    for prefix in walk.no_show_in:
         into.businesses[prefix].no_shows += 1
     per_business: dict[str, float] = defaultdict(float)
-    for (prefix, staff), minutes in spent.items():
+    for (prefix, staff), minutes in walk.spent.items():
         per_business[prefix] += minutes
         if staff is not None:
             _credit_service(config, into.people[staff], prefix, minutes)
     for prefix, minutes in per_business.items():
         into.businesses[prefix].handling.append(minutes)
+    return walk
+
+
+def _own(walk: _Walk, step: Any) -> None:
+    """Follow the handler: set by the first call (or walk-in), changed only by the leader's
+    reassign or reopen; remember who it was at each completion and at the rated one."""
+    if step.kind in ("call", "walk_in"):
+        walk.handler = walk.handler or step.staff_id
+    elif step.kind in ("reassign", "reopen"):
+        walk.handler = (step.detail or {}).get("to_handler", walk.handler)
+    elif step.kind == "complete":
+        walk.completed_for = walk.handler
+    elif step.kind == "rate" and walk.rated_for is None:
+        walk.rated_for = walk.completed_for
+
+
+def _handle(walk: _Walk, step: Any, into: _Gathered) -> None:
+    """Open or close a stretch of handling; count an untimed completion."""
+    if step.kind in OPENS:
+        walk.opened = step.at
+        # Support hands the matter back to its handler; at a counter, its clerk serves.
+        walk.serving = walk.handler if step.kind == "return" else step.staff_id
+    elif step.kind in CLOSES and walk.opened is not None:
+        walk.spent[(walk.business, walk.serving)] += _minutes(step.at, walk.opened)
+        walk.opened = None
+    elif step.kind == "complete" and step.staff_id is not None:
+        # Taken up away from a counter (after a reassign or a reopen): a service, no clock.
+        person = into.people[step.staff_id]
+        person.services += 1
+        person.untimed += 1
+
+
+def _hold(walk: _Walk, step: Any, into: _Gathered) -> None:
+    if step.kind == "resume":  # the customer is back at the counter: its clock starts now
+        walk.held = step.at
+    elif step.kind in HOLDS:
+        walk.held = walk.held or step.at
+    elif step.kind in RELEASES and walk.held is not None:
+        into.businesses[walk.business].counter_min += _minutes(step.at, walk.held)
+        walk.held = None
+
+
+def _support(walk: _Walk, step: Any, into: _Gathered) -> None:
+    """Support's work: a referral taken (or named to someone), and handed back."""
+    if step.kind == "refer":
+        walk.with_support = step.at
+        named = (step.detail or {}).get("to")
+        if named is not None:
+            into.people[named].taken += 1
+    elif step.kind == "take" and step.staff_id is not None:
+        walk.with_support = step.at
+        into.people[step.staff_id].taken += 1
+    elif step.kind == "return" and step.staff_id is not None:
+        person = into.people[step.staff_id]
+        person.returned += 1
+        if walk.with_support is not None:
+            person.support_min += _minutes(step.at, walk.with_support)
+        walk.with_support = None
 
 
 def _count_step(step: Any, business: str, no_show_in: set[str], into: _Gathered) -> str:
@@ -305,6 +431,18 @@ def _standard(config: HallConfig, prefix: str) -> float:
     return float(known.get(prefix, 0.0))
 
 
+def _gather_enquiries(tx: Tx, date_from: dt.date, date_to: dt.date, into: _Gathered) -> None:
+    """The guide's answers on the spot: no ticket, so by the event's own business day."""
+    query = select(E.c.staff_id, E.c.detail).where(
+        E.c.kind == "enquiry", E.c.business_day.between(date_from, date_to)
+    )
+    for staff, detail in tx.conn.execute(query):
+        prefix = str((detail or {}).get("business", "?"))
+        into.businesses[prefix].enquiries += 1
+        if staff is not None:
+            into.people[staff].enquiries[prefix] += 1
+
+
 def _business_figures(
     prefix: str, zh: str, en: str, s: _Samples, sla_minutes: float
 ) -> BusinessFigures:
@@ -318,7 +456,7 @@ def _business_figures(
         handling_avg_min=mean(s.handling), handling_p90_min=percentile(s.handling),
         counter_min_per_ticket=s.counter_min / s.entered if s.entered else None,
         no_shows=s.no_shows, transfers=s.transfers, referrals=s.referrals,
-        cancelled=s.cancelled,
+        cancelled=s.cancelled, enquiries=s.enquiries,
     )
 
 
@@ -334,6 +472,7 @@ def _totals(gathered: _Gathered) -> _Samples:
         total.transfers += s.transfers
         total.referrals += s.referrals
         total.cancelled += s.cancelled
+        total.enquiries += s.enquiries
     return total
 
 
@@ -357,31 +496,55 @@ def _efficiency(ratio: float | None) -> float | None:
     return 100.0 if ratio <= 1 else 100 / ratio
 
 
+def _workload(post: str, p: _Person) -> int:
+    if post == "support":
+        return p.returned
+    if post == "guide":
+        return p.issued + sum(p.enquiries.values())
+    return p.volume
+
+
 def _staff_figures(
     tx: Tx, gathered: _Gathered, remedies: dict[str, tuple[int, int]], upheld: dict[str, int]
 ) -> list[StaffFigures]:
     ids = set(gathered.people) | set(remedies) | set(upheld)
-    names = dict(tx.conn.execute(select(S.c.id, S.c.name).where(S.c.id.in_(ids))).all())
-    busiest = max((p.volume for p in gathered.people.values()), default=0)
-    found = []
-    for staff_id in sorted(ids):
-        p = gathered.people[staff_id]
-        granted, fen = remedies.get(staff_id, (0, 0))
-        complaints = upheld.get(staff_id, 0)
-        ratio = p.handling_min / p.standard_min if p.standard_min > 0 else None
-        volume_score = 100 * p.volume / busiest if busiest else 0.0
-        satisfied = satisfaction(tx.config.score, p.ratings)
-        found.append(StaffFigures(
-            staff=staff_id, name=names.get(staff_id, staff_id), volume=p.volume,
-            completed=p.completed, services=p.services, handling_min=round(p.handling_min, 2),
-            standard_min=round(p.standard_min, 2), handling_ratio=ratio,
-            ratings=dict(p.ratings), satisfaction=satisfied, complaints_upheld=complaints,
-            remedies=granted, remedy_yuan=fen / 100,
-            composite=composite(tx.config.score, volume_score, _efficiency(ratio), satisfied,
-                                complaints, granted),
-        ))
-    found.sort(key=lambda f: (-f.composite, f.staff))
+    query = select(S.c.id, S.c.name, S.c.role).where(S.c.id.in_(ids))
+    known = {who: (name, role) for who, name, role in tx.conn.execute(query)}
+    posts = {i: POSTS.get(known.get(i, (i, "clerk"))[1], "counter") for i in ids}
+    work = {i: _workload(posts[i], gathered.people[i]) for i in ids}
+    busiest: dict[str, int] = defaultdict(int)
+    for i in ids:
+        busiest[posts[i]] = max(busiest[posts[i]], work[i])
+    found = [
+        _person_figures(tx.config.score, i, known.get(i, (i, "clerk")), gathered.people[i],
+                        (work[i], busiest[posts[i]]), remedies.get(i, (0, 0)), upheld.get(i, 0))
+        for i in ids
+    ]
+    found.sort(key=lambda f: (POST_ORDER.index(posts[f.staff]), -f.composite, f.staff))
     return found
+
+
+def _person_figures(
+    score: ScoreConfig, staff_id: str, known: tuple[str, str], p: _Person,
+    work: tuple[int, int], remedies: tuple[int, int], complaints: int,
+) -> StaffFigures:
+    """One person's line; `work` is (their workload, the busiest of their post's)."""
+    (name, role), (workload, busiest), (granted, fen) = known, work, remedies
+    ratio = p.handling_min / p.standard_min if p.standard_min > 0 else None
+    satisfied = satisfaction(score, p.ratings)
+    return StaffFigures(
+        staff=staff_id, name=name, role=role, workload=workload, volume=p.volume,
+        completed=p.completed, services=p.services, services_untimed=p.untimed,
+        handling_min=round(p.handling_min, 2), standard_min=round(p.standard_min, 2),
+        handling_ratio=ratio, ratings=dict(p.ratings), satisfaction=satisfied,
+        complaints_upheld=complaints, remedies=granted, remedy_yuan=fen / 100,
+        referrals_taken=p.taken, referrals_returned=p.returned,
+        support_min=round(p.support_min, 2), issued=p.issued,
+        enquiries=sum(p.enquiries.values()),
+        enquiries_by_business=dict(sorted(p.enquiries.items())),
+        composite=composite(score, 100 * workload / busiest if busiest else 0.0,
+                            _efficiency(ratio), satisfied, complaints, granted),
+    )
 
 
 def period_report(
@@ -396,6 +559,7 @@ def period_report(
         _gather_day(tx, day, gathered)
         if progress is not None:
             progress(done, len(days))
+    _gather_enquiries(tx, date_from, date_to, gathered)
     config = tx.config
     figures = tuple(
         _business_figures(b.prefix, b.name_zh, b.name_en, gathered.businesses[b.prefix],

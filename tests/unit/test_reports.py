@@ -139,8 +139,10 @@ def test_staff_figures_by_hand(history: Hall) -> None:
     # 0.4 x volume (100 for the busiest) + 0.2 x efficiency + 0.4 x satisfaction
     assert c01.composite == 96.0
     assert c02.composite == pytest.approx(0.4 * 100 / 3 + 20 + 24, abs=0.05)
-    assert [s.staff for s in r.staff] == ["C01", "C02"]
+    assert [s.staff for s in r.staff] == ["C01", "C02", "S01"]  # counter post, then support
     assert c01.complaints_upheld == 0
+    s01 = next(s for s in r.staff if s.staff == "S01")  # B001: taken 6, returned 8
+    assert (s01.referrals_taken, s01.referrals_returned, s01.support_min) == (1, 1, 2.0)
 
 
 def test_remedies_granted_count_and_lower_the_score_when_configured(
@@ -192,3 +194,160 @@ def test_upheld_complaints_count_against_the_handler(history: Hall) -> None:
     c01, c02 = (next(s for s in r.staff if s.staff == who) for who in ("C01", "C02"))
     assert (c01.complaints_upheld, c02.complaints_upheld) == (1, 0)
     assert c01.composite == 96.0 - 10  # the default complaint_penalty
+
+
+# -- corrections, support and the guide --------------------------------------------------
+
+
+def person(r: Report, staff: str) -> reports.StaffFigures:
+    return next(s for s in r.staff if s.staff == staff)
+
+
+def resolve_with(leader_step: str, number: str, handler_to: str, **kwargs: Any) -> Any:
+    """A complaint about `number`, recorded and resolved upheld with `leader_step`."""
+    from db import complaints
+
+    def step(tx: Tx) -> Any:
+        view = complaints.record_complaint(tx, "L01", number, "要求纠正")
+        return complaints.resolve(tx, view.id, "L01", "upheld", "属实",
+                                  correction=leader_step, to=handler_to, **kwargs)
+
+    return step
+
+
+@pytest.fixture
+def corrected(hall: Hall, clock: ManualClock) -> Hall:
+    """A morning with two corrections, two referrals and a guide at work (minutes after
+    09:00; C03 signs in at counter 3 (A, E, D); G02 is a second guide):
+
+    A001 issued 0, called at counter 3 (C03) 1, started 2; complaint upheld and reassigned
+         to C02 at 8 (counter 3 free again); C02 completes it at counter 4 at 14, rated 3
+         C03: an A service of 6 min (2-8); C02: one untimed service; the 3 goes to C02;
+         counter 3 held 1-8
+    A002 issued 0, called at counter 1 (C01) 1, started 2, done 6, rated 2; complaint upheld
+         and reopened to C03 at 11; C03 completes it at counter 3 at 20
+         C01: A 4 min (2-6) and the rating 2; C03: one untimed service; counter 1 held 1-6
+    B001 issued 0 by G01; called at counter 4 (C02) 1, started 2, referred to the pool 4,
+         taken by S01 5, returned 9, done 10 (C02)
+         C02: B (4-2)+(10-9) = 3 min; S01: 4 min with support (5-9); counter 4 held 1-4, 9-10
+    B002 issued 3 by G01; called at counter 4 at 11, started 12, referred to S01 by name
+         13, returned 16, done 17
+         C02: B (13-12)+(17-16) = 2 min; S01: 3 min with support (13-16)
+    Enquiries: G01 answers D at 5, D at 6 and A at 7; G02 answers B at 7.
+    """
+    from db import counters, reception, staff
+
+    with hall.write() as tx:
+        staff.add_staff(tx, "G02", "赵敏", "guide", "2468")
+        counters.sign_in(tx, 3, "C03")
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "A"))
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "A"))
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "B", issued_by="G01"))
+    for counter in (3, 1, 4):
+        at(hall, clock, 1, partial(ops.call_next, counter=counter))
+        at(hall, clock, 2, partial(ops.start, counter=counter))
+    at(hall, clock, 3, lambda tx: ops.issue_ticket(tx, "B", issued_by="G01"))
+    at(hall, clock, 4, lambda tx: ops.refer(tx, 4))
+    at(hall, clock, 5, lambda tx: ops.take_referral(tx, "B001", "S01"))
+    for minute, who, prefix in ((5, "G01", "D"), (6, "G01", "D"), (7, "G01", "A"),
+                                (7, "G02", "B")):
+        at(hall, clock, minute, partial(reception.record_enquiry, staff=who, business=prefix))
+    at(hall, clock, 6, lambda tx: ops.complete(tx, 1))
+    at(hall, clock, 6, lambda tx: ops.rate(tx, "A002", 2))
+    at(hall, clock, 8, resolve_with("reassign", "A001", "C02"))
+    at(hall, clock, 9, lambda tx: ops.return_from_support(tx, "B001", "S01"))
+    at(hall, clock, 10, lambda tx: ops.complete(tx, 4, "B001"))
+    at(hall, clock, 11, lambda tx: ops.call_next(tx, 4))
+    at(hall, clock, 11, resolve_with("reopen", "A002", "C03"))
+    at(hall, clock, 12, lambda tx: ops.start(tx, 4))
+    at(hall, clock, 13, lambda tx: ops.refer(tx, 4, "S01"))
+    at(hall, clock, 14, lambda tx: ops.complete(tx, 4, "A001"))
+    at(hall, clock, 14, lambda tx: ops.rate(tx, "A001", 3))
+    at(hall, clock, 16, lambda tx: ops.return_from_support(tx, "B002", "S01"))
+    at(hall, clock, 17, lambda tx: ops.complete(tx, 4, "B002"))
+    at(hall, clock, 20, lambda tx: ops.complete(tx, 3, "A002"))
+    return hall
+
+
+def test_a_reassign_ends_the_old_handlers_service_and_frees_the_counter(
+    corrected: Hall,
+) -> None:
+    r = report(corrected)
+    c03, c02 = person(r, "C03"), person(r, "C02")
+    # C03 served A001 from its start at 2 to the reassign at 8; the 6 minutes after it, when
+    # no one was serving it, are nobody's.
+    assert (c03.handling_min, c03.standard_min) == (6.0, 4.0)
+    # C02 closed A001 without a clock (taken up away from the counter) and served B001 and
+    # B002 for 3 + 2 minutes against 2 x 20 standard.
+    assert (c02.services, c02.services_untimed, c02.handling_min, c02.standard_min) == (
+        3, 1, 5.0, 40.0)
+    a = business(r, "A")
+    assert (a.services, a.handling_avg_min) == (2, 5.0)  # A001 6 min, A002 4 min
+    # Counter 3 held A001 from its call at 1 to the reassign at 8; counter 1 held A002 1-6.
+    assert a.counter_min_per_ticket == 6.0
+
+
+def test_a_reopened_ticket_is_served_again_and_its_rating_stays_with_the_rated_handler(
+    corrected: Hall,
+) -> None:
+    r = report(corrected)
+    c01, c03, c02 = person(r, "C01"), person(r, "C03"), person(r, "C02")
+    assert (c01.services, c01.handling_min, c01.ratings[2], c01.satisfaction) == (
+        1, 4.0, 1, 60.0)
+    # The second completion, by C03 at counter 3, is C03's service; A001 is the other.
+    assert (c03.services, c03.services_untimed, c03.ratings[2], c03.satisfaction) == (
+        2, 1, 0, None)
+    assert (c03.volume, c03.completed) == (1, 1)  # the reopen made C03 the handler
+    # A001 was rated after C02 completed it: C02 was its handler then.
+    assert (c02.ratings[3], c02.satisfaction, c02.volume) == (1, 80.0, 3)
+
+
+def test_support_work_is_counted(corrected: Hall) -> None:
+    s01 = person(report(corrected), "S01")
+    assert (s01.role, s01.referrals_taken, s01.referrals_returned) == ("support", 2, 2)
+    assert s01.support_min == 7.0  # B001 5-9 from the take, B002 13-16 from the named referral
+    assert (s01.workload, s01.volume, s01.services) == (2, 0, 0)
+    assert s01.composite == 100.0  # the busiest support colleague; no ratings, no standard
+
+
+def test_guide_work_is_counted(corrected: Hall) -> None:
+    r = report(corrected)
+    g01, g02 = person(r, "G01"), person(r, "G02")
+    assert (g01.role, g01.issued, g01.enquiries, g01.enquiries_by_business) == (
+        "guide", 2, 3, {"A": 1, "D": 2})
+    assert (g02.issued, g02.enquiries, g02.enquiries_by_business) == (0, 1, {"B": 1})
+    assert (g01.workload, g02.workload) == (5, 1)
+    assert (g01.composite, g02.composite) == (100.0, 20.0)  # against the busiest guide
+    assert [(b.prefix, b.enquiries) for b in r.businesses if b.enquiries] == [
+        ("A", 1), ("B", 1), ("D", 2)]
+    assert r.totals.enquiries == 4
+
+
+def test_each_post_is_scored_against_its_own_busiest(corrected: Hall) -> None:
+    r = report(corrected)
+    # Counter post: C02 handles 3 tickets (the busiest): 0.4 x 100 + 0.2 x 100 + 0.4 x 80.
+    assert person(r, "C02").composite == 92.0
+    # C03: volume 100/3, efficiency 100 x 4/6, no ratings; less one upheld complaint (A001).
+    assert person(r, "C03").composite == pytest.approx(
+        (0.4 * 100 / 3 + 0.2 * 100 * 4 / 6) / 0.6 - 10, abs=0.05)
+    # C01: no ticket of its own any more, at the standard, one 基本满意, one upheld complaint.
+    assert person(r, "C01").composite == 0.2 * 100 + 0.4 * 60 - 10
+    assert [s.staff for s in r.staff] == ["C02", "C03", "C01", "S01", "G01", "G02"]
+
+
+@pytest.mark.skipif(not hasattr(ops, "set_aside"), reason="db.ops has no set_aside/resume yet")
+def test_a_matter_set_aside_is_not_served_until_resumed(hall: Hall, clock: ManualClock) -> None:
+    """A001 issued 0, called at counter 1 (C01) 1, started 2, set aside 5 (the customer
+    fetches a document), resumed 20, done 24: C01 served (5-2)+(24-20) = 7 min; counter 1
+    held 1-5 and 20-24."""
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "A"))
+    at(hall, clock, 1, lambda tx: ops.call_next(tx, 1))
+    at(hall, clock, 2, lambda tx: ops.start(tx, 1))
+    at(hall, clock, 5, lambda tx: ops.set_aside(tx, 1, "带身份证"))
+    at(hall, clock, 20, lambda tx: ops.resume(tx, 1, "A001"))
+    at(hall, clock, 24, lambda tx: ops.complete(tx, 1))
+    r = report(hall)
+    c01 = person(r, "C01")
+    assert (c01.services, c01.services_untimed, c01.handling_min) == (1, 0, 7.0)
+    a = business(r, "A")
+    assert (a.handling_avg_min, a.counter_min_per_ticket) == (7.0, 8.0)
