@@ -147,3 +147,13 @@ def test_export_json_flag_gives_json_like_format_json(cli: Cli, served: Hall) ->
     assert cli("export", "--json", "--day", day).json() == wanted
     assert cli("--json", "export", "--day", day).json() == wanted
 
+
+
+def test_report_counts_the_guide_and_support(cli: Cli, served: Hall) -> None:
+    for argv in (["issue", "B", "--by", "G01"], ["call", "-c", "4"], ["start", "-c", "4"],
+                 ["refer", "-c", "4", "--to", "S01"]):
+        assert cli(*argv).code == 0, argv
+    staff = {s["staff"]: s for s in cli("report", "--json").json()["staff"]}
+    assert (staff["G01"]["role"], staff["G01"]["issued"], staff["G01"]["workload"]) == (
+        "guide", 1, 1)
+    assert (staff["S01"]["referrals_taken"], staff["S01"]["referrals_returned"]) == (1, 0)
