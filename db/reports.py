@@ -205,6 +205,10 @@ class Report(_Json):
     composite score, best first."""
     totals: BusinessFigures
     """The whole hall as one line."""
+    hall_zh: str
+    """The hall's Chinese name (config [hall]), for the report's title."""
+    hall_en: str
+    """Its English name."""
 
 
 @dataclass
@@ -570,4 +574,4 @@ def period_report(
     staff = _staff_figures(tx, gathered, _remedies(tx, date_from, date_to),
                            upheld_by_handler(tx, date_from, date_to))
     return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
-                  tuple(staff), totals)
+                  tuple(staff), totals, config.name_zh, config.name_en)

@@ -176,9 +176,10 @@ def test_progress_is_told_day_by_day(history: Hall) -> None:
     assert told == [(1, 1)]
 
 
-def test_json_is_plain(history: Hall) -> None:
+def test_json_is_plain(history: Hall, config: HallConfig) -> None:
     data = report(history).to_json()
     assert data["date_from"] == "2026-11-27"
+    assert (data["hall_zh"], data["hall_en"]) == (config.name_zh, config.name_en)
     assert data["staff"][0]["ratings"] == {4: 1, 3: 1, 2: 0, 1: 0}
 
 
