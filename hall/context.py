@@ -11,6 +11,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -146,16 +147,50 @@ def parse_day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+LARGEST_INTEGER = 2**31 - 1
+"""The largest whole number every supported database keeps in an INTEGER column (PostgreSQL's
+is 32-bit, SQLite's 64-bit): the ceiling of any number typed on the command line."""
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """An argparse type: a whole number from `low` to `high`. It is checked as it is parsed,
+    so a number out of range is misuse (exit 2, naming the option), never an overflow in the
+    database."""
+
+    low: int = 0
+    """The smallest number allowed."""
+    high: int = LARGEST_INTEGER
+    """The largest number allowed."""
+
+    def __call__(self, text: str) -> int:
+        """The number, or ArgumentTypeError naming the range."""
+        try:
+            value = int(text)
+        except ValueError:  # also a string of more digits than int() will read
+            value = self.low - 1
+        if not self.low <= value <= self.high:
+            raise argparse.ArgumentTypeError(
+                f"{shown(text)} is not a whole number from {self.low} to {self.high}"
+            )
+        return value
+
+
+def shown(text: str) -> str:
+    """What the person typed, quoted, and cut short if it is long."""
+    return repr(text if len(text) <= 24 else f"{text[:20]}…")
+
+
 def parse_score(text: str) -> int:
     """A rating: 1-4 (4 = 非常满意, the best) or its name in English or Chinese."""
-    if text.strip().isdigit():
-        return int(text)  # out of range is the core's refusal, exit 1
     wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
     for score, name in RATINGS.items():
-        if wanted in (name, RATING_NAMES_ZH[score]):
+        if wanted in (str(score), name, RATING_NAMES_ZH[score]):
             return score
     names = ", ".join(f"{s}={n}" for s, n in RATINGS.items())
-    raise argparse.ArgumentTypeError(f"not a rating: {text!r} (use {names})")
+    raise argparse.ArgumentTypeError(
+        f"not a rating: {shown(text)} (use {min(RATINGS)} to {max(RATINGS)}: {names})"
+    )
 
 
 def business_prefix(config: HallConfig, text: str) -> str:

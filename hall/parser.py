@@ -7,15 +7,32 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from db.models import ROLES
+from db.remedies import MAX_AMOUNT_FEN
 from hall import apps, commands, complaints, demo, figures, remedies, reports
-from hall.context import Run, UsageError, parse_day, parse_score
+from hall.context import LARGEST_INTEGER, Run, UsageError, WholeNumber, parse_day, parse_score
 
 Handler = Callable[[Run], None]
 Subparsers = Any  # argparse's _SubParsersAction is private
 
 
+COUNTER = WholeNumber(1, LARGEST_INTEGER)
+"""A counter number as typed (the config may name any counter the database can store)."""
+LIMIT = WholeNumber(1, LARGEST_INTEGER)
+"""How many rows to show at most."""
+AUTHORITY_YUAN = WholeNumber(0, MAX_AMOUNT_FEN // 100)
+"""An authority limit: no more than the largest remedy anyone can grant."""
+PORT = WholeNumber(1, 65535)
+"""A TCP port."""
+
+
 class HallParser(argparse.ArgumentParser):
     """An ArgumentParser whose mistakes are one line and exit code 2, raised not printed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A bare `type=int` anywhere in the grammar still cannot pass the database a number
+        # it cannot store: such a number is misuse, not an OverflowError (exit 3).
+        self.register("type", int, WholeNumber())
 
     def error(self, message: str) -> NoReturn:
         """Raise UsageError instead of printing the usage block and exiting."""
@@ -35,23 +52,6 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON instead of text")
     return common
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _positive(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"not a TCP port (1-65535): {text!r}")
-    return value
 
 
 class Grammar:
@@ -80,7 +80,7 @@ class Grammar:
     def at_counter(self, name: str, handler: Handler, text: str, *, number: str = "") -> HallParser:
         """A counter step: --counter N, and optionally the NUMBER the clerk believes it holds."""
         parser = self.add(name, handler, text)
-        parser.add_argument("--counter", "-c", type=int, required=True, metavar="N",
+        parser.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
                             help="counter number 窗口号")
         if number:
             parser.add_argument("number", nargs="?", metavar="NUMBER", help=number)
@@ -108,7 +108,7 @@ def _setup(g: Grammar) -> None:
     add.add_argument("id", metavar="ID", help="工号 staff id, e.g. C01")
     add.add_argument("--name", required=True, help="姓名")
     add.add_argument("--role", required=True, choices=ROLES, help="岗位")
-    add.add_argument("--authority-limit", type=int, default=0, metavar="YUAN",
+    add.add_argument("--authority-limit", type=AUTHORITY_YUAN, default=0, metavar="YUAN",
                      help="授权额度 (yuan) the person may grant alone")
     g.add("list", reports.staff_list, "工作人员列表 list staff", sub)
 
@@ -200,11 +200,11 @@ def _reading(g: Grammar) -> None:
         parser.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
     visits = g.add("visits", reports.visits, "客户来访记录 a customer's visits by account")
     visits.add_argument("account", metavar="ACCOUNT", help="户号")
-    visits.add_argument("--limit", type=_positive, default=20, metavar="N")
+    visits.add_argument("--limit", type=LIMIT, default=20, metavar="N")
     g.add("status", reports.status, "营业厅状态 the status board")
     events = g.add("events", reports.events, "事件记录 the event log")
     events.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
-    events.add_argument("--limit", type=_positive, default=100, metavar="N")
+    events.add_argument("--limit", type=LIMIT, default=100, metavar="N")
     events.add_argument("--kind", metavar="K", help="事件类型, e.g. call, complete")
     referrals = g.add("referrals", reports.support, "后台待办 referrals waiting for support")
     referrals.add_argument("--staff", "-s", metavar="ID", help="服务岗工号 (default: pool only)")
@@ -228,7 +228,7 @@ def _apps(g: Grammar) -> None:
     g.add("leader", apps.leader,
           "值班领导岗 the duty leader's console: board, complaints, approvals (staff id + PIN)")
     display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")
-    display.add_argument("--counter", "-c", type=int, metavar="N",
+    display.add_argument("--counter", "-c", type=COUNTER, metavar="N",
                          help="窗口屏 the display above counter N")
     voice = display.add_mutually_exclusive_group()
     voice.add_argument("--voice-to", metavar="DIR",
@@ -238,11 +238,11 @@ def _apps(g: Grammar) -> None:
     serve = g.add("serve", apps.serve,
                   "浏览器叫号屏 serve the wall display to browsers on the local network")
     serve.add_argument("app", choices=("display",), help="what to serve: display")
-    serve.add_argument("--counter", "-c", type=int, metavar="N",
+    serve.add_argument("--counter", "-c", type=COUNTER, metavar="N",
                        help="窗口屏 counter N's display instead of the wall")
     serve.add_argument("--host", default="0.0.0.0",
                        help="address to listen on (default 0.0.0.0: every network)")
-    serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--port", type=PORT, default=8000, help="TCP port (default 8000)")
     serve.add_argument("--public-url", metavar="URL",
                        help="the address browsers use, e.g. http://192.168.1.20:8000 "
                             "(default http://THIS-MACHINE'S-NAME:PORT)")

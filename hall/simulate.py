@@ -230,7 +230,7 @@ def grammar(g: Any) -> None:
     p.add_argument("--counters", type=_count, metavar="N",
                    help="固定开放 N 个窗口 (default: Erlang C 建议)")
     p.add_argument("--hours", type=_hours, default=8, metavar="H", help="营业小时数 (default 8)")
-    p.add_argument("--open-hour", type=int, default=9, choices=range(0, 24), metavar="HH",
+    p.add_argument("--open-hour", type=_whole(0, 23), default=9, metavar="HH",
                    help="开门时刻 (default 9)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="表头语言")
     like = p.add_argument_group("a day like the hall's history (its database is only read)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -10,6 +13,7 @@ from sqlalchemy import create_engine, text
 import db.engine
 from db import queries
 from db.session import Hall
+from hall.parser import build_parser
 from tests.cli.conftest import Cli, event_kinds, fingerprint, one_line_error
 from tests.conftest import PIN
 
@@ -25,7 +29,6 @@ REFUSED = [
     pytest.param(["start", "-c", "1"], "holds no ticket", id="nothing-to-start"),
     pytest.param(["complete", "-c", "1", "A001"], "holds no ticket", id="complete-unknown"),
     pytest.param(["show", "A001"], "no ticket A001", id="no-such-ticket"),
-    pytest.param(["rate", "A001", "5"], "rating must be 1 to 4", id="rating-out-of-range"),
     pytest.param(["transfer", "-c", "1", "--to", "Z"], "unknown business", id="transfer-to-z"),
     pytest.param(["signout", "-c", "3"], "no one is signed in", id="signout-empty"),
     pytest.param(["cancel", "XYZ", "-s", "L01"], "not a ticket number", id="cancel-bad-number"),
@@ -98,11 +101,22 @@ MISUSE = [
     pytest.param([], "no command given", id="no-command"),
     pytest.param(["frobnicate"], "invalid choice", id="unknown-command"),
     pytest.param(["call"], "--counter", id="missing-counter"),
-    pytest.param(["call", "-c", "one"], "invalid int value", id="counter-not-a-number"),
+    pytest.param(["call", "-c", "one"], "'one' is not a whole number from 1 to",
+                 id="counter-not-a-number"),
+    pytest.param(["call", "-c", "0"], "--counter/-c: '0' is not a whole number from 1 to",
+                 id="counter-zero"),
+    pytest.param(["call", "-c", "99999999999999999999"],
+                 "--counter/-c: '99999999999999999999' is not a whole number from 1 to 2147483647",
+                 id="counter-too-large"),
+    pytest.param(["staff", "add", "Q1", "--name", "x", "--role", "clerk", "--authority-limit",
+                  "1000001"], "--authority-limit: '1000001' is not a whole number from 0 to "
+                 "1000000", id="authority-above-any-remedy"),
     pytest.param(["events", "--day", "2026-02-30"], "not a date", id="bad-day"),
     pytest.param(["export", "--day", "yesterday"], "not a date", id="bad-export-day"),
-    pytest.param(["events", "--limit", "0"], "positive", id="bad-limit"),
+    pytest.param(["events", "--limit", "0"], "--limit: '0' is not a whole number from 1",
+                 id="bad-limit"),
     pytest.param(["rate", "A001", "great"], "not a rating", id="bad-score"),
+    pytest.param(["rate", "A001", "5"], "SCORE: not a rating: '5' (use 1 to 4", id="score-5"),
     pytest.param(["staff", "add", "C09", "--name", "x", "--role", "boss"], "invalid choice",
                  id="bad-role"),
     pytest.param(["--db", "nonsense", "issue", "A"], "not a database URL", id="malformed-url"),
@@ -118,6 +132,64 @@ def test_misuse_exits_2_with_one_line(cli: Cli, ready: Hall, argv: list[str],
     assert result.code == 2
     assert message in one_line_error(result)
     assert fingerprint(ready) == before
+
+
+HUGE = "99999999999999999999"
+"""Twenty digits: more than any database column holds (SQLite's INTEGER is 64-bit)."""
+
+
+def _whole_number_arguments() -> list[Any]:
+    """Every argument of every command whose value is a whole number, found by walking the
+    grammar, so one added later is covered too: (argv up to the number, its name in
+    argparse's messages)."""
+    found: list[Any] = []
+
+    def walk(parser: argparse.ArgumentParser, words: list[str]) -> None:
+        before: list[str] = []  # values for the positionals ahead of a positional number
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*words, name])
+                continue
+            if _takes_a_whole_number(action):
+                name = "/".join(action.option_strings) or str(action.metavar or action.dest)
+                argv = [*words, *(action.option_strings[:1] or before)]
+                found.append(pytest.param(argv, name, id=" ".join([*words, name])))
+            if not action.option_strings:
+                before.append(str(next(iter(action.choices))) if action.choices else "A001")
+
+    walk(build_parser(), [])
+    return found
+
+
+def _takes_a_whole_number(action: argparse.Action) -> bool:
+    if action.nargs == 0:  # a flag
+        return False
+    try:
+        return isinstance((action.type or str)("1"), int)  # type: ignore[operator]
+    except (argparse.ArgumentTypeError, ValueError, TypeError):
+        return False
+
+
+WHOLE_NUMBERS = _whole_number_arguments()
+
+
+def test_the_walk_finds_the_whole_numbers_the_audit_found() -> None:
+    names = {param.id for param in WHOLE_NUMBERS}
+    assert {"call --counter/-c", "events --limit", "visits --limit",
+            "staff add --authority-limit", "rate SCORE"} <= names
+
+
+@pytest.mark.parametrize(("argv", "name"), WHOLE_NUMBERS)
+def test_every_whole_number_is_range_checked_as_it_is_parsed(cli: Cli, argv: list[str],
+                                                             name: str) -> None:
+    """A number no column can hold is misuse naming the argument and what it allows, not an
+    OverflowError from the database (exit 3). Nothing is opened: $HALL_DB does not exist."""
+    result = cli(*argv, HUGE)
+    line = one_line_error(result)
+    assert result.code == 2, line
+    assert f"argument {name}: " in line
+    assert re.search(r"\d", line.replace(HUGE, "")), f"no allowed range in {line!r}"
 
 
 def test_help_exits_0(cli: Cli) -> None:
