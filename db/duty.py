@@ -10,6 +10,7 @@ queries use, so the board costs the same late in a long history.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -91,8 +92,9 @@ class Board(_Json):
     served: tuple[int, ...]
     """Services completed per hour of the day."""
     waiting: tuple[int, ...] = (0,) * 24
-    """Customers waiting at the end of each hour of the day so far (numbers taken by then and
-    not yet called by then; voided numbers never called left out); 0 for hours to come."""
+    """Customers waiting at the end of each hour of the day so far (up to now for this hour),
+    from the event log: a ticket waits from its issue, transfer, next service or requeue
+    until its next call or void; 0 for hours to come."""
 
 
 def board(tx: Tx, longest: int = 8, faults: int = 5) -> Board:
@@ -162,20 +164,52 @@ def _per_hour(tx: Tx, kinds: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(counts)
 
 
+WAIT_STARTS = ("issue", "transfer", "next_service", "requeue")
+"""Events that put a ticket in a queue: a number taken, a transfer or a next service in the
+same visit, a no-show put back."""
+
+WAIT_ENDS = ("call", "cancel", "expire")
+"""Events that take a waiting ticket out of its queue: called (by a counter or by number),
+voided, or swept at day close."""
+
+
 def _waiting_per_hour(tx: Tx) -> tuple[int, ...]:
+    """Customers waiting at the end of each hour so far, from the day's event log: each
+    ticket waits from an event of WAIT_STARTS until the next of WAIT_ENDS (one indexed read
+    per kind; a call of a ticket that was not waiting, such as a no-show called back by
+    number, ends nothing)."""
     rows = tx.conn.execute(
-        select(T.c.issued_at, T.c.first_called_at)
-        .where(T.c.business_day == tx.day, T.c.status != "cancelled")
+        select(E.c.ticket_id, E.c.kind, E.c.at)
+        .where(E.c.kind.in_(WAIT_STARTS + WAIT_ENDS), E.c.business_day == tx.day)
+        .order_by(E.c.id)
     ).all()
-    tz = tx.config.tz
-    now = tx.now.replace(tzinfo=dt.UTC).astimezone(tz)
-    counts = [0] * 24
-    for hour in range(now.hour + 1):
+    changes = waiting_changes((ticket, kind in WAIT_STARTS, at) for ticket, kind, at in rows)
+    changes.sort(key=lambda change: change[0])
+    now = tx.now.replace(tzinfo=dt.UTC).astimezone(tx.config.tz)
+    counts, level, seen = [0] * 24, 0, 0
+    for hour in range(now.hour + 1):  # one sweep through the day's changes
         end = min(now.replace(hour=hour, minute=59, second=59, microsecond=999999), now)
         until = end.astimezone(dt.UTC).replace(tzinfo=None)
-        counts[hour] = sum(1 for issued, called in rows
-                           if issued <= until and (called is None or called > until))
+        while seen < len(changes) and changes[seen][0] <= until:
+            level += changes[seen][1]
+            seen += 1
+        counts[hour] = level
     return tuple(counts)
+
+
+def waiting_changes(
+    events: Iterable[tuple[int, bool, dt.datetime]],
+) -> list[tuple[dt.datetime, int]]:
+    """(when, +1 or -1) for each ticket joining or leaving a queue, from (ticket, joins,
+    when) in log order; a join of a ticket already waiting, or a leave of one not waiting,
+    changes nothing."""
+    waiting: set[int] = set()
+    changes = []
+    for ticket, joins, at in events:
+        if joins != (ticket in waiting):
+            changes.append((at, 1 if joins else -1))
+            (waiting.add if joins else waiting.discard)(ticket)
+    return changes
 
 
 # -- the supervision box (监督箱) -------------------------------------------------------------

@@ -277,6 +277,17 @@ async def test_a_long_pause_is_flagged_on_the_board(leader_app: LeaderFactory, h
         assert "暂停 20 分钟！" in board
 
 
+async def test_a_transferred_ticket_counts_as_waiting_on_the_chart(
+        leader_app: LeaderFactory, hall: Hall) -> None:
+    serving(hall)
+    with hall.write() as tx:
+        ops.transfer(tx, 1, "E")  # A001 waits again, in the E queue
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        assert "(最多 1)" in text(app, "#waiting-label")
+
+
 async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: Hall) -> None:
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:

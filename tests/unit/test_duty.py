@@ -80,6 +80,41 @@ def test_waiting_over_the_day_counts_who_was_waiting_at_each_hours_end(
     assert sum(board.waiting[12:]) == 0
 
 
+def test_waiting_over_the_day_follows_transfers_requeues_and_voids(
+        hall: Hall, clock: ManualClock) -> None:
+    """A hand-built morning (counter 1 serves A then E). Waiting is counted from each issue,
+    transfer or requeue until the next call or void, not from the first call alone."""
+    for business in "AAB":  # 09:00 A001, A002, B001
+        run(hall, ops.issue_ticket, business)
+    run(hall, ops.cancel, "B001", "L01")  # voided unseen: never waited past 09:00
+    clock.advance(minutes=10)  # 09:10
+    assert run(hall, ops.call_next, 1).number == "A001"
+    run(hall, ops.start, 1)
+    clock.advance(minutes=10)  # 09:20: A001 joins the E queue and waits again
+    run(hall, ops.transfer, 1, "E")
+    clock.advance(minutes=10)  # 09:30: A002 is called and does not come
+    assert run(hall, ops.call_next, 1).number == "A002"
+    clock.advance(minutes=5)
+    run(hall, ops.no_show, 1)
+    clock.advance(minutes=5)  # 09:40: back in the queue
+    run(hall, ops.requeue, "A002")
+    clock.advance(minutes=30)  # 10:10
+    run(hall, ops.issue_ticket, "A")
+    clock.advance(minutes=10)  # 10:20: A002 called again and served
+    assert run(hall, ops.call_next, 1).number == "A002"
+    run(hall, ops.start, 1)
+    run(hall, ops.complete, 1)
+    clock.advance(minutes=40)  # 11:00: the leader voids the transferred A001
+    run(hall, ops.cancel, "A001", "L01")
+    clock.advance(minutes=5)  # 11:05, now
+    with hall.read() as tx:
+        board = duty.board(tx)
+    assert board.waiting[9] == 2  # A001 (transferred) and A002 (requeued) at 09:59:59
+    assert board.waiting[10] == 2  # A001 still, A003 taken at 10:10
+    assert board.waiting[11] == 1  # A003: A001 voided at 11:00
+    assert sum(board.waiting) == 5
+
+
 def test_the_leader_replies_to_and_closes_a_note(hall: Hall) -> None:
     note = run(hall, reception.leave_feedback, "大厅太冷")
     run(hall, duty.reply_feedback, "L01", note.id, "  已调高  空调温度 ")
