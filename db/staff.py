@@ -3,12 +3,14 @@ the account for a while (the numbers come from the hall config)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 from sqlalchemy import insert, select, update
 
 from db.errors import AuthFailed, Refused
@@ -24,6 +26,21 @@ STAFF_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
     return PasswordHasher()  # argon2id with the library's current recommended costs
+
+
+def _no_ones_hash() -> str:
+    """An argon2 hash at the hasher's costs that no PIN matches (its digest is all zeros),
+    checked for an unknown id so that it costs what a known id costs. Written out rather
+    than hashed: hashing would cost a second argon2 run, and every CLI command is a new
+    process."""
+    ph = _hasher()
+
+    def b64(size: int) -> str:
+        return base64.b64encode(bytes(size)).decode().rstrip("=")
+
+    kind = f"argon2{ph.type.name.lower()}"
+    costs = f"m={ph.memory_cost},t={ph.time_cost},p={ph.parallelism}"
+    return f"${kind}$v={ARGON2_VERSION}${costs}${b64(ph.salt_len)}${b64(ph.hash_len)}"
 
 
 def add_staff(
@@ -61,6 +78,10 @@ def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | AuthFailed:
     commits the record, then refuses: the failure count must survive the refusal)."""
     row = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
     if row is None:
+        # The answer tells an unknown id from a wrong PIN on purpose (ids are printed on
+        # the badges; the tries left help the clerk), the time does not: every attempt
+        # costs one argon2 check, so sweeping ids is no cheaper than guessing PINs.
+        _verifies(_no_ones_hash(), pin)
         return AuthFailed("unknown staff id or wrong PIN", zh="工号或 PIN 错误")
     if row.locked_until is not None and row.locked_until > tx.now:
         minutes = (row.locked_until - tx.now).total_seconds() / 60

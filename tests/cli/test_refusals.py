@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import argon2
 import pytest
 from sqlalchemy import create_engine, text
 
 import db.engine
-from db import queries
+from db import queries, staff
 from db.session import Hall
 from hall.parser import build_parser
 from tests.cli.conftest import Cli, event_kinds, fingerprint, one_line_error
@@ -92,9 +93,44 @@ def test_missing_pin_on_stdin_changes_nothing(cli: Cli, ready: Hall) -> None:
     assert fingerprint(ready) == before
 
 
-def test_unknown_staff_gets_the_same_answer_as_a_wrong_pin(cli: Cli, ready: Hall) -> None:
+def test_an_unknown_staff_id_is_refused_and_changes_nothing(cli: Cli, ready: Hall) -> None:
+    before = fingerprint(ready)
     result = cli("cancel", "A001", "--staff", "NOBODY", stdin=PIN)
     assert result.code == 1 and "unknown staff id or wrong PIN" in one_line_error(result)
+    assert fingerprint(ready) == before
+
+
+def test_a_wrong_pin_for_a_known_id_says_how_many_tries_are_left(cli: Cli, ready: Hall) -> None:
+    """By design the answer differs from an unknown id's: ids are printed on the badges, and
+    the clerk at the counter needs to know how close the lock is."""
+    result = cli("cancel", "A001", "--staff", "L01", stdin="0000")
+    assert result.code == 1
+    assert "wrong PIN for staff L01 (4 tries left before a lock)" in one_line_error(result)
+
+
+class _CountingHasher(argon2.PasswordHasher):
+    """The hasher the core uses, noting every hash it verifies against."""
+
+    verified: list[str]
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002
+        self.verified.append(hash if isinstance(hash, str) else hash.decode())
+        return super().verify(hash, password)
+
+
+def test_an_unknown_staff_id_costs_one_argon2_check_like_a_known_one(
+    cli: Cli, ready: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timing oracle: an unknown id is checked against a hash of the same costs."""
+    real = staff._hasher()
+    counting = _CountingHasher(real.time_cost, real.memory_cost, real.parallelism,
+                               real.hash_len, real.salt_len)
+    counting.verified = []
+    monkeypatch.setattr(staff, "_hasher", lambda: counting)
+    assert cli("cancel", "A001", "--staff", "L01", stdin="0000").code == 1
+    assert cli("cancel", "A001", "--staff", "NOBODY", stdin="0000").code == 1
+    known, unknown = counting.verified  # one verification each
+    assert argon2.extract_parameters(unknown) == argon2.extract_parameters(known)
 
 
 MISUSE = [
