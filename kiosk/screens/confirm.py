@@ -3,9 +3,12 @@
 The slip is printed here, in a worker, after the ticket was committed: a printer fault
 never costs the customer their number. While the slip is printing a touch does not leave
 the screen (the customer would miss a fault message); a fault keeps the number up longer.
+For a moment after the number appears no touch leaves it either (`TOUCH_GUARD_SECONDS`).
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -20,6 +23,12 @@ from kiosk.screens.base import KioskModal
 from kiosk.text import t
 from kiosk.widgets.ticket_card import CardText, TicketCard
 from ui.screens.base import WorkFailed
+
+TOUCH_GUARD_SECONDS = 1.0
+"""Touches and keys this soon after the number appears are ignored: without a printer the
+number is up within a few milliseconds, and the second press of a customer's quick double
+tap took them home before they had seen it. (Its natural place is the [kiosk] section of
+the hall config, which has no such setting yet.)"""
 
 
 class ConfirmScreen(KioskModal[None]):
@@ -59,6 +68,8 @@ class ConfirmScreen(KioskModal[None]):
         self.timer: Timer | None = None
         self.fresh = True
         """A showing that has not begun yet (printing, countdown)."""
+        self.shown_at = 0.0
+        """When this showing began (time.monotonic()): the touch guard counts from here."""
 
     def compose(self) -> ComposeResult:
         """The card and the way back."""
@@ -85,6 +96,7 @@ class ConfirmScreen(KioskModal[None]):
         if not self.fresh:
             return
         self.fresh = False
+        self.shown_at = time.monotonic()
         kiosk = self.machine.config.kiosk
         if self.machine.printer.enabled:
             self.printing = True
@@ -172,6 +184,9 @@ class ConfirmScreen(KioskModal[None]):
         self.touched()
 
     def touched(self) -> None:
-        """The customer is done with the screen."""
+        """The customer is done with the screen (unless the number has only just appeared:
+        then it is the tail of the press that took it)."""
+        if time.monotonic() - self.shown_at < TOUCH_GUARD_SECONDS:
+            return
         self.due = True
         self.leave_if_due()

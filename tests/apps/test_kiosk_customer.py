@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from dataclasses import replace
 
 import pytest
@@ -16,6 +15,7 @@ from db.session import Hall
 from kiosk.app import make_app
 from kiosk.machine import KioskMachine
 from kiosk.printer import TicketPrinter
+from kiosk.screens import confirm
 from kiosk.screens.account import AccountPad
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.home import HomeScreen
@@ -33,6 +33,13 @@ from tests.apps.conftest import (
     until,
     wait_for_screen,
 )
+
+
+@pytest.fixture(autouse=True)
+def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests touch the confirmation as soon as it is up; the guard against a double tap
+    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
 
 
 async def test_digit_key_takes_a_number_and_the_confirmation_goes_home(
@@ -200,11 +207,9 @@ async def test_a_printer_that_takes_the_slip_but_never_answers_is_a_fault(
                                               timeout_seconds=0.5))
         app = make_app(quick(config, confirm_seconds=0.2), hall, printer=printer)
         async with app.run_test(size=SMALL) as pilot:
-            start = time.monotonic()
             await pilot.press("1")
             await wait_for_screen(pilot, ConfirmScreen)
-            assert text(app, "#card-print") == "正在打印号票…"
-            assert time.monotonic() - start < 0.5  # the number is up while the printer waits
+            assert text(app, "#card-print") == "正在打印号票…"  # up while the printer waits
             await until(pilot, lambda: text(app, "#card-print").startswith("打印机故障"))
             await pilot.pause(0.3)  # past confirm_seconds: the fault keeps the number up
             assert isinstance(app.screen, ConfirmScreen)
@@ -333,3 +338,29 @@ async def test_the_reused_confirmation_speaks_the_language_of_each_customer(
         ("您的号码", "请取走您的号票", "请留意叫号屏幕和语音提示", "触摸屏幕或按任意键返回"),
     ]
     assert [slip.language for slip in printer.slips] == ["zh", "en", "zh"]
+
+
+@pytest.mark.parametrize("tap", ["key", "touch"])
+async def test_a_quick_double_tap_leaves_the_number_up(
+    kiosk: KioskFactory, hall: Hall, tap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No printer (the shipped default): the number is up at once, and the second press of a
+    # double tap, 100 ms after the first, must not take it away again.
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 1.0)  # as shipped
+    app = kiosk(printer_=FakePrinter(enabled=False))
+    async with app.run_test(size=SMALL) as pilot:
+        button = app.screen.query_one("#business-A").region
+        for _ in range(2):  # the second lands where the button was: on the confirmation
+            if tap == "key":
+                await pilot.press("1")
+            else:
+                await pilot.click(offset=(button.x + 2, button.y + 1))
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.query_one(Digits).value == "A001"
+        await pilot.pause(1.0)  # the moment is over: a touch now means "done"
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert [r.number for r in tickets(hall)] == ["A001"]

@@ -8,12 +8,20 @@ from textual.widgets import Button, Label
 
 from db.views import StaffView
 from kiosk.app import KioskApp
+from kiosk.screens import confirm
 from kiosk.screens.guide import GuideScreen
 from kiosk.widgets.business import BusinessGrid
 from tests.apps.conftest import KioskFactory, settle
 
 SIZES = {(80, 24): 2, (100, 30): 2, (160, 45): 3, (60, 80): 1}
 """Terminal size → business columns: small, medium, large landscape, portrait."""
+
+
+@pytest.fixture(autouse=True)
+def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests touch the confirmation as soon as it is up; the guard against a double tap
+    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
 
 
 def cut_text(app: KioskApp) -> list[str]:

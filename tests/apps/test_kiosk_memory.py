@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from db.session import Hall
+from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.home import HomeScreen
 from tests.apps.conftest import SMALL, KioskFactory, settle, tickets, wait_for_screen
 
 SECONDS = 0.3
 """The confirmation's countdown and the idle reset, short for the test."""
+
+
+@pytest.fixture(autouse=True)
+def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests touch the confirmation as soon as it is up; the guard against a double tap
+    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
 
 
 def alive(kind: type) -> int:

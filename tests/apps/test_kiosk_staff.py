@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Digits, Select
 
 from db import ops
 from db.session import Hall, ManualClock
+from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.guide_signin import GuideSignIn
@@ -29,6 +31,13 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
+
+
+@pytest.fixture(autouse=True)
+def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests touch the confirmation as soon as it is up; the guard against a double tap
+    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
 
 
 def reprints(hall: Hall) -> list[tuple[str, str]]:
