@@ -92,6 +92,8 @@ class KioskMachine:
         """What goes on the paper, in the customer's language."""
         printer = self.config.printer
         issued = view.issued_at.replace(tzinfo=dt.UTC).astimezone(self.config.tz)
+        directed = view.directed_to
+        counter = name(self.config.counter(directed), lang) if directed is not None else None
         return TicketSlip(
             hall_name=name(self.config, lang),
             number=view.number,
@@ -102,6 +104,7 @@ class KioskMachine:
             qr_data=f"HALL:{view.business_day.isoformat()}:{view.number}",
             footer=printer.footer_en if lang == "en" else printer.footer_zh,
             language=lang,
+            counter=counter,
         )
 
     def sign_in(self, staff_id: str, pin: str) -> StaffView:

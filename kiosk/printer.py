@@ -12,6 +12,7 @@ ASCII alike. The layout, in bytes:
     GS ! 0x11  hall name        LF  double width and height
     GS ! 0x11  business name    LF
     GS ! 0x44  number (A023)    LF  five times width and height
+    GS ! 0x01  go to counter 7  LF  double height (only for a ticket sent to a named counter)
     GS ! 0x00  people ahead     LF  (only when known)
                estimated wait   LF
                YYYY-MM-DD HH:MM LF
@@ -56,6 +57,10 @@ SIZE_NORMAL = b"\x1d!\x00"
 """GS ! 0x00: normal size."""
 SIZE_DOUBLE = b"\x1d!\x11"
 """GS ! 0x11: double width and height, for the hall and business names."""
+SIZE_TALL = b"\x1d!\x01"
+"""GS ! 0x01: double height, normal width, for the counter a guide sent the customer to: it
+stands out, and "请到 7号窗口（故障报修与咨询） 办理" (33 columns) takes two lines of a 58 mm
+roll's 32, where double width would take three."""
 SIZE_NUMBER = b"\x1d!\x44"
 """GS ! 0x44: five times width and height, for the number. "A023" is then 240 dots wide
 (30 mm), and a five-character number still fits a 58 mm roll's 384 dots, which 8x would not."""
@@ -72,12 +77,14 @@ _LABELS = {
     "zh": {
         "ahead": "前面还有 {n} 人",
         "ahead_one": "前面还有 1 人",
+        "go_to": "请到 {counter} 办理",
         "wait": "预计等候约 {m} 分钟",
         "no_wait": "预计等候：暂无预计",
     },
     "en": {
         "ahead": "{n} people ahead",
         "ahead_one": "1 person ahead",
+        "go_to": "Please go to {counter}",
         "wait": "Estimated wait: about {m} min",
         "no_wait": "Estimated wait: not known yet",
     },
@@ -110,6 +117,9 @@ class TicketSlip:
     """Last line (a hint to the customer); empty for none."""
     language: str
     """"zh" or "en": the language of the labels."""
+    counter: str | None = None
+    """The named counter a guide sent the customer to, in their language; None for a ticket
+    any counter of its business may call."""
 
     def __post_init__(self) -> None:
         if self.language not in _LABELS:
@@ -161,6 +171,8 @@ def render_ticket(printer: Escpos, slip: TicketSlip) -> None:
     _line(printer, SIZE_DOUBLE, slip.hall_name)
     _line(printer, SIZE_DOUBLE, slip.business)
     _line(printer, SIZE_NUMBER, slip.number)
+    if slip.counter:
+        _line(printer, SIZE_TALL, _LABELS[slip.language]["go_to"].format(counter=slip.counter))
     if slip.ahead is not None:
         _line(printer, SIZE_NORMAL, ahead_text(slip.ahead, slip.language))
     _line(printer, SIZE_NORMAL, wait_text(slip.estimated_wait_min, slip.language))

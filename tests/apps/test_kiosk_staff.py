@@ -176,6 +176,7 @@ async def test_guide_sends_to_a_counter_and_reprints(
         await settle(pilot)
         assert app.screen.query_one(Digits).value == "A001"
     assert [s.number for s in printer.slips] == ["C001", "A001", "A001"]
+    assert [s.counter for s in printer.slips] == [None, "3号窗口（缴费）", "3号窗口（缴费）"]
     rows = tickets(hall)
     assert [(r.number, r.issued_by, r.directed_to) for r in rows] == [
         ("C001", None, None), ("A001", "G01", 3)]

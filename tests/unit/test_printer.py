@@ -122,6 +122,19 @@ def test_english_slip_is_ascii_and_still_sends_chinese_mode() -> None:
     assert output.endswith(CUT)
 
 
+@pytest.mark.parametrize(("language", "counter", "line"), [
+    ("zh", "7号窗口", "请到 7号窗口 办理"),
+    ("en", "Counter 7", "Please go to Counter 7"),
+])
+def test_a_slip_sent_to_a_named_counter_says_which_right_under_the_number(
+    language: str, counter: str, line: str
+) -> None:
+    texts = lines(rendered(sample_slip(language, counter=counter)))
+    number = texts.index((0x44, "A023"))
+    assert texts[number + 1] == (0x01, line)  # GS ! 0x01: double height
+    assert 0x01 not in {size for size, _ in lines(rendered(sample_slip(language)))}  # no counter
+
+
 def test_english_slip_with_chinese_fallback_name_prints_it_in_gb18030() -> None:
     output = rendered(sample_slip("en", business="缴费"))
     assert (0x11, "缴费") in lines(output)
