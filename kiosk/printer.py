@@ -42,7 +42,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.config import PrinterConfig
-from kiosk.printer_port import ANSWERING_KINDS, check_status, discard_unsent, wait_until_sent
+from kiosk.printer_port import (
+    ANSWERING_KINDS,
+    DeviceFile,
+    check_status,
+    discard_unsent,
+    wait_until_sent,
+)
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos
@@ -270,8 +276,9 @@ def open_printer(config: PrinterConfig) -> Escpos:
     timeout = config.timeout_seconds
     if config.kind == "file":
         device = printer.File(devfile=config.path)
-        # escpos's File.open truncates ("wb"); tickets are appended instead.
-        device.device = open(config.path or "", "ab")  # noqa: SIM115 - closed by device.close()
+        # escpos's File.open truncates ("wb") and blocks; tickets are appended, without
+        # blocking, so that a stuck printer cannot print one late (DeviceFile).
+        device.device = DeviceFile(config.path or "", timeout)
         return device
     if config.kind == "network":
         device = printer.Network(config.host, config.port, timeout=timeout)

@@ -12,15 +12,19 @@ byte as soon as it has received the request, behind the slip's bytes:
     DLE EOT 4  10 04 04   roll paper sensor: bits 5 and 6 set = paper end
 
 No answer by the deadline is a fault, and so is an answer that says offline or no paper.
-A file or device node (kind "file") cannot answer and is not asked.
+A file or device node (kind "file") cannot answer and is not asked; it is written without
+blocking instead (`DeviceFile`), so that a stuck one cannot print a slip minutes late.
 
 The functions work on the escpos object `kiosk.printer.open_printer` built, through its
-`_device`: a socket, a pyserial port or a pyusb device (`.device` would open one).
+`_device`: a socket, a pyserial port, a pyusb device or a `DeviceFile` (`.device` would
+open one).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import socket
 import struct
 import time
@@ -31,6 +35,9 @@ if TYPE_CHECKING:
 
 ANSWERING_KINDS = ("network", "serial", "usb")
 """Printer kinds that can answer a status request; "file" is one-way."""
+
+POLL_SECONDS = 0.01
+"""How often a device file that is not taking data is tried again."""
 
 
 class PrinterNotReady(Exception):
@@ -116,3 +123,61 @@ def discard_unsent(printer: Escpos) -> None:
             port.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif hasattr(port, "reset_output_buffer"):
             port.reset_output_buffer()
+
+
+class DeviceFile:
+    """A printer's device file (kind "file": /dev/usb/lp0, /dev/lp0, a FIFO, a plain file)
+    written without blocking, until a deadline, for escpos's `File` printer.
+
+    Written the ordinary way, a write to a stuck printer blocks in the kernel for as long as
+    the printer is stuck: the kiosk gives up at its timeout, but the write goes on waiting
+    and the slip comes out whenever the printer wakes up, long after the customer was told
+    to note their number. Here nothing waits without limit. Opening a FIFO that no one
+    reads fails at once (ENXIO) instead of waiting for a reader; a write the device does not
+    take by the deadline is a fault; and `flush` waits, until the deadline, for the device
+    to report itself writable again, which the USB printer driver (usblp) does only once the
+    transfer has reached the printer. Closing the file then drops whatever was not taken:
+    usblp cancels a transfer still in flight on close. (Bytes a FIFO's reader has not read
+    yet stay in the pipe: nothing on this side can take them back.)
+    """
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.deadline = time.monotonic() + timeout
+        """time.monotonic() by which the slip must have been taken."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+        self.fd: int | None = os.open(path, flags, 0o666)
+
+    def write(self, data: bytes) -> int:
+        """Write all of `data`, waiting while the device takes none, until the deadline."""
+        rest = memoryview(data)
+        while rest:
+            try:
+                rest = rest[os.write(self._open_fd(), rest):]
+            except BlockingIOError:
+                self._wait("the printer stopped taking data")
+        return len(data)
+
+    def flush(self) -> None:
+        """Wait, until the deadline, until the device can take more: what was written has
+        left (a USB printer), or there is room again (a FIFO); a plain file always can."""
+        fd = self._open_fd()
+        while not select.select([], [fd], [], 0)[1]:
+            self._wait("the printer did not take the slip")
+
+    def close(self) -> None:
+        """Close the file, dropping what the device has not taken yet."""
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+
+    def _open_fd(self) -> int:
+        if self.fd is None:
+            raise ValueError("write to a closed printer file")
+        return self.fd
+
+    def _wait(self, problem: str) -> None:
+        # A short sleep rather than select(): a parallel port (lp) reports itself always
+        # writable, and select() would not wait at all.
+        if time.monotonic() > self.deadline:
+            raise TimeoutError(problem)
+        time.sleep(POLL_SECONDS)

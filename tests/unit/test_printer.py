@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import fcntl
 import json
 import os
 import re
@@ -464,6 +465,70 @@ def test_file_kind_unwritable_path_is_a_fault(tmp_path: Path) -> None:
     assert "Is a directory" in one_line_fault(TicketPrinter(config))
     config = dataclasses.replace(config, path=str(tmp_path / "missing" / "ticket.bin"))
     assert "No such file" in one_line_fault(TicketPrinter(config))
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    """A named pipe standing in for a printer's device node (/dev/usb/lp0)."""
+    path = tmp_path / "lp0"
+    os.mkfifo(path)
+    return path
+
+
+def drain(reader: int) -> bytes:
+    """Everything the pipe holds now."""
+    data = b""
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(reader, 65536):
+            data += chunk
+    return data
+
+
+def test_a_stuck_device_file_is_a_fault_and_never_prints_the_slip_late(fifo: Path) -> None:
+    # The printer has stopped taking data: its pipe is full. The slip must not come out
+    # once it starts reading again (the customer was told to note their number).
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    backlog = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        fcntl.fcntl(backlog, fcntl.F_SETPIPE_SZ, 4096)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                os.write(backlog, b"\0" * 512)
+        config = PrinterConfig(kind="file", path=str(fifo), timeout_seconds=0.5)
+        start = time.monotonic()
+        message = one_line_fault(TicketPrinter(config))
+        assert time.monotonic() - start < 0.5 + 0.5
+        assert message.endswith("the printer stopped taking data")
+        assert set(drain(reader)) == {0}  # the printer wakes up: only what was there before
+        time.sleep(0.3)
+        join_printer_threads()
+        assert drain(reader) == b""  # and the slip never comes
+    finally:
+        os.close(backlog)
+        os.close(reader)
+
+
+def test_a_device_file_no_one_reads_is_a_fault_at_once(fifo: Path) -> None:
+    config = PrinterConfig(kind="file", path=str(fifo), timeout_seconds=0.5)
+    start = time.monotonic()
+    assert "No such device or address" in one_line_fault(TicketPrinter(config))
+    assert time.monotonic() - start < 0.3
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the printer comes back
+    try:
+        time.sleep(0.3)
+        join_printer_threads()
+        assert drain(reader) == b""  # no slip left waiting for it
+    finally:
+        os.close(reader)
+
+
+def test_a_device_file_that_reads_gets_the_whole_slip(fifo: Path) -> None:
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        TicketPrinter(PrinterConfig(kind="file", path=str(fifo))).print_ticket(sample_slip())
+        assert drain(reader) == rendered(sample_slip())
+    finally:
+        os.close(reader)
 
 
 # --- importing python-escpos ---------------------------------------------------------------
