@@ -1,4 +1,4 @@
-"""The console: the hall board and the leader's in-tray on six pages.
+"""The console: the hall board, the leader's in-tray and the day's charts on seven pages.
 
 Every step a pane asks for runs in a worker, in one write transaction, and the whole console
 is read again afterwards, refused or not. Other processes' work (a kiosk issuing, a clerk
@@ -27,14 +27,15 @@ from leader.state import ConsoleState, Step, read_state
 from leader.text import t
 from leader.widgets.base import Pane
 from leader.widgets.board import BoardPane
+from leader.widgets.charts import ChartsPane
 from leader.widgets.complaints import ComplaintsPane
 from leader.widgets.hall_panes import CountersPane, NoticePane
 from leader.widgets.inbox import ApprovalsPane, FeedbackPane
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
 
-PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice")
-"""The pages in tab order; F1 to F6."""
+PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice", "charts")
+"""The pages in tab order; F1 to F7."""
 
 CHECK_SECONDS = 0.25
 """How often the console asks the change watcher whether another process committed."""
@@ -88,7 +89,7 @@ class ConsoleScreen(HallScreen):
         self.stale = False
 
     def compose(self) -> ComposeResult:
-        """Header, the six pages, the key hint and the status line."""
+        """Header, the seven pages, the key hint and the status line."""
         yield Label(id="console-header")
         with TabbedContent(id="pages"):
             panes: list[Pane] = [
@@ -98,6 +99,7 @@ class ConsoleScreen(HallScreen):
                 CountersPane(self.config, self.staff.id, id="counters"),
                 FeedbackPane(self.config, self.staff.id, id="feedback"),
                 NoticePane(self.config, self.staff.id, id="notice"),
+                ChartsPane(self.config, self.staff.id, id="charts"),
             ]
             for page, pane in zip(PAGES, panes, strict=True):
                 with TabPane(t(f"tab_{page}", "zh"), id=f"page-{page}"):
@@ -130,7 +132,7 @@ class ConsoleScreen(HallScreen):
             pane.show(state, self.language)
 
     def action_page(self, page: str) -> None:
-        """F1-F6: show a page."""
+        """F1-F7: show a page."""
         self.query_one("#pages", TabbedContent).active = f"page-{page}"
         if not self.query_one(f"#{page}", Pane).focus_first():
             # Off the text field of the page left: a focused widget on a hidden page would

@@ -9,8 +9,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.containers import Horizontal
+from textual.widgets import Static
 
 from db.config import HallConfig
 from db.duty import LONG_PAUSE_MINUTES, Board, DeskLine
@@ -18,10 +18,9 @@ from db.errors import NotFound
 from leader.state import ConsoleState
 from leader.text import minutes, t
 from leader.widgets.base import Pane
+from leader.widgets.charts import flow_chart, waiting_chart
+from leader.widgets.hour_chart import HourChart
 from ui.text import name
-
-OPENS, CLOSES = 8, 17
-"""The hours (local) the charts show at least: a hall's usual day, 08:00 to 18:00."""
 
 STATE_STYLE = {"open": "green", "paused": "yellow", "closed": "dim"}
 
@@ -34,32 +33,20 @@ def business(config: HallConfig, prefix: str, lang: str) -> str:
         return prefix
 
 
-def opening_hours(board: Board) -> tuple[int, int]:
-    """The hours the charts cover: the usual working day, widened to any hour with work."""
-    busy = [h for h in range(24) if board.arrivals[h] or board.served[h]]
-    return min([*busy, OPENS]), max([*busy, CLOSES])
-
-
 class BoardPane(Pane):
     """Every counter, every queue, the longest waits; what needs the leader in red."""
 
     def compose(self) -> ComposeResult:
-        """The counters on top; queues and waits side by side; faults; two sparklines."""
+        """The counters on top; queues and waits side by side; faults; the two charts in
+        what room is left (their own page, F7, has them at any size)."""
         yield Static(id="board-counters")
         with Horizontal(id="board-middle"):
             yield Static(id="board-queues")
             yield Static(id="board-waits")
         yield Static(id="board-faults")
         with Horizontal(id="board-charts"):
-            with Vertical():
-                yield Label(id="arrivals-label")
-                yield Sparkline([0] * 24, id="arrivals")
-            with Vertical():
-                yield Label(id="served-label")
-                yield Sparkline([0] * 24, id="served")
-            with Vertical():
-                yield Label(id="waiting-label")
-                yield Sparkline([0] * 24, id="waiting")
+            yield HourChart(id="board-flow")
+            yield HourChart(id="board-waiting")
 
     def show(self, state: ConsoleState, lang: str) -> None:
         """Draw the board."""
@@ -68,16 +55,8 @@ class BoardPane(Pane):
         self.query_one("#board-queues", Static).update(self._queues(board, lang))
         self.query_one("#board-waits", Static).update(self._waits(board, lang))
         self.query_one("#board-faults", Static).update(self._faults(board, lang))
-        first, last = opening_hours(board)
-        hours = f"{first:02d}-{last + 1:02d}"
-        for key, counts in (("arrivals", board.arrivals), ("served", board.served)):
-            label = f"{t(key, lang)} {hours} ({sum(counts)})"
-            self.query_one(f"#{key}-label", Label).update(label)
-            self.query_one(f"#{key}", Sparkline).data = list(counts[first:last + 1])
-        most = max(board.waiting)
-        self.query_one("#waiting-label", Label).update(f"{t('waiting_chart', lang)} {hours} "
-                                                       f"({t('waiting_most', lang, n=most)})")
-        self.query_one("#waiting", Sparkline).data = list(board.waiting[first:last + 1])
+        self.query_one("#board-flow", HourChart).show(flow_chart(board, lang))
+        self.query_one("#board-waiting", HourChart).show(waiting_chart(board, lang))
 
     def _counters(self, board: Board, lang: str) -> Table:
         table = Table(expand=True, box=None, header_style="bold")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
@@ -21,7 +22,18 @@ from leader.app import LeaderApp, make_app
 from leader.screens.console import ConsoleScreen
 from leader.screens.resolve import ResolveScreen
 from leader.screens.signin import SignInScreen
-from tests.apps.conftest import click, keys, settle, sign_in, text, type_text, until
+from leader.widgets.hour_chart import ChartSpec, HourChart, Series, draw
+from tests.apps.conftest import (
+    SMALL,
+    click,
+    issue,
+    keys,
+    settle,
+    sign_in,
+    text,
+    type_text,
+    until,
+)
 
 SIZE = (120, 40)
 LEADER = StaffView("L01", "杨洋", "leader", 200)
@@ -50,6 +62,11 @@ def rendered(app: LeaderApp, selector: str) -> str:
     console = Console(width=200, file=io.StringIO(), color_system=None)
     console.print(app.screen.query_one(selector, Static).content)
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def chart(app: LeaderApp, selector: str) -> list[str]:
+    """The lines an hour chart of the current screen draws, at its size now."""
+    return app.screen.query_one(selector, HourChart).render().plain.split("\n")
 
 
 def status(app: LeaderApp) -> str:
@@ -277,6 +294,61 @@ async def test_a_long_pause_is_flagged_on_the_board(leader_app: LeaderFactory, h
         assert "暂停 20 分钟！" in board
 
 
+async def test_the_charts_have_hours_a_scale_a_peak_and_a_legend_at_80x24(
+        leader_app: LeaderFactory, hall: Hall, clock: ManualClock) -> None:
+    serving(hall)  # 09:00: A001 served, A002 and A003 wait
+    with hall.write() as tx:
+        ops.complete(tx, 1)
+    for business in "AABB":
+        if business == "B":
+            clock.advance(minutes=30)  # B001 at 09:30, B002 at 10:00 (now)
+        issue(hall, business)
+    app = leader_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await at_console(pilot)
+        await keys(pilot, "f7")
+        assert app.screen.query_one("#pages", TabbedContent).active == "page-charts"
+        flow = chart(app, "#charts-flow")
+        assert flow[0] == "每小时取号与办结  ■ 取号 5，峰值 4（09时）  ■ 办结 1，峰值 1（09时）"
+        assert flow[-1].split() == [f"{h:02d}" for h in range(8, 18)]  # 08:00 to 18:00
+        assert flow[-2].startswith("  0└") and " 4┤" in "".join(flow)  # the scale
+        assert len(flow) >= 7  # at least four rows of bars
+        waiting = chart(app, "#charts-waiting")
+        assert waiting[0] == "整点等候人数  ■ 等候 峰值 4（10时）"  # three at 09:59, four now
+        assert waiting[-1].split()[0] == "08"
+        width = app.screen.query_one("#charts-flow", HourChart).size.width
+        assert max(cell_len(line) for line in flow + waiting) <= width
+        await keys(pilot, "f10")
+        assert chart(app, "#charts-flow")[0].startswith(
+            "Arrivals and served per hour  ■ arrivals 5, peak 4 at 09:00")
+
+
+def test_a_chart_fits_any_size_and_labels_whole_counts() -> None:
+    spec = ChartSpec("每小时取号与办结", 7, (
+        Series("取号", tuple(range(0, 360, 30)), "blue"),
+        Series("办结", tuple(range(11, -1, -1)), "green"),
+    ))
+    for width in range(0, 170, 7):
+        for height in range(0, 50, 3):
+            lines = draw(spec, width, height)
+            assert len(lines) <= height
+            assert all(cell_len(line.plain) <= width for line in lines)
+    lines = [line.plain for line in draw(spec, 80, 12)]
+    assert lines[-1].split() == [f"{h:02d}" for h in range(7, 19)]
+    scale = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert scale and all(label.isdigit() for label in scale)
+
+
+async def test_the_board_draws_the_charts_in_the_room_left(leader_app: LeaderFactory,
+                                                          hall: Hall) -> None:
+    serving(hall)
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        flow = chart(app, "#board-flow")
+        assert len(flow) >= 6 and flow[-1].split()[:2] == ["08", "09"]
+
+
 async def test_a_transferred_ticket_counts_as_waiting_on_the_chart(
         leader_app: LeaderFactory, hall: Hall) -> None:
     serving(hall)
@@ -285,7 +357,7 @@ async def test_a_transferred_ticket_counts_as_waiting_on_the_chart(
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
-        assert "(最多 1)" in text(app, "#waiting-label")
+        assert chart(app, "#board-waiting")[0] == "整点等候人数  ■ 等候 峰值 1（09时）"
 
 
 async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: Hall) -> None:

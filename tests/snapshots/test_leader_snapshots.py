@@ -1,4 +1,5 @@
-"""What the duty leader's console looks like: the board at a desk monitor's 120×40.
+"""What the duty leader's console looks like: the board at a desk monitor's 120×40 and a
+large screen's 160×45, the charts page at the smallest terminal, 80×24.
 
 Run `pytest tests/snapshots --snapshot-update` after a deliberate change of the look, then
 look at the new files in `__snapshots__/` before committing them. The hall's clock is the
@@ -24,7 +25,9 @@ from leader.app import LeaderApp, make_app
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
 
+SMALL = (80, 24)
 LARGE = (120, 40)
+HUGE = (160, 45)
 LEADER = StaffView("L01", "杨洋", "leader", 200)
 
 
@@ -72,5 +75,20 @@ async def on_the_board(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def on_the_charts(pilot: Pilot[Any]) -> None:
+    """The signed-in leader's charts page (F7)."""
+    await on_the_board(pilot)
+    await pilot.press("f7")
+    await settle(pilot)
+
+
 def test_the_board(app: LeaderApp, snap_compare: Compare) -> None:
     assert snap_compare(app, terminal_size=LARGE, run_before=on_the_board)
+
+
+def test_the_board_on_a_large_screen(app: LeaderApp, snap_compare: Compare) -> None:
+    assert snap_compare(app, terminal_size=HUGE, run_before=on_the_board)
+
+
+def test_the_charts_at_80x24(app: LeaderApp, snap_compare: Compare) -> None:
+    assert snap_compare(app, terminal_size=SMALL, run_before=on_the_charts)
