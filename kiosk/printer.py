@@ -83,6 +83,7 @@ _LABELS = {
     "zh": {
         "ahead": "前面还有 {n} 人",
         "ahead_one": "前面还有 1 人",
+        "ahead_none": "前面没有人在等候",
         "go_to": "请到 {counter} 办理",
         "wait": "预计等候约 {m} 分钟",
         "no_wait": "预计等候：暂无预计",
@@ -90,6 +91,7 @@ _LABELS = {
     "en": {
         "ahead": "{n} people ahead",
         "ahead_one": "1 person ahead",
+        "ahead_none": "Nobody is waiting ahead of you",
         "go_to": "Please go to {counter}",
         "wait": "Estimated wait: about {m} min",
         "no_wait": "Estimated wait: not known yet",
@@ -145,8 +147,11 @@ def encode_text(text: str) -> bytes:
 
 
 def ahead_text(ahead: int, language: str) -> str:
-    """The people-ahead line, e.g. "前面还有 3 人" / "3 people ahead"."""
+    """The people-ahead line, e.g. "前面还有 3 人" / "3 people ahead"; with nobody ahead, the
+    confirmation screen's words ("前面没有人在等候"), not "前面还有 0 人"."""
     labels = _LABELS[language]
+    if ahead == 0:
+        return labels["ahead_none"]
     return labels["ahead_one"] if ahead == 1 else labels["ahead"].format(n=ahead)
 
 

@@ -25,10 +25,12 @@ from kiosk.printer import (
     PrinterFault,
     TicketPrinter,
     TicketSlip,
+    ahead_text,
     load_escpos,
     render_ticket,
     sample_slip,
 )
+from kiosk.text import t
 
 ROOT = Path(__file__).resolve().parents[2]
 FS_AND = b"\x1c&"
@@ -149,7 +151,8 @@ def test_english_slip_with_chinese_fallback_name_prints_it_in_gb18030() -> None:
         ("zh", {"estimated_wait_min": 0.2}, "预计等候约 1 分钟", "暂无"),
         ("zh", {"ahead": None}, "预计等候约 12 分钟", "前面"),
         ("en", {"ahead": 1}, "1 person ahead", "people"),
-        ("en", {"ahead": 0}, "0 people ahead", "person"),
+        ("en", {"ahead": 0}, "Nobody is waiting ahead of you", "people"),
+        ("zh", {"ahead": 0}, "前面没有人在等候", "0 人"),
         ("zh", {"footer": ""}, "2026-11-27 09:00", "请留意"),
     ],
 )
@@ -157,6 +160,11 @@ def test_optional_lines(language: str, changes: dict[str, Any], expected: str, a
     texts = [text for _, text in lines(rendered(sample_slip(language, **changes)))]
     assert expected in texts
     assert not any(absent in text for text in texts)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_nobody_ahead_is_worded_as_on_the_screen(language: str) -> None:
+    assert ahead_text(0, language) == t("ahead_none", language)
 
 
 def test_control_characters_in_names_cannot_send_commands() -> None:
