@@ -11,7 +11,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent
+from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
 
 from db import complaints, counters, notices, ops, reception, remedies
 from db.config import HallConfig
@@ -141,8 +141,8 @@ async def test_enter_in_the_reason_approves_and_ctrl_r_refuses(leader_app: Leade
         await at_console(pilot)
         await keys(pilot, "f3")
         await pilot.click("#decision")
-        placeholder = app.screen.query_one("#decision", Input).placeholder
-        assert "Enter 批准" in placeholder and "Ctrl+R 驳回" in placeholder
+        labels = [str(app.screen.query_one(b, Button).label) for b in ("#approve", "#refuse")]
+        assert labels == ["批准 Enter", "驳回 Ctrl+R"]  # the keys are on the buttons
         await type_text(pilot, "同意")
         await keys(pilot, "enter")  # the first row: the waiver
         assert status(app) == "已批准"
