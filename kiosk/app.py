@@ -18,6 +18,7 @@ from db.views import StaffView, TicketView
 from kiosk.machine import KioskMachine, SlipPrinter
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import TicketIssued
+from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.feedback import FeedbackBox
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.guide_signin import GuideSignIn
@@ -121,13 +122,19 @@ class KioskApp(LockedApp):
         self.idle_timer = self.set_timer(seconds, self.reset_when_idle)
 
     async def reset_when_idle(self) -> None:
-        """Close the customer's open dialogs, clear their choices and go back to the hall's
-        first language, for the next customer (not in guide mode)."""
-        stack = self.screen_stack
-        homes = [s for s in stack if isinstance(s, HomeScreen)]
-        if not homes or any(isinstance(s, GuideScreen) for s in stack):
+        """Close the customer's open dialogs, sign out a guide who has left the kiosk (a
+        passer-by must not find guide mode open), clear the choices and go back to the
+        hall's first language, for the next customer. A number on show is not idle: the
+        countdown starts again once it has gone."""
+        homes = [s for s in self.screen_stack if isinstance(s, HomeScreen)]
+        if not homes:
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            self.restart_idle()
             return
         while isinstance(self.screen, CUSTOMER_MODALS):
+            await self.pop_screen()
+        if isinstance(self.screen, GuideScreen):
             await self.pop_screen()
         homes[0].reset_input()
         self.language = self.machine.config.languages[0]

@@ -11,6 +11,7 @@ from textual.widgets import Digits, Select
 
 from db import ops
 from db.session import Hall, ManualClock
+from db.views import StaffView
 from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.guide import GuideScreen
@@ -31,6 +32,9 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
+
+GUIDE = StaffView("G01", "陈静", "guide", 0)
+"""The guide of the fixture hall, as a sign-in returns her."""
 
 
 @pytest.fixture(autouse=True)
@@ -206,3 +210,25 @@ async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
         assert app.screen.query_one(Digits).value == "C001"
     assert [s.number for s in printer.slips] == ["B001", "C001"]
     assert reprints(hall) == [("B001", "G01"), ("C001", "L01")]
+
+
+async def test_a_guide_who_leaves_the_kiosk_is_signed_out(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk(idle_reset_seconds=1.0)
+    async with app.run_test(size=SMALL) as pilot:
+        await app.push_screen(GuideScreen(app.machine, GUIDE))  # as signed in (tested above)
+        await pilot.press("2", "f3")  # a number for a customer: on show, the kiosk is not idle
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause(1.3)
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.close()  # the customer has gone; the guide opens the keypad, switches to
+        await pilot.pause()  # English, and walks away
+        await pilot.click("#g-account")
+        await pilot.press("f2")
+        await pilot.pause(1.3)
+        assert isinstance(app.screen, HomeScreen)  # signed out, back to the customer's home
+        assert not any(isinstance(s, GuideScreen) for s in app.screen_stack)
+        assert app.language == "zh"
+        await pilot.press("1")  # a customer's number is a customer's, not the guide's
+        await settle(pilot)
+    assert [(r.number, r.issued_by) for r in tickets(hall)] == [("B001", "G01"), ("A001", None)]
