@@ -18,7 +18,7 @@ from kiosk.screens.feedback import FeedbackBox
 from kiosk.text import t
 from kiosk.widgets.business import BusinessButton, BusinessGrid
 from kiosk.widgets.header import KioskHeader
-from kiosk.widgets.priority import PriorityChooser
+from kiosk.widgets.priority import PriorityChooser, customer_priorities
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
 
@@ -50,7 +50,7 @@ class HomeScreen(HallScreen):
         with VerticalScroll(id="home-body"):
             yield Label(id="choose", classes="title")
             yield BusinessGrid(config.businesses, id="businesses")
-            yield PriorityChooser(config.priorities, id="priority")
+            yield PriorityChooser(customer_priorities(config.priorities), id="priority")
             with Horizontal(id="home-actions"):
                 yield Button("", id="account")
                 yield Button("", id="feedback")

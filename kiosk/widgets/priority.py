@@ -14,6 +14,15 @@ from db.config import NORMAL, PriorityClass
 from kiosk.text import t
 from ui.text import name
 
+GUIDE_ONLY = frozenset({"appointment"})
+"""Priority classes only a guide may give: an appointment (预约) is checked by staff, not
+claimed at the kiosk. The hall config has no flag for this, so the codes are named here."""
+
+
+def customer_priorities(priorities: tuple[PriorityClass, ...]) -> tuple[PriorityClass, ...]:
+    """The priority classes a customer may choose on their own."""
+    return tuple(p for p in priorities if p.code not in GUIDE_ONLY)
+
 
 class PriorityChooser(Widget):
     """A label and one toggle per priority class; "normal" is on unless another is chosen."""

@@ -92,7 +92,7 @@ async def test_arrows_and_enter_choose_a_business(kiosk: KioskFactory, hall: Hal
         await pilot.press("x", "down", "down", "down")  # D → F → off the grid: priorities
         assert app.focused is not None and app.focused.id == "priority-normal"
         await pilot.press("right", "enter", "up")  # (up does nothing there)
-        assert app.screen.query_one(PriorityChooser).selected == "appointment"
+        assert app.screen.query_one(PriorityChooser).selected == "elderly"
     assert [r.number for r in tickets(hall)] == ["D001"]
 
 

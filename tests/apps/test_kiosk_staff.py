@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Digits, Select
+from textual.widgets import Button, Digits, Select
 
 from db import ops
 from db.session import Hall, ManualClock
@@ -18,6 +18,7 @@ from kiosk.screens.guide import GuideScreen
 from kiosk.screens.guide_signin import GuideSignIn
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.leader_unlock import LeaderUnlock
+from kiosk.widgets.priority import PriorityChooser
 from tests.apps.conftest import (
     SMALL,
     FakePrinter,
@@ -232,3 +233,19 @@ async def test_a_guide_who_leaves_the_kiosk_is_signed_out(kiosk: KioskFactory, h
         await pilot.press("1")  # a customer's number is a customer's, not the guide's
         await settle(pilot)
     assert [(r.number, r.issued_by) for r in tickets(hall)] == [("B001", "G01"), ("A001", None)]
+
+
+async def test_only_a_guide_gives_an_appointment(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        offered = [b.id for b in app.screen.query_one(PriorityChooser).query(Button)]
+        assert offered == ["priority-normal", "priority-elderly", "priority-disabled",
+                           "priority-pregnant"]  # the customer's home: no 预约
+        await app.push_screen(GuideScreen(app.machine, GUIDE))
+        await pilot.press("3")
+        await pilot.click("#priority-appointment")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+    [row] = tickets(hall)
+    assert (row.number, row.priority, row.issued_by) == ("C001", "appointment", "G01")
