@@ -53,7 +53,9 @@ class CounterApp(HallApp):
         self.switch_screen(desk)
 
     def on_desk_screen_signed_out(self, event: DeskScreen.SignedOut) -> None:
-        """Back to the sign-in for the next clerk."""
+        """Back to the sign-in for the next clerk (a dialog left open over the desk goes)."""
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DeskScreen):
+            self.pop_screen()
         self.switch_screen(SignInScreen(self.machine))
 
 

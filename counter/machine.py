@@ -11,12 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from db import counters, ops, queries, remedies
 from db.config import HallConfig
 from db.errors import NotFound
 from db.session import Hall, Tx
 from db.staff import authenticate, list_staff
-from db.views import CounterView, DayFigures, QueueLine, RemedyView, StaffView, TicketView
+from db.views import (
+    CounterView,
+    DayFigures,
+    MatterView,
+    QueueLine,
+    RemedyView,
+    StaffView,
+    TicketView,
+)
 
 VISITS_SHOWN = 5
 """How many of the customer's earlier visits the card lists."""
@@ -44,9 +54,14 @@ class DeskState:
     """The signed-in clerk's own figures of today; None while no one is signed in."""
     own_remedies: tuple[RemedyView, ...] = ()
     """What the signed-in clerk granted or asked for today (to tell them of a decision)."""
-    matters: tuple[TicketView, ...] = ()
-    """The signed-in clerk's open matters away from the counter: with support, or handed
-    back to be closed (to tell them when support hands one back)."""
+    matters: tuple[MatterView, ...] = ()
+    """The signed-in clerk's open matters away from the counter: with support, handed back
+    (done or with a question), or waiting on the customer (to tell them when support hands
+    one back)."""
+    account_matters: tuple[MatterView, ...] = ()
+    """The customer's other open matters (by account number), whoever handles them."""
+    session_ended: bool = False
+    """This client's sign-in here has ended (signed in again elsewhere, or signed out)."""
 
 
 @dataclass(frozen=True)
@@ -63,17 +78,25 @@ class CounterMachine:
     # -- signing in and out -----------------------------------------------------------------
 
     def sign_in(self, staff_id: str, pin: str) -> StaffView:
-        """Check the PIN (the core records failures and locks), then take the counter; the
-        same clerk signing in again after a restart is allowed by the core."""
+        """Check the PIN (the core records failures and locks), then take the counter and
+        keep the session's token: every later step is refused by the core once another
+        sign-in here (a second client, or this clerk after a restart) has ended it."""
         staff = authenticate(self.hall, staff_id.strip().upper(), pin)
+        self.forget_session()  # signing in is the one step taken without a session
         with self.hall.write() as tx:
-            counters.sign_in(tx, self.counter, staff.id)
+            token = counters.sign_in(tx, self.counter, staff.id)
+        self.hall.sessions[self.counter] = token
         return staff
 
     def sign_out(self) -> None:
         """Leave the counter (the core refuses while it holds a ticket)."""
         with self.hall.write() as tx:
             counters.sign_out(tx, self.counter)
+        self.forget_session()
+
+    def forget_session(self) -> None:
+        """Drop this client's session at the counter (signed out, or ended elsewhere)."""
+        self.hall.sessions.pop(self.counter, None)
 
     def set_state(self, state: str) -> None:
         """Open or close the counter (the core refuses closing while it holds a ticket)."""
@@ -128,9 +151,21 @@ class CounterMachine:
             return ops.add_next_service(tx, self.counter, to, expect, note=note or None)
 
     def refer(self, expect: str, to: str | None, note: str | None) -> TicketView:
-        """Hand the work to a support colleague (or the pool when `to` is None)."""
+        """Hand the work to a support colleague (or the pool when `to` is None); naming one
+        of the clerk's open matters refers it again (an answer to support's question)."""
         with self.hall.write() as tx:
             return ops.refer(tx, self.counter, to, expect, note=note or None)
+
+    def set_aside(self, expect: str, note: str) -> TicketView:
+        """The customer must bring or do something first: the matter waits on them, still
+        the clerk's, and the counter is free."""
+        with self.hall.write() as tx:
+            return ops.set_aside(tx, self.counter, note, expect)
+
+    def resume(self, number: str) -> TicketView:
+        """The customer of one of the clerk's open matters is back: serve it here again."""
+        with self.hall.write() as tx:
+            return ops.resume(tx, self.counter, number)
 
     def walk_in(self, business: str, account: str | None) -> TicketView:
         """Register a customer who came straight to the counter."""
@@ -151,10 +186,10 @@ class CounterMachine:
         with self.hall.read() as tx:
             return [s for s in list_staff(tx) if s.role == "support"]
 
-    def open_matters(self, handler: str) -> list[TicketView]:
-        """The handler's own tickets away from the counter: with support, or handed back."""
+    def open_matters(self, handler: str) -> list[MatterView]:
+        """The handler's own matters away from the counter, each with where it stands."""
         with self.hall.read() as tx:
-            return queries.open_matters(tx, handler)
+            return queries.matters(tx, handler)
 
     def state(self) -> DeskState:
         """The counter, its ticket, the customer's visits and the queue, as of now."""
@@ -172,8 +207,24 @@ class CounterMachine:
                 remedies=tuple(remedies.ticket_remedies(tx, ticket.id)) if ticket else (),
                 figures=queries.day_figures(tx, desk.staff) if desk.staff else None,
                 own_remedies=tuple(remedies.staff_remedies(tx, desk.staff)) if desk.staff else (),
-                matters=tuple(queries.open_matters(tx, desk.staff)) if desk.staff else (),
+                matters=tuple(queries.matters(tx, desk.staff)) if desk.staff else (),
+                account_matters=self._account_matters(tx, ticket),
+                session_ended=self._session_ended(tx),
             )
+
+    def _session_ended(self, tx: Tx) -> bool:
+        mine = self.hall.sessions.get(self.counter)
+        if mine is None:
+            return False
+        now = tx.conn.execute(select(ops.C.c.session).where(ops.C.c.number == self.counter))
+        return bool(mine != now.scalar())
+
+    @staticmethod
+    def _account_matters(tx: Tx, ticket: TicketView | None) -> tuple[MatterView, ...]:
+        if ticket is None or not ticket.account:
+            return ()
+        return tuple(m for m in queries.account_matters(tx, ticket.account)
+                     if m.ticket.id != ticket.id)
 
     def _counter_view(self, tx: Tx) -> CounterView:
         for view in queries.counter_views(tx):

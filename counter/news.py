@@ -34,16 +34,17 @@ def news(before: DeskState, now: DeskState, lang: str) -> list[News]:
         for r in now.own_remedies
         if r.id in waiting and r.status in ("approved", "refused")
     ]
-    away = {m.id for m in before.matters if m.status == "with_support"}
-    told += [News(t("matter_returned", lang, number=m.number, note=support_says(m.note, lang)))
-             for m in now.matters if m.id in away and m.status == "serving"]
+    away = {m.ticket.id for m in before.matters if m.stage == "with_support"}
+    told += [News(t(f"matter_{m.stage}", lang, number=m.ticket.number,
+                    note=support_says(m.note, lang)), warning=m.stage == "question")
+             for m in now.matters if m.ticket.id in away and m.stage in ("returned", "question")]
     return told
 
 
 def support_says(note: str | None, lang: str) -> str:
-    """The ticket's latest note as the tail of a line: what support wrote when handing it
-    back (a question for the handler, or what they did), else the referral's own request.
-    The handler must read it before closing."""
+    """A matter's latest note as the tail of a line: what support wrote when handing it
+    back (a question for the handler, or what they did), what the customer is to bring, or
+    the referral's own request. The handler must read it before acting."""
     if not note:
         return ""
     return f"（备注：{note}）" if lang == "zh" else f" (note: “{note}”)"

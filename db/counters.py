@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select, update
 
 from db.errors import Refused, role_zh, state_zh, status_zh
-from db.ops import C, counter_row, current_ticket, log, staff_row
+from db.ops import C, check_session, counter_row, current_ticket, log, staff_row
 from db.session import Tx
 
 COUNTER_ROLES = ("clerk", "leader")
 """Who may take a counter; the handler of a ticket is whoever is signed in when it is called."""
 
 
-def sign_in(tx: Tx, counter: int, staff: str) -> None:
-    """Put `staff` at `counter` and open it. PIN checking is the caller's (`db.staff`).
-    Signing in again where one already is, after a restart, is allowed."""
+def sign_in(tx: Tx, counter: int, staff: str) -> str:
+    """Put `staff` at `counter` and open it; return the new session's token. PIN checking is
+    the caller's (`db.staff`).
+
+    Signing in again where one already is (after a restart, or from a second client) is
+    allowed and ends the earlier session: the client that holds it is refused from then on
+    (`SessionEnded`), so a counter never has two live clients. A paused counter stays paused
+    through such a sign-in; a closed one opens."""
     person = staff_row(tx, staff)
     if person.role not in COUNTER_ROLES:
         raise Refused(f"staff {staff} is a {person.role}; only clerks and leaders take a counter",
@@ -29,23 +36,29 @@ def sign_in(tx: Tx, counter: int, staff: str) -> None:
     if elsewhere is not None:
         raise Refused(f"staff {staff} is signed in at counter {elsewhere}; sign out there first",
                       zh=f"{staff} 已在 {elsewhere} 号窗口签到，请先在那里签退")
-    values = {"staff_id": staff, "state": "open"}
-    if desk.staff_id is None:
-        values["signed_in_at"] = tx.now  # type: ignore[assignment]
+    again = desk.staff_id == staff
+    token = secrets.token_hex(16)
+    values: dict[str, object] = {"staff_id": staff, "session": token}
+    if not (again and desk.state == "paused"):
+        values["state"] = "open"
+    if not again:
+        values["signed_in_at"] = tx.now
     tx.conn.execute(update(C).where(C.c.number == counter).values(**values))
-    log(tx, "sign_in", staff=staff, counter=counter)
+    log(tx, "sign_in", staff=staff, counter=counter, **({"again": True} if again else {}))
+    return token
 
 
 def sign_out(tx: Tx, counter: int) -> None:
     """Take the staff member off the counter and close it; it must hold no ticket."""
     desk = counter_row(tx, counter)
+    check_session(tx, counter, desk.session)
     if desk.staff_id is None:
         raise Refused(f"no one is signed in at counter {counter}", zh=f"{counter} 号窗口无人签到")
     _refuse_if_busy(tx, counter, "signing out")
     tx.conn.execute(
         update(C)
         .where(C.c.number == counter, C.c.staff_id == desk.staff_id)
-        .values(staff_id=None, state="closed", signed_in_at=None)
+        .values(staff_id=None, state="closed", signed_in_at=None, session=None)
     )
     log(tx, "sign_out", staff=desk.staff_id, counter=counter)
 
@@ -73,6 +86,7 @@ def set_state(tx: Tx, counter: int, state: str, *, staff: str | None = None) -> 
         raise Refused(f"a counter is open, paused or closed, not {state!r}",
                       zh="窗口状态只能是开放、暂停或关闭")
     desk = counter_row(tx, counter)
+    check_session(tx, counter, desk.session)
     if state == "open" and desk.staff_id is None:
         raise Refused(f"no one is signed in at counter {counter}: sign in to open it",
                       zh=f"{counter} 号窗口无人签到：请先签到再开放")

@@ -37,6 +37,11 @@ class Refused(HallError):
     """A step the rules or the current state do not allow (a stale counter, a wrong state)."""
 
 
+class SessionEnded(Refused):
+    """This client's sign-in at a counter has ended: someone signed in there again (another
+    client, or the same clerk after a restart), or the counter was signed out."""
+
+
 class NotFound(HallError):
     """An unknown business type, counter, staff member or ticket."""
 

@@ -84,6 +84,9 @@ class Counter(Base):
     # Unique: one person can be signed in at one counter only.
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), unique=True)
     signed_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The token of the sign-in that holds the counter now: a client acting with another one
+    # (its session ended by a sign-in elsewhere, or by a sign-out) is refused.
+    session: Mapped[str | None] = mapped_column(String(32))
 
 
 class DaySequence(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import Row, select, update
 from db import sql
 from db.audit import GENESIS, canonical_text, digest
 from db.engine import append_event, chain_head, next_sequence
-from db.errors import AuthFailed, NotFound, Refused, state_zh, status_zh
+from db.errors import AuthFailed, NotFound, Refused, SessionEnded, state_zh, status_zh
 from db.session import Tx
 from db.sql import C, E, S, T, status_in
 from db.views import RATINGS, TicketView
@@ -79,6 +79,18 @@ def counter_row(tx: Tx, number: int) -> Row[Any]:
     return row
 
 
+def check_session(tx: Tx, counter: int, current: str | None) -> None:
+    """Refuse a client whose sign-in at `counter` has ended (`current` is the counter's
+    session now); a caller holding no session there (the CLI, the leader) is not checked."""
+    mine = tx.session(counter)
+    if mine is not None and mine != current:
+        raise SessionEnded(
+            f"this sign-in at counter {counter} has ended (signed in again elsewhere, or "
+            "signed out): sign in again",
+            zh=f"本机在 {counter} 号窗口的签到已结束（已在别处重新签到或已签退），请重新签到",
+        )
+
+
 def staff_row(tx: Tx, staff_id: str) -> Row[Any]:
     """The staff member, or NotFound."""
     row = tx.conn.execute(sql.STAFF_BY_ID, {"staff": staff_id}).first()
@@ -95,13 +107,14 @@ def current_ticket(tx: Tx, counter: int) -> Row[Any] | None:
 class Desk:
     """A counter with who is signed in at it and the ticket it holds, read in one statement."""
 
-    __slots__ = ("number", "staff_id", "state", "profile", "ticket")
+    __slots__ = ("number", "staff_id", "state", "profile", "session", "ticket")
 
     def __init__(self, number: int, row: Row[Any]) -> None:
         self.number = number
         self.staff_id: str | None = row.desk_staff
         self.state: str = row.desk_state
         self.profile: str = row.desk_profile
+        self.session: str | None = row.desk_session
         self.ticket: Row[Any] | None = row if row.id is not None else None
 
     def ensure_free(self) -> None:
@@ -122,6 +135,7 @@ def _desk(tx: Tx, counter: int, *, calling: bool = False) -> tuple[str, Desk]:
     if row is None:
         raise NotFound(f"unknown counter {counter}", zh=f"没有 {counter} 号窗口")
     desk = Desk(counter, row)
+    check_session(tx, counter, desk.session)
     if desk.staff_id is None:
         raise Refused(f"no one is signed in at counter {counter}", zh=f"{counter} 号窗口无人签到")
     if calling and desk.state != "open":
@@ -159,6 +173,7 @@ def _held_step(
     params = {
         "counter": counter,
         "expect": number,
+        "session": tx.session(counter),
         **{f"v_{k}": v for k, v in values.items()},
     }
     row = tx.conn.execute(stmt, params).first()
@@ -348,7 +363,8 @@ def call_next(tx: Tx, counter: int) -> TicketView:
 
 def _claim(tx: Tx, counter: int, profile: tuple[str, ...]) -> TicketView | None:
     stmt = sql.claim(tx.conn.dialect.name, profile)
-    params = {"counter": counter, "day": tx.day, "profile": ",".join(profile), "now": tx.now}
+    params = {"counter": counter, "day": tx.day, "profile": ",".join(profile), "now": tx.now,
+              "session": tx.session(counter)}
     row = tx.conn.execute(stmt, params).first()
     if row is None:
         return None
@@ -442,34 +458,79 @@ def complete(
     tx: Tx, counter: int, expect: str | None = None, *, note: str | None = None
 ) -> TicketView:
     """Finish the matter. The counter's serving ticket, or (naming it) one of its clerk's own
-    tickets that support has handed back."""
+    matters away from the counter (handed back by support, or set aside for the customer):
+    closed away, with the customer not at the counter, so its completion is logged at no
+    counter and the counter's evaluator never offers it (the customer at the counter rates
+    their own service, not this one)."""
     done = _held_step(
         tx, counter, expect, ("serving",), ("note",),
         status="done", completed_at=tx.now, note=note or None,
     )
     if done is None:
-        staff, row = _completable(tx, counter, expect)
+        staff, row = _held_or_away(tx, counter, expect)
         done = staff, _transition(
             tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
         )
     staff, view = done
-    log(tx, "complete", ticket=view.id, staff=staff, counter=counter, note=note)
+    if view.last_counter is None:
+        log(tx, "complete", ticket=view.id, staff=staff, note=note, away=True)
+    else:
+        log(tx, "complete", ticket=view.id, staff=staff, counter=counter, note=note)
     return view
 
 
-def _completable(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any]]:
+def _held_or_away(tx: Tx, counter: int, expect: str | None) -> tuple[str, Row[Any]]:
+    """The counter's serving ticket, or, when `expect` names one, the clerk's own matter
+    away from the counter (serving at no counter)."""
     staff, desk = _desk(tx, counter)
     if expect:
-        row = open_matter(tx, expect, ("serving", "with_support"))
-        if row is not None and row.status == "with_support":
-            raise Refused(f"{row.number} is still with support; it can be closed once returned",
-                          zh=f"{row.number} 仍在后台处理，退回后才能办结")
-        if row is not None and row.counter_number is None:
-            if row.handler_id != staff:
-                raise Refused(f"{row.number} belongs to handler {row.handler_id}",
-                              zh=f"{row.number} 的首办责任人是 {row.handler_id}")
+        row = _own_away_matter(tx, staff, expect)
+        if row is not None:
             return staff, row
     return staff, _check_held(desk, expect, ("serving",))
+
+
+def _own_away_matter(tx: Tx, staff: str, number: str) -> Row[Any] | None:
+    """`staff`'s own matter `number` away from the counter, None when there is no such
+    matter open; refused when it is still with support or someone else's."""
+    row = open_matter(tx, number, ("serving", "with_support"))
+    if row is None or row.counter_number is not None:
+        return None
+    if row.status == "with_support":
+        raise Refused(f"{row.number} is still with support; it can be closed once returned",
+                      zh=f"{row.number} 仍在后台处理，退回后才能办理")
+    if row.handler_id != staff:
+        raise Refused(f"{row.number} belongs to handler {row.handler_id}",
+                      zh=f"{row.number} 的首办责任人是 {row.handler_id}")
+    return row
+
+
+def set_aside(tx: Tx, counter: int, note: str, expect: str | None = None) -> TicketView:
+    """The customer must come back (a document to bring, a signature to get): the matter
+    leaves the counter, still the handler's and open, waiting on the customer (`note` says
+    for what); the counter is free for the next customer. `resume` brings it back."""
+    if not (note or "").strip():
+        raise Refused("say what the customer is to bring or do", zh="请写明需要客户补充什么")
+    staff, row = _held(tx, counter, expect, ("serving",))
+    view = _transition(tx, row, ("serving",), counter_number=None, note=note.strip())
+    log(tx, "set_aside", ticket=row.id, staff=staff, counter=counter, note=note.strip())
+    return view
+
+
+def resume(tx: Tx, counter: int, number: str) -> TicketView:
+    """The customer of one of the clerk's own open matters is back at the counter (after
+    support handed it back, or with what was missing): the matter is the counter's current
+    ticket again, served, completed and rated there."""
+    staff, desk = _desk(tx, counter)
+    desk.ensure_free()
+    row = _own_away_matter(tx, staff, number)
+    if row is None:
+        wanted = normalize_number(number)
+        raise Refused(f"{wanted} is not an open matter of {staff} away from the counter",
+                      zh=f"{wanted} 不是 {staff} 在办的事项")
+    view = _transition(tx, row, ("serving",), counter_number=counter)
+    log(tx, "resume", ticket=row.id, staff=staff, counter=counter)
+    return view
 
 
 def open_matter(tx: Tx, number: str, states: tuple[str, ...]) -> Row[Any] | None:
@@ -523,16 +584,21 @@ def refer(
     note: str | None = None,
 ) -> TicketView:
     """Hand part of the work to support (a named colleague, or the pool when `to` is None).
-    The counter is free for the next customer; the handler still owns the ticket."""
+    The counter is free for the next customer; the handler still owns the ticket. Naming
+    one of the clerk's own matters away from the counter refers it again (the answer to a
+    question support sent back, or more work)."""
     if to is not None and staff_row(tx, to).role != "support":
         raise Refused(f"staff {to} is not on the support post", zh=f"{to} 不是服务岗（后台）人员")
-    staff, row = _held(tx, counter, expect, ("serving",))
+    staff, row = _held_or_away(tx, counter, expect)
+    away = row.counter_number is None
     view = _transition(
         tx, row, ("serving",), status="with_support", support_id=to, counter_number=None,
         note=note or row.note,
     )
-    log(tx, "refer", ticket=row.id, staff=staff, counter=counter,
-        to=to, note=note)
+    if away:
+        log(tx, "refer", ticket=row.id, staff=staff, to=to, note=note, again=True)
+    else:
+        log(tx, "refer", ticket=row.id, staff=staff, counter=counter, to=to, note=note)
     return view
 
 

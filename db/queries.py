@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, Integer, Row, Select, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
 
 from db.engine import seconds_between
 from db.models import AT_COUNTER
@@ -21,6 +31,7 @@ from db.views import (
     DayFigures,
     EventView,
     HallSnapshot,
+    MatterView,
     QueueLine,
     TicketView,
 )
@@ -247,14 +258,63 @@ def day_tickets(tx: Tx, day: dt.date) -> list[TicketView]:
 
 
 def open_matters(tx: Tx, handler: str) -> list[TicketView]:
-    """A handler's own tickets still open away from the counter: with support, or handed
-    back by support to be closed."""
+    """A handler's own tickets still open away from the counter: with support, handed back
+    by support, or set aside waiting on the customer (`matters` says which)."""
+    return _away(tx, T.c.handler_id == handler)
+
+
+def _away(tx: Tx, whose: ColumnElement[bool]) -> list[TicketView]:
     query = select(T).where(
-        T.c.handler_id == handler,
+        whose,
         status_in("with_support", "serving"),
         T.c.counter_number.is_(None),
     ).order_by(T.c.issued_at)
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+MATTER_STEPS = ("refer", "take", "return", "set_aside")
+"""The events that move an open matter between its stages."""
+
+
+def matters(tx: Tx, handler: str) -> list[MatterView]:
+    """The handler's open matters away from the counter, oldest first, each with its stage
+    (`MATTER_STAGES`) read from the last step that moved it, and what that step said."""
+    return _staged(tx, open_matters(tx, handler))
+
+
+def account_matters(tx: Tx, account: str) -> list[MatterView]:
+    """A customer's open matters away from the counter (by account number 户号), whoever
+    handles them, however long ago they began: what the clerk must know of (信息共享)."""
+    return _staged(tx, _away(tx, T.c.account == account))
+
+
+def _staged(tx: Tx, tickets: list[TicketView]) -> list[MatterView]:
+    if not tickets:
+        return []
+    steps = tx.conn.execute(
+        select(E.c.ticket_id, E.c.kind, E.c.staff_id, E.c.at, E.c.detail)
+        .where(E.c.ticket_id.in_([v.id for v in tickets]), E.c.kind.in_(MATTER_STEPS))
+        .order_by(E.c.id)
+    ).all()
+    last = {row.ticket_id: row for row in steps}
+    found = []
+    for view in tickets:
+        step = last.get(view.id)
+        detail = (step.detail if step is not None else None) or {}
+        if view.status == "with_support":
+            stage = "with_support"
+        elif step is not None and step.kind == "set_aside":
+            stage = "awaiting_customer"
+        elif detail.get("outcome") == "question":
+            stage = "question"
+        else:
+            stage = "returned"
+        found.append(MatterView(
+            ticket=view, stage=stage, note=detail.get("note") or view.note,
+            by=step.staff_id if step is not None else None,
+            since=step.at if step is not None else None,
+        ))
+    return found
 
 
 def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:

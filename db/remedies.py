@@ -19,7 +19,16 @@ from sqlalchemy import Row, Table, func, insert, select, update
 
 from db.errors import AuthFailed, NotFound, Refused, status_zh
 from db.models import Remedy
-from db.ops import T, counter_row, current_ticket, log, normalize_number, staff_row, ticket_row
+from db.ops import (
+    T,
+    check_session,
+    counter_row,
+    current_ticket,
+    log,
+    normalize_number,
+    staff_row,
+    ticket_row,
+)
 from db.session import Tx
 from db.views import RemedyView, yuan
 
@@ -133,6 +142,7 @@ def grant_at_counter(
     """The clerk signed in at `counter` grants a remedy on the ticket the counter is serving
     (`expect`: the number the clerk's screen shows; another one there is refused)."""
     desk = counter_row(tx, counter)
+    check_session(tx, counter, desk.session)
     if desk.staff_id is None:
         raise Refused(f"no one is signed in at counter {counter}",
                       zh=f"{counter} 号窗口无人签到")

@@ -62,6 +62,13 @@ class Tx:
     transactions of one `Hall`: only ever a guess that a guarded statement checks."""
     chain: list[Any] = field(default_factory=list)
     """The id and hash of the last event this transaction appended (`db.ops.log`)."""
+    sessions: dict[int, str] = field(default_factory=dict)
+    """The sign-in sessions this process holds, by counter: a step at such a counter is
+    refused once the session has ended (`db.counters`). Shared by the `Hall`'s transactions."""
+
+    def session(self, counter: int) -> str | None:
+        """This process's session at `counter`, if it holds one."""
+        return self.sessions.get(counter)
 
 
 class Hall:
@@ -72,6 +79,8 @@ class Hall:
         self.config = config
         self.clock = clock
         self.hints: dict[Any, Any] = {}
+        self.sessions: dict[int, str] = {}
+        """Counter → the session token this process signed in with (a counter client)."""
         self._writer: Connection | None = None
         self._writer_free = threading.Lock()
 
@@ -83,7 +92,8 @@ class Hall:
     def _tx(self, conn: Connection) -> Tx:
         aware = self.clock()
         now = aware.astimezone(dt.UTC).replace(tzinfo=None)
-        return Tx(conn, self.config, now, self.config.business_day(aware), self.hints)
+        return Tx(conn, self.config, now, self.config.business_day(aware), self.hints,
+                  sessions=self.sessions)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:

@@ -65,6 +65,7 @@ DESK: Select[Any] = (
         C.c.staff_id.label("desk_staff"),
         C.c.state.label("desk_state"),
         C.c.profile.label("desk_profile"),
+        C.c.session.label("desk_session"),
         *T.c,
     )
     .select_from(
@@ -120,6 +121,12 @@ def _desk_staff() -> Any:
     )
 
 
+def _same_session() -> ColumnElement[bool]:
+    """The counter's session is :session, or the caller holds none (NULL: not checked)."""
+    mine = bindparam("session", type_=C.c.session.type)
+    return mine.is_(None) | (C.c.session == mine)
+
+
 def _counter_holds_none() -> ColumnElement[bool]:
     held = select(T.c.id).where(
         T.c.counter_number == bindparam("counter", type_=Integer()),
@@ -135,8 +142,9 @@ def claim(dialect: str, profile: tuple[str, ...]) -> Update:
     counter, then of each business of its profile in order (COALESCE stops at the first
     found), priority first, then the oldest. It claims nothing unless the counter still is
     as the caller believes: someone signed in, open, holding no ticket, with the work profile
-    `profile` (parameter `profile`, the comma-joined prefixes). Parameters: counter, day,
-    profile, now. RETURNING the ticket and `desk_staff`, who called it."""
+    `profile` (parameter `profile`, the comma-joined prefixes), in session :session (NULL:
+    any). Parameters: counter, day, profile, now, session. RETURNING the ticket and
+    `desk_staff`, who called it."""
     probes = [_candidate(dialect, T.c.directed_to == bindparam("counter", type_=Integer()))]
     probes += [
         _candidate(dialect, (T.c.business == literal(prefix)) & T.c.directed_to.is_(None))
@@ -150,6 +158,7 @@ def claim(dialect: str, profile: tuple[str, ...]) -> Update:
             C.c.staff_id.is_not(None),
             C.c.state == literal("open"),
             C.c.profile == bindparam("profile", type_=C.c.profile.type),
+            _same_session(),
         )
         .exists()
     )
@@ -183,12 +192,17 @@ def claim(dialect: str, profile: tuple[str, ...]) -> Update:
 @lru_cache(maxsize=64)
 def held_step(states: tuple[str, ...], keys: tuple[str, ...], keep: tuple[str, ...] = ()) -> Update:
     """A step on the ticket counter :counter holds, as one guarded UPDATE: it changes nothing
-    unless someone is signed in at the counter and its current ticket is in one of `states`
+    unless someone is signed in at the counter (in session :session, unless NULL) and its
+    current ticket is in one of `states`
     (and is number :expect, when that is not NULL). Sets `keys` from `v_<key>`; a key in
     `keep` keeps its old value when `v_<key>` is NULL. RETURNING the ticket and `desk_staff`."""
     staffed = (
         select(C.c.number)
-        .where(C.c.number == bindparam("counter", type_=Integer()), C.c.staff_id.is_not(None))
+        .where(
+            C.c.number == bindparam("counter", type_=Integer()),
+            C.c.staff_id.is_not(None),
+            _same_session(),
+        )
         .exists()
     )
     expect = bindparam("expect", type_=T.c.number.type)

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from db.models import AT_COUNTER
+
 RATINGS = {4: "very_satisfied", 3: "satisfied", 2: "fair", 1: "dissatisfied"}
 """The evaluator's four levels: 非常满意 / 满意 / 基本满意 / 不满意."""
 
@@ -65,7 +67,7 @@ class TicketView(_Json):
     account: str | None
     """The customer's account number (户号), when given."""
     counter: int | None
-    """The counter that holds it, or last held it."""
+    """The counter that holds it now (called or serving there); None otherwise."""
     handler: str | None
     """Staff id of the first-responsible handler (首办责任人)."""
     issued_by: str | None
@@ -98,6 +100,9 @@ class TicketView(_Json):
     """When it was rated (UTC)."""
     note: str | None
     """The last note attached by staff (outcome, referral request)."""
+    last_counter: int | None = None
+    """The counter that holds it or last held it (where it was completed, missed or voided);
+    None after it left for a queue or support, or before its first call."""
     ahead: int | None = None
     """People ahead in its queue, for a waiting ticket when asked for."""
     estimated_wait_min: float | None = None
@@ -107,9 +112,11 @@ class TicketView(_Json):
     def from_row(cls, row: Any) -> TicketView:
         """From a `tickets` row (a mapping with the table's column names)."""
         m = row._mapping
+        held = m["counter_number"]
         return cls(
             **{f.name: m[f.name] for f in _TICKET_COLUMNS},
-            counter=m["counter_number"],
+            counter=held if m["status"] in AT_COUNTER else None,
+            last_counter=held,
             handler=m["handler_id"],
             support=m["support_id"],
         )
@@ -119,7 +126,7 @@ class TicketView(_Json):
         return replace(self, ahead=ahead, estimated_wait_min=minutes)
 
 
-_RENAMED = {"counter", "handler", "support", "ahead", "estimated_wait_min"}
+_RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min"}
 _TICKET_COLUMNS = [f for f in fields(TicketView) if f.name not in _RENAMED]
 
 
@@ -299,6 +306,29 @@ class DayFigures(_Json):
     """Share of ratings that are 满意 or 非常满意 (3 or 4), 0..1; None before the first."""
     remedies_granted: int
     """Remedies they granted or had approved that day."""
+
+
+MATTER_STAGES = ("with_support", "returned", "question", "awaiting_customer")
+"""Where an open matter away from the counter stands: with support (referred), handed back
+by support as done, handed back with a question for the handler, or set aside waiting on
+the customer (to bring something, or to come back)."""
+
+
+@dataclass(frozen=True)
+class MatterView(_Json):
+    """One of a handler's open matters away from the counter, and where it stands."""
+
+    ticket: TicketView
+    """The ticket (status with_support, or serving at no counter)."""
+    stage: str
+    """One of `MATTER_STAGES`."""
+    note: str | None
+    """What the step that put it there said: the referral's request, support's answer or
+    question, what the customer is to bring."""
+    by: str | None
+    """Who took that step (the handler, or the support colleague)."""
+    since: dt.datetime | None
+    """When it reached this stage (naive UTC)."""
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from counter.text import t
 from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
-from db.errors import HallError
-from db.views import RemedyView, StaffView, TicketView
+from db.errors import HallError, SessionEnded
+from db.views import MatterView, RemedyView, StaffView, TicketView
 from db.watch import ChangeWatcher
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
@@ -37,7 +37,7 @@ ACTIONS: tuple[tuple[str, str], ...] = (
     ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
     ("start", "f5,s"), ("complete", "f6,d"), ("transfer", "f7,t"), ("next_service", "f8,a"),
     ("refer", "f9,b"), ("walk_in", "f10,w"), ("pause", "f11,p"), ("sign_out", "f12"),
-    ("remedy", "g"), ("open_matters", "o"), ("close", "c"),
+    ("remedy", "g"), ("open_matters", "o"), ("close", "c"), ("set_aside", "h"),
 )
 """Each step: its action name (button id `do-NAME`, text key `a_NAME`) and its keys."""
 
@@ -90,6 +90,8 @@ class DeskScreen(HallScreen):
         """The last reload failed: read again at the next check."""
         self.serial = 0
         self.applied = 0
+        self.ended = False
+        """This client's session ended elsewhere: the desk is on its way out."""
 
     def compose(self) -> ComposeResult:
         """Header, card and queue, the step buttons, the hint and the status line."""
@@ -249,9 +251,18 @@ class DeskScreen(HallScreen):
         self._ask(RemedyScreen(title, kinds), grant)
 
     def action_open_matters(self) -> None:
-        """My tickets away from the counter; picking one handed back closes it (o)."""
+        """My matters away from the counter; pick one to serve it here again, close it, or
+        answer support (o)."""
         if not self.busy:
             self.load_matters()
+
+    def action_set_aside(self) -> None:
+        """The customer must bring something first: the matter waits on them (h)."""
+        ticket = self.ticket
+        if self._need_ticket() and ticket is not None:
+            self._ask(PromptScreen(t("ask_set_aside", self.language)),
+                      lambda note: self.run_step(
+                          lambda: self.machine.set_aside(ticket.number, note), "done_set_aside"))
 
     # -- helpers of the steps ---------------------------------------------------------------
 
@@ -346,12 +357,12 @@ class DeskScreen(HallScreen):
             """Everyone on the support post."""
 
     class MattersLoaded(Message):
-        """The clerk's open matters, to pick one to close."""
+        """The clerk's open matters, to pick one to act on."""
 
-        def __init__(self, matters: list[TicketView]) -> None:
+        def __init__(self, matters: list[MatterView]) -> None:
             super().__init__()
             self.matters = matters
-            """With support, or handed back to be closed; oldest first."""
+            """With support, handed back, or waiting on the customer; oldest first."""
 
     # -- their results ----------------------------------------------------------------------
 
@@ -364,6 +375,9 @@ class DeskScreen(HallScreen):
         if event.serial < self.applied:
             return
         self.applied = event.serial
+        if event.state.session_ended:
+            self.session_over()
+            return
         before, self.state = self.state, event.state
         self.query_one(TicketCard).state = event.state
         self.query_one(QueuePanel).lines = event.state.queue
@@ -399,25 +413,53 @@ class DeskScreen(HallScreen):
                 "done_refer"))
 
     def on_desk_screen_matters_loaded(self, event: MattersLoaded) -> None:
-        """List them; the one picked is completed (the core refuses one still with support)."""
+        """List them, each with where it stands and what was said; then what to do with the
+        one picked (one still with support waits for them)."""
         lang = self.language
         if not event.matters:
             self.show_status(t("matters_none", lang))
             return
-        options = [(t("matter_line", lang, number=m.number, business=self._business(m.business),
-                      status=t(f"ticket_{m.status}", lang),
-                      note=support_says(m.note, lang) if m.status == "serving" else ""),
-                    m.number) for m in event.matters]
-        waiting = {m.number for m in event.matters if m.status == "with_support"}
+        found = {m.ticket.number: m for m in event.matters}
+        options = [(t("matter_line", lang, number=m.ticket.number,
+                      business=self._business(m.ticket.business),
+                      status=t(f"stage_{m.stage}", lang), note=support_says(m.note, lang)),
+                    m.ticket.number) for m in event.matters]
         self._ask(PickScreen(t("matters_title", lang), options),
-                  lambda p: self._close_matter(p.value, p.value in waiting))
+                  lambda p: self._matter_picked(found[p.value]))
 
-    def _close_matter(self, number: str, with_support: bool) -> None:
-        """Complete a matter support handed back; one still with support waits for them."""
-        if with_support:
-            self.show_status(t("still_with_support", self.language, number=number), error=True)
-        else:
-            self.run_step(lambda: self.machine.complete(number, None), "done_complete")
+    def _matter_picked(self, matter: MatterView) -> None:
+        """Serve it here again (the customer is back), close it away, or hand it back to
+        support with an answer."""
+        lang, number = self.language, matter.ticket.number
+        if matter.stage == "with_support":
+            self.show_status(t("still_with_support", lang, number=number), error=True)
+            return
+        # Hand it back to whoever asked; a matter set aside goes to the pool.
+        to = matter.by if matter.stage in ("returned", "question") else None
+        options = [(t("matter_resume", lang), "resume"), (t("matter_close", lang), "close"),
+                   (t("matter_refer", lang, to=to or t("pool", lang)), "refer")]
+        if matter.stage == "question":
+            options.insert(0, options.pop())  # the answer first
+        title = t("matter_title", lang, number=number, status=t(f"stage_{matter.stage}", lang),
+                  note=support_says(matter.note, lang))
+        steps: dict[str, Callable[[str], Step]] = {
+            "resume": lambda _: lambda: self.machine.resume(number),
+            "close": lambda text: lambda: self.machine.complete(number, text or None),
+            "refer": lambda text: lambda: self.machine.refer(number, to, text or None),
+        }
+        done = {"resume": "done_resume_matter", "close": "done_complete", "refer": "done_refer"}
+        self._ask(PickScreen(title, options, field=t("field_matter", lang)),
+                  lambda p: self.run_step(steps[p.value](p.text), done[p.value]))
+
+    def session_over(self) -> None:
+        """Another sign-in here ended this client's session: say so, back to the sign-in."""
+        if self.ended:
+            return
+        self.ended = True
+        self.machine.forget_session()
+        self.app.notify(t("session_ended", self.language), severity="warning", timeout=30,
+                        markup=False)
+        self.post_message(self.SignedOut())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed plain reload is retried at the next check (the database may be away for
@@ -429,8 +471,13 @@ class DeskScreen(HallScreen):
         super().on_worker_state_changed(event)
 
     def on_work_failed(self, event: WorkFailed) -> None:
-        """A refusal: its one line in the status line, and the desk read again."""
+        """A refusal: its one line in the status line, and the desk read again; a session
+        ended elsewhere goes back to the sign-in."""
         self.busy = False
+        if isinstance(event.error, SessionEnded):
+            event.stop()
+            self.session_over()
+            return
         if event.refusal is not None:
             event.stop()
             self.show_status(event.refusal, error=True)

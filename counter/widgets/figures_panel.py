@@ -8,9 +8,9 @@ from textual.reactive import reactive
 from textual.widgets import Label
 
 from counter.text import t
-from db.views import DayFigures, TicketView
+from db.views import DayFigures, MatterView
 
-LINES = ("served", "handling", "satisfaction", "remedies", "matters")
+LINES = ("served", "handling", "satisfaction", "remedies", "matters", "aside")
 """The panel's lines, top to bottom."""
 
 
@@ -32,8 +32,9 @@ class FiguresPanel(Vertical):
     """The clerk's figures as the desk read them last."""
     pending: reactive[int] = reactive(0)
     """How many of the clerk's remedy requests of today wait for the duty leader."""
-    matters: reactive[tuple[TicketView, ...]] = reactive(())
-    """The clerk's open matters away from the counter (with support, or to close)."""
+    matters: reactive[tuple[MatterView, ...]] = reactive(())
+    """The clerk's open matters away from the counter (with support, to handle, or waiting
+    on the customer)."""
     language: reactive[str] = reactive("zh")
     """Language of the panel."""
 
@@ -84,6 +85,8 @@ class FiguresPanel(Vertical):
             if satisfaction is not None else t("figures_no_ratings", lang),
             "remedies": t("figures_remedies", lang, n=figures.remedies_granted, p=self.pending),
             "matters": t("figures_matters", lang,
-                         support=sum(m.status == "with_support" for m in self.matters),
-                         close=sum(m.status == "serving" for m in self.matters)),
+                         support=sum(m.stage == "with_support" for m in self.matters),
+                         close=sum(m.stage in ("returned", "question") for m in self.matters)),
+            "aside": t("figures_aside", lang,
+                       n=sum(m.stage == "awaiting_customer" for m in self.matters)),
         }

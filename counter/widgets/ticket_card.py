@@ -19,7 +19,7 @@ from db.views import TicketView
 from ui.text import name
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
-         "recalls", "remedies", "visits")
+         "recalls", "remedies", "matters", "visits")
 """The card's text lines, top to bottom."""
 
 
@@ -54,6 +54,7 @@ class TicketCard(Vertical):
         & > #card-visits { color: $text-muted; text-wrap: wrap; }
         & > #card-remedies { text-wrap: wrap; }
         & > #card-remedies.-pending { color: $warning; }
+        & > #card-matters { color: $warning; text-wrap: wrap; }
         & > #card-empty { color: $text-muted; padding: 1 0; }
     }
     """
@@ -128,6 +129,7 @@ class TicketCard(Vertical):
             "recalls": t("recalls", lang, n=ticket.recalls) if ticket.recalls else "",
             "account": t("account", lang, account=ticket.account) if ticket.account else "",
             "remedies": self._remedies(lang),
+            "matters": self._matters(lang),
             "visits": self._visits(lang),
         }
         if ticket.priority != NORMAL:
@@ -142,6 +144,20 @@ class TicketCard(Vertical):
             t("remedy_line", lang, id=r.id, kind=kind_name(self.config, r.kind, lang),
               amount=r.amount, status=outcome(r, lang))
             for r in self.state.remedies
+        ]
+        return "\n".join(rows)
+
+    def _matters(self, lang: str) -> str:
+        """The customer's other open matters (any handler, any day): ask about them first."""
+        if self.state is None or not self.state.account_matters:
+            return ""
+        names = self.state.staff_names
+        rows = [t("account_matters", lang)] + [
+            t("account_matter_line", lang, number=m.ticket.number,
+              business=self._business(m.ticket.business, lang),
+              status=t(f"stage_{m.stage}", lang),
+              handler=names.get(m.ticket.handler or "", m.ticket.handler or "—"))
+            for m in self.state.account_matters
         ]
         return "\n".join(rows)
 

@@ -251,15 +251,16 @@ def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
     return build
 
 
-async def at_desk(pilot: Pilot[Any]) -> None:
+async def at_desk(pilot: Pilot[Any], watch: float = 0) -> None:
     """Open C01's desk at counter 1 as a sign-in would (the PIN check has tests of its own,
-    and argon2 costs a noticeable moment per test)."""
+    and argon2 costs a noticeable moment per test); watching for other processes' commits
+    every `watch` seconds (0: only reading after its own steps)."""
     from counter.app import CounterApp
     from counter.screens.desk import DeskScreen
 
     app = pilot.app
     assert isinstance(app, CounterApp)
-    await app.switch_screen(DeskScreen(app.machine, CLERK))
+    await app.switch_screen(DeskScreen(app.machine, CLERK, app.watcher, watch))
     await settle(pilot)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Label
+from textual.widgets import Button, Label, OptionList
 
+from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.signin import SignInScreen
@@ -24,6 +25,12 @@ from tests.apps.conftest import (
     type_text,
 )
 from tests.conftest import PIN
+
+
+def options_of(app: CounterApp) -> list[str]:
+    """The lines of the pick list on show."""
+    listed = app.screen.query_one(OptionList)
+    return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
 
 async def test_wrong_pin_stays_then_right_pin_opens_the_desk(
@@ -134,15 +141,22 @@ async def test_refer_to_support_then_close_when_handed_back(
         referred = ticket(hall, "A001")
         assert (referred.status, referred.support, referred.handler) == (
             "with_support", "S01", "C01")
-        await keys(pilot, "o", "enter")  # still with support: not closed yet
-        assert text(app, "#desk-status") == "A001 仍在后台，服务岗回复后才能办结"
+        await keys(pilot, "o", "enter")  # still with support: nothing to do yet
+        assert text(app, "#desk-status") == "A001 仍在后台，服务岗回复后才能办理"
         with hall.write() as tx:
             ops.return_from_support(tx, "A001", "S01", note="surveyed")
         await keys(pilot, "o")
         assert isinstance(app.screen, PickScreen)
+        assert "A001 A 缴费 后台已办好（备注：surveyed）" in options_of(app)
+        await keys(pilot, "enter")  # the matter; then what to do with it
+        assert options_of(app) == ["客户已到：接回本窗口办理", "办结（客户不在场，可电话告知）",
+                                   "答复并交回后台 S01"]
+        await pilot.press("down", "enter")  # close it away, with the outcome
+        await type_text(pilot, "phoned")
         await keys(pilot, "enter")
         assert text(app, "#desk-status") == "A001 已办结"
-    assert ticket(hall, "A001").status == "done"
+    done = ticket(hall, "A001")
+    assert (done.status, done.note) == ("done", "phoned")
 
 
 async def test_walk_in_with_an_account_shows_earlier_visits(

@@ -8,7 +8,7 @@ from dataclasses import replace
 from counter.machine import DeskState
 from counter.news import kind_name, news, remedy_done
 from db.config import HallConfig
-from db.views import CounterView, RemedyView, TicketView
+from db.views import CounterView, MatterView, RemedyView, TicketView
 
 NOW = dt.datetime(2026, 11, 27, 2, 0)
 
@@ -22,14 +22,16 @@ def remedy(status: str, **changes: object) -> RemedyView:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def matter(status: str, note: str | None = None) -> TicketView:
-    return TicketView(
+def matter(stage: str, note: str | None = None) -> MatterView:
+    ticket = TicketView(
         id=9, number="B002", business_day=NOW.date(), business="B", origin_business="B",
-        status=status, priority="normal", account=None, counter=None, handler="C01",
-        issued_by=None, support=None, issued_at=NOW, queued_at=NOW, first_called_at=NOW,
-        called_at=NOW, no_show_at=None, started_at=NOW, completed_at=None, recalls=0,
-        services=1, directed_to=None, rating=None, rated_at=None, note=note,
+        status="with_support" if stage == "with_support" else "serving", priority="normal",
+        account=None, counter=None, handler="C01", issued_by=None, support=None, issued_at=NOW,
+        queued_at=NOW, first_called_at=NOW, called_at=NOW, no_show_at=None, started_at=NOW,
+        completed_at=None, recalls=0, services=1, directed_to=None, rating=None, rated_at=None,
+        note=note,
     )
+    return MatterView(ticket=ticket, stage=stage, note=note, by="S01", since=NOW)
 
 
 def desk(**fields: object) -> DeskState:
@@ -62,19 +64,24 @@ def test_a_grant_within_authority_is_not_news() -> None:
 
 def test_a_handed_back_referral_is_news() -> None:
     before = desk(matters=(matter("with_support"),))
-    now = desk(matters=(matter("serving"),))
-    assert [n.text for n in news(before, now, "en")] == [
-        "Support handed B002 back: o to close it"]
+    now = desk(matters=(matter("returned", note="已核对"),))
+    assert [(n.text, n.warning) for n in news(before, now, "en")] == [
+        ("Support handed B002 back (note: “已核对”): o to handle it", False)]
     assert news(desk(), now, "en") == []  # never seen with support: nothing to announce
 
 
-def test_supports_question_comes_with_the_handed_back_referral() -> None:
+def test_supports_question_is_news_that_asks_for_an_answer() -> None:
     before = desk(matters=(matter("with_support"),))
-    now = desk(matters=(matter("serving", note="请提供产权证明？"),))
-    assert [n.text for n in news(before, now, "zh")] == [
-        "B002 已由后台交回（备注：请提供产权证明？），请按 o 办结"]
+    now = desk(matters=(matter("question", note="请提供产权证明？"),))
+    assert [(n.text, n.warning) for n in news(before, now, "zh")] == [
+        ("B002 后台有疑问（备注：请提供产权证明？），请按 o 答复", True)]
     assert [n.text for n in news(before, now, "en")] == [
-        "Support handed B002 back (note: “请提供产权证明？”): o to close it"]
+        "Support asks about B002 (note: “请提供产权证明？”): o to answer"]
+
+
+def test_a_matter_set_aside_is_not_news() -> None:
+    # The clerk set it aside themselves; only support's answers are news.
+    assert news(desk(), desk(matters=(matter("awaiting_customer", note="带证件"),)), "zh") == []
 
 
 def test_names_and_the_status_line(config: HallConfig) -> None:

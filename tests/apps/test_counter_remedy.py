@@ -266,17 +266,17 @@ async def test_a_referral_handed_back_comes_to_the_handlers_attention(
     app = counter_app(check_seconds=WATCH_SECONDS)
     async with app.run_test(size=DESK_SIZE) as pilot:
         await watched_desk(pilot)
-        assert text(app, "#figures-matters") == "在办：后台 0 · 待办结 0"
+        assert text(app, "#figures-matters") == "在办：后台 0 · 待处理 0"
         await keys(pilot, "b", "enter")  # the pool
         await keys(pilot, "enter")
-        assert text(app, "#figures-matters") == "在办：后台 1 · 待办结 0"
+        assert text(app, "#figures-matters") == "在办：后台 1 · 待处理 0"
         with hall.write() as tx:  # the support desk, another process
             ops.take_referral(tx, "A001", "S01")
             ops.return_from_support(tx, "A001", "S01", note="勘查完毕")
-        await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待办结 1")
+        await until(pilot, lambda: text(app, "#figures-matters") == "在办：后台 0 · 待处理 1")
         await until(pilot, lambda: bool(notifications(app)))
         assert notifications(app) == [
-            "A001 已由后台交回（备注：勘查完毕），请按 o 办结"]
+            "A001 已由后台交回（备注：勘查完毕），请按 o 处理"]
 
 
 async def test_a_duty_leader_at_a_counter_grants_without_a_limit(

@@ -154,7 +154,7 @@ MISUSE = [
     pytest.param(["remedy", "grant", "-c", "1", "-s", "C01", "compensation", "5", "--reason",
                   "r"], "leave out --staff", id="counter-and-staff"),
     pytest.param(["remedy", "refuse", "1", "-s", "L01"], "--reason", id="refuse-no-reason"),
-    pytest.param(["remedy", "approve", "one", "-s", "L01"], "invalid int", id="bad-id"),
+    pytest.param(["remedy", "approve", "one", "-s", "L01"], "not a whole number", id="bad-id"),
     pytest.param(["remedy", "list", "--pending", "-s", "C01"], "leave out --staff",
                  id="pending-and-staff"),
     pytest.param(["remedy", "list", "-s", "C01", "-t", "A001"], "not both",

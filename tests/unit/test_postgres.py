@@ -170,13 +170,12 @@ def test_the_event_log_is_chained_and_append_only_on_postgres(pg_hall: Hall) -> 
 def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> None:
     hall = prepare(pg_url)
     jobs = [(pg_url, n) for n in range(1, WORKERS + 1)]
-    results, issued_list = run_workers(drain, jobs, meanwhile=lambda: issue_many(pg_url, TICKETS))
-    issued = dict(issued_list)
-    claims = [ticket_id for result in results for ticket_id, _, _ in result]
+    results, issued = run_workers(drain, jobs, meanwhile=lambda: issue_many(hall, TICKETS))
+    claims = [ticket_id for _, claimed in results for ticket_id, _, _ in claimed]
     assert len(claims) == len(set(claims)), "a ticket was claimed twice"
     assert set(claims) == set(issued), "a ticket was lost"
-    for n, result in enumerate(results, start=1):
-        assert all(handler == clerk(n) for _, _, handler in result)
+    for n, (_, claimed) in enumerate(results, start=1):
+        assert all(handler == clerk(n) for _, _, handler in claimed)
     with hall.read() as tx:
         calls = tx.conn.execute(
             select(func.count()).select_from(E).where(E.c.kind == "call")).scalar_one()

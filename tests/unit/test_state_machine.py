@@ -111,7 +111,7 @@ def db_row(r: Any) -> tuple[Any, ...]:
 
 def view_row(v: TicketView) -> tuple[Any, ...]:
     """The fields of a returned view the model predicts."""
-    return (v.id, v.number, v.business, v.status, v.counter, v.handler, v.support,
+    return (v.id, v.number, v.business, v.status, v.last_counter, v.handler, v.support,
             v.recalls, v.services, v.rating, v.directed_to)
 
 
@@ -200,7 +200,9 @@ class HallMachine(RuleBasedStateMachine):
         return next((t for t in self.tickets.values() if t.number == wanted), None)
 
     def returned(self, ticket: Ticket | None) -> bool:
-        """Handed back by support: serving, away from any counter, to be closed by its handler."""
+        """An open matter away from any counter (handed back by support, or set aside for the
+        customer): serving at no counter, to be closed, referred again or resumed by its
+        handler."""
         return ticket is not None and ticket.status == "serving" and ticket.counter is None
 
     def can_call(self, counter: int) -> bool:
@@ -430,9 +432,20 @@ class HallMachine(RuleBasedStateMachine):
             self.agree(view, ticket)
 
     def do_refer(self, counter: int, to: str | None, expect: str | None) -> None:
-        ticket = self.held(counter)
-        ok = (to is None or TEAM[to] == "support") and self.holds_expected(
-            counter, expect, ("serving",))
+        """refer the counter's serving ticket; or, naming one of the clerk's own matters
+        away from the counter (handed back, set aside), refer that one again."""
+        named, desk = self.by_number(expect), self.desks[counter]
+        ticket: Ticket | None
+        if self.returned(named):
+            assert named is not None
+            ticket = named
+            ok = (to is None or TEAM[to] == "support") and desk.staff is not None \
+                and desk.staff == named.handler
+            note_event(f"refer a matter again: {'done' if ok else 'refused'}")
+        else:
+            ticket = self.held(counter)
+            ok = (to is None or TEAM[to] == "support") and self.holds_expected(
+                counter, expect, ("serving",))
         view = self.attempt("refer", lambda tx: ops.refer(tx, counter, to, expect), ok,
                             ticket.id if ticket else None)
         if view is not None:
@@ -478,6 +491,29 @@ class HallMachine(RuleBasedStateMachine):
             ticket.status = "done"
             self.agree(view, ticket)
 
+    def do_set_aside(self, counter: int, expect: str | None) -> None:
+        """The counter's serving ticket waits on the customer, away from the counter."""
+        ticket = self.held(counter)
+        ok = self.holds_expected(counter, expect, ("serving",))
+        view = self.attempt("set_aside", lambda tx: ops.set_aside(tx, counter, "带证件", expect),
+                            ok, ticket.id if ticket else None)
+        if view is not None:
+            assert ticket is not None
+            ticket.counter = None
+            self.agree(view, ticket)
+
+    def do_resume(self, counter: int, number: str) -> None:
+        """One of the clerk's own matters away from the counter is served there again."""
+        named, desk = self.by_number(number), self.desks[counter]
+        ok = (self.returned(named) and named is not None and desk.staff is not None
+              and desk.staff == named.handler and self.held(counter) is None)
+        view = self.attempt("resume", lambda tx: ops.resume(tx, counter, number), ok,
+                            named.id if named else None)
+        if view is not None:
+            assert named is not None
+            named.counter = counter
+            self.agree(view, named)
+
     def do_cancel(self, number: str, who: str) -> None:
         ticket = self.by_number(number)
         ok = TEAM[who] == "leader" and ticket is not None and ticket.status in (
@@ -508,7 +544,9 @@ class HallMachine(RuleBasedStateMachine):
               and self.seated(who) in (None, counter))
         self.attempt("sign_in", lambda tx: counters.sign_in(tx, counter, who), ok)
         if ok:
-            desk.staff, desk.state = who, "open"
+            # Signing in again (a restart) keeps a paused counter paused; else it opens.
+            again_paused = desk.staff == who and desk.state == "paused"
+            desk.staff, desk.state = who, "paused" if again_paused else "open"
 
     def do_sign_out(self, counter: int) -> None:
         desk = self.desks[counter]
@@ -602,6 +640,31 @@ class HallMachine(RuleBasedStateMachine):
         if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
             home = data.draw(st.sampled_from(COUNTERS), label="counter")
         self.do_complete_named(home, number)
+
+    @rule(data=st.data())
+    def set_aside(self, data: st.DataObject) -> None:
+        counter = self.pick_counter(
+            data, lambda n: (held := self.held(n)) is not None and held.status == "serving")
+        self.do_set_aside(counter, self.pick_expect(data, counter))
+
+    @rule(data=st.data())
+    def resume(self, data: st.DataObject) -> None:
+        number = self.pick_ticket(data, "serving")
+        named = self.by_number(number)
+        home = self.seated(named.handler) if named and named.handler else None
+        if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
+            home = data.draw(st.sampled_from(COUNTERS), label="counter")
+        self.do_resume(home, number)
+
+    @rule(data=st.data())
+    def refer_again(self, data: st.DataObject) -> None:
+        number = self.pick_ticket(data, "serving")
+        named = self.by_number(number)
+        home = self.seated(named.handler) if named and named.handler else None
+        if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
+            home = data.draw(st.sampled_from(COUNTERS), label="counter")
+        self.do_refer(home, data.draw(st.sampled_from([None, "S01", "C02"]), label="to"),
+                      number)
 
     @rule(data=st.data(), who=st.sampled_from(["L01", "L01", "C01"]))
     def cancel(self, data: st.DataObject, who: str) -> None:
