@@ -25,6 +25,7 @@ from db import reports, staffing
 from db.reports import BusinessFigures, Report
 from db.staffing import Staffing
 from hall.context import Run, UsageError, parse_day
+from hall.labels import ROLE_ZH, zh
 from hall.output import dump_json
 from hall.reports import _write_stdout as write_stdout
 
@@ -59,6 +60,7 @@ BUSINESS_COLUMNS: list[Column] = [
     ("转办", "Transfers", lambda b: b.transfers),
     ("转后台", "Referrals", lambda b: b.referrals),
     ("作废", "Cancelled", lambda b: b.cancelled),
+    ("咨询", "Enquiries", lambda b: b.enquiries),
 ]
 
 STAFF_COLUMNS: list[Column] = [
@@ -79,6 +81,14 @@ STAFF_COLUMNS: list[Column] = [
     ("补救次数", "Remedies", lambda s: s.remedies),
     ("补救金额(元)", "Remedies (yuan)", lambda s: _num(s.remedy_yuan, 2)),
     ("综合得分", "Composite", lambda s: _num(s.composite)),
+    ("岗位", "Role", lambda s: zh(ROLE_ZH, s.role)),
+    ("工作量", "Workload", lambda s: s.workload),
+    ("无计时办理", "Untimed services", lambda s: s.services_untimed),
+    ("后台接单", "Referrals taken", lambda s: s.referrals_taken),
+    ("后台回复", "Referrals returned", lambda s: s.referrals_returned),
+    ("后台时长(分)", "Support (min)", lambda s: _num(s.support_min)),
+    ("代取号", "Tickets issued", lambda s: s.issued),
+    ("咨询解答", "Enquiries", lambda s: s.enquiries),
 ]
 
 STAFFING_COLUMNS: list[Column] = [
@@ -101,7 +111,12 @@ TERMINAL_STAFF_COLUMNS: list[Column] = [
     STAFF_COLUMNS[7],
     ("评价4/3/2/1", "Rated 4/3/2/1",
      lambda s: "/".join(str(s.ratings.get(k, 0)) for k in (4, 3, 2, 1))),
-    *STAFF_COLUMNS[12:],
+    *STAFF_COLUMNS[12:17],
+    STAFF_COLUMNS[18],
+    STAFF_COLUMNS[21],
+    STAFF_COLUMNS[22],
+    STAFF_COLUMNS[23],
+    STAFF_COLUMNS[24],
 ]
 """The staff table as a terminal shows it: the rating counts in one column."""
 
@@ -274,20 +289,23 @@ def report_csv(figures: Report, lang: str) -> str:
     ):
         if buffer.tell():
             writer.writerow([])
-        writer.writerow([f"{title} {figures.date_from} ~ {figures.date_to}"])
+        hall = figures.hall_zh if lang == "zh" else figures.hall_en
+        writer.writerow([f"{hall} · {title} {figures.date_from} ~ {figures.date_to}"])
         writer.writerow(headers(columns, lang))
         writer.writerows(cells(columns, row) for row in rows)
     return buffer.getvalue()
 
 
 def write_xlsx(figures: Report, path: Path, lang: str) -> None:
-    """The report as an Excel workbook: one sheet per section, bold frozen headers."""
+    """The report as an Excel workbook: one sheet per section, each under a title row
+    (the hall and the period), bold frozen headers."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     first = True
     titles = TITLES[lang]
+    hall = figures.hall_zh if lang == "zh" else figures.hall_en
     sections: list[tuple[str, Sequence[Column], Sequence[Any]]] = [
         (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
         (titles[1], STAFF_COLUMNS, figures.staff),
@@ -297,14 +315,17 @@ def write_xlsx(figures: Report, path: Path, lang: str) -> None:
         assert sheet is not None
         first = False
         sheet.title = title[:31]  # Excel's limit on sheet names
+        # The period on the sheet itself: a sheet copied out of the workbook still says it.
+        sheet.append([f"{hall} · {title} {figures.date_from} ~ {figures.date_to}"])
+        sheet["A1"].font = Font(bold=True)
         sheet.append(headers(columns, lang))
-        for cell in sheet[1]:
+        for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([None if v == "" else v for v in cells(columns, row)])
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = "A3"
         for index, name in enumerate(headers(columns, lang), 1):
-            letter = sheet.cell(row=1, column=index).column_letter
+            letter = sheet.cell(row=2, column=index).column_letter
             sheet.column_dimensions[letter].width = max(10, 2 * len(name) + 2)
     book.save(path)
 

@@ -42,12 +42,12 @@ def test_report_json(cli: Cli, served: Hall) -> None:
 
 def test_report_csv_opens_in_excel(cli: Cli, served: Hall, tmp_path: Path) -> None:
     out = cli("report", "--format", "csv")
-    assert out.out.startswith("\ufeff业务类型")
-    assert "取号" in out.out and "\n工作人员（奖惩）" in out.out
+    assert out.out.startswith("\ufeff") and "· 业务类型 " in out.out.splitlines()[0]
+    assert "取号" in out.out and "· 工作人员（奖惩） " in out.out
     target = tmp_path / "r.csv"
     saved = cli("report", "-f", "csv", "-o", str(target), "--lang", "en")
     assert saved.code == 0 and "r.csv" in saved.out
-    assert target.read_text(encoding="utf-8-sig").startswith("Business types")
+    assert "· Business types " in target.read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 def test_report_xlsx_reads_back_with_chinese_headers(
@@ -58,11 +58,16 @@ def test_report_xlsx_reads_back_with_chinese_headers(
     book = load_workbook(target)
     assert book.sheetnames == ["业务类型", "工作人员（奖惩）"]
     rows = list(book["业务类型"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("业务", "名称", "取号", "已叫号")
-    assert rows[1][:3] == ("A", "缴费", 2)
+    day = cli("report", "--json").json()["date_from"]
+    hall = cli("report", "--json").json()["hall_zh"]
+    assert rows[0][0] == f"{hall} · 业务类型 {day} ~ {day}"
+    assert rows[1][:4] == ("业务", "名称", "取号", "已叫号")
+    assert rows[2][:3] == ("A", "缴费", 2)
     assert rows[-1][1] == "全厅"
     staff = list(book["工作人员（奖惩）"].iter_rows(values_only=True))
-    assert staff[0][0] == "工号" and staff[1][:3] == ("C01", "张伟", 1)
+    assert staff[0][0] == f"{hall} · 工作人员（奖惩） {day} ~ {day}"
+    assert staff[1][0] == "工号" and staff[2][:3] == ("C01", "张伟", 1)
+    assert {"岗位", "后台回复", "代取号", "咨询解答"} <= set(staff[1])
 
 
 def test_staffing(cli: Cli, served: Hall) -> None:
