@@ -1,6 +1,7 @@
 """Everything the duty leader's console says, in Chinese and English: one dict per language
 and `t()`. Names from the hall config (business types, counters, the hall) come from
-`ui.text.name()`, which picks their `name_zh` or `name_en`."""
+`ui.text.name()`, which picks their `name_zh` or `name_en`; a ticket's history reads in
+`ui.history_text`'s words, which the support desk shares."""
 
 from __future__ import annotations
 
@@ -64,27 +65,7 @@ ZH: dict[str, str] = {
     "resolve": "处理所选投诉",
     "history": "票号经过",
     "history_none": "选择一条投诉查看票号经过",
-    "detail_sep": "：",
     "detail_join": "，",
-    "at_counter_no": "{n}号窗口",
-    "d_directed": "指定 {n}号窗口",
-    "d_named": "指名叫号",
-    "d_count": "第 {v} 次",
-    "d_note": "备注：{v}",
-    "d_reason": "原因：{v}",
-    "d_remedy": "第 {v} 号补救",
-    "d_complaint": "第 {v} 号投诉",
-    "d_feedback": "第 {v} 条意见",
-    "d_handler": "首办人 {who}",
-    "d_support": "转给 {who}",
-    "d_upheld": "投诉成立",
-    "d_not_upheld": "投诉不成立",
-    "d_question": "有疑问",
-    "d_day": "营业日 {v}",
-    "rating_very_satisfied": "非常满意",
-    "rating_satisfied": "满意",
-    "rating_fair": "基本满意",
-    "rating_dissatisfied": "不满意",
     "resolve_title": "处理投诉 #{id}（{ticket}，首办人 {handler}）",
     "outcome": "结果",
     "upheld": "投诉成立",
@@ -207,27 +188,7 @@ EN: dict[str, str] = {
     "resolve": "Resolve selected",
     "history": "Ticket history",
     "history_none": "Select a complaint to see its ticket's history",
-    "detail_sep": ": ",
     "detail_join": ", ",
-    "at_counter_no": "counter {n}",
-    "d_directed": "sent to counter {n}",
-    "d_named": "called by number",
-    "d_count": "time {v}",
-    "d_note": "note: {v}",
-    "d_reason": "reason: {v}",
-    "d_remedy": "remedy #{v}",
-    "d_complaint": "complaint #{v}",
-    "d_feedback": "feedback #{v}",
-    "d_handler": "handler {who}",
-    "d_support": "to {who}",
-    "d_upheld": "upheld",
-    "d_not_upheld": "not upheld",
-    "d_question": "a question",
-    "d_day": "business day {v}",
-    "rating_very_satisfied": "very satisfied",
-    "rating_satisfied": "satisfied",
-    "rating_fair": "fair",
-    "rating_dissatisfied": "dissatisfied",
     "resolve_title": "Resolve complaint #{id} ({ticket}, handler {handler})",
     "outcome": "Outcome",
     "upheld": "Upheld",
@@ -294,22 +255,6 @@ EN: dict[str, str] = {
 
 t = Texts(ZH, EN)
 """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
-
-EVENTS_ZH: dict[str, str] = {
-    "issue": "取号", "walk_in": "直接受理", "call": "叫号", "recall": "重呼", "no_show": "过号",
-    "requeue": "重新排队", "start": "开始办理", "complete": "办结", "transfer": "转办",
-    "next_service": "续办", "refer": "转后台", "take": "后台接单", "return": "后台回复",
-    "cancel": "作废", "rate": "评价", "not_rated": "未评价", "complaint": "投诉",
-    "complaint_resolve": "投诉处理", "reassign": "改派首办人", "reopen": "重新办理",
-    "remedy_grant": "给予补救", "remedy_request": "申请补救", "remedy_approve": "批准补救",
-    "remedy_refuse": "驳回补救", "reprint": "补打", "feedback": "监督箱意见",
-}
-"""The event log's kinds in Chinese (English shows the kind itself, in words)."""
-
-
-def event_name(kind: str, lang: str) -> str:
-    """An event kind as a person reads it."""
-    return EVENTS_ZH.get(kind, kind) if lang == "zh" else kind.replace("_", " ")
 
 
 def minutes(value: float | None) -> str:

@@ -1,5 +1,5 @@
 """Everything the support desk says, in Chinese and English: one dict per language and
-`t()`; `kind()` names a step of a ticket's history."""
+`t()`; a ticket's history reads in `ui.history`'s words, as on the duty leader's console."""
 
 from __future__ import annotations
 
@@ -90,38 +90,10 @@ EN: dict[str, str] = {
 t = Texts(ZH, EN)
 """The text `key` in language `lang` ("zh" or "en"), with `fields` filled in."""
 
-KINDS: dict[str, tuple[str, str]] = {
-    "issue": ("取号", "number taken"),
-    "walk_in": ("直接受理", "walk-in"),
-    "call": ("叫号", "called"),
-    "recall": ("重呼", "called again"),
-    "no_show": ("过号", "no-show"),
-    "requeue": ("重新排队", "re-queued"),
-    "start": ("开始办理", "service began"),
-    "transfer": ("转办", "transferred"),
-    "next_service": ("续办", "next service"),
-    "refer": ("转后台", "referred to support"),
-    "take": ("后台接单", "taken by support"),
-    "support_note": ("后台备注", "support note"),
-    "return": ("后台回复", "handed back"),
-    "complete": ("办结", "completed"),
-    "rate": ("评价", "rated"),
-    "not_rated": ("未评价", "not rated"),
-    "cancel": ("作废", "voided"),
-    "expire": ("日终作废", "voided at day close"),
-}
-"""A history step's name; kinds not listed show as they are stored."""
-
 ROLES: dict[str, tuple[str, str]] = {
     "guide": ("引导岗", "guide"), "clerk": ("工作岗", "clerk"),
     "support": ("服务岗", "support"), "leader": ("值班领导", "duty leader"),
 }
-
-
-def kind(name: str, lang: str) -> str:
-    """A step of the event log in `lang`."""
-    zh, en = KINDS.get(name, (name, name))
-    return en if lang == "en" else zh
 
 
 def role(name: str, lang: str) -> str:

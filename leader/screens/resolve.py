@@ -12,8 +12,8 @@ from textual.widgets import Button, Input, Label, Select
 
 from db.config import HallConfig
 from db.views import ComplaintView, RemedyView
-from leader.history import remedy_name
 from leader.text import t
+from ui.history import remedy_name
 from ui.screens.base import HallModal
 
 CORRECTIONS = ("none", "reassign", "reopen", "void", "remedy")

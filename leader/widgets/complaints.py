@@ -16,11 +16,11 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from db import complaints
 from db.session import Tx
 from db.views import ComplaintView, EventView
-from leader.history import event_line, staff_label
 from leader.screens.resolve import Resolution, ResolveScreen
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected
+from ui.history import event_line, staff_label
 
 
 class ComplaintsPane(Pane):

@@ -13,10 +13,10 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from db import duty, remedies
 from db.session import Tx
-from leader.history import remedy_name, staff_label
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected
+from ui.history import remedy_name, staff_label
 
 
 class ApprovalsPane(Pane):

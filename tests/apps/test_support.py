@@ -4,6 +4,7 @@ clerk refers another ticket from another "process"."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from counter.support.screens.signin import SignInScreen
 from db import ops
 from db.config import HallConfig
 from db.session import Hall
-from db.views import StaffView, TicketView
+from db.views import EventView, StaffView, TicketView
 from db.watch import ChangeWatcher
 from tests.apps.conftest import (
     DESK_SIZE,
@@ -32,6 +33,7 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
+from ui.history import event_line
 
 SUPPORT = StaffView("S01", "刘强", "support", 200)
 SupportFactory = Callable[..., SupportApp]
@@ -104,7 +106,8 @@ async def test_lists_mine_and_the_pool_with_the_history(
             == ["A001 缴费 · 张伟 · 公共池", "A002 缴费 · 张伟 · 我的"]
         assert text(app, "#detail-handler") == "首办责任人：张伟（C01）"
         assert text(app, "#detail-request") == "需办理：site survey"
-        assert text(app, "#history").splitlines()[-1] == "09:00 转后台 张伟 #1：site survey"
+        assert text(app, "#history").splitlines()[-1] \
+            == "09:00 转后台 张伟 C01：1号窗口，备注：site survey"
         await keys(pilot, "down")
         assert text(app, "#detail-state") == "已由您接单"
         assert text(app, "#detail-request") == "需办理：file retrieval"
@@ -127,7 +130,7 @@ async def test_take_note_and_hand_back_done_by_keys(
         await pilot.press(*"meter ok", "enter")
         await settle(pilot)
         assert text(app, "#desk-status") == "已为 A001 添加备注"
-        assert "后台备注 刘强：meter ok" in text(app, "#history")
+        assert "后台备注 刘强 S01：meter ok" in text(app, "#history")
         await pilot.press("d")
         await pilot.press(*"replaced", "enter")
         await settle(pilot)
@@ -194,3 +197,59 @@ async def test_a_new_referral_appears_by_itself(support_app: SupportFactory, hal
         await at_desk(pilot, watch=True)
         referred(hall)
         await until(pilot, lambda: text(app, "#list-title") == "待办转后台 1 件")
+
+
+def back_again(hall: Hall) -> None:
+    """A1 set aside for the customer, served again, referred; support asks; referred again."""
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+    with hall.write() as tx:
+        ops.call_next(tx, 1)
+        ops.start(tx, 1)
+        ops.set_aside(tx, 1, "ID card [original]")
+    with hall.write() as tx:
+        ops.resume(tx, 1, "A001")
+        ops.refer(tx, 1, "S01", note="site survey")
+        ops.return_from_support(tx, "A001", "S01", note="which meter?", outcome="question")
+    with hall.write() as tx:
+        ops.refer(tx, 1, "S01", "A001", note="the one by the gate")
+
+
+async def test_the_history_reads_in_words(support_app: SupportFactory, hall: Hall) -> None:
+    back_again(hall)
+    app = support_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        assert text(app, "#history").splitlines()[3:] == [
+            "09:00 待客户补件 张伟 C01：1号窗口，备注：ID card [original]",
+            "09:00 接回窗口办理 张伟 C01：1号窗口",
+            "09:00 转后台 张伟 C01：1号窗口，转给 刘强 S01，备注：site survey",
+            "09:00 后台回复 刘强 S01：备注：which meter?，有疑问",
+            "09:00 再次转后台 张伟 C01：转给 刘强 S01，备注：the one by the gate",
+        ]
+        await pilot.press("l")
+        await settle(pilot)
+        assert text(app, "#history").splitlines()[3:] == [
+            "09:00 set aside for the customer 张伟 C01: counter 1, note: ID card [original]",
+            "09:00 served at the counter again 张伟 C01: counter 1",
+            "09:00 refer 张伟 C01: counter 1, to 刘强 S01, note: site survey",
+            "09:00 return 刘强 S01: note: which meter?, a question",
+            "09:00 referred again 张伟 C01: to 刘强 S01, note: the one by the gate",
+        ]
+        assert "True" not in text(app, "#history")  # the flag is in the step's name
+
+
+def test_a_flag_in_the_detail_names_the_step(config: HallConfig) -> None:
+    def line(kind: str, lang: str = "zh", counter: int | None = None, **detail: Any) -> str:
+        at = dt.datetime(2024, 5, 6, 1, 0)
+        event = EventView(1, at, kind, "A001", "C01", counter, detail or None)
+        return event_line(event, config, {"C01": "张伟"}, lang)
+
+    assert line("complete", note="meter swapped", away=True) \
+        == "09:00 办结（客户不在场） 张伟 C01：备注：meter swapped"
+    assert line("complete", "en", away=True) == "09:00 closed away 张伟 C01"
+    assert line("complete", counter=1) == "09:00 办结 张伟 C01：1号窗口"
+    assert line("sign_in", counter=1, again=True) == "09:00 再次签到 张伟 C01：1号窗口"
+    assert line("sign_in", "en", counter=1, again=True) \
+        == "09:00 signed in again 张伟 C01: counter 1"
+    assert line("sign_in", counter=1) == "09:00 签到 张伟 C01：1号窗口"

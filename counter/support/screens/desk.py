@@ -4,9 +4,9 @@ board reloads whenever another process commits (the change watcher) and after ea
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +17,11 @@ from textual.widgets.option_list import Option
 
 from counter.screens.dialogs import PromptScreen
 from counter.support.machine import Board, SupportMachine
-from counter.support.text import kind, t
+from counter.support.text import t
 from db.errors import HallError
 from db.views import EventView, StaffView, TicketView
 from db.watch import ChangeWatcher
+from ui.history import event_line
 from ui.screens.base import HallScreen, WorkFailed
 
 ACTIONS: tuple[tuple[str, str], ...] = (
@@ -215,15 +216,12 @@ class DeskScreen(HallScreen):
         board = self.board
         steps = board.history if board and ticket and board.chosen == ticket.id else ()
         self.query_one("#history-title", Label).display = bool(steps)
-        self.query_one("#history", Label).update("\n".join(self._step(e) for e in steps))
+        # Plain text: a note may hold square brackets, which are not markup.
+        self.query_one("#history", Label).update(Text("\n".join(self._step(e) for e in steps)))
 
     def _step(self, event: EventView) -> str:
-        local = event.at.replace(tzinfo=dt.UTC).astimezone(self.machine.config.tz)
-        who = f" {self._staff_name(event.staff)}" if event.staff else ""
-        where = f" #{event.counter}" if event.counter else ""
-        note = (event.detail or {}).get("note")
-        said = f"：{note}" if note else ""
-        return f"{local:%H:%M} {kind(event.kind, self.language)}{who}{where}{said}"
+        names = self.board.staff_names if self.board else {}
+        return event_line(event, self.machine.config, names, self.language)
 
     def show_status(self, message: str, *, error: bool = False) -> None:
         """The one status line."""

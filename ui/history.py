@@ -1,6 +1,7 @@
-"""A ticket's history as the duty leader reads it: one line per event, its details in words
-(business and remedy kinds by their configured names, money in yuan, staff by name and id,
-outcomes and ratings as words), never the log's raw keys."""
+"""A ticket's history as a person reads it (the duty leader's console, the support desk):
+one line per event, its details in words (business and remedy kinds by their configured
+names, money in yuan, staff by name and id, outcomes and ratings as words), never the
+log's raw keys."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from db.config import HallConfig
 from db.errors import NotFound
 from db.views import RATINGS, EventView, yuan
-from leader.text import event_name, t
+from ui.history_text import FLAGS, event_name, t
 from ui.text import name
 
 Names = Mapping[str, str]
@@ -45,7 +46,7 @@ def remedy_name(config: HallConfig, code: str, lang: str) -> str:
 def event_line(event: EventView, config: HallConfig, names: Names, lang: str) -> str:
     """`09:20 申请补救 张伟 C01：赔偿 ¥800.00，原因：停电损失`."""
     when = event.at.replace(tzinfo=dt.UTC).astimezone(config.tz).strftime("%H:%M")
-    head = f"{when} {event_name(event.kind, lang)}"
+    head = f"{when} {event_name(event.kind, lang, event.detail)}"
     who = staff_label(event.staff, names)
     if who:
         head = f"{head} {who}"
@@ -60,6 +61,8 @@ def details(event: EventView, config: HallConfig, names: Names, lang: str) -> li
     not know still shows, as `key: value`."""
     detail = {k: v for k, v in (event.detail or {}).items() if v is not None and v != ""}
     parts = [t("at_counter_no", lang, n=event.counter)] if event.counter is not None else []
+    if event.kind in NOTE_KINDS and "note" in detail:
+        parts.append(str(detail.pop("note")))  # the step's name already says "note"
     if "from_business" in detail and "to_business" in detail:
         parts.append(f"{business_name(config, detail.pop('from_business'), lang)} → "
                      f"{business_name(config, detail.pop('to_business'), lang)}")
@@ -81,8 +84,12 @@ def details(event: EventView, config: HallConfig, names: Names, lang: str) -> li
     return [p for p in parts if p]
 
 
-SILENT = frozenset({"number"})
-"""Details the history leaves out: the ticket's own number is the pane's title."""
+NOTE_KINDS = frozenset({"support_note"})
+"""Steps that are a note: their note reads bare, not as `备注：…` again."""
+
+SILENT = frozenset({"number", *FLAGS})
+"""Details the history leaves out: the ticket's own number is the pane's title, and the
+flags are said by the step's name."""
 
 
 def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[Any], str]]:
