@@ -9,16 +9,18 @@ Definitions (the README has them for people; the tests check each on hand-built 
   and is left out. A re-queued no-show still waited only until its first call.
 - Within target: the share of those waits at most `sla_minutes` (the config's [service]).
 - Handling: the time a ticket spends being served in one business type, summed over its
-  stretches there: each opens at `start`, `walk_in` or `resume` (the counter's clerk
-  serves it) or support's `return` (its handler then), and closes at `complete`,
-  `transfer`, `next_service`, `refer`, `set_aside` or the leader's `reassign`; it is the
-  work of whoever served in it. A completion with no stretch open (a matter taken up away
-  from a counter after a reassign or a reopen: nothing says when) is an untimed service
-  of the completer.
-- Counter time: from each call (or walk-in, support's return, resume: its clock restarts)
-  until the counter is free again (no-show, completion, transfer, referral, void,
-  reassign, set aside), per ticket that entered the queue (issued for it or transferred
-  in): the load Erlang C staffs for, walk-up time and no-shows included.
+  stretches there: each opens at `start`, `walk_in` or `resume` (the customer at the
+  counter, its clerk serving) and closes at `complete`, `transfer`, `next_service`,
+  `refer`, `set_aside` or the leader's `reassign`; it is the work of whoever served in it.
+  Support's `return` opens nothing: the matter waits away from the counter until it is
+  resumed or closed away. A completion with no stretch open (closed away from the counter,
+  or taken up after a reassign or a reopen: nothing says when) is a service of the
+  completer with no minutes: untimed, unless it ends a service the completer already has
+  minutes in (their stretches in that business since its last completion).
+- Counter time: from each call (or walk-in, or resume) until the counter is free again
+  (no-show, completion, transfer, referral, void, reassign, set aside), per ticket that
+  entered the queue (issued for it or transferred in): the load Erlang C staffs for,
+  walk-up time and no-shows included.
 - Staff volume: the period's tickets of which the person is first-responsible handler
   (cancelled ones left out). A rating is the handler's at the completion it rated.
   Handling against the standard is the person's own timed minutes over the standard
@@ -54,12 +56,13 @@ from db.views import _Json
 Progress = Callable[[int, int], None]
 """Told (days done, days in all) as a long report goes along."""
 
-OPENS = ("start", "walk_in", "return", "resume")
-"""Steps after which someone is serving the ticket."""
+OPENS = ("start", "walk_in", "resume")
+"""Steps after which someone is serving the ticket at a counter (support's `return` is not
+one: the matter waits for its handler away from the counter)."""
 CLOSES = ("complete", "transfer", "next_service", "refer", "reassign", "set_aside")
 """Steps that end a stretch of handling (a reassign takes the matter off whoever had it;
 a matter set aside waits for its customer away from the counter)."""
-HOLDS = ("call", "walk_in", "return", "resume")
+HOLDS = ("call", "walk_in", "resume")
 """Steps from which a counter is held by the ticket (a recall keeps holding it)."""
 RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel", "reassign",
             "set_aside")
@@ -150,8 +153,9 @@ class StaffFigures(_Json):
     services: int
     """Services the person handled (any handler's tickets), untimed ones included."""
     services_untimed: int
-    """Of those, completions of a matter taken up away from a counter (after a reassign
-    or a reopen): no clock, so in neither handling_min nor standard_min."""
+    """Of those, completions away from a counter by someone with no clock in the matter
+    (closed away after support's return or a set-aside, taken up after a reassign or a
+    reopen): no minutes, so in neither handling_min nor standard_min."""
     handling_min: float
     """The person's timed handling minutes in all."""
     standard_min: float
@@ -263,6 +267,9 @@ class _Walk:
     """Start of the open stretch of handling."""
     serving: str | None = None
     """Who serves in that stretch."""
+    served: set[str | None] = field(default_factory=set)
+    """Who has had a stretch in the business since its last completion: a completion away
+    from the counter ends their service rather than adding an untimed one."""
     held: dt.datetime | None = None
     """Since when a counter holds it."""
     with_support: dt.datetime | None = None
@@ -370,23 +377,23 @@ def _own(walk: _Walk, step: Any) -> None:
 def _handle(walk: _Walk, step: Any, into: _Gathered) -> None:
     """Open or close a stretch of handling; count an untimed completion."""
     if step.kind in OPENS:
-        walk.opened = step.at
-        # Support hands the matter back to its handler; at a counter, its clerk serves.
-        walk.serving = walk.handler if step.kind == "return" else step.staff_id
+        walk.opened, walk.serving = step.at, step.staff_id
     elif step.kind in CLOSES and walk.opened is not None:
         walk.spent[(walk.business, walk.serving)] += _minutes(step.at, walk.opened)
+        walk.served.add(walk.serving)
         walk.opened = None
-    elif step.kind == "complete" and step.staff_id is not None:
-        # Taken up away from a counter (after a reassign or a reopen): a service, no clock.
+    elif step.kind == "complete" and step.staff_id not in walk.served | {None}:
+        # Closed away from the counter by someone with no clock in it (after a reassign, a
+        # reopen, or a transfer's handler): a service, no minutes.
         person = into.people[step.staff_id]
         person.services += 1
         person.untimed += 1
+    if step.kind in ("complete", "transfer", "next_service"):
+        walk.served.clear()
 
 
 def _hold(walk: _Walk, step: Any, into: _Gathered) -> None:
-    if step.kind == "resume":  # the customer is back at the counter: its clock starts now
-        walk.held = step.at
-    elif step.kind in HOLDS:
+    if step.kind in HOLDS:
         walk.held = walk.held or step.at
     elif step.kind in RELEASES and walk.held is not None:
         into.businesses[walk.business].counter_min += _minutes(step.at, walk.held)

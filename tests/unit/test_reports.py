@@ -36,8 +36,8 @@ def history(hall: Hall, clock: ManualClock) -> Hall:
     A002 issued 0, called 7, no-show 8, requeued 9, called 10, started 11, transferred to B
          at 14 (A 3 min by C01); called 15 at counter 4, started 16, done 26, rated 3
          wait 7 (first call), B 10 min by C02; handler C01
-    B001 issued 0, called 1, started 2, referred 5, taken 6, returned 8, done 10, rated 2
-         wait 1, B (5-2)+(10-8) = 5 min by C02
+    B001 issued 0, called 1, started 2, referred 5, taken 6, returned 8, closed away 10,
+         rated 2     wait 1, B 5-2 = 3 min by C02 (no clock after the return)
     A003 issued 1, cancelled 30 (never called)
     E001 walk-in at counter 1 at 20, done 25                   no wait, E 5 min by C01
     """
@@ -101,13 +101,13 @@ def test_business_figures_by_hand(history: Hall) -> None:
 def test_transferred_and_referred_work_counts_where_it_was_done(history: Hall) -> None:
     b = business(report(history), "B")
     assert (b.tickets, b.called, b.wait_avg_min) == (1, 1, 1.0)
-    # B001's two stretches (before the referral and after support returned it) are one
-    # service of 5 minutes; A002's time in B after its transfer is the other.
-    assert (b.services, b.handling_avg_min, b.handling_p90_min) == (2, 7.5, 10.0)
+    # B001 was served until its referral (3 minutes) and closed away after support returned
+    # it; A002's time in B after its transfer is the other service.
+    assert (b.services, b.handling_avg_min, b.handling_p90_min) == (2, 6.5, 10.0)
     assert (b.referrals, b.transfers, b.no_shows) == (1, 0, 0)
-    # B001: call 1 to referral 5, return 8 to completion 10; A002 (transferred in): call 15
-    # to completion 26. 17 minutes over the two tickets that entered the queue.
-    assert b.counter_min_per_ticket == 8.5
+    # B001: call 1 to referral 5 (closed away: no counter after it); A002 (transferred in):
+    # call 15 to completion 26. 15 minutes over the two tickets that entered the queue.
+    assert b.counter_min_per_ticket == 7.5
 
 
 def test_a_walk_in_never_waits(history: Hall) -> None:
@@ -133,8 +133,8 @@ def test_staff_figures_by_hand(history: Hall) -> None:
     assert (c01.handling_min, c01.standard_min) == (12.0, 13.0)
     assert c01.ratings == {4: 1, 3: 1, 2: 0, 1: 0}
     assert c01.satisfaction == 90.0  # (100 + 80) / 2
-    assert (c02.volume, c02.services, c02.handling_min, c02.standard_min) == (1, 2, 15.0, 40.0)
-    assert c02.handling_ratio == pytest.approx(0.375)
+    assert (c02.volume, c02.services, c02.handling_min, c02.standard_min) == (1, 2, 13.0, 40.0)
+    assert c02.handling_ratio == pytest.approx(0.325)
     assert c02.satisfaction == 60.0
     # 0.4 x volume (100 for the busiest) + 0.2 x efficiency + 0.4 x satisfaction
     assert c01.composite == 96.0
@@ -229,11 +229,11 @@ def corrected(hall: Hall, clock: ManualClock) -> Hall:
          and reopened to C03 at 11; C03 completes it at counter 3 at 20
          C01: A 4 min (2-6) and the rating 2; C03: one untimed service; counter 1 held 1-6
     B001 issued 0 by G01; called at counter 4 (C02) 1, started 2, referred to the pool 4,
-         taken by S01 5, returned 9, done 10 (C02)
-         C02: B (4-2)+(10-9) = 3 min; S01: 4 min with support (5-9); counter 4 held 1-4, 9-10
+         taken by S01 5, returned 9, closed away 10 (C02)
+         C02: B 4-2 = 2 min; S01: 4 min with support (5-9); counter 4 held 1-4
     B002 issued 3 by G01; called at counter 4 at 11, started 12, referred to S01 by name
-         13, returned 16, done 17
-         C02: B (13-12)+(17-16) = 2 min; S01: 3 min with support (13-16)
+         13, returned 16, closed away 17
+         C02: B 13-12 = 1 min; S01: 3 min with support (13-16)
     Enquiries: G01 answers D at 5, D at 6 and A at 7; G02 answers B at 7.
     """
     from db import counters, reception, staff
@@ -279,9 +279,9 @@ def test_a_reassign_ends_the_old_handlers_service_and_frees_the_counter(
     # no one was serving it, are nobody's.
     assert (c03.handling_min, c03.standard_min) == (6.0, 4.0)
     # C02 closed A001 without a clock (taken up away from the counter) and served B001 and
-    # B002 for 3 + 2 minutes against 2 x 20 standard.
+    # B002 for 2 + 1 minutes (until their referrals) against 2 x 20 standard.
     assert (c02.services, c02.services_untimed, c02.handling_min, c02.standard_min) == (
-        3, 1, 5.0, 40.0)
+        3, 1, 3.0, 40.0)
     a = business(r, "A")
     assert (a.services, a.handling_avg_min) == (2, 5.0)  # A001 6 min, A002 4 min
     # Counter 3 held A001 from its call at 1 to the reassign at 8; counter 1 held A002 1-6.
@@ -336,7 +336,9 @@ def test_each_post_is_scored_against_its_own_busiest(corrected: Hall) -> None:
     assert [s.staff for s in r.staff] == ["C02", "C03", "C01", "S01", "G01", "G02"]
 
 
-@pytest.mark.skipif(not hasattr(ops, "set_aside"), reason="db.ops has no set_aside/resume yet")
+# -- matters away from the counter: returned, set aside, referred again ----------------------
+
+
 def test_a_matter_set_aside_is_not_served_until_resumed(hall: Hall, clock: ManualClock) -> None:
     """A001 issued 0, called at counter 1 (C01) 1, started 2, set aside 5 (the customer
     fetches a document), resumed 20, done 24: C01 served (5-2)+(24-20) = 7 min; counter 1
@@ -352,3 +354,122 @@ def test_a_matter_set_aside_is_not_served_until_resumed(hall: Hall, clock: Manua
     assert (c01.services, c01.services_untimed, c01.handling_min) == (1, 0, 7.0)
     a = business(r, "A")
     assert (a.handling_avg_min, a.counter_min_per_ticket) == (7.0, 8.0)
+
+
+def referred_and_returned(hall: Hall, clock: ManualClock) -> None:
+    """B001 issued 0, called at counter 4 (C02) 1, started 2, referred to the pool 5, taken
+    by S01 6, returned 10: C02's B clock ran 2-5, counter 4 was held 1-5."""
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "B"))
+    at(hall, clock, 1, lambda tx: ops.call_next(tx, 4))
+    at(hall, clock, 2, lambda tx: ops.start(tx, 4))
+    at(hall, clock, 5, lambda tx: ops.refer(tx, 4))
+    at(hall, clock, 6, lambda tx: ops.take_referral(tx, "B001", "S01"))
+    at(hall, clock, 10, lambda tx: ops.return_from_support(tx, "B001", "S01"))
+
+
+def test_a_returned_matter_closed_away_has_no_clock_after_the_return(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """B001 as in `referred_and_returned`, closed away by C02 at 300 (the customer is not
+    at the counter): C02's one B service keeps its 3 minutes; the 290 after the return are
+    nobody's, and hold no counter."""
+    referred_and_returned(hall, clock)
+    at(hall, clock, 300, lambda tx: ops.complete(tx, 4, "B001"))
+    r = report(hall)
+    c02 = person(r, "C02")
+    assert (c02.services, c02.services_untimed, c02.handling_min, c02.standard_min) == (
+        1, 0, 3.0, 20.0)
+    b = business(r, "B")
+    assert (b.services, b.handling_avg_min, b.counter_min_per_ticket) == (1, 3.0, 4.0)
+    assert person(r, "S01").support_min == 4.0  # taken 6, returned 10
+
+
+def test_a_returned_matter_closed_away_by_a_handler_with_no_clock_in_it_is_untimed(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """A001 issued 0, called at counter 1 (C01) 1, started 2, transferred to B 3; called at
+    counter 4 (C02) 4, started 5, referred 7, taken 8, returned 10 to its handler C01, who
+    closes it away at 100: C01 an A service of 1 minute and an untimed B service; C02 a B
+    service of 2 minutes."""
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "A"))
+    at(hall, clock, 1, lambda tx: ops.call_next(tx, 1))
+    at(hall, clock, 2, lambda tx: ops.start(tx, 1))
+    at(hall, clock, 3, lambda tx: ops.transfer(tx, 1, "B"))
+    at(hall, clock, 4, lambda tx: ops.call_next(tx, 4))
+    at(hall, clock, 5, lambda tx: ops.start(tx, 4))
+    at(hall, clock, 7, lambda tx: ops.refer(tx, 4))
+    at(hall, clock, 8, lambda tx: ops.take_referral(tx, "A001", "S01"))
+    at(hall, clock, 10, lambda tx: ops.return_from_support(tx, "A001", "S01"))
+    at(hall, clock, 100, lambda tx: ops.complete(tx, 1, "A001"))
+    r = report(hall)
+    c01, c02 = person(r, "C01"), person(r, "C02")
+    assert (c01.services, c01.services_untimed, c01.handling_min, c01.standard_min) == (
+        2, 1, 1.0, 4.0)
+    assert (c02.services, c02.services_untimed, c02.handling_min) == (1, 0, 2.0)
+    b = business(r, "B")
+    assert (b.services, b.handling_avg_min, b.counter_min_per_ticket) == (1, 2.0, 3.0)
+
+
+def test_a_returned_matter_resumed_is_timed_from_the_resume(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """B001 as in `referred_and_returned`; the customer is back and C02 resumes it at
+    counter 4 at 60, done 64, rated 4: C02's B service is (5-2)+(64-60) = 7 minutes, counter
+    4 held 1-5 and 60-64, and the rating is C02's."""
+    referred_and_returned(hall, clock)
+    at(hall, clock, 60, lambda tx: ops.resume(tx, 4, "B001"))
+    at(hall, clock, 64, lambda tx: ops.complete(tx, 4))
+    at(hall, clock, 64, lambda tx: ops.rate(tx, "B001", 4))
+    r = report(hall)
+    c02 = person(r, "C02")
+    assert (c02.services, c02.services_untimed, c02.handling_min, c02.ratings[4]) == (
+        1, 0, 7.0, 1)
+    b = business(r, "B")
+    assert (b.handling_avg_min, b.counter_min_per_ticket) == (7.0, 8.0)
+
+
+def test_a_matter_set_aside_and_closed_away_is_one_service(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """A001 issued 0, called at counter 1 (C01) 1, started 2, set aside 5 (the customer is
+    to send a document), closed away 90: one A service of C01, 3 minutes; counter 1 held
+    1-5."""
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "A"))
+    at(hall, clock, 1, lambda tx: ops.call_next(tx, 1))
+    at(hall, clock, 2, lambda tx: ops.start(tx, 1))
+    at(hall, clock, 5, lambda tx: ops.set_aside(tx, 1, "补寄材料"))
+    at(hall, clock, 90, lambda tx: ops.complete(tx, 1, "A001"))
+    r = report(hall)
+    c01 = person(r, "C01")
+    assert (c01.services, c01.services_untimed, c01.handling_min, c01.standard_min) == (
+        1, 0, 3.0, 4.0)
+    a = business(r, "A")
+    assert (a.services, a.handling_avg_min, a.counter_min_per_ticket) == (1, 3.0, 4.0)
+
+
+def test_a_matter_referred_again_is_not_served_between_the_return_and_the_new_referral(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """B001 as in `referred_and_returned`, but S01 hands it back with a question at 10;
+    C02 answers by referring it again (away) at 40, S01 takes it 45 and returns it 50, C02
+    resumes it at counter 4 at 70, done 75: C02's B service is (5-2)+(75-70) = 8 minutes,
+    counter 4 held 1-5 and 70-75, two referrals, S01 (10-6)+(50-45) = 9 minutes."""
+    at(hall, clock, 0, lambda tx: ops.issue_ticket(tx, "B"))
+    at(hall, clock, 1, lambda tx: ops.call_next(tx, 4))
+    at(hall, clock, 2, lambda tx: ops.start(tx, 4))
+    at(hall, clock, 5, lambda tx: ops.refer(tx, 4))
+    at(hall, clock, 6, lambda tx: ops.take_referral(tx, "B001", "S01"))
+    at(hall, clock, 10, lambda tx: ops.return_from_support(
+        tx, "B001", "S01", outcome="question", note="户主签字？"))
+    at(hall, clock, 40, lambda tx: ops.refer(tx, 4, expect="B001", note="已确认"))
+    at(hall, clock, 45, lambda tx: ops.take_referral(tx, "B001", "S01"))
+    at(hall, clock, 50, lambda tx: ops.return_from_support(tx, "B001", "S01"))
+    at(hall, clock, 70, lambda tx: ops.resume(tx, 4, "B001"))
+    at(hall, clock, 75, lambda tx: ops.complete(tx, 4))
+    r = report(hall)
+    c02 = person(r, "C02")
+    assert (c02.services, c02.services_untimed, c02.handling_min) == (1, 0, 8.0)
+    b = business(r, "B")
+    assert (b.referrals, b.handling_avg_min, b.counter_min_per_ticket) == (2, 8.0, 9.0)
+    s01 = person(r, "S01")
+    assert (s01.referrals_taken, s01.referrals_returned, s01.support_min) == (2, 2, 9.0)
