@@ -21,16 +21,8 @@ Definitions (the README has them for people; the tests check each on hand-built 
   (no-show, completion, transfer, referral, void, reassign, set aside), per ticket that
   entered the queue (issued for it or transferred in): the load Erlang C staffs for,
   walk-up time and no-shows included.
-- Staff volume: the period's tickets of which the person is first-responsible handler
-  (cancelled ones left out). A rating is the handler's at the completion it rated.
-  Handling against the standard is the person's own timed minutes over the standard
-  minutes of the same services.
-- Support: referrals taken (from the pool, or named to them) and handed back, and the time
-  from the take (or the referral, when nobody took it) to the return. Guide: tickets
-  issued for customers (`issued_by`, walk-ins apart) and enquiries answered (`enquiry`
-  events of the period's days, by business type).
-- Workload, the composite's volume part, is counted per post (`POSTS`) and scored against
-  the busiest person of the same post.
+- Staff figures (volume, ratings, support's and the guide's work, the composite): see
+  `db.report_staff`, which turns what this replay gathers per person into their line.
 - 90th percentile: nearest rank (the smallest value with at least 90 % at or below it).
 """
 
@@ -43,13 +35,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
-from db.complaints import upheld_by_handler
 from db.config import HallConfig
-from db.config_score import ScoreConfig, composite, satisfaction
-from db.models import Remedy
-from db.ops import E, S, T
+from db.ops import E, T
+from db.report_staff import StaffFigures, StaffSamples, credit_service, staff_figures
 from db.session import Tx
 from db.views import _Json
 
@@ -67,13 +57,6 @@ HOLDS = ("call", "walk_in", "resume")
 RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel", "reassign",
             "set_aside")
 """Steps that free the counter."""
-GRANTED = ("granted", "approved")
-"""Remedy states that count as given to the customer."""
-POSTS = {"clerk": "counter", "leader": "counter", "support": "support", "guide": "guide"}
-"""The post whose work counts as a role's workload: handled tickets at the counter,
-referrals handed back at support, tickets issued and enquiries answered at the guide desk."""
-POST_ORDER = ("counter", "support", "guide")
-"""The order of the posts in the staff list."""
 
 
 def percentile(values: Iterable[float], share: float = 0.9) -> float | None:
@@ -133,64 +116,6 @@ class BusinessFigures(_Json):
 
 
 @dataclass(frozen=True)
-class StaffFigures(_Json):
-    """One staff member over the period (奖惩)."""
-
-    staff: str
-    """Staff id."""
-    name: str
-    """Name."""
-    role: str
-    """guide, clerk, support or leader: the post (`POSTS`) the workload is counted in."""
-    workload: int
-    """The post's work: volume (clerk, leader), referrals returned (support), tickets
-    issued plus enquiries answered (guide). The composite's volume part compares it with
-    the busiest person of the same post."""
-    volume: int
-    """Tickets of the period the person is first-responsible handler of (not cancelled)."""
-    completed: int
-    """Of those, completed."""
-    services: int
-    """Services the person handled (any handler's tickets), untimed ones included."""
-    services_untimed: int
-    """Of those, completions away from a counter by someone with no clock in the matter
-    (closed away after support's return or a set-aside, taken up after a reassign or a
-    reopen): no minutes, so in neither handling_min nor standard_min."""
-    handling_min: float
-    """The person's timed handling minutes in all."""
-    standard_min: float
-    """The standard minutes of the same (timed) services."""
-    handling_ratio: float | None
-    """handling_min / standard_min: below 1 is faster than the standard."""
-    ratings: dict[int, int]
-    """Rating level (1-4) → count, of the completions the person was handler at."""
-    satisfaction: float | None
-    """Mean of the ratings' points (config [score].rating_points), 0-100."""
-    complaints_upheld: int
-    """Complaints against the person (as handler) that the duty leader upheld, by the
-    business day they were recorded."""
-    remedies: int
-    """Remedies the person granted (within authority, or approved by the leader)."""
-    remedy_yuan: float
-    """Their total amount in yuan."""
-    referrals_taken: int
-    """Support: referrals the person took from the pool or was named for."""
-    referrals_returned: int
-    """Support: referrals the person handed back to the handler."""
-    support_min: float
-    """Support: minutes from each take (or the referral, when nobody took it) to the
-    person's return."""
-    issued: int
-    """Guide: tickets the person issued for customers (`issued_by`; walk-ins apart)."""
-    enquiries: int
-    """Guide: questions the person answered on the spot (`enquiry` events)."""
-    enquiries_by_business: dict[str, int]
-    """Those enquiries per business prefix."""
-    composite: float
-    """The weighted composite score (config [score])."""
-
-
-@dataclass(frozen=True)
 class Report(_Json):
     """The report of a period."""
 
@@ -205,8 +130,8 @@ class Report(_Json):
     businesses: tuple[BusinessFigures, ...]
     """Every configured business type, in config order."""
     staff: tuple[StaffFigures, ...]
-    """Everyone with work or a figure in the period, by post (`POST_ORDER`), then by
-    composite score, best first."""
+    """Everyone with work or a figure in the period, by post (`report_staff.POST_ORDER`),
+    then by composite score, best first."""
     totals: BusinessFigures
     """The whole hall as one line."""
     hall_zh: str
@@ -232,27 +157,9 @@ class _Samples:
 
 
 @dataclass
-class _Person:
-    """Raw figures of one staff member."""
-
-    volume: int = 0
-    completed: int = 0
-    services: int = 0
-    untimed: int = 0
-    handling_min: float = 0.0
-    standard_min: float = 0.0
-    ratings: dict[int, int] = field(default_factory=lambda: {4: 0, 3: 0, 2: 0, 1: 0})
-    taken: int = 0
-    returned: int = 0
-    support_min: float = 0.0
-    issued: int = 0
-    enquiries: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-@dataclass
 class _Gathered:
     businesses: dict[str, _Samples] = field(default_factory=lambda: defaultdict(_Samples))
-    people: dict[str, _Person] = field(default_factory=lambda: defaultdict(_Person))
+    people: dict[str, StaffSamples] = field(default_factory=lambda: defaultdict(StaffSamples))
 
 
 @dataclass
@@ -355,7 +262,7 @@ def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered
     for (prefix, staff), minutes in walk.spent.items():
         per_business[prefix] += minutes
         if staff is not None:
-            _credit_service(config, into.people[staff], prefix, minutes)
+            credit_service(config, into.people[staff], prefix, minutes)
     for prefix, minutes in per_business.items():
         into.businesses[prefix].handling.append(minutes)
     return walk
@@ -431,17 +338,6 @@ def _count_step(step: Any, business: str, no_show_in: set[str], into: _Gathered)
     return business
 
 
-def _credit_service(config: HallConfig, person: _Person, prefix: str, minutes: float) -> None:
-    person.services += 1
-    person.handling_min += minutes
-    person.standard_min += _standard(config, prefix)
-
-
-def _standard(config: HallConfig, prefix: str) -> float:
-    known = {b.prefix: b.standard_minutes for b in config.businesses}
-    return float(known.get(prefix, 0.0))
-
-
 def _gather_enquiries(tx: Tx, date_from: dt.date, date_to: dt.date, into: _Gathered) -> None:
     """The guide's answers on the spot: no ticket, so by the event's own business day."""
     query = select(E.c.staff_id, E.c.detail).where(
@@ -487,77 +383,6 @@ def _totals(gathered: _Gathered) -> _Samples:
     return total
 
 
-def _remedies(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[str, tuple[int, int]]:
-    """Staff id → (remedies granted, fen in all) over the period."""
-    R = Remedy.__table__
-    query = (
-        select(R.c.requested_by, func.count(), func.coalesce(func.sum(R.c.amount_fen), 0))
-        .where(
-            and_(R.c.business_day.between(date_from, date_to), R.c.status.in_(GRANTED))
-        )
-        .group_by(R.c.requested_by)
-    )
-    return {who: (int(n), int(fen)) for who, n, fen in tx.conn.execute(query)}
-
-
-def _efficiency(ratio: float | None) -> float | None:
-    """100 at or under the standard minutes, less in proportion above them."""
-    if ratio is None:
-        return None
-    return 100.0 if ratio <= 1 else 100 / ratio
-
-
-def _workload(post: str, p: _Person) -> int:
-    if post == "support":
-        return p.returned
-    if post == "guide":
-        return p.issued + sum(p.enquiries.values())
-    return p.volume
-
-
-def _staff_figures(
-    tx: Tx, gathered: _Gathered, remedies: dict[str, tuple[int, int]], upheld: dict[str, int]
-) -> list[StaffFigures]:
-    ids = set(gathered.people) | set(remedies) | set(upheld)
-    query = select(S.c.id, S.c.name, S.c.role).where(S.c.id.in_(ids))
-    known = {who: (name, role) for who, name, role in tx.conn.execute(query)}
-    posts = {i: POSTS.get(known.get(i, (i, "clerk"))[1], "counter") for i in ids}
-    work = {i: _workload(posts[i], gathered.people[i]) for i in ids}
-    busiest: dict[str, int] = defaultdict(int)
-    for i in ids:
-        busiest[posts[i]] = max(busiest[posts[i]], work[i])
-    found = [
-        _person_figures(tx.config.score, i, known.get(i, (i, "clerk")), gathered.people[i],
-                        (work[i], busiest[posts[i]]), remedies.get(i, (0, 0)), upheld.get(i, 0))
-        for i in ids
-    ]
-    found.sort(key=lambda f: (POST_ORDER.index(posts[f.staff]), -f.composite, f.staff))
-    return found
-
-
-def _person_figures(
-    score: ScoreConfig, staff_id: str, known: tuple[str, str], p: _Person,
-    work: tuple[int, int], remedies: tuple[int, int], complaints: int,
-) -> StaffFigures:
-    """One person's line; `work` is (their workload, the busiest of their post's)."""
-    (name, role), (workload, busiest), (granted, fen) = known, work, remedies
-    ratio = p.handling_min / p.standard_min if p.standard_min > 0 else None
-    satisfied = satisfaction(score, p.ratings)
-    return StaffFigures(
-        staff=staff_id, name=name, role=role, workload=workload, volume=p.volume,
-        completed=p.completed, services=p.services, services_untimed=p.untimed,
-        handling_min=round(p.handling_min, 2), standard_min=round(p.standard_min, 2),
-        handling_ratio=ratio, ratings=dict(p.ratings), satisfaction=satisfied,
-        complaints_upheld=complaints, remedies=granted, remedy_yuan=fen / 100,
-        referrals_taken=p.taken, referrals_returned=p.returned,
-        support_min=round(p.support_min, 2), issued=p.issued,
-        enquiries=sum(p.enquiries.values()),
-        enquiries_by_business=dict(sorted(p.enquiries.items())),
-        composite=composite(score, 100 * workload / busiest if busiest else 0.0,
-                            _efficiency(ratio), satisfied, complaints, granted),
-    )
-
-
 def period_report(
     tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None
 ) -> Report:
@@ -578,7 +403,6 @@ def period_report(
         for b in config.businesses
     )
     totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered), config.sla_minutes)
-    staff = _staff_figures(tx, gathered, _remedies(tx, date_from, date_to),
-                           upheld_by_handler(tx, date_from, date_to))
+    staff = staff_figures(tx, gathered.people, date_from, date_to)
     return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
                   tuple(staff), totals, config.name_zh, config.name_en)
