@@ -12,47 +12,52 @@ from pathlib import Path
 from db.errors import Refused
 from db.schema import current_revision, head_revision
 from db.session import Hall
-from hall.context import NotInitialised, Run, UsageError, masked
+from hall.context import NotInitialised, Run, UsageError, machine_counter, masked, needed_counter
 
 
 def kiosk(run: Run) -> None:
     """`kiosk [--guide]`: the customer kiosk, full screen until the duty leader unlocks it."""
     hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("kiosk: needs a terminal (it is a full-screen app)")
+    need_terminal("kiosk")
     from kiosk.app import make_app
 
     make_app(run.config, hall, guide=run.args.guide, tidy_memory=True).run()
 
 
 def counter(run: Run) -> None:
-    """`counter --counter N`: the clerk's app at counter N (staff id and PIN to sign in)."""
-    run.config.counter(run.args.counter)  # an unknown counter is refused before the screen
+    """`counter [--counter N]`: the clerk's app at counter N, by default the machine's own
+    (`$HALL_COUNTER`); staff id and PIN to sign in."""
+    number = at_counter(run, "counter")
     hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("counter: needs a terminal (it is a full-screen app)")
+    need_terminal("counter")
     from counter.app import make_app
 
-    make_app(run.config, hall, counter=run.args.counter).run()
+    make_app(run.config, hall, counter=number).run()
 
 
 def evaluator(run: Run) -> None:
-    """`evaluator --counter N`: the customer evaluator beside counter N (F12 + leader PIN
-    to leave)."""
-    run.config.counter(run.args.counter)  # an unknown counter is refused before the screen
+    """`evaluator [--counter N]`: the customer evaluator beside counter N, by default the
+    machine's own (`$HALL_COUNTER`); F12 + leader PIN to leave."""
+    number = at_counter(run, "evaluator")
     hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("evaluator: needs a terminal (it is a full-screen app)")
+    need_terminal("evaluator")
     from counter.evaluator.app import make_app
 
-    make_app(run.config, hall, counter=run.args.counter).run()
+    make_app(run.config, hall, counter=number).run()
+
+
+def at_counter(run: Run, command: str) -> int:
+    """The counter an app at a counter runs for (`--counter`, else `$HALL_COUNTER`), an
+    unknown one refused before the screen opens."""
+    number = needed_counter(run.args.counter, command)
+    run.config.counter(number)
+    return number
 
 
 def support_desk(run: Run) -> None:
     """`support`: the support post's app (staff id and PIN of support or leader)."""
     hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("support: needs a terminal (it is a full-screen app)")
+    need_terminal("support")
     from counter.support.app import make_app
 
     make_app(run.config, hall).run()
@@ -61,27 +66,26 @@ def support_desk(run: Run) -> None:
 def leader(run: Run) -> None:
     """`leader`: the duty leader's console (staff id and PIN of a duty leader)."""
     hall = ready_hall(run)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("leader: needs a terminal (it is a full-screen app)")
+    need_terminal("leader")
     from leader.app import make_app
 
     make_app(run.config, hall).run()
 
 
 def display(run: Run) -> None:
-    """`display [--counter N] [--voice-to DIR | --no-voice]`: the wall display, announcing
-    the calls, or counter N's display."""
+    """`display [--counter N | --wall] [--voice-to DIR | --no-voice]`: the wall display,
+    announcing the calls, or counter N's display (by default the machine's own counter,
+    `$HALL_COUNTER`, where it is set)."""
     hall = ready_hall(run)
-    counter: int | None = run.args.counter
+    counter = None if run.args.wall else machine_counter(run.args.counter, "display")
     if counter is not None:
         run.config.counter(counter)  # an unknown counter is refused before the screen opens
         if run.args.voice_to:
             raise UsageError("display: --voice-to is for the wall display (a counter's "
                              "display does not speak)")
     # Under textual-serve (`hall serve display`) the screen is a browser's, not a terminal.
-    on_web = bool(os.environ.get("TEXTUAL_DRIVER"))
-    if not on_web and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("display: needs a terminal (it is a full-screen app)")
+    if not os.environ.get("TEXTUAL_DRIVER"):
+        need_terminal("display")
     from display.app import make_app
     from display.voice import make_announcer
 
@@ -106,8 +110,9 @@ def serve(run: Run) -> None:
     argv = [sys.executable, "-m", "hall", "display", "--db", run.url, "--no-voice"]
     if Path(run.config.source).is_file():
         argv += ["--config", str(Path(run.config.source).resolve())]
-    if a.counter is not None:
-        argv += ["--counter", str(a.counter)]
+    # The browsers' displays inherit this process's environment: name the screen outright,
+    # so that a $HALL_COUNTER set on this machine does not turn the wall into a counter's.
+    argv += ["--wall"] if a.counter is None else ["--counter", str(a.counter)]
     public_url = a.public_url
     if public_url is None and a.host in ("0.0.0.0", "::", ""):
         public_url = f"http://{socket.gethostname()}:{a.port}"
@@ -121,6 +126,12 @@ def serve(run: Run) -> None:
     except OSError as error:  # the port is taken, the address is not this machine's, …
         raise Refused(f"serve: cannot listen on {a.host}:{a.port}: "
                       f"{error.strerror or error}") from None
+
+
+def need_terminal(command: str) -> None:
+    """Refuse in one line to start a full-screen app without a terminal."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(f"{command}: needs a terminal (it is a full-screen app)")
 
 
 def ready_hall(run: Run) -> Hall:

@@ -176,6 +176,37 @@ class WholeNumber:
         return value
 
 
+COUNTER = WholeNumber(1, LARGEST_INTEGER)
+"""A counter number as typed (the config may name any counter the database can store)."""
+
+COUNTER_VARIABLE = "HALL_COUNTER"
+"""The environment variable that names this machine's counter, for the apps at a counter."""
+
+
+def machine_counter(given: int | None, command: str) -> int | None:
+    """`--counter`, else `$HALL_COUNTER` (the machine's own counter, set once where the
+    counter's screens run); None when neither is set."""
+    if given is not None:
+        return given
+    text = os.environ.get(COUNTER_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        return COUNTER(text)
+    except argparse.ArgumentTypeError as error:
+        raise UsageError(f"{command}: {COUNTER_VARIABLE}={error} (this machine's counter "
+                         "number; --counter N overrides it)") from None
+
+
+def needed_counter(given: int | None, command: str) -> int:
+    """`machine_counter`, refused in one line when neither is set."""
+    number = machine_counter(given, command)
+    if number is None:
+        raise UsageError(f"{command}: which counter? give --counter N, or set "
+                         f"{COUNTER_VARIABLE}=N on this machine")
+    return number
+
+
 def shown(text: str) -> str:
     """What the person typed, quoted, and cut short if it is long."""
     return repr(text if len(text) <= 24 else f"{text[:20]}…")

@@ -9,14 +9,21 @@ from typing import Any, NoReturn
 from db.models import ROLES
 from db.remedies import MAX_AMOUNT_FEN
 from hall import apps, commands, complaints, demo, figures, remedies, reports
-from hall.context import LARGEST_INTEGER, Run, UsageError, WholeNumber, parse_day, parse_score
+from hall.context import (
+    COUNTER,
+    COUNTER_VARIABLE,
+    LARGEST_INTEGER,
+    Run,
+    UsageError,
+    WholeNumber,
+    parse_day,
+    parse_score,
+)
 
 Handler = Callable[[Run], None]
 Subparsers = Any  # argparse's _SubParsersAction is private
 
 
-COUNTER = WholeNumber(1, LARGEST_INTEGER)
-"""A counter number as typed (the config may name any counter the database can store)."""
 LIMIT = WholeNumber(1, LARGEST_INTEGER)
 """How many rows to show at most."""
 AUTHORITY_YUAN = WholeNumber(0, MAX_AMOUNT_FEN // 100)
@@ -84,6 +91,14 @@ class Grammar:
                             help="counter number 窗口号")
         if number:
             parser.add_argument("number", nargs="?", metavar="NUMBER", help=number)
+        return parser
+
+    def at_machine(self, name: str, handler: Handler, text: str) -> HallParser:
+        """An app at a counter: --counter N, else the machine's own `$HALL_COUNTER`."""
+        parser = self.add(name, handler, text)
+        parser.add_argument("--counter", "-c", type=COUNTER, metavar="N",
+                            help=f"counter number 窗口号 (default: ${COUNTER_VARIABLE}, this "
+                                 "machine's counter)")
         return parser
 
 
@@ -220,16 +235,20 @@ def _reading(g: Grammar) -> None:
 def _apps(g: Grammar) -> None:
     kiosk = g.add("kiosk", apps.kiosk, "取号机 the customer kiosk (F12 + leader PIN to leave)")
     kiosk.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
-    g.at_counter("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
-    g.at_counter("evaluator", apps.evaluator,
+    g.at_machine("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
+    g.at_machine("evaluator", apps.evaluator,
                  "评价器 the customer evaluator beside a counter (F12 + leader PIN to leave)")
     g.add("support", apps.support_desk,
           "服务岗 the support desk app: take, note and hand back referrals (staff id + PIN)")
     g.add("leader", apps.leader,
           "值班领导岗 the duty leader's console: board, complaints, approvals (staff id + PIN)")
     display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")
-    display.add_argument("--counter", "-c", type=COUNTER, metavar="N",
-                         help="窗口屏 the display above counter N")
+    screen = display.add_mutually_exclusive_group()
+    screen.add_argument("--counter", "-c", type=COUNTER, metavar="N",
+                       help=f"窗口屏 the display above counter N (default: ${COUNTER_VARIABLE}, "
+                            "this machine's counter; neither: the wall display)")
+    screen.add_argument("--wall", action="store_true",
+                       help=f"综合屏 the wall display, even where ${COUNTER_VARIABLE} is set")
     voice = display.add_mutually_exclusive_group()
     voice.add_argument("--voice-to", metavar="DIR",
                        help="语音写入文件夹 write each announcement as a WAV file into DIR "

@@ -32,9 +32,10 @@ TEAM = [
 
 @pytest.fixture(autouse=True)
 def _no_user_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A developer's own database and config never leak into a test."""
+    """A developer's own database, config and counter never leak into a test."""
     monkeypatch.setenv("HALL_DB", f"sqlite:///{tmp_path / 'default-hall.db'}")
     monkeypatch.delenv("HALL_CONFIG", raising=False)
+    monkeypatch.delenv("HALL_COUNTER", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
