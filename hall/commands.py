@@ -173,6 +173,22 @@ def refer(run: Run) -> None:
     run.out.ticket(view, f"{view.number} 已转后台（{to or '服务岗公共池'}），窗口可叫下一位")
 
 
+def set_aside(run: Run) -> None:
+    """`aside --counter N --note TEXT`: the matter waits on the customer (待客户补件)."""
+    hall, a = run.hall(), run.args
+    with hall.write() as tx:
+        view = ops.set_aside(tx, a.counter, a.note, a.number)
+    run.out.ticket(view, f"{view.number} 待客户补件（{a.note}），窗口可叫下一位")
+
+
+def resume(run: Run) -> None:
+    """`resume --counter N NUMBER`: the customer of an open matter is back at the counter."""
+    hall, a = run.hall(), run.args
+    with hall.write() as tx:
+        view = ops.resume(tx, a.counter, a.number)
+    run.out.ticket(view, f"{view.number} 已接回 {a.counter} 号窗口办理")
+
+
 def take(run: Run) -> None:
     """`take NUMBER --staff ID`: support takes a referral (PIN)."""
     hall, a = run.hall(), run.args

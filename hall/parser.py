@@ -182,6 +182,15 @@ def _back_office(g: Grammar, held: str) -> None:
     refer.add_argument("--to", required=True, metavar="STAFF|pool",
                        help="服务岗工号，或 pool 公共池")
     refer.add_argument("--note", help="需后台办理的内容")
+    aside = g.at_counter("aside", commands.set_aside,
+                         "待客户补件 the matter waits on the customer, away from the counter",
+                         number=held)
+    aside.add_argument("--note", required=True, help="需客户补充的资料 what the customer must bring")
+    resume = g.add("resume", commands.resume,
+                   "接回办理 serve one of the clerk's open matters at the counter again")
+    resume.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
+                        help="counter number 窗口号")
+    resume.add_argument("number", metavar="NUMBER", help="在办事项号码 the open matter")
     for name, handler, text in (
         ("take", commands.take, "后台接单 support takes a referral (PIN)"),
         ("return", commands.give_back, "后台回复 support hands it back (PIN)"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.session import Hall
-from tests.cli.conftest import Cli, event_kinds
+from tests.cli.conftest import Cli, event_kinds, one_line_error
 from tests.conftest import PIN
 
 TICKET_KEYS = {
@@ -122,6 +122,27 @@ def test_a_whole_visit_with_referral_and_rating(cli: Cli, ready: Hall) -> None:
     assert [v["number"] for v in visits] == ["B001"]
     assert event_kinds(ready)[-7:] == [
         "call", "start", "refer", "take", "return", "complete", "rate"]
+
+
+def test_a_matter_set_aside_for_the_customer_then_resumed(cli: Cli, ready: Hall) -> None:
+    cli("issue", "A")
+    cli("issue", "A")
+    cli("call", "-c", "1")
+    cli("start", "-c", "1")
+    assert cli("aside", "-c", "1", "A001").code == 2  # what the customer must bring: required
+    aside = cli("--json", "aside", "-c", "1", "A001", "--note", "身份证原件")
+    assert aside.code == 0, aside.err
+    assert (aside.json()["status"], aside.json()["counter"]) == ("serving", None)
+    assert cli("--json", "call", "-c", "1").json()["number"] == "A002"
+    busy = cli("resume", "-c", "1", "A001")  # the counter still holds A002
+    assert busy.code == 1 and "A002" in one_line_error(busy)
+    cli("noshow", "-c", "1")
+    back = cli("--json", "resume", "-c", "1", "a1")
+    assert back.code == 0, back.err
+    assert (back.json()["number"], back.json()["counter"]) == ("A001", 1)
+    assert event_kinds(ready)[-3:] == ["call", "no_show", "resume"]
+    again = cli("resume", "-c", "4", "A001")  # at a counter now: no open matter to resume
+    assert again.code == 1 and "A001" in one_line_error(again)
 
 
 def test_transfer_next_service_walk_in_and_requeue(cli: Cli, ready: Hall) -> None:
