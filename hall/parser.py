@@ -185,7 +185,7 @@ def _back_office(g: Grammar, held: str) -> None:
     aside = g.at_counter("aside", commands.set_aside,
                          "待客户补件 the matter waits on the customer, away from the counter",
                          number=held)
-    aside.add_argument("--note", required=True, help="需客户补充的资料 what the customer must bring")
+    aside.add_argument("--note", required=True, help="需客户补充的资料 what to bring")
     resume = g.add("resume", commands.resume,
                    "接回办理 serve one of the clerk's open matters at the counter again")
     resume.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
