@@ -56,7 +56,7 @@ _HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
 _SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
 _SECURITY_KEYS = ("pin_max_failures", "pin_lock_minutes")
 _BUSINESS_KEYS = ("prefix", "zh", "en", "standard_minutes")
-_PRIORITY_KEYS = ("code", "zh", "en", "rank")
+_PRIORITY_KEYS = ("code", "zh", "en", "rank", "guide_only")
 _COUNTER_KEYS = ("number", "zh", "en", "profile")
 
 _PREFIX = re.compile(r"[A-Z]")
@@ -90,6 +90,9 @@ class PriorityClass:
     """English name."""
     rank: int
     """Lower is served first; "normal" always has the highest rank (served last)."""
+    guide_only: bool = False
+    """Given by a guide (or at a counter) only, never picked by a customer at the kiosk
+    (an appointment is checked by a person)."""
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,11 @@ def _priorities(top: Table) -> tuple[PriorityClass, ...]:
         row.ensure(_CODE.fullmatch(code) is not None, "code", problem)
         claim(row, "code", code, seen)
         zh = row.text("zh")
-        found.append(PriorityClass(code, zh, row.text("en", zh), row.integer("rank")))
+        guide_only = row.boolean("guide_only", False)
+        row.ensure(not (guide_only and code == NORMAL), "guide_only",
+                   '"normal" is every customer\'s: it cannot be guide-only')
+        found.append(PriorityClass(code, zh, row.text("en", zh), row.integer("rank"),
+                                   guide_only))
     if NORMAL in seen:
         _check_normal_last(top, found, seen[NORMAL])
     else:

@@ -129,6 +129,13 @@ class Table:
             raise self.wrong_type(key, "an integer", value)
         return value
 
+    def boolean(self, key: str, default: bool | None = None) -> bool:
+        """true or false."""
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            raise self.wrong_type(key, "true or false", value)
+        return value
+
     def optional_integer(self, key: str) -> int | None:
         """An integer, or None when the key is absent."""
         return self.integer(key) if key in self.data else None

@@ -19,7 +19,7 @@ MAX_PRINT_TIMEOUT_SECONDS = 30.0
 _KIOSK_KEYS = ("confirm_seconds", "idle_reset_seconds", "fault_confirm_seconds")
 _PRINTER_KEYS = (
     "kind", "path", "host", "port", "vendor_id", "product_id", "device", "baudrate",
-    "timeout_seconds", "footer_zh", "footer_en",
+    "timeout_seconds", "footer_zh", "footer_en", "status_check",
 )  # fmt: skip
 _NEEDED_BY_KIND = {
     "file": ("path",),
@@ -84,6 +84,10 @@ class PrinterConfig:
     """Last line of a Chinese ticket; empty for none."""
     footer_en: str = "Please watch the screen and listen for your number"
     """Last line of an English ticket; empty for none."""
+    status_check: bool = True
+    """Ask a network, serial or USB printer for its status after each slip (no answer,
+    offline or out of paper is a fault); false for a printer that cannot answer (then a
+    slip the printer took but could not print goes unnoticed)."""
 
     def __post_init__(self) -> None:
         problem = _printer_problem(self)
@@ -147,6 +151,7 @@ def printer_config(top: Table) -> PrinterConfig:
             timeout_seconds=table.number("timeout_seconds", defaults.timeout_seconds),
             footer_zh=table.string("footer_zh", defaults.footer_zh),
             footer_en=table.string("footer_en", defaults.footer_en),
+            status_check=table.boolean("status_check", defaults.status_check),
         )
     except InvalidSetting as exc:
         raise table.error(exc.key, exc.problem) from None

@@ -324,7 +324,7 @@ def _send(
     try:
         printer._raw(data)
         wait_until_sent(printer, deadline)
-        if config.kind in ANSWERING_KINDS:
+        if config.kind in ANSWERING_KINDS and config.status_check:
             check_status(printer, deadline)  # taken by the kernel is not printed
     except BaseException:
         discard_unsent(printer)

@@ -14,14 +14,11 @@ from db.config import NORMAL, PriorityClass
 from kiosk.text import t
 from ui.text import name
 
-GUIDE_ONLY = frozenset({"appointment"})
-"""Priority classes only a guide may give: an appointment (预约) is checked by staff, not
-claimed at the kiosk. The hall config has no flag for this, so the codes are named here."""
-
 
 def customer_priorities(priorities: tuple[PriorityClass, ...]) -> tuple[PriorityClass, ...]:
-    """The priority classes a customer may choose on their own."""
-    return tuple(p for p in priorities if p.code not in GUIDE_ONLY)
+    """The priority classes a customer may choose on their own: all but the guide-only
+    ones (`guide_only = true` in the hall config, e.g. an appointment, which staff check)."""
+    return tuple(p for p in priorities if not p.guide_only)
 
 
 class PriorityChooser(Widget):

@@ -86,6 +86,7 @@ def test_default_priorities_sorted_and_normal_last() -> None:
     assert codes[-1] == "normal"
     assert set(codes) == {"appointment", "elderly", "disabled", "pregnant", "normal"}
     assert config.priority("elderly").rank == 2
+    assert [p.code for p in config.priorities if p.guide_only] == ["appointment"]
 
 
 def test_default_path_loads_the_same_as_none() -> None:
@@ -570,6 +571,18 @@ PRINTER_BAD = {
     "footer not a string": (
         with_printer("footer_en = ['a']"),
         "printer.footer_en: expected a string, got array",
+    ),
+    "status check not a boolean": (
+        with_printer('status_check = "no"'),
+        'printer.status_check: expected true or false, got string "no"',
+    ),
+    "guide-only not a boolean": (
+        MINIMAL + '\n[[priority]]\ncode = "vip"\nzh = "贵宾"\nrank = 1\nguide_only = 1\n',
+        "priority[1].guide_only: expected true or false, got integer 1",
+    ),
+    "normal guide-only": (
+        MINIMAL + '\n[[priority]]\ncode = "normal"\nzh = "普通"\nrank = 9\nguide_only = true\n',
+        "priority[1].guide_only: \"normal\" is every customer's",
     ),
 }
 

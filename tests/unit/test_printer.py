@@ -360,6 +360,16 @@ def test_network_peer_that_never_reads_is_a_fault_within_the_timeout(
     assert "no answer to the status request (DLE EOT 1)" in message
 
 
+def test_a_printer_that_cannot_answer_is_not_asked_when_told(
+    deaf_listener: tuple[str, int],
+) -> None:
+    # `status_check = false`: the slip goes out and nobody waits for an answer.
+    host, port = deaf_listener
+    config = PrinterConfig(kind="network", host=host, port=port, timeout_seconds=0.5,
+                           status_check=False)
+    TicketPrinter(config).print_ticket(sample_slip())
+
+
 class PrinterOnTheNetwork:
     """A printer on a local port: reads each connection to its end and answers every status
     request, as a real one does, with one byte from `status`."""
