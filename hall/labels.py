@@ -11,43 +11,6 @@ from db.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_Z
 
 __all__ = ["COUNTER_STATE_ZH", "ROLE_ZH", "TICKET_STATUS_ZH"]  # re-exported for the CLI
 
-EVENT_ZH = {
-    "issue": "取号",
-    "walk_in": "直接受理",
-    "call": "叫号",
-    "recall": "重呼",
-    "no_show": "过号",
-    "requeue": "重新排队",
-    "start": "开始办理",
-    "complete": "办结",
-    "transfer": "转办",
-    "next_service": "续办业务",
-    "refer": "转后台",
-    "take": "后台接单",
-    "return": "后台回复",
-    "cancel": "作废",
-    "rate": "评价",
-    "sign_in": "签到",
-    "sign_out": "签退",
-    "open": "开放窗口",
-    "pause": "暂停窗口",
-    "closed": "关闭窗口",
-    "profile": "调整业务",
-    "staff_add": "新增人员",
-    "pin_failed": "PIN 错误",
-    "pin_locked": "账号锁定",
-    "remedy_grant": "给予补救",
-    "remedy_request": "补救申请",
-    "remedy_approve": "批准补救",
-    "remedy_refuse": "驳回补救",
-    "complaint": "投诉",
-    "complaint_resolve": "投诉处理",
-    "reassign": "改派首办人",
-    "reopen": "重新办理",
-    "feedback_reply": "回复意见",
-    "feedback_close": "意见已处理",
-}
-
 
 def zh(table: dict[str, str], code: str | None) -> str:
     """The Chinese word for a code, or the code itself if there is none."""

@@ -14,7 +14,8 @@ from rich.text import Text
 from db.config import HallConfig
 from db.views import CounterView, EventView, HallSnapshot, StaffView, TicketView
 from hall import labels
-from hall.labels import COUNTER_STATE_ZH, EVENT_ZH, ROLE_ZH, TICKET_STATUS_ZH, zh
+from hall.labels import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH, zh
+from ui.history_text import event_name
 
 
 def dump_json(data: Any) -> str:
@@ -101,7 +102,7 @@ class Output:
             table.add_row(
                 str(e.id),
                 labels.local_time(self.config, e.at),
-                zh(EVENT_ZH, e.kind),
+                event_name(e.kind, "zh", e.detail),
                 e.ticket or "",
                 e.staff or "",
                 str(e.counter or ""),

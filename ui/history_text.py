@@ -65,6 +65,14 @@ t = Texts(ZH, EN)
 
 EVENTS: dict[str, tuple[str, str]] = {
     "issue": ("取号", "issue"),
+    "enquiry": ("咨询解答", "enquiry answered"),
+    "printer_fault": ("打印机故障", "printer fault"),
+    "profile": ("调整业务", "work profile changed"),
+    "staff_add": ("新增人员", "staff added"),
+    "pin_failed": ("PIN 错误", "wrong PIN"),
+    "pin_locked": ("账号锁定", "account locked"),
+    "feedback_reply": ("回复意见", "feedback answered"),
+    "feedback_close": ("意见已处理", "feedback handled"),
     "walk_in": ("直接受理", "walk in"),
     "call": ("叫号", "call"),
     "recall": ("重呼", "recall"),
