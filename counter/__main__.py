@@ -1,5 +1,5 @@
-"""`python -m counter --counter N [--db URL] [--config FILE]`: the same as `hall counter`
-(run in this process's place: `ui.launch`)."""
+"""`python -m counter [--counter N] [--db URL] [--config FILE]`: the same as `hall counter`
+(the counter from --counter, else $HALL_COUNTER; run in this process's place: `ui.launch`)."""
 
 from __future__ import annotations
 

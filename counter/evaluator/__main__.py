@@ -1,6 +1,6 @@
-"""`python -m counter.evaluator --counter N [--db URL] [--config FILE]`: the same as
-`hall evaluator`
-(run in this process's place: `ui.launch`)."""
+"""`python -m counter.evaluator [--counter N] [--db URL] [--config FILE]`: the same as
+`hall evaluator` (the counter from --counter, else $HALL_COUNTER; run in this process's place:
+`ui.launch`)."""
 
 from __future__ import annotations
 
