@@ -7,6 +7,7 @@ from textual.widgets import Button, Label, OptionList
 from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.screens.remedy import RemedyScreen
 from counter.screens.signin import SignInScreen
 from db import ops
 from db.session import Hall, ManualClock
@@ -291,6 +292,51 @@ async def test_buttons_do_what_keys_do(counter_app: CounterFactory, hall: Hall) 
         assert shown(app) == "A001"
         await click(pilot, "#do-no_show")
     assert ticket(hall, "A001").status == "no_show"
+
+
+async def test_every_button_does_what_its_key_does(counter_app: CounterFactory,
+                                                  hall: Hall) -> None:
+    """Touch each step's button in turn through a customer's visit: the same step or the
+    same dialog as its key."""
+    issue(hall)
+    issue(hall)
+    app = counter_app()
+    dialogs = {"call_number": PromptScreen, "complete": PromptScreen, "transfer": PickScreen,
+               "next_service": PickScreen, "refer": PickScreen, "walk_in": PickScreen,
+               "set_aside": PromptScreen, "remedy": RemedyScreen}
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await click(pilot, "#do-call_next")
+        assert text(app, "#desk-status") == "已呼叫 A001"
+        await click(pilot, "#do-recall")
+        assert text(app, "#desk-status") == "已重呼 A001"
+        await click(pilot, "#do-start")
+        assert text(app, "#desk-status") == "A001 开始办理"
+        for action, kind in dialogs.items():
+            if action in ("call_number", "walk_in"):
+                continue  # these two need a free counter: below
+            await click(pilot, f"#do-{action}")
+            assert isinstance(app.screen, kind), action
+            await keys(pilot, "escape")
+        await click(pilot, "#do-complete")
+        await keys(pilot, "enter")
+        assert text(app, "#desk-status") == "A001 已办结"
+        for action in ("call_number", "walk_in"):
+            await click(pilot, f"#do-{action}")
+            assert isinstance(app.screen, dialogs[action]), action
+            await keys(pilot, "escape")
+        await click(pilot, "#do-open_matters")
+        assert text(app, "#desk-status") == "没有在办事项"
+        await click(pilot, "#do-pause")
+        assert "暂停" in text(app, "#desk-header")
+        await click(pilot, "#do-pause")
+        await click(pilot, "#do-close")
+        assert "关闭" in text(app, "#desk-header")
+        await click(pilot, "#do-close")
+        await click(pilot, "#do-sign_out")
+        assert isinstance(app.screen, SignInScreen)
+    assert ticket(hall, "A001").status == "done"
+    assert ticket(hall, "A001").recalls == 1
 
 
 async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
