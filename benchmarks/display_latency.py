@@ -264,10 +264,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_cpu(path: Path, warmup: float, seconds: float) -> tuple[float, int]:
-    """% of one core used by an idle `hall display` on a pseudo-terminal; bytes it wrote."""
+def idle_cpu(path: Path, warmup: float, seconds: float,
+             size: tuple[int, int] = (160, 45)) -> tuple[float, int]:
+    """% of one core used by an idle `hall display` on a pseudo-terminal of `size` (columns,
+    lines); bytes it wrote."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     child = subprocess.Popen(
         [sys.executable, "-m", "hall", "--db", url_of(path), "display", "--no-voice"],
@@ -290,7 +292,8 @@ def idle_cpu(path: Path, warmup: float, seconds: float) -> tuple[float, int]:
     threading.Thread(target=drain, daemon=True).start()
     try:
         started = time.monotonic()  # the first full screen, then `warmup` seconds more
-        while written[0] < FIRST_PAINT_BYTES and time.monotonic() - started < 60:
+        first_paint = FIRST_PAINT_BYTES * size[0] * size[1] // (160 * 45)
+        while written[0] < first_paint and time.monotonic() - started < 60:
             time.sleep(0.1)
         time.sleep(warmup)
         if child.poll() is not None:

@@ -63,6 +63,10 @@ class WallScreen(DisplayScreen):
         self.query_one(RecentCalls).calls = calls[1:]
         self.query_one(QueueBoard).snapshot = snapshot
 
+    def on_display_header_ticked(self) -> None:
+        """A scrolling notice steps with the clock."""
+        self.query_one(NoticeLine).beat()
+
     def watch_notice(self, notice: str) -> None:
         """Show the notice (scrolling if it must), or hide the line when cleared."""
         self.query_one(NoticeLine).text = notice

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label
 
@@ -26,6 +27,14 @@ class DisplayHeader(ClockHeader):
 
     title: reactive[str] = reactive("")
     """The hall's name, or the counter's."""
+
+    class Ticked(Message):
+        """The clock moved on a second (what else moves can move in the same frame)."""
+
+    def tick(self) -> None:
+        """Show the time, and say that it ticked."""
+        super().tick()
+        self.post_message(self.Ticked())
 
     def watch_title(self, text: str) -> None:
         """Show the name."""

@@ -1,12 +1,15 @@
 """The wall display's voice and notice line: calls made while it runs are announced in
 order (WAVs in a temporary folder, through a fake espeak-ng), a display that cannot speak
-says so once and carries on, and the duty leader's notice shows, scrolls and goes."""
+says so once and carries on, and the duty leader's notice shows, scrolls (cheaply: its line
+alone is repainted) and goes."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import Label
 
 from db import notices, ops
@@ -15,6 +18,7 @@ from db.session import Hall
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
 from display.voice import make_announcer
+from display.widgets import notice as notice_module
 from display.widgets.banner import CallBanner
 from display.widgets.notice import NoticeLine
 from tests import fake_espeak
@@ -122,3 +126,31 @@ async def test_a_counter_display_neither_speaks_nor_shows_the_notice(
         await pilot.pause(0.3)
         assert not app.screen.query(NoticeLine)
     assert wavs(tmp_path / "calls") == []
+
+
+async def test_a_scrolling_notice_repaints_its_line_and_lays_nothing_out(
+        config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step of a scrolling notice redraws that line alone: a layout of the screen per
+    step was most of the CPU an idle display with a long notice used."""
+    monkeypatch.setattr(notice_module, "STEP_SECONDS", 0.05)
+    monkeypatch.setattr(notice_module, "HOLD_BEATS", 1)
+    long = "今日下午14:00至16:00缴费系统升级，缴费业务请到1号、2号窗口办理，敬请谅解。" * 2
+    set_notice(hall, long)
+    app = make_app(config, hall)
+    async with app.run_test(size=SMALL) as pilot:
+        line = app.screen.query_one(NoticeLine)
+        await until(pilot, lambda: line.text == long and line.scrolling)
+        layouts: list[Any] = []
+        refresh = line.refresh
+
+        def counted(*regions: Region, **kwargs: Any) -> Any:
+            if kwargs.get("layout"):
+                layouts.append(kwargs)
+            return refresh(*regions, **kwargs)
+
+        monkeypatch.setattr(line, "refresh", counted)
+        start = line.offset_chars
+        await until(pilot, lambda: line.offset_chars >= start + 5)
+        assert layouts == []
+        shown = line.shown(line.content_size.width)
+        assert shown.startswith(long[line.offset_chars:line.offset_chars + 3])
