@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 
 from db.config import CounterSpec, HallConfig
@@ -33,6 +34,11 @@ class CounterScreen(DisplayScreen):
         if "en" in self.config.languages:
             names.append(self.counter.name_en)
         self.query_one(DisplayHeader).title = " · ".join(names)
+        self.query_one(CounterCard).fit_to(self.app.size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The number as large as the new size allows."""
+        self.query_one(CounterCard).fit_to(event.size)
 
     def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
         """Find this counter in the snapshot and show it."""

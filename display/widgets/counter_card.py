@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Label
 
 from db.views import CounterView
 from display.text import both
-from display.widgets.big_number import BigNumber
+from display.widgets.big_number import BigNumber, number_height, number_width
+
+SCALES = (8, 7, 6, 5, 4, 3, 2, 0)
+"""The number's sizes tried, largest first: the block font's pixel sizes, 0 for Digits."""
+
+CARD_LINES = 8
+"""Lines of the screen that are not the number: header, status, handler, staff number, air."""
+
+
+def card_scale(screen: Size, number: str) -> int:
+    """The largest size at which `number` fits a screen of this size with the rest."""
+    for scale in SCALES:
+        if number_width(len(number), scale) <= screen.width - 4 \
+                and number_height(scale) <= screen.height - CARD_LINES:
+            return scale
+    return 0
 
 
 class CounterCard(Vertical):
@@ -42,6 +58,10 @@ class CounterCard(Vertical):
             yield BigNumber(id="card-number")
         yield Label(id="card-handler")
         yield Label(id="card-staff-id")
+
+    def fit_to(self, screen: Size) -> None:
+        """The number as large as a screen of this size allows (a ticket number's length)."""
+        self.query_one(BigNumber).scale = card_scale(screen, "A000")
 
     def on_mount(self) -> None:
         """Say "loading" until the first snapshot."""

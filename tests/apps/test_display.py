@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from textual.geometry import Region, Size
 from textual.widgets import Label
 
 from db import counters, ops, queries
@@ -21,12 +22,15 @@ from display.app import DisplayApp, make_app
 from display.screens.wall import WallScreen
 from display.widgets.banner import CallBanner
 from display.widgets.big_number import BigNumber
+from display.widgets.block_font import block_height
 from display.widgets.calls import RecentCalls
-from display.widgets.counter_card import CounterCard
+from display.widgets.counter_card import CounterCard, card_scale
 from display.widgets.queues import QueueBoard
 from tests.apps.conftest import SMALL, FlakyWatcher, text, until
 
 ROOT = Path(__file__).resolve().parents[2]
+LARGE = (160, 45)
+PORTRAIT = (60, 80)
 
 
 def banner(app: DisplayApp) -> CallBanner:
@@ -127,6 +131,33 @@ async def test_a_counter_nobody_signed_in_at(config: HallConfig, hall: Hall) -> 
         assert "暂停服务" in text(app, "#card-status")
         assert "本窗口暂无工作人员" in text(app, "#card-handler")
         assert not card.query_one(BigNumber).display
+
+
+def test_the_counter_number_fills_its_screen() -> None:
+    """A counter's display shows little else: its number as large as the screen allows."""
+    assert card_scale(Size(*SMALL), "A023") == 3
+    assert card_scale(Size(*LARGE), "A023") == 6
+    assert card_scale(Size(*PORTRAIT), "A023") == 2
+
+
+def inside(app: DisplayApp, selector: str) -> bool:
+    """The widget is on show and wholly on the screen."""
+    region = app.screen.query_one(selector).region
+    return bool(region.area) and Region(0, 0, *app.size).contains_region(region)
+
+
+async def test_the_counter_display_at_160x45(config: HallConfig, hall: Hall) -> None:
+    issue(hall, "B")
+    app = make_app(config, hall, counter=4)
+    async with app.run_test(size=LARGE) as pilot:
+        card = app.screen.query_one(CounterCard)
+        await until(pilot, lambda: card.counter is not None)
+        call(hall, 4)
+        await until(pilot, lambda: card.query_one(BigNumber).value == "B001")
+        await pilot.pause()
+        number = card.query_one(BigNumber)
+        assert number.scale == 6 and number.region.height == block_height(6)
+        assert inside(app, "#card-number") and inside(app, "#card-staff-id")
 
 
 def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:
