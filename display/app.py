@@ -7,15 +7,19 @@ timer, so an idle display's event loop sleeps: it wakes for the clock and for a 
 not twenty times a second. While the database is away the screen says "reconnecting" and
 the thread keeps trying.
 
-The wall display also announces each new call (`display.voice`): the calls of every
-snapshot newer than those already seen go to the announcer's queue, which says them one by
-one on a thread of its own. When the voice cannot work here it says so once, on the screen
-and in the log, and the display goes on silent.
+The wall display also announces each new call (`display.voice`): every call made since
+the last one read (`display.calling`, which reads back past the snapshot's latest calls after
+a stall) goes to the announcer's queue, which says them one by one on a thread of its own.
+The screen follows that queue: the banner shows the call being said, the calls waiting their
+turn stay listed. When the voice cannot work here it says so once, on the screen and in the
+log, and the display goes on silent.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -26,13 +30,16 @@ from textual.worker import get_current_worker
 from db import notices, queries
 from db.config import HallConfig
 from db.session import Hall
-from db.views import HallSnapshot
+from db.views import CallView, HallSnapshot
 from db.watch import ChangeWatcher
+from display.calling import STALE_SECONDS, CallBoard, NewCalls, new_calls
 from display.screens.base import DisplayScreen
 from display.screens.counter import CounterScreen
 from display.screens.wall import WallScreen
 from display.text import both
 from display.voice import Announcement, Announcer, CallTracker
+
+log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 0.025
 """How often the watcher is asked: a call shows within this (plus a read and a frame) of
@@ -42,7 +49,8 @@ RETRY_SECONDS = 1.0
 """After a failed check or read, how long before the next attempt."""
 
 RECENT_CALLS = 9
-"""Calls read per snapshot: the latest for the banner, the rest for the list."""
+"""Calls read per snapshot: the latest for the banner, the rest for the list (the wall reads
+further back only when it has more calls to announce than these)."""
 
 VOICE_OFF_SECONDS = 30.0
 """How long the "voice off" message stays up (the hint at the foot of the wall stays)."""
@@ -63,12 +71,15 @@ class DisplayApp(App[None]):
     class SnapshotLoaded(Message):
         """A worker read the hall."""
 
-        def __init__(self, snapshot: HallSnapshot, notice: str) -> None:
+        def __init__(self, snapshot: HallSnapshot, notice: str,
+                     calls: NewCalls | None = None) -> None:
             super().__init__()
             self.snapshot = snapshot
             """The hall as read."""
             self.notice = notice
             """The duty leader's notice of the day, "" for none."""
+            self.calls = calls or NewCalls()
+            """The calls made since the last read (read only by a display that speaks)."""
 
     class HallLost(Message):
         """The watcher or a read failed: the database is away for now."""
@@ -77,6 +88,22 @@ class DisplayApp(App[None]):
             super().__init__()
             self.reason = reason
             """What failed, one line, for the log."""
+
+    class AnnouncementBegan(Message):
+        """The voice started saying a call (sent from the voice's thread)."""
+
+        def __init__(self, event_id: int) -> None:
+            super().__init__()
+            self.event_id = event_id
+            """The call's event."""
+
+    class AnnouncementEnded(Message):
+        """The voice finished saying a call (sent from the voice's thread)."""
+
+        def __init__(self, event_id: int) -> None:
+            super().__init__()
+            self.event_id = event_id
+            """The call's event."""
 
     class VoiceTurnedOff(Message):
         """The announcer cannot speak here (sent from any thread)."""
@@ -95,14 +122,34 @@ class DisplayApp(App[None]):
         self.voice = voice
         """Says the new calls; None for a silent display."""
         self.calls = CallTracker()
+        """Which calls were read already (the watching thread's alone)."""
+        self.board = CallBoard()
+        """The calls handed to the voice and not said yet, and the one being said."""
+        self.latest: tuple[CallView, ...] = ()
+        """The latest calls as last read, newest first."""
 
     def on_mount(self) -> None:
         """Show the screen and start watching."""
         self.push_screen(self.display_screen)
         if self.voice is not None:
-            self.voice.on_off = self._voice_turned_off
+            self._follow(self.voice)
             self.voice.start()
         self.watch_hall()
+
+    def _follow(self, voice: Announcer) -> None:
+        """Hear from the voice's thread, by messages, when it starts and ends each call."""
+        voice.on_off = self._voice_turned_off
+        told = voice.on_said
+
+        def began(said: Announcement) -> None:
+            self.post_message(self.AnnouncementBegan(said.event_id))
+
+        def ended(said: Announcement, kept: Path | None) -> None:
+            if told is not None:
+                told(said, kept)
+            self.post_message(self.AnnouncementEnded(said.event_id))
+
+        voice.on_saying, voice.on_said = began, ended
 
     def on_unmount(self) -> None:
         """Stop the voice (the watching thread stops with the app's workers)."""
@@ -135,7 +182,11 @@ class DisplayApp(App[None]):
                 with self.hall.read() as tx:
                     snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
                     notice = notices.current_notice(tx)
-                self.post_message(self.SnapshotLoaded(snapshot, notice))
+                    calls = None
+                    if self.voice is not None:
+                        calls = new_calls(tx, self.calls, snapshot.recent_calls,
+                                          RECENT_CALLS, snapshot.at)
+                self.post_message(self.SnapshotLoaded(snapshot, notice, calls))
             return False
         except Exception as error:  # noqa: BLE001 (any failure: say "reconnecting", retry)
             self.post_message(self.HallLost(f"{type(error).__name__}: {error}"))
@@ -147,13 +198,40 @@ class DisplayApp(App[None]):
         self.reconnecting = True
 
     def on_display_app_snapshot_loaded(self, event: SnapshotLoaded) -> None:
-        """Hand the snapshot down to the screen; queue the new calls for the voice."""
+        """Queue the new calls for the voice; hand the snapshot down to the screen."""
         self.reconnecting = False
+        self._announce(event.calls)
+        self.latest = event.snapshot.recent_calls
         self.display_screen.snapshot = event.snapshot
         self.display_screen.notice = event.notice
-        for call in self.calls.fresh(event.snapshot.recent_calls):
-            if self.voice is not None:
-                self.voice.announce(Announcement.of(call))
+        self._show_calls()
+
+    def _announce(self, calls: NewCalls) -> None:
+        """Queue the calls for the voice, and log once those too old to be said."""
+        if self.voice is None or not self.voice.on:
+            return
+        if calls.too_old:
+            numbers = ", ".join(c.number for c in calls.too_old)
+            log.warning("not announced: %d calls made over %d minutes before they were read "
+                        "(the display was paused or the database away): %s",
+                        len(calls.too_old), STALE_SECONDS // 60, numbers)
+        self.board.queue(calls.to_announce)
+        for call in calls.to_announce:
+            self.voice.announce(Announcement.of(call))
+
+    def on_display_app_announcement_began(self, event: AnnouncementBegan) -> None:
+        """The banner shows the call being said."""
+        self.board.began(event.event_id)
+        self._show_calls()
+
+    def on_display_app_announcement_ended(self, event: AnnouncementEnded) -> None:
+        """The call is said: it leaves the waiting ones."""
+        self.board.ended(event.event_id)
+        self._show_calls()
+
+    def _show_calls(self) -> None:
+        if self.display_screen.snapshot is not None:  # nothing to show before the first read
+            self.display_screen.calls = self.board.on_show(self.latest)
 
     def _voice_turned_off(self, reason: str) -> None:
         """The announcer's report, from any thread: handled on the app's own."""
@@ -162,6 +240,8 @@ class DisplayApp(App[None]):
     def on_display_app_voice_turned_off(self, event: VoiceTurnedOff) -> None:
         """Say once, clearly, that the hall will not hear the calls."""
         self.log.warning(f"voice off: {event.reason}")
+        self.board.clear()
+        self._show_calls()
         self.display_screen.voice_off = event.reason
         self.notify(f"{both('voice_off', self.display_screen.config.languages)}: {event.reason}",
                     severity="warning", timeout=VOICE_OFF_SECONDS)

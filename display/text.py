@@ -10,10 +10,12 @@ from ui.text import Texts
 
 ZH: dict[str, str] = {
     "please": "请",
-    "number_suffix": "号 到",
+    "number_suffix": "号",
+    "to": "到",
     "counter_suffix": "号窗口",
     "call": "请 {number} 号到 {counter}",
     "recall": "重呼",
+    "waiting_turn": "待播报",
     "no_calls": "欢迎光临，请取号等候",
     "recent": "最近叫号",
     "number": "号码",
@@ -39,10 +41,12 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     "please": "No.",
-    "number_suffix": "to",
+    "number_suffix": "",
+    "to": "to",
     "counter_suffix": "",
     "call": "Number {number}, please go to {counter}",
     "recall": "Repeat call",
+    "waiting_turn": "next",
     "no_calls": "Welcome. Please take a number and wait to be called",
     "recent": "Latest calls",
     "number": "Number",

@@ -8,6 +8,7 @@ from textual.widgets import Label
 
 from db.config import HallConfig
 from db.views import HallSnapshot
+from display.calling import CallsOnShow
 from display.text import both
 
 
@@ -19,6 +20,10 @@ class DisplayScreen(Screen[None]):
     # repaint of the screen would redraw all of it on every snapshot.
     snapshot: reactive[HallSnapshot | None] = reactive(None, init=False, repaint=False)
     """The hall as last read."""
+
+    calls: reactive[CallsOnShow] = reactive(CallsOnShow, init=False, repaint=False,
+                                            always_update=True)
+    """The banner's call and the list, as the announcement queue has them (the wall's)."""
 
     notice: reactive[str] = reactive("", init=False, repaint=False)
     """The duty leader's notice; "" for none (the wall shows it, a counter does not)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
@@ -9,6 +10,7 @@ from textual.widgets import Label
 from db.config import HallConfig
 from db.session import Clock
 from db.views import HallSnapshot
+from display.calling import CallsOnShow
 from display.screens.base import DisplayScreen
 from display.text import both
 from display.widgets.banner import CallBanner
@@ -53,15 +55,23 @@ class WallScreen(DisplayScreen):
         self.query_one("#recent").border_title = both("recent", self.config.languages)
         self.query_one("#queues").border_title = both("queues", self.config.languages)
         self._show_foot()
+        self.query_one(CallBanner).fit_to(self.app.size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The banner's digits as large as the new size allows."""
+        self.query_one(CallBanner).fit_to(event.size)
 
     def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
-        """Pass the new snapshot down to the widgets."""
-        if snapshot is None:
-            return
-        calls = snapshot.recent_calls
-        self.query_one(CallBanner).call = calls[0] if calls else None
-        self.query_one(RecentCalls).calls = calls[1:]
-        self.query_one(QueueBoard).snapshot = snapshot
+        """Pass the new snapshot down to the queues (the calls come with `calls`)."""
+        if snapshot is not None:
+            self.query_one(QueueBoard).snapshot = snapshot
+
+    def watch_calls(self, calls: CallsOnShow) -> None:
+        """The call being announced (or the newest) in the banner, the others listed."""
+        banner = self.query_one(CallBanner)
+        banner.call = calls.now
+        banner.speaking = calls.speaking
+        self.query_one(RecentCalls).show(calls.listed, calls.waiting)
 
     def on_display_header_ticked(self) -> None:
         """A scrolling notice steps with the clock."""

@@ -80,6 +80,7 @@ class Announcer:
         synthesizer: Synthesizer | None = None,
         on_off: Callable[[str], None] | None = None,
         on_said: Callable[[Announcement, Path | None], None] | None = None,
+        on_saying: Callable[[Announcement], None] | None = None,
     ) -> None:
         self.config = config
         self.output = output
@@ -88,6 +89,8 @@ class Announcer:
         """Told once, with one line, when the voice turns off (on any thread)."""
         self.on_said = on_said
         """Told after each announcement (on the worker thread), with the file if kept."""
+        self.on_saying = on_saying
+        """Told as each announcement starts (on the worker thread)."""
         self.off_reason: str | None = None
         """Why the voice is off; None while it works."""
         self._queue: queue.Queue[Announcement | None] = queue.Queue()
@@ -161,6 +164,8 @@ class Announcer:
         self._queue.task_done()
 
     def _say(self, announcement: Announcement) -> None:
+        if self.on_saying is not None:
+            self.on_saying(announcement)
         kept = self.output.put(self.sound(announcement), announcement.name)
         if self.on_said is not None:
             self.on_said(announcement, kept)

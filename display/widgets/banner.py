@@ -1,10 +1,18 @@
-"""The latest call, large: "请 A023 号 到 3 号窗口", highlighted for a few seconds when new."""
+"""The call being announced, large: "请 A023 号 到 3 号窗口", highlighted while it is new.
+
+The digits grow with the screen (`fit`): Textual's Digits on a small one, the block font as
+large as a quarter of the screen's height and its width allow on a larger one; on a narrow
+(portrait) screen the number and the counter go on two lines, so that they can be larger.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Label
@@ -12,11 +20,49 @@ from textual.widgets import Label
 from db.config import HallConfig
 from db.views import CallView
 from display.text import both, t
-from display.widgets.big_number import BigNumber
+from display.widgets.big_number import BigNumber, number_height, number_width
 from ui.text import name
 
 HIGHLIGHT_SECONDS = 8.0
-"""How long a new call stays highlighted: long enough to look up and find it."""
+"""How long a new call stays highlighted (and at least as long as it is being said): long
+enough to look up and find it."""
+
+SCALES = (6, 5, 4, 3, 2, 1, 0)
+"""The digits' sizes tried, largest first: the block font's pixel sizes, 0 for Digits."""
+
+HEIGHT_SHARE = 4
+"""The digits take at most 1/HEIGHT_SHARE of the screen's lines: the lists need the rest."""
+
+CHROME = 6
+"""Cells across the banner that are not its content: margin, border, padding."""
+
+WORDS: dict[str, str] = {"please": "请", "number": "号", "to": "到", "counter": "号窗口"}
+"""The words around the digits, keyed by their labels' ids."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How the banner's line is drawn on a screen of some size."""
+
+    scale: int
+    """The digits' size: 0 for Digits, else the block font's pixel size."""
+    stacked: bool
+    """The counter on a line of its own, beneath the number."""
+
+
+def fit(screen: Size, number: str, counter: str) -> Fit:
+    """The largest digits the screen has room for: one line if it fits, else two."""
+    room, lines = screen.width - CHROME, screen.height - 1
+    words = {key: cell_len(text) + 2 for key, text in WORDS.items()}  # padding 0 1 each
+    for scale in SCALES:
+        rows = number_height(scale) * HEIGHT_SHARE
+        who = words["please"] + number_width(len(number), scale) + words["number"]
+        where = words["to"] + number_width(len(counter), scale) + words["counter"]
+        if rows <= lines and who + where <= room:
+            return Fit(scale, stacked=False)
+        if 2 * rows + HEIGHT_SHARE <= lines and max(who, where) <= room:
+            return Fit(scale, stacked=True)
+    return Fit(0, stacked=False)
 
 
 class CallBanner(Vertical):
@@ -31,7 +77,11 @@ class CallBanner(Vertical):
         padding: 0 1;
         align-horizontal: center;
         &.-fresh { border: heavy $warning; background: $warning 25%; }
-        & > Horizontal { height: 3; width: 100%; align-horizontal: center; }
+        & > #call-line { height: auto; width: 100%; align-horizontal: center; }
+        &.-stacked > #call-line { layout: vertical; }
+        & Horizontal.part { width: auto; height: auto; }
+        &.-stacked Horizontal.part { width: 100%; align-horizontal: center; }
+        &.-stacked #call-where { margin-top: 1; }
         & .word { width: auto; height: 3; content-align: center middle; text-style: bold;
                   padding: 0 1; }
         & > Label { width: 100%; text-align: center; text-style: bold; }
@@ -41,7 +91,10 @@ class CallBanner(Vertical):
     """
 
     call: reactive[CallView | None] = reactive(None, always_update=True, init=False)
-    """The latest call, or None before the day's first; set on every snapshot."""
+    """The call on show (the one being announced, or the newest), None before the first."""
+
+    speaking: reactive[bool] = reactive(False, init=False)
+    """The call on show is being said now: it stays highlighted until it is said."""
 
     def __init__(self, config: HallConfig, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -49,16 +102,21 @@ class CallBanner(Vertical):
         self.shown: int | None = None
         """Event id of the call on show: a newer one is highlighted."""
         self.started = False
+        self.screen_size = Size(80, 24)
+        """The screen's size, which the digits are fitted to."""
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        """请 NUMBER 号 到 COUNTER 号窗口, then the English line and the recall note."""
+        """请 NUMBER 号 | 到 COUNTER 号窗口, then the English line and the recall note."""
         with Horizontal(id="call-line"):
-            yield Label(t("please", "zh"), classes="word")
-            yield BigNumber(id="call-number")
-            yield Label(t("number_suffix", "zh"), classes="word")
-            yield BigNumber(id="call-counter")
-            yield Label(t("counter_suffix", "zh"), classes="word")
+            with Horizontal(id="call-who", classes="part"):
+                yield Label(WORDS["please"], id="please", classes="word")
+                yield BigNumber(id="call-number")
+                yield Label(WORDS["number"], id="number", classes="word")
+            with Horizontal(id="call-where", classes="part"):
+                yield Label(WORDS["to"], id="to", classes="word")
+                yield BigNumber(id="call-counter")
+                yield Label(WORDS["counter"], id="counter", classes="word")
         yield Label(id="call-en")
         yield Label(both("recall", self.config.languages), id="call-note")
 
@@ -66,6 +124,22 @@ class CallBanner(Vertical):
         """Nothing called until the first snapshot says otherwise."""
         self.query_one("#call-line").display = False
         self.query_one("#call-note").display = False
+
+    def fit_to(self, screen: Size) -> None:
+        """Size the digits for a screen of this size."""
+        self.screen_size = screen
+        self._fit()
+
+    def _fit(self) -> None:
+        call = self.call
+        widest = max((c.number for c in self.config.counters), default=1)
+        number = call.number if call is not None and len(call.number) > 4 else "A000"
+        chosen = fit(self.screen_size, number, str(max(widest, call.counter if call else 0)))
+        self.set_class(chosen.stacked, "-stacked")
+        for big in self.query(BigNumber):
+            big.scale = chosen.scale
+        for word in self.query(".word"):
+            word.styles.height = number_height(chosen.scale)
 
     def watch_call(self, call: CallView | None) -> None:
         """Show the call; highlight it if it is new since the display started."""
@@ -79,6 +153,8 @@ class CallBanner(Vertical):
             return
         self.query_one("#call-number", BigNumber).value = call.number
         self.query_one("#call-counter", BigNumber).value = str(call.counter)
+        if len(call.number) > 4 or len(str(call.counter)) > 2:
+            self._fit()
         line = t("call", "en", number=call.number, counter=self._counter_en(call.counter))
         # Most calls only change digits: a line of the same width needs no new layout.
         en.update(line, layout=cell_len(str(en.content)) != cell_len(line))
@@ -88,11 +164,19 @@ class CallBanner(Vertical):
         self.shown, self.started = call.event_id, True
 
     def highlight(self) -> None:
-        """Mark the banner as new for `HIGHLIGHT_SECONDS`."""
+        """Mark the banner as new for `HIGHLIGHT_SECONDS` (and while it is being said)."""
         if self._timer is not None:
             self._timer.stop()
         self.add_class("-fresh")
-        self._timer = self.set_timer(HIGHLIGHT_SECONDS, lambda: self.remove_class("-fresh"))
+        self._timer = self.set_timer(HIGHLIGHT_SECONDS, self._highlight_over)
+
+    def _highlight_over(self) -> None:
+        self._timer = None
+        self.set_class(self.speaking, "-fresh")
+
+    def watch_speaking(self, speaking: bool) -> None:
+        """Said to the end: the highlight goes when its time is up too."""
+        self.set_class(speaking or self._timer is not None, "-fresh")
 
     def _counter_en(self, number: int) -> str:
         known = {c.number: c for c in self.config.counters}

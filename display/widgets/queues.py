@@ -67,7 +67,8 @@ class QueueBoard(Widget):
 
     def render(self) -> Text:
         """The heading and the rows at the current width: the counts at the right edge,
-        the names at the left, the English name between them when there is room."""
+        the names at the left, the English name between them when there is room; a blank
+        line between two rows when the height has room for that."""
         languages = self.config.languages
         rows = self._rows()
         heads = [[t(key, lang) for lang in languages] for key in ("business", "waiting", "wait")]
@@ -81,7 +82,10 @@ class QueueBoard(Widget):
         for i in range(len(languages)):
             counts = "".join(" " * GAP + rjust(heads[k][i], counts_w[k - 1]) for k in (1, 2))
             lines.append(fit(heads[0][i], left) + counts + "\n", style="bold")
-        for name, waiting, wait, english in rows:
+        spaced = len(languages) + 2 * len(rows) - 1 <= self.content_size.height
+        for n, (name, waiting, wait, english) in enumerate(rows):
+            if spaced and n:
+                lines.append("\n")
             lines.append(fit(name, name_w))
             if en_w:
                 lines.append(" " * GAP + fit(english, en_w), style="dim")

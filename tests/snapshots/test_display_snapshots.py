@@ -18,12 +18,15 @@ from textual.pilot import Pilot
 from db import notices, ops
 from db.config import HallConfig
 from db.session import Hall
+from db.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
-from display.voice import make_announcer
+from display.voice import Announcer, make_announcer
 from display.widgets.banner import CallBanner
+from display.widgets.calls import RecentCalls
 from tests import fake_espeak
-from tests.apps.conftest import until
+from tests.apps.conftest import FlakyWatcher, until
+from tests.apps.test_display_calls import BURST, HeldFolder, call_many, quick
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
@@ -86,7 +89,8 @@ def new_call(hall: Hall, counter: int) -> Step:
     return run
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE, PORTRAIT], ids=["80x24", "160x45", "60x80"])
+@pytest.mark.parametrize("size", [SMALL, LARGE, HUGE, PORTRAIT],
+                         ids=["80x24", "160x45", "240x67", "60x80"])
 def test_wall(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
               monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     """The wall display: the latest call (a recall) large, earlier calls, the queues."""
@@ -108,7 +112,7 @@ def test_wall_before_the_first_call(snap_compare: Compare, config: HallConfig, h
     assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
 
 
-@pytest.mark.parametrize("size", [SMALL, PORTRAIT], ids=["80x24", "60x80"])
+@pytest.mark.parametrize("size", [SMALL, LARGE, PORTRAIT], ids=["80x24", "160x45", "60x80"])
 def test_counter(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
                  monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     """Counter 4's display: B001 called, the handler's name and staff number."""
@@ -129,3 +133,45 @@ def test_wall_with_notice_and_voice_off(snap_compare: Compare, config: HallConfi
     voice = make_announcer(config.voice, voice_to=tmp_path / "calls")
     app = colour(make_app(config, busy_hall, voice=voice), monkeypatch)
     assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+def test_wall_reconnecting(snap_compare: Compare, config: HallConfig, busy_hall: Hall,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database is away: the last hall read stays up, "reconnecting" at the foot."""
+    watcher = FlakyWatcher(ChangeWatcher.for_hall(busy_hall))
+    app = colour(make_app(config, busy_hall, watcher=watcher), monkeypatch)
+
+    async def away(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        watcher.down = True
+        await until(pilot, lambda: pilot.app.screen.query_one("#status").display)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=away)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x45"])
+def test_wall_burst_of_calls(snap_compare: Compare, config: HallConfig, hall: Hall,
+                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                             size: tuple[int, int]) -> None:
+    """Twelve calls at once while the voice says the first: that one in the banner, the
+    eleven still waiting for their turn listed and marked 待播报."""
+    fake_espeak.install(tmp_path, monkeypatch)
+    with hall.write() as tx:
+        for _ in range(BURST):
+            ops.issue_ticket(tx, "A")
+    output = HeldFolder(tmp_path / "calls")
+    voice = Announcer(quick(config).voice, output)
+    app = colour(make_app(quick(config), hall, voice=voice), monkeypatch)
+
+    async def burst(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        call_many(hall, BURST)
+        calls = pilot.app.screen.query_one(RecentCalls)
+        await until(pilot, lambda: len(calls.waiting) == BURST - 1)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=burst)
+    finally:
+        output.go.release(BURST)  # let the voice's thread finish
