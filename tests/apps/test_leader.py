@@ -333,9 +333,9 @@ def test_a_chart_fits_any_size_and_labels_whole_counts() -> None:
             lines = draw(spec, width, height)
             assert len(lines) <= height
             assert all(cell_len(line.plain) <= width for line in lines)
-    lines = [line.plain for line in draw(spec, 80, 12)]
-    assert lines[-1].split() == [f"{h:02d}" for h in range(7, 19)]
-    scale = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    plain = [line.plain for line in draw(spec, 80, 12)]
+    assert plain[-1].split() == [f"{h:02d}" for h in range(7, 19)]
+    scale = [line.split("┤")[0].strip() for line in plain if "┤" in line]
     assert scale and all(label.isdigit() for label in scale)
 
 

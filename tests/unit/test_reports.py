@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from db import ops, reports
 from db.config import HallConfig, ScoreConfig
 from db.remedies import R
+from db.report_staff import StaffFigures
 from db.reports import BusinessFigures, Report, percentile
 from db.session import Hall, ManualClock, Tx
 
@@ -200,7 +201,7 @@ def test_upheld_complaints_count_against_the_handler(history: Hall) -> None:
 # -- corrections, support and the guide --------------------------------------------------
 
 
-def person(r: Report, staff: str) -> reports.StaffFigures:
+def person(r: Report, staff: str) -> StaffFigures:
     return next(s for s in r.staff if s.staff == staff)
 
 
