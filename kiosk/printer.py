@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -242,9 +242,39 @@ def load_escpos() -> None:
 
         tempfile.mkdtemp = mkdtemp
         try:
-            import escpos.capabilities  # noqa: F401
+            with _cache_lock():
+                import escpos.capabilities  # noqa: F401
         finally:
             tempfile.mkdtemp = real_mkdtemp
+
+
+@contextlib.contextmanager
+def _cache_lock() -> Iterator[None]:
+    """Hold an exclusive lock on the escpos cache folder (where the OS has `flock`).
+
+    On its first import escpos writes its capabilities pickle in place, not atomically: a
+    second process importing at that moment (two kiosks starting together, parallel tests)
+    read a half-written pickle and failed with EOFError. One import at a time per folder."""
+    cache = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    if not cache:
+        yield
+        return
+    try:
+        handle = open(Path(cache) / ".lock", "a")  # noqa: SIM115 (held across the yield)
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _set_cache_folder() -> None:

@@ -575,3 +575,16 @@ def test_escpos_is_imported_lazily_and_leaves_no_temp_folder(tmp_path: Path) -> 
     assert list(temp.iterdir()) == []  # escpos's mkdtemp() was answered with the cache
     assert list(cache.glob("onestop-hall/escpos/*.capabilities.pickle"))
     assert (tmp_path / "ticket.bin").read_bytes() == rendered(sample_slip())
+
+
+def test_kiosks_starting_together_on_a_fresh_machine_all_load_escpos(tmp_path: Path) -> None:
+    # escpos writes its capabilities pickle in place on first import: a second process
+    # reading it meanwhile got a half-written file (EOFError). load_escpos takes turns.
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    code = "from kiosk.printer import load_escpos; load_escpos(); print('loaded')"
+    starts = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=120) for p in starts]
+    assert [out.strip() for out, _ in results] == ["loaded"] * 6, [e for _, e in results]
+    assert (tmp_path / "onestop-hall" / "escpos").is_dir()
