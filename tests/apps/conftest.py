@@ -16,7 +16,7 @@ from sqlalchemy import select
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
-from textual.widgets import Digits, Label
+from textual.widgets import Digits, Label, OptionList
 
 from db import ops
 from db.config import HallConfig
@@ -262,6 +262,12 @@ async def at_desk(pilot: Pilot[Any], watch: float = 0) -> None:
     assert isinstance(app, CounterApp)
     await app.switch_screen(DeskScreen(app.machine, CLERK, app.watcher, watch))
     await settle(pilot)
+
+
+def options_of(app: App[Any]) -> list[str]:
+    """The lines of the pick list on show."""
+    listed = app.screen.query_one(OptionList)
+    return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
 
 def shown(app: CounterApp) -> str:

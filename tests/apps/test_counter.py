@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Label, OptionList
+from textual.widgets import Button, Label
 
-from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.remedy import RemedyScreen
@@ -18,6 +17,7 @@ from tests.apps.conftest import (
     click,
     issue,
     keys,
+    options_of,
     settle,
     shown,
     sign_in,
@@ -26,12 +26,6 @@ from tests.apps.conftest import (
     type_text,
 )
 from tests.conftest import PIN
-
-
-def options_of(app: CounterApp) -> list[str]:
-    """The lines of the pick list on show."""
-    listed = app.screen.query_one(OptionList)
-    return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
 
 async def test_wrong_pin_stays_then_right_pin_opens_the_desk(

@@ -4,9 +4,6 @@ a second sign-in at the same counter ending this client's session."""
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
-
-from counter.app import CounterApp
 from counter.machine import CounterMachine
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PromptScreen
@@ -21,6 +18,7 @@ from tests.apps.conftest import (
     issue,
     keys,
     notifications,
+    options_of,
     shown,
     sign_in,
     text,
@@ -29,12 +27,6 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
-
-
-def options_of(app: CounterApp) -> list[str]:
-    """The lines of the pick list on show."""
-    listed = app.screen.query_one(OptionList)
-    return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
 
 async def test_set_aside_for_the_customer_then_serve_it_again(

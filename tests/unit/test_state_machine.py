@@ -632,13 +632,19 @@ class HallMachine(RuleBasedStateMachine):
     def support(self, data: st.DataObject, kind: str, who: str) -> None:
         self.do_support(kind, self.pick_ticket(data, "with_support"), who)
 
-    @rule(data=st.data())
-    def complete_named(self, data: st.DataObject) -> None:
+    def pick_away_matter(self, data: st.DataObject) -> tuple[str, int]:
+        """A serving ticket's number (mostly one away from the counter, as picked) and a
+        counter to act on it from: mostly its handler's own, sometimes any."""
         number = self.pick_ticket(data, "serving")
         named = self.by_number(number)
         home = self.seated(named.handler) if named and named.handler else None
         if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
             home = data.draw(st.sampled_from(COUNTERS), label="counter")
+        return number, home
+
+    @rule(data=st.data())
+    def complete_named(self, data: st.DataObject) -> None:
+        number, home = self.pick_away_matter(data)
         self.do_complete_named(home, number)
 
     @rule(data=st.data())
@@ -649,20 +655,12 @@ class HallMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def resume(self, data: st.DataObject) -> None:
-        number = self.pick_ticket(data, "serving")
-        named = self.by_number(number)
-        home = self.seated(named.handler) if named and named.handler else None
-        if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
-            home = data.draw(st.sampled_from(COUNTERS), label="counter")
+        number, home = self.pick_away_matter(data)
         self.do_resume(home, number)
 
     @rule(data=st.data())
     def refer_again(self, data: st.DataObject) -> None:
-        number = self.pick_ticket(data, "serving")
-        named = self.by_number(number)
-        home = self.seated(named.handler) if named and named.handler else None
-        if home is None or not data.draw(st.integers(0, 3), label="at the handler's counter?"):
-            home = data.draw(st.sampled_from(COUNTERS), label="counter")
+        number, home = self.pick_away_matter(data)
         self.do_refer(home, data.draw(st.sampled_from([None, "S01", "C02"]), label="to"),
                       number)
 
