@@ -76,7 +76,8 @@ _COUNTER_VIEWS: Select[Any] = (
 _LATEST_CALLS: dict[str, Select[Any]] = {
     kind: select(E.c.id, E.c.at, E.c.counter_number, T.c.number)
     .join(T, T.c.id == E.c.ticket_id)
-    .where(E.c.kind == literal(kind), E.c.business_day == bindparam("day", type_=Date()))
+    .where(E.c.kind == literal(kind), E.c.business_day == bindparam("day", type_=Date()),
+           E.c.id > bindparam("after", type_=Integer()))
     .order_by(E.c.id.desc())
     .limit(bindparam("limit", type_=Integer()))
     for kind in ("call", "recall")
@@ -195,11 +196,12 @@ def counter_views(tx: Tx) -> tuple[CounterView, ...]:
     )
 
 
-def recent_calls(tx: Tx, limit: int = 8) -> tuple[CallView, ...]:
-    """Today's latest calls and recalls, newest first."""
+def recent_calls(tx: Tx, limit: int = 8, after: int = 0) -> tuple[CallView, ...]:
+    """Today's latest calls and recalls, newest first; only those after event `after` (a
+    display catching up on what it has not announced yet)."""
     calls: list[CallView] = []
     for kind, query in _LATEST_CALLS.items():
-        rows = tx.conn.execute(query, {"day": tx.day, "limit": limit})
+        rows = tx.conn.execute(query, {"day": tx.day, "limit": limit, "after": after})
         calls += [CallView(r.number, r.counter_number, r.at, kind == "recall", r.id)
                   for r in rows]
     calls.sort(key=lambda c: c.event_id, reverse=True)

@@ -49,23 +49,20 @@ def new_calls(tx: Tx, tracker: CallTracker, latest: tuple[CallView, ...], limit:
     newest `limit`, newest first); reads further back when they do not reach that far."""
     since = now - dt.timedelta(seconds=STALE_SECONDS)
     if tracker.last is not None:
-        latest = read_back(tx, latest, limit, tracker.last, since)
+        latest = read_back(tx, latest, limit, tracker.last)
     fresh = tracker.fresh(latest)
     return NewCalls(tuple(c for c in fresh if c.at >= since),
                     tuple(c for c in fresh if c.at < since))
 
 
-def read_back(tx: Tx, latest: tuple[CallView, ...], limit: int, after: int,
-              since: dt.datetime) -> tuple[CallView, ...]:
-    """Today's latest calls, newest first, reaching back to event `after` or to a call made
-    before `since` (older ones are not announced anyway): `latest` when it already does,
-    else read again, four times as many each time."""
-    calls = latest
-    while (len(calls) >= limit and calls[-1].event_id > after and calls[-1].at >= since
-           and limit < READ_BACK_LIMIT):
-        limit *= 4
-        calls = queries.recent_calls(tx, limit)
-    return calls
+def read_back(tx: Tx, latest: tuple[CallView, ...], limit: int,
+              after: int) -> tuple[CallView, ...]:
+    """Today's calls since event `after`, newest first: `latest` (the newest `limit`) when it
+    already reaches back that far, else every call since it, in one read (at most
+    READ_BACK_LIMIT)."""
+    if len(latest) < limit or latest[-1].event_id <= after:
+        return latest
+    return queries.recent_calls(tx, READ_BACK_LIMIT, after=after)
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,9 @@ def test_recall_is_counted(hall: Hall) -> None:
     with hall.read() as tx:
         calls = queries.recent_calls(tx)
     assert [c.recall for c in calls] == [True, True, False]
+    with hall.read() as tx:  # only what came after a given event (a display catching up)
+        since_first = queries.recent_calls(tx, 100, after=calls[-1].event_id)
+    assert [c.event_id for c in since_first] == [c.event_id for c in calls[:2]]
     run(hall, ops.start, 1)
     refused(hall, Refused, ops.recall, 1)  # only a called ticket is recalled
 
