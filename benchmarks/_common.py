@@ -1,10 +1,10 @@
 """Shared helpers of the hand-run benchmarks (not a test module; pytest never collects it).
 
-Every benchmark compares the project's path (db.session.Hall + db.ops, through SQLAlchemy)
-with a *floor*: the bare `sqlite3` module doing the same transaction shape on the same kind
-of database file. Both sides work on a schema made by `db.schema.init_db`, so tables,
-indexes, triggers and constraints are identical; the floor sets the same pragmas as
-`db.engine.make_engine` (WAL, the same `synchronous`, `foreign_keys=ON`, busy_timeout).
+Every benchmark compares the project's path (db.store.session.Hall + db.rules.ops, through
+SQLAlchemy) with a *floor*: the bare `sqlite3` module doing the same transaction shape on the
+same kind of database file. Both sides work on a schema made by `db.store.schema.init_db`, so
+tables, indexes, triggers and constraints are identical; the floor sets the same pragmas as
+`db.store.engine.make_engine` (WAL, the same `synchronous`, `foreign_keys=ON`, busy_timeout).
 """
 
 from __future__ import annotations
@@ -27,21 +27,21 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from db import counters, staff  # noqa: E402
 from db.config import HallConfig, load_config  # noqa: E402
-from db.engine import BUSY_TIMEOUT_MS, make_engine  # noqa: E402
-from db.schema import init_db  # noqa: E402
-from db.session import Hall, Tx, utc_now  # noqa: E402
+from db.rules import counters, staff  # noqa: E402
+from db.store.engine import BUSY_TIMEOUT_MS, make_engine  # noqa: E402
+from db.store.schema import init_db  # noqa: E402
+from db.store.session import Hall, Tx, utc_now  # noqa: E402
 
 PIN = "2468"
 
-from db.models import Ticket  # noqa: E402
+from db.store.models import Ticket  # noqa: E402
 
 TICKET_COLUMNS = ", ".join(c.name for c in Ticket.__table__.columns)
 """What the project's statements return (`RETURNING *T.c`); the floor returns the same."""
 
 
-# -- the floor's statements: the project's hot-path statements (db/sql.py), written by hand --
+# -- the floor's statements: the project's hot-path statements (db/store/sql.py), written by hand --
 
 
 def _probe(where: str) -> str:
@@ -50,7 +50,7 @@ def _probe(where: str) -> str:
 
 
 def claim_sql(profile: Sequence[str]) -> str:
-    """The claim of call_next as db.sql.claim() builds it: one guarded UPDATE whose WHERE is
+    """The claim of call_next as db.store.sql.claim() builds it: one guarded UPDATE whose WHERE is
     `id = COALESCE(<waiting ticket sent to this counter>, <first waiting ticket of business 1
     of the profile>, <business 2>, ...) AND status = 'waiting'`, states written as literals,
     the same SET list, `RETURNING` every ticket column. Parameters: `claim_params`."""
@@ -80,36 +80,36 @@ FREE_SQL = (
     "UPDATE tickets SET status = ?, no_show_at = ? WHERE id = ? AND status = 'called' "
     f"RETURNING {TICKET_COLUMNS}"
 )
-"""no_show's guarded transition, as db.sql.transition(('called',), ...) builds it;
+"""no_show's guarded transition, as db.store.sql.transition(('called',), ...) builds it;
 parameters ('no_show', now, ticket id)."""
 
 EVENT_SQL = (
     "INSERT INTO events (id, at, business_day, kind, ticket_id, staff_id, counter_number, "
     "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-"""db.ops.log(); an event without details has detail NULL (as the project stores it now)."""
+"""db.rules.ops.log(); an event without details has detail NULL (as the project stores it now)."""
 HEAD_SQL = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"
-"""The newest event, whose hash the next one carries (db.audit)."""
+"""The newest event, whose hash the next one carries (db.store.audit)."""
 GENESIS = "0" * 64
 
 
 def chain_text(event_id: int, at: dt.datetime, day: dt.date, kind: str, ticket: int | None,
                staff: str | None, counter: int | None, detail: dict[str, Any] | None) -> str:
-    """An event's canonical text, written out by hand (db.audit.canonical_text)."""
+    """An event's canonical text, written out by hand (db.store.audit.canonical_text)."""
     return json.dumps([event_id, at.isoformat(sep=" "), day.isoformat(), kind, ticket, staff,
                        counter, detail], ensure_ascii=False, sort_keys=True,
                       separators=(",", ":"))
 
 
 def chain_hash(previous: str, text: str) -> str:
-    """sha256 over the previous event's hash and this event's canonical text (db.audit)."""
+    """sha256 over the previous event's hash and this event's canonical text (db.store.audit)."""
     return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 
 def append_event(conn: sqlite3.Connection, at: dt.datetime, day: dt.date, kind: str,
                  ticket: int | None, staff: str | None = None, counter: int | None = None,
                  detail: dict[str, Any] | None = None) -> None:
-    """The floor's db.ops.log: read the newest event, chain the new one to it (sha256 over
+    """The floor's db.rules.ops.log: read the newest event, chain the new one to it (sha256 over
     its hash and the canonical text), insert, inside the caller's transaction."""
     head = conn.execute(HEAD_SQL).fetchone()
     last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
@@ -175,7 +175,7 @@ def create_hall_db(path: Path, config: HallConfig, *, clerks: int = 0,
 
 
 def raw_connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
-    """The floor's connection: the same pragmas as db.engine, nothing else; autocommit mode,
+    """The floor's connection: the same pragmas as db.store.engine, nothing else; autocommit mode,
     transactions are opened and closed by hand."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -262,7 +262,7 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
 
 class StatementTimer:
     """Times a Hall's write transactions split into SQLite executing their statements (BEGIN
-    included), COMMIT, and the rest (Python: SQLAlchemy, db.ops), by engine events around
+    included), COMMIT, and the rest (Python: SQLAlchemy, db.rules.ops), by engine events around
     each statement and a wrapper around the dialect's COMMIT. For the breakdowns."""
 
     def __init__(self, hall: Hall) -> None:

@@ -7,7 +7,7 @@ context) plays one counter: a Hall on its own engine, and in a loop `call_next` 
 --claims (4,000) is spent. With --shape two (default) that is two transactions per claim, as
 at a real counter (call, then later the outcome); --shape one does both in one transaction.
 The floor is the same number of processes doing the same transaction shape with the bare
-sqlite3 module and the project's own statements (db/sql.py), written by hand: BEGIN
+sqlite3 module and the project's own statements (db/store/sql.py), written by hand: BEGIN
 IMMEDIATE; the claim as one guarded UPDATE ... WHERE id = COALESCE(<sent to this counter>,
 <first of business A>) AND status = 'waiting' RETURNING *; the 'call' event INSERT; COMMIT;
 then BEGIN IMMEDIATE; the guarded UPDATE ... WHERE id = ? AND status = 'called' RETURNING *
@@ -18,9 +18,9 @@ when one fails does it read the counter to say why.)
 After every run: no ticket was claimed twice (the workers' own lists, and one 'call' event
 per ticket in the database), the claimed tickets are exactly the head of the queue and were
 called in queue order (priority rank, queued_at, id), the rest still wait untouched, and the
-event log's hash chain holds (db.audit.verify). Both sides chain their events: the floor
+event log's hash chain holds (db.store.audit.verify). Both sides chain their events: the floor
 reads the newest event, hashes by hand (sha256 over its hash and the canonical JSON) and
-inserts, as db.ops.log does since every event carries the hash of the one before.
+inserts, as db.rules.ops.log does since every event carries the hash of the one before.
 
 Figures: each run is cut into --windows (5) equal slices by claim count, and claims/s of
 every slice is one repeat; the figure is the median over all slices of all --rounds (4)
@@ -91,7 +91,7 @@ def take(budget: Any) -> bool:
 def project_worker(path: str, counter: int, synchronous: str, shape: str, budget: Any,
                  barrier: Any, out: Any) -> None:
     try:
-        from db import ops
+        from db.rules import ops
 
         hall = Hall(make_engine(url_of(Path(path)), synchronous=synchronous), load_config())
         with hall.read():
@@ -278,9 +278,9 @@ def verify(db: Path, claimed: list[int], tickets: int, claims: int) -> str:
 
 
 def verify_chain(db: Path) -> str:
-    """'' if every event carries the hash of the one before (db.audit.verify): both sides
+    """'' if every event carries the hash of the one before (db.store.audit.verify): both sides
     wrote the same tamper-evident log."""
-    from db import audit
+    from db.store import audit
 
     engine = make_engine(url_of(db))
     try:
@@ -296,7 +296,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
     against the floor doing the same claims in the same process."""
     from sqlalchemy import event
 
-    from db import ops
+    from db.rules import ops
 
     db = copy_db(template, folder / "breakdown.db")
     hall = Hall(make_engine(url_of(db), synchronous=synchronous), load_config())
@@ -324,7 +324,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
         project_claim += total
         print(f"    project {name:9s} tx {total:5.2f} = SQLite executing {sent[name]} statements "
               f"(BEGIN included) {in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
-              f"Python (SQLAlchemy, db.ops; the event's chain read and insert, sent to the "
+              f"Python (SQLAlchemy, db.rules.ops; the event's chain read and insert, sent to the "
               f"driver directly) {total - in_sql - in_commit:4.2f}")
     conn = raw_connect(db, synchronous)
     the_day = business_day(load_config())
@@ -358,7 +358,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
               f"{sent_us:.0f} us, the floor's text {floor_us:.0f} us")
     else:
         print("    (the claim UPDATE was not recognised among the statements sent: "
-              "db/sql.py changed?)")
+              "db/store/sql.py changed?)")
 
 
 def claim_update_cost(db: Path, *statements: tuple[str, tuple[Any, ...]]) -> list[float]:

@@ -74,8 +74,8 @@ from _common import (
     workdir,
 )
 
-from db import ops, queries
-from db.watch import SqliteWatcher
+from db.rules import ops, queries
+from db.store.watch import SqliteWatcher
 from display.app import CHECK_SECONDS, RECENT_CALLS
 
 GAP_SECONDS = (0.25, 0.45)

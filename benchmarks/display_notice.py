@@ -33,7 +33,7 @@ from _common import (
 )
 from display_latency import idle_cpu
 
-from db import notices, staff
+from db.rules import notices, staff
 
 NOTICE = ("今日14:00至16:00缴费系统升级，缴费业务请到1号、2号窗口办理，敬请谅解。"
           "System upgrade 14:00-16:00: bill payments at counters 1 and 2 only. "

@@ -60,7 +60,7 @@ from _common import (
 )
 from _history import add_history_options, history_databases, shipped_profiles
 
-from db import ops
+from db.rules import ops
 
 # -- measuring -------------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
     the same statements). Keys of the inner dict: claim, snapshot, floor_claim, floor_snapshot."""
     from sqlalchemy import event
 
-    from db import queries
+    from db.rules import queries
 
     config = load_config()
     halls = {k: Hall(make_engine(url_of(p), synchronous=synchronous), config)
@@ -199,7 +199,7 @@ def plans(path: Path) -> None:
     parameters they were given, on `path` (a copy, as the statements change it)."""
     from sqlalchemy import event
 
-    from db import queries
+    from db.rules import queries
 
     config = load_config()
     hall = Hall(make_engine(url_of(path)), config)

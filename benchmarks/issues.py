@@ -3,7 +3,7 @@
 The project: `with hall.write() as tx: ops.issue_ticket(tx, business)`, one transaction per
 ticket, cycling through the six business types of the shipped config.
 The floor: the bare sqlite3 module sending the project's own three statements (the texts
-db.engine.next_sequence and db/sql.py send, the same values bound) on a copy of the same
+db.store.engine.next_sequence and db/store/sql.py send, the same values bound) on a copy of the same
 init_db database: BEGIN IMMEDIATE; the per-day sequence upsert (INSERT INTO day_sequences ...
 ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = (last_seq + ?) RETURNING
 last_seq); the ticket INSERT ... RETURNING every column; the 'issue' event INSERT; COMMIT.
@@ -55,13 +55,13 @@ SEQ_SQL = (
     "ON CONFLICT (business_day, prefix) DO UPDATE SET last_seq = (last_seq + ?) "
     "RETURNING last_seq"
 )
-"""db.engine.next_sequence's upsert; parameters (day, prefix, 1, 1)."""
+"""db.store.engine.next_sequence's upsert; parameters (day, prefix, 1, 1)."""
 TICKET_SQL = (
     "INSERT INTO tickets (business_day, number, business, origin_business, priority, "
     "priority_rank, account, status, issued_by, issued_at, queued_at, recalls, services, "
     f"directed_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {TICKET_COLUMNS}"
 )
-"""db.sql.INSERT_TICKET with the values issue_ticket gives (the same columns, all bound)."""
+"""db.store.sql.INSERT_TICKET with the values issue_ticket gives (the same columns, all bound)."""
 
 
 def bare_issue(conn: sqlite3.Connection, day: str, prefix: str) -> tuple[Any, ...]:
@@ -81,7 +81,7 @@ def bare_issue(conn: sqlite3.Connection, day: str, prefix: str) -> tuple[Any, ..
 
 
 def run_project(db: Path, synchronous: str, count: int) -> float:
-    from db import ops
+    from db.rules import ops
 
     config = load_config()
     prefixes = [b.prefix for b in config.businesses]
@@ -132,7 +132,7 @@ def verify(db: Path, count: int) -> str:
 
 def breakdown(template: Path, folder: Path, synchronous: str, count: int) -> None:
     """Where one project issue's time goes (median), in one process."""
-    from db import ops
+    from db.rules import ops
 
     config = load_config()
     prefixes = [b.prefix for b in config.businesses]
@@ -148,7 +148,7 @@ def breakdown(template: Path, folder: Path, synchronous: str, count: int) -> Non
     total, in_sql, in_commit = medians_ms(rows)
     print(f"  breakdown, sync={synchronous}, median of {count} project issues: {total:.2f} ms = "
           f"SQLite executing statements {in_sql:.2f} + COMMIT {in_commit:.2f} + "
-          f"Python (SQLAlchemy, db.ops) {total - in_sql - in_commit:.2f}")
+          f"Python (SQLAlchemy, db.rules.ops) {total - in_sql - in_commit:.2f}")
 
 
 def main() -> int:

@@ -73,7 +73,7 @@ from _history import add_history_options, history_databases
 from issues import bare_issue
 
 from db.config import HallConfig
-from db.views import TicketView
+from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 
 

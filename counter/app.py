@@ -14,8 +14,8 @@ from counter.screens.desk import CHECK_SECONDS, DeskScreen
 from counter.screens.signin import SignInScreen
 from counter.text import t
 from db.config import HallConfig
-from db.session import Hall
-from db.watch import ChangeWatcher
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher
 from ui.app import HallApp
 from ui.text import name
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from db import counters, ops, queries, remedies
 from db.config import HallConfig
 from db.errors import NotFound
-from db.session import Hall, Tx
-from db.staff import authenticate, list_staff
-from db.views import (
+from db.rules import counters, ops, queries, remedies
+from db.rules.staff import authenticate, list_staff
+from db.store.session import Hall, Tx
+from db.store.views import (
     CounterView,
     DayFigures,
     MatterView,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from counter.machine import DeskState
 from counter.text import t
 from db.config import HallConfig
-from db.views import RemedyView
+from db.store.views import RemedyView
 from ui.text import name
 
 

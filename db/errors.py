@@ -7,7 +7,7 @@ a counter or the kiosk may see it, in Chinese too (`zh=`); `text(lang)` picks on
 
 from __future__ import annotations
 
-from db.views import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH
+from db.store.views import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH
 
 
 class HallError(Exception):

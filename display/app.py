@@ -27,11 +27,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.worker import get_current_worker
 
-from db import notices, queries
 from db.config import HallConfig
-from db.session import Hall
-from db.views import CallView, HallSnapshot
-from db.watch import ChangeWatcher
+from db.rules import notices, queries
+from db.store.session import Hall
+from db.store.views import CallView, HallSnapshot
+from db.store.watch import ChangeWatcher
 from display.calling import STALE_SECONDS, CallBoard, NewCalls, new_calls
 from display.screens.base import DisplayScreen
 from display.screens.counter import CounterScreen

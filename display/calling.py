@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from db import queries
-from db.session import Tx
-from db.views import CallView
+from db.rules import queries
+from db.store.session import Tx
+from db.store.views import CallView
 from display.voice import CallTracker
 
 STALE_SECONDS = 300.0

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from db.errors import Refused
-from db.schema import current_revision, head_revision
-from db.session import Hall
+from db.store.schema import current_revision, head_revision
+from db.store.session import Hall
 from hall.context import NotInitialised, Run, UsageError, machine_counter, masked, needed_counter
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from db import audit
-from db.audit import AuditResult
 from db.errors import Refused
+from db.store import audit
+from db.store.audit import AuditResult
 from hall.context import Run, UsageError
 from hall.figures import progress_bar
 

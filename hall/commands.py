@@ -6,10 +6,11 @@ core function; the rules, and every refusal, come from `db`.
 
 from __future__ import annotations
 
-from db import audit, counters, notices, ops, queries
-from db.session import Hall
-from db.staff import authenticate
-from db.views import CounterView, TicketView
+from db.rules import counters, notices, ops, queries
+from db.rules.staff import authenticate
+from db.store import audit
+from db.store.session import Hall
+from db.store.views import CounterView, TicketView
 from hall.audit import head_line
 from hall.context import Run, UsageError, business_prefix, priority_code, read_pin
 from hall.labels import COUNTER_STATE_ZH, counter_name

@@ -1,6 +1,6 @@
 """`hall complaint add|list|resolve`: the duty leader's complaints (投诉) at the command line.
 
-Recording and resolving ask for the leader's PIN; each is one transaction of `db.complaints`,
+Recording and resolving ask for the leader's PIN; each is one transaction of `db.rules.complaints`,
 whose refusals (not a leader, already resolved, a ticket in the wrong state) print one line.
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from db import complaints
-from db.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES
-from db.views import ComplaintView
+from db.rules import complaints
+from db.store.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES
+from db.store.views import ComplaintView
 from hall import labels
 from hall.commands import check_pin
 from hall.context import Run, UsageError, parse_day

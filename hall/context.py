@@ -18,10 +18,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from db.config import HallConfig, load_config
-from db.engine import default_db_url
 from db.errors import AuthFailed, HallError, Refused
-from db.session import Clock, Hall, utc_now
-from db.views import RATING_NAMES_ZH, RATINGS
+from db.store.engine import default_db_url
+from db.store.session import Clock, Hall, utc_now
+from db.store.views import RATING_NAMES_ZH, RATINGS
 from hall.output import Output
 
 APP_NAME = "onestop-hall"

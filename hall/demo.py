@@ -16,11 +16,11 @@ from typing import Any
 from rich.text import Text
 from sqlalchemy import func, select
 
-from db import counters, ops, queries, remedies
-from db import staff as staff_db
 from db.errors import HallError
-from db.session import Hall, ManualClock, Tx, utc_now
-from db.views import TicketView, yuan
+from db.rules import counters, ops, queries, remedies
+from db.rules import staff as staff_db
+from db.store.session import Hall, ManualClock, Tx, utc_now
+from db.store.views import TicketView, yuan
 from hall.context import Run, demo_url, masked, open_hall
 from hall.labels import counter_name
 from hall.reports import prepare

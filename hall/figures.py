@@ -1,7 +1,7 @@
 """`hall report` and `hall staffing`: the period's figures as a Rich table, CSV, Excel or JSON.
 
-The figures come from `db.reports` and `db.staffing`; this module only lays them out, in
-Chinese by default or English (`--lang en`).
+The figures come from `db.figures.reports` and `db.figures.staffing`; this module only lays
+them out, in Chinese by default or English (`--lang en`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from db import reports, staffing
-from db.reports import BusinessFigures, Report
-from db.staffing import Staffing
+from db.figures import reports, staffing
+from db.figures.reports import BusinessFigures, Report
+from db.figures.staffing import Staffing
 from hall.context import Run, UsageError, parse_day
 from hall.labels import ROLE_ZH, zh
 from hall.output import dump_json

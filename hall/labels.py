@@ -7,7 +7,7 @@ import math
 
 from db.config import HallConfig
 from db.errors import NotFound
-from db.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_ZH
+from db.store.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_ZH
 
 __all__ = ["COUNTER_STATE_ZH", "ROLE_ZH", "TICKET_STATUS_ZH"]  # re-exported for the CLI
 

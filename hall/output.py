@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from db.config import HallConfig
-from db.views import CounterView, EventView, HallSnapshot, StaffView, TicketView
+from db.store.views import CounterView, EventView, HallSnapshot, StaffView, TicketView
 from hall import labels
 from hall.labels import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH, zh
 from ui.history_text import event_name

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from db.models import ROLES
-from db.remedies import MAX_AMOUNT_FEN
+from db.rules.remedies import MAX_AMOUNT_FEN
+from db.store.models import ROLES
 from hall import apps, commands, complaints, demo, figures, remedies, reports
 from hall.context import (
     COUNTER,

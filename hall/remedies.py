@@ -2,7 +2,7 @@
 
 A grant at a counter is that counter's step, like `complete` (the clerk signed in there
 grants); a grant on a ticket by number, and the duty leader's approval or refusal, ask for
-the person's PIN. Each is one transaction of `db.remedies`, whose refusals print one line.
+the person's PIN. Each is one transaction of `db.rules.remedies`, whose refusals print one line.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from db import remedies
 from db.config import HallConfig
 from db.errors import HallError
-from db.ops import ticket_row
-from db.views import RemedyView
+from db.rules import remedies
+from db.rules.ops import ticket_row
+from db.store.views import RemedyView
 from hall import labels
 from hall.commands import check_pin
 from hall.context import Run, UsageError, parse_day

@@ -12,12 +12,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from db import queries
-from db import staff as staff_db
 from db.config import HallConfig
-from db.ops import normalize_number
-from db.session import Hall
-from db.views import RATING_NAMES_ZH, TicketView
+from db.rules import queries
+from db.rules import staff as staff_db
+from db.rules.ops import normalize_number
+from db.store.session import Hall
+from db.store.views import RATING_NAMES_ZH, TicketView
 from hall.context import DatabaseFailure, Run, masked, read_pin
 from hall.labels import TICKET_STATUS_ZH, zh
 from hall.output import dump_json
@@ -44,7 +44,7 @@ def prepare(hall: Hall) -> str | None:
     """Create or upgrade the schema and load the config; returns the revision."""
     from alembic.util import CommandError
 
-    from db.schema import init_db  # Alembic takes a sixth of start-up; only init needs it
+    from db.store.schema import init_db  # Alembic takes a sixth of start-up; only init needs it
 
     try:
         return init_db(hall)

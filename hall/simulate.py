@@ -20,14 +20,14 @@ from rich.console import Group
 from rich.text import Text
 from sqlalchemy import func, inspect, select
 
-from db import simulation as sim
-from db import staffing
 from db.config import HallConfig
-from db.engine import make_engine
 from db.errors import Refused
-from db.ops import S
-from db.schema import init_db
-from db.session import Hall
+from db.figures import simulation as sim
+from db.figures import staffing
+from db.rules.ops import S
+from db.store.engine import make_engine
+from db.store.schema import init_db
+from db.store.session import Hall
 from hall.context import Run, UsageError, db_url, masked, open_hall, parse_day, parse_url
 from hall.figures import report_tables, wide
 

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.timer import Timer
 
 from db.config import HallConfig
-from db.session import Hall
-from db.views import StaffView, TicketView
+from db.store.session import Hall
+from db.store.views import StaffView, TicketView
 from kiosk.machine import KioskMachine, SlipPrinter
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import TicketIssued

@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from db import ops, queries, reception
 from db.config import HallConfig
-from db.session import Hall
-from db.staff import authenticate
-from db.views import FeedbackView, StaffView, TicketView
+from db.rules import ops, queries, reception
+from db.rules.staff import authenticate
+from db.store.session import Hall
+from db.store.views import FeedbackView, StaffView, TicketView
 from kiosk.printer import PrinterFault, TicketSlip
 from ui.text import name
 

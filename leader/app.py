@@ -7,9 +7,9 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from db.config import HallConfig
-from db.session import Hall
-from db.views import StaffView
-from db.watch import ChangeWatcher
+from db.store.session import Hall
+from db.store.views import StaffView
+from db.store.watch import ChangeWatcher
 from leader.screens.console import CHECK_SECONDS, ConsoleScreen
 from leader.screens.signin import SignInScreen
 from leader.text import t

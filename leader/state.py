@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from db import complaints, duty, notices, reception, remedies, staff
-from db.duty import Board
-from db.session import Hall, Tx
-from db.views import ComplaintView, FeedbackView, RemedyView
+from db.rules import complaints, duty, notices, reception, remedies, staff
+from db.rules.duty import Board
+from db.store.session import Hall, Tx
+from db.store.views import ComplaintView, FeedbackView, RemedyView
 
 Step = Callable[[Tx], object]
 """One step of the leader's, run in its own write transaction."""

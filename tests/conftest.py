@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from db import counters, staff
 from db.config import HallConfig, load_config
-from db.schema import init_db
-from db.session import Hall, ManualClock
+from db.rules import counters, staff
+from db.store.schema import init_db
+from db.store.session import Hall, ManualClock
 
 OPENING = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)  # 09:00 in Asia/Shanghai
 """The tests' hall opens at 09:00 local time on a Friday."""

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from db.config import HallConfig
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.base import WorkFailed, relabel_open_screens
 from ui.text import Texts
 

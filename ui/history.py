@@ -11,7 +11,7 @@ from typing import Any
 
 from db.config import HallConfig
 from db.errors import NotFound
-from db.views import RATINGS, EventView, yuan
+from db.store.views import RATINGS, EventView, yuan
 from ui.history_text import FLAGS, event_name, t
 from ui.text import name
 

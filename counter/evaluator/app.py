@@ -26,10 +26,10 @@ from counter.evaluator.screens.unlock import LeaderUnlock
 from counter.evaluator.text import t
 from db.config import HallConfig
 from db.errors import HallError
-from db.evaluation import EvaluatorView
-from db.session import Hall
-from db.views import TicketView
-from db.watch import ChangeWatcher
+from db.rules.evaluation import EvaluatorView
+from db.store.session import Hall
+from db.store.views import TicketView
+from db.store.watch import ChangeWatcher
 from ui.app import LockedApp
 
 CHECK_SECONDS = 0.25

@@ -2,7 +2,7 @@
 
 Every method is blocking (one short transaction, or a PIN hash) and meant for a worker
 thread; none touches a widget. Which service may be rated, and whether a rating is taken,
-is the core's decision (`db.evaluation`); the evaluator only offers and reports.
+is the core's decision (`db.rules.evaluation`); the evaluator only offers and reports.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from db import evaluation
 from db.config import HallConfig
 from db.errors import AuthFailed
-from db.evaluation import EvaluatorView
-from db.session import Hall
-from db.staff import authenticate
-from db.views import StaffView, TicketView
+from db.rules import evaluation
+from db.rules.evaluation import EvaluatorView
+from db.rules.staff import authenticate
+from db.store.session import Hall
+from db.store.views import StaffView, TicketView
 
 HOLD_SLACK_SECONDS = 10.0
 """Added to the hold window: a read may come a little after the question went up."""

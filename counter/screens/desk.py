@@ -28,8 +28,8 @@ from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
 from db.errors import HallError, SessionEnded
-from db.views import MatterView, RemedyView, StaffView, TicketView
-from db.watch import ChangeWatcher
+from db.store.views import MatterView, RemedyView, StaffView, TicketView
+from db.store.watch import ChangeWatcher
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
 

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from counter.screens.dialogs import TEXT_MAX
 from counter.text import t
 from db.errors import HallError
-from db.remedies import parse_amount
+from db.rules.remedies import parse_amount
 from ui.screens.base import HallModal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from counter.machine import CounterMachine
 from counter.text import t
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.signin import SignInScreen as StaffSignIn
 from ui.text import name
 

@@ -11,8 +11,8 @@ from counter.support.screens.desk import DeskScreen
 from counter.support.screens.signin import SignInScreen
 from counter.support.text import t
 from db.config import HallConfig
-from db.session import Hall
-from db.watch import ChangeWatcher
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher
 from ui.app import HallApp
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from db import backoffice, ops, queries
 from db.config import HallConfig
 from db.errors import AuthFailed
-from db.session import Hall
-from db.staff import authenticate, list_staff
-from db.views import EventView, StaffView, TicketView
+from db.rules import backoffice, ops, queries
+from db.rules.staff import authenticate, list_staff
+from db.store.session import Hall
+from db.store.views import EventView, StaffView, TicketView
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Label
 
 from counter.text import t
-from db.views import DayFigures, MatterView
+from db.store.views import DayFigures, MatterView
 
 LINES = ("served", "handling", "satisfaction", "remedies", "matters", "aside")
 """The panel's lines, top to bottom."""

@@ -9,7 +9,7 @@ from textual.widgets import Label
 
 from counter.text import minutes, t
 from db.config import HallConfig
-from db.views import QueueLine
+from db.store.views import QueueLine
 from ui.text import name
 
 

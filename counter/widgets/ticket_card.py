@@ -15,7 +15,7 @@ from counter.machine import DeskState
 from counter.news import kind_name, outcome
 from counter.text import minutes, t
 from db.config import NORMAL, HallConfig
-from db.views import TicketView
+from db.store.views import TicketView
 from ui.text import name
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",

@@ -7,7 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Label
 
 from db.config import HallConfig
-from db.views import HallSnapshot
+from db.store.views import HallSnapshot
 from display.calling import CallsOnShow
 from display.text import both
 

@@ -6,8 +6,8 @@ from textual import events
 from textual.app import ComposeResult
 
 from db.config import CounterSpec, HallConfig
-from db.session import Clock
-from db.views import HallSnapshot
+from db.store.session import Clock
+from db.store.views import HallSnapshot
 from display.screens.base import DisplayScreen
 from display.widgets.counter_card import CounterCard
 from display.widgets.header import DisplayHeader

@@ -8,8 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from db.config import HallConfig
-from db.session import Clock
-from db.views import HallSnapshot
+from db.store.session import Clock
+from db.store.views import HallSnapshot
 from display.calling import CallsOnShow
 from display.screens.base import DisplayScreen
 from display.text import both

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.config import VoiceConfig
-from db.views import CallView
+from db.store.views import CallView
 from display.voice.phrase import phrase_en, phrase_zh, to_pinyin
 from display.voice.sound import Espeak, Output, Pcm, Synthesizer, VoiceUnavailable, join
 

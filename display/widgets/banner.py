@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Label
 
 from db.config import HallConfig
-from db.views import CallView
+from db.store.views import CallView
 from display.text import both, t
 from display.widgets.big_number import BigNumber, number_height, number_width
 from ui.text import name

@@ -12,7 +12,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from db.config import HallConfig
-from db.views import CallView
+from db.store.views import CallView
 from display.text import t
 from display.widgets.block_font import block_height, block_lines, block_width, can_draw
 from display.widgets.queues import GAP, fit

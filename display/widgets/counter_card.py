@@ -8,7 +8,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from db.views import CounterView
+from db.store.views import CounterView
 from display.text import both
 from display.widgets.big_number import BigNumber, number_height, number_width
 

@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from db.config import HallConfig
-from db.views import HallSnapshot
+from db.store.views import HallSnapshot
 from display.text import t
 
 NO_ESTIMATE = "—"

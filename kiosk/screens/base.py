@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from textual.message import Message
 
-from db.views import TicketView
+from db.store.views import TicketView
 from ui.screens.base import HallModal
 
 R = TypeVar("R")

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Label
 
-from db.views import TicketView
+from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
 from kiosk.text import t

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, TextArea
 
-from db.reception import FEEDBACK_MAX
+from db.rules.reception import FEEDBACK_MAX
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
 from kiosk.text import t

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from db.config import NORMAL
-from db.views import StaffView, TicketView
+from db.store.views import StaffView, TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import TicketIssued

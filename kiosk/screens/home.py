@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label
 
 from db.config import NORMAL
-from db.views import TicketView
+from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import TicketIssued

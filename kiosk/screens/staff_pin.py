@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
-from db.views import StaffView
+from db.store.views import StaffView
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
 from kiosk.text import t

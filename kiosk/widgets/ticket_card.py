@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Label
 
-from db.views import TicketView
+from db.store.views import TicketView
 from kiosk.text import minutes, t
 from ui.text import Named, name
 from ui.widgets.number import number_parts

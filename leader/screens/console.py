@@ -17,12 +17,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Label, TabbedContent, TabPane, Tabs
 
-from db import queries
 from db.config import HallConfig
 from db.errors import HallError
-from db.session import Hall
-from db.views import EventView, StaffView
-from db.watch import ChangeWatcher
+from db.rules import queries
+from db.store.session import Hall
+from db.store.views import EventView, StaffView
+from db.store.watch import ChangeWatcher
 from leader.state import ConsoleState, Step, read_state
 from leader.text import t
 from leader.widgets.base import Pane

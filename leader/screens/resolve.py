@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select
 
 from db.config import HallConfig
-from db.views import ComplaintView, RemedyView
+from db.store.views import ComplaintView, RemedyView
 from leader.text import t
 from ui.history import remedy_name
 from ui.screens.base import HallModal

@@ -4,9 +4,9 @@ any other post is refused in one line."""
 from __future__ import annotations
 
 from db.config import HallConfig
-from db.duty import authenticate_leader
-from db.session import Hall
-from db.views import StaffView
+from db.rules.duty import authenticate_leader
+from db.store.session import Hall
+from db.store.views import StaffView
 from leader.text import t
 from ui.screens.signin import SignInScreen as StaffSignIn
 

@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from db.config import HallConfig
-from db.duty import LONG_PAUSE_MINUTES, Board, DeskLine
 from db.errors import NotFound
+from db.rules.duty import LONG_PAUSE_MINUTES, Board, DeskLine
 from leader.state import ConsoleState
 from leader.text import minutes, t
 from leader.widgets.base import Pane

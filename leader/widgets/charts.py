@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from db.duty import Board
+from db.rules.duty import Board
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane

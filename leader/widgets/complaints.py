@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from db import complaints
-from db.session import Tx
-from db.views import ComplaintView, EventView
+from db.rules import complaints
+from db.store.session import Tx
+from db.store.views import ComplaintView, EventView
 from leader.screens.resolve import Resolution, ResolveScreen
 from leader.state import ConsoleState
 from leader.text import t

@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
 
-from db import counters, notices
 from db.errors import Refused
-from db.session import Tx
+from db.rules import counters, notices
+from db.store.session import Tx
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
 
-from db import duty, remedies
-from db.session import Tx
+from db.rules import duty, remedies
+from db.store.session import Tx
 from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected

@@ -18,12 +18,12 @@ from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Digits, Label, OptionList
 
-from db import ops
 from db.config import HallConfig
-from db.ops import E, T
-from db.session import Hall
-from db.views import StaffView, TicketView
-from db.watch import ChangeWatcher, HallUnavailable
+from db.rules import ops
+from db.rules.ops import E, T
+from db.store.session import Hall
+from db.store.views import StaffView, TicketView
+from db.store.watch import ChangeWatcher, HallUnavailable
 from kiosk.app import KioskApp, make_app
 from kiosk.printer import PrinterFault, TicketSlip
 from tests.conftest import PIN

@@ -8,8 +8,8 @@ from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.remedy import RemedyScreen
 from counter.screens.signin import SignInScreen
-from db import ops
-from db.session import Hall, ManualClock
+from db.rules import ops
+from db.store.session import Hall, ManualClock
 from tests.apps.conftest import (
     DESK_SIZE,
     CounterFactory,

@@ -8,9 +8,9 @@ from counter.machine import CounterMachine
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PromptScreen
 from counter.screens.signin import SignInScreen
-from db import ops
 from db.config import HallConfig
-from db.session import Hall
+from db.rules import ops
+from db.store.session import Hall
 from tests.apps.conftest import (
     DESK_SIZE,
     CounterFactory,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from counter.machine import DeskState
 from counter.news import kind_name, news, remedy_done
 from db.config import HallConfig
-from db.views import CounterView, MatterView, RemedyView, TicketView
+from db.store.views import CounterView, MatterView, RemedyView, TicketView
 
 NOW = dt.datetime(2026, 11, 27, 2, 0)
 

@@ -10,9 +10,9 @@ from textual.widgets import Label
 from counter.app import CounterApp
 from counter.screens.desk import DeskScreen
 from counter.screens.remedy import RemedyScreen
-from db import counters, ops, remedies
-from db.session import Hall, ManualClock
-from db.views import StaffView
+from db.rules import counters, ops, remedies
+from db.store.session import Hall, ManualClock
+from db.store.views import StaffView
 from tests.apps.conftest import (
     CLERK,
     DESK_SIZE,

@@ -12,12 +12,12 @@ from sqlalchemy.exc import OperationalError
 from textual.geometry import Region, Size
 from textual.widgets import Label
 
-from db import counters, ops, queries
 from db.config import HallConfig
 from db.errors import NotFound
-from db.session import Hall, ManualClock, Tx
-from db.views import HallSnapshot
-from db.watch import ChangeWatcher
+from db.rules import counters, ops, queries
+from db.store.session import Hall, ManualClock, Tx
+from db.store.views import HallSnapshot
+from db.store.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.wall import WallScreen
 from display.widgets.banner import CallBanner

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from db import ops
 from db.config import HallConfig
-from db.session import Hall, ManualClock
-from db.watch import ChangeWatcher
+from db.rules import ops
+from db.store.session import Hall, ManualClock
+from db.store.watch import ChangeWatcher
 from display.app import RECENT_CALLS, DisplayApp, make_app
 from display.calling import STALE_SECONDS
 from display.voice import Announcer, make_announcer

@@ -11,8 +11,8 @@ from textual.geometry import Size
 from textual.widgets import Label
 
 from db.config import HallConfig
-from db.session import Hall
-from db.watch import ChangeWatcher
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher
 from display.app import make_app
 from display.widgets import banner as banner_module
 from display.widgets.banner import CallBanner, Fit, fit

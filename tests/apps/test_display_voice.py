@@ -12,9 +12,9 @@ import pytest
 from textual.geometry import Region
 from textual.widgets import Label
 
-from db import notices, ops
 from db.config import HallConfig
-from db.session import Hall
+from db.rules import notices, ops
+from db.store.session import Hall
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
 from display.voice import make_announcer

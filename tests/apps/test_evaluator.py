@@ -18,12 +18,12 @@ from counter.evaluator.screens.rating import RatingScreen
 from counter.evaluator.screens.reason import ReasonScreen
 from counter.evaluator.screens.thanks import ThanksScreen
 from counter.evaluator.screens.unlock import LeaderUnlock
-from db import counters, ops
 from db.config import EvaluatorConfig, HallConfig
 from db.errors import NotFound, Refused
-from db.session import Hall, ManualClock
-from db.views import TicketView
-from db.watch import ChangeWatcher
+from db.rules import counters, ops
+from db.store.session import Hall, ManualClock
+from db.store.views import TicketView
+from db.store.watch import ChangeWatcher
 from tests.apps.conftest import DESK_SIZE, FlakyWatcher, details, text, ticket, until
 from tests.conftest import PIN
 

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Button, Digits
 
 from db.config import BusinessType, HallConfig, PrinterConfig
-from db.session import Hall
+from db.store.session import Hall
 from kiosk.app import make_app
 from kiosk.machine import KioskMachine
 from kiosk.printer import TicketPrinter

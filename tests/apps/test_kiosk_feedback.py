@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from db import ops, reception
-from db.session import Hall
+from db.rules import ops, reception
+from db.store.session import Hall
 from kiosk.screens.feedback import FeedbackBox
 from kiosk.screens.home import HomeScreen
 from tests.apps.conftest import SMALL, KioskFactory, settle, text, type_text

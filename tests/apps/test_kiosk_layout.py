@@ -7,7 +7,7 @@ from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Button, Label
 
-from db.views import StaffView
+from db.store.views import StaffView
 from kiosk.app import KioskApp
 from kiosk.screens import confirm
 from kiosk.screens.guide import GuideScreen

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from db.session import Hall
+from db.store.session import Hall
 from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.home import HomeScreen

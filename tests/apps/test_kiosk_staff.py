@@ -9,9 +9,9 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button, Digits, Select
 
-from db import ops
-from db.session import Hall, ManualClock
-from db.views import StaffView
+from db.rules import ops
+from db.store.session import Hall, ManualClock
+from db.store.views import StaffView
 from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.guide import GuideScreen

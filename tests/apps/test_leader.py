@@ -13,11 +13,11 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
 
-from db import complaints, counters, notices, ops, reception, remedies
 from db.config import HallConfig
-from db.session import Hall, ManualClock
-from db.views import StaffView, TicketView
-from db.watch import ChangeWatcher
+from db.rules import complaints, counters, notices, ops, reception, remedies
+from db.store.session import Hall, ManualClock
+from db.store.views import StaffView, TicketView
+from db.store.watch import ChangeWatcher
 from leader.app import LeaderApp, make_app
 from leader.screens.console import ConsoleScreen
 from leader.screens.resolve import ResolveScreen

@@ -13,7 +13,7 @@ from textual.widgets import Input
 
 from counter.screens.desk import DeskScreen
 from db.config import HallConfig
-from db.session import Hall
+from db.store.session import Hall
 from leader.app import make_app as make_leader_app
 from leader.screens.console import ConsoleScreen
 from tests.apps.conftest import DESK_SIZE, CounterFactory, settle, text, until

@@ -16,11 +16,11 @@ from counter.screens.dialogs import PromptScreen
 from counter.support.app import SupportApp, make_app
 from counter.support.screens.desk import DeskScreen
 from counter.support.screens.signin import SignInScreen
-from db import ops
 from db.config import HallConfig
-from db.session import Hall
-from db.views import EventView, StaffView, TicketView
-from db.watch import ChangeWatcher
+from db.rules import ops
+from db.store.session import Hall
+from db.store.views import EventView, StaffView, TicketView
+from db.store.watch import ChangeWatcher
 from tests.apps.conftest import (
     DESK_SIZE,
     click,

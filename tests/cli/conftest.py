@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db import counters, staff
 from db.config import HallConfig
-from db.ops import C, E, S, T
-from db.schema import init_db
-from db.session import Hall
+from db.rules import counters, staff
+from db.rules.ops import C, E, S, T
+from db.store.schema import init_db
+from db.store.session import Hall
 from hall.cli import main
 from tests.conftest import PIN, TEAM
 

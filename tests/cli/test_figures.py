@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from db.session import Hall
+from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 
 

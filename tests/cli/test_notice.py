@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from db import notices
-from db.session import Hall
+from db.rules import notices
+from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 from tests.conftest import PIN
 

@@ -11,9 +11,9 @@ import argon2
 import pytest
 from sqlalchemy import create_engine, text
 
-import db.engine
-from db import queries, staff
-from db.session import Hall
+import db.store.engine
+from db.rules import queries, staff
+from db.store.session import Hall
 from hall.parser import build_parser
 from tests.cli.conftest import Cli, event_kinds, fingerprint, one_line_error
 from tests.conftest import PIN
@@ -285,7 +285,7 @@ def test_empty_database_file_gets_the_hint_and_no_tables(cli: Cli, tmp_path: Pat
 
 def test_locked_database_is_one_line(cli: Cli, ready: Hall, db_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(db.engine, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(db.store.engine, "BUSY_TIMEOUT_MS", 50)
     with ready.write():  # another process holding the write lock
         result = cli("issue", "A")
     assert result.code == 1

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.remedies import R
-from db.session import Hall
+from db.rules.remedies import R
+from db.store.session import Hall
 from tests.cli.conftest import Cli, event_kinds, one_line_error
 from tests.cli.conftest import fingerprint as ticket_fingerprint
 from tests.conftest import PIN

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db import ops
 from db.config import HallConfig
-from db.session import Hall
+from db.rules import ops
+from db.store.session import Hall
 from hall.reports import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.session import Hall
+from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 from tests.conftest import PIN
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.session import Hall
+from db.store.session import Hall
 from tests.cli.conftest import Cli, event_kinds, one_line_error
 from tests.conftest import PIN
 
@@ -212,9 +212,9 @@ def test_counter_sign_in_pause_open_close_sign_out(cli: Cli, ready: Hall) -> Non
 def test_close_day_voids_earlier_days_leftovers(cli: Cli, ready: Hall) -> None:
     import datetime as dt
 
-    from db import ops
-    from db.session import Hall as HallHandle
-    from db.session import ManualClock
+    from db.rules import ops
+    from db.store.session import Hall as HallHandle
+    from db.store.session import ManualClock
 
     yesterday = HallHandle(ready.engine, ready.config,
                            ManualClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))

@@ -17,10 +17,10 @@ from textual.widgets import Input
 
 from counter.app import CounterApp, make_app
 from counter.screens.desk import DeskScreen
-from db import ops, remedies
 from db.config import HallConfig
-from db.session import Hall, ManualClock
-from db.views import StaffView
+from db.rules import ops, remedies
+from db.store.session import Hall, ManualClock
+from db.store.views import StaffView
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from db import notices, ops
 from db.config import HallConfig
-from db.session import Hall
-from db.watch import ChangeWatcher
+from db.rules import notices, ops
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
 from display.voice import Announcer, make_announcer

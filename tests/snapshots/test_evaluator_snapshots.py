@@ -24,10 +24,10 @@ from counter.evaluator.screens.reason import ReasonScreen
 from counter.support.app import SupportApp
 from counter.support.app import make_app as make_support
 from counter.support.screens.desk import DeskScreen
-from db import ops
 from db.config import HallConfig
-from db.session import Hall
-from db.views import StaffView
+from db.rules import ops
+from db.store.session import Hall
+from db.store.views import StaffView
 from tests.apps.conftest import until
 from tests.apps.test_evaluator import served
 

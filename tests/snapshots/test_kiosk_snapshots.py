@@ -17,8 +17,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from db.config import HallConfig
-from db.session import Hall
-from db.views import StaffView
+from db.store.session import Hall
+from db.store.views import StaffView
 from kiosk.app import KioskApp, make_app
 from kiosk.screens.account import AccountPad
 from kiosk.screens.guide import GuideScreen

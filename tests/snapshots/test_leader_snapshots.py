@@ -16,10 +16,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from db import counters, ops, reception
 from db.config import HallConfig
-from db.session import Hall, ManualClock
-from db.views import StaffView
+from db.rules import counters, ops, reception
+from db.store.session import Hall, ManualClock
+from db.store.views import StaffView
 from leader.app import LeaderApp, make_app
 
 Compare = Callable[..., bool]

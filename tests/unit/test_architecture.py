@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("kiosk", "counter", "display", "leader")
 CORE_MODULES = sorted(
-    f"db.{p.stem}" for p in (ROOT / "db").glob("*.py") if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT).with_suffix("").parts)
+    for p in (ROOT / "db").rglob("*.py")
+    if p.stem != "__init__" and "migrations" not in p.parts
 )
 
 

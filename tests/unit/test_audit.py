@@ -12,11 +12,12 @@ import pytest
 from alembic import command
 from sqlalchemy import exc, select, text
 
-from db import audit, ops
 from db.config import HallConfig
-from db.schema import alembic_config, init_db
-from db.session import Hall, ManualClock
-from db.sql import E
+from db.rules import ops
+from db.store import audit
+from db.store.schema import alembic_config, init_db
+from db.store.session import Hall, ManualClock
+from db.store.sql import E
 
 
 def day_of_work(hall: Hall, clock: ManualClock, tickets: int = 4) -> None:
@@ -344,7 +345,7 @@ def test_the_downgrade_gives_the_seals_back(worked: Hall) -> None:
 
 @pytest.mark.parametrize("micro", [0, 1, 999999])
 def test_an_event_reads_back_as_it_was_hashed(hall: Hall, clock: ManualClock, micro: int) -> None:
-    """db.ops.log writes straight to the driver: the row must read back, through
+    """db.rules.ops.log writes straight to the driver: the row must read back, through
     SQLAlchemy's types, as the values its hash was computed over."""
     clock.now = clock.now.replace(microsecond=micro)
     with hall.write() as tx:

@@ -11,15 +11,15 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from db import complaints, ops, queries, remedies
-from db.complaints import K
 from db.config import HallConfig
 from db.errors import AuthFailed, HallError, NotFound, Refused
-from db.ops import E, T
-from db.remedies import R
-from db.schema import alembic_config, current_revision, init_db
-from db.session import Hall, ManualClock
-from db.views import ComplaintView
+from db.rules import complaints, ops, queries, remedies
+from db.rules.complaints import K
+from db.rules.ops import E, T
+from db.rules.remedies import R
+from db.store.schema import alembic_config, current_revision, init_db
+from db.store.session import Hall, ManualClock
+from db.store.views import ComplaintView
 
 
 def run(hall: Hall, step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,7 @@ from db.config import (
     load_config,
     parse_config,
 )
-from db.config_kiosk import InvalidSetting
+from db.config.kiosk import InvalidSetting
 from db.errors import ConfigError, NotFound
 
 UTC = datetime.UTC

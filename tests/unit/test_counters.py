@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from db import counters, ops, queries
 from db.errors import NotFound, Refused
-from db.session import Hall
+from db.rules import counters, ops, queries
+from db.store.session import Hall
 from tests.unit.test_ops import refused, run
 
 

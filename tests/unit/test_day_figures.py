@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from db import ops, queries, remedies
-from db.session import Hall, ManualClock
+from db.rules import ops, queries, remedies
+from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import issue, run
 
 

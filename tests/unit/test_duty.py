@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db import counters, duty, ops, reception
 from db.errors import AuthFailed, HallError, NotFound, Refused
-from db.ops import E
-from db.reception import F
-from db.session import Hall, ManualClock
+from db.rules import counters, duty, ops, reception
+from db.rules.ops import E
+from db.rules.reception import F
+from db.store.session import Hall, ManualClock
 from tests.conftest import PIN
 
 

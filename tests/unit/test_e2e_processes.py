@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db import evaluation, ops
 from db.config import load_config
 from db.errors import Refused
-from db.ops import E
-from db.session import Hall, ManualClock
-from db.views import TicketView
+from db.rules import evaluation, ops
+from db.rules.ops import E
+from db.store.session import Hall, ManualClock
+from db.store.views import TicketView
 from tests.conftest import OPENING, PIN
 
 TIMEOUT_S = 90

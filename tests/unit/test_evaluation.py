@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db import backoffice, evaluation, ops
 from db.config import parse_config
 from db.errors import AuthFailed, ConfigError, Refused
-from db.ops import E
-from db.session import Hall, ManualClock
-from db.views import TicketView
+from db.rules import backoffice, evaluation, ops
+from db.rules.ops import E
+from db.store.session import Hall, ManualClock
+from db.store.views import TicketView
 from tests.unit.test_config import MINIMAL
 from tests.unit.test_ops import refused, run
 

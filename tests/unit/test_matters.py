@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db import counters, evaluation, ops, queries, remedies
 from db.errors import Refused, SessionEnded
-from db.ops import E
-from db.session import Hall, ManualClock
-from db.views import MatterView
+from db.rules import counters, evaluation, ops, queries, remedies
+from db.rules.ops import E
+from db.store.session import Hall, ManualClock
+from db.store.views import MatterView
 from tests.unit.test_ops import issue, refused, run
 
 FRESH = dt.timedelta(minutes=5)

@@ -22,12 +22,13 @@ from unittest import mock
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from db import audit, counters, ops, staff
 from db.config import load_config
-from db.engine import make_engine
-from db.ops import E, T
-from db.schema import init_db
-from db.session import Hall, ManualClock
+from db.rules import counters, ops, staff
+from db.rules.ops import E, T
+from db.store import audit
+from db.store.engine import make_engine
+from db.store.schema import init_db
+from db.store.session import Hall, ManualClock
 from tests.conftest import OPENING, PIN
 
 BUSINESSES = ("A", "E")

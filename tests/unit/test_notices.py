@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from db import notices, queries
 from db.errors import AuthFailed, NotFound, Refused
-from db.session import Hall, ManualClock
+from db.rules import notices, queries
+from db.store.session import Hall, ManualClock
 
 
 def current(hall: Hall) -> str:

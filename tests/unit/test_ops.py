@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db import counters, ops, queries
 from db.errors import AuthFailed, HallError, NotFound, Refused
-from db.ops import E, T
-from db.session import Hall, ManualClock, Tx
+from db.rules import counters, ops, queries
+from db.rules.ops import E, T
+from db.store.session import Hall, ManualClock, Tx
 
 
 def run(hall: Hall, step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

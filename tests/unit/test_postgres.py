@@ -1,5 +1,5 @@
 """The same core on PostgreSQL: the migrations, the life cycle, the append-only log, and
-counters racing for one queue (claims use FOR UPDATE SKIP LOCKED there, see db/engine.py).
+counters racing for one queue (claims use FOR UPDATE SKIP LOCKED there, see db/store/engine.py).
 
 Each run starts its own throw-away cluster (initdb + pg_ctl, as a non-root user) on a Unix
 socket in a temporary folder; the tests skip when the server binaries or the driver are
@@ -22,12 +22,13 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from db import audit, counters, ops, queries, staff
 from db.errors import Refused
-from db.ops import E, T
-from db.schema import current_revision, head_revision, init_db
-from db.session import Hall
-from db.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
+from db.rules import counters, ops, queries, staff
+from db.rules.ops import E, T
+from db.store import audit
+from db.store.schema import current_revision, head_revision, init_db
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
 from tests.unit.test_multiprocess import (
     WORKERS,
     cheap_pins,

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import update
 
-from db import ops, queries, remedies
 from db.errors import Refused
-from db.ops import S
-from db.session import Hall
+from db.rules import ops, queries, remedies
+from db.rules.ops import S
+from db.store.session import Hall
 from tests.unit.test_postgres import cluster, pg_hall, pg_url
 
 __all__ = ["cluster", "pg_hall", "pg_url"]  # the fixtures, used by name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db import counters, ops, queries
-from db.session import Hall, ManualClock
+from db.rules import counters, ops, queries
+from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import issue, run
 
 

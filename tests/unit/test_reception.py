@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from db import ops, queries, reception
 from db.errors import AuthFailed, NotFound, Refused
-from db.session import Hall, ManualClock
+from db.rules import ops, queries, reception
+from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import issue, refused, run
 
 

@@ -9,13 +9,13 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from db import ops, queries, remedies
 from db.config import HallConfig
 from db.errors import AuthFailed, HallError, NotFound, Refused
-from db.ops import E
-from db.remedies import R
-from db.schema import alembic_config, current_revision, head_revision, init_db
-from db.session import Hall, ManualClock
+from db.rules import ops, queries, remedies
+from db.rules.ops import E
+from db.rules.remedies import R
+from db.store.schema import alembic_config, current_revision, head_revision, init_db
+from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import fingerprint as ticket_fingerprint
 from tests.unit.test_ops import issue, run
 

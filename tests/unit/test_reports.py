@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from db import ops, reports
 from db.config import HallConfig, ScoreConfig
-from db.remedies import R
-from db.report_staff import StaffFigures
-from db.reports import BusinessFigures, Report, percentile
-from db.session import Hall, ManualClock, Tx
+from db.figures import reports
+from db.figures.reports import BusinessFigures, Report, percentile
+from db.figures.staff import StaffFigures
+from db.rules import ops
+from db.rules.remedies import R
+from db.store.session import Hall, ManualClock, Tx
 
 DAY = dt.date(2026, 11, 27)
 
@@ -185,7 +186,7 @@ def test_json_is_plain(history: Hall, config: HallConfig) -> None:
 
 
 def test_upheld_complaints_count_against_the_handler(history: Hall) -> None:
-    from db import complaints
+    from db.rules import complaints
 
     with history.write() as tx:
         kept = complaints.record_complaint(tx, "L01", "A001", "办理太慢")
@@ -207,7 +208,7 @@ def person(r: Report, staff: str) -> StaffFigures:
 
 def resolve_with(leader_step: str, number: str, handler_to: str, **kwargs: Any) -> Any:
     """A complaint about `number`, recorded and resolved upheld with `leader_step`."""
-    from db import complaints
+    from db.rules import complaints
 
     def step(tx: Tx) -> Any:
         view = complaints.record_complaint(tx, "L01", number, "要求纠正")
@@ -237,7 +238,7 @@ def corrected(hall: Hall, clock: ManualClock) -> Hall:
          C02: B 13-12 = 1 min; S01: 3 min with support (13-16)
     Enquiries: G01 answers D at 5, D at 6 and A at 7; G02 answers B at 7.
     """
-    from db import counters, reception, staff
+    from db.rules import counters, reception, staff
 
     with hall.write() as tx:
         staff.add_staff(tx, "G02", "赵敏", "guide", "2468")

@@ -9,10 +9,10 @@ import pytest
 from alembic import command
 from sqlalchemy import exc, func, select, text
 
-from db import ops
 from db.config import HallConfig
-from db.schema import alembic_config, current_revision, head_revision, init_db
-from db.session import Hall, ManualClock
+from db.rules import ops
+from db.store.schema import alembic_config, current_revision, head_revision, init_db
+from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import fingerprint, issue
 
 

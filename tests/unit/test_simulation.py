@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db import erlang
-from db import simulation as sim
 from db.config import HallConfig, load_config
-from db.engine import make_engine
-from db.ops import E, T
-from db.scenario import local_start
-from db.schema import init_db
-from db.session import Hall, utc_now
+from db.figures import erlang
+from db.figures import simulation as sim
+from db.figures.scenario import local_start
+from db.rules.ops import E, T
+from db.store.engine import make_engine
+from db.store.schema import init_db
+from db.store.session import Hall, utc_now
 
 DAY = dt.date(2026, 11, 27)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from db import staff
 from db.errors import AuthFailed, Refused
-from db.ops import S
-from db.session import Hall, ManualClock
+from db.rules import staff
+from db.rules.ops import S
+from db.store.session import Hall, ManualClock
 from tests.conftest import PIN
 
 

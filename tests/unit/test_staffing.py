@@ -7,8 +7,9 @@ import math
 
 import pytest
 
-from db import counters, erlang, ops, staffing
-from db.session import Hall, ManualClock
+from db.figures import erlang, staffing
+from db.rules import counters, ops
+from db.store.session import Hall, ManualClock
 
 DAY = dt.date(2026, 11, 27)
 

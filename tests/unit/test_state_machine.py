@@ -1,5 +1,6 @@
 """The ticket life cycle as a hypothesis state machine: random sequences of the real steps of
-`db.ops` and `db.counters`, each in its own write transaction, checked against a small model.
+`db.rules.ops` and `db.rules.counters`, each in its own write transaction, checked against a
+small model.
 
 The model predicts every step's outcome (success or refusal) and, on success, the ticket it
 touches; after every step the whole database is compared with the model. What it proves:
@@ -36,14 +37,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import func, select
 
-from db import counters, ops, staff
 from db.config import load_config
 from db.errors import HallError
-from db.models import AT_COUNTER, TICKET_STATES, DaySequence
-from db.ops import C, E, T
-from db.schema import init_db
-from db.session import Hall, ManualClock, Tx
-from db.views import TicketView
+from db.rules import counters, ops, staff
+from db.rules.ops import C, E, T
+from db.store.models import AT_COUNTER, TICKET_STATES, DaySequence
+from db.store.schema import init_db
+from db.store.session import Hall, ManualClock, Tx
+from db.store.views import TicketView
 from tests.conftest import OPENING, PIN
 
 CONFIG = load_config()

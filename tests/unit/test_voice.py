@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from db.config import VoiceConfig
-from db.views import CallView
+from db.store.views import CallView
 from display.voice import Announcement, Announcer, CallTracker, make_announcer
 from display.voice.phrase import chinese_numeral, phrase_en, phrase_zh, to_pinyin
 from display.voice.sound import GAP_SECONDS, Pcm, Speakers, WavFolder, chime

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from db import ops
-from db.session import Hall
-from db.watch import ChangeWatcher, HallUnavailable, IntervalWatcher, SqliteWatcher
+from db.rules import ops
+from db.store.session import Hall
+from db.store.watch import ChangeWatcher, HallUnavailable, IntervalWatcher, SqliteWatcher
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_changed_after_another_process_commits(
     watcher.changed()
     script = (
         "import sys\nfrom db import ops\nfrom db.config import load_config\n"
-        "from db.session import Hall\nhall = Hall.open(sys.argv[1], load_config())\n"
+        "from db.store.session import Hall\nhall = Hall.open(sys.argv[1], load_config())\n"
         "with hall.write() as tx:\n    ops.issue_ticket(tx, 'B')\n"
     )
     subprocess.run([sys.executable, "-c", script, db_url], cwd=ROOT, check=True, timeout=60)

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.base import WorkFailed, language_of
 from ui.text import Texts
 

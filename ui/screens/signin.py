@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Label
 
 from db.config import HallConfig
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.base import HallScreen
 from ui.screens.pin import PinEntry
 from ui.text import name

@@ -10,7 +10,7 @@ from textual.widgets import Button, Label
 from counter.evaluator.screens.base import EvaluatorScreen
 from counter.evaluator.text import t
 from db.config import HallConfig
-from db.evaluation import EvaluatorView
+from db.rules.evaluation import EvaluatorView
 from ui.text import name
 
 

@@ -1,5 +1,5 @@
 """The question: four big buttons, 非常满意 to 不满意, keys 1 to 4; dismisses the score
-(4 = very satisfied … 1 = dissatisfied, as `db.views.RATINGS`)."""
+(4 = very satisfied … 1 = dissatisfied, as `db.store.views.RATINGS`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.widgets import Button, Label
 
 from counter.evaluator.screens.base import EvaluatorModal
 from counter.evaluator.text import t
-from db.evaluation import EvaluatorView
+from db.rules.evaluation import EvaluatorView
 
 SCORES = (4, 3, 2, 1)
 """Left to right, key 1 to key 4: the best first, as on the paper form."""

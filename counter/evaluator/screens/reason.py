@@ -10,7 +10,7 @@ from textual.widgets import Button, Label
 
 from counter.evaluator.screens.base import EvaluatorModal
 from counter.evaluator.text import t
-from db.evaluation import REASONS
+from db.rules.evaluation import REASONS
 from ui.text import name
 
 

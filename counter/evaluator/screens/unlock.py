@@ -10,7 +10,7 @@ from textual.widgets import Button, Label
 from counter.evaluator.machine import EvaluatorMachine
 from counter.evaluator.screens.base import EvaluatorModal
 from counter.evaluator.text import t
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.base import WorkFailed
 from ui.screens.pin import PinEntry
 

@@ -19,8 +19,8 @@ from counter.screens.dialogs import PromptScreen
 from counter.support.machine import Board, SupportMachine
 from counter.support.text import t
 from db.errors import HallError
-from db.views import EventView, StaffView, TicketView
-from db.watch import ChangeWatcher
+from db.store.views import EventView, StaffView, TicketView
+from db.store.watch import ChangeWatcher
 from ui.history import event_line
 from ui.screens.base import HallScreen, WorkFailed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from counter.support.machine import NotSupport, SupportMachine
 from counter.support.text import role, t
-from db.views import StaffView
+from db.store.views import StaffView
 from ui.screens.base import WorkFailed
 from ui.screens.signin import SignInScreen as StaffSignIn
 

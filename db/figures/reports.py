@@ -1,0 +1,408 @@
+"""The period report: figures per business type and per staff member (奖惩), from the log.
+
+Definitions (the README has them for people; the tests check each on hand-built tickets):
+
+- A ticket belongs to the period when its business day is in it. It counts under the
+  business it was issued for (`origin_business`); a transfer counts as a transfer out of
+  the business the ticket was in when it was transferred.
+- Wait: first call minus issue time, for tickets that were called; a walk-in never waits
+  and is left out. A re-queued no-show still waited only until its first call.
+- Within target: the share of those waits at most `sla_minutes` (the config's [service]).
+- Handling: the time a ticket spends being served in one business type, summed over its
+  stretches there: each opens at `start`, `walk_in` or `resume` (the customer at the
+  counter, its clerk serving) and closes at `complete`, `transfer`, `next_service`,
+  `refer`, `set_aside` or the leader's `reassign`; it is the work of whoever served in it.
+  Support's `return` opens nothing: the matter waits away from the counter until it is
+  resumed or closed away. A completion with no stretch open (closed away from the counter,
+  or taken up after a reassign or a reopen: nothing says when) is a service of the
+  completer with no minutes: untimed, unless it ends a service the completer already has
+  minutes in (their stretches in that business since its last completion).
+- Counter time: from each call (or walk-in, or resume) until the counter is free again
+  (no-show, completion, transfer, referral, void, reassign, set aside), per ticket that
+  entered the queue (issued for it or transferred in): the load Erlang C staffs for,
+  walk-up time and no-shows included.
+- Staff figures (volume, ratings, support's and the guide's work, the composite): see
+  `db.figures.staff`, which turns what this replay gathers per person into their line.
+- 90th percentile: nearest rank (the smallest value with at least 90 % at or below it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from db.config import HallConfig
+from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_figures
+from db.rules.ops import E, T
+from db.store.session import Tx
+from db.store.views import _Json
+
+Progress = Callable[[int, int], None]
+"""Told (days done, days in all) as a long report goes along."""
+
+OPENS = ("start", "walk_in", "resume")
+"""Steps after which someone is serving the ticket at a counter (support's `return` is not
+one: the matter waits for its handler away from the counter)."""
+CLOSES = ("complete", "transfer", "next_service", "refer", "reassign", "set_aside")
+"""Steps that end a stretch of handling (a reassign takes the matter off whoever had it;
+a matter set aside waits for its customer away from the counter)."""
+HOLDS = ("call", "walk_in", "resume")
+"""Steps from which a counter is held by the ticket (a recall keeps holding it)."""
+RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel", "reassign",
+            "set_aside")
+"""Steps that free the counter."""
+
+
+def percentile(values: Iterable[float], share: float = 0.9) -> float | None:
+    """Nearest-rank percentile: the smallest value with `share` of all at or below it."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def mean(values: list[float]) -> float | None:
+    """The average, or None for no values."""
+    return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True)
+class BusinessFigures(_Json):
+    """One business type over the period."""
+
+    prefix: str
+    """Business prefix."""
+    name_zh: str
+    """Chinese name."""
+    name_en: str
+    """English name."""
+    tickets: int
+    """Tickets issued for it (walk-ins included), cancelled ones too."""
+    called: int
+    """Tickets that waited and were called: the base of the wait figures."""
+    wait_avg_min: float | None
+    """Mean wait in minutes (first call − issue)."""
+    wait_p90_min: float | None
+    """90th-percentile wait in minutes."""
+    within_target: float | None
+    """Share of waits at most the SLA minutes, 0-1."""
+    services: int
+    """Services handled in this business type (transferred-in tickets included)."""
+    handling_avg_min: float | None
+    """Mean handling minutes per service."""
+    handling_p90_min: float | None
+    """90th-percentile handling minutes."""
+    counter_min_per_ticket: float | None
+    """Counter time per ticket that entered this queue (issued or transferred in): the
+    minutes counters were held from each call to its no-show, completion, transfer,
+    referral or reassign, over those tickets. What Erlang C staffs for."""
+    no_shows: int
+    """Tickets marked no-show (过号) at least once while in this business."""
+    transfers: int
+    """Transfers (转办) out of this business."""
+    referrals: int
+    """Referrals to support (转后台) while in this business."""
+    cancelled: int
+    """Tickets voided (by the leader, or at day close)."""
+    enquiries: int
+    """Questions the guide answered on the spot under this business, without a ticket."""
+
+
+@dataclass(frozen=True)
+class Report(_Json):
+    """The report of a period."""
+
+    date_from: dt.date
+    """First business day."""
+    date_to: dt.date
+    """Last business day."""
+    sla_minutes: float
+    """The target wait of the config."""
+    sla_share: float
+    """The share the target promises."""
+    businesses: tuple[BusinessFigures, ...]
+    """Every configured business type, in config order."""
+    staff: tuple[StaffFigures, ...]
+    """Everyone with work or a figure in the period, by post (`report_staff.POST_ORDER`),
+    then by composite score, best first."""
+    totals: BusinessFigures
+    """The whole hall as one line."""
+    hall_zh: str
+    """The hall's Chinese name (config [hall]), for the report's title."""
+    hall_en: str
+    """Its English name."""
+
+
+@dataclass
+class _Samples:
+    """Raw figures of one business type, gathered day by day."""
+
+    tickets: int = 0
+    waits: list[float] = field(default_factory=list)
+    handling: list[float] = field(default_factory=list)
+    entered: int = 0
+    counter_min: float = 0.0
+    no_shows: int = 0
+    transfers: int = 0
+    referrals: int = 0
+    cancelled: int = 0
+    enquiries: int = 0
+
+
+@dataclass
+class _Gathered:
+    businesses: dict[str, _Samples] = field(default_factory=lambda: defaultdict(_Samples))
+    people: dict[str, StaffSamples] = field(default_factory=lambda: defaultdict(StaffSamples))
+
+
+@dataclass
+class _Walk:
+    """Where one ticket stands as its steps are replayed."""
+
+    business: str
+    """The business it is in."""
+    handler: str | None = None
+    """Its first-responsible handler so far."""
+    opened: dt.datetime | None = None
+    """Start of the open stretch of handling."""
+    serving: str | None = None
+    """Who serves in that stretch."""
+    served: set[str | None] = field(default_factory=set)
+    """Who has had a stretch in the business since its last completion: a completion away
+    from the counter ends their service rather than adding an untimed one."""
+    held: dt.datetime | None = None
+    """Since when a counter holds it."""
+    with_support: dt.datetime | None = None
+    """Since when support's clock runs."""
+    completed_for: str | None = None
+    """The handler at its latest completion."""
+    rated_for: str | None = None
+    """The handler at the completion the customer rated."""
+    spent: dict[tuple[str, str | None], float] = field(default_factory=lambda: defaultdict(float))
+    """(business, who served) → minutes."""
+    no_show_in: set[str] = field(default_factory=set)
+    """Businesses it was a no-show in."""
+
+
+def _minutes(later: dt.datetime, earlier: dt.datetime) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
+def business_days(tx: Tx, date_from: dt.date, date_to: dt.date) -> list[dt.date]:
+    """The business days in the period that have tickets."""
+    query = (
+        select(T.c.business_day)
+        .where(T.c.business_day.between(date_from, date_to))
+        .distinct()
+        .order_by(T.c.business_day)
+    )
+    return list(tx.conn.execute(query).scalars())
+
+
+def _gather_day(tx: Tx, day: dt.date, into: _Gathered) -> None:
+    tickets = tx.conn.execute(select(T).where(T.c.business_day == day)).all()
+    walk_ins: set[int] = set()
+    steps: dict[int, list[Any]] = defaultdict(list)
+    query = (
+        select(E.c.ticket_id, E.c.at, E.c.kind, E.c.staff_id, E.c.detail)
+        .join(T, T.c.id == E.c.ticket_id)
+        .where(T.c.business_day == day)
+        .order_by(E.c.ticket_id, E.c.id)
+    )
+    for step in tx.conn.execute(query):
+        steps[step.ticket_id].append(step)
+        if step.kind == "walk_in":
+            walk_ins.add(step.ticket_id)
+    for row in tickets:
+        _gather_ticket(tx.config, row, steps[row.id], row.id in walk_ins, into)
+
+
+def _gather_ticket(
+    config: HallConfig, row: Any, steps: list[Any], walk_in: bool, into: _Gathered
+) -> None:
+    origin = into.businesses[row.origin_business]
+    origin.tickets += 1
+    if row.status == "cancelled":
+        origin.cancelled += 1
+    if not walk_in and row.first_called_at is not None:
+        origin.waits.append(_minutes(row.first_called_at, row.issued_at))
+    if row.issued_by is not None and not walk_in:
+        into.people[row.issued_by].issued += 1
+    if row.handler_id is not None and row.status != "cancelled":
+        person = into.people[row.handler_id]
+        person.volume += 1
+        person.completed += row.status == "done"
+    walk = _replay(config, row.origin_business, steps, into)
+    rated_for = walk.rated_for or walk.completed_for or row.handler_id
+    if row.rating is not None and rated_for is not None:
+        into.people[rated_for].ratings[row.rating] += 1
+
+
+def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered) -> _Walk:
+    """Walk one ticket's steps: stretches of handling and of counter time, support's work,
+    who its handler was, no-shows, transfers, referrals."""
+    walk = _Walk(business)
+    into.businesses[business].entered += 1
+    for step in steps:
+        _own(walk, step)
+        _handle(walk, step, into)
+        _hold(walk, step, into)
+        _support(walk, step, into)
+        walk.business = _count_step(step, walk.business, walk.no_show_in, into)
+    for prefix in walk.no_show_in:
+        into.businesses[prefix].no_shows += 1
+    per_business: dict[str, float] = defaultdict(float)
+    for (prefix, staff), minutes in walk.spent.items():
+        per_business[prefix] += minutes
+        if staff is not None:
+            credit_service(config, into.people[staff], prefix, minutes)
+    for prefix, minutes in per_business.items():
+        into.businesses[prefix].handling.append(minutes)
+    return walk
+
+
+def _own(walk: _Walk, step: Any) -> None:
+    """Follow the handler: set by the first call (or walk-in), changed only by the leader's
+    reassign or reopen; remember who it was at each completion and at the rated one."""
+    if step.kind in ("call", "walk_in"):
+        walk.handler = walk.handler or step.staff_id
+    elif step.kind in ("reassign", "reopen"):
+        walk.handler = (step.detail or {}).get("to_handler", walk.handler)
+    elif step.kind == "complete":
+        walk.completed_for = walk.handler
+    elif step.kind == "rate" and walk.rated_for is None:
+        walk.rated_for = walk.completed_for
+
+
+def _handle(walk: _Walk, step: Any, into: _Gathered) -> None:
+    """Open or close a stretch of handling; count an untimed completion."""
+    if step.kind in OPENS:
+        walk.opened, walk.serving = step.at, step.staff_id
+    elif step.kind in CLOSES and walk.opened is not None:
+        walk.spent[(walk.business, walk.serving)] += _minutes(step.at, walk.opened)
+        walk.served.add(walk.serving)
+        walk.opened = None
+    elif step.kind == "complete" and step.staff_id not in walk.served | {None}:
+        # Closed away from the counter by someone with no clock in it (after a reassign, a
+        # reopen, or a transfer's handler): a service, no minutes.
+        person = into.people[step.staff_id]
+        person.services += 1
+        person.untimed += 1
+    if step.kind in ("complete", "transfer", "next_service"):
+        walk.served.clear()
+
+
+def _hold(walk: _Walk, step: Any, into: _Gathered) -> None:
+    if step.kind in HOLDS:
+        walk.held = walk.held or step.at
+    elif step.kind in RELEASES and walk.held is not None:
+        into.businesses[walk.business].counter_min += _minutes(step.at, walk.held)
+        walk.held = None
+
+
+def _support(walk: _Walk, step: Any, into: _Gathered) -> None:
+    """Support's work: a referral taken (or named to someone), and handed back."""
+    if step.kind == "refer":
+        walk.with_support = step.at
+        named = (step.detail or {}).get("to")
+        if named is not None:
+            into.people[named].taken += 1
+    elif step.kind == "take" and step.staff_id is not None:
+        walk.with_support = step.at
+        into.people[step.staff_id].taken += 1
+    elif step.kind == "return" and step.staff_id is not None:
+        person = into.people[step.staff_id]
+        person.returned += 1
+        if walk.with_support is not None:
+            person.support_min += _minutes(step.at, walk.with_support)
+        walk.with_support = None
+
+
+def _count_step(step: Any, business: str, no_show_in: set[str], into: _Gathered) -> str:
+    """Count a no-show, referral or transfer; return the business the ticket is in after."""
+    if step.kind == "no_show":
+        no_show_in.add(business)
+    elif step.kind == "refer":
+        into.businesses[business].referrals += 1
+    elif step.kind in ("transfer", "next_service"):
+        into.businesses[business].transfers += step.kind == "transfer"
+        business = (step.detail or {}).get("to_business", business)
+        into.businesses[business].entered += 1
+    return business
+
+
+def _gather_enquiries(tx: Tx, date_from: dt.date, date_to: dt.date, into: _Gathered) -> None:
+    """The guide's answers on the spot: no ticket, so by the event's own business day."""
+    query = select(E.c.staff_id, E.c.detail).where(
+        E.c.kind == "enquiry", E.c.business_day.between(date_from, date_to)
+    )
+    for staff, detail in tx.conn.execute(query):
+        prefix = str((detail or {}).get("business", "?"))
+        into.businesses[prefix].enquiries += 1
+        if staff is not None:
+            into.people[staff].enquiries[prefix] += 1
+
+
+def _business_figures(
+    prefix: str, zh: str, en: str, s: _Samples, sla_minutes: float
+) -> BusinessFigures:
+    within = (
+        sum(w <= sla_minutes for w in s.waits) / len(s.waits) if s.waits else None
+    )
+    return BusinessFigures(
+        prefix=prefix, name_zh=zh, name_en=en, tickets=s.tickets, called=len(s.waits),
+        wait_avg_min=mean(s.waits), wait_p90_min=percentile(s.waits),
+        within_target=within, services=len(s.handling),
+        handling_avg_min=mean(s.handling), handling_p90_min=percentile(s.handling),
+        counter_min_per_ticket=s.counter_min / s.entered if s.entered else None,
+        no_shows=s.no_shows, transfers=s.transfers, referrals=s.referrals,
+        cancelled=s.cancelled, enquiries=s.enquiries,
+    )
+
+
+def _totals(gathered: _Gathered) -> _Samples:
+    total = _Samples()
+    for s in gathered.businesses.values():
+        total.tickets += s.tickets
+        total.waits += s.waits
+        total.handling += s.handling
+        total.entered += s.entered
+        total.counter_min += s.counter_min
+        total.no_shows += s.no_shows
+        total.transfers += s.transfers
+        total.referrals += s.referrals
+        total.cancelled += s.cancelled
+        total.enquiries += s.enquiries
+    return total
+
+
+def period_report(
+    tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None
+) -> Report:
+    """The report of the business days `date_from` to `date_to`, both included."""
+    if date_from > date_to:
+        raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
+    gathered = _Gathered()
+    days = business_days(tx, date_from, date_to)
+    for done, day in enumerate(days, 1):
+        _gather_day(tx, day, gathered)
+        if progress is not None:
+            progress(done, len(days))
+    _gather_enquiries(tx, date_from, date_to, gathered)
+    config = tx.config
+    figures = tuple(
+        _business_figures(b.prefix, b.name_zh, b.name_en, gathered.businesses[b.prefix],
+                          config.sla_minutes)
+        for b in config.businesses
+    )
+    totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered), config.sla_minutes)
+    staff = staff_figures(tx, gathered.people, date_from, date_to)
+    return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
+                  tuple(staff), totals, config.name_zh, config.name_en)

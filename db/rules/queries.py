@@ -1,0 +1,389 @@
+"""Read-only questions about the hall. Each reads only waiting, current or recent rows through
+an index, so answers cost the same with a million tickets of history as with a thousand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
+
+from db.rules.ops import C, E, S, T, ticket_row
+from db.rules.remedies import R
+from db.store.engine import seconds_between
+from db.store.models import AT_COUNTER
+from db.store.session import Tx
+from db.store.sql import literal, status_in
+from db.store.views import (
+    RATINGS,
+    CallView,
+    CounterView,
+    DayFigures,
+    EventView,
+    HallSnapshot,
+    MatterView,
+    QueueLine,
+    TicketView,
+)
+
+RECENT_SERVICES = 20
+"""How many of the latest completed services of a business type the handling time is taken from."""
+
+PRIOR_WEIGHT = 3
+"""The standard handling time counts as this many services, so a few odd ones don't swing it."""
+
+
+# The statements the wall display runs on every change, built once (building a statement
+# costs more than SQLite's work for it; see db/store/sql.py).
+_LATEST_SERVICES: Select[Any] = (
+    select(T.c.started_at, T.c.completed_at)
+    .where(T.c.business == bindparam("business"), T.c.completed_at.is_not(None))
+    .order_by(T.c.completed_at.desc())
+    .limit(RECENT_SERVICES)
+)
+_WAITING_COUNTS: Select[Any] = (
+    select(T.c.business, func.count())
+    .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
+    .group_by(T.c.business)
+)
+_DESKS: Select[Any] = select(C).order_by(C.c.number)
+_CURRENT = (
+    select(T.c.counter_number, T.c.number, T.c.status)
+    .where(status_in(*AT_COUNTER), T.c.counter_number.is_not(None))
+    .subquery()
+)
+_COUNTER_VIEWS: Select[Any] = (
+    select(
+        C,
+        S.c.name.label("staff_name"),
+        _CURRENT.c.number.label("ticket_number"),
+        _CURRENT.c.status.label("ticket_status"),
+    )
+    .outerjoin(S, S.c.id == C.c.staff_id)
+    .outerjoin(_CURRENT, _CURRENT.c.counter_number == C.c.number)
+    .order_by(C.c.number)
+)
+_LATEST_CALLS: dict[str, Select[Any]] = {
+    kind: select(E.c.id, E.c.at, E.c.counter_number, T.c.number)
+    .join(T, T.c.id == E.c.ticket_id)
+    .where(E.c.kind == literal(kind), E.c.business_day == bindparam("day", type_=Date()),
+           E.c.id > bindparam("after", type_=Integer()))
+    .order_by(E.c.id.desc())
+    .limit(bindparam("limit", type_=Integer()))
+    for kind in ("call", "recall")
+}
+
+
+def handling_minutes(tx: Tx, business: str) -> float:
+    """Mean handling time of the latest services of `business`, leaning on the standard
+    while there are few of them."""
+    spans: list[float] = [
+        (done - began).total_seconds() / 60
+        for began, done in tx.conn.execute(_LATEST_SERVICES, {"business": business})
+        if began is not None and done >= began
+    ]
+    standard = float(tx.config.business(business).standard_minutes)
+    return (sum(spans) + PRIOR_WEIGHT * standard) / (len(spans) + PRIOR_WEIGHT)
+
+
+def open_capacity(tx: Tx, business: str, counters: list[Row[Any]] | None = None) -> float:
+    """Counters open for `business`, each weighted by where the business stands in its work
+    profile (first: 1, second: 1/2, …): a counter serves its first business before others."""
+    rows = counters if counters is not None else list(tx.conn.execute(select(C)))
+    capacity = 0.0
+    for row in rows:
+        profile = row.profile.split(",")
+        if row.state == "open" and row.staff_id is not None and business in profile:
+            capacity += 1 / (profile.index(business) + 1)
+    return capacity
+
+
+def estimate_minutes(
+    tx: Tx, business: str, ahead: int, counters: list[Row[Any]] | None = None
+) -> float | None:
+    """Minutes until a ticket with `ahead` people in front is called; None while no counter
+    serving the business is open."""
+    capacity = open_capacity(tx, business, counters)
+    if capacity == 0:
+        return None
+    return round((ahead + 0.5) * handling_minutes(tx, business) / capacity, 1)
+
+
+def people_ahead(tx: Tx, row: Row[Any]) -> int:
+    """Waiting tickets of the same queue that will be called before this one."""
+    mine = (row.priority_rank, row.queued_at, row.id)
+    same_line = (
+        T.c.directed_to == row.directed_to
+        if row.directed_to is not None
+        else (T.c.business == row.business) & T.c.directed_to.is_(None)
+    )
+    query = select(func.count()).where(
+        status_in("waiting"),
+        T.c.business_day == row.business_day,
+        same_line,
+        tuple_(T.c.priority_rank, T.c.queued_at, T.c.id) < mine,
+    )
+    return int(tx.conn.execute(query).scalar_one())
+
+
+def ticket_info(tx: Tx, number: str, day: dt.date | None = None) -> TicketView:
+    """A ticket with, while it waits, its place in the queue and the estimated wait."""
+    return with_wait(tx, TicketView.from_row(ticket_row(tx, number, day)))
+
+
+def with_wait(tx: Tx, view: TicketView) -> TicketView:
+    """`view` with `ahead` and `estimated_wait_min` filled in when it is waiting."""
+    if view.status != "waiting":
+        return view
+    row = tx.conn.execute(select(T).where(T.c.id == view.id)).one()
+    ahead = people_ahead(tx, row)
+    if row.directed_to is not None:
+        return view.with_wait(ahead, _directed_estimate(tx, row, ahead))
+    return view.with_wait(ahead, estimate_minutes(tx, view.business, ahead))
+
+
+def _directed_estimate(tx: Tx, row: Row[Any], ahead: int) -> float | None:
+    desk = tx.conn.execute(select(C).where(C.c.number == row.directed_to)).one()
+    if desk.state != "open" or desk.staff_id is None:
+        return None
+    return round((ahead + 0.5) * handling_minutes(tx, row.business), 1)
+
+
+def last_issued(tx: Tx, issued_by: str | None = None) -> TicketView | None:
+    """Today's latest ticket given out (by `issued_by`, or by the kiosk when None): what a
+    guide reprints for a customer whose slip did not come out."""
+    who = T.c.issued_by.is_(None) if issued_by is None else T.c.issued_by == issued_by
+    row = tx.conn.execute(
+        select(T).where(T.c.business_day == tx.day, who).order_by(T.c.id.desc()).limit(1)
+    ).first()
+    return with_wait(tx, TicketView.from_row(row)) if row else None
+
+
+def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
+    """The whole hall at a glance: queues, counters and the latest calls."""
+    counts: dict[str, int] = dict(tx.conn.execute(_WAITING_COUNTS, {"day": tx.day}).all())
+    waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
+    desks = list(tx.conn.execute(_DESKS))
+    estimates = {p: estimate_minutes(tx, p, n, desks) for p, n in waiting.items()}
+    return HallSnapshot(
+        at=tx.now,
+        business_day=tx.day,
+        waiting=waiting,
+        counters=counter_views(tx),
+        recent_calls=recent_calls(tx, recent),
+        estimated_wait_min=estimates,
+    )
+
+
+def counter_views(tx: Tx) -> tuple[CounterView, ...]:
+    """Every counter with its staff and current ticket."""
+    return tuple(
+        CounterView(
+            r.number, r.name_zh, r.name_en, r.state, tuple(r.profile.split(",")),
+            r.staff_id, r.staff_name, r.ticket_number, r.ticket_status,
+        )
+        for r in tx.conn.execute(_COUNTER_VIEWS)
+    )
+
+
+def recent_calls(tx: Tx, limit: int = 8, after: int = 0) -> tuple[CallView, ...]:
+    """Today's latest calls and recalls, newest first; only those after event `after` (a
+    display catching up on what it has not announced yet)."""
+    calls: list[CallView] = []
+    for kind, query in _LATEST_CALLS.items():
+        rows = tx.conn.execute(query, {"day": tx.day, "limit": limit, "after": after})
+        calls += [CallView(r.number, r.counter_number, r.at, kind == "recall", r.id)
+                  for r in rows]
+    calls.sort(key=lambda c: c.event_id, reverse=True)
+    return tuple(calls[:limit])
+
+
+def _event_views(
+    tx: Tx, where: list[Any], limit: int | None, newest_first: bool
+) -> list[EventView]:
+    order = E.c.id.desc() if newest_first else E.c.id
+    query = (
+        select(E, T.c.number)
+        .outerjoin(T, T.c.id == E.c.ticket_id)
+        .where(*where)
+        .order_by(order)
+        .limit(limit)
+    )
+    return [
+        EventView(r.id, r.at, r.kind, r.number, r.staff_id, r.counter_number, r.detail)
+        for r in tx.conn.execute(query)
+    ]
+
+
+def history(tx: Tx, number: str, day: dt.date | None = None) -> list[EventView]:
+    """Every step of one ticket, oldest first."""
+    row = ticket_row(tx, number, day)
+    return _event_views(tx, [E.c.ticket_id == row.id], None, newest_first=False)
+
+
+def events(
+    tx: Tx, day: dt.date | None = None, limit: int | None = 100, kind: str | None = None
+) -> list[EventView]:
+    """The event log of one business day (default today), oldest first, at most `limit`
+    latest events."""
+    where = [E.c.business_day == (day or tx.day)]
+    if kind:
+        where.append(E.c.kind == kind)
+    latest = _event_views(tx, where, limit, newest_first=True)
+    return latest[::-1]
+
+
+def visits(tx: Tx, account: str, limit: int = 20) -> list[TicketView]:
+    """A customer's visits by account number (户号), newest first: earlier matters and
+    open ones, for the handler to see (信息共享)."""
+    query = (
+        select(T).where(T.c.account == account).order_by(T.c.issued_at.desc(), T.c.id.desc())
+        .limit(limit)
+    )
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def day_tickets(tx: Tx, day: dt.date) -> list[TicketView]:
+    """Every ticket of a business day, in number order within each business."""
+    query = select(T).where(T.c.business_day == day).order_by(T.c.number)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def open_matters(tx: Tx, handler: str) -> list[TicketView]:
+    """A handler's own tickets still open away from the counter: with support, handed back
+    by support, or set aside waiting on the customer (`matters` says which)."""
+    return _away(tx, T.c.handler_id == handler)
+
+
+def _away(tx: Tx, whose: ColumnElement[bool]) -> list[TicketView]:
+    query = select(T).where(
+        whose,
+        status_in("with_support", "serving"),
+        T.c.counter_number.is_(None),
+    ).order_by(T.c.issued_at)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+MATTER_STEPS = ("refer", "take", "return", "set_aside")
+"""The events that move an open matter between its stages."""
+
+
+def matters(tx: Tx, handler: str) -> list[MatterView]:
+    """The handler's open matters away from the counter, oldest first, each with its stage
+    (`MATTER_STAGES`) read from the last step that moved it, and what that step said."""
+    return _staged(tx, open_matters(tx, handler))
+
+
+def account_matters(tx: Tx, account: str) -> list[MatterView]:
+    """A customer's open matters away from the counter (by account number 户号), whoever
+    handles them, however long ago they began: what the clerk must know of (信息共享)."""
+    return _staged(tx, _away(tx, T.c.account == account))
+
+
+def _staged(tx: Tx, tickets: list[TicketView]) -> list[MatterView]:
+    if not tickets:
+        return []
+    steps = tx.conn.execute(
+        select(E.c.ticket_id, E.c.kind, E.c.staff_id, E.c.at, E.c.detail)
+        .where(E.c.ticket_id.in_([v.id for v in tickets]), E.c.kind.in_(MATTER_STEPS))
+        .order_by(E.c.id)
+    ).all()
+    last = {row.ticket_id: row for row in steps}
+    found = []
+    for view in tickets:
+        step = last.get(view.id)
+        detail = (step.detail if step is not None else None) or {}
+        if view.status == "with_support":
+            stage = "with_support"
+        elif step is not None and step.kind == "set_aside":
+            stage = "awaiting_customer"
+        elif detail.get("outcome") == "question":
+            stage = "question"
+        else:
+            stage = "returned"
+        found.append(MatterView(
+            ticket=view, stage=stage, note=detail.get("note") or view.note,
+            by=step.staff_id if step is not None else None,
+            since=step.at if step is not None else None,
+        ))
+    return found
+
+
+def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:
+    """Referrals waiting for support: for `staff` and for the pool."""
+    who = T.c.support_id.is_(None) if staff is None else (
+        (T.c.support_id == staff) | T.c.support_id.is_(None)
+    )
+    query = select(T).where(status_in("with_support"), who).order_by(T.c.issued_at)
+    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+
+
+def queue_lines(tx: Tx, businesses: tuple[str, ...]) -> list[QueueLine]:
+    """Today's queue of each business in `businesses`, in that order: how many wait and how
+    long the longest has waited (the counter's side panel)."""
+    rows = tx.conn.execute(
+        select(T.c.business, func.count(), func.min(T.c.queued_at))
+        .where(status_in("waiting"), T.c.business_day == tx.day, T.c.business.in_(businesses))
+        .group_by(T.c.business)
+    ).all()
+    found = {business: (int(count), oldest) for business, count, oldest in rows}
+    lines = []
+    for business in businesses:
+        count, oldest = found.get(business, (0, None))
+        longest = (tx.now - oldest).total_seconds() / 60 if oldest is not None else None
+        lines.append(QueueLine(business, count, longest))
+    return lines
+
+
+def day_figures(tx: Tx, staff: str, day: dt.date | None = None) -> DayFigures:
+    """One handler's own figures of a business day (default today): the tickets completed
+    that day of which they are the first-responsible handler, their mean handling time
+    (start of service to completion), the ratings those got, and remedies granted. Summed by
+    the database, per rating: a clerk's desk reads this after every commit in the hall."""
+    day = day or tx.day
+    done = (
+        select(E.c.ticket_id)
+        .where(E.c.kind == "complete", E.c.business_day == day)
+        .distinct()
+        .subquery()
+    )
+    seconds = seconds_between(tx.conn.dialect.name, T.c.started_at, T.c.completed_at)
+    rows = tx.conn.execute(
+        select(T.c.rating, func.count(), func.sum(seconds), func.count(seconds))
+        .join(done, done.c.ticket_id == T.c.id)
+        .where(T.c.handler_id == staff, status_in("done"))
+        .group_by(T.c.rating)
+    ).all()
+    served = sum(int(count) for _, count, _, _ in rows)
+    timed = sum(int(n) for _, _, _, n in rows)
+    total = sum(float(s or 0) for _, _, s, _ in rows)
+    ratings = {score: 0 for score in sorted(RATINGS, reverse=True)}
+    ratings.update({int(rating): int(count) for rating, count, _, _ in rows if rating})
+    rated = sum(ratings.values())
+    return DayFigures(
+        staff=staff,
+        business_day=day,
+        served=served,
+        average_handling_min=round(total / timed / 60, 1) if timed else None,
+        ratings=ratings,
+        satisfaction=round((ratings[4] + ratings[3]) / rated, 3) if rated else None,
+        remedies_granted=_remedies_granted(tx, staff, day),
+    )
+
+
+def _remedies_granted(tx: Tx, staff: str, day: dt.date) -> int:
+    query = select(func.count()).where(
+        R.c.requested_by == staff, R.c.business_day == day,
+        R.c.status.in_(("granted", "approved")),
+    )
+    return int(tx.conn.execute(query).scalar_one())

@@ -1,0 +1,71 @@
+"""The hall entrance: the guide's own work, the supervision box and kiosk faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from sqlalchemy import Table, insert, select
+
+from db.errors import AuthFailed, Refused
+from db.rules.ops import T, log, staff_row, ticket_row
+from db.store.models import Feedback
+from db.store.session import Tx
+from db.store.views import FeedbackView
+
+F = cast(Table, Feedback.__table__)
+
+FEEDBACK_MAX = 500
+"""Characters one supervision-box note may hold."""
+
+
+def record_enquiry(tx: Tx, staff: str, business: str, *, note: str | None = None) -> None:
+    """A question the guide answered on the spot, without a ticket: counted as the guide's
+    work, under its business type."""
+    if staff_row(tx, staff).role not in ("guide", "leader"):
+        raise AuthFailed(f"staff {staff} is not on the guide post", zh=f"{staff} 不是引导岗人员")
+    kind = tx.config.business(business)
+    log(tx, "enquiry", staff=staff, business=kind.prefix, note=note)
+
+
+def leave_feedback(tx: Tx, body: str, *, number: str | None = None) -> FeedbackView:
+    """A note for the duty leader from the supervision box (监督箱); anonymous unless the
+    customer gives today's ticket number."""
+    text = body.strip()
+    if not text:
+        raise Refused("please write something before sending", zh="请先填写内容再提交")
+    if len(text) > FEEDBACK_MAX:
+        raise Refused(f"at most {FEEDBACK_MAX} characters, please ({len(text)} written)",
+                      zh=f"最多 {FEEDBACK_MAX} 个字（已写 {len(text)} 个）")
+    ticket = ticket_row(tx, number) if number else None
+    row = tx.conn.execute(
+        insert(F)
+        .values(at=tx.now, business_day=tx.day, ticket_id=ticket.id if ticket else None,
+                body=text, status="new")
+        .returning(*F.c)
+    ).one()
+    log(tx, "feedback", ticket=row.ticket_id, feedback=row.id)
+    return FeedbackView(row.id, row.at, ticket.number if ticket else None, text, "new", None)
+
+
+def record_reprint(tx: Tx, number: str, staff: str, *, day: dt.date | None = None) -> None:
+    """The guide printed a ticket's slip again: logged in the guide's name, so that the
+    leader can see who handed out second slips (one number must not serve two people)."""
+    if staff_row(tx, staff).role not in ("guide", "leader"):
+        raise AuthFailed(f"staff {staff} is not on the guide post", zh=f"{staff} 不是引导岗人员")
+    log(tx, "reprint", ticket=ticket_row(tx, number, day).id, staff=staff)
+
+
+def record_printer_fault(tx: Tx, message: str, *, number: str | None = None) -> None:
+    """A ticket printer failed: the leader sees it in the log; the ticket itself stands."""
+    ticket = ticket_row(tx, number) if number else None
+    log(tx, "printer_fault", ticket=ticket.id if ticket else None, message=message[:200])
+
+
+def feedback_list(tx: Tx, status: str | None = "new", limit: int = 100) -> list[FeedbackView]:
+    """Supervision-box notes, newest first (only `status` ones, unless None)."""
+    query = select(F, T.c.number).outerjoin(T, T.c.id == F.c.ticket_id)
+    if status is not None:
+        query = query.where(F.c.status == status)
+    rows = tx.conn.execute(query.order_by(F.c.id.desc()).limit(limit))
+    return [FeedbackView(r.id, r.at, r.number, r.body, r.status, r.reply) for r in rows]

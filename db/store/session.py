@@ -1,0 +1,133 @@
+"""The hall handle: an engine, the hall config and a clock, and the units of work on them.
+
+Callers own the transaction (one short transaction per user action); the operations in
+`db.rules.ops` take the `Tx` they are given and never commit or open one themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from db.config import HallConfig
+from db.store.engine import READ_ONLY, make_engine
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current time as an aware datetime; tests and simulations inject their own."""
+
+
+def utc_now() -> dt.datetime:
+    """The real clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told: tests and simulations run a day in seconds."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware start time")
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, minutes: float = 0, seconds: float = 0) -> dt.datetime:
+        """Move the clock forward and return the new time."""
+        self.now += dt.timedelta(minutes=minutes, seconds=seconds)
+        return self.now
+
+
+@dataclass(frozen=True)
+class Tx:
+    """One open transaction with what the rules need to know about 'now'."""
+
+    conn: Connection
+    """The connection inside the transaction."""
+    config: HallConfig
+    """The hall's configuration."""
+    now: dt.datetime
+    """The time of this unit of work, naive UTC as stored in the database."""
+    day: dt.date
+    """The business day `now` falls in, in the hall's time zone."""
+    hints: dict[Any, Any] = field(default_factory=dict)
+    """What this process last saw of the hall (a counter's work profile), shared by the
+    transactions of one `Hall`: only ever a guess that a guarded statement checks."""
+    chain: list[Any] = field(default_factory=list)
+    """The id and hash of the last event this transaction appended (`db.rules.ops.log`)."""
+    sessions: dict[int, str] = field(default_factory=dict)
+    """The sign-in sessions this process holds, by counter: a step at such a counter is
+    refused once the session has ended (`db.rules.counters`). Shared by the `Hall`'s
+    transactions."""
+
+    def session(self, counter: int) -> str | None:
+        """This process's session at `counter`, if it holds one."""
+        return self.sessions.get(counter)
+
+
+class Hall:
+    """What every app, the CLI and the tests hold: where the hall's database is, and its rules."""
+
+    def __init__(self, engine: Engine, config: HallConfig, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+        self.hints: dict[Any, Any] = {}
+        self.sessions: dict[int, str] = {}
+        """Counter → the session token this process signed in with (a counter client)."""
+        self._writer: Connection | None = None
+        self._writer_free = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str, config: HallConfig, clock: Clock = utc_now) -> Hall:
+        """A hall on the database at `url` (which `db.store.schema.init_db` must have prepared)."""
+        return cls(make_engine(url), config, clock)
+
+    def _tx(self, conn: Connection) -> Tx:
+        aware = self.clock()
+        now = aware.astimezone(dt.UTC).replace(tzinfo=None)
+        return Tx(conn, self.config, now, self.config.business_day(aware), self.hints,
+                  sessions=self.sessions)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite): committed on success, else undone."""
+        # One connection is kept for writes and reused by whichever thread writes next: a
+        # pool checkout and check-in per transaction would cost more than SQLite's own work.
+        # A second writer at the same moment takes a pooled connection as before.
+        if not self._writer_free.acquire(blocking=False):
+            with self.engine.begin() as conn:
+                yield self._tx(conn)
+            return
+        try:
+            kept = self._writer
+            if kept is None or kept.closed or kept.invalidated:
+                kept = self._writer = self.engine.connect()
+            with kept.begin():
+                yield self._tx(kept)
+        finally:
+            self._writer_free.release()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read-only transaction: a consistent snapshot that never takes the write lock."""
+        with (
+            self.engine.connect().execution_options(**{READ_ONLY: True}) as conn,
+            conn.begin(),
+        ):
+            yield self._tx(conn)
+
+    def dispose(self) -> None:
+        """Close the pooled connections (before a fork, or at exit)."""
+        with self._writer_free:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+        self.engine.dispose()
