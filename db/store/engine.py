@@ -132,9 +132,7 @@ def append_event(conn: Connection, values: dict[str, Any]) -> None:
     decimals, an ISO date, JSON text): every step appends an event, and SQLAlchemy's
     statement execution cost more than SQLite's insert."""
     if conn.dialect.name != "sqlite":
-        from db.store.sql import INSERT_EVENT
-
-        conn.execute(INSERT_EVENT, values)
+        conn.execute(_insert_event(), values)
         return
     at, detail = values["at"], values["detail"]
     row = (values["id"], f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}",
@@ -146,6 +144,16 @@ def append_event(conn: Connection, values: dict[str, Any]) -> None:
         conn.connection.driver_connection.execute(_SQLITE_APPEND, row)  # type: ignore[union-attr]
     except sqlite3.Error as error:  # as SQLAlchemy would have raised it
         raise exc.DBAPIError.instance(_SQLITE_APPEND, row, error, sqlite3.Error) from error
+
+
+@lru_cache(maxsize=1)
+def _insert_event() -> Any:
+    # Built once: the INSERT of `append_event` on a database server.
+    from sqlalchemy import insert
+
+    from db.store.models import Event
+
+    return insert(cast(Table, Event.__table__))
 
 
 def next_sequence(conn: Connection, day: object, prefix: str) -> int:

@@ -86,7 +86,6 @@ TICKET_BY_NUMBER: Select[Any] = select(T).where(
     T.c.business_day == bindparam("day"), T.c.number == bindparam("number")
 )
 INSERT_TICKET: Insert = insert(T).returning(*T.c)
-INSERT_EVENT: Insert = insert(E)
 
 
 @lru_cache(maxsize=256)
