@@ -42,6 +42,7 @@ from db.errors import AuthFailed, NotFound, Refused, role_zh, status_zh
 from db.rules.counters import COUNTER_ROLES
 from db.rules.ops import T, log, staff_row, ticket_row
 from db.rules.remedies import R
+from db.store import sql
 from db.store.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES, Complaint
 from db.store.session import Tx
 from db.store.views import ComplaintView
@@ -77,26 +78,10 @@ as when done on their own, so every figure counts them alike."""
 
 
 def _views(tx: Tx, *where: Any) -> list[ComplaintView]:
-    query = (
-        select(K, T.c.number, T.c.business_day.label("ticket_day"))
-        .join(T, T.c.id == K.c.ticket_id)
-        .where(*where)
-        .order_by(K.c.id)
-    )
-    return [_view(row) for row in tx.conn.execute(query)]
-
-
-def _view(row: Row[Any]) -> ComplaintView:
-    m = row._mapping
-    return ComplaintView(
-        id=m["id"], ticket=m["number"], ticket_id=m["ticket_id"], ticket_day=m["ticket_day"],
-        handler=m["handler_id"], body=m["body"], customer_name=m["customer_name"],
-        customer_phone=m["customer_phone"], status=m["status"], recorded_by=m["recorded_by"],
-        recorded_at=m["recorded_at"], outcome=m["outcome"], correction=m["correction"],
-        resolution=m["resolution"], resolved_by=m["resolved_by"],
-        resolved_at=m["resolved_at"], new_handler=m["new_handler_id"],
-        remedy_id=m["remedy_id"],
-    )
+    query = sql.with_ticket(K, *where, number=T.c.number, ticket_day=T.c.business_day)
+    return [ComplaintView.of_row(row, ticket="number", handler="handler_id",
+                                 new_handler="new_handler_id")
+            for row in tx.conn.execute(query)]
 
 
 def complaint(tx: Tx, complaint_id: int) -> ComplaintView:

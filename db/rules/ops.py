@@ -182,6 +182,31 @@ def _held_step(
     return row.desk_staff, TicketView.from_row(row)
 
 
+def _held_move(
+    tx: Tx,
+    counter: int,
+    expect: str | None,
+    states: tuple[str, ...],
+    keep: tuple[str, ...] = (),
+    *,
+    away: bool = False,
+    **values: Any,
+) -> tuple[str, TicketView]:
+    """A step on the counter's current ticket: one guarded UPDATE when the counter is as the
+    caller believes, else the long way, which refuses with the reason or (`away`: the
+    clerk's own matter away from the counter, named by `expect`) moves that one. A key in
+    `keep` holds its value where the step gives None."""
+    done = _held_step(tx, counter, expect, states, keep, **values)
+    if done is not None:
+        return done
+    if away:
+        staff, row = _held_or_away(tx, counter, expect)
+    else:
+        staff, row = _held(tx, counter, expect, states)
+    kept = {k: row._mapping[k] for k in keep if values.get(k) is None}
+    return staff, _transition(tx, row, states, **{**values, **kept})
+
+
 def _check_held(desk: Desk, expect: str | None, states: tuple[str, ...]) -> Row[Any]:
     row = desk.ticket
     if row is None:
@@ -403,11 +428,8 @@ def recall(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
 
 def no_show(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer did not come (过号); they may be re-queued within the grace."""
-    done = _held_step(tx, counter, expect, ("called",), status="no_show", no_show_at=tx.now)
-    if done is None:
-        staff, row = _held(tx, counter, expect, ("called",))
-        done = staff, _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
-    staff, view = done
+    staff, view = _held_move(tx, counter, expect, ("called",),
+                             status="no_show", no_show_at=tx.now)
     log(tx, "no_show", ticket=view.id, staff=staff, counter=counter)
     return view
 
@@ -445,11 +467,8 @@ def requeue(tx: Tx, number: str, *, staff: str | None = None) -> TicketView:
 
 def start(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
     """The called customer has arrived: service begins."""
-    done = _held_step(tx, counter, expect, ("called",), status="serving", started_at=tx.now)
-    if done is None:
-        staff, row = _held(tx, counter, expect, ("called",))
-        done = staff, _transition(tx, row, ("called",), status="serving", started_at=tx.now)
-    staff, view = done
+    staff, view = _held_move(tx, counter, expect, ("called",),
+                             status="serving", started_at=tx.now)
     log(tx, "start", ticket=view.id, staff=staff, counter=counter)
     return view
 
@@ -462,16 +481,8 @@ def complete(
     closed away, with the customer not at the counter, so its completion is logged at no
     counter and the counter's evaluator never offers it (the customer at the counter rates
     their own service, not this one)."""
-    done = _held_step(
-        tx, counter, expect, ("serving",), ("note",),
-        status="done", completed_at=tx.now, note=note or None,
-    )
-    if done is None:
-        staff, row = _held_or_away(tx, counter, expect)
-        done = staff, _transition(
-            tx, row, ("serving",), status="done", completed_at=tx.now, note=note or row.note
-        )
-    staff, view = done
+    staff, view = _held_move(tx, counter, expect, ("serving",), ("note",), away=True,
+                             status="done", completed_at=tx.now, note=note or None)
     if view.last_counter is None:
         log(tx, "complete", ticket=view.id, staff=staff, note=note, away=True)
     else:

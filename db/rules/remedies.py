@@ -28,6 +28,7 @@ from db.rules.ops import (
     staff_row,
     ticket_row,
 )
+from db.store import sql
 from db.store.models import Remedy
 from db.store.session import Tx
 from db.store.views import RemedyView, yuan
@@ -74,24 +75,8 @@ def parse_amount(text: str) -> int:
 
 
 def _views(tx: Tx, *where: Any) -> list[RemedyView]:
-    query = (
-        select(R, T.c.number.label("ticket_number"))
-        .join(T, T.c.id == R.c.ticket_id)
-        .where(*where)
-        .order_by(R.c.id)
-    )
-    return [_view(row) for row in tx.conn.execute(query)]
-
-
-def _view(row: Row[Any]) -> RemedyView:
-    m = row._mapping
-    return RemedyView(
-        id=m["id"], ticket=m["ticket_number"], ticket_id=m["ticket_id"],
-        business_day=m["business_day"], kind=m["kind"], amount_fen=m["amount_fen"],
-        reason=m["reason"], status=m["status"], requested_by=m["requested_by"],
-        requested_at=m["requested_at"], decided_by=m["decided_by"],
-        decided_at=m["decided_at"], decision_reason=m["decision_reason"],
-    )
+    query = sql.with_ticket(R, *where, ticket_number=T.c.number)
+    return [RemedyView.of_row(row, ticket="ticket_number") for row in tx.conn.execute(query)]
 
 
 def remedy(tx: Tx, remedy_id: int) -> RemedyView:

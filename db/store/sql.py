@@ -88,6 +88,14 @@ TICKET_BY_NUMBER: Select[Any] = select(T).where(
 INSERT_TICKET: Insert = insert(T).returning(*T.c)
 
 
+def with_ticket(table: Table, *where: Any, **ticket_columns: Any) -> Select[Any]:
+    """The rows of `table` (a ticket's complaints, remedies…) that match `where`, oldest
+    first, each with the named columns of its ticket (name=column)."""
+    labelled = [column.label(name) for name, column in ticket_columns.items()]
+    return (select(table, *labelled).join(T, T.c.id == table.c.ticket_id)
+            .where(*where).order_by(table.c.id))
+
+
 @lru_cache(maxsize=256)
 def transition(states: tuple[str, ...], keys: tuple[str, ...]) -> Update:
     """`UPDATE tickets SET <keys> WHERE id = :row_id AND status IN <states> RETURNING *`;

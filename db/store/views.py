@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Self
 
 from db.store.models import AT_COUNTER
 
@@ -44,6 +44,13 @@ class _Json:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 UTC, dates as YYYY-MM-DD."""
         return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+    @classmethod
+    def of_row(cls, row: Any, **columns: str) -> Self:
+        """The view of a row: each field from the column of its name, or of the name given
+        in `columns` (field=column)."""
+        m = row._mapping
+        return cls(**{f.name: m[columns.get(f.name, f.name)] for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
