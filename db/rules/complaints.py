@@ -20,7 +20,7 @@ not upheld) and one correction:
 - **void**: the leader's void, as `db.rules.ops.cancel`, of a ticket not yet being served
   (waiting, called) or missed (no-show). A matter being served, with support or done is
   never voided — it was real work; it is reassigned or reopened instead. This keeps the
-  life cycle of DESIGN.md (`waiting/called → cancelled`, and a no-show, which the day's
+  life cycle of docs/design.md (`waiting/called → cancelled`, and a no-show, which the day's
   close voids too).
 - **remedy**: the leader approves a remedy request pending on the ticket (`db.rules.remedies`).
 

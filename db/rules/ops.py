@@ -1,4 +1,4 @@
-"""The ticket life cycle: every step of DESIGN.md as one function on an open transaction.
+"""The ticket life cycle: every step of docs/design.md as one function on an open transaction.
 
 Each function takes the caller's `Tx`, changes what the step changes with guarded
 statements (the UPDATE names the state it expects, so a step another process has already

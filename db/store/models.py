@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TICKET_STATES = ("waiting", "called", "serving", "with_support", "done", "no_show", "cancelled")
-"""Every state a ticket can be in; see the life cycle in DESIGN.md."""
+"""Every state a ticket can be in; see the life cycle in docs/design.md."""
 
 AT_COUNTER = ("called", "serving")
 """States in which a ticket occupies its counter (at most one such ticket per counter)."""

@@ -1,4 +1,4 @@
-"""The ticket life cycle rules of DESIGN.md, one by one, including every refusal."""
+"""The ticket life cycle rules of docs/design.md, one by one, including every refusal."""
 
 from __future__ import annotations
 
