@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.renderables.digits import DIGITS
 from textual.widgets import Digits, Label
 
 from counter.machine import DeskState
@@ -17,18 +16,11 @@ from counter.text import minutes, t
 from db.config import NORMAL, HallConfig
 from db.store.views import TicketView
 from ui.text import name
+from ui.widgets.number import number_parts
 
 LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
          "recalls", "remedies", "matters", "visits")
 """The card's text lines, top to bottom."""
-
-
-def number_parts(number: str) -> tuple[str, str]:
-    """Split a ticket number into what `Digits` can draw and a leading letter it cannot
-    (Digits knows A-F only; a hall may use any capital letter)."""
-    if all(c in DIGITS for c in number):
-        return "", number
-    return number[0], number[1:]
 
 
 def span_min(since: dt.datetime | None, until: dt.datetime) -> float:
