@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    EVENT_SQL,
     FREE_SQL,
     Hall,
+    append_event,
     business_day,
     claim_params,
     claim_sql,
@@ -114,21 +114,21 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
             counter = counters[(turn + k) % len(counters)]
             clerk = f"C{counter:02d}"
             t = time.perf_counter()
-            now = ts(now_naive())
-            day = business_day(config).isoformat()
+            moment, the_day = now_naive(), business_day(config)
             conn.execute("BEGIN IMMEDIATE")
             rows = conn.execute(claim_texts[counter], claim_params(
-                profiles[counter], counter, clerk, now, day)).fetchall()
+                profiles[counter], counter, clerk, ts(moment), the_day.isoformat())).fetchall()
             if not rows:
                 conn.execute("COMMIT")
                 continue
             ticket = rows[0][0]
-            conn.execute(EVENT_SQL, (now, day, "call", ticket, clerk, counter, None))
+            # Chained as db.rules.ops.log chains it (the event log's columns since 0006).
+            append_event(conn, moment, the_day, "call", ticket, clerk, counter)
             conn.execute("COMMIT")
-            now = ts(now_naive())
+            moment = now_naive()
             conn.execute("BEGIN IMMEDIATE")
-            assert conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
-            conn.execute(EVENT_SQL, (now, day, "no_show", ticket, clerk, counter, None))
+            assert conn.execute(FREE_SQL, ("no_show", ts(moment), ticket)).fetchall()
+            append_event(conn, moment, the_day, "no_show", ticket, clerk, counter)
             conn.execute("COMMIT")
             return time.perf_counter() - t
         raise SystemExit("every queue is empty: raise --waiting")
