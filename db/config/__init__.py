@@ -1,7 +1,9 @@
 """The hall configuration: business types, priority classes, counters and service targets.
 
 The kiosk's own sections ([kiosk] timings, the [printer]) live in `db.config.kiosk`, the
-TOML-reading helpers in `db.config.file`; `HallConfig` carries them all.
+other sections beside it, the TOML-reading helpers in `db.config.file`; `HallConfig` carries
+them all. Each dataclass is its own schema (`db.config.schema`): a field is a key of the file,
+so no list of keys stands beside it.
 
 A hall describes itself in one TOML file (the shipped example is `default_hall.toml` beside
 this module). `load_config` reads and validates it into a frozen `HallConfig`; every problem
@@ -12,69 +14,58 @@ with the file becomes a one-line `ConfigError` naming the file and the key path,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import re
 import tomllib
+import typing
 import zoneinfo
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
 from db.config.evaluator import EvaluatorConfig as EvaluatorConfig  # re-exported
-from db.config.evaluator import evaluator_config
-from db.config.file import Table, claim, first_duplicate, listing, one_line, show
+from db.config.file import Table, first_duplicate, listing, one_line, show
 from db.config.kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
 from db.config.kiosk import PrinterConfig as PrinterConfig
-from db.config.kiosk import kiosk_config, printer_config
-from db.config.remedy import DEFAULT_REMEDIES, RemedyKind, remedy_kinds
+from db.config.remedy import DEFAULT_REMEDIES, RemedyKind
+from db.config.schema import (
+    ChineseName,
+    EnglishName,
+    InvalidSetting,
+    Key,
+    Rule,
+    fields_of,
+    keys,
+    read,
+    rows,
+    section,
+)
 from db.config.score import ScoreConfig as ScoreConfig  # re-exported
-from db.config.score import score_config
 from db.config.voice import VoiceConfig as VoiceConfig  # re-exported
-from db.config.voice import voice_config
 from db.errors import ConfigError, NotFound
 
 DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
 """The shipped default configuration, also the example a hall copies and edits."""
 
 DEFAULT_SOURCE = "<default>"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-DEFAULT_DAY_START = "04:00"
 DEFAULT_LANGUAGES: tuple[str, ...] = ("zh", "en")
-DEFAULT_SLA_MINUTES = 10.0
-DEFAULT_SLA_SHARE = 0.8
-DEFAULT_NO_SHOW_GRACE_MINUTES = 30.0
-DEFAULT_PIN_MAX_FAILURES = 5
-DEFAULT_PIN_LOCK_MINUTES = 15.0
+"""The languages a hall may offer, and offers when its file does not say."""
 NORMAL = "normal"
-
-_TOP_KEYS = (
-    "hall", "service", "security", "business", "priority", "counter", "kiosk", "printer",
-    "remedy", "evaluator", "voice", "score",
-)  # fmt: skip
-_HALL_KEYS = ("name_zh", "name_en", "timezone", "day_start", "languages")
-_SERVICE_KEYS = ("sla_minutes", "sla_share", "no_show_grace_minutes")
-_SECURITY_KEYS = ("pin_max_failures", "pin_lock_minutes")
-_BUSINESS_KEYS = ("prefix", "zh", "en", "standard_minutes")
-_PRIORITY_KEYS = ("code", "zh", "en", "rank", "guide_only")
-_COUNTER_KEYS = ("number", "zh", "en", "profile")
-
-_PREFIX = re.compile(r"[A-Z]")
-_CODE = re.compile(r"[a-z_]+")
-_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
 @dataclass(frozen=True)
 class BusinessType:
     """A queue of the hall (业务类型), such as A 缴费 bill payment."""
 
-    prefix: str
+    prefix: Annotated[str, Rule(pattern="[A-Z]", means="one capital letter A-Z", unique=True)]
     """One capital letter A-Z, unique; it starts every ticket number of this type."""
-    name_zh: str
-    """Chinese name shown on the kiosk, the display and the voice call."""
-    name_en: str
-    """English name."""
-    standard_minutes: float
+    name_zh: ChineseName
+    """Chinese name shown on the kiosk, the display and the voice call (key "zh")."""
+    name_en: EnglishName
+    """English name (key "en"; the Chinese one when absent)."""
+    standard_minutes: Annotated[float, Rule(gt=0)]
     """Standard handling time (> 0), the yardstick for staff figures and staffing."""
 
 
@@ -82,62 +73,73 @@ class BusinessType:
 class PriorityClass:
     """A class of customers served before others of the same business type."""
 
-    code: str
+    code: Annotated[
+        str, Rule(pattern="[a-z_]+", means="lower-case letters and underscores", unique=True)
+    ]
     """Stable identifier such as "normal" or "elderly"; [a-z_]+, unique."""
-    name_zh: str
-    """Chinese name."""
-    name_en: str
-    """English name."""
+    name_zh: ChineseName
+    """Chinese name (key "zh")."""
+    name_en: EnglishName
+    """English name (key "en"; the Chinese one when absent)."""
     rank: int
     """Lower is served first; "normal" always has the highest rank (served last)."""
     guide_only: bool = False
     """Given by a guide (or at a counter) only, never picked by a customer at the kiosk
     (an appointment is checked by a person)."""
 
+    def __post_init__(self) -> None:
+        if self.guide_only and self.code == NORMAL:
+            problem = '"normal" is every customer\'s: it cannot be guide-only'
+            raise InvalidSetting("guide_only", problem)
+
 
 @dataclass(frozen=True)
 class CounterSpec:
     """A service point (窗口) and the business types it serves."""
 
-    number: int
+    number: Annotated[int, Rule(ge=1, unique=True)]
     """Counter number (>= 1), unique."""
-    name_zh: str
-    """Chinese name, e.g. 1号窗口."""
-    name_en: str
-    """English name, e.g. Counter 1."""
+    name_zh: Annotated[str, Rule(key="zh", blank=False, derive="{number}号窗口")]
+    """Chinese name, e.g. 1号窗口 (key "zh"; that when absent)."""
+    name_en: Annotated[str, Rule(key="en", blank=False, derive="Counter {number}")]
+    """English name, e.g. Counter 1 (key "en"; that when absent)."""
     profile: tuple[str, ...]
     """Business prefixes served, in the order the counter serves them; non-empty, unique."""
 
 
 @dataclass(frozen=True)
 class HallConfig:
-    """One hall's validated configuration. Build it with `load_config` or `parse_config`."""
+    """One hall's validated configuration. Build it with `load_config` or `parse_config`.
 
-    name_zh: str
+    Its own fields are the keys of the file's [hall], [service] and [security] tables
+    (`Rule.table`); a field that is a dataclass is a section of its own ([kiosk]), a tuple of
+    dataclasses an array of tables ([[counter]]); `source` is not in the file."""
+
+    name_zh: Annotated[str, Rule(table="hall", blank=False)]
     """Chinese name of the hall."""
-    name_en: str
+    name_en: Annotated[str, Rule(table="hall", blank=False, derive="{name_zh}")]
     """English name of the hall (defaults to the Chinese one)."""
-    timezone: str
+    timezone: Annotated[str, Rule(table="hall", default="Asia/Shanghai")]
     """IANA time zone name of the hall."""
-    day_start: datetime.time
-    """Local time at which a business day starts; numbering restarts then."""
-    languages: tuple[str, ...]
+    day_start: Annotated[datetime.time, Rule(table="hall", default=datetime.time(4, 0))]
+    """Local time at which a business day starts; numbering restarts then ("HH:MM")."""
+    languages: Annotated[tuple[str, ...], Rule(table="hall", default=DEFAULT_LANGUAGES)]
     """Languages offered, a subset of ("zh", "en"); the first is the default."""
-    businesses: tuple[BusinessType, ...]
-    """Business types in file order; non-empty."""
-    priorities: tuple[PriorityClass, ...]
-    """Priority classes sorted by rank; always includes "normal", last."""
-    counters: tuple[CounterSpec, ...]
-    """Counters sorted by number; non-empty."""
-    sla_minutes: float
+    businesses: Annotated[tuple[BusinessType, ...], Rule(key="business")]
+    """Business types in file order ([[business]]); non-empty."""
+    priorities: Annotated[tuple[PriorityClass, ...], Rule(key="priority")]
+    """Priority classes sorted by rank ([[priority]]); always includes "normal", last."""
+    counters: Annotated[tuple[CounterSpec, ...], Rule(key="counter")]
+    """Counters sorted by number ([[counter]]); non-empty."""
+    sla_minutes: Annotated[float, Rule(table="service", default=10.0, gt=0)]
     """SLA target: a share `sla_share` of customers is called within this many minutes."""
-    sla_share: float
+    sla_share: Annotated[float, Rule(table="service", default=0.8, gt=0, le=1)]
     """Share of customers the SLA promises, 0 < x <= 1."""
-    no_show_grace_minutes: float
+    no_show_grace_minutes: Annotated[float, Rule(table="service", default=30.0, ge=0)]
     """A no-show (过号) can be re-queued within this many minutes (>= 0)."""
-    pin_max_failures: int
+    pin_max_failures: Annotated[int, Rule(table="security", default=5, ge=1)]
     """Wrong PINs in a row before the account locks."""
-    pin_lock_minutes: float
+    pin_lock_minutes: Annotated[float, Rule(table="security", default=15.0, gt=0)]
     """How long a locked account stays locked."""
     source: str
     """Path of the file, or "<default>" / "<string>", for messages."""
@@ -147,7 +149,7 @@ class HallConfig:
     """The kiosk's ticket printer ([printer]); kind "none" by default."""
     evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     """Timings of the customer evaluator beside each counter ([evaluator])."""
-    remedies: tuple[RemedyKind, ...] = DEFAULT_REMEDIES
+    remedies: Annotated[tuple[RemedyKind, ...], Rule(key="remedy")] = DEFAULT_REMEDIES
     """Remedy kinds a handler may grant ([[remedy]]), in file order; never empty."""
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     """How the wall display announces calls ([voice])."""
@@ -238,12 +240,12 @@ def _inconsistency(config: HallConfig) -> str | None:
     """Describe the first broken cross-reference of a config, or return None if it is sound."""
     if not config.businesses or not config.counters:
         return "a hall needs at least one business type and one counter"
-    for name, keys in (
+    for name, values in (
         ("businesses: duplicate prefix", [b.prefix for b in config.businesses]),
         ("priorities: duplicate code", [p.code for p in config.priorities]),
         ("counters: duplicate number", [c.number for c in config.counters]),
     ):
-        duplicate = first_duplicate(keys)
+        duplicate = first_duplicate(values)
         if duplicate is not None:
             return f"{name} {duplicate!r}"
     if NORMAL not in {p.code for p in config.priorities}:
@@ -259,67 +261,38 @@ def _inconsistency(config: HallConfig) -> str | None:
 # --- building the config ------------------------------------------------------------------
 
 
-def _timezone(hall: Table) -> str:
-    name = hall.text("timezone", DEFAULT_TIMEZONE)
+def _in_file(key: Key) -> bool:
+    """Whether a HallConfig field is read from the file (every one but `source`)."""
+    rows_of = typing.get_args(key.kind)[:1] if typing.get_origin(key.kind) is tuple else ()
+    return key.table is not None or any(map(dataclasses.is_dataclass, (key.kind, *rows_of)))
+
+
+def top_keys() -> tuple[str, ...]:
+    """The keys of the file's top level, from HallConfig's fields."""
+    return tuple(dict.fromkeys(k.table or k.key for k in fields_of(HallConfig) if _in_file(k)))
+
+
+def _check_hall(top: Table, values: dict[str, Any]) -> None:
+    """The checks of [hall] that a rule cannot say."""
     try:
-        zoneinfo.ZoneInfo(name)
+        zoneinfo.ZoneInfo(values["timezone"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise hall.error("timezone", f"unknown IANA time zone {show(name)}") from None
-    return name
-
-
-def _day_start(hall: Table) -> datetime.time:
-    value = hall.get("day_start", DEFAULT_DAY_START)
-    if isinstance(value, datetime.time) and value.tzinfo is None:
-        return value  # a bare TOML local time such as 04:00:00 is accepted too
-    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise hall.error("day_start", f'expected a time "HH:MM" (00:00-23:59), got {show(value)}')
-    return datetime.time(int(match[1]), int(match[2]))
-
-
-def _languages(hall: Table) -> tuple[str, ...]:
-    languages = hall.strings("languages", DEFAULT_LANGUAGES)
-    hall.ensure(bool(languages), "languages", "at least one language is required")
+        problem = f"unknown IANA time zone {show(values['timezone'])}"
+        raise top.error("hall.timezone", problem) from None
+    languages = values["languages"]
+    top.ensure(bool(languages), "hall.languages", "at least one language is required")
     for language in languages:
         problem = f'unsupported language {show(language)} (supported: "zh", "en")'
-        hall.ensure(language in DEFAULT_LANGUAGES, "languages", problem)
+        top.ensure(language in DEFAULT_LANGUAGES, "hall.languages", problem)
     duplicate = first_duplicate(languages)
-    hall.ensure(duplicate is None, "languages", f"duplicate {show(duplicate)}")
-    return languages
-
-
-def _businesses(top: Table) -> tuple[BusinessType, ...]:
-    seen: dict[object, str] = {}
-    found = []
-    for row in top.rows("business", _BUSINESS_KEYS, required=True):
-        prefix = row.text("prefix")
-        problem = f"must be one capital letter A-Z, got {show(prefix)}"
-        row.ensure(_PREFIX.fullmatch(prefix) is not None, "prefix", problem)
-        claim(row, "prefix", prefix, seen)
-        minutes = row.number("standard_minutes")
-        row.ensure(minutes > 0, "standard_minutes", f"must be greater than 0, got {minutes:g}")
-        zh = row.text("zh")
-        found.append(BusinessType(prefix, zh, row.text("en", zh), minutes))
-    return tuple(found)
+    top.ensure(duplicate is None, "hall.languages", f"duplicate {show(duplicate)}")
 
 
 def _priorities(top: Table) -> tuple[PriorityClass, ...]:
-    seen: dict[object, str] = {}
-    found = []
-    for row in top.rows("priority", _PRIORITY_KEYS, required=False):
-        code = row.text("code")
-        problem = f"must be lower-case letters and underscores, got {show(code)}"
-        row.ensure(_CODE.fullmatch(code) is not None, "code", problem)
-        claim(row, "code", code, seen)
-        zh = row.text("zh")
-        guide_only = row.boolean("guide_only", False)
-        row.ensure(not (guide_only and code == NORMAL), "guide_only",
-                   '"normal" is every customer\'s: it cannot be guide-only')
-        found.append(PriorityClass(code, zh, row.text("en", zh), row.integer("rank"),
-                                   guide_only))
-    if NORMAL in seen:
-        _check_normal_last(top, found, seen[NORMAL])
+    found = rows(top, "priority", PriorityClass)
+    codes = [p.code for p in found]
+    if NORMAL in codes:
+        _check_normal_last(top, found, f"priority[{codes.index(NORMAL) + 1}]")
     else:
         rank = max((p.rank for p in found), default=0) + 1
         found.append(PriorityClass(NORMAL, "普通", "Normal", rank))
@@ -335,72 +308,41 @@ def _check_normal_last(top: Table, found: list[PriorityClass], path: str) -> Non
             f'"normal" must have the highest rank (it is served last), '
             f'got {normal.rank} but "{rival.code}" has {rival.rank}'
         )
-        raise ConfigError(f"{top.source}: {path}.rank: {problem}")
+        raise top.error(f"{path}.rank", problem)
 
 
 def _counters(top: Table, known: Collection[str]) -> tuple[CounterSpec, ...]:
-    seen: dict[object, str] = {}
-    found = []
-    for row in top.rows("counter", _COUNTER_KEYS, required=True):
-        number = row.integer("number")
-        row.ensure(number >= 1, "number", f"must be 1 or more, got {number}")
-        claim(row, "number", number, seen)
-        zh = row.text("zh", f"{number}号窗口")
-        en = row.text("en", f"Counter {number}")
-        found.append(CounterSpec(number, zh, en, _profile(row, known)))
+    found = rows(top, "counter", CounterSpec, required=True)
+    for i, counter in enumerate(found, 1):
+        _check_profile(top, f"counter[{i}].profile", counter.profile, known)
     return tuple(sorted(found, key=lambda c: c.number))
 
 
-def _profile(row: Table, known: Collection[str]) -> tuple[str, ...]:
-    profile = row.strings("profile")
-    row.ensure(bool(profile), "profile", "must name at least one business type")
+def _check_profile(top: Table, where: str, profile: tuple[str, ...], known: Collection[str],
+                   ) -> None:
+    top.ensure(bool(profile), where, "must name at least one business type")
     for prefix in profile:
         problem = f"unknown business type {show(prefix)} (known: {listing(known)})"
-        row.ensure(prefix in known, "profile", problem)
+        top.ensure(prefix in known, where, problem)
     duplicate = first_duplicate(profile)
-    row.ensure(duplicate is None, "profile", f"duplicate business type {show(duplicate)}")
-    return profile
-
-
-def _positive(table: Table, key: str, default: float) -> float:
-    value = table.number(key, default)
-    table.ensure(value > 0, key, f"must be greater than 0, got {value:g}")
-    return value
+    top.ensure(duplicate is None, where, f"duplicate business type {show(duplicate)}")
 
 
 def _build(top: Table) -> HallConfig:
-    hall = top.sub("hall", _HALL_KEYS)
-    service = top.sub("service", _SERVICE_KEYS)
-    security = top.sub("security", _SECURITY_KEYS)
-    name_zh = hall.text("name_zh")
-    businesses = _businesses(top)
-    share = service.number("sla_share", DEFAULT_SLA_SHARE)
-    service.ensure(0 < share <= 1, "sla_share", f"must be > 0 and <= 1, got {share:g}")
-    grace = service.number("no_show_grace_minutes", DEFAULT_NO_SHOW_GRACE_MINUTES)
-    service.ensure(grace >= 0, "no_show_grace_minutes", f"must be 0 or more, got {grace:g}")
-    failures = security.integer("pin_max_failures", DEFAULT_PIN_MAX_FAILURES)
-    security.ensure(failures >= 1, "pin_max_failures", f"must be 1 or more, got {failures}")
+    values: dict[str, Any] = {"source": top.source}
+    for name in dict.fromkeys(k.table for k in fields_of(HallConfig) if k.table):
+        values |= read(top.sub(name, keys(HallConfig, name)), HallConfig, name)
+    _check_hall(top, values)
+    businesses = tuple(rows(top, "business", BusinessType, required=True))
+    for key in fields_of(HallConfig):
+        if isinstance(key.kind, type) and dataclasses.is_dataclass(key.kind):
+            values[key.name] = section(top, key.key, key.kind)
     return HallConfig(
-        name_zh=name_zh,
-        name_en=hall.text("name_en", name_zh),
-        timezone=_timezone(hall),
-        day_start=_day_start(hall),
-        languages=_languages(hall),
+        **values,
         businesses=businesses,
         priorities=_priorities(top),
         counters=_counters(top, [b.prefix for b in businesses]),
-        sla_minutes=_positive(service, "sla_minutes", DEFAULT_SLA_MINUTES),
-        sla_share=share,
-        no_show_grace_minutes=grace,
-        pin_max_failures=failures,
-        pin_lock_minutes=_positive(security, "pin_lock_minutes", DEFAULT_PIN_LOCK_MINUTES),
-        source=top.source,
-        kiosk=kiosk_config(top),
-        printer=printer_config(top),
-        evaluator=evaluator_config(top),
-        remedies=remedy_kinds(top),
-        voice=voice_config(top),
-        score=score_config(top),
+        remedies=tuple(rows(top, "remedy", RemedyKind)) or DEFAULT_REMEDIES,
     )
 
 
@@ -414,7 +356,7 @@ def parse_config(text: str, source: str = "<string>") -> HallConfig:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: TOML syntax error: {one_line(str(exc))}") from exc
-    return _build(Table(document, "", source, _TOP_KEYS))
+    return _build(Table(document, "", source, top_keys()))
 
 
 def _read(path: Path, source: str) -> str:

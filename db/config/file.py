@@ -1,6 +1,6 @@
-"""Reading the hall's TOML file: typed access to its tables, with one-line error messages.
+"""Reading the hall's TOML file: its tables, with one-line error messages.
 
-A helper of `db.config` (and `db.config.kiosk`): every problem becomes a `ConfigError` such
+A helper of `db.config` and `db.config.schema`: every problem becomes a `ConfigError` such
 as `hall.toml: counter[3].profile: unknown business type "Z"`, naming the file and the key
 path. Nothing here knows what a hall is.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 from collections.abc import Iterable
 
 from db.errors import ConfigError
@@ -85,68 +84,6 @@ class Table:
         if not ok:
             raise self.error(key, problem)
 
-    def get(self, key: str, default: object | None) -> object:
-        """The raw value of `key`; `default` None makes the key required."""
-        if key in self.data:
-            return self.data[key]
-        if default is None:
-            raise self.error(key, "required key is missing")
-        return default
-
-    def wrong_type(self, key: str, expected: str, value: object) -> ConfigError:
-        """The error for a value of the wrong TOML type."""
-        return self.error(key, f"expected {expected}, got {kind_of(value)} {show(value)}")
-
-    def string(self, key: str, default: str | None = None) -> str:
-        """A string, possibly empty."""
-        value = self.get(key, default)
-        if not isinstance(value, str):
-            raise self.wrong_type(key, "a string", value)
-        return value
-
-    def text(self, key: str, default: str | None = None) -> str:
-        """A non-blank string."""
-        value = self.string(key, default)
-        self.ensure(bool(value.strip()), key, "must not be empty")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        """A non-blank string, or None when the key is absent."""
-        return self.text(key) if key in self.data else None
-
-    def number(self, key: str, default: float | None = None) -> float:
-        """A finite integer or float (a boolean is refused although Python counts it an int)."""
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.wrong_type(key, "a number", value)
-        self.ensure(math.isfinite(value), key, f"must be a finite number, got {value}")
-        return float(value)
-
-    def integer(self, key: str, default: int | None = None) -> int:
-        """An integer (a boolean is refused)."""
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.wrong_type(key, "an integer", value)
-        return value
-
-    def boolean(self, key: str, default: bool | None = None) -> bool:
-        """true or false."""
-        value = self.get(key, default)
-        if not isinstance(value, bool):
-            raise self.wrong_type(key, "true or false", value)
-        return value
-
-    def optional_integer(self, key: str) -> int | None:
-        """An integer, or None when the key is absent."""
-        return self.integer(key) if key in self.data else None
-
-    def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """An array of strings."""
-        value = self.get(key, default)
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise self.wrong_type(key, "an array of strings", value)
-        return tuple(value)
-
     def sub(self, key: str, keys: tuple[str, ...]) -> Table:
         """A sub-table; an absent one reads as empty so that its keys take their defaults."""
         return Table(self.data.get(key, {}), self.where(key), self.source, keys)
@@ -155,7 +92,8 @@ class Table:
         """The tables of an array of tables such as [[counter]]."""
         value = self.data.get(key, [])
         if not isinstance(value, list):
-            raise self.wrong_type(key, f"an array of tables ([[{key}]])", value)
+            wanted = f"expected an array of tables ([[{key}]]), got {kind_of(value)} {show(value)}"
+            raise self.error(key, wanted)
         self.ensure(bool(value) or not required, key, f"at least one [[{key}]] is required")
         return [Table(row, f"{key}[{i}]", self.source, keys) for i, row in enumerate(value, 1)]
 

@@ -6,25 +6,26 @@ The section is optional; a hall that lists none gets `DEFAULT_REMEDIES`. Re-expo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Annotated
 
-from db.config.file import Table, claim, show
+from db.config.schema import ChineseName, EnglishName, Rule
 
-_REMEDY_KEYS = ("code", "zh", "en")
-_CODE = re.compile(r"[a-z_]{1,20}")
+_CODE = Rule(
+    pattern=r"[a-z_]{1,20}", means="1 to 20 lower-case letters and underscores", unique=True
+)
 
 
 @dataclass(frozen=True)
 class RemedyKind:
     """A kind of remedy (补救措施), such as a late-fee waiver or a home visit."""
 
-    code: str
+    code: Annotated[str, _CODE]
     """Stable identifier stored with each remedy; [a-z_], at most 20, unique."""
-    name_zh: str
-    """Chinese name shown at the counter and in reports."""
-    name_en: str
-    """English name."""
+    name_zh: ChineseName
+    """Chinese name shown at the counter and in reports (key "zh")."""
+    name_en: EnglishName
+    """English name (key "en"; the Chinese one when absent)."""
 
 
 DEFAULT_REMEDIES: tuple[RemedyKind, ...] = (
@@ -34,17 +35,3 @@ DEFAULT_REMEDIES: tuple[RemedyKind, ...] = (
     RemedyKind("expedite", "加急办理", "Expedited handling"),
 )
 """The kinds a hall gets when its config lists no [[remedy]]."""
-
-
-def remedy_kinds(top: Table) -> tuple[RemedyKind, ...]:
-    """The [[remedy]] tables in file order, or the defaults when there are none."""
-    seen: dict[object, str] = {}
-    found = []
-    for row in top.rows("remedy", _REMEDY_KEYS, required=False):
-        code = row.text("code")
-        problem = f"must be 1 to 20 lower-case letters and underscores, got {show(code)}"
-        row.ensure(_CODE.fullmatch(code) is not None, "code", problem)
-        claim(row, "code", code, seen)
-        zh = row.text("zh")
-        found.append(RemedyKind(code, zh, row.text("en", zh)))
-    return tuple(found) or DEFAULT_REMEDIES

@@ -4,49 +4,44 @@ weighted. Optional; an absent section takes the defaults below. Re-exported by `
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Annotated
 
-from db.config.file import Table, show
+from db.config.file import show
+from db.config.schema import InvalidSetting, Rule, check
 
-_SCORE_KEYS = (
-    "volume_weight", "efficiency_weight", "satisfaction_weight", "complaint_penalty",
-    "remedy_penalty", "rating_points",
-)  # fmt: skip
+Points = Annotated[float, Rule(ge=0)]
+"""A weight or a penalty: 0 or more."""
 
 
 @dataclass(frozen=True)
 class ScoreConfig:
     """Weights of the composite score; each part is on a 0-100 scale before weighting."""
 
-    volume_weight: float = 0.4
+    volume_weight: Points = 0.4
     """Weight of workload: tickets handled, 100 for the busiest person in the report."""
-    efficiency_weight: float = 0.2
+    efficiency_weight: Points = 0.2
     """Weight of handling time against the standard: 100 at or under the standard minutes."""
-    satisfaction_weight: float = 0.4
+    satisfaction_weight: Points = 0.4
     """Weight of the customers' ratings, through `rating_points`."""
-    complaint_penalty: float = 10.0
+    complaint_penalty: Points = 10.0
     """Points taken off the composite for each upheld complaint."""
-    remedy_penalty: float = 0.0
+    remedy_penalty: Points = 0.0
     """Points taken off for each remedy granted (0: granting within authority is no fault)."""
-    rating_points: tuple[float, float, float, float] = (0.0, 60.0, 80.0, 100.0)
+    rating_points: Annotated[
+        tuple[float, float, float, float], Rule(means="four numbers 0-100")
+    ] = (0.0, 60.0, 80.0, 100.0)
     """Points of ratings 1 不满意, 2 基本满意, 3 满意, 4 非常满意; 0-100, never decreasing."""
 
     def __post_init__(self) -> None:
+        check(self)
         problem = _problem(self)
         if problem is not None:
-            raise ValueError(f"{problem[0]}: {problem[1]}")
-
-    def problem(self) -> tuple[str, str] | None:
-        """The first (key, problem) of the section, or None."""
-        return _problem(self)
+            raise InvalidSetting(*problem)
 
 
 def _problem(score: ScoreConfig) -> tuple[str, str] | None:
-    for key in _SCORE_KEYS[:5]:
-        value = getattr(score, key)
-        if not value >= 0:
-            return key, f"must be 0 or more, got {value:g}"
+    """The first (key, problem) across the keys of the section, or None."""
     weights = score.volume_weight + score.efficiency_weight + score.satisfaction_weight
     if weights <= 0:
         return "satisfaction_weight", "at least one weight must be greater than 0"
@@ -56,31 +51,6 @@ def _problem(score: ScoreConfig) -> tuple[str, str] | None:
     if any(a > b for a, b in zip(points, points[1:], strict=False)):
         return "rating_points", f"must never decrease from 1 to 4, got {show(list(points))}"
     return None
-
-
-def _points(table: Table) -> tuple[float, float, float, float]:
-    value = table.get("rating_points", list(ScoreConfig.rating_points))
-    numbers = [v for v in value if _finite(v)] if isinstance(value, list) else []
-    if len(numbers) != 4 or len(numbers) != len(value):  # type: ignore[arg-type]
-        raise table.error("rating_points", f"expected four numbers 0-100, got {show(value)}")
-    a, b, c, d = (float(v) for v in numbers)
-    return a, b, c, d
-
-
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def score_config(top: Table) -> ScoreConfig:
-    """Read the optional [score] table."""
-    table = top.sub("score", _SCORE_KEYS)
-    defaults = ScoreConfig()
-    numbers = {key: table.number(key, getattr(defaults, key)) for key in _SCORE_KEYS[:5]}
-    try:
-        return ScoreConfig(**numbers, rating_points=_points(table))
-    except ValueError as exc:
-        key, _, problem = str(exc).partition(": ")
-        raise table.error(key, problem) from None
 
 
 def satisfaction(score: ScoreConfig, ratings: dict[int, int]) -> float | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from typing import Annotated
 
-from db.config.file import Table, show
+from db.config.file import show
+from db.config.schema import InvalidSetting, Rule, Text, check
 
 TEMPLATE_FIELDS: tuple[str, ...] = ("number", "counter")
 """What a phrase template may name: the ticket number and the counter number."""
@@ -19,11 +21,6 @@ MAX_REPEATS = 5
 
 SPEED_RANGE = (80, 450)
 """Words per minute espeak-ng accepts."""
-
-_VOICE_KEYS = (
-    "enabled", "template_zh", "template_en", "repeats", "chime", "espeak_voice",
-    "espeak_voice_en", "speed",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,17 +35,24 @@ class VoiceConfig:
     template_en: str = ""
     """An English phrase said after the Chinese one, e.g. "Number {number}, please go to
     counter {counter}"; empty for none."""
-    repeats: int = 2
+    repeats: Annotated[int, Rule(ge=1, le=MAX_REPEATS)] = 2
     """How many times each announcement is said, 1-5."""
     chime: bool = True
     """A two-note chime before each announcement."""
-    espeak_voice: str = "cmn-latn-pinyin"
+    espeak_voice: Text = "cmn-latn-pinyin"
     """espeak-ng voice for the Chinese phrase, which is given to it as tone-numbered pinyin
     (its `cmn` voice misreads Chinese characters)."""
-    espeak_voice_en: str = "en"
+    espeak_voice_en: Text = "en"
     """espeak-ng voice for the English phrase."""
-    speed: int = 150
+    speed: Annotated[int, Rule(ge=SPEED_RANGE[0], le=SPEED_RANGE[1])] = 150
     """Words per minute, 80-450 (espeak-ng's own default is 175)."""
+
+    def __post_init__(self) -> None:
+        check(self)
+        for key, required in (("template_zh", True), ("template_en", False)):
+            problem = template_problem(getattr(self, key), required=required)
+            if problem is not None:
+                raise InvalidSetting(key, problem)
 
 
 def template_problem(template: str, *, required: bool) -> str | None:
@@ -67,36 +71,3 @@ def template_problem(template: str, *, required: bool) -> str | None:
         return "must say {number}"
     return None
 
-
-def _flag(table: Table, key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise table.wrong_type(key, "true or false", value)
-    return value
-
-
-def voice_config(top: Table) -> VoiceConfig:
-    """Read the optional [voice] table."""
-    table = top.sub("voice", _VOICE_KEYS)
-    d = VoiceConfig()
-    zh = table.string("template_zh", d.template_zh)
-    en = table.string("template_en", d.template_en)
-    for key, template, required in (("template_zh", zh, True), ("template_en", en, False)):
-        problem = template_problem(template, required=required)
-        table.ensure(problem is None, key, problem or "")
-    repeats = table.integer("repeats", d.repeats)
-    table.ensure(1 <= repeats <= MAX_REPEATS, "repeats",
-                 f"must be 1-{MAX_REPEATS}, got {repeats}")
-    speed = table.integer("speed", d.speed)
-    low, high = SPEED_RANGE
-    table.ensure(low <= speed <= high, "speed", f"must be {low}-{high}, got {speed}")
-    return VoiceConfig(
-        enabled=_flag(table, "enabled", d.enabled),
-        template_zh=zh,
-        template_en=en,
-        repeats=repeats,
-        chime=_flag(table, "chime", d.chime),
-        espeak_voice=table.text("espeak_voice", d.espeak_voice),
-        espeak_voice_en=table.text("espeak_voice_en", d.espeak_voice_en),
-        speed=speed,
-    )
