@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
+import tomllib
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 
 from db.config import (
     DEFAULT_CONFIG,
+    BusinessType,
+    CounterSpec,
+    EvaluatorConfig,
     HallConfig,
     KioskConfig,
     PrinterConfig,
+    PriorityClass,
+    ScoreConfig,
+    VoiceConfig,
     load_config,
     parse_config,
+    schema,
 )
+from db.config.file import Table
 from db.config.kiosk import InvalidSetting
+from db.config.remedy import RemedyKind
+from db.config.schema import Rule
 from db.errors import ConfigError, NotFound
 
 UTC = datetime.UTC
@@ -622,3 +635,151 @@ def test_hall_config_built_without_the_new_sections_gets_defaults() -> None:
     assert rebuilt.printer == PrinterConfig()
     network = PrinterConfig(kind="network", host="10.0.0.9")
     assert dataclasses.replace(rebuilt, printer=network).printer.host == "10.0.0.9"
+
+
+# --- the schema is the dataclasses --------------------------------------------------------
+
+SECTIONS: dict[str, type] = {
+    "kiosk": KioskConfig, "printer": PrinterConfig, "evaluator": EvaluatorConfig,
+    "voice": VoiceConfig, "score": ScoreConfig,
+}  # fmt: skip
+ROWS: dict[str, type] = {
+    "business": BusinessType, "priority": PriorityClass, "counter": CounterSpec,
+    "remedy": RemedyKind,
+}  # fmt: skip
+OWN_TABLES = ("hall", "service", "security")
+
+
+def accepted_keys(table: str) -> list[str]:
+    """The keys the file takes in `table` ("" for the top level), as the message refusing
+    an unknown key there lists them."""
+    if not table:
+        text = "bogus_key = 1\n" + MINIMAL
+    elif table in ROWS:
+        text = MINIMAL + f"\n[[{table}]]\nbogus_key = 1\n"
+    elif f"[{table}]" in MINIMAL:
+        text = MINIMAL.replace(f"[{table}]", f"[{table}]\nbogus_key = 1")
+    else:
+        text = MINIMAL + f"\n[{table}]\nbogus_key = 1\n"
+    found = re.search(r"bogus_key: unknown key \(allowed here: (.*)\)$", config_error(text))
+    assert found is not None
+    return found[1].split(", ")
+
+
+def file_key(field: dataclasses.Field[object]) -> str:
+    """A row's name_zh and name_en are "zh" and "en" in the file; every other key is the
+    field's name."""
+    return field.name.removeprefix("name_")
+
+
+def test_every_section_field_is_a_key_and_every_key_a_field() -> None:
+    config = parse_config(MINIMAL)
+    sections = {f.name for f in dataclasses.fields(HallConfig)
+                if dataclasses.is_dataclass(getattr(config, f.name))}
+    assert sections == set(SECTIONS)
+    for table, section in SECTIONS.items():
+        assert accepted_keys(table) == [f.name for f in dataclasses.fields(section)], table
+    for table, row in ROWS.items():
+        assert accepted_keys(table) == [file_key(f) for f in dataclasses.fields(row)], table
+
+
+def holds_dataclasses(value: object) -> bool:
+    """A section ([kiosk]) or an array of tables ([[counter]]), not a plain value."""
+    return any(dataclasses.is_dataclass(v) for v in (value if isinstance(value, tuple) else
+                                                     (value,)))
+
+
+def test_every_plain_hall_config_field_is_a_key_of_its_own_tables() -> None:
+    config = parse_config(MINIMAL)
+    plain = [f.name for f in dataclasses.fields(HallConfig)
+             if f.name != "source" and not holds_dataclasses(getattr(config, f.name))]
+    assert sorted(key for table in OWN_TABLES for key in accepted_keys(table)) == sorted(plain)
+    assert sorted(accepted_keys("")) == sorted([*OWN_TABLES, *SECTIONS, *ROWS])
+
+
+def toml_value(value: object) -> str:
+    """A value written the way TOML has it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("table", SECTIONS)
+def test_a_section_with_every_key_written_out_reads_as_its_defaults(table: str) -> None:
+    defaults = SECTIONS[table]()
+    lines = [f"{f.name} = {toml_value(getattr(defaults, f.name))}"
+             for f in dataclasses.fields(defaults) if getattr(defaults, f.name) is not None]
+    text = MINIMAL + f"\n[{table}]\n" + "\n".join(lines) + "\n"
+    assert getattr(parse_config(text), table) == defaults
+
+
+@dataclasses.dataclass(frozen=True)
+class WiderKiosk(KioskConfig):
+    """KioskConfig with a field added, as a change adding a kiosk timing would make it."""
+
+    new_seconds: Annotated[float, Rule(gt=0)] = 5.0
+
+
+def read_wider(section: str, source: str = "hall.toml") -> WiderKiosk:
+    """Read a [kiosk] table into WiderKiosk the way load_config reads the real one."""
+    top = Table(tomllib.loads("[kiosk]\n" + section), "", source, ("kiosk",))
+    return schema.section(top, "kiosk", WiderKiosk)
+
+
+def test_a_new_field_is_a_key_of_the_file_with_nothing_else_to_list() -> None:
+    assert read_wider("new_seconds = 2\nconfirm_seconds = 3\n") == WiderKiosk(3, 45, 30, 2)
+    assert read_wider("").new_seconds == 5.0
+    with pytest.raises(ConfigError) as caught:
+        read_wider("new_second = 2\n")
+    assert str(caught.value).startswith("hall.toml: kiosk.new_second: unknown key (allowed "
+                                        "here: confirm_seconds, ")
+    assert str(caught.value).endswith(", new_seconds)")
+    with pytest.raises(ConfigError, match=r"^hall.toml: kiosk.new_seconds: must be greater "
+                                          r"than 0, got 0$"):
+        read_wider("new_seconds = 0\n")
+    with pytest.raises(InvalidSetting, match="new_seconds: must be greater than 0"):
+        WiderKiosk(new_seconds=-1)  # built in code, the field's rule holds too
+
+
+def test_every_key_is_described_in_the_shipped_file() -> None:
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    header = text[: text.index("\n[hall]\n")]
+    blocks = re.split(r"^# (\[\[?[a-z]+\]\]?) ", header, flags=re.MULTILINE)
+    described = {name.strip("[]"): re.findall(r"^#   ([a-z_]+) ", body, flags=re.MULTILINE)
+                 for name, body in zip(blocks[1::2], blocks[2::2], strict=True)}
+    for table in [*OWN_TABLES, *SECTIONS, *ROWS]:
+        missing = [key for key in accepted_keys(table) if key not in described[table]]
+        assert not missing, f"[{table}] in {DEFAULT_CONFIG.name} does not describe {missing}"
+
+
+def write_hall(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hall.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    (with_kiosk('confirm_seconds = "abc"'),
+     'kiosk.confirm_seconds: expected a number, got string "abc"'),
+    (MINIMAL + "\n[evaluator]\npause = 3\n",
+     "evaluator.pause: unknown key (allowed here: timeout_seconds, thanks_seconds)"),
+    (MINIMAL + "\n[evaluator]\ntimeout_seconds = 601\n",
+     "evaluator.timeout_seconds: must be > 0 and <= 600, got 601"),
+    (replace_once("number = 1", "number = 1\nzh = 1"),
+     "counter[1].zh: expected a string, got integer 1"),
+    (replace_once('prefix = "B"', 'prefix = "BB"'),
+     'business[2].prefix: must be one capital letter A-Z, got "BB"'),
+    (MINIMAL + "\n[service]\nsla_share = 1.5\n",
+     "service.sla_share: must be > 0 and <= 1, got 1.5"),
+    ('[hall]\nname_zh = "厅"\n[kiosk\n',
+     "TOML syntax error: Expected ']' at the end of a table declaration (at line 3, column 7)"),
+], ids=["wrong type", "unknown key", "out of range", "row type", "row pattern", "own table",
+        "broken TOML"])
+def test_an_error_is_one_line_naming_the_file_and_the_key(
+        tmp_path: Path, text: str, line: str) -> None:
+    path = write_hall(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {line}"
