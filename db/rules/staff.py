@@ -6,18 +6,22 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, Table, insert, select, update
 
 from db.errors import AuthFailed, Refused
 from db.rules.ops import S, log
-from db.store.models import ROLES
+from db.store.models import ROLES, PinAttempt
 from db.store.session import Hall, Tx
 from db.store.views import StaffView
+
+P = cast(Table, PinAttempt.__table__)
 
 PIN_RE = re.compile(r"^\d{4,12}$")
 STAFF_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
@@ -73,29 +77,186 @@ def add_staff(
     return StaffView(staff_id, name.strip(), role, authority_limit)
 
 
-def check_pin(tx: Tx, staff_id: str, pin: str) -> StaffView | AuthFailed:
-    """Check a PIN and record the outcome; returns the staff member, or why not (the caller
-    commits the record, then refuses: the failure count must survive the refusal)."""
-    row = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
-    if row is None:
-        # The answer tells an unknown id from a wrong PIN on purpose (ids are printed on
-        # the badges; the tries left help the clerk), the time does not: every attempt
-        # costs one argon2 check, so sweeping ids is no cheaper than guessing PINs.
-        _verifies(_no_ones_hash(), pin)
-        return AuthFailed("unknown staff id or wrong PIN", zh="工号或 PIN 错误")
-    if row.locked_until is not None and row.locked_until > tx.now:
-        minutes = (row.locked_until - tx.now).total_seconds() / 60
+TERMINAL_FAILURES_FACTOR = 4
+"""A terminal (the kiosk, a counter's client) locks after this many times `pin_max_failures`
+wrong PINs in a row, whatever ids were tried: sweeping ids from one place is limited too."""
+
+CHECK_TRIES = 3
+"""How often a PIN is checked again when the staff record changed while it was checked."""
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the lockout rules read about one attempt: the staff member (None: no active one
+    has this id) and the failures counted on the id (when it is no one's) and the terminal."""
+
+    person: Row[Any] | None
+    on_id: Row[Any] | None
+    on_terminal: Row[Any] | None
+
+    @property
+    def pin_hash(self) -> str | None:
+        return self.person.pin_hash if self.person is not None else None
+
+    @property
+    def id_locked_until(self) -> dt.datetime | None:
+        if self.person is not None:
+            return cast(dt.datetime | None, self.person.locked_until)
+        return self.on_id.locked_until if self.on_id is not None else None
+
+    @property
+    def id_failures(self) -> int:
+        if self.person is not None:
+            return int(self.person.failed_pins)
+        return int(self.on_id.failures) if self.on_id is not None else 0
+
+
+def _id_key(staff_id: str) -> str:
+    return f"id:{staff_id}"[:64]
+
+
+def _terminal_key(terminal: str) -> str:
+    return f"terminal:{terminal}"[:64]
+
+
+def _shown(staff_id: str) -> str:
+    """The id as a message may repeat it: one line, short."""
+    return staff_id if STAFF_ID_RE.match(staff_id) else repr(staff_id[:20])
+
+
+def _seen(tx: Tx, staff_id: str, terminal: str | None) -> _Seen:
+    person = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
+    keys = [_id_key(staff_id)] if person is None else []
+    if terminal is not None:
+        keys.append(_terminal_key(terminal))
+    rows = ({r.key: r for r in tx.conn.execute(select(P).where(P.c.key.in_(keys)))}
+            if keys else {})
+    return _Seen(person, rows.get(_id_key(staff_id)),
+                 rows.get(_terminal_key(terminal)) if terminal is not None else None)
+
+
+def _lock_of(seen: _Seen, now: dt.datetime, staff_id: str,
+             terminal: str | None) -> AuthFailed | None:
+    """Why the attempt is refused before its PIN counts (a lock still running), if it is.
+    An unknown id locks as a known one does, with the same words."""
+    until = seen.id_locked_until
+    if until is not None and until > now:
+        minutes = (until - now).total_seconds() / 60
+        shown = _shown(staff_id)
         return AuthFailed(
-            f"staff {staff_id} is locked after repeated wrong PINs; "
-            f"try again in {minutes:.0f} min",
-            zh=f"{staff_id} 因多次输错 PIN 已被锁定，请 {minutes:.0f} 分钟后再试",
+            f"staff {shown} is locked after repeated wrong PINs; try again in {minutes:.0f} min",
+            zh=f"{shown} 因多次输错 PIN 已被锁定，请 {minutes:.0f} 分钟后再试",
         )
-    if _verifies(row.pin_hash, pin):
+    held = seen.on_terminal
+    if held is not None and held.locked_until is not None and held.locked_until > now:
+        minutes = (held.locked_until - now).total_seconds() / 60
+        return AuthFailed(
+            f"this terminal ({terminal}) is locked after repeated wrong PINs; "
+            f"try again in {minutes:.0f} min",
+            zh=f"本机（{terminal}）因多次输错 PIN 已被锁定，请 {minutes:.0f} 分钟后再试",
+        )
+    return None
+
+
+def authenticate(hall: Hall, staff_id: str, pin: str, *,
+                 terminal: str | None = None) -> StaffView:
+    """Check a PIN; raises AuthFailed after recording a failure. `terminal` names where the
+    PIN was typed (`kiosk`, `counter 3`, …) when the caller knows: wrong PINs are also
+    counted per terminal.
+
+    The argon2 check (half a second) runs outside any transaction, so a guessing loop never
+    holds the hall's write lock while it hashes: the hash and the lockout state are read in
+    a read transaction, the PIN is checked, and a short write records the outcome, reading
+    the state again under the write lock. A PIN changed meanwhile (or the staff member
+    added or removed) means checking again; failures are counted on the value found under
+    the lock, so concurrent guesses each count and a lock set meanwhile refuses even a right
+    PIN. An unknown id costs the same (one argon2 check against a hash of the same costs),
+    is counted and locked the same, and is answered with the same words as a wrong PIN."""
+    if hall.writing():
+        raise RuntimeError("authenticate runs its own transactions: never inside a write")
+    staff_id = staff_id.strip().upper()
+    for _ in range(CHECK_TRIES):
+        with hall.read() as tx:
+            seen = _seen(tx, staff_id, terminal)
+            locked = _lock_of(seen, tx.now, staff_id, terminal)
+        if locked is not None:
+            _verifies(_no_ones_hash(), pin)  # the same cost: no cheap probing of the lock
+            raise locked
+        right = _verifies(seen.pin_hash or _no_ones_hash(), pin) and seen.person is not None
+        with hall.write() as tx:
+            outcome = _record(tx, staff_id, terminal, seen.pin_hash, right)
+        if isinstance(outcome, StaffView):
+            return outcome
+        if outcome is not None:
+            raise outcome
+    raise AuthFailed("the staff record changed while the PIN was checked; try again",
+                     zh="核对 PIN 期间工作人员记录有变动，请重试")
+
+
+def _record(tx: Tx, staff_id: str, terminal: str | None, checked_hash: str | None,
+            right: bool) -> StaffView | AuthFailed | None:
+    """Record a checked PIN under the write lock; None when the staff record changed since
+    the PIN was checked against it (check again)."""
+    seen = _seen(tx, staff_id, terminal)
+    if seen.pin_hash != checked_hash:
+        return None
+    locked = _lock_of(seen, tx.now, staff_id, terminal)
+    if locked is not None:
+        return locked
+    row = seen.person
+    if right and row is not None:
         if row.failed_pins or row.locked_until:
             tx.conn.execute(update(S).where(S.c.id == staff_id)
                             .values(failed_pins=0, locked_until=None))
+        if seen.on_terminal is not None and seen.on_terminal.failures:
+            tx.conn.execute(update(P).where(P.c.key == seen.on_terminal.key)
+                            .values(failures=0, locked_until=None, last_at=tx.now))
         return StaffView(row.id, row.name, row.role, row.authority_limit)
-    return _record_failure(tx, staff_id, row.failed_pins + 1)
+    return _record_failure(tx, seen, staff_id, terminal)
+
+
+def _count(tx: Tx, key: str, row: Row[Any] | None, limit: int) -> bool:
+    """One more failure on a `pin_attempts` row; whether it now locks."""
+    failures = (row.failures if row is not None else 0) + 1
+    locks = failures >= limit
+    values = {"failures": 0 if locks else failures, "last_at": tx.now,
+              "locked_until": (tx.now + dt.timedelta(minutes=tx.config.pin_lock_minutes)
+                               if locks else None)}
+    if row is None:
+        tx.conn.execute(insert(P).values(key=key, **values))
+    else:
+        tx.conn.execute(update(P).where(P.c.key == key).values(**values))
+    return locks
+
+
+def _record_failure(tx: Tx, seen: _Seen, staff_id: str, terminal: str | None) -> AuthFailed:
+    limit = tx.config.pin_max_failures
+    failures = seen.id_failures + 1
+    if terminal is not None:
+        _count(tx, _terminal_key(terminal), seen.on_terminal, limit * TERMINAL_FAILURES_FACTOR)
+    locks = failures >= limit
+    if seen.person is not None:
+        until = tx.now + dt.timedelta(minutes=tx.config.pin_lock_minutes) if locks else None
+        tx.conn.execute(update(S).where(S.c.id == staff_id)
+                        .values(failed_pins=0 if locks else failures, locked_until=until))
+        kind = "pin_locked" if locks else "pin_failed"
+        if terminal is not None:
+            log(tx, kind, staff=staff_id, terminal=terminal)
+        else:
+            log(tx, kind, staff=staff_id)
+    else:  # no staff row (and no event: its staff column names a staff member)
+        _count(tx, _id_key(staff_id), seen.on_id, limit)
+    shown = _shown(staff_id)
+    if locks:
+        lock = tx.config.pin_lock_minutes
+        return AuthFailed(
+            f"unknown staff id or wrong PIN for staff {shown}; {shown} is now locked "
+            f"for {lock:g} min",
+            zh=f"{shown} 的 PIN 错误或工号不存在；{shown} 现已锁定 {lock:g} 分钟")
+    left = limit - failures
+    return AuthFailed(
+        f"unknown staff id or wrong PIN for staff {shown} ({left} tries left before a lock)",
+        zh=f"{shown} 的 PIN 错误或工号不存在（再错 {left} 次将被锁定）")
 
 
 def _verifies(pin_hash: str, pin: str) -> bool:
@@ -103,32 +264,6 @@ def _verifies(pin_hash: str, pin: str) -> bool:
         return _hasher().verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _record_failure(tx: Tx, staff_id: str, failures: int) -> AuthFailed:
-    limit = tx.config.pin_max_failures
-    if failures >= limit:
-        until = tx.now + dt.timedelta(minutes=tx.config.pin_lock_minutes)
-        tx.conn.execute(update(S).where(S.c.id == staff_id)
-                        .values(failed_pins=0, locked_until=until))
-        log(tx, "pin_locked", staff=staff_id)
-        lock = tx.config.pin_lock_minutes
-        return AuthFailed(f"wrong PIN; staff {staff_id} is now locked for {lock:g} min",
-                          zh=f"PIN 错误；{staff_id} 现已锁定 {lock:g} 分钟")
-    tx.conn.execute(update(S).where(S.c.id == staff_id).values(failed_pins=failures))
-    log(tx, "pin_failed", staff=staff_id)
-    left = limit - failures
-    return AuthFailed(f"wrong PIN for staff {staff_id} ({left} tries left before a lock)",
-                      zh=f"{staff_id} 的 PIN 错误（再错 {left} 次将被锁定）")
-
-
-def authenticate(hall: Hall, staff_id: str, pin: str) -> StaffView:
-    """Check a PIN in its own transaction; raises AuthFailed after recording a failure."""
-    with hall.write() as tx:
-        outcome = check_pin(tx, staff_id, pin)
-    if isinstance(outcome, AuthFailed):
-        raise outcome
-    return outcome
 
 
 def list_staff(tx: Tx) -> list[StaffView]:

@@ -70,6 +70,18 @@ class Staff(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class PinAttempt(Base):
+    """Wrong PINs in a row for what has no staff row to count them on: an id that is not a
+    staff member's (`id:X99`, counted and locked as a known id is, so that the answers do
+    not tell which ids exist) and a terminal (`terminal:kiosk`), whatever the ids tried."""
+
+    __tablename__ = "pin_attempts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class Counter(Base):
     """A service point; its state and signed-in staff are shared by every process."""
 

@@ -84,6 +84,8 @@ class Hall:
         """Counter → the session token this process signed in with (a counter client)."""
         self._writer: Connection | None = None
         self._writer_free = threading.Lock()
+        self._writing: set[int] = set()
+        """The threads with a write transaction of this hall open (`writing`)."""
 
     @classmethod
     def open(cls, url: str, config: HallConfig, clock: Clock = utc_now) -> Hall:
@@ -102,18 +104,28 @@ class Hall:
         # One connection is kept for writes and reused by whichever thread writes next: a
         # pool checkout and check-in per transaction would cost more than SQLite's own work.
         # A second writer at the same moment takes a pooled connection as before.
-        if not self._writer_free.acquire(blocking=False):
-            with self.engine.begin() as conn:
-                yield self._tx(conn)
-            return
+        thread = threading.get_ident()
+        self._writing.add(thread)
         try:
-            kept = self._writer
-            if kept is None or kept.closed or kept.invalidated:
-                kept = self._writer = self.engine.connect()
-            with kept.begin():
-                yield self._tx(kept)
+            if not self._writer_free.acquire(blocking=False):
+                with self.engine.begin() as conn:
+                    yield self._tx(conn)
+                return
+            try:
+                kept = self._writer
+                if kept is None or kept.closed or kept.invalidated:
+                    kept = self._writer = self.engine.connect()
+                with kept.begin():
+                    yield self._tx(kept)
+            finally:
+                self._writer_free.release()
         finally:
-            self._writer_free.release()
+            self._writing.discard(thread)
+
+    def writing(self) -> bool:
+        """Whether the calling thread has a write transaction of this hall open: slow work
+        (a PIN check) must never run inside one, since it holds the hall's write lock."""
+        return threading.get_ident() in self._writing
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
