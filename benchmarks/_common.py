@@ -344,6 +344,32 @@ def code_line() -> str:
     return f"code: newest change {at} ({newest.relative_to(ROOT)})"
 
 
+def paired_ratio(project: Sequence[float], floor: Sequence[float]) -> float:
+    """The headline of a benchmark: the median of each round's own project/floor ratio (the
+    two sides of a round ran back to back, so the machine's drift cancels out in each pair;
+    a ratio of two unpaired medians does not have that)."""
+    return statistics.median(p / f for p, f in zip(project, floor, strict=True))
+
+
+def commit_latency_ms(folder: Path, synchronous: str = "FULL", count: int = 40) -> float:
+    """The median time of a bare one-row write transaction (BEGIN IMMEDIATE, INSERT, COMMIT)
+    on a scratch file in `folder`: what this disk charges every commit during the run, so
+    that runs on different days and disks can be told apart."""
+    path = folder / "commit-probe.db"
+    conn = raw_connect(path, synchronous)
+    conn.execute("CREATE TABLE IF NOT EXISTS probe (n INTEGER)")
+    times = []
+    for n in range(count):
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO probe VALUES (?)", (n,))
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - t)
+    conn.close()
+    remove_db(path)
+    return statistics.median(times) * 1e3
+
+
 def machine_line() -> str:
     """One line saying where the figures come from."""
     return (f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
@@ -355,6 +381,7 @@ __all__ = [
     "EVENT_SQL", "FREE_SQL", "append_event", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
     "StatementTimer", "business_day", "checkpoint", "claim_params", "claim_sql", "code_line",
     "copy_db", "create_hall_db", "file_size_mb", "finished", "load_config", "load_line",
-    "machine_line", "make_engine", "median", "medians_ms", "now_naive", "pct", "raw_connect",
+    "commit_latency_ms", "machine_line", "make_engine", "median", "medians_ms", "now_naive",
+    "paired_ratio", "pct", "raw_connect",
     "remove_db", "seed_waiting", "ts", "url_of", "verdict", "workdir",
 ]

@@ -55,6 +55,7 @@ from _common import (
     business_day,
     claim_params,
     claim_sql,
+    commit_latency_ms,
     copy_db,
     create_hall_db,
     finished,
@@ -63,6 +64,7 @@ from _common import (
     make_engine,
     medians_ms,
     now_naive,
+    paired_ratio,
     raw_connect,
     seed_waiting,
     ts,
@@ -441,7 +443,7 @@ def main() -> int:
                     print(f"      check: {check}")
             med = {s: statistics.median(v) for s, v in windows.items()}
             best = {s: max(v) for s, v in windows.items()}
-            ratio = med["project"] / med["floor"]
+            ratio = paired_ratio(whole["project"], whole["floor"])
             ok = ratio >= args.target and clean
             all_ok = all_ok and ok
             print(f"sync={synchronous}: claims/s, median of {len(windows['project'])} windows "
@@ -452,9 +454,13 @@ def main() -> int:
                   f"{min(windows['project']):.1f}..{max(windows['project']):.1f}, floor "
                   f"{min(windows['floor']):.1f}..{max(windows['floor']):.1f}; ratio of each "
                   f"round's whole runs: {' '.join(f'{p / f:.2f}' for p, f in paired)}")
-            print(f"sync={synchronous}: ratio project/floor {ratio:.3f} (best/best "
-                  f"{best['project'] / best['floor']:.2f}, whole runs "
-                  f"{max(whole['project']) / max(whole['floor']):.2f}); target >= {args.target}; "
+            print(f"sync={synchronous}: COMMIT on this disk "
+                  f"{commit_latency_ms(folder, synchronous):.2f} ms (median of a bare one-row "
+                  f"write)")
+            print(f"sync={synchronous}: ratio project/floor {ratio:.3f}, the median of the "
+                  f"rounds' own ratios of whole runs (windows' medians "
+                  f"{med['project'] / med['floor']:.2f}, best/best "
+                  f"{best['project'] / best['floor']:.2f}); target >= {args.target}; "
                   f"duplicates or losses: {'none' if clean else 'YES'} -> {verdict(ok)}")
             if args.breakdown:
                 breakdown(template, folder, synchronous, args.breakdown)

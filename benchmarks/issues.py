@@ -35,6 +35,7 @@ from _common import (
     StatementTimer,
     append_event,
     business_day,
+    commit_latency_ms,
     copy_db,
     create_hall_db,
     finished,
@@ -43,6 +44,7 @@ from _common import (
     make_engine,
     medians_ms,
     now_naive,
+    paired_ratio,
     raw_connect,
     ts,
     url_of,
@@ -188,21 +190,23 @@ def main() -> int:
                           f"{check or 'numbers 1..n per business, no gap or repeat'}")
             med = {s: statistics.median(v) for s, v in rates.items()}
             best = {s: max(v) for s, v in rates.items()}
-            ratio = med["project"] / med["floor"]
+            ratio = paired_ratio(rates["project"], rates["floor"])
             ok = ratio >= args.target and clean
             all_ok = all_ok and ok
             print(f"sync={synchronous}: issues/s median (best): project {med['project']:.1f} "
                   f"({best['project']:.1f}), floor {med['floor']:.1f} ({best['floor']:.1f})")
-            paired = statistics.median(p / f for p, f in zip(rates["project"], rates["floor"],
-                                                                strict=True))
             own = zip(rates["project"], rates["floor"], strict=True)
             print(f"sync={synchronous}: spread (worst..best): project "
                   f"{min(rates['project']):.1f}..{best['project']:.1f}, floor "
                   f"{min(rates['floor']):.1f}..{best['floor']:.1f}; rounds' own ratios "
                   f"{' '.join(f'{p / f:.2f}' for p, f in own)}")
-            print(f"sync={synchronous}: ratio project/floor {ratio:.3f} (best/best "
-                  f"{best['project'] / best['floor']:.2f}, median of the rounds' own ratios "
-                  f"{paired:.2f}); target >= {args.target} -> {verdict(ok)}")
+            commit_ms = commit_latency_ms(folder, synchronous)
+            print(f"sync={synchronous}: COMMIT on this disk {commit_ms:.2f} ms (median of a "
+                  f"bare one-row write)")
+            print(f"sync={synchronous}: ratio project/floor {ratio:.3f}, the median of the "
+                  f"rounds' own ratios (medians' ratio {med['project'] / med['floor']:.2f}, "
+                  f"best/best {best['project'] / best['floor']:.2f}); target >= {args.target} "
+                  f"-> {verdict(ok)}")
             if args.breakdown:
                 breakdown(template, folder, synchronous, args.breakdown)
     finally:

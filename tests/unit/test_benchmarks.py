@@ -1,0 +1,47 @@
+"""Every benchmark still runs: each one on a tiny size, start to finish, so that none can rot
+unseen (a benchmark is run by hand; the figures it prints are not checked here, only that it
+runs through and prints its verdict)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ROOT / "benchmarks"
+
+TINY: dict[str, list[str]] = {
+    "claims.py": ["--tickets", "400", "--procs", "2", "--claims", "60", "--rounds", "1",
+                  "--windows", "1", "--breakdown", "10"],
+    "issues.py": ["--count", "60", "--rounds", "1", "--breakdown", "10"],
+    "growth.py": ["--small", "200", "--large", "1000", "--days", "3", "--waiting", "200",
+                  "--claims", "10", "--snapshots", "10"],
+    "kiosk_latency.py": ["--small", "200", "--large", "1000", "--days", "3", "--waiting", "20",
+                         "--presses", "5", "--bare", "5"],
+    "display_latency.py": ["--calls", "5", "--waiting", "20", "--idle", "1", "--warmup", "0.5"],
+    "display_notice.py": ["--seconds", "1", "--warmup", "0.5"],
+}
+"""The tiny run of each benchmark: every script in benchmarks/ must have one."""
+
+VERDICT = ("PASS", "FAIL", "ratio")
+"""A benchmark's last lines say how it went: a ratio against its floor, or a verdict."""
+
+
+def test_every_benchmark_has_a_tiny_run() -> None:
+    scripts = {p.name for p in BENCHMARKS.glob("*.py") if not p.name.startswith("_")}
+    assert scripts - set(TINY) == set(), "add a tiny run of the new benchmark to TINY"
+    assert set(TINY) - scripts == set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(TINY))
+def test_benchmark_runs_on_a_tiny_size(script: str, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *TINY[script]],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert any(word in done.stdout for word in VERDICT), done.stdout[-2000:]
