@@ -8,11 +8,15 @@ import shlex
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from db.errors import Refused
-from db.store.schema import current_revision, head_revision
-from db.store.session import Hall
-from hall.context import NotInitialised, Run, UsageError, machine_counter, masked, needed_counter
+from hall.arguments import machine_counter, needed_counter
+from hall.errors import NotInitialised, UsageError, masked
+from hall.run import Run
+
+if TYPE_CHECKING:
+    from db.store.session import Hall
 
 
 def kiosk(run: Run) -> None:
@@ -139,6 +143,8 @@ def need_terminal(command: str) -> None:
 def ready_hall(run: Run) -> Hall:
     """The hall, refused in one line unless its database is initialised and up to date: an
     app would otherwise fail later, in front of a customer."""
+    from db.store.schema import current_revision, head_revision
+
     hall = run.hall()
     revision = current_revision(hall.engine)
     if revision is None:

@@ -8,22 +8,16 @@ earlier (on a closing report) is still in the log.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from db.errors import Refused
 from db.store import audit
 from db.store.audit import AuditResult
-from hall.context import Run, UsageError
-from hall.figures import progress_bar
+from hall.errors import UsageError
+from hall.labels import head_line
+from hall.output import progress_bar
+from hall.run import Run
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def head_line(head_id: int | None, head_hash: str | None) -> str:
-    """The head of the chain, to be written down outside the database."""
-    if head_id is None:
-        return "事件记录为空 (no events yet)"
-    return f"链头 head #{head_id} {head_hash}"
 
 
 def _line(result: AuditResult) -> str:
@@ -43,21 +37,3 @@ def verify(run: Run) -> None:
         raise Refused(f"the event log fails verification: {result.problem.message}",
                       zh=f"事件记录校验未通过：{result.problem.message_zh}")
     run.out.done(_line(result), result.to_json())
-
-
-def _missing(run: Run) -> None:
-    """Unreachable (the sub-command is required)."""
-    raise UsageError("audit: say `audit verify`")
-
-
-def grammar(g: Any) -> None:
-    """Add `audit verify` to the `hall` grammar."""
-    from hall.parser import HallParser
-
-    top = g.add("audit", _missing, "事件记录防篡改校验 tamper-evident event log: verify")
-    sub = top.add_subparsers(dest="audit_command", metavar="verify", required=True,
-                             parser_class=HallParser)
-    check = g.add("verify", verify, "校验事件记录 report the first edited, inserted or "
-                  "deleted event", sub)
-    check.add_argument("--anchor", metavar="HASH",
-                       help="抄录的链头 a head hash written down earlier: must still be in the log")

@@ -17,17 +17,10 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from db.errors import HallError
-from hall.context import (
-    DatabaseFailure,
-    NotInitialised,
-    Run,
-    UsageError,
-    db_url,
-    load_hall_config,
-    masked,
-)
+from hall.errors import DatabaseFailure, NotInitialised, UsageError, masked
 from hall.output import Output
 from hall.parser import build_parser
+from hall.run import Run, db_url, load_hall_config
 
 INTERRUPTED = 130
 FAULT = 3

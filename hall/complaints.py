@@ -7,56 +7,18 @@ whose refusals (not a leader, already resolved, a ticket in the wrong state) pri
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from db.rules import complaints
-from db.store.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES
 from db.store.views import ComplaintView
 from hall import labels
-from hall.commands import check_pin
-from hall.context import Run, UsageError, parse_day
+from hall.errors import UsageError
+from hall.run import Run, check_pin
 
 OUTCOME_ZH = complaints.OUTCOME_ZH
 CORRECTION_ZH = complaints.CORRECTION_ZH
-
-
-def grammar(g: Any) -> None:
-    """Add `complaint add|list|resolve` to the `hall` grammar (`g` is `hall.parser.Grammar`)."""
-    top = g.add("complaint", _missing, "投诉 complaints to the duty leader: add, list, resolve")
-    sub = top.add_subparsers(dest="complaint_command", metavar="add|list|resolve",
-                             required=True, parser_class=type(top))
-    add = g.add("add", add_complaint, "登记投诉 record a complaint about a ticket (leader PIN)",
-                sub)
-    add.add_argument("number", metavar="NUMBER", help="票号 the ticket, e.g. A023")
-    add.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
-    add.add_argument("--what", required=True, metavar="TEXT", help="投诉内容 what it is about")
-    add.add_argument("--name", metavar="NAME", help="客户姓名 (optional)")
-    add.add_argument("--phone", metavar="PHONE", help="客户电话 (optional)")
-    add.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
-                     help="票号的营业日 (default today)")
-    listing = g.add("list", list_complaints, "投诉列表 open complaints (or --all of a day)", sub)
-    listing.add_argument("--all", action="store_true", help="当日全部 every complaint of the day")
-    listing.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (with --all)")
-    fix = g.add("resolve", resolve_complaint,
-                "处理投诉 resolve a complaint with an outcome and a correction (leader PIN)", sub)
-    fix.add_argument("id", type=int, metavar="ID", help="投诉编号")
-    fix.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
-    fix.add_argument("--outcome", required=True, choices=COMPLAINT_OUTCOMES,
-                     help="upheld 成立 / not_upheld 不成立")
-    fix.add_argument("--reason", required=True, metavar="TEXT", help="处理意见")
-    fix.add_argument("--correction", choices=COMPLAINT_CORRECTIONS, default="none",
-                     help="none 不需纠正, reassign 改派, reopen 重新办理, void 作废, "
-                          "remedy 批准补救")
-    fix.add_argument("--to", metavar="STAFF", help="新的首办责任人 (reassign; reopen optional)")
-    fix.add_argument("--remedy", type=int, metavar="ID", help="补救申请编号 (remedy)")
-
-
-def _missing(run: Run) -> None:
-    """Unreachable (the sub-command is required); every parser has a handler."""
-    raise UsageError("complaint: say `complaint add …`, `complaint list` or `complaint resolve …`")
 
 
 def add_complaint(run: Run) -> None:

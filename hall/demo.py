@@ -21,9 +21,10 @@ from db.rules import counters, ops, queries, remedies
 from db.rules import staff as staff_db
 from db.store.session import Hall, ManualClock, Tx, utc_now
 from db.store.views import TicketView, yuan
-from hall.context import Run, demo_url, masked, open_hall
+from hall.errors import masked
 from hall.labels import counter_name
-from hall.reports import prepare
+from hall.run import Run, demo_url, open_hall
+from hall.setup import prepare
 
 DEMO_PIN = "1234"
 """Every demo staff member's PIN: this is a demo, not a hall."""

@@ -1,36 +1,43 @@
-"""`hall report` and `hall staffing`: the period's figures as a Rich table, CSV, Excel or JSON.
+"""The period's figures at the command line: `hall report` and `hall staffing` as a Rich
+table, CSV, Excel or JSON, and `hall export`, a day's tickets as CSV or JSON.
 
 The figures come from `db.figures.reports` and `db.figures.staffing`; this module only lays
-them out, in Chinese by default or English (`--lang en`).
+them out, in Chinese by default or English (`--lang en`). Rich is imported when a table is
+printed, openpyxl when a workbook is written.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from rich import box
-from rich.console import Console, Group
-from rich.progress import Progress
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from db.figures import reports, staffing
 from db.figures.reports import BusinessFigures, Report
 from db.figures.staffing import Staffing
-from hall.context import Run, UsageError, parse_day
-from hall.labels import ROLE_ZH, zh
-from hall.output import dump_json
-from hall.reports import _write_stdout as write_stdout
+from db.rules import queries
+from db.store.views import RATING_NAMES_ZH, TicketView
+from hall.errors import UsageError
+from hall.labels import ROLE_ZH, TICKET_STATUS_ZH, zh
+from hall.output import dump_json, progress_bar, write_stdout
+from hall.run import Run
 
-LONG_HISTORY_DAYS = 14
-"""A report over more business days than this shows a progress bar (on a terminal)."""
+if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+
+    from db.config import HallConfig
+
+LIVE_ONLY = ("ahead", "estimated_wait_min")
+"""TicketView fields computed for a waiting ticket on demand; not stored, so not exported."""
+
+EXPORT_FIELDS = [f.name for f in dataclasses.fields(TicketView) if f.name not in LIVE_ONLY]
+EXPORT_LABELS = ["business_zh", "status_zh", "priority_zh", "rating_zh"]
+"""Chinese names of the codes, appended so the sheet reads well in Excel."""
 
 Column = tuple[str, str, Callable[[Any], Any]]
 """(Chinese header, English header, value of a row)."""
@@ -177,25 +184,6 @@ def period(run: Run, today: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-@contextmanager
-def progress_bar(label: str) -> Iterator[reports.Progress | None]:
-    """A progress bar on standard error when it is a terminal; else nothing is told."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        started = False
-
-        def tell(done: int, total: int) -> None:
-            nonlocal started
-            if total > LONG_HISTORY_DAYS or started:
-                started = True
-                bar.update(task, completed=done, total=total)
-
-        yield tell
-
-
 # -- hall report ---------------------------------------------------------------------------
 
 
@@ -217,16 +205,7 @@ def report(run: Run) -> None:
         write_xlsx(figures, Path(a.output), a.lang)
         _saved(run, figures, a.output)
     else:
-        wide(run).print(report_tables(figures, a.lang))
-
-
-def wide(run: Run) -> Console:
-    """The command's console; one 160 columns wide when the output is not a terminal, so a
-    report piped to a file or a pager keeps every figure."""
-    console = run.out.console
-    if console.is_terminal:
-        return console
-    return Console(file=sys.stdout, width=160, highlight=False, emoji=False, markup=False)
+        run.out.wide().print(report_tables(figures, a.lang))
 
 
 def _json_text(data: Any) -> str:
@@ -248,6 +227,9 @@ def _saved(run: Run, figures: Report, output: str) -> None:
 
 
 def _rich(title: str, columns: Sequence[Column], rows: Sequence[Any], lang: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
     # Light borders and thin padding: a dozen numeric columns fit in 100 columns.
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
                   pad_edge=False)
@@ -264,6 +246,9 @@ def _rich(title: str, columns: Sequence[Column], rows: Sequence[Any], lang: str)
 
 def report_tables(figures: Report, lang: str) -> Group:
     """The report for a terminal: one table per section."""
+    from rich.console import Group
+    from rich.text import Text
+
     t = TITLES[lang]
     when = f"{figures.date_from} ~ {figures.date_to}"
     target = (f"目标：{figures.sla_share:.0%} 在 {figures.sla_minutes:g} 分钟内叫号" if lang == "zh"
@@ -343,11 +328,14 @@ def staffing_report(run: Run) -> None:
     if run.out.as_json:
         run.out.data(plan.to_json())
     else:
-        wide(run).print(staffing_table(plan, lang))
+        run.out.wide().print(staffing_table(plan, lang))
 
 
 def staffing_table(plan: Staffing, lang: str) -> Group:
     """The recommendation as a table with its assumptions under it."""
+    from rich.console import Group
+    from rich.text import Text
+
     title = f"{TITLES[lang][4]} {plan.date_from} ~ {plan.date_to}"
     note = (f"Erlang C：{plan.sla_share:.0%} 在 {plan.sla_minutes:g} 分钟内叫号；"
             f"按 {plan.days} 个营业日平均；共用窗口在其每项业务下各计一次，* 行为全厅合计"
@@ -360,32 +348,48 @@ def staffing_table(plan: Staffing, lang: str) -> Group:
     return Group(_rich(title, STAFFING_COLUMNS, plan.hours, lang), Text(note, style="dim"))
 
 
-# -- the grammar ---------------------------------------------------------------------------
+# -- export --------------------------------------------------------------------------------
 
 
-def _period_options(parser: Any, *, one_day: bool) -> None:
-    if one_day:
-        parser.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
-                            help="一个营业日 one business day")
-    parser.add_argument("--from", dest="date_from", type=parse_day, metavar="YYYY-MM-DD",
-                        help="起始营业日 first business day (default: --to, else today)")
-    parser.add_argument("--to", dest="date_to", type=parse_day, metavar="YYYY-MM-DD",
-                        help="截止营业日 last business day (default: --from, else today)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="表头语言 header language")
+def export(run: Run) -> None:
+    """`export [--day D] --format csv|json [--output FILE]`: every ticket of a day.
+    `--json` is `--format json`, as for every command."""
+    a = run.args
+    fmt = "json" if run.out.as_json else a.format
+    with run.hall().read() as tx:
+        day = a.day or tx.day
+        views = queries.day_tickets(tx, day)
+    # The byte-order mark makes Excel read the CSV as UTF-8, so the Chinese survives.
+    body = "\ufeff" + tickets_csv(run.config, views) if fmt == "csv" else _json_array(views)
+    if a.output:
+        Path(a.output).write_text(body, encoding="utf-8", newline="")
+        data = {"file": a.output, "day": day.isoformat(), "tickets": len(views)}
+        run.out.done(f"已导出 {day} 的 {len(views)} 张排队号 → {a.output}", data)
+    else:
+        write_stdout(body)
 
 
-def grammar(g: Any) -> None:
-    """Add `report` and `staffing` to the `hall` grammar (`g` is `hall.parser.Grammar`)."""
-    rep = g.add("report", report, "报表：业务与人员（奖惩） figures per business and staff")
-    _period_options(rep, one_day=True)
-    rep.add_argument("--format", "-f", choices=("table", "csv", "xlsx", "json"),
-                     default="table")
-    rep.add_argument("--output", "-o", metavar="FILE", help="file to write (xlsx needs one)")
-    plan = g.add("staffing", staffing_report,
-                 "人员配置建议（Erlang C） counters needed per hour vs open")
-    _period_options(plan, one_day=True)
-    from hall import audit, simulate  # they use this module's tables and progress bar
+def tickets_csv(config: HallConfig, views: list[TicketView]) -> str:
+    """The tickets as CSV text: every stored ticket field, then their Chinese names."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS + EXPORT_LABELS)
+    writer.writeheader()
+    for view in views:
+        row = {k: v for k, v in view.to_json().items() if k in EXPORT_FIELDS}
+        writer.writerow(row | _labels(config, view))
+    return buffer.getvalue()
 
-    simulate.grammar(g)
-    audit.grammar(g)
+
+def _labels(config: HallConfig, view: TicketView) -> dict[str, str]:
+    business = next((b.name_zh for b in config.businesses if b.prefix == view.business), "")
+    priority = next((p.name_zh for p in config.priorities if p.code == view.priority), "")
+    return {
+        "business_zh": business,
+        "status_zh": zh(TICKET_STATUS_ZH, view.status),
+        "priority_zh": priority,
+        "rating_zh": RATING_NAMES_ZH.get(view.rating, "") if view.rating else "",
+    }
+
+
+def _json_array(views: list[TicketView]) -> str:
+    return dump_json([v.to_json() for v in views]) + "\n"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
-from db.config import HallConfig
 from db.errors import NotFound
 from db.store.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_ZH
+
+if TYPE_CHECKING:
+    from db.config import HallConfig
 
 __all__ = ["COUNTER_STATE_ZH", "ROLE_ZH", "TICKET_STATUS_ZH"]  # re-exported for the CLI
 
@@ -69,3 +72,10 @@ def local_time(config: HallConfig, at: dt.datetime | None, *, with_date: bool = 
     aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     shown = aware.astimezone(config.tz)
     return shown.strftime("%m-%d %H:%M" if with_date else "%H:%M:%S")
+
+
+def head_line(head_id: int | None, head_hash: str | None) -> str:
+    """The head of the event log's chain, to be written down outside the database."""
+    if head_id is None:
+        return "事件记录为空 (no events yet)"
+    return f"链头 head #{head_id} {head_hash}"

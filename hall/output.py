@@ -1,26 +1,71 @@
-"""Printing what a command did: Rich for people (Chinese first), JSON for scripts."""
+"""Printing what a command did: Rich for people (Chinese first), JSON for scripts.
+
+Rich is imported only when something is printed for a person: a `--json` run never loads it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
-from db.config import HallConfig
-from db.store.views import CounterView, EventView, HallSnapshot, StaffView, TicketView
 from hall import labels
 from hall.labels import COUNTER_STATE_ZH, ROLE_ZH, TICKET_STATUS_ZH, zh
-from ui.history_text import event_name
+
+if TYPE_CHECKING:
+    from rich.console import Console, Group, RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    from db.config import HallConfig
+    from db.store.views import CounterView, EventView, HallSnapshot, StaffView, TicketView
+
+LONG_HISTORY_DAYS = 14
+"""A report over more business days than this shows a progress bar (on a terminal)."""
+
+Progress = Callable[[int, int], None]
+"""Told (days done, days in all) as a long reading goes on."""
 
 
 def dump_json(data: Any) -> str:
     """JSON as the CLI prints it: Chinese kept readable, two-space indent."""
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def write_stdout(body: str) -> None:
+    """Write UTF-8 bytes whatever the terminal's encoding (a GBK console, a pipe)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(body)
+    else:
+        buffer.write(body.encode("utf-8"))
+        buffer.flush()
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress | None]:
+    """A progress bar on standard error when it is a terminal; else nothing is told."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        started = False
+
+        def tell(done: int, total: int) -> None:
+            nonlocal started
+            if total > LONG_HISTORY_DAYS or started:
+                started = True
+                bar.update(task, completed=done, total=total)
+
+        yield tell
 
 
 class Output:
@@ -29,14 +74,20 @@ class Output:
     def __init__(self, config: HallConfig, *, as_json: bool) -> None:
         self.config = config
         self.as_json = as_json
-        # Made per command, not at import, so the stream is whatever sys.stdout is now.
-        self.console = Console(file=sys.stdout, highlight=False, emoji=False, markup=False)
+
+    @cached_property
+    def console(self) -> Console:
+        """The Rich console, made on first use (not at import, so the stream is whatever
+        sys.stdout is now; not for JSON, which needs no Rich)."""
+        from rich.console import Console
+
+        return Console(file=sys.stdout, highlight=False, emoji=False, markup=False)
 
     # -- generic -------------------------------------------------------------------------
 
     def data(self, data: Any) -> None:
         """Print a JSON document."""
-        self.console.file.write(dump_json(data) + "\n")
+        sys.stdout.write(dump_json(data) + "\n")
 
     def show(self, renderable: RenderableType, data: Any) -> None:
         """Print `data` as JSON, or `renderable` for a person."""
@@ -45,49 +96,73 @@ class Output:
         else:
             self.console.print(renderable)
 
+    def shown(self, render: Callable[[], RenderableType], data: Any) -> None:
+        """Print `data` as JSON, or what `render()` makes for a person (made only then)."""
+        if self.as_json:
+            self.data(data)
+        else:
+            self.console.print(render())
+
     def done(self, message: str, data: Any) -> None:
         """A one-line confirmation (a green tick for a person), never wrapped: it may hold a
         path or URL to copy."""
         if self.as_json:
             self.data(data)
         else:
+            from rich.text import Text
+
             self.console.print(Text.assemble(("✔ ", "green"), message), soft_wrap=True)
 
     # -- tickets -------------------------------------------------------------------------
 
     def ticket(self, view: TicketView, headline: str | None = None) -> None:
         """One ticket: `TicketView.to_json()`, or a card with its headline."""
-        parts: list[RenderableType] = []
-        if headline:
-            parts.append(Text(headline, style="bold"))
-        parts.append(ticket_card(self.config, view))
-        self.show(Group(*parts), view.to_json())
+
+        def render() -> RenderableType:
+            from rich.console import Group
+            from rich.text import Text
+
+            parts: list[RenderableType] = []
+            if headline:
+                parts.append(Text(headline, style="bold"))
+            parts.append(ticket_card(self.config, view))
+            return Group(*parts)
+
+        self.shown(render, view.to_json())
 
     def tickets(self, views: Sequence[TicketView], title: str) -> None:
         """A list of tickets: a JSON array, or a table."""
-        table = Table(title=title, title_justify="left")
-        for name in ("号码", "业务", "状态", "户号", "首办", "取号", "评价"):
-            table.add_column(name, no_wrap=name in ("号码", "取号"))
-        for v in views:
-            normal = v.priority == "normal"
-            priority = "" if normal else labels.priority_name(self.config, v.priority)
-            table.add_row(
-                Text.assemble((v.number, "bold"), (f" {priority}" if priority else "", "dim")),
-                labels.business_name(self.config, v.business),
-                zh(TICKET_STATUS_ZH, v.status),
-                v.account or "—",
-                v.handler or "—",
-                labels.local_time(self.config, v.issued_at, with_date=True),
-                labels.rating_name(v.rating) if v.status == "done" else "—",
-            )
-        self.show(table if views else Text(f"{title}：无", style="dim"),
-                  [v.to_json() for v in views])
+
+        def render() -> RenderableType:
+            from rich.table import Table
+            from rich.text import Text
+
+            if not views:
+                return Text(f"{title}：无", style="dim")
+            table = Table(title=title, title_justify="left")
+            for name in ("号码", "业务", "状态", "户号", "首办", "取号", "评价"):
+                table.add_column(name, no_wrap=name in ("号码", "取号"))
+            for v in views:
+                normal = v.priority == "normal"
+                priority = "" if normal else labels.priority_name(self.config, v.priority)
+                table.add_row(
+                    Text.assemble((v.number, "bold"), (f" {priority}" if priority else "", "dim")),
+                    labels.business_name(self.config, v.business),
+                    zh(TICKET_STATUS_ZH, v.status),
+                    v.account or "—",
+                    v.handler or "—",
+                    labels.local_time(self.config, v.issued_at, with_date=True),
+                    labels.rating_name(v.rating) if v.status == "done" else "—",
+                )
+            return table
+
+        self.shown(render, [v.to_json() for v in views])
 
     # -- the hall ------------------------------------------------------------------------
 
     def snapshot(self, snap: HallSnapshot) -> None:
         """The status board: counters, queues and the latest calls."""
-        self.show(status_board(self.config, snap), snap.to_json())
+        self.shown(lambda: status_board(self.config, snap), snap.to_json())
 
     def counter(self, view: CounterView, message: str) -> None:
         """A counter after a change: its `CounterView`, or one line."""
@@ -95,31 +170,59 @@ class Output:
 
     def events(self, views: Sequence[EventView], title: str) -> None:
         """Event log rows, oldest first."""
-        table = Table(title=title, title_justify="left")
-        for name in ("#", "时间", "事件", "号码", "工作人员", "窗口", "详情"):
-            table.add_column(name)
-        for e in views:
-            table.add_row(
-                str(e.id),
-                labels.local_time(self.config, e.at),
-                event_name(e.kind, "zh", e.detail),
-                e.ticket or "",
-                e.staff or "",
-                str(e.counter or ""),
-                _detail(e.detail),
-            )
-        self.show(table if views else Text(f"{title}：无", style="dim"),
-                  [e.to_json() for e in views])
+
+        def render() -> RenderableType:
+            from rich.table import Table
+            from rich.text import Text
+
+            from ui.history_text import event_name
+
+            if not views:
+                return Text(f"{title}：无", style="dim")
+            table = Table(title=title, title_justify="left")
+            for name in ("#", "时间", "事件", "号码", "工作人员", "窗口", "详情"):
+                table.add_column(name)
+            for e in views:
+                table.add_row(
+                    str(e.id),
+                    labels.local_time(self.config, e.at),
+                    event_name(e.kind, "zh", e.detail),
+                    e.ticket or "",
+                    e.staff or "",
+                    str(e.counter or ""),
+                    _detail(e.detail),
+                )
+            return table
+
+        self.shown(render, [e.to_json() for e in views])
 
     def staff(self, views: Sequence[StaffView]) -> None:
         """The staff list."""
-        table = Table(title="工作人员 (staff)", title_justify="left")
-        for name in ("工号", "姓名", "岗位", "授权额度(元)"):
-            table.add_column(name)
-        for s in views:
-            table.add_row(s.id, s.name, f"{zh(ROLE_ZH, s.role)} ({s.role})", str(s.authority_limit))
-        self.show(table if views else Text("还没有工作人员：hall staff add …", style="dim"),
-                  [s.to_json() for s in views])
+
+        def render() -> RenderableType:
+            from rich.table import Table
+            from rich.text import Text
+
+            if not views:
+                return Text("还没有工作人员：hall staff add …", style="dim")
+            table = Table(title="工作人员 (staff)", title_justify="left")
+            for name in ("工号", "姓名", "岗位", "授权额度(元)"):
+                table.add_column(name)
+            for s in views:
+                table.add_row(s.id, s.name, f"{zh(ROLE_ZH, s.role)} ({s.role})",
+                              str(s.authority_limit))
+            return table
+
+        self.shown(render, [s.to_json() for s in views])
+
+    def wide(self) -> Console:
+        """The console for a wide table; one 160 columns wide when the output is not a
+        terminal, so a report piped to a file or a pager keeps every figure."""
+        if self.console.is_terminal:
+            return self.console
+        from rich.console import Console
+
+        return Console(file=sys.stdout, width=160, highlight=False, emoji=False, markup=False)
 
 
 def _detail(detail: dict[str, Any] | None) -> str:
@@ -130,6 +233,9 @@ def _detail(detail: dict[str, Any] | None) -> str:
 
 def ticket_card(config: HallConfig, v: TicketView) -> Table:
     """A ticket as label/value lines; empty values are left out."""
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
     grid.add_column()
@@ -162,6 +268,10 @@ def ticket_card(config: HallConfig, v: TicketView) -> Table:
 
 def status_board(config: HallConfig, snap: HallSnapshot) -> Group:
     """The hall at a glance, as the duty leader reads it."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     when = labels.local_time(config, snap.at)
     desks = Table(title=f"{config.name_zh} · 营业日 {snap.business_day} · {when}",
                   title_justify="left")
@@ -183,5 +293,7 @@ def status_board(config: HallConfig, snap: HallSnapshot) -> Group:
 
 
 def _state(state: str) -> Text:
+    from rich.text import Text
+
     style = {"open": "green", "paused": "yellow"}.get(state, "dim")
     return Text(zh(COUNTER_STATE_ZH, state), style=style)

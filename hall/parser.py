@@ -1,35 +1,39 @@
-"""The command line's grammar: `hall [--db URL] [--config FILE] [--json] COMMAND ...`."""
+"""The command line's grammar: `hall [--db URL] [--config FILE] [--json] COMMAND ...`.
+
+Every command is here, with its options, its help and its handler, named as
+"module:function" in `hall/` (`"tickets:issue"` is `hall.tickets.issue`). Nothing of a
+command is imported until it runs: the handler's module when it is called, and a command's
+own parser (its options) only when that command is the one given, or when help or a test
+asks for all of them. So `hall issue A` reads one command's grammar and loads what issuing
+needs, not the apps, the reports or Alembic.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any, NoReturn
+import importlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from db.rules.remedies import MAX_AMOUNT_FEN
-from db.store.models import ROLES
-from hall import apps, commands, complaints, demo, figures, remedies, reports
-from hall.context import (
+from hall.arguments import (
     COUNTER,
     COUNTER_VARIABLE,
-    LARGEST_INTEGER,
-    Run,
-    UsageError,
+    LIMIT,
+    PORT,
     WholeNumber,
+    amount,
+    authority_yuan,
     parse_day,
     parse_score,
+    whole,
 )
+from hall.errors import UsageError
 
-Handler = Callable[[Run], None]
-Subparsers = Any  # argparse's _SubParsersAction is private
+if TYPE_CHECKING:
+    from hall.run import Run
 
-
-LIMIT = WholeNumber(1, LARGEST_INTEGER)
-"""How many rows to show at most."""
-AUTHORITY_YUAN = WholeNumber(0, MAX_AMOUNT_FEN // 100)
-"""An authority limit: no more than the largest remedy anyone can grant."""
-PORT = WholeNumber(1, 65535)
-"""A TCP port."""
+Options = Callable[["HallParser"], None]
+"""Adds a command's arguments to its parser."""
 
 
 class HallParser(argparse.ArgumentParser):
@@ -48,6 +52,148 @@ class HallParser(argparse.ArgumentParser):
         raise UsageError(f"{where}{message} (see `{self.prog} --help`)")
 
 
+class Handler:
+    """A command's handler, "module:function" in `hall/`, imported when it is called."""
+
+    def __init__(self, where: str) -> None:
+        module, _, name = where.partition(":")
+        self.module = f"hall.{module}"
+        self.__name__ = name
+
+    def __call__(self, run: Run) -> None:
+        getattr(importlib.import_module(self.module), self.__name__)(run)
+
+    def __repr__(self) -> str:
+        return f"Handler({self.module}:{self.__name__})"
+
+
+class Unreachable:
+    """The handler of a command that only groups sub-commands (one is required, so argparse
+    refuses a bare one first): every parser has a handler."""
+
+    __name__ = "unreachable"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, run: Run) -> None:
+        raise UsageError(self.message)
+
+
+class _Parsers(dict[str, Any]):
+    """The sub-commands' parsers by name, each made when first looked up. argparse looks up
+    only the command given; `values()` and `items()` make them all (help, a test's walk)."""
+
+    def __init__(self, make: Callable[[str], HallParser]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __getitem__(self, name: str) -> Any:
+        parser = super().__getitem__(name)
+        if parser is None:
+            parser = self._make(name)
+            super().__setitem__(name, parser)
+        return parser
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            return default
+        return self[name]
+
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
+        return (self[name] for name in list(self))
+
+    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        return ((name, self[name]) for name in list(self))
+
+
+class Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """argparse's sub-commands, each declared with its help and made on first use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._name_parser_map = self.choices = _Parsers(self._make)
+        self._declared: dict[str, tuple[dict[str, Any], Options | None]] = {}
+
+    def declare(self, name: str, options: Options | None, **kwargs: Any) -> None:
+        """A command `name` whose parser is made with `kwargs` (help=, description=, …),
+        then given its arguments by `options`, when it is first needed."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), kwargs.pop("help")))
+        dict.__setitem__(self._name_parser_map, name, None)
+        self._declared[name] = (kwargs, options)
+
+    def _make(self, name: str) -> HallParser:
+        kwargs, options = self._declared.pop(name)
+        parser: HallParser = self._parser_class(prog=f"{self._prog_prefix} {name}", **kwargs)
+        if options is not None:
+            options(parser)
+        return parser
+
+
+class Grammar:
+    """Declares the commands; each gets the common options and its handler."""
+
+    def __init__(self) -> None:
+        self.common = _common()
+        self.root = HallParser(
+            prog="hall", parents=[self.common],
+            description="一站式营业厅排队叫号 — one-stop service hall queue system",
+            epilog="Try `hall demo`, then `hall status`. Exit codes: 0 done, 1 refused, 2 misuse.",
+        )
+        self.root.add_argument("--version", action="version", version=_version())
+        self.sub = cast(Commands, self.root.add_subparsers(
+            dest="command", metavar="COMMAND", parser_class=HallParser, action=Commands
+        ))
+
+    def add(self, name: str, handler: str | Unreachable, text: str,
+            options: Options | None = None, sub: Commands | None = None) -> None:
+        """A command with its one-line help; `handler` is "module:function" in `hall/`."""
+
+        def build(parser: HallParser) -> None:
+            called = Handler(handler) if isinstance(handler, str) else handler
+            parser.set_defaults(handler=called)
+            if options is not None:
+                options(parser)
+
+        (sub or self.sub).declare(name, build, help=text, description=text,
+                                  parents=[self.common])
+
+    def group(self, name: str, text: str, dest: str, metavar: str, missing: str,
+              commands: Callable[[Commands], None]) -> None:
+        """A command that only groups sub-commands (`staff add|list`, …)."""
+
+        def options(parser: HallParser) -> None:
+            commands(cast(Commands, parser.add_subparsers(
+                dest=dest, metavar=metavar, required=True, parser_class=HallParser,
+                action=Commands)))
+
+        self.add(name, Unreachable(missing), text, options)
+
+    def at_counter(self, name: str, handler: str, text: str, *, number: str = "",
+                   options: Options | None = None) -> None:
+        """A counter step: --counter N, and optionally the NUMBER the clerk believes it holds."""
+
+        def counter(parser: HallParser) -> None:
+            parser.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
+                                help="counter number 窗口号")
+            if number:
+                parser.add_argument("number", nargs="?", metavar="NUMBER", help=number)
+            if options is not None:
+                options(parser)
+
+        self.add(name, handler, text, counter)
+
+    def at_machine(self, name: str, handler: str, text: str) -> None:
+        """An app at a counter: --counter N, else the machine's own `$HALL_COUNTER`."""
+
+        def counter(parser: HallParser) -> None:
+            parser.add_argument("--counter", "-c", type=COUNTER, metavar="N",
+                                help=f"counter number 窗口号 (default: ${COUNTER_VARIABLE}, "
+                                     "this machine's counter)")
+
+        self.add(name, handler, text, counter)
+
+
 def _common() -> argparse.ArgumentParser:
     """--db, --config and --json, accepted before or after the command. SUPPRESS: a
     command's parser leaves an option unset unless it is given there."""
@@ -61,47 +207,6 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-class Grammar:
-    """Adds the commands; each gets the common options and its handler."""
-
-    def __init__(self) -> None:
-        self.common = _common()
-        self.root = HallParser(
-            prog="hall", parents=[self.common],
-            description="一站式营业厅排队叫号 — one-stop service hall queue system",
-            epilog="Try `hall demo`, then `hall status`. Exit codes: 0 done, 1 refused, 2 misuse.",
-        )
-        self.root.add_argument("--version", action="version", version=_version())
-        self.sub: Subparsers = self.root.add_subparsers(
-            dest="command", metavar="COMMAND", parser_class=HallParser
-        )
-
-    def add(self, name: str, handler: Handler, text: str, sub: Subparsers = None) -> HallParser:
-        """A command with its one-line help."""
-        parser: HallParser = (sub or self.sub).add_parser(
-            name, help=text, description=text, parents=[self.common]
-        )
-        parser.set_defaults(handler=handler)
-        return parser
-
-    def at_counter(self, name: str, handler: Handler, text: str, *, number: str = "") -> HallParser:
-        """A counter step: --counter N, and optionally the NUMBER the clerk believes it holds."""
-        parser = self.add(name, handler, text)
-        parser.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
-                            help="counter number 窗口号")
-        if number:
-            parser.add_argument("number", nargs="?", metavar="NUMBER", help=number)
-        return parser
-
-    def at_machine(self, name: str, handler: Handler, text: str) -> HallParser:
-        """An app at a counter: --counter N, else the machine's own `$HALL_COUNTER`."""
-        parser = self.add(name, handler, text)
-        parser.add_argument("--counter", "-c", type=COUNTER, metavar="N",
-                            help=f"counter number 窗口号 (default: ${COUNTER_VARIABLE}, this "
-                                 "machine's counter)")
-        return parser
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -111,35 +216,47 @@ def _version() -> str:
         return "hall (not installed)"
 
 
+# -- setting up ----------------------------------------------------------------------------
+
+
 def _setup(g: Grammar) -> None:
-    g.add("init", reports.init, "建库/升级并载入配置 create or upgrade the database")
-    g.add("demo", demo.demo, "演示：建演示库并模拟一段营业 run a demo hall")
-    g.add("businesses", reports.businesses, "业务类型与优先类别 business types in the config")
-    staff = g.add("staff", _missing_staff_command, "工作人员 staff: add, list")
-    sub = staff.add_subparsers(
-        dest="staff_command", metavar="add|list", required=True, parser_class=HallParser
-    )
-    add = g.add("add", reports.staff_add, "添加工作人员 add a staff member (PIN asked twice)", sub)
-    add.add_argument("id", metavar="ID", help="工号 staff id, e.g. C01")
-    add.add_argument("--name", required=True, help="姓名")
-    add.add_argument("--role", required=True, choices=ROLES, help="岗位")
-    add.add_argument("--authority-limit", type=AUTHORITY_YUAN, default=0, metavar="YUAN",
-                     help="授权额度 (yuan) the person may grant alone")
-    g.add("list", reports.staff_list, "工作人员列表 list staff", sub)
+    g.add("init", "setup:init", "建库/升级并载入配置 create or upgrade the database")
+    g.add("demo", "demo:demo", "演示：建演示库并模拟一段营业 run a demo hall")
+    g.add("businesses", "setup:businesses", "业务类型与优先类别 business types in the config")
+
+    def staff(sub: Commands) -> None:
+        def add(p: HallParser) -> None:
+            from db.store.models import ROLES
+
+            p.add_argument("id", metavar="ID", help="工号 staff id, e.g. C01")
+            p.add_argument("--name", required=True, help="姓名")
+            p.add_argument("--role", required=True, choices=ROLES, help="岗位")
+            p.add_argument("--authority-limit", type=authority_yuan(), default=0, metavar="YUAN",
+                           help="授权额度 (yuan) the person may grant alone")
+
+        g.add("add", "setup:staff_add", "添加工作人员 add a staff member (PIN asked twice)", add,
+              sub)
+        g.add("list", "setup:staff_list", "工作人员列表 list staff", sub=sub)
+
+    g.group("staff", "工作人员 staff: add, list", "staff_command", "add|list",
+            "staff: say `staff add ...` or `staff list`", staff)
 
 
-def _missing_staff_command(run: Run) -> None:
-    """Unreachable (the sub-command is required); here so that every parser has a handler."""
-    raise UsageError("staff: say `staff add ...` or `staff list`")
+# -- a counter's day -----------------------------------------------------------------------
 
 
 def _counters(g: Grammar) -> None:
-    signin = g.at_counter("signin", commands.sign_in, "签到并开放窗口 sign in (PIN)")
-    signin.add_argument("--staff", "-s", required=True, metavar="ID", help="工号")
-    g.at_counter("signout", commands.sign_out, "签退并关闭窗口 sign out")
-    g.at_counter("open", commands.set_state, "开放窗口 open the counter")
-    g.at_counter("pause", commands.set_state, "暂停窗口 pause the counter")
-    g.at_counter("close", commands.set_state, "关闭窗口 close the counter")
+    def staff(p: HallParser) -> None:
+        p.add_argument("--staff", "-s", required=True, metavar="ID", help="工号")
+
+    g.at_counter("signin", "counters:sign_in", "签到并开放窗口 sign in (PIN)", options=staff)
+    g.at_counter("signout", "counters:sign_out", "签退并关闭窗口 sign out")
+    g.at_counter("open", "counters:set_state", "开放窗口 open the counter")
+    g.at_counter("pause", "counters:set_state", "暂停窗口 pause the counter")
+    g.at_counter("close", "counters:set_state", "关闭窗口 close the counter")
+
+
+# -- a customer's visit --------------------------------------------------------------------
 
 
 def _ticket_options(parser: HallParser) -> None:
@@ -150,141 +267,370 @@ def _ticket_options(parser: HallParser) -> None:
     parser.add_argument("--account", "-a", metavar="A", help="户号 customer account number")
 
 
+HELD = "号码（核对用）the number the counter holds"
+
+
 def _tickets(g: Grammar) -> None:
-    issue = g.add("issue", commands.issue, "取号 take a number")
-    _ticket_options(issue)
-    issue.add_argument("--by", metavar="STAFF_ID", help="引导岗代取 issued by a guide")
-    walkin = g.at_counter("walkin", commands.walk_in, "直接受理 register a walk-in at the counter")
-    _ticket_options(walkin)
-    held = "号码（核对用）the number the counter holds"
-    g.at_counter("call", commands.call, "叫号（下一位或指定号）call next or a named number",
+    def issue(p: HallParser) -> None:
+        _ticket_options(p)
+        p.add_argument("--by", metavar="STAFF_ID", help="引导岗代取 issued by a guide")
+
+    g.add("issue", "tickets:issue", "取号 take a number", issue)
+    g.at_counter("walkin", "tickets:walk_in", "直接受理 register a walk-in at the counter",
+                 options=_ticket_options)
+    g.at_counter("call", "tickets:call", "叫号（下一位或指定号）call next or a named number",
                  number="指呼号码 a number to call by name")
-    g.at_counter("recall", commands.recall, "重呼 call again", number=held)
-    g.at_counter("noshow", commands.no_show, "过号 the customer did not come", number=held)
-    requeue = g.add("requeue", commands.requeue, "过号重新排队 put a no-show back in line")
-    requeue.add_argument("number", metavar="NUMBER")
-    requeue.add_argument("--by", metavar="STAFF_ID", help="办理人 who re-queued it")
-    g.at_counter("start", commands.start, "开始办理 the customer arrived", number=held)
-    complete = g.at_counter("complete", commands.complete, "办结 finish the matter", number=held)
-    complete.add_argument("--note", help="办理结果 note")
-    for name, handler, text in (
-        ("transfer", commands.transfer, "转办 send to another business queue"),
-        ("next-service", commands.next_service, "续办 another service in the same visit"),
-    ):
-        parser = g.at_counter(name, handler, text, number=held)
-        parser.add_argument("--to", required=True, metavar="BUSINESS", help="目标业务")
-        parser.add_argument("--note", help="备注")
-    _back_office(g, held)
+    g.at_counter("recall", "tickets:recall", "重呼 call again", number=HELD)
+    g.at_counter("noshow", "tickets:no_show", "过号 the customer did not come", number=HELD)
+
+    def requeue(p: HallParser) -> None:
+        p.add_argument("number", metavar="NUMBER")
+        p.add_argument("--by", metavar="STAFF_ID", help="办理人 who re-queued it")
+
+    g.add("requeue", "tickets:requeue", "过号重新排队 put a no-show back in line", requeue)
+    g.at_counter("start", "tickets:start", "开始办理 the customer arrived", number=HELD)
+
+    def note(p: HallParser) -> None:
+        p.add_argument("--note", help="办理结果 note")
+
+    g.at_counter("complete", "tickets:complete", "办结 finish the matter", number=HELD,
+                 options=note)
+
+    def onwards(p: HallParser) -> None:
+        p.add_argument("--to", required=True, metavar="BUSINESS", help="目标业务")
+        p.add_argument("--note", help="备注")
+
+    g.at_counter("transfer", "tickets:transfer", "转办 send to another business queue",
+                 number=HELD, options=onwards)
+    g.at_counter("next-service", "tickets:next_service", "续办 another service in the same visit",
+                 number=HELD, options=onwards)
 
 
-def _back_office(g: Grammar, held: str) -> None:
-    refer = g.at_counter("refer", commands.refer, "转后台 refer to support", number=held)
-    refer.add_argument("--to", required=True, metavar="STAFF|pool",
+def _back_office(g: Grammar) -> None:
+    def refer(p: HallParser) -> None:
+        p.add_argument("--to", required=True, metavar="STAFF|pool",
                        help="服务岗工号，或 pool 公共池")
-    refer.add_argument("--note", help="需后台办理的内容")
-    aside = g.at_counter("aside", commands.set_aside,
-                         "待客户补件 the matter waits on the customer, away from the counter",
-                         number=held)
-    aside.add_argument("--note", required=True, help="需客户补充的资料 what to bring")
-    resume = g.add("resume", commands.resume,
-                   "接回办理 serve one of the clerk's open matters at the counter again")
-    resume.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
-                        help="counter number 窗口号")
-    resume.add_argument("number", metavar="NUMBER", help="在办事项号码 the open matter")
-    for name, handler, text in (
-        ("take", commands.take, "后台接单 support takes a referral (PIN)"),
-        ("return", commands.give_back, "后台回复 support hands it back (PIN)"),
-        ("cancel", commands.cancel, "作废 the duty leader voids a ticket (PIN)"),
-    ):
-        parser = g.add(name, handler, text)
-        parser.add_argument("number", metavar="NUMBER")
-        parser.add_argument("--staff", "-s", required=True, metavar="ID", help="工号")
-        if name == "cancel":
-            parser.add_argument("--reason", help="作废原因")
-        else:
-            parser.add_argument("--note", help="备注")
-    close = g.add("close-day", commands.close_day,
-                  "日终清理 void numbers earlier days left waiting (leader, PIN)")
-    close.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
-    rate = g.add("rate", commands.rate, "评价 the customer's rating, 4 = 非常满意 best")
-    rate.add_argument("number", metavar="NUMBER")
-    rate.add_argument("score", type=parse_score, metavar="SCORE",
-                      help="4 非常满意 very_satisfied, 3 满意 satisfied, 2 基本满意 fair, "
-                           "1 不满意 dissatisfied")
-    rate.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
+        p.add_argument("--note", help="需后台办理的内容")
+
+    g.at_counter("refer", "tickets:refer", "转后台 refer to support", number=HELD,
+                 options=refer)
+
+    def aside(p: HallParser) -> None:
+        p.add_argument("--note", required=True, help="需客户补充的资料 what to bring")
+
+    g.at_counter("aside", "tickets:set_aside",
+                 "待客户补件 the matter waits on the customer, away from the counter",
+                 number=HELD, options=aside)
+
+    def resume(p: HallParser) -> None:
+        p.add_argument("--counter", "-c", type=COUNTER, required=True, metavar="N",
+                       help="counter number 窗口号")
+        p.add_argument("number", metavar="NUMBER", help="在办事项号码 the open matter")
+
+    g.add("resume", "tickets:resume",
+          "接回办理 serve one of the clerk's open matters at the counter again", resume)
+
+    def by_staff(last: str, text: str) -> Options:
+        def options(p: HallParser) -> None:
+            p.add_argument("number", metavar="NUMBER")
+            p.add_argument("--staff", "-s", required=True, metavar="ID", help="工号")
+            p.add_argument(last, help=text)
+
+        return options
+
+    g.add("take", "tickets:take", "后台接单 support takes a referral (PIN)",
+          by_staff("--note", "备注"))
+    g.add("return", "tickets:give_back", "后台回复 support hands it back (PIN)",
+          by_staff("--note", "备注"))
+    g.add("cancel", "tickets:cancel", "作废 the duty leader voids a ticket (PIN)",
+          by_staff("--reason", "作废原因"))
+
+    def close_day(p: HallParser) -> None:
+        p.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+
+    g.add("close-day", "duty:close_day",
+          "日终清理 void numbers earlier days left waiting (leader, PIN)", close_day)
+
+    def rate(p: HallParser) -> None:
+        p.add_argument("number", metavar="NUMBER")
+        p.add_argument("score", type=parse_score, metavar="SCORE",
+                       help="4 非常满意 very_satisfied, 3 满意 satisfied, 2 基本满意 fair, "
+                            "1 不满意 dissatisfied")
+        p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                       help="营业日 (default today)")
+
+    g.add("rate", "tickets:rate", "评价 the customer's rating, 4 = 非常满意 best", rate)
 
 
-def _reading(g: Grammar) -> None:
-    for name, handler, text in (
-        ("show", reports.show, "查看排队号 show a ticket"),
-        ("history", reports.history, "排队号经过 every step of a ticket"),
-    ):
-        parser = g.add(name, handler, text)
-        parser.add_argument("number", metavar="NUMBER")
-        parser.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
-    visits = g.add("visits", reports.visits, "客户来访记录 a customer's visits by account")
-    visits.add_argument("account", metavar="ACCOUNT", help="户号")
-    visits.add_argument("--limit", type=LIMIT, default=20, metavar="N")
-    g.add("status", reports.status, "营业厅状态 the status board")
-    events = g.add("events", reports.events, "事件记录 the event log")
-    events.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
-    events.add_argument("--limit", type=LIMIT, default=100, metavar="N")
-    events.add_argument("--kind", metavar="K", help="事件类型, e.g. call, complete")
-    referrals = g.add("referrals", reports.support, "后台待办 referrals waiting for support")
-    referrals.add_argument("--staff", "-s", metavar="ID", help="服务岗工号 (default: pool only)")
-    matters = g.add("matters", reports.matters, "在办事项 a handler's open matters")
-    matters.add_argument("--staff", "-s", required=True, metavar="ID", help="首办责任人工号")
-    export = g.add("export", reports.export, "导出某日排队号 export a day's tickets")
-    export.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
-                        help="营业日 (default today)")
-    export.add_argument("--format", "-f", choices=("csv", "json"), default="csv")
-    export.add_argument("--output", "-o", metavar="FILE", help="file to write (default stdout)")
+# -- looking things up ---------------------------------------------------------------------
+
+
+def _lookup(g: Grammar) -> None:
+    def ticket(p: HallParser) -> None:
+        p.add_argument("number", metavar="NUMBER")
+        p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
+
+    g.add("show", "lookup:show", "查看排队号 show a ticket", ticket)
+    g.add("history", "lookup:history", "排队号经过 every step of a ticket", ticket)
+
+    def visits(p: HallParser) -> None:
+        p.add_argument("account", metavar="ACCOUNT", help="户号")
+        p.add_argument("--limit", type=LIMIT, default=20, metavar="N")
+
+    g.add("visits", "lookup:visits", "客户来访记录 a customer's visits by account", visits)
+    g.add("status", "lookup:status", "营业厅状态 the status board")
+
+    def events(p: HallParser) -> None:
+        p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日")
+        p.add_argument("--limit", type=LIMIT, default=100, metavar="N")
+        p.add_argument("--kind", metavar="K", help="事件类型, e.g. call, complete")
+
+    g.add("events", "lookup:events", "事件记录 the event log", events)
+
+    def referrals(p: HallParser) -> None:
+        p.add_argument("--staff", "-s", metavar="ID", help="服务岗工号 (default: pool only)")
+
+    g.add("referrals", "lookup:referrals", "后台待办 referrals waiting for support", referrals)
+
+    def matters(p: HallParser) -> None:
+        p.add_argument("--staff", "-s", required=True, metavar="ID", help="首办责任人工号")
+
+    g.add("matters", "lookup:matters", "在办事项 a handler's open matters", matters)
+
+    def export(p: HallParser) -> None:
+        p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                       help="营业日 (default today)")
+        p.add_argument("--format", "-f", choices=("csv", "json"), default="csv")
+        p.add_argument("--output", "-o", metavar="FILE", help="file to write (default stdout)")
+
+    g.add("export", "figures:export", "导出某日排队号 export a day's tickets", export)
+
+
+# -- the apps ------------------------------------------------------------------------------
 
 
 def _apps(g: Grammar) -> None:
-    kiosk = g.add("kiosk", apps.kiosk, "取号机 the customer kiosk (F12 + leader PIN to leave)")
-    kiosk.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
-    g.at_machine("counter", apps.counter, "窗口 the clerk's counter app (staff id + PIN)")
-    g.at_machine("evaluator", apps.evaluator,
+    def kiosk(p: HallParser) -> None:
+        p.add_argument("--guide", action="store_true", help="引导岗登录 start at the guide sign-in")
+
+    g.add("kiosk", "apps:kiosk", "取号机 the customer kiosk (F12 + leader PIN to leave)", kiosk)
+    g.at_machine("counter", "apps:counter", "窗口 the clerk's counter app (staff id + PIN)")
+    g.at_machine("evaluator", "apps:evaluator",
                  "评价器 the customer evaluator beside a counter (F12 + leader PIN to leave)")
-    g.add("support", apps.support_desk,
+    g.add("support", "apps:support_desk",
           "服务岗 the support desk app: take, note and hand back referrals (staff id + PIN)")
-    g.add("leader", apps.leader,
+    g.add("leader", "apps:leader",
           "值班领导岗 the duty leader's console: board, complaints, approvals (staff id + PIN)")
-    display = g.add("display", apps.display, "叫号屏 the wall display, or a counter's display")
-    screen = display.add_mutually_exclusive_group()
-    screen.add_argument("--counter", "-c", type=COUNTER, metavar="N",
-                       help=f"窗口屏 the display above counter N (default: ${COUNTER_VARIABLE}, "
-                            "this machine's counter; neither: the wall display)")
-    screen.add_argument("--wall", action="store_true",
-                       help=f"综合屏 the wall display, even where ${COUNTER_VARIABLE} is set")
-    voice = display.add_mutually_exclusive_group()
-    voice.add_argument("--voice-to", metavar="DIR",
-                       help="语音写入文件夹 write each announcement as a WAV file into DIR "
-                            "instead of playing it")
-    voice.add_argument("--no-voice", action="store_true", help="不播报 a silent wall display")
-    serve = g.add("serve", apps.serve,
-                  "浏览器叫号屏 serve the wall display to browsers on the local network")
-    serve.add_argument("app", choices=("display",), help="what to serve: display")
-    serve.add_argument("--counter", "-c", type=COUNTER, metavar="N",
+
+    def display(p: HallParser) -> None:
+        screen = p.add_mutually_exclusive_group()
+        screen.add_argument("--counter", "-c", type=COUNTER, metavar="N",
+                            help=f"窗口屏 the display above counter N (default: "
+                                 f"${COUNTER_VARIABLE}, this machine's counter; neither: the "
+                                 "wall display)")
+        screen.add_argument("--wall", action="store_true",
+                            help=f"综合屏 the wall display, even where ${COUNTER_VARIABLE} is set")
+        voice = p.add_mutually_exclusive_group()
+        voice.add_argument("--voice-to", metavar="DIR",
+                           help="语音写入文件夹 write each announcement as a WAV file into DIR "
+                                "instead of playing it")
+        voice.add_argument("--no-voice", action="store_true", help="不播报 a silent wall display")
+
+    g.add("display", "apps:display", "叫号屏 the wall display, or a counter's display", display)
+
+    def serve(p: HallParser) -> None:
+        p.add_argument("app", choices=("display",), help="what to serve: display")
+        p.add_argument("--counter", "-c", type=COUNTER, metavar="N",
                        help="窗口屏 counter N's display instead of the wall")
-    serve.add_argument("--host", default="0.0.0.0",
+        p.add_argument("--host", default="0.0.0.0",
                        help="address to listen on (default 0.0.0.0: every network)")
-    serve.add_argument("--port", type=PORT, default=8000, help="TCP port (default 8000)")
-    serve.add_argument("--public-url", metavar="URL",
+        p.add_argument("--port", type=PORT, default=8000, help="TCP port (default 8000)")
+        p.add_argument("--public-url", metavar="URL",
                        help="the address browsers use, e.g. http://192.168.1.20:8000 "
                             "(default http://THIS-MACHINE'S-NAME:PORT)")
-    notice = g.add("notice", commands.notice,
-                   "叫号屏公告 the duty leader sets or clears the wall display's notice (PIN)")
-    notice.add_argument("text", nargs="?", metavar="TEXT", help="公告内容")
-    notice.add_argument("--clear", action="store_true", help="清除公告 remove the notice")
-    notice.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+
+    g.add("serve", "apps:serve",
+          "浏览器叫号屏 serve the wall display to browsers on the local network", serve)
+
+    def notice(p: HallParser) -> None:
+        p.add_argument("text", nargs="?", metavar="TEXT", help="公告内容")
+        p.add_argument("--clear", action="store_true", help="清除公告 remove the notice")
+        p.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+
+    g.add("notice", "duty:notice",
+          "叫号屏公告 the duty leader sets or clears the wall display's notice (PIN)", notice)
+
+
+# -- figures, simulation, the audit --------------------------------------------------------
+
+
+def _period_options(parser: HallParser) -> None:
+    parser.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                        help="一个营业日 one business day")
+    parser.add_argument("--from", dest="date_from", type=parse_day, metavar="YYYY-MM-DD",
+                        help="起始营业日 first business day (default: --to, else today)")
+    parser.add_argument("--to", dest="date_to", type=parse_day, metavar="YYYY-MM-DD",
+                        help="截止营业日 last business day (default: --from, else today)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="表头语言 header language")
+
+
+def _figures(g: Grammar) -> None:
+    def report(p: HallParser) -> None:
+        _period_options(p)
+        p.add_argument("--format", "-f", choices=("table", "csv", "xlsx", "json"),
+                       default="table")
+        p.add_argument("--output", "-o", metavar="FILE", help="file to write (xlsx needs one)")
+
+    g.add("report", "figures:report", "报表：业务与人员（奖惩） figures per business and staff",
+          report)
+    g.add("staffing", "figures:staffing_report",
+          "人员配置建议（Erlang C） counters needed per hour vs open", _period_options)
+    g.add("simulate", "simulate:simulate", "模拟一个营业日（离散事件） simulate a hall day",
+          _simulate_options)
+
+    def audit(sub: Commands) -> None:
+        def verify(p: HallParser) -> None:
+            p.add_argument("--anchor", metavar="HASH",
+                           help="抄录的链头 a head hash written down earlier: must still be in "
+                                "the log")
+
+        g.add("verify", "audit:verify", "校验事件记录 report the first edited, inserted or "
+              "deleted event", verify, sub)
+
+    g.group("audit", "事件记录防篡改校验 tamper-evident event log: verify", "audit_command",
+            "verify", "audit: say `audit verify`", audit)
+
+
+def _simulate_options(p: HallParser) -> None:
+    count, hours = whole(1, 100_000), whole(1, 20)
+    p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
+    p.add_argument("--seed", type=int, default=1, help="随机种子 (default 1)")
+    volume = p.add_mutually_exclusive_group()
+    volume.add_argument("--tickets", type=count, default=600, metavar="N",
+                        help="全天客户数，按常见业务比例与时段分布 (default 600)")
+    volume.add_argument("--arrivals-per-hour", metavar="A=40,B=8",
+                        help="每小时到达数（各时段相同）")
+    p.add_argument("--counters", type=count, metavar="N",
+                   help="固定开放 N 个窗口 (default: Erlang C 建议)")
+    p.add_argument("--hours", type=hours, default=8, metavar="H", help="营业小时数 (default 8)")
+    p.add_argument("--open-hour", type=whole(0, 23), default=9, metavar="HH",
+                   help="开门时刻 (default 9)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="表头语言")
+    like = p.add_argument_group("a day like the hall's history (its database is only read)")
+    like.add_argument("--history-from", type=parse_day, metavar="YYYY-MM-DD",
+                      help="按历史到达量与 hall staffing 的建议配置模拟 arrivals and staffing "
+                           "from the hall's history")
+    like.add_argument("--history-to", type=parse_day, metavar="YYYY-MM-DD")
+    like.add_argument("--history-db", metavar="URL",
+                      help="the hall's database (default: $HALL_DB, else the user data dir)")
+
+
+# -- complaints and remedies ---------------------------------------------------------------
+
+
+def _complaints(g: Grammar) -> None:
+    def commands(sub: Commands) -> None:
+        def add(p: HallParser) -> None:
+            p.add_argument("number", metavar="NUMBER", help="票号 the ticket, e.g. A023")
+            p.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+            p.add_argument("--what", required=True, metavar="TEXT",
+                           help="投诉内容 what it is about")
+            p.add_argument("--name", metavar="NAME", help="客户姓名 (optional)")
+            p.add_argument("--phone", metavar="PHONE", help="客户电话 (optional)")
+            p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                           help="票号的营业日 (default today)")
+
+        g.add("add", "complaints:add_complaint",
+              "登记投诉 record a complaint about a ticket (leader PIN)", add, sub)
+
+        def listing(p: HallParser) -> None:
+            p.add_argument("--all", action="store_true", help="当日全部 every complaint of the day")
+            p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                           help="营业日 (with --all)")
+
+        g.add("list", "complaints:list_complaints", "投诉列表 open complaints (or --all of a day)",
+              listing, sub)
+
+        def resolve(p: HallParser) -> None:
+            from db.store.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES
+
+            p.add_argument("id", type=int, metavar="ID", help="投诉编号")
+            p.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+            p.add_argument("--outcome", required=True, choices=COMPLAINT_OUTCOMES,
+                           help="upheld 成立 / not_upheld 不成立")
+            p.add_argument("--reason", required=True, metavar="TEXT", help="处理意见")
+            p.add_argument("--correction", choices=COMPLAINT_CORRECTIONS, default="none",
+                           help="none 不需纠正, reassign 改派, reopen 重新办理, void 作废, "
+                                "remedy 批准补救")
+            p.add_argument("--to", metavar="STAFF",
+                           help="新的首办责任人 (reassign; reopen optional)")
+            p.add_argument("--remedy", type=int, metavar="ID", help="补救申请编号 (remedy)")
+
+        g.add("resolve", "complaints:resolve_complaint",
+              "处理投诉 resolve a complaint with an outcome and a correction (leader PIN)",
+              resolve, sub)
+
+    g.group("complaint", "投诉 complaints to the duty leader: add, list, resolve",
+            "complaint_command", "add|list|resolve",
+            "complaint: say `complaint add …`, `complaint list` or `complaint resolve …`",
+            commands)
+
+
+def _remedies(g: Grammar) -> None:
+    def commands(sub: Commands) -> None:
+        def grant(p: HallParser) -> None:
+            p.add_argument("kind", metavar="KIND", help="补救类别：代码、中文或英文名, e.g. "
+                           "late_fee_waiver / 减免违约金")
+            p.add_argument("amount", type=amount, metavar="AMOUNT",
+                           help="金额（元）yuan, e.g. 50 or 12.50; 0 for a service")
+            p.add_argument("--reason", required=True, metavar="TEXT", help="原因")
+            p.add_argument("--counter", "-c", type=int, metavar="N",
+                           help="窗口号：该窗口签到的工作人员给予，票号为窗口当前客户")
+            p.add_argument("--ticket", "-t", metavar="NUMBER",
+                           help="票号 (with --counter: the number the counter holds, to check)")
+            p.add_argument("--staff", "-s", metavar="ID",
+                           help="工号 (with --ticket, without --counter; PIN asked)")
+
+        g.add("grant", "remedies:grant_remedy",
+              "给予补救 grant a remedy; above the authority limit it waits for the leader",
+              grant, sub)
+
+        def listing(p: HallParser) -> None:
+            p.add_argument("--pending", action="store_true",
+                           help="待审批 requests waiting for the duty leader, any day")
+            p.add_argument("--staff", "-s", metavar="ID", help="某工作人员的 one staff member's")
+            p.add_argument("--ticket", "-t", metavar="NUMBER", help="某票号的 one ticket's")
+            p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                           help="营业日 (default today)")
+
+        g.add("list", "remedies:list_remedies", "补救列表 today's remedies, or --pending ones",
+              listing, sub)
+
+        def decision(required: bool) -> Options:
+            def options(p: HallParser) -> None:
+                p.add_argument("id", type=int, metavar="ID", help="补救申请编号")
+                p.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
+                p.add_argument("--reason", required=required, metavar="TEXT",
+                               help="审批意见" + ("（必填）" if required else ""))
+
+            return options
+
+        g.add("approve", "remedies:approve_remedy",
+              "批准补救申请 the duty leader approves a request (PIN)", decision(False), sub)
+        g.add("refuse", "remedies:refuse_remedy",
+              "驳回补救申请 the duty leader refuses a request (PIN)", decision(True), sub)
+
+    g.group("remedy", "授权补救 remedies: grant, list, approve, refuse", "remedy_command",
+            "grant|list|approve|refuse",
+            "remedy: say `remedy grant …`, `remedy list`, `remedy approve …` or "
+            "`remedy refuse …`", commands)
 
 
 def build_parser() -> HallParser:
-    """The whole grammar."""
+    """The whole grammar (each command's own parser is made when it is first needed)."""
     grammar = Grammar()
-    for part in (_setup, _counters, _tickets, _reading, _apps, figures.grammar,
-                 complaints.grammar, remedies.grammar):
+    for part in (_setup, _counters, _tickets, _back_office, _lookup, _apps, _figures,
+                 _complaints, _remedies):
         part(grammar)
     return grammar.root

@@ -7,86 +7,22 @@ the person's PIN. Each is one transaction of `db.rules.remedies`, whose refusals
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from db.config import HallConfig
-from db.errors import HallError
 from db.rules import remedies
 from db.rules.ops import ticket_row
 from db.store.views import RemedyView
 from hall import labels
-from hall.commands import check_pin
-from hall.context import Run, UsageError, parse_day
+from hall.arguments import remedy_code
+from hall.errors import UsageError
+from hall.run import Run, check_pin
 
 STATUS_ZH = {"granted": "已给予", "pending": "待值班领导审批", "approved": "已批准",
              "refused": "已驳回"}
-
-
-def grammar(g: Any) -> None:
-    """Add `remedy grant|list|approve|refuse` to the `hall` grammar (`g` is
-    `hall.parser.Grammar`)."""
-    top = g.add("remedy", _missing, "授权补救 remedies: grant, list, approve, refuse")
-    sub = top.add_subparsers(dest="remedy_command", metavar="grant|list|approve|refuse",
-                             required=True, parser_class=type(top))
-    grant = g.add("grant", grant_remedy,
-                  "给予补救 grant a remedy; above the authority limit it waits for the leader",
-                  sub)
-    grant.add_argument("kind", metavar="KIND", help="补救类别：代码、中文或英文名, e.g. "
-                       "late_fee_waiver / 减免违约金")
-    grant.add_argument("amount", type=_amount, metavar="AMOUNT",
-                       help="金额（元）yuan, e.g. 50 or 12.50; 0 for a service")
-    grant.add_argument("--reason", required=True, metavar="TEXT", help="原因")
-    grant.add_argument("--counter", "-c", type=int, metavar="N",
-                       help="窗口号：该窗口签到的工作人员给予，票号为窗口当前客户")
-    grant.add_argument("--ticket", "-t", metavar="NUMBER",
-                       help="票号 (with --counter: the number the counter holds, to check)")
-    grant.add_argument("--staff", "-s", metavar="ID",
-                       help="工号 (with --ticket, without --counter; PIN asked)")
-    listing = g.add("list", list_remedies, "补救列表 today's remedies, or --pending ones", sub)
-    listing.add_argument("--pending", action="store_true",
-                         help="待审批 requests waiting for the duty leader, any day")
-    listing.add_argument("--staff", "-s", metavar="ID", help="某工作人员的 one staff member's")
-    listing.add_argument("--ticket", "-t", metavar="NUMBER", help="某票号的 one ticket's")
-    listing.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
-                         help="营业日 (default today)")
-    for name, handler, text in (
-        ("approve", approve_remedy, "批准补救申请 the duty leader approves a request (PIN)"),
-        ("refuse", refuse_remedy, "驳回补救申请 the duty leader refuses a request (PIN)"),
-    ):
-        parser = g.add(name, handler, text, sub)
-        parser.add_argument("id", type=int, metavar="ID", help="补救申请编号")
-        parser.add_argument("--staff", "-s", required=True, metavar="ID", help="值班领导工号")
-        parser.add_argument("--reason", required=name == "refuse", metavar="TEXT",
-                            help="审批意见" + ("（必填）" if name == "refuse" else ""))
-
-
-def _amount(text: str) -> int:
-    """An argparse type: yuan as typed → fen (a malformed amount is misuse, exit 2)."""
-    try:
-        return remedies.parse_amount(text)
-    except HallError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _missing(run: Run) -> None:
-    """Unreachable (the sub-command is required); every parser has a handler."""
-    raise UsageError("remedy: say `remedy grant …`, `remedy list`, `remedy approve …` or "
-                     "`remedy refuse …`")
-
-
-def remedy_code(config: HallConfig, text: str) -> str:
-    """A remedy kind typed as its code or its Chinese or English name; an unknown one is
-    passed on for the core to refuse with the known list."""
-    wanted = text.strip().casefold()
-    for kind in config.remedies:
-        if wanted in (kind.code, kind.name_zh.casefold(), kind.name_en.casefold()):
-            return kind.code
-    return text.strip()
 
 
 # -- the commands ------------------------------------------------------------------------------

@@ -7,17 +7,14 @@ real staff in it is refused).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
-from rich.text import Text
 from sqlalchemy import func, inspect, select
 
 from db.config import HallConfig
@@ -28,8 +25,12 @@ from db.rules.ops import S
 from db.store.engine import make_engine
 from db.store.schema import init_db
 from db.store.session import Hall
-from hall.context import Run, UsageError, db_url, masked, open_hall, parse_day, parse_url
-from hall.figures import report_tables, wide
+from hall.errors import UsageError, masked
+from hall.figures import report_tables
+from hall.run import Run, db_url, open_hall, parse_url
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def parse_arrivals(config: HallConfig, text: str, hours: int) -> dict[str, tuple[float, ...]]:
@@ -151,13 +152,17 @@ def simulate(run: Run) -> None:
         run.out.data({**result.to_json(), "seed": plan.seed, "db": where,
                       "seconds": round(elapsed, 2)})
         return
-    wide(run).print(Group(report_tables(result.report, run.args.lang),
-                          *summary(result, plan, config, elapsed, where, run.args.lang)))
+    from rich.console import Group
+
+    run.out.wide().print(Group(report_tables(result.report, run.args.lang),
+                               *summary(result, plan, config, elapsed, where, run.args.lang)))
 
 
 def summary(result: sim.DayResult, plan: sim.Scenario, config: HallConfig, elapsed: float,
             where: str, lang: str = "zh") -> list[Text]:
     """The answers under the report: staffing, the target, the kiosk's estimates."""
+    from rich.text import Text
+
     total, k = result.report.totals, result.kiosk
     words = _ZH if lang == "zh" else _EN
     staffing = (words["fixed"].format(n=plan.counters) if plan.counters is not None
@@ -200,43 +205,3 @@ _EN = {
     "day": "Simulated {day} · seed {seed} · {n} customers · ",
     "time": "{s:.1f} s · database {db}",
 }
-
-
-def _whole(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        """A whole number from `low` to `high` (an argparse type: otherwise exit 2)."""
-        value = int(text) if text.strip().isdigit() else -1
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number {low}-{high}, got {text!r}")
-        return value
-
-    return parse
-
-
-_count = _whole(1, 100_000)
-_hours = _whole(1, 20)
-
-
-def grammar(g: Any) -> None:
-    """Add `simulate` to the `hall` grammar."""
-    p = g.add("simulate", simulate, "模拟一个营业日（离散事件） simulate a hall day")
-    p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
-    p.add_argument("--seed", type=int, default=1, help="随机种子 (default 1)")
-    volume = p.add_mutually_exclusive_group()
-    volume.add_argument("--tickets", type=_count, default=600, metavar="N",
-                        help="全天客户数，按常见业务比例与时段分布 (default 600)")
-    volume.add_argument("--arrivals-per-hour", metavar="A=40,B=8",
-                        help="每小时到达数（各时段相同）")
-    p.add_argument("--counters", type=_count, metavar="N",
-                   help="固定开放 N 个窗口 (default: Erlang C 建议)")
-    p.add_argument("--hours", type=_hours, default=8, metavar="H", help="营业小时数 (default 8)")
-    p.add_argument("--open-hour", type=_whole(0, 23), default=9, metavar="HH",
-                   help="开门时刻 (default 9)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="表头语言")
-    like = p.add_argument_group("a day like the hall's history (its database is only read)")
-    like.add_argument("--history-from", type=parse_day, metavar="YYYY-MM-DD",
-                      help="按历史到达量与 hall staffing 的建议配置模拟 arrivals and staffing "
-                           "from the hall's history")
-    like.add_argument("--history-to", type=parse_day, metavar="YYYY-MM-DD")
-    like.add_argument("--history-db", metavar="URL",
-                      help="the hall's database (default: $HALL_DB, else the user data dir)")

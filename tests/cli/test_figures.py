@@ -128,15 +128,15 @@ class _Terminal(io.StringIO):
 
 
 def test_a_long_report_shows_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hall import figures
+    from hall import output
 
     quiet = io.StringIO()
     monkeypatch.setattr(sys, "stderr", quiet)
-    with figures.progress_bar("report") as tell:
+    with output.progress_bar("report") as tell:
         assert tell is None  # not a terminal: nothing is drawn
     screen = _Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    with figures.progress_bar("report") as tell:
+    with output.progress_bar("report") as tell:
         assert tell is not None
         tell(1, 3)  # a short history: no bar
         for day in range(1, 31):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from db.config import HallConfig
 from db.rules import ops
 from db.store.session import Hall
-from hall.reports import EXPORT_FIELDS, EXPORT_LABELS
+from hall.figures import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 
 SMALL_HALL = """
@@ -205,7 +205,7 @@ def test_the_demo_morning_stays_inside_one_business_day(
 
 def test_demo_goes_to_the_user_data_dir_when_the_default_is_not_sqlite(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from hall.context import demo_url
+    from hall.run import demo_url
 
     monkeypatch.setenv("HALL_DB", "postgresql://hall@db.example/hall")
     expected = tmp_path / "xdg-data" / "onestop-hall" / "hall-demo.db"

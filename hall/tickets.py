@@ -1,4 +1,5 @@
-"""The steps of a customer's visit and of a counter's day, one command each.
+"""The steps of a customer's visit, one command each: take a number, be called, served,
+transferred, referred to support and back, set aside, rated, or voided.
 
 Every handler opens one short transaction per step through `Hall.write()` and calls one
 core function; the rules, and every refusal, come from `db`.
@@ -6,70 +7,18 @@ core function; the rules, and every refusal, come from `db`.
 
 from __future__ import annotations
 
-from db.rules import counters, notices, ops, queries
-from db.rules.staff import authenticate
-from db.store import audit
+from db.rules import ops, queries
 from db.store.session import Hall
-from db.store.views import CounterView, TicketView
-from hall.audit import head_line
-from hall.context import Run, UsageError, business_prefix, priority_code, read_pin
-from hall.labels import COUNTER_STATE_ZH, counter_name
+from db.store.views import TicketView
+from hall.arguments import business_prefix, priority_code
+from hall.labels import counter_name
+from hall.run import Run, check_pin
 
 
 def waiting_view(hall: Hall, view: TicketView) -> TicketView:
     """The ticket with its place in the queue, read after the write has committed."""
     with hall.read() as tx:
         return queries.with_wait(tx, view)
-
-
-def counter_view(hall: Hall, number: int) -> CounterView:
-    """One counter as the status board shows it."""
-    with hall.read() as tx:
-        return next(c for c in queries.counter_views(tx) if c.number == number)
-
-
-def check_pin(run: Run, staff_id: str, number: str | None = None) -> None:
-    """Ask for the staff member's PIN and check it (AuthFailed, exit 1, if wrong). A ticket
-    number that cannot be one is refused first, before anyone types a PIN for nothing."""
-    if number is not None:
-        ops.normalize_number(number)
-    authenticate(run.hall(), staff_id, read_pin(staff_id))
-
-
-# -- counters ------------------------------------------------------------------------------
-
-
-def sign_in(run: Run) -> None:
-    """`signin --counter N --staff ID`: PIN, then take the counter and open it."""
-    hall, a = run.hall(), run.args
-    run.config.counter(a.counter)  # an unknown counter is refused before the PIN is asked
-    check_pin(run, a.staff)
-    with hall.write() as tx:
-        counters.sign_in(tx, a.counter, a.staff)
-    view = counter_view(hall, a.counter)
-    run.out.counter(view, f"{view.name_zh}：{view.staff_name}（{view.staff}）已签到，窗口开放")
-
-
-def sign_out(run: Run) -> None:
-    """`signout --counter N`."""
-    hall, number = run.hall(), run.args.counter
-    with hall.write() as tx:
-        counters.sign_out(tx, number)
-    view = counter_view(hall, number)
-    run.out.counter(view, f"{view.name_zh}：已签退，窗口关闭")
-
-
-def set_state(run: Run) -> None:
-    """`open|pause|close --counter N`."""
-    hall, number = run.hall(), run.args.counter
-    state = {"open": "open", "pause": "paused", "close": "closed"}[run.args.command]
-    with hall.write() as tx:
-        counters.set_state(tx, number, state)
-    view = counter_view(hall, number)
-    run.out.counter(view, f"{view.name_zh}：{COUNTER_STATE_ZH[state]}")
-
-
-# -- tickets -------------------------------------------------------------------------------
 
 
 def issue(run: Run) -> None:
@@ -223,31 +172,3 @@ def rate(run: Run) -> None:
     with hall.write() as tx:
         view = ops.rate(tx, a.number, a.score, day=a.day)
     run.out.ticket(view, f"{view.number} 评价已记录，谢谢")
-
-
-def close_day(run: Run) -> None:
-    """`close-day --staff LEADER`: void the numbers earlier days left waiting (PIN)."""
-    hall, a = run.hall(), run.args
-    check_pin(run, a.staff)
-    with hall.write() as tx:
-        views = ops.expire_leftovers(tx, staff=a.staff)
-        head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
-    head_id, head_hash = head if head is not None else (None, None)
-    run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)；"
-                           f"事件记录{head_line(head_id, head_hash)}"
-                           "（请抄录在当日结账单上 write it on the closing report）")
-
-
-def notice(run: Run) -> None:
-    """`notice TEXT --staff LEADER` or `notice --clear --staff LEADER`: the duty leader sets
-    or removes the wall display's notice line (PIN)."""
-    hall, a = run.hall(), run.args
-    text = "" if a.text is None else a.text
-    if a.clear == bool(text.strip()):
-        raise UsageError("notice: give the notice TEXT, or --clear to remove it (one of them)")
-    notices.tidy_notice(text)  # a notice too long is refused before anyone types a PIN
-    check_pin(run, a.staff)
-    with hall.write() as tx:
-        shown = notices.set_notice(tx, a.staff, text)
-    message = f"叫号屏公告：{shown}" if shown else "叫号屏公告已清除 (notice cleared)"
-    run.out.done(message, {"notice": shown, "staff": a.staff})
