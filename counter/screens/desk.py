@@ -4,7 +4,8 @@ key and one button per step. Each step runs in a worker, names the ticket this s
 
 Other processes' work (a kiosk issuing, the duty leader approving a remedy) shows within a
 fraction of a second: a short timer asks the change watcher (one cheap pragma) whether
-anyone committed, and only then a worker reads the desk again."""
+anyone committed, and only then a worker reads the desk again (`ui.watched`); while the
+database is away the status line says so."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label
-from textual.worker import Worker, WorkerState
 
 from counter.machine import CounterMachine, DeskState
 from counter.news import news, remedy_done, support_says
@@ -27,11 +27,12 @@ from counter.text import t
 from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
-from db.errors import HallError, SessionEnded
+from db.errors import SessionEnded
 from db.store.views import MatterView, RemedyView, StaffView, TicketView
 from db.store.watch import ChangeWatcher
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
+from ui.watched import Watched, stale_line
 
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("call_next", "f1,n"), ("call_number", "f2,m"), ("recall", "f3,r"), ("no_show", "f4,x"),
@@ -47,7 +48,7 @@ CHECK_SECONDS = 0.2
 """How often the desk asks the change watcher whether another process committed."""
 
 
-class DeskScreen(HallScreen):
+class DeskScreen(Watched[DeskState], HallScreen):
     """The signed-in clerk's counter."""
 
     BINDINGS = [Binding(keys, name, show=False) for name, keys in ACTIONS]
@@ -56,17 +57,15 @@ class DeskScreen(HallScreen):
     AUTO_FOCUS = ""
 
     class StateLoaded(Message):
-        """The desk as the database has it now, after a step (`done`) or a plain reload."""
+        """The desk as the database has it now, after a step."""
 
-        def __init__(self, serial: int, state: DeskState, done: str = "",
+        def __init__(self, state: DeskState, done: str,
                      ticket: TicketView | RemedyView | None = None) -> None:
             super().__init__()
-            self.serial = serial
-            """Which request this answers: an older answer never covers a newer one."""
             self.state = state
             """What was read."""
             self.done = done
-            """Text key of the step's confirmation, empty for a plain reload."""
+            """Text key of the step's confirmation."""
             self.ticket = ticket
             """The ticket (or the remedy) the step returned."""
 
@@ -84,12 +83,7 @@ class DeskScreen(HallScreen):
         self.check_seconds = check_seconds
         self.state: DeskState | None = None
         self.busy = False
-        self.loading = False
-        """A plain reload is under way: the watcher's timer does not start another."""
-        self.stale = False
-        """The last reload failed: read again at the next check."""
-        self.serial = 0
-        self.applied = 0
+        """A step is under way: it reads the desk after itself, so no plain read starts."""
         self.ended = False
         """This client's session ended elsewhere: the desk is on its way out."""
 
@@ -112,22 +106,7 @@ class DeskScreen(HallScreen):
     def on_mount(self) -> None:
         """Read the counter (its current ticket survives a restart) and keep it fresh."""
         super().on_mount()
-        self.reload()
-        if self.watcher is not None and self.check_seconds > 0:
-            self.set_interval(self.check_seconds, self.check_for_changes)
-
-    def check_for_changes(self) -> None:
-        """Read the desk again when another process committed (or the last read failed)."""
-        if self.busy or self.loading or self.watcher is None:
-            return
-        try:
-            changed = self.watcher.changed()
-        except HallError as error:
-            self.log.warning(f"watcher: {error}")
-            return
-        if changed or self.stale:
-            self.stale = False
-            self.reload()
+        self.start_watching(self.watcher, every=self.check_seconds)
 
     def relabel(self, lang: str) -> None:
         """Every label in `lang`."""
@@ -308,29 +287,24 @@ class DeskScreen(HallScreen):
         if self.busy:
             return
         self.busy = True
-        self.serial += 1
         self.show_status("")
-        self.do_step(self.serial, step, done)
+        self.do_step(step, done)
 
-    def reload(self) -> None:
-        """Read the desk again (not while a step runs: the step reads it after itself)."""
-        if not self.busy:
-            self.serial += 1
-            self.loading = True
-            self.load(self.serial)
+    def can_read(self) -> bool:
+        """No plain read while a step runs: the step reads the desk after itself."""
+        return not self.busy
+
+    def read_watched(self) -> DeskState:
+        """The desk as it stands (worker thread)."""
+        return self.machine.state()
 
     # -- the workers ------------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, group="desk")
-    def do_step(self, serial: int, step: Step, done: str) -> None:
+    def do_step(self, step: Step, done: str) -> None:
         """The step, then the desk as it stands (worker thread)."""
         ticket = step()
-        self.post_message(self.StateLoaded(serial, self.machine.state(), done, ticket))
-
-    @work(thread=True, exit_on_error=False, group="load")
-    def load(self, serial: int) -> None:
-        """The desk as it stands (worker thread)."""
-        self.post_message(self.StateLoaded(serial, self.machine.state()))
+        self.post_message(self.StateLoaded(self.machine.state(), done, ticket))
 
     @work(thread=True, exit_on_error=False, group="desk")
     def load_support(self) -> None:
@@ -367,31 +341,46 @@ class DeskScreen(HallScreen):
     # -- their results ----------------------------------------------------------------------
 
     def on_desk_screen_state_loaded(self, event: StateLoaded) -> None:
-        """Show the desk as read; confirm the step in the status line."""
-        if event.done:
-            self.busy = False
-        else:
-            self.loading = False
-        if event.serial < self.applied:
-            return
-        self.applied = event.serial
-        if event.state.session_ended:
+        """Show the desk as the step left it (a plain read under way is older: dropped);
+        confirm the step in the status line."""
+        self.busy = False
+        self.supersede_reads()
+        if self._show(event.state):
+            self.show_status(self._done_text(event.done, event.ticket))
+
+    def show_watched(self, state: DeskState) -> None:
+        """Show the desk as read."""
+        self._show(state)
+
+    def _show(self, state: DeskState) -> bool:
+        """Show the desk as read, and what changed since the last read as notices; False
+        when this client's session ended (the desk is on its way out)."""
+        if state.session_ended:
             self.session_over()
-            return
-        before, self.state = self.state, event.state
-        self.query_one(TicketCard).state = event.state
-        self.query_one(QueuePanel).lines = event.state.queue
+            return False
+        before, self.state = self.state, state
+        self.query_one(TicketCard).state = state
+        self.query_one(QueuePanel).lines = state.queue
         figures = self.query_one(FiguresPanel)
-        figures.figures = event.state.figures
-        figures.pending = sum(r.status == "pending" for r in event.state.own_remedies)
-        figures.matters = event.state.matters
+        figures.figures = state.figures
+        figures.pending = sum(r.status == "pending" for r in state.own_remedies)
+        figures.matters = state.matters
         self._show_header()
         if before is not None:
-            for item in news(before, event.state, self.language):
+            for item in news(before, state, self.language):
                 self.app.notify(item.text, severity="warning" if item.warning else "information",
                                 timeout=10, markup=False)
-        if event.done:
-            self.show_status(self._done_text(event.done, event.ticket))
+        return True
+
+    def show_stale(self, error: Exception | None) -> None:
+        """The status line says the desk may be out of date and why, until a read succeeds
+        again."""
+        status = self.query_one("#desk-status", Label)
+        if error is not None:
+            self.show_status(stale_line(error, self.language), error=True)
+            status.add_class("-stale")
+        elif status.has_class("-stale"):
+            self.show_status("")
 
     def _done_text(self, key: str, done: TicketView | RemedyView | None) -> str:
         lang = self.language
@@ -461,15 +450,6 @@ class DeskScreen(HallScreen):
                         markup=False)
         self.post_message(self.SignedOut())
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed plain reload is retried at the next check (the database may be away for
-        a moment); any other failed worker is reported as a refusal or a fault."""
-        if event.worker.group == "load" and event.state is WorkerState.ERROR:
-            self.log.warning(f"reload failed: {event.worker.error!r}")
-            self.loading, self.stale = False, True
-            return
-        super().on_worker_state_changed(event)
-
     def on_work_failed(self, event: WorkFailed) -> None:
         """A refusal: its one line in the status line, and the desk read again; a session
         ended elsewhere goes back to the sign-in."""
@@ -489,3 +469,4 @@ class DeskScreen(HallScreen):
         status = self.query_one("#desk-status", Label)
         status.update(message)
         status.set_class(error, "-error")
+        status.remove_class("-stale")
