@@ -40,7 +40,6 @@ ZH: dict[str, str] = {
     "done_done": "{number} 已回复首办责任人（办结）",
     "done_question": "{number} 已退回首办责任人（提问）",
     "system_fault": "系统故障，请联系管理员",
-    "reconnecting": "正在重新连接数据库…",
     "ok": "确定",
     "cancel": "取消",
 }
@@ -81,7 +80,6 @@ EN: dict[str, str] = {
     "done_done": "{number} handed back to its handler (done)",
     "done_question": "{number} handed back to its handler (question)",
     "system_fault": "System fault, please call the administrator",
-    "reconnecting": "Reconnecting to the database…",
     "ok": "OK",
     "cancel": "Cancel",
 }

@@ -1,6 +1,7 @@
 """The support desk: the referrals for this colleague and the pool on the left, the chosen
 one's handler, request and history on the right, one key and one button per step. The
-board reloads whenever another process commits (the change watcher) and after each step."""
+board reloads whenever another process commits (the change watcher, `ui.watched`) and after
+each step; while the database is away the status line says so."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from textual.widgets.option_list import Option
 from counter.screens.dialogs import PromptScreen
 from counter.support.machine import Board, SupportMachine
 from counter.support.text import t
-from db.errors import HallError
 from db.store.views import EventView, StaffView, TicketView
 from db.store.watch import ChangeWatcher
 from ui.history import event_line
 from ui.screens.base import HallScreen, WorkFailed
+from ui.watched import Watched, stale_line
 
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("take", "f1,t"), ("note", "f2,n"), ("done", "f3,d"), ("question", "f4,q"),
@@ -34,20 +35,20 @@ CHECK_SECONDS = 0.5
 """How often the watcher is asked whether another process committed."""
 
 
-class DeskScreen(HallScreen):
+class DeskScreen(Watched[Board], HallScreen):
     """The signed-in support colleague's desk."""
 
     BINDINGS = [Binding(keys, name, show=False) for name, keys in ACTIONS]
 
     class BoardLoaded(Message):
-        """The board as the database has it now, after a step (`done`) or a reload."""
+        """The board as the database has it now, after a step (`done`)."""
 
         def __init__(self, board: Board, done: str = "", number: str = "") -> None:
             super().__init__()
             self.board = board
             """What was read."""
             self.done = done
-            """Text key of the step's confirmation, empty for a plain reload."""
+            """Text key of the step's confirmation."""
             self.number = number
             """The ticket the step was about."""
 
@@ -63,7 +64,6 @@ class DeskScreen(HallScreen):
         self.board: Board | None = None
         self.chosen: int | None = None
         """Id of the referral highlighted in the list."""
-        self.reading = False
 
     def compose(self) -> ComposeResult:
         """Header, the list beside the details, the step buttons, the hint, the status."""
@@ -86,9 +86,7 @@ class DeskScreen(HallScreen):
     def on_mount(self) -> None:
         """Read the board, and keep it fresh."""
         self.query_one(OptionList).focus()
-        self.reload()
-        if self.watcher is not None:
-            self.set_interval(CHECK_SECONDS, self.check_for_changes)
+        self.start_watching(self.watcher, every=CHECK_SECONDS)
 
     def on_unmount(self) -> None:
         """Let go of the watcher's connection."""
@@ -108,44 +106,42 @@ class DeskScreen(HallScreen):
 
     # -- reading ----------------------------------------------------------------------------
 
-    def check_for_changes(self) -> None:
-        """Reload when another process committed."""
-        if self.reading or self.watcher is None:
-            return
-        try:
-            changed = self.watcher.changed()
-        except HallError:
-            self.show_status(t("reconnecting", self.language), error=True)
-            return
-        if changed:
-            self.reload()
+    def read_watched(self) -> Board:
+        """The board, with the highlighted referral's history (worker thread)."""
+        return self.machine.board(self.staff.id, self.chosen)
 
-    def reload(self) -> None:
-        """Read the board again (a worker)."""
-        self.reading = True
-        self.run_step(None, "", "")
+    def show_watched(self, board: Board) -> None:
+        """Show what was read."""
+        self.board = board
+        self.show_board()
+
+    def show_stale(self, error: Exception | None) -> None:
+        """The status line says the board may be out of date and why, until a read
+        succeeds again."""
+        status = self.query_one("#desk-status", Label)
+        if error is not None:
+            self.show_status(stale_line(error, self.language), error=True)
+            status.add_class("-stale")
+        elif status.has_class("-stale"):
+            self.show_status("")
 
     @work(thread=True, exit_on_error=False, group="step")
-    def run_step(self, step: Callable[[], TicketView] | None, done: str, number: str) -> None:
-        """Do the step (if any), then read the board, refused or not (worker thread)."""
+    def run_step(self, step: Callable[[], TicketView], done: str, number: str) -> None:
+        """Do the step, then read the board, refused or not (worker thread)."""
         try:
-            if step is not None:
-                step()
+            step()
         finally:
             board = self.machine.board(self.staff.id, self.chosen)
             self.post_message(self.BoardLoaded(board, done, number))
 
     def on_desk_screen_board_loaded(self, event: BoardLoaded) -> None:
-        """Show what was read, and the step's confirmation."""
-        self.reading = False
-        self.board = event.board
-        self.show_board()
+        """Show what the step left, and its confirmation."""
+        self.show_watched(event.board)
         if event.done:
             self.show_status(t(event.done, self.language, number=event.number))
 
     def on_work_failed(self, event: WorkFailed) -> None:
         """A refusal of the core: its one line on the status bar."""
-        self.reading = False
         if event.refusal is not None:
             event.stop()
             self.show_status(event.refusal, error=True)
@@ -168,7 +164,7 @@ class DeskScreen(HallScreen):
         else:
             self.chosen = None
         self.show_detail()
-        if board is not None and self.chosen != board.chosen and not self.reading:
+        if board is not None and self.chosen != board.chosen:
             self.reload()  # the history read was of another referral (or none)
 
     def _line(self, ticket: TicketView) -> str:
@@ -228,6 +224,7 @@ class DeskScreen(HallScreen):
         status = self.query_one("#desk-status", Label)
         status.update(message)
         status.set_class(error, "-error")
+        status.remove_class("-stale")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """Another referral chosen: its details (the history comes with the next read)."""
