@@ -3,7 +3,8 @@
 Every step a pane asks for runs in a worker, in one write transaction, and the whole console
 is read again afterwards, refused or not. Other processes' work (a kiosk issuing, a clerk
 asking for a remedy) shows within a fraction of a second: a short timer asks the change
-watcher (one cheap pragma) whether anyone committed, and only then a worker reads again.
+watcher (one cheap pragma) whether anyone committed, and only then a worker reads again
+(`ui.watched`); while the database is away the status line says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from textual.message import Message
 from textual.widgets import Label, TabbedContent, TabPane, Tabs
 
 from db.config import HallConfig
-from db.errors import HallError
 from db.rules import queries
 from db.store.session import Hall
 from db.store.views import EventView, StaffView
@@ -33,6 +33,7 @@ from leader.widgets.hall_panes import CountersPane, NoticePane
 from leader.widgets.inbox import ApprovalsPane, FeedbackPane
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
+from ui.watched import Watched, stale_line
 
 PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice", "charts")
 """The pages in tab order; F1 to F7."""
@@ -41,7 +42,7 @@ CHECK_SECONDS = 0.25
 """How often the console asks the change watcher whether another process committed."""
 
 
-class ConsoleScreen(HallScreen):
+class ConsoleScreen(Watched[ConsoleState], HallScreen):
     """The signed-in duty leader's console."""
 
     BINDINGS = [
@@ -85,8 +86,6 @@ class ConsoleScreen(HallScreen):
         self.watcher = watcher
         self.check_seconds = check_seconds
         self.state: ConsoleState | None = None
-        self.reading = False
-        self.stale = False
 
     def compose(self) -> ComposeResult:
         """Header, the seven pages, the key hint and the status line."""
@@ -110,9 +109,7 @@ class ConsoleScreen(HallScreen):
     def on_mount(self) -> None:
         """Read the hall and keep it fresh."""
         super().on_mount()
-        self.reload()
-        if self.watcher is not None and self.check_seconds > 0:
-            self.set_interval(self.check_seconds, self.check_for_changes)
+        self.start_watching(self.watcher, every=self.check_seconds)
 
     def relabel(self, lang: str) -> None:
         """Every label in `lang` (the panes redraw from the last state)."""
@@ -145,39 +142,28 @@ class ConsoleScreen(HallScreen):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def check_for_changes(self) -> None:
-        """Read again when another process committed (or the last read failed)."""
-        if self.reading or self.watcher is None:
-            return
-        try:
-            changed = self.watcher.changed()
-        except HallError as error:
-            self.log.warning(f"watcher: {error}")
-            return
-        if changed or self.stale:
-            self.reload()
-
-    def reload(self) -> None:
-        """Read the console in a worker."""
-        self.reading, self.stale = True, False
-        self.load()
-
-    @work(thread=True, exit_on_error=False, group="read")
-    def load(self) -> None:
+    def read_watched(self) -> ConsoleState:
         """Read (worker thread; touches no widget)."""
-        try:
-            state = read_state(self.hall)
-        except BaseException:
-            self.stale = True
-            raise
-        finally:
-            self.reading = False
-        self.post_message(self.StateLoaded(state))
+        return read_state(self.hall)
+
+    def show_watched(self, state: ConsoleState) -> None:
+        """Draw what was read."""
+        self.state = state
+        self.draw(state)
+
+    def show_stale(self, error: Exception | None) -> None:
+        """The status line says the console may be out of date and why, until a read
+        succeeds again."""
+        status = self.query_one("#console-status", Label)
+        if error is not None:
+            self.say(stale_line(error, self.language), error=True)
+            status.add_class("-stale")
+        elif status.has_class("-stale"):
+            self.say("")
 
     def on_console_screen_state_loaded(self, event: StateLoaded) -> None:
-        """Draw what was read; confirm the step that led to it."""
-        self.state = event.state
-        self.draw(event.state)
+        """Draw what a step read after itself; confirm the step."""
+        self.show_watched(event.state)
         if event.done:
             self.say(t(event.done, self.language))
         if event.then is not None:
@@ -234,3 +220,4 @@ class ConsoleScreen(HallScreen):
         status = self.query_one("#console-status", Label)
         status.update(message)
         status.set_class(error, "-error")
+        status.remove_class("-stale")
