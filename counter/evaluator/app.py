@@ -2,9 +2,10 @@
 
 Idle, it shows the counter and who serves there. A short timer asks the change watcher
 (one pragma) whether another process committed; only then a worker reads what the core
-says the evaluator should offer. When the counter completes a service, the customer is
-asked to rate it; no answer in time records "not rated". Like the kiosk it is locked down:
-nothing a customer presses quits it; the duty leader's id and PIN (F12) do.
+says the evaluator should offer (`ui.watched`; "reconnecting" while the database is away).
+When the counter completes a service, the customer is asked to rate it; no answer in time
+records "not rated". Like the kiosk it is locked down: nothing a customer presses quits it;
+the duty leader's id and PIN (F12) do.
 """
 
 from __future__ import annotations
@@ -31,15 +32,16 @@ from db.store.session import Hall
 from db.store.views import TicketView
 from db.store.watch import ChangeWatcher
 from ui.app import LockedApp
+from ui.watched import Watched
 
 CHECK_SECONDS = 0.25
 """How often the watcher is asked: the question appears within this of the completion."""
 
 RETRY_SECONDS = 1.0
-"""After a failed read, how long before the next attempt."""
+"""After a failed check or read, how long before the next attempt."""
 
 
-class EvaluatorApp(LockedApp):
+class EvaluatorApp(Watched[EvaluatorView], LockedApp):
     """The idle screen; the question, the reasons and the thanks above it."""
 
     CSS_PATH = "evaluator.tcss"
@@ -51,14 +53,6 @@ class EvaluatorApp(LockedApp):
         Binding("l", "switch_language", show=False),
         Binding("f2", "switch_language", show=False),
     ]
-
-    class ViewLoaded(Message):
-        """A worker read what the evaluator should show."""
-
-        def __init__(self, view: EvaluatorView) -> None:
-            super().__init__()
-            self.view = view
-            """The counter and the service to rate, as read."""
 
     class Answered(Message):
         """The core took the rating (or the "not rated") of a ticket."""
@@ -80,8 +74,6 @@ class EvaluatorApp(LockedApp):
         self.finished: set[int] = set()
         """Tickets this evaluator is done with: never offered again."""
         self.deadline: Timer | None = None
-        self.reading = False
-        self.stale = False
 
     @property
     def timeout(self) -> float:
@@ -92,8 +84,7 @@ class EvaluatorApp(LockedApp):
         """The idle screen, and the watch on the database."""
         self.language = self.machine.config.languages[0]
         self.push_screen(self.idle)
-        self.check_for_changes()
-        self.set_interval(CHECK_SECONDS, self.check_for_changes)
+        self.start_watching(self.watcher, every=CHECK_SECONDS, retry=RETRY_SECONDS)
 
     def on_unmount(self) -> None:
         """Let go of the watcher's connection."""
@@ -128,38 +119,25 @@ class EvaluatorApp(LockedApp):
 
     # -- watching the counter ---------------------------------------------------------------
 
-    def check_for_changes(self) -> None:
-        """Read again when another process committed (or the last read failed)."""
-        if self.reading:
-            return
-        try:
-            changed = self.watcher.changed()
-        except HallError as error:
-            self.log.warning(f"watcher: {error}")
-            self.idle.reconnecting = True
-            return
-        if changed or self.stale:
-            self.reading, self.stale = True, False
-            self.read_view(holding=self.offered is not None)
-
-    @work(thread=True, exit_on_error=False, group="read")
-    def read_view(self, holding: bool) -> None:
+    def read_watched(self) -> EvaluatorView:
         """Read the counter and the service to offer (worker thread; touches no widget)."""
-        self.post_message(self.ViewLoaded(self.machine.view(holding=holding)))
+        return self.machine.view(holding=self.offered is not None)
 
-    def on_evaluator_app_view_loaded(self, event: ViewLoaded) -> None:
+    def show_stale(self, error: Exception | None) -> None:
+        """The idle screen says "reconnecting" while the database is away."""
+        self.idle.reconnecting = error is not None
+
+    def show_watched(self, view: EvaluatorView) -> None:
         """Show who serves; offer a newly completed service, or withdraw a stale question."""
-        self.reading = False
-        self.idle.reconnecting = False
-        self.idle.view = event.view
-        pending = event.view.pending
+        self.idle.view = view
+        pending = view.pending
         offered = self.offered.pending if self.offered else None
         if offered is not None and (pending is None or pending.id != offered.id):
             self.withdraw()
             if pending is not None:  # the clerk completed the next service first
                 self.report(offered, None, "next_customer")
         if pending is not None and pending.id not in self.finished and self.offered is None:
-            self.offer(event.view)
+            self.offer(view)
 
     # -- the question -----------------------------------------------------------------------
 
@@ -245,22 +223,15 @@ class EvaluatorApp(LockedApp):
     # -- failures ---------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read: "reconnecting" and try again; a refused answer: one line."""
+        """A refused answer: one line; a fault: the system fault."""
         error = event.worker.error
         if event.state is not WorkerState.ERROR or error is None:
             return
-        if event.worker.group == "read":
-            self.log.error(f"read failed: {error!r}")
-            self.idle.reconnecting = True
-            self.set_timer(RETRY_SECONDS, self._read_again)
-        elif isinstance(error, HallError):
+        if isinstance(error, HallError):
             self.notify(error.text(self.language), severity="warning", timeout=5)
         else:
             self.log.error(f"worker failed: {error!r}")
             self.notify(t("system_fault", self.language), severity="error", timeout=8)
-
-    def _read_again(self) -> None:
-        self.reading, self.stale = False, True
 
 
 def make_app(
