@@ -2,10 +2,10 @@
 
 One worker thread asks the change watcher (cheap: one pragma) every CHECK_SECONDS
 whether another process committed; only then it reads the hall's snapshot and posts it to
-the app, and the screen shows it. The check runs on that thread rather than on a Textual
-timer, so an idle display's event loop sleeps: it wakes for the clock and for a change,
-not twenty times a second. While the database is away the screen says "reconnecting" and
-the thread keeps trying.
+the app, and the screen shows it (`ui.watched`, on a thread of its own). The check runs on
+that thread rather than on a Textual timer, so an idle display's event loop sleeps: it wakes
+for the clock and for a change, not twenty times a second. While the database is away the
+screen says "reconnecting" and the thread keeps trying.
 
 The wall display also announces each new call (`display.voice`): every call made since
 the last one read (`display.calling`, which reads back past the snapshot's latest calls after
@@ -18,14 +18,12 @@ log, and the display goes on silent.
 from __future__ import annotations
 
 import logging
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
 from textual.app import App
 from textual.message import Message
 from textual.reactive import reactive
-from textual.worker import get_current_worker
 
 from db.config import HallConfig
 from db.rules import notices, queries
@@ -38,6 +36,7 @@ from display.screens.counter import CounterScreen
 from display.screens.wall import WallScreen
 from display.text import both
 from display.voice import Announcement, Announcer, CallTracker
+from ui.watched import Watched
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,19 @@ VOICE_OFF_SECONDS = 30.0
 """How long the "voice off" message stays up (the hint at the foot of the wall stays)."""
 
 
-class DisplayApp(App[None]):
+@dataclass(frozen=True)
+class HallRead:
+    """One read of the hall, for the screen."""
+
+    snapshot: HallSnapshot
+    """The hall as read."""
+    notice: str
+    """The duty leader's notice of the day, "" for none."""
+    calls: NewCalls
+    """The calls made since the last read (read only by a display that speaks)."""
+
+
+class DisplayApp(Watched[HallRead], App[None]):
     """One display screen, kept up to date from the hall's database."""
 
     CSS_PATH = "display.tcss"
@@ -67,27 +78,6 @@ class DisplayApp(App[None]):
 
     reconnecting: reactive[bool] = reactive(False)
     """The database is away: the screen says so and the app keeps trying."""
-
-    class SnapshotLoaded(Message):
-        """A worker read the hall."""
-
-        def __init__(self, snapshot: HallSnapshot, notice: str,
-                     calls: NewCalls | None = None) -> None:
-            super().__init__()
-            self.snapshot = snapshot
-            """The hall as read."""
-            self.notice = notice
-            """The duty leader's notice of the day, "" for none."""
-            self.calls = calls or NewCalls()
-            """The calls made since the last read (read only by a display that speaks)."""
-
-    class HallLost(Message):
-        """The watcher or a read failed: the database is away for now."""
-
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
-            """What failed, one line, for the log."""
 
     class AnnouncementBegan(Message):
         """The voice started saying a call (sent from the voice's thread)."""
@@ -134,7 +124,8 @@ class DisplayApp(App[None]):
         if self.voice is not None:
             self._follow(self.voice)
             self.voice.start()
-        self.watch_hall()
+        self.start_watching(self.watcher, every=CHECK_SECONDS, retry=RETRY_SECONDS,
+                            on_thread=True)
 
     def _follow(self, voice: Announcer) -> None:
         """Hear from the voice's thread, by messages, when it starts and ends each call."""
@@ -156,54 +147,29 @@ class DisplayApp(App[None]):
         if self.voice is not None:
             self.voice.close()
 
-    @work(thread=True, exit_on_error=False, group="watch")
-    def watch_hall(self) -> None:
-        """Check for commits every CHECK_SECONDS; read the hall after one, and first of all
-        (worker thread; touches no widget, talks to the app by messages only)."""
-        cancelled = get_current_worker().cancelled_event
-        stale = True
-        try:
-            while not cancelled.is_set():
-                stale = self._check(stale)
-                if stale:
-                    cancelled.wait(RETRY_SECONDS)
-                else:
-                    # A plain sleep: on this kind of machine a wake from Event.wait costs
-                    # about twice the CPU, and this runs forty times a second.
-                    time.sleep(CHECK_SECONDS)
-        finally:
-            self.watcher.close()
+    def read_watched(self) -> HallRead:
+        """The hall's snapshot, the notice and the calls to announce (the watching thread,
+        after a commit and first of all; touches no widget)."""
+        with self.hall.read() as tx:
+            snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
+            notice = notices.current_notice(tx)
+            calls = NewCalls()
+            if self.voice is not None:
+                calls = new_calls(tx, self.calls, snapshot.recent_calls, RECENT_CALLS,
+                                  snapshot.at)
+        return HallRead(snapshot, notice, calls)
 
-    def _check(self, stale: bool) -> bool:
-        """One check, and a read if something changed (or the last attempt failed);
-        returns whether the next check must read whatever the watcher says."""
-        try:
-            if self.watcher.changed() or stale:
-                with self.hall.read() as tx:
-                    snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
-                    notice = notices.current_notice(tx)
-                    calls = None
-                    if self.voice is not None:
-                        calls = new_calls(tx, self.calls, snapshot.recent_calls,
-                                          RECENT_CALLS, snapshot.at)
-                self.post_message(self.SnapshotLoaded(snapshot, notice, calls))
-            return False
-        except Exception as error:  # noqa: BLE001 (any failure: say "reconnecting", retry)
-            self.post_message(self.HallLost(f"{type(error).__name__}: {error}"))
-            return True
+    def show_stale(self, error: Exception | None) -> None:
+        """Say "reconnecting" while the database is away; the watching thread tries again
+        by itself."""
+        self.reconnecting = error is not None
 
-    def on_display_app_hall_lost(self, event: HallLost) -> None:
-        """Say "reconnecting"; the watching thread tries again by itself."""
-        self.log.warning(f"hall unavailable: {event.reason}")
-        self.reconnecting = True
-
-    def on_display_app_snapshot_loaded(self, event: SnapshotLoaded) -> None:
+    def show_watched(self, read: HallRead) -> None:
         """Queue the new calls for the voice; hand the snapshot down to the screen."""
-        self.reconnecting = False
-        self._announce(event.calls)
-        self.latest = event.snapshot.recent_calls
-        self.display_screen.snapshot = event.snapshot
-        self.display_screen.notice = event.notice
+        self._announce(read.calls)
+        self.latest = read.snapshot.recent_calls
+        self.display_screen.snapshot = read.snapshot
+        self.display_screen.notice = read.notice
         self._show_calls()
 
     def _announce(self, calls: NewCalls) -> None:
