@@ -50,6 +50,31 @@ class AuthFailed(HallError):
     """A wrong PIN, a locked account, or a role without the right to this step."""
 
 
+class Misuse(HallError):
+    """The program was called in a way it cannot act on: a database URL with a bad option
+    (`sqlite:///hall.db?timeout=abc`), a database that was never created. The CLI exits 2."""
+
+    exit_code = 2
+
+
+class NoDatabase(Misuse):
+    """No hall database where one was named: only `hall init` creates one (a file deleted
+    under a running app is never recreated empty)."""
+
+
+class DatabaseUnusable(HallError):
+    """The hall's database is there but cannot be used: read-only (a file or mount without
+    write access) or damaged (not a database, or failing its own checks)."""
+
+
+class ReadOnlyDatabase(DatabaseUnusable):
+    """The database file, its folder or its mount does not allow writing."""
+
+
+class DamagedDatabase(DatabaseUnusable):
+    """The file is not a database, or SQLite finds it malformed."""
+
+
 class ConfigError(HallError):
     """A hall configuration file that cannot be read or does not validate."""
 

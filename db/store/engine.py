@@ -8,15 +8,27 @@ lock is taken up front and a busy writer waits instead of failing on upgrade).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, Select, Table, create_engine, event, exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, make_url
+
+from db.errors import (
+    DamagedDatabase,
+    DatabaseUnusable,
+    HallError,
+    Misuse,
+    NoDatabase,
+    ReadOnlyDatabase,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's write lock before giving up."""
@@ -25,22 +37,65 @@ READ_ONLY = "hall_read_only"
 """Execution option: open the transaction with a plain (deferred) BEGIN: a consistent read."""
 
 
+def data_folder() -> Path:
+    """The platform's user data folder of the program, where the default database lives."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("onestop-hall", appauthor=False))
+
+
 def default_db_url() -> str:
     """`$HALL_DB`, else a SQLite file in the platform's user data directory."""
     url = os.environ.get("HALL_DB")
     if url:
         return url
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("onestop-hall", appauthor=False))
-    return f"sqlite:///{folder / 'hall.db'}"
+    return f"sqlite:///{data_folder() / 'hall.db'}"
 
 
 def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
-    """An engine for `url`, with the project's settings for its dialect."""
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url, synchronous)
-    return _server_engine(url)
+    """An engine for `url`, with the project's settings for its dialect. A SQLite file is
+    opened only if it exists (`mode=rw`): nothing but `create_database` (`hall init`) makes
+    one. A URL option the driver cannot take (`?timeout=abc`) is Misuse."""
+    try:
+        if url.startswith("sqlite"):
+            return _sqlite_engine(url, synchronous)
+        return _server_engine(url)
+    except (ValueError, TypeError) as error:
+        raise Misuse(f"bad database URL {_masked(url)}: {_first_line(error)}",
+                     zh=f"数据库地址 {_masked(url)} 有误：{_first_line(error)}") from None
+
+
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return url
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(error).__name__
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (also of a `file:` URI); None for another dialect or an
+    in-memory database."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database or ""
+    if name.startswith("file:"):
+        name = unquote(name[len("file:"):].split("?", 1)[0])
+        if name.startswith("//"):  # file://host/path: only an empty or local host
+            name = "/" + name[2:].split("/", 1)[-1]
+    if not name or name == ":memory:" or "mode=memory" in (parsed.database or ""):
+        return None
+    return Path(name)
+
+
+def _rw_uri(path: Path) -> str:
+    """A URI that opens `path` for reading and writing, never creating it."""
+    return f"file:{quote(os.path.abspath(path), safe='/')}?mode=rw"
 
 
 CHAIN_LOCK = 0x4841_4C4C
@@ -67,19 +122,39 @@ def _server_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str, synchronous: str) -> Engine:
-    _ensure_folder(url)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    path = sqlite_file(engine.url)
+    plain = path is not None and not (engine.url.database or "").startswith("file:")
+
+    if plain and path is not None:
+        @event.listens_for(engine, "do_connect")
+        def _open(_dialect: Any, _record: Any, cargs: list[Any],
+                  cparams: dict[str, Any]) -> Any:
+            # mode=rw: a missing file is an error, never a new empty database (the driver's
+            # own connect would create it: a file deleted under a running app, a mistyped
+            # path). A `file:` URI given by the caller is the caller's to word.
+            try:
+                return sqlite3.connect(_rw_uri(path), *cargs[1:], **{**cparams, "uri": True})
+            except sqlite3.Error as error:
+                raise file_problem(error, path) or error from None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control from pysqlite: we emit BEGIN ourselves below.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.close()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as error:
+            problem = file_problem(error, path) if path is not None else None
+            if problem is None:
+                raise
+            raise problem from None
+        finally:
+            cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -97,10 +172,99 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     return engine
 
 
-def _ensure_folder(url: str) -> None:
-    path = url.split("///", 1)[1] if "///" in url else ""
-    if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+def missing_database(path: Path) -> NoDatabase:
+    """The one line for a hall database that is not there."""
+    return NoDatabase(f"no hall database at {path}: run `hall init`",
+                      zh=f"{path} 没有营业厅数据库：请先运行 hall init")
+
+
+def file_problem(error: BaseException, path: Path) -> HallError | None:
+    """What a SQLite error says about the hall's file at `path`, as one line: missing (run
+    `hall init`), read-only, or damaged; None when it is about something else (a lock)."""
+    said = getattr(error, "orig", None) or error
+    if not isinstance(said, sqlite3.Error):
+        return None
+    name = getattr(said, "sqlite_errorname", "") or ""
+    text = str(said).lower()
+    if not path.exists():
+        return missing_database(path)
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or (
+        name.startswith("SQLITE_CANTOPEN") and not os.access(path, os.W_OK)
+    ):
+        return ReadOnlyDatabase(
+            f"the hall database {path} is read-only (the file, its folder or its disk "
+            "does not allow writing)",
+            zh=f"营业厅数据库 {path} 只读（文件、所在文件夹或磁盘不允许写入）")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or name.startswith("SQLITE_CORRUPT") or (
+        "not a database" in text or "malformed" in text
+    ):
+        return DamagedDatabase(
+            f"the hall database {path} is damaged ({_first_line(said)}): restore it from a "
+            "backup", zh=f"营业厅数据库 {path} 已损坏（{_first_line(said)}）：请从备份恢复")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return DatabaseUnusable(f"cannot open the hall database {path}: {_first_line(said)}",
+                                zh=f"无法打开营业厅数据库 {path}：{_first_line(said)}")
+    return None
+
+
+def engine_file_problem(engine: Engine, error: BaseException) -> HallError | None:
+    """`file_problem` for the engine's SQLite file; None on another dialect."""
+    path = sqlite_file(engine.url)
+    return file_problem(error, path) if path is not None else None
+
+
+OWNER_FILE = 0o600
+OWNER_FOLDER = 0o700
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""What SQLite keeps beside the database file; it creates them with the file's permissions."""
+
+
+def create_database(url: str | URL) -> bool:
+    """Create the SQLite file of `url` if it is missing, owner-only (0600), with any folder
+    it needs (0700): the one way a hall's database comes to exist (`init_db`). Returns whether
+    it created the file. Other dialects: nothing to do."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return False
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=OWNER_FOLDER)
+        os.chmod(made, OWNER_FOLDER)  # mkdir's mode is cut by the umask, never widened
+    handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_FILE)
+    try:
+        os.fchmod(handle, OWNER_FILE)
+    finally:
+        os.close(handle)
+    return True  # an empty file is an empty SQLite database
+
+
+def tighten_files(url: str | URL) -> list[str]:
+    """Make an existing hall's database owner-only: the file and its -wal, -shm and -journal
+    0600 (group and others lose every right), and the program's own data folder 0700 when the
+    database is in it (a folder the caller chose is left as it is). Returns one line per
+    change made, e.g. "/…/hall.db: 0644 → 0600"; empty when all was already so."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    changed = []
+    targets = [(Path(f"{path}{suffix}"), OWNER_FILE) for suffix in ("", *SIDE_FILES)]
+    with contextlib.suppress(OSError):
+        if path.parent.resolve() == data_folder().resolve():
+            targets.append((path.parent, OWNER_FOLDER))
+    for target, wanted in targets:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            tightened = mode & wanted
+            os.chmod(target, tightened)
+            changed.append(f"{target}: {mode:04o} → {tightened:04o}")
+    return changed
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select, update
 
+from db.store.engine import create_database
 from db.store.models import BusinessTypeRow, Counter
 from db.store.session import Hall, Tx
 
@@ -63,7 +64,9 @@ def _upsert(tx: Tx, model: type, key: str, value: object, **values: object) -> N
 
 def init_db(hall: Hall) -> str | None:
     """Create or upgrade the schema, then load the config: safe to run any number of times.
-    Returns the revision the database is now at."""
+    Returns the revision the database is now at. The one place a hall's database is
+    created: a missing SQLite file is made owner-only (`create_database`)."""
+    create_database(hall.engine.url)
     upgrade(hall.engine)
     with hall.write() as tx:
         sync_config(tx)

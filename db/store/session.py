@@ -7,6 +7,7 @@ Callers own the transaction (one short transaction per user action); the operati
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +16,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from db.config import HallConfig
-from db.store.engine import READ_ONLY, make_engine
+from db.store.engine import (
+    READ_ONLY,
+    engine_file_problem,
+    make_engine,
+    missing_database,
+    sqlite_file,
+)
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time as an aware datetime; tests and simulations inject their own."""
@@ -86,6 +94,8 @@ class Hall:
         self._writer_free = threading.Lock()
         self._writing: set[int] = set()
         """The threads with a write transaction of this hall open (`writing`)."""
+        self._file = sqlite_file(engine.url)
+        self._inode: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, url: str, config: HallConfig, clock: Clock = utc_now) -> Hall:
@@ -108,10 +118,13 @@ class Hall:
         self._writing.add(thread)
         try:
             if not self._writer_free.acquire(blocking=False):
+                self._check_file()
                 with self.engine.begin() as conn:
                     yield self._tx(conn)
                 return
             try:
+                if self._check_file(note=True):
+                    self._reconnect()
                 kept = self._writer
                 if kept is None or kept.closed or kept.invalidated:
                     kept = self._writer = self.engine.connect()
@@ -119,8 +132,37 @@ class Hall:
                     yield self._tx(kept)
             finally:
                 self._writer_free.release()
+        except DBAPIError as error:
+            problem = engine_file_problem(self.engine, error)
+            if problem is None:
+                raise
+            raise problem from error
         finally:
             self._writing.discard(thread)
+
+    def _check_file(self, *, note: bool = False) -> bool:
+        """Refuse a step on a SQLite file that is gone (deleted under the running app: the
+        open connections would write on into the deleted file, and a new one must never
+        create an empty database in its place); whether the file at the path is another one
+        than before (a restored backup), whose connections must be opened again."""
+        if self._file is None:
+            return False
+        try:
+            info = os.stat(self._file)
+        except FileNotFoundError:
+            raise missing_database(self._file) from None
+        inode = (info.st_dev, info.st_ino)
+        changed = self._inode is not None and inode != self._inode
+        if note:
+            self._inode = inode
+        return changed
+
+    def _reconnect(self) -> None:
+        # Under `_writer_free`: the kept writer is this thread's to close.
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.engine.dispose()
 
     def writing(self) -> bool:
         """Whether the calling thread has a write transaction of this hall open: slow work
@@ -130,11 +172,18 @@ class Hall:
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only transaction: a consistent snapshot that never takes the write lock."""
-        with (
-            self.engine.connect().execution_options(**{READ_ONLY: True}) as conn,
-            conn.begin(),
-        ):
-            yield self._tx(conn)
+        self._check_file()
+        try:
+            with (
+                self.engine.connect().execution_options(**{READ_ONLY: True}) as conn,
+                conn.begin(),
+            ):
+                yield self._tx(conn)
+        except DBAPIError as error:
+            problem = engine_file_problem(self.engine, error)
+            if problem is None:
+                raise
+            raise problem from error
 
     def dispose(self) -> None:
         """Close the pooled connections (before a fork, or at exit)."""

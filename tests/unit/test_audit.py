@@ -15,6 +15,7 @@ from sqlalchemy import exc, select, text
 from db.config import HallConfig
 from db.rules import ops
 from db.store import audit
+from db.store.engine import create_database
 from db.store.schema import alembic_config, init_db
 from db.store.session import Hall, ManualClock
 from db.store.sql import E
@@ -265,6 +266,7 @@ def test_a_long_log_is_walked_in_chunks(
 
 def hall_at_0005(tmp_path: Path, config: HallConfig, clock: ManualClock) -> Hall:
     """A hall on the schema before the chain, with three events sealed and two not."""
+    create_database(f"sqlite:///{tmp_path / 'old.db'}")  # as init does: nothing else creates one
     hall = Hall.open(f"sqlite:///{tmp_path / 'old.db'}", config, clock)
     cfg = alembic_config(hall.engine)
     with hall.engine.begin() as conn:

@@ -17,6 +17,7 @@ from db.rules import complaints, ops, queries, remedies
 from db.rules.complaints import K
 from db.rules.ops import E, T
 from db.rules.remedies import R
+from db.store.engine import create_database
 from db.store.schema import alembic_config, current_revision, init_db
 from db.store.session import Hall, ManualClock
 from db.store.views import ComplaintView
@@ -339,6 +340,7 @@ def test_upheld_complaints_count_per_handler(hall: Hall) -> None:
 def test_upgrade_from_0004_adds_complaints_and_keeps_tickets(
     db_url: str, config: HallConfig, clock: ManualClock
 ) -> None:
+    create_database(db_url)  # as init does: nothing else creates a database
     hall = Hall.open(db_url, config, clock)
     cfg = alembic_config(hall.engine)
     with hall.engine.begin() as conn:

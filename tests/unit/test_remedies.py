@@ -14,6 +14,7 @@ from db.errors import AuthFailed, HallError, NotFound, Refused
 from db.rules import ops, queries, remedies
 from db.rules.ops import E
 from db.rules.remedies import R
+from db.store.engine import create_database
 from db.store.schema import alembic_config, current_revision, head_revision, init_db
 from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import fingerprint as ticket_fingerprint
@@ -342,6 +343,7 @@ def _migrate(hall: Hall, revision: str, *, down: bool = False) -> None:
 def test_upgrade_from_0002_keeps_history_and_adds_remedies(
     db_url: str, config: HallConfig, clock: ManualClock
 ) -> None:
+    create_database(db_url)  # as init does: nothing else creates a database
     hall = Hall.open(db_url, config, clock)
     _migrate(hall, "0002")
     with hall.engine.begin() as conn:  # a hall's day on the 0002 schema, in its own SQL

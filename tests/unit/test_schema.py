@@ -11,6 +11,7 @@ from sqlalchemy import exc, func, select, text
 
 from db.config import HallConfig
 from db.rules import ops
+from db.store.engine import create_database
 from db.store.schema import alembic_config, current_revision, head_revision, init_db
 from db.store.session import Hall, ManualClock
 from tests.unit.test_ops import fingerprint, issue
@@ -82,6 +83,7 @@ def test_one_current_ticket_per_counter_in_the_database(hall: Hall) -> None:
 def test_upgrade_from_the_first_revision_keeps_history(
     db_url: str, config: HallConfig, clock: ManualClock
 ) -> None:
+    create_database(db_url)  # as init does: nothing else creates a database
     hall = Hall.open(db_url, config, clock)
     cfg = alembic_config(hall.engine)
     with hall.engine.begin() as conn:
