@@ -1,25 +1,38 @@
-"""The tables. Plain mapped classes: the rules live in `db.rules.ops`, not here."""
+"""The tables, as SQLAlchemy Core `Table`s: the rules live in `db.rules.ops`, not here.
+
+Each table is a class holding its `__table__` (as the ORM's declarative classes did, so
+`Ticket.__table__` reads the same everywhere), but nothing is mapped: the project only ever
+used the tables, and importing the ORM to declare them was a third of a `hall` command's
+start-up. A column is NOT NULL unless it says `nullable=True`, as `Mapped[X]` against
+`Mapped[X | None]` had it.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import FromClause
 
 TICKET_STATES = ("waiting", "called", "serving", "with_support", "done", "no_show", "cancelled")
-"""Every state a ticket can be in; see the life cycle in docs/design.md."""
+"""Every state a ticket can be in; see the life cycle in DESIGN.md."""
 
 AT_COUNTER = ("called", "serving")
 """States in which a ticket occupies its counter (at most one such ticket per counter)."""
@@ -40,34 +53,73 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Base(DeclarativeBase):
+class Base:
+    """What every table belongs to: `Base.metadata` (Alembic's target)."""
+
     metadata = MetaData(naming_convention=NAMING)
+    __table__: ClassVar[FromClause]
+
+
+def _table(name: str, *items: Any) -> FromClause:
+    """A table of `Base.metadata`, typed as the ORM's `__table__` was (callers cast)."""
+    return Table(name, Base.metadata, *items)
+
+
+def _column(name: str, *args: Any, nullable: bool = False, **kwargs: Any) -> Column[Any]:
+    """A column, NOT NULL unless `nullable=True`."""
+    return Column(name, *args, nullable=nullable, **kwargs)
+
+
+_PARTIAL: dict[Index, str] = {}
+"""Each partial index and the WHERE of the rows it holds."""
+
+
+def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows `where` holds, on SQLite and on PostgreSQL. PostgreSQL's
+    option is given when the tables are created there (`_postgresql_where`): naming a
+    `postgresql_` option here would import the PostgreSQL dialect and its drivers in every
+    process, a fifth of a `hall` command's start-up on SQLite. (The migrations, which make
+    the schema, give both.)"""
+    index = Index(name, *columns, unique=unique, sqlite_where=text(where))
+    _PARTIAL[index] = where
+    return index
+
+
+@event.listens_for(Base.metadata, "before_create")
+def _postgresql_where(target: MetaData, connection: Any, **kw: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        for index, where in _PARTIAL.items():
+            index.dialect_kwargs["postgresql_where"] = text(where)
 
 
 class BusinessTypeRow(Base):
     """A queue, synced from the hall config by `hall init`."""
 
-    __tablename__ = "business_types"
-    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(40))
-    name_en: Mapped[str] = mapped_column(String(80))
-    standard_minutes: Mapped[float]
+    __table__ = _table(
+        "business_types",
+        _column("prefix", String(1), primary_key=True),
+        _column("name_zh", String(40)),
+        _column("name_en", String(80)),
+        _column("standard_minutes", Double()),
+    )
 
 
 class Staff(Base):
     """A person who works in the hall; the PIN is kept only as an argon2id hash."""
 
-    __tablename__ = "staff"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
-    id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(40))
-    role: Mapped[str] = mapped_column(String(10))
-    authority_limit: Mapped[int] = mapped_column(default=0)
-    pin_hash: Mapped[str] = mapped_column(String(200))
-    failed_pins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table__ = _table(
+        "staff",
+        _column("id", String(20), primary_key=True),
+        _column("name", String(40)),
+        _column("role", String(10)),
+        _column("authority_limit", Integer(), default=0),
+        _column("pin_hash", String(200)),
+        _column("failed_pins", Integer(), default=0),
+        _column("locked_until", DateTime(), nullable=True),
+        _column("active", Boolean(), default=True),
+        _column("created_at", DateTime()),
+        CheckConstraint(_in("role", ROLES), name="role"),
+    )
 
 
 class PinAttempt(Base):
@@ -75,135 +127,125 @@ class PinAttempt(Base):
     staff member's (`id:X99`, counted and locked as a known id is, so that the answers do
     not tell which ids exist) and a terminal (`terminal:kiosk`), whatever the ids tried."""
 
-    __tablename__ = "pin_attempts"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table__ = _table(
+        "pin_attempts",
+        _column("key", String(64), primary_key=True),
+        _column("failures", Integer(), default=0),
+        _column("locked_until", DateTime(), nullable=True),
+        _column("last_at", DateTime()),
+    )
 
 
 class Counter(Base):
     """A service point; its state and signed-in staff are shared by every process."""
 
-    __tablename__ = "counters"
-    __table_args__ = (CheckConstraint(_in("state", COUNTER_STATES), name="state"),)
-    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    name_zh: Mapped[str] = mapped_column(String(40))
-    name_en: Mapped[str] = mapped_column(String(80))
-    # Comma-separated business prefixes in serving order; the leader may change it in the day.
-    profile: Mapped[str] = mapped_column(String(60))
-    state: Mapped[str] = mapped_column(String(10), default="closed")
-    # Unique: one person can be signed in at one counter only.
-    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), unique=True)
-    signed_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # The token of the sign-in that holds the counter now: a client acting with another one
-    # (its session ended by a sign-in elsewhere, or by a sign-out) is refused.
-    session: Mapped[str | None] = mapped_column(String(32))
+    __table__ = _table(
+        "counters",
+        _column("number", Integer(), primary_key=True, autoincrement=False),
+        _column("name_zh", String(40)),
+        _column("name_en", String(80)),
+        # Comma-separated business prefixes in serving order; the leader may change it in
+        # the day.
+        _column("profile", String(60)),
+        _column("state", String(10), default="closed"),
+        # Unique: one person can be signed in at one counter only.
+        _column("staff_id", String(20), ForeignKey("staff.id"), unique=True, nullable=True),
+        _column("signed_in_at", DateTime(), nullable=True),
+        # The token of the sign-in that holds the counter now: a client acting with another
+        # one (its session ended by a sign-in elsewhere, or by a sign-out) is refused.
+        _column("session", String(32), nullable=True),
+        CheckConstraint(_in("state", COUNTER_STATES), name="state"),
+    )
 
 
 class DaySequence(Base):
     """The last number given out per business day and prefix; numbers come only from here."""
 
-    __tablename__ = "day_sequences"
-    business_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
-    last_seq: Mapped[int]
+    __table__ = _table(
+        "day_sequences",
+        _column("business_day", Date(), primary_key=True),
+        _column("prefix", String(1), primary_key=True),
+        _column("last_seq", Integer()),
+    )
 
 
 class Ticket(Base):
     """One customer visit, from the number taken to the rating given."""
 
-    __tablename__ = "tickets"
-    __table_args__ = (
+    __table__ = _table(
+        "tickets",
+        _column("id", Integer(), primary_key=True),
+        _column("business_day", Date()),
+        _column("number", String(8)),
+        # The queue the ticket is in now; a transfer changes it, `origin_business` keeps the
+        # first.
+        _column("business", String(1), ForeignKey("business_types.prefix")),
+        _column("origin_business", String(1), ForeignKey("business_types.prefix")),
+        _column("priority", String(20)),
+        _column("priority_rank", Integer()),
+        _column("account", String(32), index=True, nullable=True),
+        _column("status", String(12)),
+        _column("counter_number", Integer(), ForeignKey("counters.number"), nullable=True),
+        # First-responsible handler (首办责任人): set once by the first call, never overwritten.
+        _column("handler_id", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("issued_by", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("support_id", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("issued_at", DateTime()),
+        # When the ticket entered its current queue: the order of service within a priority
+        # class.
+        _column("queued_at", DateTime()),
+        _column("called_at", DateTime(), nullable=True),
+        _column("first_called_at", DateTime(), nullable=True),
+        _column("started_at", DateTime(), nullable=True),
+        _column("completed_at", DateTime(), nullable=True),
+        _column("no_show_at", DateTime(), nullable=True),
+        _column("recalls", Integer(), default=0),
+        _column("services", Integer(), default=1),
+        # A guide may send a customer to one named counter: only that counter calls it.
+        _column("directed_to", Integer(), ForeignKey("counters.number"), nullable=True),
+        _column("rating", Integer(), nullable=True),
+        _column("rated_at", DateTime(), nullable=True),
+        _column("note", String(500), nullable=True),
         UniqueConstraint("business_day", "number", name="uq_tickets_day_number"),
         CheckConstraint(_in("status", TICKET_STATES), name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 4", name="rating"),
         # The call-next probe: only waiting tickets are indexed, so history does not slow it,
         # and today's first, so a leftover of an earlier day is never even read.
-        Index(
-            "ix_tickets_queue",
-            "business_day",
-            "business",
-            "priority_rank",
-            "queued_at",
-            "id",
-            sqlite_where=text("status = 'waiting'"),
-            postgresql_where=text("status = 'waiting'"),
-        ),
+        _partial("ix_tickets_queue", "business_day", "business", "priority_rank", "queued_at",
+                 "id", where="status = 'waiting'"),
         # A counter holds at most one called-or-serving ticket, enforced by the database.
-        Index(
-            "uq_tickets_counter_current",
-            "counter_number",
-            unique=True,
-            sqlite_where=text(f"{_in('status', AT_COUNTER)} AND counter_number IS NOT NULL"),
-            postgresql_where=text(f"{_in('status', AT_COUNTER)} AND counter_number IS NOT NULL"),
-        ),
-        Index(
-            "ix_tickets_directed",
-            "directed_to",
-            "business_day",
-            "priority_rank",
-            "queued_at",
-            "id",
-            sqlite_where=text("status = 'waiting' AND directed_to IS NOT NULL"),
-            postgresql_where=text("status = 'waiting' AND directed_to IS NOT NULL"),
-        ),
+        _partial("uq_tickets_counter_current", "counter_number", unique=True,
+                 where=f"{_in('status', AT_COUNTER)} AND counter_number IS NOT NULL"),
+        _partial("ix_tickets_directed", "directed_to", "business_day", "priority_rank",
+                 "queued_at", "id", where="status = 'waiting' AND directed_to IS NOT NULL"),
         Index("ix_tickets_done", "business", "completed_at"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
         Index("ix_tickets_support", "status", "support_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    business_day: Mapped[dt.date] = mapped_column(Date)
-    number: Mapped[str] = mapped_column(String(8))
-    # The queue the ticket is in now; a transfer changes it, `origin_business` keeps the first.
-    business: Mapped[str] = mapped_column(ForeignKey("business_types.prefix"))
-    origin_business: Mapped[str] = mapped_column(ForeignKey("business_types.prefix"))
-    priority: Mapped[str] = mapped_column(String(20))
-    priority_rank: Mapped[int]
-    account: Mapped[str | None] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(12))
-    counter_number: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
-    # First-responsible handler (首办责任人): set once by the first call, never overwritten.
-    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    issued_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    support_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    # When the ticket entered its current queue: the order of service within a priority class.
-    queued_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    first_called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    no_show_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    recalls: Mapped[int] = mapped_column(default=0)
-    services: Mapped[int] = mapped_column(default=1)
-    # A guide may send a customer to one named counter: only that counter calls it.
-    directed_to: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
-    rating: Mapped[int | None]
-    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class Event(Base):
     """Append-only log of every step (who, which counter, when, what); figures come from it."""
 
-    __tablename__ = "events"
-    # The display's "recent calls" reads the newest calls without scanning the whole log.
-    __table_args__ = (Index("ix_events_kind_day_id", "kind", "business_day", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    business_day: Mapped[dt.date] = mapped_column(Date, index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    counter_number: Mapped[int | None] = mapped_column(ForeignKey("counters.number"))
-    # none_as_null: an event without details stores SQL NULL, not the JSON text "null".
-    detail: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
-    # The hash chain (`db.store.audit`): the newest event's hash when this one was appended, and
-    # sha256 over that and this event's canonical text. NULL only on a row not written by
-    # `db.rules.ops.log`, which `hall audit verify` reports as inserted.
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    hash: Mapped[str | None] = mapped_column(String(64))
+    __table__ = _table(
+        "events",
+        _column("id", Integer(), primary_key=True),
+        _column("at", DateTime()),
+        _column("business_day", Date(), index=True),
+        _column("kind", String(20)),
+        _column("ticket_id", Integer(), ForeignKey("tickets.id"), index=True, nullable=True),
+        _column("staff_id", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("counter_number", Integer(), ForeignKey("counters.number"), nullable=True),
+        # none_as_null: an event without details stores SQL NULL, not the JSON text "null".
+        _column("detail", JSON(none_as_null=True), nullable=True),
+        # The hash chain (`db.store.audit`): the newest event's hash when this one was
+        # appended, and sha256 over that and this event's canonical text. NULL only on a row
+        # not written by `db.rules.ops.log`, which `hall audit verify` reports as inserted.
+        _column("prev_hash", String(64), nullable=True),
+        _column("hash", String(64), nullable=True),
+        # The display's "recent calls" reads the newest calls without scanning the whole log.
+        Index("ix_events_kind_day_id", "kind", "business_day", "id"),
+    )
 
 
 FEEDBACK_STATES = ("new", "answered", "closed")
@@ -212,17 +254,19 @@ FEEDBACK_STATES = ("new", "answered", "closed")
 class Feedback(Base):
     """A note left in the supervision box (监督箱): anonymous or tied to a ticket."""
 
-    __tablename__ = "feedback"
-    __table_args__ = (CheckConstraint(_in("status", FEEDBACK_STATES), name="status"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    business_day: Mapped[dt.date] = mapped_column(Date)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    body: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(10), default="new", index=True)
-    reply: Mapped[str | None] = mapped_column(String(1000))
-    replied_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __table__ = _table(
+        "feedback",
+        _column("id", Integer(), primary_key=True),
+        _column("at", DateTime()),
+        _column("business_day", Date()),
+        _column("ticket_id", Integer(), ForeignKey("tickets.id"), nullable=True),
+        _column("body", String(1000)),
+        _column("status", String(10), default="new", index=True),
+        _column("reply", String(1000), nullable=True),
+        _column("replied_by", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("replied_at", DateTime(), nullable=True),
+        CheckConstraint(_in("status", FEEDBACK_STATES), name="status"),
+    )
 
 
 REMEDY_STATES = ("granted", "pending", "approved", "refused")
@@ -234,33 +278,28 @@ class Remedy(Base):
     """A remedy on a ticket (授权): a fee waiver, compensation or a service, granted by its
     handler within their authority limit, or requested of the duty leader above it."""
 
-    __tablename__ = "remedies"
-    __table_args__ = (
+    __table__ = _table(
+        "remedies",
+        _column("id", Integer(), primary_key=True),
+        _column("ticket_id", Integer(), ForeignKey("tickets.id"), index=True),
+        _column("business_day", Date()),
+        # A remedy kind code of the hall config ([[remedy]]), e.g. late_fee_waiver.
+        _column("kind", String(20)),
+        # Money as integer fen (1/100 yuan): never a float.
+        _column("amount_fen", Integer()),
+        _column("reason", String(500)),
+        _column("status", String(10)),
+        _column("requested_by", String(20), ForeignKey("staff.id")),
+        _column("requested_at", DateTime()),
+        _column("decided_by", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("decided_at", DateTime(), nullable=True),
+        _column("decision_reason", String(500), nullable=True),
         CheckConstraint(_in("status", REMEDY_STATES), name="status"),
         CheckConstraint("amount_fen >= 0", name="amount"),
         # The leader's list of pending requests reads only pending rows.
-        Index(
-            "ix_remedies_pending",
-            "requested_at",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        _partial("ix_remedies_pending", "requested_at", where="status = 'pending'"),
         Index("ix_remedies_staff_day", "requested_by", "business_day"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    business_day: Mapped[dt.date] = mapped_column(Date)
-    # A remedy kind code of the hall config ([[remedy]]), e.g. late_fee_waiver.
-    kind: Mapped[str] = mapped_column(String(20))
-    # Money as integer fen (1/100 yuan): never a float.
-    amount_fen: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(10))
-    requested_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 COMPLAINT_STATES = ("open", "resolved")
@@ -272,36 +311,31 @@ COMPLAINT_CORRECTIONS = ("none", "reassign", "reopen", "void", "remedy")
 class Complaint(Base):
     """A customer's complaint to the duty leader (投诉) about a ticket and its handler."""
 
-    __tablename__ = "complaints"
-    __table_args__ = (
+    __table__ = _table(
+        "complaints",
+        _column("id", Integer(), primary_key=True),
+        _column("ticket_id", Integer(), ForeignKey("tickets.id"), index=True),
+        _column("business_day", Date()),
+        # The handler complained about, as it was when the complaint was recorded.
+        _column("handler_id", String(20), ForeignKey("staff.id"), index=True, nullable=True),
+        _column("body", String(500)),
+        _column("customer_name", String(40), nullable=True),
+        _column("customer_phone", String(20), nullable=True),
+        _column("status", String(10), default="open"),
+        _column("recorded_by", String(20), ForeignKey("staff.id")),
+        _column("recorded_at", DateTime()),
+        _column("outcome", String(12), nullable=True),
+        _column("correction", String(10), nullable=True),
+        _column("resolution", String(500), nullable=True),
+        _column("resolved_by", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("resolved_at", DateTime(), nullable=True),
+        _column("new_handler_id", String(20), ForeignKey("staff.id"), nullable=True),
+        _column("remedy_id", Integer(), ForeignKey("remedies.id"), nullable=True),
         CheckConstraint(_in("status", COMPLAINT_STATES), name="status"),
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', COMPLAINT_OUTCOMES)}",
                         name="outcome"),
         CheckConstraint(f"correction IS NULL OR {_in('correction', COMPLAINT_CORRECTIONS)}",
                         name="correction"),
         # The leader's list of open complaints reads only open rows.
-        Index(
-            "ix_complaints_open",
-            "recorded_at",
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
+        _partial("ix_complaints_open", "recorded_at", where="status = 'open'"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    business_day: Mapped[dt.date] = mapped_column(Date)
-    # The handler complained about, as it was when the complaint was recorded.
-    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    body: Mapped[str] = mapped_column(String(500))
-    customer_name: Mapped[str | None] = mapped_column(String(40))
-    customer_phone: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(10), default="open")
-    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    outcome: Mapped[str | None] = mapped_column(String(12))
-    correction: Mapped[str | None] = mapped_column(String(10))
-    resolution: Mapped[str | None] = mapped_column(String(500))
-    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    new_handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
-    remedy_id: Mapped[int | None] = mapped_column(ForeignKey("remedies.id"))
