@@ -140,7 +140,7 @@ class Grammar:
             description="一站式营业厅排队叫号 — one-stop service hall queue system",
             epilog="Try `hall demo`, then `hall status`. Exit codes: 0 done, 1 refused, 2 misuse.",
         )
-        self.root.add_argument("--version", action="version", version=_version())
+        self.root.add_argument("--version", action=_Version)
         self.sub = cast(Commands, self.root.add_subparsers(
             dest="command", metavar="COMMAND", parser_class=HallParser, action=Commands
         ))
@@ -205,6 +205,16 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON instead of text")
     return common
+
+
+class _Version(argparse._VersionAction):
+    """`--version`, read from the installed package only when asked (reading the package
+    metadata costs more than the rest of the grammar)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        self.version = _version()
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _version() -> str:

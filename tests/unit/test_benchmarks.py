@@ -24,6 +24,7 @@ TINY: dict[str, list[str]] = {
                          "--presses", "5", "--bare", "5"],
     "display_latency.py": ["--calls", "5", "--waiting", "20", "--idle", "1", "--warmup", "0.5"],
     "display_notice.py": ["--seconds", "1", "--warmup", "0.5"],
+    "cli_startup.py": ["--rounds", "1", "--target", "100"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 
