@@ -18,11 +18,12 @@ e.g. on the day's closing report, and `verify --anchor HASH` checks it is still 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -78,7 +79,8 @@ class Problem(_Json):
     """The first place where the log breaks its chain."""
 
     kind: str
-    """edited, inserted or deleted."""
+    """edited, inserted or deleted (an event); damaged (the file); row (a ticket that is
+    not what its events say)."""
     event_id: int
     """The event (or, for a deletion, the missing id)."""
     message: str
@@ -119,7 +121,8 @@ class AuditResult(_Json):
     """What a verification found."""
 
     ok: bool
-    """True when every event chains to the one before it (and the anchor, if given, is in)."""
+    """True when the file passes its own check, every event chains to the one before it
+    (and the anchor, if given, is in), and every ticket is where its events put it."""
     events: int
     """Events checked."""
     head_id: int | None
@@ -128,6 +131,11 @@ class AuditResult(_Json):
     """Its hash: write it down outside the database."""
     problem: Problem | None
     """The first problem, when not ok."""
+    integrity: str = "not checked"
+    """SQLite's own check of the file (`PRAGMA integrity_check`): "ok", its first complaint,
+    or why it was not run (PostgreSQL checks its pages itself)."""
+    tickets: int = 0
+    """Tickets replayed against their events."""
 
 
 STORED = sa.table(
@@ -217,9 +225,49 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
 
 
 def verify(conn: Connection, progress: Progress | None = None,
-           anchor: str | None = None) -> AuditResult:
-    """Walk the whole log; the first event that breaks the chain, or None. `anchor`: a head
-    hash written down earlier, which must still be in the log."""
+           anchor: str | None = None, *, tables: bool = True) -> AuditResult:
+    """The file's own check (SQLite), then the whole log: the first event that breaks the
+    chain; then, with `tables`, each ticket replayed from its events (`check_tickets`).
+    `anchor`: a head hash written down earlier, which must still be in the log."""
+    integrity = integrity_check(conn)
+    if integrity not in ("ok", SKIPPED):
+        newest = None
+        with contextlib.suppress(sa.exc.DBAPIError):
+            newest = head(conn)
+        return AuditResult(
+            ok=False, events=0, head_id=newest[0] if newest else None,
+            head_hash=newest[1] if newest else None,
+            problem=Problem("damaged", 0, f"the database file is damaged: {integrity}",
+                            f"数据库文件已损坏：{integrity}"),
+            integrity=integrity)
+    chain = _verify_chain(conn, progress, anchor)
+    if not tables or chain.problem is not None:
+        return replace(chain, integrity=integrity)
+    problem, count = check_tickets(conn)
+    return replace(chain, ok=problem is None, problem=problem, integrity=integrity,
+                   tickets=count)
+
+
+SKIPPED = "not checked on PostgreSQL (the server checks its own pages)"
+
+
+def integrity_check(conn: Connection) -> str:
+    """`PRAGMA integrity_check` on SQLite: "ok", or its first complaint (a file damaged
+    beyond reading is named too); on another database, why it was skipped."""
+    if conn.dialect.name != "sqlite":
+        return SKIPPED if conn.dialect.name == "postgresql" else \
+            f"not checked on {conn.dialect.name}"
+    try:
+        first = conn.exec_driver_sql("PRAGMA integrity_check").first()
+    except sa.exc.DBAPIError as error:
+        return " ".join(str(error.orig).split()) or "unreadable"
+    said = str(first[0]) if first is not None else "no answer"
+    return "ok" if said == "ok" else " ".join(said.split())
+
+
+def _verify_chain(conn: Connection, progress: Progress | None,
+                  anchor: str | None) -> AuditResult:
+    """Walk the whole log; the first event that breaks the chain, or None."""
     newest = head(conn)
     total = newest[0] if newest is not None else 0
     events = _events(conn)
@@ -253,3 +301,106 @@ def head(conn: Connection) -> tuple[int, str] | None:
     """The newest event's id and hash, without walking the log."""
     row = conn.execute(select(E.c.id, E.c.hash).order_by(E.c.id.desc()).limit(1)).first()
     return (row.id, row.hash) if row is not None else None
+
+
+# -- the tables against the log ------------------------------------------------------------
+
+T = sa.table(
+    "tickets", sa.column("id", sa.Integer), sa.column("business_day", sa.Date),
+    sa.column("number", sa.String), sa.column("business", sa.String),
+    sa.column("status", sa.String), sa.column("counter_number", sa.Integer),
+    sa.column("handler_id", sa.String),
+)
+"""The columns of a ticket whose value follows from its events."""
+
+REPLAYED = ("status", "business", "counter_number", "handler_id")
+
+_STATUS = {
+    "issue": "waiting", "walk_in": "serving", "call": "called", "recall": "called",
+    "no_show": "no_show", "requeue": "waiting", "start": "serving", "complete": "done",
+    "transfer": "waiting", "next_service": "waiting", "refer": "with_support",
+    "return": "serving", "set_aside": "serving", "resume": "serving", "cancel": "cancelled",
+    "expire": "cancelled", "reopen": "serving",
+}
+"""The state each step leaves a ticket in (docs/design.md §3); other steps keep it."""
+_TAKES_COUNTER = ("call", "walk_in", "resume")
+_LEAVES_COUNTER = ("transfer", "next_service", "refer", "set_aside", "reopen")
+
+
+@dataclass
+class TicketReplay:
+    """Where a ticket's events put it: its state, queue, counter and handler. The handler
+    follows the rule the reports replay by (`db.figures.reports`): set by the first call or
+    the walk-in, changed only by the leader's reassign or reopen."""
+
+    status: str | None = None
+    business: str | None = None
+    counter_number: int | None = None
+    handler_id: str | None = None
+
+    def step(self, kind: str, staff: str | None, counter: int | None,
+             detail: dict[str, Any] | None) -> None:
+        """Apply one event."""
+        detail = detail or {}
+        if kind == "issue":
+            self.business = detail.get("business", self.business)
+        elif kind in ("transfer", "next_service"):
+            self.business = detail.get("to_business", self.business)
+        if kind in ("call", "walk_in"):
+            self.handler_id = self.handler_id or staff
+        elif kind in ("reassign", "reopen"):
+            self.handler_id = detail.get("to_handler", self.handler_id)
+        if kind == "reassign" and self.status in ("called", "serving") \
+                and self.counter_number is not None:
+            self.status, self.counter_number = "serving", None
+        if kind in _TAKES_COUNTER:
+            self.counter_number = counter
+        elif kind in _LEAVES_COUNTER:
+            self.counter_number = None
+        self.status = _STATUS.get(kind, self.status)
+
+
+def check_tickets(conn: Connection) -> tuple[Problem | None, int]:
+    """Replay every ticket's events and compare with its row: the first ticket whose state,
+    business, counter or handler is not what its events say (a row edited by hand: the
+    triggers guard only the log), and how many tickets were checked."""
+    after, count = 0, 0
+    while True:
+        rows = conn.execute(select(T).where(T.c.id > after).order_by(T.c.id).limit(CHUNK)).all()
+        if not rows:
+            return None, count
+        # A number's letter is the business it was issued for (a walk-in's event names only
+        # the number); transfers and next services move it on from there.
+        replays = {row.id: TicketReplay(business=row.number[:1]) for row in rows}
+        steps = conn.execute(
+            select(E.c.ticket_id, E.c.kind, E.c.staff_id, E.c.counter_number, E.c.detail)
+            .where(E.c.ticket_id.between(rows[0].id, rows[-1].id))
+            .order_by(E.c.ticket_id, E.c.id))
+        for step in steps:
+            replay = replays.get(step.ticket_id)
+            if replay is not None:
+                replay.step(step.kind, step.staff_id, step.counter_number, step.detail)
+        for row in rows:
+            problem = _differs(row, replays[row.id])
+            if problem is not None:
+                return problem, count
+            count += 1
+        after = rows[-1].id
+
+
+def _differs(row: Any, replay: TicketReplay) -> Problem | None:
+    name = f"ticket {row.number} of {row.business_day} (id {row.id})"
+    name_zh = f"{row.business_day} 的 {row.number} 号（id {row.id}）"
+    if replay.status is None:
+        return Problem("row", row.id,
+                       f"{name} has no events: the row was inserted, or its events deleted, "
+                       "by hand", f"{name_zh} 没有任何事件：该行为手工插入，或其事件被手工删除")
+    for column in REPLAYED:
+        stored, told = getattr(row, column), getattr(replay, column)
+        if stored != told:
+            return Problem(
+                "row", row.id,
+                f"{name} differs from its events: {column} is {stored!r}, its events say "
+                f"{told!r}",
+                f"{name_zh} 与其事件不符：{column} 为 {stored!r}，事件记录为 {told!r}")
+    return None

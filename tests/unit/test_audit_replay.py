@@ -1,0 +1,150 @@
+"""`audit verify` beyond the chain: SQLite's own check of the file, and every ticket replayed
+from its events, naming the first row that is not what its events say."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from db.config import HallConfig
+from db.errors import DamagedDatabase
+from db.figures import simulation as sim
+from db.rules import complaints, ops
+from db.store import audit
+from db.store.engine import make_engine
+from db.store.schema import init_db
+from db.store.session import Hall, ManualClock
+from tests.unit.test_simulation import small
+
+
+def verify(hall: Hall) -> audit.AuditResult:
+    with hall.read() as tx:
+        return audit.verify(tx.conn)
+
+
+def busy_morning(hall: Hall, clock: ManualClock) -> None:
+    """Every kind of step a ticket takes, on several tickets (C01 at counter 1, A and E;
+    C02 at counter 4, B, F and C)."""
+    with hall.write() as tx:
+        for business in ("A", "A", "A", "A", "A", "B"):
+            ops.issue_ticket(tx, business)
+        ops.call_next(tx, 1)  # A001: referred, back, resumed, set aside
+        ops.recall(tx, 1)
+        ops.start(tx, 1)
+        ops.refer(tx, 1, note="勘查")
+        ops.take_referral(tx, "A001", "S01")
+        ops.return_from_support(tx, "A001", "S01")
+        ops.resume(tx, 1, "A001")
+        ops.set_aside(tx, 1, "房产证")
+        ops.call_next(tx, 1)  # A002: missed, requeued
+        ops.no_show(tx, 1)
+        ops.requeue(tx, "A002")
+        ops.call_next(tx, 1)  # A003: transferred to B, done at counter 4
+        ops.start(tx, 1)
+        ops.transfer(tx, 1, "B")
+        ops.call_next(tx, 4)
+        ops.start(tx, 4)
+        ops.complete(tx, 4)
+        ops.call_number(tx, 1, "A004")  # A004: a next service, done, rated, reopened
+        ops.start(tx, 1)
+        ops.add_next_service(tx, 1, "E")
+        ops.call_number(tx, 1, "A004")
+        ops.start(tx, 1)
+        ops.complete(tx, 1)
+        ops.rate(tx, "A004", 4)
+        ops.cancel(tx, "A005", "L01")
+        ops.walk_in(tx, 1, "A")
+        complaint = complaints.record_complaint(tx, "L01", "A004", "太慢")
+        complaints.resolve(tx, complaint.id, "L01", "upheld", "属实", correction="reopen",
+                           to="C03")
+        again = complaints.record_complaint(tx, "L01", "A001", "没人管")
+        complaints.resolve(tx, again.id, "L01", "upheld", "属实", correction="reassign",
+                           to="C03")
+
+
+def test_a_hall_as_its_steps_left_it_passes(hall: Hall, clock: ManualClock) -> None:
+    busy_morning(hall, clock)
+    result = verify(hall)
+    assert result.ok, result.problem
+    assert result.integrity == "ok" and result.tickets == 7
+
+
+def test_a_simulated_day_passes(tmp_path: Path, config: HallConfig) -> None:
+    scenario = small(config)
+    made = sim.simulation_config(config, scenario)
+    hall = Hall(make_engine(f"sqlite:///{tmp_path / 'sim.db'}", synchronous="OFF"), made,
+                sim.clock_for(made, scenario))
+    init_db(hall)
+    sim.run_day(hall, scenario)
+    result = verify(hall)
+    assert result.ok, result.problem
+    assert result.tickets > 50
+    hall.dispose()
+
+
+@pytest.mark.parametrize(("edit", "column"), [
+    ("UPDATE tickets SET handler_id = 'C02' WHERE number = 'A001'", "handler_id"),
+    ("UPDATE tickets SET status = 'waiting' WHERE number = 'A004'", "status"),
+    ("UPDATE tickets SET counter_number = 2 WHERE number = 'A004'", "counter_number"),
+    ("UPDATE tickets SET business = 'C' WHERE number = 'A001'", "business"),
+])
+def test_an_edited_ticket_row_is_named(
+    hall: Hall, clock: ManualClock, edit: str, column: str
+) -> None:
+    busy_morning(hall, clock)
+    number = edit.split("number = '")[1][:4]
+    with hall.engine.begin() as conn:  # the raw file: only the log has triggers
+        conn.execute(text(edit))
+    result = verify(hall)
+    assert not result.ok and result.problem is not None
+    assert result.problem.kind == "row"
+    assert f"ticket {number} of 2026-11-27" in result.problem.message
+    assert f"{column} is" in result.problem.message
+    assert "\n" not in result.problem.message and result.problem.message_zh
+
+
+def test_a_ticket_without_events_is_named(hall: Hall) -> None:
+    with hall.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO tickets (business_day, number, business, origin_business, priority, "
+            "priority_rank, status, issued_at, queued_at, recalls, services) VALUES "
+            "('2026-11-27', 'A999', 'A', 'A', 'normal', 9, 'waiting', "
+            "'2026-11-27 01:00:00', '2026-11-27 01:00:00', 0, 1)"))
+    problem = verify(hall).problem
+    assert problem is not None and "A999" in problem.message and "no events" in problem.message
+
+
+def test_a_zeroed_page_fails_the_file_check(
+    hall: Hall, clock: ManualClock, tmp_path: Path, config: HallConfig
+) -> None:
+    with hall.write() as tx:
+        for _ in range(300):  # enough rows for the tables to span many pages
+            ops.issue_ticket(tx, "A", account="5100123")
+    hall.dispose()
+    path = Path(str(hall.engine.url.database))
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    raw.close()
+    damaged = tmp_path / "damaged.db"
+    shutil.copyfile(path, damaged)
+    data = bytearray(damaged.read_bytes())
+    pages = len(data) // page_size
+    assert pages > 8
+    page = pages // 2
+    data[page * page_size:(page + 1) * page_size] = bytes(page_size)
+    damaged.write_bytes(bytes(data))
+    broken = Hall.open(f"sqlite:///{damaged}", config, clock)
+    with broken.engine.connect().execution_options(hall_read_only=True) as conn:
+        result = audit.verify(conn)
+    assert not result.ok and result.problem is not None
+    assert result.problem.kind == "damaged" and result.integrity != "ok"
+    assert result.problem.message.startswith("the database file is damaged: ")
+    # Through the hall (as `hall audit verify` reads), the damage is one line too.
+    with pytest.raises(DamagedDatabase, match="is damaged"), broken.read() as tx:
+        audit.verify(tx.conn)
+    broken.dispose()
