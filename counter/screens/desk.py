@@ -98,8 +98,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
                 yield QueuePanel(config, id="queue-panel")
                 yield FiguresPanel(id="figures-panel")
         with Grid(id="desk-actions"):
-            for action, _ in ACTIONS:
-                yield Button("", id=f"do-{action}", compact=True)
+            for action, _ in ACTIONS:  # a button does what its key does
+                yield Button("", id=f"do-{action}", compact=True, action=f"screen.{action}")
         yield Label(id="desk-hint")
         yield Label(id="desk-status", classes="status")
 
@@ -137,12 +137,6 @@ class DeskScreen(Watched[DeskState], HallScreen):
         return self.state.ticket if self.state else None
 
     # -- the steps --------------------------------------------------------------------------
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """A step's button does what its key does."""
-        action = (event.button.id or "").removeprefix("do-")
-        if action in dict(ACTIONS):
-            getattr(self, f"action_{action}")()
 
     def action_call_next(self) -> None:
         """Call the next customer (F1 / n)."""

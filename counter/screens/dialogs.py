@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -46,7 +47,8 @@ class PromptScreen(HallModal[str]):
             yield Label(self.title_text, classes="title")
             yield Input(id="prompt-input", max_length=TEXT_MAX, restrict=self.restrict)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(t("cancel", lang), id="prompt-cancel", compact=True)
+                yield Button(t("cancel", lang), id="prompt-cancel", compact=True,
+                             action="screen.cancel")
                 yield Button(t("ok", lang), id="prompt-ok", variant="primary", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -54,13 +56,11 @@ class PromptScreen(HallModal[str]):
         event.stop()
         self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
+    @on(Button.Pressed, "#prompt-ok")
+    def ok_pressed(self, event: Button.Pressed) -> None:
+        """OK: done."""
         event.stop()
-        if event.button.id == "prompt-ok":
-            self.submit()
-        else:
-            self.action_cancel()
+        self.submit()
 
     def submit(self) -> None:
         """Dismiss the text (not an empty one when one is required)."""
@@ -98,7 +98,8 @@ class PickScreen(HallModal[Picked]):
             if self.field is not None:
                 yield Input(id="pick-text", placeholder=self.field, max_length=TEXT_MAX)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(t("cancel", lang), id="pick-cancel", compact=True)
+                yield Button(t("cancel", lang), id="pick-cancel", compact=True,
+                             action="screen.cancel")
                 yield Button(t("ok", lang), id="pick-ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
@@ -120,13 +121,11 @@ class PickScreen(HallModal[Picked]):
         event.stop()
         self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
+    @on(Button.Pressed, "#pick-ok")
+    def ok_pressed(self, event: Button.Pressed) -> None:
+        """OK: done."""
         event.stop()
-        if event.button.id == "pick-ok":
-            self.submit()
-        else:
-            self.action_cancel()
+        self.submit()
 
     def submit(self) -> None:
         """Dismiss the highlighted option and the text."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -54,7 +55,8 @@ class RemedyScreen(HallModal[RemedyAsked]):
                         max_length=TEXT_MAX)
             yield Label(id="remedy-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(t("cancel", lang), id="remedy-cancel", compact=True)
+                yield Button(t("cancel", lang), id="remedy-cancel", compact=True,
+                             action="screen.cancel")
                 yield Button(t("ok", lang), id="remedy-ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
@@ -77,13 +79,11 @@ class RemedyScreen(HallModal[RemedyAsked]):
         else:
             self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
+    @on(Button.Pressed, "#remedy-ok")
+    def ok_pressed(self, event: Button.Pressed) -> None:
+        """OK: submit."""
         event.stop()
-        if event.button.id == "remedy-ok":
-            self.submit()
-        else:
-            self.action_cancel()
+        self.submit()
 
     def submit(self) -> None:
         """Dismiss the request, or say in the error line what is missing."""

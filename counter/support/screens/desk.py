@@ -78,8 +78,8 @@ class DeskScreen(Watched[Board], HallScreen):
                 yield Label(id="history-title", classes="section")
                 yield Label(id="history")
         with Grid(id="desk-actions"):
-            for action, _ in ACTIONS:
-                yield Button("", id=f"do-{action}", compact=True)
+            for action, _ in ACTIONS:  # a button does what its key does
+                yield Button("", id=f"do-{action}", compact=True, action=f"screen.{action}")
         yield Label(id="desk-hint")
         yield Label(id="desk-status", classes="status")
 
@@ -235,12 +235,6 @@ class DeskScreen(Watched[Board], HallScreen):
             self.reload()
 
     # -- the steps --------------------------------------------------------------------------
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """A step's button does what its key does."""
-        action = (event.button.id or "").removeprefix("do-")
-        if action in dict(ACTIONS):
-            getattr(self, f"action_{action}")()
 
     def _chosen(self) -> TicketView | None:
         ticket = self.ticket
