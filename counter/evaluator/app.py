@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from counter.evaluator.machine import EvaluatorMachine
@@ -105,11 +104,6 @@ class EvaluatorApp(Watched[EvaluatorView], LockedApp):
                     relabel(lang)
             except NoMatches:
                 pass  # not composed yet: it labels itself when it mounts
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The language button of any screen."""
-        if event.button.id == "language":
-            self.action_switch_language()
 
     async def on_event(self, event: events.Event) -> None:
         """A customer touching the question gets the full time again."""

@@ -36,7 +36,8 @@ class IdleScreen(EvaluatorScreen):
             yield Label(id="idle-clerk", classes="clerk")
             yield Label(id="idle-hint", classes="hint")
             with Center():
-                yield Button("", id="language", classes="language", compact=True)
+                yield Button("", id="language", classes="language", compact=True,
+                             action="app.switch_language")
         yield Label(id="idle-status", classes="status")
 
     def relabel(self, lang: str) -> None:

@@ -38,11 +38,12 @@ class RatingScreen(EvaluatorModal[int]):
             with Grid(id="scores"):
                 for key, score in enumerate(SCORES, start=1):
                     yield Button(self.initial(f"score-{score}"), id=f"score-{score}",
-                                 classes=f"score score-{score}", name=str(key))
+                                 classes=f"score score-{score}", name=str(key),
+                                 action=f"screen.score({score})")
             yield Label(self.initial("rating-left"), id="rating-left", classes="hint")
             with Center():
                 yield Button(self.initial("language"), id="language", classes="language",
-                             compact=True)
+                             compact=True, action="app.switch_language")
 
     def on_mount(self) -> None:
         """The seconds left counting down."""
@@ -72,13 +73,6 @@ class RatingScreen(EvaluatorModal[int]):
     def _show_left(self) -> None:
         for label in self.query("#rating-left").results(Label):
             label.update(self.texts(self.language)["rating-left"])
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """A touch on an answer."""
-        button_id = event.button.id or ""
-        if button_id.startswith("score-"):
-            event.stop()
-            self.action_score(int(button_id.removeprefix("score-")))
 
     def action_score(self, score: int) -> None:
         """The customer's answer."""

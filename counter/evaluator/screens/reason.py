@@ -30,13 +30,14 @@ class ReasonScreen(EvaluatorModal[str]):
             with Grid(id="reasons"):
                 for key, reason in enumerate(REASONS, start=1):
                     yield Button(self.initial(f"reason-{reason.code}"),
-                                 id=f"reason-{reason.code}", classes="reason", name=str(key))
+                                 id=f"reason-{reason.code}", classes="reason", name=str(key),
+                                 action=f"screen.pick({key})")
                 yield Button(self.initial("reason-skip"), id="reason-skip",
-                             classes="reason skip", name="0")
+                             classes="reason skip", name="0", action="screen.pick(0)")
             yield Label(self.initial("reason-keys"), id="reason-keys", classes="hint")
             with Center():
                 yield Button(self.initial("language"), id="language", classes="language",
-                             compact=True)
+                             compact=True, action="app.switch_language")
 
     def texts(self, lang: str) -> dict[str, str]:
         """Every text of the screen in `lang`."""
@@ -48,12 +49,6 @@ class ReasonScreen(EvaluatorModal[str]):
             "reason-keys": t("keys_reason", lang, n=len(REASONS)),
             "language": t("language", lang),
         }
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """A touch on a reason or on skip."""
-        if (event.button.id or "").startswith("reason-"):
-            event.stop()
-            self.action_pick(int(event.button.name or "0"))
 
     def action_pick(self, key: int) -> None:
         """Reason number `key` (1-based), or 0: skip."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,7 +32,8 @@ class LeaderUnlock(PinEntry, EvaluatorModal[StaffView]):
             yield Label(self.initial("unlock-title"), id="unlock-title", classes="title")
             yield from self.pin_fields(self.initial("staff-id-label"), self.initial("pin-label"))
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.initial("unlock-cancel"), id="unlock-cancel", compact=True)
+                yield Button(self.initial("unlock-cancel"), id="unlock-cancel", compact=True,
+                             action="screen.cancel")
                 yield Button(self.initial("unlock-ok"), id="unlock-ok", variant="primary",
                              compact=True)
 
@@ -45,13 +47,11 @@ class LeaderUnlock(PinEntry, EvaluatorModal[StaffView]):
             "unlock-ok": t("unlock", lang),
         }
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Unlock or cancel."""
+    @on(Button.Pressed, "#unlock-ok")
+    def unlock_pressed(self, event: Button.Pressed) -> None:
+        """Unlock: check the id and PIN."""
         event.stop()
-        if event.button.id == "unlock-ok":
-            self.submit()
-        else:
-            self.action_cancel()
+        self.submit()
 
     def authenticate(self, staff_id: str, pin: str) -> StaffView:
         """The duty leader, or a refusal (worker thread)."""
