@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -68,18 +69,16 @@ class ResolveScreen(HallModal[Resolution]):
             yield Input(placeholder=t("f_reason", lang), id="reason", max_length=500)
             with Horizontal(classes="buttons"):
                 yield Button(t("ok", lang), id="resolve-ok", variant="primary")
-                yield Button(t("cancel", lang), id="resolve-cancel")
+                yield Button(t("cancel", lang), id="resolve-cancel", action="screen.cancel")
 
     def on_mount(self) -> None:
         """Start on the reason (the usual outcome and no correction are preselected)."""
         self.query_one("#reason", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
-        if event.button.id == "resolve-ok":
-            self.close(self.resolution())
-        else:
-            self.close(None)
+    @on(Button.Pressed, "#resolve-ok")
+    def ok_pressed(self) -> None:
+        """OK: the form as it stands."""
+        self.close(self.resolution())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the reason is OK."""

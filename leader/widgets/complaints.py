@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -102,13 +103,17 @@ class ComplaintsPane(Pane):
         if current is not None:
             self.post_message(self.HistoryWanted(current.ticket, current.ticket_day))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Record, or resolve the selected complaint."""
+    @on(Button.Pressed, "#record")
+    def record_pressed(self, event: Button.Pressed) -> None:
+        """Record the complaint typed in the form."""
         event.stop()
-        if event.button.id == "record":
-            self.record()
-        elif event.button.id == "resolve":
-            self.resolve()
+        self.record()
+
+    @on(Button.Pressed, "#resolve")
+    def resolve_pressed(self, event: Button.Pressed) -> None:
+        """Resolve the selected complaint."""
+        event.stop()
+        self.resolve()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the form records the complaint."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
@@ -53,19 +54,31 @@ class CountersPane(Pane):
         self.query_one("#profile", Input).placeholder = t("f_profile", lang)
         self.query_one("#set-profile", Button).label = t("set_profile", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """A state button, or the profile."""
+    @on(Button.Pressed, "#open-counter, #pause-counter, #close-counter")
+    def state_pressed(self, event: Button.Pressed) -> None:
+        """Open, pause or close the selected counter."""
         event.stop()
+        number = self._counter()
+        if number is not None:
+            state = STATES[str(event.button.id)]
+            self.ask(partial(_set_state, number, state, self.leader), "done_state")
+
+    @on(Button.Pressed, "#set-profile")
+    def profile_pressed(self, event: Button.Pressed) -> None:
+        """Give the selected counter the profile typed."""
+        event.stop()
+        number = self._counter()
+        if number is not None:
+            profile = self.query_one("#profile", Input).value
+            self.ask(partial(_set_profile, number, profile, self.leader), "done_profile")
+
+    def _counter(self) -> int | None:
+        """The highlighted counter's number; None (and a word on the status line) for none."""
         index = selected(self.query_one("#counters-table", DataTable), len(self.numbers))
         if index is None:
             self.post_message(self.Said("pick_row"))
-            return
-        number, button = self.numbers[index], str(event.button.id)
-        if button in STATES:
-            self.ask(partial(_set_state, number, STATES[button], self.leader), "done_state")
-        else:
-            profile = self.query_one("#profile", Input).value
-            self.ask(partial(_set_profile, number, profile, self.leader), "done_profile")
+            return None
+        return self.numbers[index]
 
 
 def _set_state(number: int, state: str, leader: str, tx: Tx) -> object:
@@ -101,13 +114,17 @@ class NoticePane(Pane):
         self.query_one("#set-notice", Button).label = t("set_notice", lang)
         self.query_one("#clear-notice", Button).label = t("clear_notice", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Set or clear."""
+    @on(Button.Pressed, "#set-notice")
+    def set_pressed(self, event: Button.Pressed) -> None:
+        """Publish the typed text."""
         event.stop()
-        if event.button.id == "set-notice":
-            self.set_notice()
-        else:
-            self.ask(partial(_notice, self.leader, ""), "done_clear")
+        self.set_notice()
+
+    @on(Button.Pressed, "#clear-notice")
+    def clear_pressed(self, event: Button.Pressed) -> None:
+        """Take the notice down."""
+        event.stop()
+        self.ask(partial(_notice, self.leader, ""), "done_clear")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter sets the notice."""

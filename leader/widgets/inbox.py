@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -51,10 +52,17 @@ class ApprovalsPane(Pane):
         self.query_one("#approve", Button).label = t("approve", lang)
         self.query_one("#refuse", Button).label = t("refuse", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Approve or refuse the selected request."""
+    @on(Button.Pressed, "#approve")
+    def approve_pressed(self, event: Button.Pressed) -> None:
+        """Approve the selected request."""
         event.stop()
-        self.decide(approving=event.button.id == "approve")
+        self.decide(approving=True)
+
+    @on(Button.Pressed, "#refuse")
+    def refuse_pressed(self, event: Button.Pressed) -> None:
+        """Refuse the selected request."""
+        event.stop()
+        self.decide(approving=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the reason approves, as the form's first button: most requests that
@@ -114,20 +122,31 @@ class FeedbackPane(Pane):
         self.query_one("#reply", Button).label = t("reply", lang)
         self.query_one("#mark-closed", Button).label = t("mark_closed", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Reply to, or close, the selected note."""
+    @on(Button.Pressed, "#reply")
+    def reply_pressed(self, event: Button.Pressed) -> None:
+        """Reply to the selected note."""
         event.stop()
-        index = selected(self.query_one("#feedback-table", DataTable), len(self.ids))
-        if index is None:
-            self.post_message(self.Said("pick_row"))
-            return
-        note = self.ids[index]
-        if event.button.id == "reply":
+        note = self._note()
+        if note is not None:
             text = self.query_one("#reply-text", Input).value
             self.ask(partial(_reply, self.leader, note, text), "done_reply",
                      self.clear("#reply-text"))
-        else:
+
+    @on(Button.Pressed, "#mark-closed")
+    def close_pressed(self, event: Button.Pressed) -> None:
+        """Mark the selected note handled."""
+        event.stop()
+        note = self._note()
+        if note is not None:
             self.ask(partial(_close, self.leader, note), "done_close")
+
+    def _note(self) -> int | None:
+        """The highlighted note's id; None (and a word on the status line) for none."""
+        index = selected(self.query_one("#feedback-table", DataTable), len(self.ids))
+        if index is None:
+            self.post_message(self.Said("pick_row"))
+            return None
+        return self.ids[index]
 
 
 def _reply(leader: str, note: int, text: str, tx: Tx) -> object:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -56,10 +57,10 @@ class SignInScreen(PinEntry, HallScreen):
         self.query_one("#pin-label", Label).update(self.TEXTS("pin", lang))
         self.query_one("#signin-ok", Button).label = self.TEXTS("sign_in", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#signin-ok")
+    def sign_in_pressed(self) -> None:
         """The sign-in button."""
-        if event.button.id == "signin-ok":
-            self.submit()
+        self.submit()
 
     def checked(self, staff: StaffView) -> Message:
         """A right PIN: `SignedIn`, for the app."""
