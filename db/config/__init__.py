@@ -43,6 +43,7 @@ from db.config.schema import (
     section,
 )
 from db.config.score import ScoreConfig as ScoreConfig  # re-exported
+from db.config.server import ServerConfig as ServerConfig  # re-exported
 from db.config.voice import VoiceConfig as VoiceConfig  # re-exported
 from db.errors import ConfigError, NotFound
 
@@ -155,6 +156,8 @@ class HallConfig:
     """How the wall display announces calls ([voice])."""
     score: ScoreConfig = field(default_factory=ScoreConfig)
     """Weights of the staff report's composite score ([score])."""
+    server: ServerConfig = field(default_factory=ServerConfig)
+    """The hall server for browsers and phones ([server]): its public address, session caps."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)

@@ -22,6 +22,7 @@ from db.config import (
     PrinterConfig,
     PriorityClass,
     ScoreConfig,
+    ServerConfig,
     VoiceConfig,
     load_config,
     parse_config,
@@ -641,7 +642,7 @@ def test_hall_config_built_without_the_new_sections_gets_defaults() -> None:
 
 SECTIONS: dict[str, type] = {
     "kiosk": KioskConfig, "printer": PrinterConfig, "evaluator": EvaluatorConfig,
-    "voice": VoiceConfig, "score": ScoreConfig,
+    "voice": VoiceConfig, "score": ScoreConfig, "server": ServerConfig,
 }  # fmt: skip
 ROWS: dict[str, type] = {
     "business": BusinessType, "priority": PriorityClass, "counter": CounterSpec,
