@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, cast
 
 from argon2 import PasswordHasher
@@ -17,6 +19,7 @@ from sqlalchemy import Row, Table, insert, select, update
 
 from db.errors import AuthFailed, Refused
 from db.rules.ops import S, log
+from db.rules.text import check_fits
 from db.store.models import ROLES, PinAttempt
 from db.store.session import Hall, Tx
 from db.store.views import StaffView
@@ -47,8 +50,55 @@ def _no_ones_hash() -> str:
     return f"${kind}$v={ARGON2_VERSION}${costs}${b64(ph.salt_len)}${b64(ph.hash_len)}"
 
 
+PIN_MAX_LENGTH = 12
+PIN_MIN_LENGTHS: Mapping[str, int] = MappingProxyType({"leader": 6})
+"""The shortest PIN per role: 6 digits for duty leaders (they void, resolve complaints and
+approve remedies); every other role `PIN_MIN_LENGTH`."""
+PIN_MIN_LENGTH = 4
+
+
+def pin_min_length(role: str, raised: Mapping[str, int] | None = None) -> int:
+    """The shortest PIN `role` may have: the default (4; leaders 6), or what `raised` (the
+    hall config's minimums by role, `"*"` for every role) asks, whichever is longer: the
+    config can raise the minimum, never lower it."""
+    least = PIN_MIN_LENGTHS.get(role, PIN_MIN_LENGTH)
+    if raised:
+        least = max(least, raised.get("*", 0), raised.get(role, 0))
+    return min(least, PIN_MAX_LENGTH)
+
+
+def check_pin_rule(pin: str, role: str, raised: Mapping[str, int] | None = None) -> None:
+    """Refuse a PIN that is not `pin_min_length` to 12 digits for `role`."""
+    least = pin_min_length(role, raised)
+    if not (pin.isascii() and pin.isdigit() and least <= len(pin) <= PIN_MAX_LENGTH):
+        if role == "leader":
+            raise Refused(f"a duty leader's PIN is {least} to {PIN_MAX_LENGTH} digits",
+                          zh=f"值班领导的 PIN 为 {least} 到 {PIN_MAX_LENGTH} 位数字")
+        raise Refused(f"a PIN is {least} to {PIN_MAX_LENGTH} digits",
+                      zh=f"PIN 为 {least} 到 {PIN_MAX_LENGTH} 位数字")
+
+
+@dataclass(frozen=True)
+class HashedPin:
+    """A PIN checked against its role's rule and hashed beforehand (`hash_pin`), outside any
+    transaction: argon2 takes half a second, never to be spent holding the write lock."""
+
+    role: str
+    """The role whose rule it was checked against."""
+    pin_hash: str
+    """Its argon2id hash."""
+
+
+def hash_pin(pin: str, role: str, raised: Mapping[str, int] | None = None) -> HashedPin:
+    """Check the PIN's rule for `role` and hash it: call before opening the write that
+    stores it (`add_staff(tx, ..., pin=hash_pin(...))`)."""
+    check_pin_rule(pin, role, raised)
+    return HashedPin(role, _hasher().hash(pin))
+
+
 def add_staff(
-    tx: Tx, staff_id: str, name: str, role: str, pin: str, *, authority_limit: int = 0
+    tx: Tx, staff_id: str, name: str, role: str, pin: str | HashedPin, *,
+    authority_limit: int = 0,
 ) -> StaffView:
     """Create a staff member with a PIN of 4 to 12 digits. Ids are kept in capitals (`c01`
     becomes `C01`), the way they are printed on badges and typed at the kiosk."""
@@ -61,7 +111,11 @@ def add_staff(
                       zh="岗位只能是 guide、clerk、support 或 leader")
     if not name.strip():
         raise Refused("a staff member needs a name", zh="请填写姓名")
-    if not PIN_RE.match(pin):
+    check_fits(name.strip(), S.c.name, "a staff member's name", "姓名")
+    if isinstance(pin, HashedPin):
+        if pin.role != role:
+            raise ValueError(f"a PIN hashed for a {pin.role}, not a {role}")
+    elif not PIN_RE.match(pin):
         raise Refused("a PIN is 4 to 12 digits", zh="PIN 为 4 到 12 位数字")
     if authority_limit < 0:
         raise Refused("the authority limit cannot be negative", zh="授权额度不能为负数")
@@ -70,7 +124,8 @@ def add_staff(
     tx.conn.execute(
         insert(S).values(
             id=staff_id, name=name.strip(), role=role, authority_limit=authority_limit,
-            pin_hash=_hasher().hash(pin), created_at=tx.now,
+            pin_hash=pin.pin_hash if isinstance(pin, HashedPin) else _hasher().hash(pin),
+            created_at=tx.now,
         )
     )
     log(tx, "staff_add", staff=staff_id, role=role)

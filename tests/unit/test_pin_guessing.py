@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.config import HallConfig
-from db.errors import AuthFailed
+from db.errors import AuthFailed, Refused
 from db.rules import ops, staff
 from db.store.session import Hall, ManualClock
 from tests.conftest import OPENING, PIN
@@ -213,3 +213,29 @@ def test_a_lock_set_during_the_check_refuses_even_a_right_pin(
 def test_authenticate_inside_a_write_is_a_bug(hall: Hall) -> None:
     with pytest.raises(RuntimeError, match="never inside a write"), hall.write():
         staff.authenticate(hall, "C01", PIN)
+
+
+@pytest.mark.parametrize(("role", "raised", "least"), [
+    ("clerk", None, 4), ("leader", None, 6), ("guide", {"*": 5}, 5),
+    ("leader", {"*": 5}, 6), ("leader", {"leader": 8}, 8), ("clerk", {"clerk": 2}, 4),
+])
+def test_pin_minimum_by_role(role: str, raised: dict[str, int] | None, least: int) -> None:
+    assert staff.pin_min_length(role, raised) == least
+    staff.check_pin_rule("1" * least, role, raised)
+    with pytest.raises(Refused, match=f"{least} to 12 digits"):
+        staff.check_pin_rule("1" * (least - 1), role, raised)
+
+
+def test_a_pin_hashed_outside_the_write_is_stored(hall: Hall, verifications: list[bool]) -> None:
+    hashed = staff.hash_pin("135790", "leader")
+    with hall.write() as tx:
+        staff.add_staff(tx, "L02", "新领导", "leader", hashed)
+    assert staff.authenticate(hall, "L02", "135790").role == "leader"
+    with pytest.raises(Refused, match="duty leader's PIN is 6 to 12"):
+        staff.hash_pin("1357", "leader")
+
+
+def test_a_name_longer_than_its_column_is_refused(hall: Hall) -> None:
+    with pytest.raises(Refused, match="name is at most 40 characters, not 40000"), \
+            hall.write() as tx:
+        staff.add_staff(tx, "N1", "张" * 40_000, "clerk", "1234")
