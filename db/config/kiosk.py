@@ -11,7 +11,7 @@ from typing import Annotated
 
 from db.config.file import listing, show
 from db.config.schema import InvalidSetting as InvalidSetting  # raised here, re-exported
-from db.config.schema import Rule, check
+from db.config.schema import OptionalText, Rule, check
 
 PRINTER_KINDS: tuple[str, ...] = ("none", "file", "network", "usb", "serial")
 """How the ticket printer is reached; "none" means the kiosk prints nothing."""
@@ -21,8 +21,6 @@ MAX_PRINT_TIMEOUT_SECONDS = 30.0
 
 Seconds = Annotated[float, Rule(gt=0)]
 """A kiosk timing: more than 0 seconds."""
-OptionalText = Annotated[str | None, Rule(blank=False)]
-"""Absent, or a string that is not blank."""
 
 _NEEDED_BY_KIND = {
     "file": ("path",),

@@ -96,6 +96,8 @@ class Rule:
 TEXT = Rule(blank=False)
 Text = Annotated[str, TEXT]
 """A string that must not be blank."""
+OptionalText = Annotated[str | None, TEXT]
+"""Absent, or a string that is not blank."""
 ChineseName = Annotated[str, Rule(key="zh", blank=False)]
 EnglishName = Annotated[str, Rule(key="en", blank=False, derive="{name_zh}")]
 """The "en" key of a row, the Chinese name when absent."""
@@ -118,9 +120,13 @@ class Key:
     default: Any
     """What an absent key reads as; REQUIRED when it has none."""
     rules: tuple[Rule, ...]
+    """The rules its type carries; those below are taken from them."""
     table: str | None
+    """`Rule.table`: the [table] of a HallConfig field, else None."""
     derive: str | None
+    """`Rule.derive`: the template an absent key reads as, or None."""
     unique: bool
+    """`Rule.unique`: no two rows of an array of tables give the same value."""
 
     def problem(self, value: object) -> str | None:
         """The first problem a rule of the key finds with a value of the right type."""
