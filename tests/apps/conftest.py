@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ from sqlalchemy import select
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Digits, Label, OptionList
 
 from db.config import HallConfig
@@ -26,6 +29,7 @@ from db.store.views import StaffView, TicketView
 from db.store.watch import ChangeWatcher, HallUnavailable
 from kiosk.app import KioskApp, make_app
 from kiosk.printer import PrinterFault, TicketSlip
+from kiosk.screens import confirm
 from tests.conftest import PIN
 
 if TYPE_CHECKING:  # the counter's modules are imported where a counter test needs them, so
@@ -101,6 +105,14 @@ def kiosk(hall: Hall, config: HallConfig, printer: FakePrinter) -> KioskFactory:
     return build
 
 
+@pytest.fixture
+def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the kiosk tests that touch the confirmation as soon as it is up: the guard against
+    a double tap (`confirm.TOUCH_GUARD_SECONDS`) is off; it has tests of its own, in
+    test_kiosk_customer.py."""
+    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
+
+
 # -- waiting -------------------------------------------------------------------------------
 
 
@@ -134,6 +146,40 @@ async def wait_for_screen(pilot: Pilot[Any], kind: type[Any], timeout: float = 5
     await until(pilot, lambda: isinstance(pilot.app.screen, kind), timeout)
 
 
+def _layout_pending(screen: Screen[Any]) -> bool:
+    """Whether the screen has a layout, a scroll, a repaint or a recompose still to do
+    (Textual's own flags, as its idle handler reads them)."""
+    return bool(screen._layout_required or screen._scroll_required
+                or screen._repaint_required or screen._recompose_required
+                or screen._dirty_widgets)
+
+
+async def steady(pilot: Pilot[Any], selector: str | None = None,
+                 timeout: float = 10) -> Widget:
+    """Let the app run until the current screen's layout has settled: nothing left to lay
+    out or paint, and the widget `selector` names (else the screen) in the same place two
+    frames running. A screen lays itself out again after its first frame when its size
+    classes arrive (the kiosk's `-medium -short`): a widget found at once is not yet where
+    it will be. Returns the widget."""
+    deadline = time.monotonic() + timeout
+    last: tuple[Widget, Any] | None = None
+    while True:
+        await pilot.pause()
+        screen = pilot.app.screen
+        try:
+            widget = screen if selector is None else screen.query_one(selector)
+        except NoMatches:  # still being composed
+            widget = None
+        if widget is not None:
+            now = (widget, widget.region)
+            if now == last and widget.region.area and not _layout_pending(screen):
+                return widget
+            last = now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector or 'the screen'} never settled on "
+                                 f"{screen!r}: last at {last}")
+
+
 # -- input ---------------------------------------------------------------------------------
 
 
@@ -150,9 +196,30 @@ async def keys(pilot: Pilot[Any], *pressed: str) -> None:
         await settle(pilot)
 
 
-async def click(pilot: Pilot[Any], selector: str) -> None:
-    """Touch a widget and let what it started finish."""
-    await pilot.click(selector)
+async def click(pilot: Pilot[Any], selector: str | None = None, *,
+                at: tuple[int, int] | None = None) -> None:
+    """Touch a widget in its middle once the layout has settled, check that the touch landed
+    on it (or on a widget inside it), and let what it started finish. `at` instead: a point
+    of the screen, whatever lies there (a second touch where a button was). Every test's
+    click goes through here: a widget touched while it still moves is touched where it was
+    (pilot.click aims at the region it reads before its own pause)."""
+    app = pilot.app
+    if at is not None:
+        assert selector is None, "either a selector or a point"
+        await steady(pilot)
+        await pilot.click(offset=at)
+    else:
+        assert selector is not None, "a selector or a point"
+        widget = await steady(pilot, selector)
+        region = widget.region
+        middle = (region.width // 2, region.height // 2)
+        under, _ = app.get_widget_at(region.x + middle[0], region.y + middle[1])
+        assert under is widget or widget in under.ancestors, \
+            f"{selector} at {region} is covered by {under!r}"
+        # pilot.click says whether the widget itself was under the pointer: a label inside
+        # it (a business button's lines) is a hit as well, as checked just above.
+        landed = await pilot.click(widget, offset=middle)
+        assert landed or under is not widget, f"the touch missed {selector} at {region}"
     await settle(pilot)
 
 
@@ -210,23 +277,59 @@ def issue(hall: Hall, business: str = "A", account: str | None = None) -> Ticket
         return ops.issue_ticket(tx, business, account=account)
 
 
-class FlakyWatcher(ChangeWatcher):
-    """The real change watcher, except that it raises HallUnavailable while `down` is set
-    (the database cannot be reached)."""
+class CountingWatcher(ChangeWatcher):
+    """The real change watcher, counting how often it was asked and what it answered: a
+    test that checks that nothing happened after a commit first waits for the app to have
+    seen the commit and asked again after (its read of it handled)."""
+
+    def __init__(self, inner: ChangeWatcher) -> None:
+        self.inner = inner
+        self.checks = 0
+        """How many times the app asked."""
+        self.changes = 0
+        """How many of those answers were "changed"."""
+        self.last_change = 0
+        """Which check (by `checks`) last answered "changed"; 0 for none yet."""
+
+    def changed(self) -> bool:
+        """As the real one, counted."""
+        answer = self.inner.changed()
+        self.checks += 1
+        if answer:
+            self.changes += 1
+            self.last_change = self.checks
+        return answer
+
+    def close(self) -> None:
+        """Close the real one."""
+        self.inner.close()
+
+
+async def seen_and_asked_again(pilot: Pilot[Any], watcher: CountingWatcher,
+                               changes_before: int, timeout: float = 10) -> None:
+    """Let the app run until its watcher has answered "changed" since `changes_before`
+    (the commit the test made then was seen) and been asked once more after that: an app
+    asks only once the read the answer started is over (a display's watching thread posts
+    the read before it asks again; the pause lets the app handle it), so whatever that
+    read would have shown or started, it has."""
+    await until(pilot, lambda: watcher.changes > changes_before
+                and watcher.checks > watcher.last_change, timeout)
+    await pilot.pause()
+
+
+class FlakyWatcher(CountingWatcher):
+    """The real change watcher (counted), except that it raises HallUnavailable while `down`
+    is set (the database cannot be reached)."""
 
     def __init__(self, inner: ChangeWatcher, down: bool = False) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.down = down
 
     def changed(self) -> bool:
         """As the real one, unless the database is "away"."""
         if self.down:
             raise HallUnavailable("the database is unavailable: test")
-        return self.inner.changed()
-
-    def close(self) -> None:
-        """Close the real one."""
-        self.inner.close()
+        return super().changed()
 
 
 # -- the counter client ------------------------------------------------------------------
@@ -240,13 +343,15 @@ CounterFactory = Callable[..., "CounterApp"]
 
 @pytest.fixture
 def counter_app(config: HallConfig, hall: Hall) -> CounterFactory:
-    """`counter_app(counter=1, check_seconds=0)`: the client for a counter of the test hall;
-    watching for other processes' changes is off unless a test asks for it."""
+    """`counter_app(counter=1, check_seconds=0)`: the client for a counter of the test hall,
+    its change watcher counted (`app.watcher`); watching for other processes' changes is off
+    unless a test asks for it."""
 
     from counter.app import make_app as make_counter_app
 
     def build(counter: int = 1, check_seconds: float = 0) -> CounterApp:
-        return make_counter_app(config, hall, counter=counter, check_seconds=check_seconds)
+        return make_counter_app(config, hall, counter=counter, check_seconds=check_seconds,
+                                watcher=CountingWatcher(ChangeWatcher.for_hall(hall)))
 
     return build
 

@@ -9,10 +9,9 @@ from textual.widgets import Button, Label
 
 from db.store.views import StaffView
 from kiosk.app import KioskApp
-from kiosk.screens import confirm
 from kiosk.screens.guide import GuideScreen
 from kiosk.widgets.business import BusinessGrid
-from tests.apps.conftest import KioskFactory, settle
+from tests.apps.conftest import KioskFactory, click, settle, steady
 
 ACCOUNT = "5100123456"
 """A 户号 as long as they come (ten digits)."""
@@ -20,11 +19,7 @@ SIZES = {(80, 24): 2, (100, 30): 2, (160, 45): 3, (60, 80): 1}
 """Terminal size → business columns: small, medium, large landscape, portrait."""
 
 
-@pytest.fixture(autouse=True)
-def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests touch the confirmation as soon as it is up; the guard against a double tap
-    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
-    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
+pytestmark = pytest.mark.usefixtures("no_touch_guard")
 
 
 def cut_text(app: KioskApp) -> list[str]:
@@ -52,26 +47,29 @@ def cut_text(app: KioskApp) -> list[str]:
 async def test_every_screen_fits(kiosk: KioskFactory, size: tuple[int, int]) -> None:
     app = kiosk()
     async with app.run_test(size=size) as pilot:
+        await steady(pilot)  # the size classes arrive after the first frame
         assert app.screen.query_one(BusinessGrid).styles.grid_size_columns == SIZES[size]
         await all_languages_fit(pilot)
-        await pilot.click("#account")
+        await click(pilot, "#account")
         await pilot.press(*ACCOUNT, "enter")  # a typed account number fits as well
         await all_languages_fit(pilot)
         await pilot.press("2")
         await settle(pilot)
+        await steady(pilot)
         assert cut_text(app) == []
         await pilot.press("x")
         for opener in ("#account", "#feedback"):
-            await pilot.click(opener)
+            await click(pilot, opener)
+            await steady(pilot)
             assert cut_text(app) == [], opener
             await pilot.press("escape")
         await pilot.press("f9")
+        await steady(pilot)
         assert cut_text(app) == []
         await pilot.press("escape")
         await app.push_screen(GuideScreen(app.machine, StaffView("G01", "陈静", "guide", 0)))
-        await pilot.pause()
         await all_languages_fit(pilot)
-        await pilot.click("#g-account")
+        await click(pilot, "#g-account")
         await pilot.press(*ACCOUNT, "enter")
         await all_languages_fit(pilot)
 
@@ -82,5 +80,5 @@ async def all_languages_fit(pilot: Pilot[None]) -> None:
     assert isinstance(app, KioskApp)
     for lang in ("en", "zh"):
         app.language = lang
-        await pilot.pause()
+        await steady(pilot)
         assert cut_text(app) == [], lang

@@ -140,7 +140,7 @@ async def test_enter_in_the_reason_approves_and_ctrl_r_refuses(leader_app: Leade
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
         await keys(pilot, "f3")
-        await pilot.click("#decision")
+        await click(pilot, "#decision")
         labels = [str(app.screen.query_one(b, Button).label) for b in ("#approve", "#refuse")]
         assert labels == ["批准 Enter", "驳回 Ctrl+R"]  # the keys are on the buttons
         await type_text(pilot, "同意")
@@ -365,7 +365,7 @@ async def test_setting_and_clearing_the_notice(leader_app: LeaderFactory, hall: 
     async with app.run_test(size=SIZE) as pilot:
         await at_console(pilot)
         await keys(pilot, "f6")
-        await pilot.click("#notice-text")
+        await click(pilot, "#notice-text")
         await type_text(pilot, "下午三点系统升级")
         await keys(pilot, "enter")
         now = text(app, "#notice-now")

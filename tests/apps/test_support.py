@@ -74,7 +74,7 @@ async def test_a_clerk_is_refused_and_support_signs_in(support_app: SupportFacto
         assert isinstance(app.screen, SignInScreen)
         assert text(app, "#pin-error") == "C01 是工作岗，服务岗只供服务岗人员和值班领导登录"
         app.screen.query_one("#staff-id", Input).value = ""
-        await pilot.click("#staff-id")
+        await click(pilot, "#staff-id")
         await sign_in(pilot, "s01", "1111")
         assert "S01" in text(app, "#pin-error")  # the core's wrong-PIN line
         assert isinstance(app.screen, SignInScreen)
@@ -147,11 +147,11 @@ async def test_a_question_back_by_buttons(support_app: SupportFactory, hall: Hal
     app = support_app()
     async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
-        await pilot.click("#do-question")
+        await click(pilot, "#do-question")
         assert isinstance(app.screen, PromptScreen)
-        await pilot.click("#prompt-ok")  # empty: a question needs its text
+        await click(pilot, "#prompt-ok")  # empty: a question needs its text
         assert isinstance(app.screen, PromptScreen)
-        await pilot.click("#prompt-input")
+        await click(pilot, "#prompt-input")
         await pilot.press(*"which meter?")
         await click(pilot, "#prompt-ok")
         assert text(app, "#desk-status") == "A001 已退回首办责任人（提问）"
@@ -186,7 +186,7 @@ async def test_nothing_chosen_says_so(support_app: SupportFactory) -> None:
     app = support_app()
     async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
-        await pilot.click("#do-done")
+        await click(pilot, "#do-done")
         assert text(app, "#desk-status") == "请先选择一件事项"
         assert isinstance(app.screen, DeskScreen)
 

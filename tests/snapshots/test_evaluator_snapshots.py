@@ -28,7 +28,7 @@ from db.config import HallConfig
 from db.rules import ops
 from db.store.session import Hall
 from db.store.views import StaffView
-from tests.apps.conftest import until
+from tests.apps.conftest import steady, until
 from tests.apps.test_evaluator import served
 
 Compare = Callable[..., bool]
@@ -72,7 +72,7 @@ async def idle(pilot: Pilot[Any]) -> None:
 async def asked(pilot: Pilot[Any]) -> None:
     """The question on screen."""
     await until(pilot, lambda: isinstance(pilot.app.screen, RatingScreen))
-    await pilot.pause(0.1)
+    await steady(pilot, "#language")  # composed and laid out to the last widget
 
 
 async def why(pilot: Pilot[Any]) -> None:
@@ -80,7 +80,7 @@ async def why(pilot: Pilot[Any]) -> None:
     await asked(pilot)
     await pilot.press("4")
     await until(pilot, lambda: isinstance(pilot.app.screen, ReasonScreen))
-    await pilot.pause(0.1)
+    await steady(pilot, "#language")  # composed and laid out to the last widget
 
 
 def test_evaluator_idle(snap_compare: Compare, evaluator: EvaluatorApp) -> None:
