@@ -12,7 +12,6 @@ from textual.widgets import Button, Digits, Select
 from db.rules import ops
 from db.store.session import Hall, ManualClock
 from db.store.views import StaffView
-from kiosk.screens import confirm
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.guide_signin import GuideSignIn
@@ -23,6 +22,7 @@ from tests.apps.conftest import (
     SMALL,
     FakePrinter,
     KioskFactory,
+    click,
     events_of,
     notifications,
     settle,
@@ -38,11 +38,7 @@ GUIDE = StaffView("G01", "陈静", "guide", 0)
 """The guide of the fixture hall, as a sign-in returns her."""
 
 
-@pytest.fixture(autouse=True)
-def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests touch the confirmation as soon as it is up; the guard against a double tap
-    (`confirm.TOUCH_GUARD_SECONDS`) has tests of its own, in test_kiosk_customer.py."""
-    monkeypatch.setattr(confirm, "TOUCH_GUARD_SECONDS", 0.0)
+pytestmark = pytest.mark.usefixtures("no_touch_guard")
 
 
 def reprints(hall: Hall) -> list[tuple[str, str]]:
@@ -53,7 +49,7 @@ def reprints(hall: Hall) -> list[tuple[str, str]]:
 
 async def sign_in_dialog(pilot: Pilot[Any], staff_id: str, pin: str) -> None:
     """Touch the id field of the open sign-in dialog, type an id and a PIN, and submit."""
-    await pilot.click("#staff-id")
+    await click(pilot, "#staff-id")
     await sign_in(pilot, staff_id, pin)
 
 
@@ -125,7 +121,7 @@ async def test_guide_issues_records_an_enquiry_and_signs_out(
         assert text(app, "#mode") == "引导岗：陈静（G01）"
         await pilot.press("2")  # chooses, does not issue yet
         assert tickets(hall) == []
-        await pilot.click("#priority-pregnant")
+        await click(pilot, "#priority-pregnant")
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -133,11 +129,10 @@ async def test_guide_issues_records_an_enquiry_and_signs_out(
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, GuideScreen)
-        await pilot.click("#business-D")
-        await pilot.click("#g-note")
+        await click(pilot, "#business-D")
+        await click(pilot, "#g-note")
         await type_text(pilot, "tariff")
-        await pilot.click("#g-enquiry")
-        await settle(pilot)
+        await click(pilot, "#g-enquiry")
         assert isinstance(app.screen, GuideScreen)
         await until(pilot, lambda: bool(notifications(app)))  # notify() posts a message
         assert "已登记咨询：故障报修与咨询" in notifications(app)
@@ -168,7 +163,7 @@ async def test_guide_sends_to_a_counter_and_reprints(
         await pilot.press("1", "f4")  # no counter chosen yet: a hint, no ticket
         await settle(pilot)
         assert isinstance(app.screen, GuideScreen)
-        await pilot.click("#g-counter")
+        await click(pilot, "#g-counter")
         await pilot.press("down", "down", "down", "down", "enter")
         assert app.screen.query_one("#g-counter", Select).value == 3
         await pilot.press("f4")
@@ -177,8 +172,7 @@ async def test_guide_sends_to_a_counter_and_reprints(
         assert text(app, "#card-counter") == "请到 3号窗口（缴费） 办理"
         await pilot.press("x")
         await pilot.pause()
-        await pilot.click("#g-reprint")  # now this app's own ticket is the last one
-        await settle(pilot)
+        await click(pilot, "#g-reprint")  # now this app's own ticket is the last one
         assert app.screen.query_one(Digits).value == "A001"
     assert [s.number for s in printer.slips] == ["C001", "A001", "A001"]
     assert [s.counter for s in printer.slips] == [None, "3号窗口（缴费）", "3号窗口（缴费）"]
@@ -214,20 +208,22 @@ async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
 
 
 async def test_a_guide_who_leaves_the_kiosk_is_signed_out(kiosk: KioskFactory, hall: Hall) -> None:
-    app = kiosk(idle_reset_seconds=1.0)
+    # Every key and touch counts the idle time afresh: each step below has 3 s to come.
+    app = kiosk(idle_reset_seconds=3.0)
     async with app.run_test(size=SMALL) as pilot:
         await app.push_screen(GuideScreen(app.machine, GUIDE))  # as signed in (tested above)
         await pilot.press("2", "f3")  # a number for a customer: on show, the kiosk is not idle
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.pause(1.3)
+        # The idle time runs out with the number on show: the kiosk only counts it afresh.
+        counting = app.idle_timer
+        await until(pilot, lambda: app.idle_timer is not counting, timeout=15)
         assert isinstance(app.screen, ConfirmScreen)
         app.screen.close()  # the customer has gone; the guide opens the keypad, switches to
         await pilot.pause()  # English, and walks away
-        await pilot.click("#g-account")
+        await click(pilot, "#g-account")
         await pilot.press("f2")
-        await pilot.pause(1.3)
-        assert isinstance(app.screen, HomeScreen)  # signed out, back to the customer's home
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen), timeout=15)  # signed out
         assert not any(isinstance(s, GuideScreen) for s in app.screen_stack)
         assert app.language == "zh"
         await pilot.press("1")  # a customer's number is a customer's, not the guide's
@@ -243,7 +239,7 @@ async def test_only_a_guide_gives_an_appointment(kiosk: KioskFactory, hall: Hall
                            "priority-pregnant"]  # the customer's home: no 预约
         await app.push_screen(GuideScreen(app.machine, GUIDE))
         await pilot.press("3")
-        await pilot.click("#priority-appointment")
+        await click(pilot, "#priority-appointment")
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
