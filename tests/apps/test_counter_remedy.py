@@ -17,6 +17,7 @@ from tests.apps.conftest import (
     CLERK,
     DESK_SIZE,
     CounterFactory,
+    CountingWatcher,
     at_desk,
     click,
     issue,
@@ -235,9 +236,16 @@ async def test_without_a_watcher_the_desk_reads_only_after_its_own_steps(
     app = counter_app()
     async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
+        desk = app.screen
+        assert isinstance(desk, DeskScreen)
+        # Nothing would read by itself: no timer asks the watcher, and it is never asked.
+        assert all(timer._callback != desk.check_for_changes for timer in desk._timers)
         issue(hall)
-        await pilot.pause(0.3)
+        await settle(pilot)
         assert "A 缴费：0 人" in queue_text(app)
+        assert isinstance(app.watcher, CountingWatcher) and app.watcher.checks == 0
+        await keys(pilot, "f1")  # its own step reads what the kiosk committed
+        assert shown(app) == "A001"
 
 
 async def test_a_refusal_on_the_card_shows_the_leaders_words_as_typed(

@@ -24,7 +24,13 @@ from display.voice.sound import Pcm, WavFolder
 from display.widgets.banner import CallBanner
 from display.widgets.calls import RecentCalls
 from tests import fake_espeak
-from tests.apps.conftest import SMALL, FlakyWatcher, until
+from tests.apps.conftest import (
+    SMALL,
+    CountingWatcher,
+    FlakyWatcher,
+    seen_and_asked_again,
+    until,
+)
 from tests.apps.test_display import issue
 from tests.apps.test_display_voice import screen_of, wavs
 
@@ -107,13 +113,15 @@ async def test_a_display_that_starts_does_not_announce_the_days_calls(
     issue(hall, *"A" * (BURST + 1))
     call_many(hall, BURST)
     folder = tmp_path / "calls"
-    app = voiced(config, hall, folder)
+    watcher = CountingWatcher(ChangeWatcher.for_hall(hall))
+    app = voiced(config, hall, folder, watcher=watcher)
     async with app.run_test(size=SMALL) as pilot:
         await loaded(pilot, app)
+        seen = watcher.changes
         latest = call_many(hall, 1)
         await until(pilot, lambda: len(wavs(folder)) == 1)
+        await seen_and_asked_again(pilot, watcher, seen)  # nothing more read to be said
         assert app.voice is not None and app.voice.wait()
-        await pilot.pause(0.2)
     assert said(folder) == latest
 
 
@@ -135,10 +143,11 @@ async def test_calls_too_old_when_read_are_logged_once_not_announced(
         clock.advance(seconds=STALE_SECONDS + 60)
         new = call_many(hall, 1)
         with caplog.at_level(logging.WARNING, logger="display.app"):
+            seen = watcher.changes
             watcher.down = False
             await until(pilot, lambda: len(wavs(folder)) == 1)
+            await seen_and_asked_again(pilot, watcher, seen)  # nothing more read to be said
             assert app.voice is not None and app.voice.wait()
-            await pilot.pause(0.2)
     assert said(folder) == new
     warnings = [r.getMessage() for r in caplog.records if r.name == "display.app"]
     assert len(warnings) == 1 and "not announced: 3 calls" in warnings[0]

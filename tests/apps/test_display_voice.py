@@ -15,6 +15,7 @@ from textual.widgets import Label
 from db.config import HallConfig
 from db.rules import notices, ops
 from db.store.session import Hall
+from db.store.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
 from display.voice import make_announcer
@@ -22,7 +23,13 @@ from display.widgets import notice as notice_module
 from display.widgets.banner import CallBanner
 from display.widgets.notice import NoticeLine
 from tests import fake_espeak
-from tests.apps.conftest import SMALL, notifications, until
+from tests.apps.conftest import (
+    SMALL,
+    CountingWatcher,
+    notifications,
+    seen_and_asked_again,
+    until,
+)
 from tests.apps.test_display import call, issue
 
 
@@ -116,14 +123,16 @@ async def test_a_counter_display_neither_speaks_nor_shows_the_notice(
         config: HallConfig, hall: Hall, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_espeak.install(tmp_path, monkeypatch)
     set_notice(hall, "今日下午系统升级")
-    app = make_app(config, hall, counter=1,
+    watcher = CountingWatcher(ChangeWatcher.for_hall(hall))
+    app = make_app(config, hall, counter=1, watcher=watcher,
                    voice=make_announcer(config.voice, voice_to=tmp_path / "calls"))
     assert app.voice is None
     async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: screen_of(app).notice == "今日下午系统升级")
+        seen = watcher.changes
         issue(hall, "A")
         call(hall, 1)
-        await pilot.pause(0.3)
+        await seen_and_asked_again(pilot, watcher, seen)  # the call read and shown
         assert not app.screen.query(NoticeLine)
     assert wavs(tmp_path / "calls") == []
 

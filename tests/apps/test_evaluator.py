@@ -24,7 +24,17 @@ from db.rules import counters, ops
 from db.store.session import Hall, ManualClock
 from db.store.views import TicketView
 from db.store.watch import ChangeWatcher
-from tests.apps.conftest import DESK_SIZE, FlakyWatcher, details, text, ticket, until
+from tests.apps.conftest import (
+    DESK_SIZE,
+    CountingWatcher,
+    FlakyWatcher,
+    click,
+    details,
+    seen_and_asked_again,
+    text,
+    ticket,
+    until,
+)
 from tests.conftest import PIN
 
 EvaluatorFactory = Callable[..., EvaluatorApp]
@@ -32,14 +42,21 @@ EvaluatorFactory = Callable[..., EvaluatorApp]
 
 @pytest.fixture
 def evaluator(config: HallConfig, hall: Hall) -> EvaluatorFactory:
-    """`evaluator(timeout=…, thanks=…, counter=…)`: the app on the test hall; long timings
-    unless a test is about them."""
+    """`evaluator(timeout=…, thanks=…, counter=…)`: the app on the test hall, its change
+    watcher counted (`counted`); long timings unless a test is about them."""
 
     def build(timeout: float = 60, thanks: float = 60, counter: int = 1) -> EvaluatorApp:
         timings = EvaluatorConfig(timeout_seconds=timeout, thanks_seconds=thanks)
-        return make_app(replace(config, evaluator=timings), hall, counter=counter)
+        return make_app(replace(config, evaluator=timings), hall, counter=counter,
+                        watcher=CountingWatcher(ChangeWatcher.for_hall(hall)))
 
     return build
+
+
+def counted(app: EvaluatorApp) -> CountingWatcher:
+    """The counted watcher of an app the `evaluator` fixture built."""
+    assert isinstance(app.watcher, CountingWatcher)
+    return app.watcher
 
 
 def served(hall: Hall, counter: int = 1) -> TicketView:
@@ -88,7 +105,7 @@ async def test_idle_shows_the_counter_and_its_clerk(
             counters.sign_out(tx, 1)
         await until(pilot, lambda: text(app, "#idle-serving") == "Closed")
         assert text(app, "#idle-clerk") == "No one is at this counter"
-        await pilot.click("#language")
+        await click(pilot, "#language")
         assert text(app, "#idle-serving") == "暂停服务"
 
 
@@ -118,20 +135,19 @@ async def test_completion_asks_and_a_key_rates(evaluator: EvaluatorFactory, hall
 
 
 async def test_a_touch_rates_too(evaluator: EvaluatorFactory, hall: Hall) -> None:
-    app = evaluator(thanks=1)  # seen under load, yet gone soon
+    app = evaluator()  # the thanks going by themselves: in the test below
     async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
-        await pilot.click("#score-2")
+        await click(pilot, "#score-2")
         await on(pilot, ThanksScreen)
-        await on(pilot, IdleScreen)  # the thanks go by themselves
         assert rating_of(hall, "A001") == 2
 
 
 async def test_dissatisfied_asks_why_by_key_and_by_touch(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
-    app = evaluator(thanks=1)  # seen under load, yet gone soon
+    app = evaluator(thanks=2)  # seen under load, yet gone soon
     async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
@@ -142,29 +158,32 @@ async def test_dissatisfied_asks_why_by_key_and_by_touch(
         await pilot.press("3")
         await on(pilot, ThanksScreen)
         assert text(app, "#thanks-text") == "Thank you! The duty manager will follow it up"
-        await on(pilot, IdleScreen)
+        await on(pilot, IdleScreen)  # the thanks go by themselves
         assert app.language == "zh"  # the next customer starts in the hall's language
         served(hall)
         await asked(pilot)
-        await pilot.click("#score-1")
+        await click(pilot, "#score-1")
         await on(pilot, ReasonScreen)
-        await pilot.click("#reason-skip")
-        await on(pilot, ThanksScreen)
+        await click(pilot, "#reason-skip")
+        await until(pilot, lambda: len(details(hall, "rate")) == 2)
     assert details(hall, "rate") == [{"score": 1, "reason": "attitude"}, {"score": 1}]
     assert (rating_of(hall, "A001"), rating_of(hall, "A002")) == (1, 1)
 
 
 async def test_no_answer_records_not_rated(evaluator: EvaluatorFactory, hall: Hall) -> None:
-    app = evaluator(timeout=1.5)
+    app = evaluator(timeout=3)  # long enough to press l on a loaded machine
     async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
+        seen = counted(app).changes  # the completion was seen; "not rated" is a commit too
         await pilot.press("l")
+        assert app.language == "en"
         await on(pilot, IdleScreen)
         await until(pilot, lambda: details(hall, "not_rated") == [{"why": "timeout"}])
         assert app.language == "zh"
-        await pilot.pause(0.3)
+        await seen_and_asked_again(pilot, counted(app), seen)  # read after "not rated"
         assert isinstance(app.screen, IdleScreen)  # never offered again
+        assert app.offered is None
     assert rating_of(hall, "A001") is None
     with hall.write() as tx, pytest.raises(Refused):
         ops.rate(tx, "A001", 4)
@@ -206,9 +225,11 @@ async def test_only_this_counters_completions_are_offered(
     app = evaluator()
     async with app.run_test(size=DESK_SIZE) as pilot:
         await until(pilot, lambda: app.idle.view is not None)
+        seen = counted(app).changes
         served(hall, counter=4)
-        await pilot.pause(0.6)
+        await seen_and_asked_again(pilot, counted(app), seen)  # read after the completion
         assert isinstance(app.screen, IdleScreen)
+        assert app.offered is None
 
 
 async def test_rated_elsewhere_withdraws_the_question(
@@ -234,8 +255,9 @@ async def test_after_a_restart_only_a_fresh_completion_is_offered(
     clock.advance(seconds=31)
     app = evaluator(timeout=30)
     async with app.run_test(size=DESK_SIZE) as pilot:
-        await until(pilot, lambda: app.idle.view is not None)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.idle.view is not None)  # the read that would offer it
+        assert app.offered is None
+        await pilot.pause()
         assert isinstance(app.screen, IdleScreen)
 
 

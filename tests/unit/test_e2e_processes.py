@@ -147,23 +147,32 @@ def evaluator(url: str, ready: Any) -> str:
 
     async def steps(pilot: Any) -> str:
         app = pilot.app
+        watcher = app.watcher
         await _until(pilot, lambda: app.idle.view is not None)
         ready.set()
         await _until(pilot, lambda: isinstance(app.screen, RatingScreen)
                      and bool(app.screen.query("#language")), timeout=2 * TIMEOUT_S)
         asked = str(app.screen.query_one("#rating-ticket", Label).content)
+        seen = watcher.changes  # the completion was seen; the rating is a commit too
         await pilot.press("2")
         await _until(pilot, lambda: isinstance(app.screen, ThanksScreen))
         await _until(pilot, lambda: isinstance(app.screen, IdleScreen))
-        await pilot.pause(0.6)  # a few more checks: the rated service is not offered again
-        assert isinstance(app.screen, IdleScreen)
+        # The rating seen and read (the watcher asked again after): not offered again.
+        await _until(pilot, lambda: watcher.changes > seen
+                     and watcher.checks > watcher.last_change)
+        await pilot.pause()
+        assert isinstance(app.screen, IdleScreen) and app.offered is None
         return asked
 
     def build(hall: Hall) -> Any:
         from dataclasses import replace
 
+        from db.store.watch import ChangeWatcher
+        from tests.apps.conftest import CountingWatcher
+
         timings = replace(hall.config.evaluator, thanks_seconds=0.3)
-        return make_app(replace(hall.config, evaluator=timings), hall, counter=1)
+        return make_app(replace(hall.config, evaluator=timings), hall, counter=1,
+                        watcher=CountingWatcher(ChangeWatcher.for_hall(hall)))
 
     return _drive(url, build, steps)
 
@@ -175,6 +184,7 @@ def url(tmp_path: Path, templates: dict[str, Path]) -> str:
     return f"sqlite:///{tmp_path / 'hall.db'}"
 
 
+@pytest.mark.slow
 def test_issue_call_complete_rate_across_processes(url: str) -> None:
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(3) as pool:
