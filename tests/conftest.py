@@ -30,6 +30,13 @@ TEAM = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, the others after (each group in its own order): xdist
+    hands the tests out in collection order, and a test of a minute or more that starts
+    near the end keeps the whole run waiting for it alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_user_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A developer's own database, config and counter never leak into a test."""

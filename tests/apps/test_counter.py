@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, Label
 
 from counter.screens.desk import DeskScreen
@@ -288,6 +289,7 @@ async def test_buttons_do_what_keys_do(counter_app: CounterFactory, hall: Hall) 
     assert ticket(hall, "A001").status == "no_show"
 
 
+@pytest.mark.slow
 async def test_every_button_does_what_its_key_does(counter_app: CounterFactory,
                                                   hall: Hall) -> None:
     """Touch each step's button in turn through a customer's visit: the same step or the

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from unittest import mock
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -163,6 +164,7 @@ def run_workers(target: Any, jobs: list[tuple[Any, ...]],
         return pending.get(timeout=TIMEOUT_S), done_meanwhile
 
 
+@pytest.mark.slow
 def test_every_ticket_is_claimed_exactly_once_by_concurrent_counters(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hall.db'}"
     began = time.perf_counter()
@@ -210,6 +212,7 @@ def test_every_ticket_is_claimed_exactly_once_by_concurrent_counters(tmp_path: P
     hall.dispose()
 
 
+@pytest.mark.slow
 def test_concurrent_issuing_gives_unique_contiguous_numbers(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hall.db'}"
     hall = open_hall(url)

@@ -168,6 +168,7 @@ def test_the_event_log_is_chained_and_append_only_on_postgres(pg_hall: Hall) -> 
     assert problem is not None and (problem.kind, problem.event_id) == ("edited", before[-1].id)
 
 
+@pytest.mark.slow
 def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> None:
     hall = prepare(pg_url)
     jobs = [(pg_url, n) for n in range(1, WORKERS + 1)]

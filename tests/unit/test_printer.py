@@ -577,6 +577,7 @@ def test_escpos_is_imported_lazily_and_leaves_no_temp_folder(tmp_path: Path) -> 
     assert (tmp_path / "ticket.bin").read_bytes() == rendered(sample_slip())
 
 
+@pytest.mark.slow
 def test_kiosks_starting_together_on_a_fresh_machine_all_load_escpos(tmp_path: Path) -> None:
     # escpos writes its capabilities pickle in place on first import: a second process
     # reading it meanwhile got a half-written file (EOFError). load_escpos takes turns.

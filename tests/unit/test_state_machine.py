@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
+import pytest
 from argon2 import PasswordHasher
 from hypothesis import event as note_event
 from hypothesis import settings
@@ -830,5 +831,5 @@ class HallMachine(RuleBasedStateMachine):
         }
 
 
-TestTicketLifeCycle = HallMachine.TestCase
+TestTicketLifeCycle = pytest.mark.slow(HallMachine.TestCase)
 TestTicketLifeCycle.settings = settings(max_examples=50, stateful_step_count=35, deadline=None)
