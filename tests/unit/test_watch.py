@@ -44,7 +44,7 @@ def test_changed_after_another_process_commits(
 ) -> None:
     watcher.changed()
     script = (
-        "import sys\nfrom db import ops\nfrom db.config import load_config\n"
+        "import sys\nfrom db.rules import ops\nfrom db.config import load_config\n"
         "from db.store.session import Hall\nhall = Hall.open(sys.argv[1], load_config())\n"
         "with hall.write() as tx:\n    ops.issue_ticket(tx, 'B')\n"
     )
