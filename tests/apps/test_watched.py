@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Label
 
@@ -99,6 +100,8 @@ class Probe(Watched[int], Screen[None]):
         self.told: list[Exception | None] = []
         self.threads: set[int] = set()
         self.held = False
+        self.asked = 0
+        """How many times the loop asked whether it may read (`can_read`)."""
 
     def compose(self) -> ComposeResult:
         yield Label(id="shown")
@@ -119,7 +122,16 @@ class Probe(Watched[int], Screen[None]):
         self.told.append(error)
 
     def can_read(self) -> bool:
+        self.asked += 1
         return not self.held
+
+
+async def checked_again(pilot: Pilot[Any], watcher: Switch) -> None:
+    """Let the app run until the loop has asked `watcher` three more times: it asks only
+    between reads, so whatever the earlier answers started is shown by then."""
+    checks = watcher.checks
+    await until(pilot, lambda: watcher.checks > checks + 2)
+    await pilot.pause()
 
 
 class Host(App[None]):
@@ -142,8 +154,9 @@ async def test_a_reload_asked_during_a_read_is_one_more_read_after_it() -> None:
         assert probe.reading and source.running == 1
         source.gate.set()
         await until(pilot, lambda: probe.shown == [1, 2])
-        await pilot.pause(0.2)
-        assert probe.shown == [1, 2] and not probe.reading  # three asks, one more read
+        await until(pilot, lambda: not probe.reading)  # nothing left to read: no watcher
+        await pilot.pause()
+        assert probe.shown == [1, 2]  # three asks, one more read
     assert source.most_at_once == 1
     assert UI not in source.threads  # read on worker threads
     assert probe.threads == {UI}  # shown on the UI thread
@@ -154,11 +167,11 @@ async def test_a_change_is_read_once_and_nothing_else_is() -> None:
     probe = Probe(source, watcher, 0.02)
     async with Host(probe).run_test() as pilot:
         await until(pilot, lambda: probe.shown == [1])  # the first read, before any change
-        await pilot.pause(0.2)
-        assert probe.shown == [1] and watcher.checks > 2
+        await checked_again(pilot, watcher)
+        assert probe.shown == [1]
         watcher.changes = 1
         await until(pilot, lambda: probe.shown == [1, 2])
-        await pilot.pause(0.2)
+        await checked_again(pilot, watcher)
         assert probe.shown == [1, 2]
     assert not watcher.closed  # the watcher's owner closes it (the app, the desk)
 
@@ -202,7 +215,9 @@ async def test_held_reads_wait_and_a_reload_meanwhile_is_dropped() -> None:
         checks = watcher.checks
         watcher.changes = 1
         probe.reload()
-        await pilot.pause(0.2)
+        asked = probe.asked
+        await until(pilot, lambda: probe.asked > asked + 2)  # a few turns of the timer
+        await pilot.pause()
         assert probe.shown == [1] and watcher.checks == checks  # not even asked
         probe.held = False
         await until(pilot, lambda: probe.shown == [1, 2])  # the change, read once
