@@ -136,6 +136,18 @@ class PinAttempt(Base):
     )
 
 
+class HallSecret(Base):
+    """A secret of the hall, made once at first use and never shown: `ticket_link` signs
+    each ticket's page address for the customer's phone with it (db.rules.links)."""
+
+    __table__ = _table(
+        "hall_secrets",
+        _column("name", String(40), primary_key=True),
+        _column("value", String(100)),
+        _column("created_at", DateTime()),
+    )
+
+
 class Counter(Base):
     """A service point; its state and signed-in staff are shared by every process."""
 
