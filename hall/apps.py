@@ -4,8 +4,6 @@ command runs, so the other commands never load Textual."""
 from __future__ import annotations
 
 import os
-import shlex
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,32 +100,51 @@ def display(run: Run) -> None:
 
 
 def serve(run: Run) -> None:
-    """`serve display [--counter N] [--host H] [--port P] [--public-url URL]`: the wall
-    display for browsers; each browser that connects gets a silent display process of its
-    own (the hall hears the calls from the `hall display` that has the speakers)."""
-    ready_hall(run)
+    """`serve [--host H] [--port P] [--allow NETWORK …]`: the hall server, every terminal
+    for browsers (each browser session an app process of its own) and each ticket's page
+    for phones. The database URL reaches the apps in their environment, never on a command
+    line."""
+    hall = ready_hall(run)
     a = run.args
-    if a.counter is not None:
-        run.config.counter(a.counter)
-    argv = [sys.executable, "-m", "hall", "display", "--db", run.url, "--no-voice"]
-    if Path(run.config.source).is_file():
-        argv += ["--config", str(Path(run.config.source).resolve())]
-    # The browsers' displays inherit this process's environment: name the screen outright,
-    # so that a $HALL_COUNTER set on this machine does not turn the wall into a counter's.
-    argv += ["--wall"] if a.counter is None else ["--counter", str(a.counter)]
-    public_url = a.public_url
-    if public_url is None and a.host in ("0.0.0.0", "::", ""):
-        public_url = f"http://{socket.gethostname()}:{a.port}"
-    from display.serve import make_server
+    from server.app import Settings, parse_network, serve_forever
 
-    title = run.config.name_zh if a.counter is None else run.config.counter(a.counter).name_zh
-    server = make_server(shlex.join(argv), host=a.host, port=a.port, public_url=public_url,
-                         title=title)
+    source = Path(run.config.source)
+    settings = Settings(config=run.config, database=run.url,
+                        config_file=source.resolve() if source.is_file() else None,
+                        allow=tuple(parse_network(n) for n in a.allow))
+    if run.config.server.public_url is None:
+        print("serve: [server] public_url is not set in the hall file: the slips' QR codes "
+              "carry the number only (set it to this server's address on the hall's Wi-Fi, "
+              "e.g. http://192.168.1.10:8000, for each ticket's page on phones)",
+              file=sys.stderr)
+    if not _loopback(a.host) and not a.allow:
+        print(f"serve: listening on {a.host} without --allow: every device that reaches "
+              "this port may open the terminals (give --allow 192.168.1.0/24 to restrict)",
+              file=sys.stderr)
+    base = f"http://{_in_url(a.host)}:{a.port}"
+    ready = f"serve: the hall's terminals are listed at {base}/"
+    if a.app == "display":
+        ready += f" (the wall display is {base}/display)"
     try:
-        server.serve()
+        serve_forever(settings, hall, host=a.host, port=a.port, ready=ready)
     except OSError as error:  # the port is taken, the address is not this machine's, …
         raise Refused(f"serve: cannot listen on {a.host}:{a.port}: "
                       f"{error.strerror or error}") from None
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _in_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def need_terminal(command: str) -> None:

@@ -102,6 +102,19 @@ def amount(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def network(text: str) -> str:
+    """An argparse type: a client network such as 192.168.1.0/24 (or one address), checked
+    as it is parsed and kept as typed."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a network: {text!r} (e.g. 192.168.1.0/24 or 192.168.1.20)") from None
+    return text.strip()
+
+
 def machine_counter(given: int | None, command: str) -> int | None:
     """`--counter`, else `$HALL_COUNTER` (the machine's own counter, set once where the
     counter's screens run); None when neither is set."""

@@ -23,6 +23,7 @@ from hall.arguments import (
     WholeNumber,
     amount,
     authority_yuan,
+    network,
     parse_day,
     parse_score,
     whole,
@@ -449,18 +450,22 @@ def _apps(g: Grammar) -> None:
     g.add("display", "apps:display", "叫号屏 the wall display, or a counter's display", display)
 
     def serve(p: HallParser) -> None:
-        p.add_argument("app", choices=("display",), help="what to serve: display")
-        p.add_argument("--counter", "-c", type=COUNTER, metavar="N",
-                       help="窗口屏 counter N's display instead of the wall")
-        p.add_argument("--host", default="0.0.0.0",
-                       help="address to listen on (default 0.0.0.0: every network)")
+        p.add_argument("app", nargs="?", choices=("display",),
+                       help="the earlier `serve display`: the same server (the wall display "
+                            "is at /display)")
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; "
+                            "0.0.0.0: every network, said outright)")
         p.add_argument("--port", type=PORT, default=8000, help="TCP port (default 8000)")
-        p.add_argument("--public-url", metavar="URL",
-                       help="the address browsers use, e.g. http://192.168.1.20:8000 "
-                            "(default http://THIS-MACHINE'S-NAME:PORT)")
+        p.add_argument("--allow", action="append", type=network, default=[],
+                       metavar="NETWORK",
+                       help="允许的网络 let in only browsers of this network, e.g. "
+                            "192.168.1.0/24 (repeatable; this machine is always let in; "
+                            "others get 403)")
 
     g.add("serve", "apps:serve",
-          "浏览器叫号屏 serve the wall display to browsers on the local network", serve)
+          "营业厅服务器 every terminal for browsers (/kiosk, /counter/N, /display, …) and "
+          "each ticket's page for phones, on one port", serve)
 
     def notice(p: HallParser) -> None:
         p.add_argument("text", nargs="?", metavar="TEXT", help="公告内容")

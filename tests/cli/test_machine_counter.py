@@ -4,7 +4,6 @@ a fake here: what is checked is the counter it would be started for."""
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -104,23 +103,24 @@ def test_the_display_is_the_machines_counter_or_the_wall(
 def test_serve_names_the_wall_for_its_displays(
     cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import display.serve
+    # The hall server starts each terminal's app with its screen named outright: a
+    # $HALL_COUNTER set on the server's machine never turns the wall into a counter's
+    # display (and the apps do not inherit it: server.sessions drops it).
+    import server.app
+    from server.app import Settings
+    from server.terminals import terminal_at
 
-    commands: list[str] = []
-
-    class FakeServer:
-        def serve(self) -> None:
-            """A real server would listen here."""
-
-    def make_server(command: str, **options: Any) -> FakeServer:
-        commands.append(command)
-        return FakeServer()
-
-    monkeypatch.setattr(display.serve, "make_server", make_server)
+    started: list[Settings] = []
+    monkeypatch.setattr(server.app, "serve_forever",
+                        lambda settings, hall, **options: started.append(settings))
     monkeypatch.setenv("HALL_COUNTER", "3")
     assert cli("serve", "display").code == 0
-    assert cli("serve", "display", "--counter", "2").code == 0
-    wall, counter = (shlex.split(c)[3:] for c in commands)
+    settings = started[0]
+    wall_terminal = terminal_at(settings.config, "display", None)
+    counter_terminal = terminal_at(settings.config, "display", "2")
+    assert wall_terminal is not None and counter_terminal is not None
+    wall = wall_terminal.argv(settings.config_file)
+    counter = counter_terminal.argv(settings.config_file)
     assert "--wall" in wall and "--counter" not in wall
     assert counter[-2:] == ["--counter", "2"] and "--wall" not in counter
 

@@ -23,7 +23,7 @@ def test_core_loads_no_ui() -> None:
     code = (
         f"import sys, {', '.join(CORE_MODULES)}; "
         "bad = [m for m in ('textual', 'rich', 'escpos', 'ui', 'kiosk', 'counter', 'display', "
-        "'leader', 'hall')"
+        "'leader', 'hall', 'server')"
         " if m in sys.modules]; print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -43,7 +43,8 @@ def imported_packages(folder: Path) -> set[str]:
 
 
 def test_core_names_no_app_or_cli() -> None:
-    assert imported_packages(ROOT / "db") & {*APPS, "ui", "hall", "textual", "rich"} == set()
+    assert imported_packages(ROOT / "db") & {*APPS, "ui", "hall", "server", "textual",
+                                             "rich"} == set()
 
 
 def test_shared_ui_imports_only_the_core() -> None:
@@ -58,11 +59,18 @@ def test_apps_do_not_import_each_other(app: str) -> None:
     folder = ROOT / app
     if not folder.exists():
         pytest.skip(f"{app}/ is not built yet")
-    others = {a for a in APPS if a != app} | {"hall"}
+    others = {a for a in APPS if a != app} | {"hall", "server"}
     assert imported_packages(folder) & others == set()
 
 
-PACKAGES = ("db", "hall", "ui", *APPS)
+def test_the_server_imports_only_the_core() -> None:
+    # server/ starts each terminal's app as a process of its own (`python -m hall KIND …`),
+    # by name: it imports no app and not the CLI, only db (and ui, were it to need it).
+    first_party = {*APPS, "hall", "ui", "db", "server", "tests", "benchmarks"}
+    assert imported_packages(ROOT / "server") & first_party <= {"db", "ui", "server"}
+
+
+PACKAGES = ("db", "hall", "ui", "server", *APPS)
 
 
 def module_name(path: Path) -> str:
