@@ -11,8 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from db.config import HallConfig
+from db.errors import HallError
 from db.rules import ops, queries, reception
+from db.rules.links import ticket_link
 from db.rules.staff import authenticate
 from db.store.session import Hall
 from db.store.views import FeedbackView, StaffView, TicketView
@@ -101,11 +105,25 @@ class KioskMachine:
             ahead=view.ahead,
             estimated_wait_min=view.estimated_wait_min,
             issued_at=issued,
-            qr_data=f"HALL:{view.business_day.isoformat()}:{view.number}",
+            qr_data=self.qr_text(view),
             footer=printer.footer_en if lang == "en" else printer.footer_zh,
             language=lang,
             counter=counter,
         )
+
+    def qr_text(self, view: TicketView) -> str:
+        """What the slip's QR code carries: the address of the ticket's page on the hall
+        server (`[server] public_url`), which a phone opens to follow the queue; without a
+        public address, or when the hall's secret cannot be read, the plain number
+        ("HALL:2026-11-27:A023")."""
+        plain = f"HALL:{view.business_day.isoformat()}:{view.number}"
+        public_url = self.config.server.public_url
+        if public_url is None:
+            return plain
+        try:
+            return ticket_link(self.hall, public_url, view)
+        except (HallError, SQLAlchemyError):
+            return plain  # the slip still prints; the number is what the customer needs
 
     def sign_in(self, staff_id: str, pin: str) -> StaffView:
         """Check a staff member's PIN (the core records failures and applies its lockout)."""

@@ -120,7 +120,8 @@ class TicketSlip:
     issued_at: datetime.datetime
     """When the number was taken: aware, in the hall's local time."""
     qr_data: str
-    """Text of the QR code, e.g. "HALL:2026-11-27:A023"."""
+    """Text of the QR code: the ticket's page on the hall server, e.g.
+    "http://192.168.1.10:8000/t/2s-Xq3…", or "HALL:2026-11-27:A023" without one."""
     footer: str
     """Last line (a hint to the customer); empty for none."""
     language: str
