@@ -124,7 +124,7 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
 
-async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 10) -> None:
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 20) -> None:
     """Let the app run until `ready()` holds, looking every 0.05 s: for what no worker brings,
     such as another process's commit reaching the screen through a change watcher, a timer,
     or a toast (App.notify posts a message, so it shows a tick after the code that called
@@ -141,7 +141,7 @@ async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 1
                          + (f" ({missing})" if missing else ""))
 
 
-async def wait_for_screen(pilot: Pilot[Any], kind: type[Any], timeout: float = 5) -> None:
+async def wait_for_screen(pilot: Pilot[Any], kind: type[Any], timeout: float = 20) -> None:
     """Pause until `kind` is the current screen (while a worker is still busy)."""
     await until(pilot, lambda: isinstance(pilot.app.screen, kind), timeout)
 
@@ -155,7 +155,7 @@ def _layout_pending(screen: Screen[Any]) -> bool:
 
 
 async def steady(pilot: Pilot[Any], selector: str | None = None,
-                 timeout: float = 10) -> Widget:
+                 timeout: float = 20) -> Widget:
     """Let the app run until the current screen's layout has settled: nothing left to lay
     out or paint, and the widget `selector` names (else the screen) in the same place two
     frames running. A screen lays itself out again after its first frame when its size
@@ -306,7 +306,7 @@ class CountingWatcher(ChangeWatcher):
 
 
 async def seen_and_asked_again(pilot: Pilot[Any], watcher: CountingWatcher,
-                               changes_before: int, timeout: float = 10) -> None:
+                               changes_before: int, timeout: float = 20) -> None:
     """Let the app run until its watcher has answered "changed" since `changes_before`
     (the commit the test made then was seen) and been asked once more after that: an app
     asks only once the read the answer started is over (a display's watching thread posts

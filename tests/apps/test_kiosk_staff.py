@@ -217,13 +217,13 @@ async def test_a_guide_who_leaves_the_kiosk_is_signed_out(kiosk: KioskFactory, h
         assert isinstance(app.screen, ConfirmScreen)
         # The idle time runs out with the number on show: the kiosk only counts it afresh.
         counting = app.idle_timer
-        await until(pilot, lambda: app.idle_timer is not counting, timeout=15)
+        await until(pilot, lambda: app.idle_timer is not counting)
         assert isinstance(app.screen, ConfirmScreen)
         app.screen.close()  # the customer has gone; the guide opens the keypad, switches to
         await pilot.pause()  # English, and walks away
         await click(pilot, "#g-account")
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, HomeScreen), timeout=15)  # signed out
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))  # signed out
         assert not any(isinstance(s, GuideScreen) for s in app.screen_stack)
         assert app.language == "zh"
         await pilot.press("1")  # a customer's number is a customer's, not the guide's
