@@ -60,11 +60,17 @@ def commands() -> dict[str, list[str]]:
     }
 
 
+IGNORED = ("HALL_CONFIG", "HALL_COUNTER", "HALL_DEBUG", "PYTHONPROFILEIMPORTTIME",
+           "PYTHONDONTWRITEBYTECODE")
+"""Left out of the commands' environment. Bytecode is written and used as an installed
+program's is: without it every project module is compiled again in every process."""
+
+
 def environment(folder: Path, db: Path) -> dict[str, str]:
     """The commands' environment: the prepared hall, the shipped config (no user's
-    hall.toml: the config and data folders are the benchmark's own), no machine counter."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HALL_CONFIG", "HALL_COUNTER", "HALL_DEBUG", "PYTHONPROFILEIMPORTTIME")}
+    hall.toml: the config and data folders are the benchmark's own), no machine counter,
+    bytecode cached (the warm-up round writes it)."""
+    env = {k: v for k, v in os.environ.items() if k not in IGNORED}
     env.update(HALL_DB=url_of(db), XDG_CONFIG_HOME=str(folder / "config"),
                XDG_DATA_HOME=str(folder / "data"))
     return env
