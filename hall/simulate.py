@@ -22,7 +22,7 @@ from db.errors import Refused
 from db.figures import simulation as sim
 from db.figures import staffing
 from db.rules.ops import S
-from db.store.engine import make_engine
+from db.store.engine import create_database, make_engine
 from db.store.schema import init_db
 from db.store.session import Hall
 from hall.errors import UsageError, masked
@@ -107,6 +107,7 @@ def simulation_hall(run: Run, config: HallConfig, clock: Any) -> Iterator[tuple[
     given = getattr(run.args, "db", None)  # never $HALL_DB: that is the real hall
     if given:
         parse_url(given)
+        create_database(given)  # a new simulation database, made as init makes a hall's
         hall = Hall(make_engine(given, synchronous="NORMAL"), config, clock)
         try:
             _refuse_real_hall(hall, given)  # before init_db writes the simulated counters
