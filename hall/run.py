@@ -8,7 +8,6 @@ what the person typed and finding the files; the rules of the hall stay in `db`.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -141,6 +140,8 @@ def read_pin(staff_id: str, *, confirm: bool = False) -> str:
 
 
 def _ask(prompt: str) -> str:
+    import getpass
+
     try:
         return getpass.getpass(prompt)
     except EOFError:
