@@ -29,7 +29,9 @@ TINY: dict[str, list[str]] = {
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 
 VERDICT = ("PASS", "FAIL", "ratio")
-"""A benchmark's last lines say how it went: a ratio against its floor, or a verdict."""
+"""A benchmark's last lines say how it went: a ratio against its floor, or a verdict. Exit
+status 1 is a target missed (a tiny run on a busy machine may miss one), not a failure of
+this test; a crash is a traceback."""
 
 
 def test_every_benchmark_has_a_tiny_run() -> None:
@@ -44,5 +46,6 @@ def test_benchmark_runs_on_a_tiny_size(script: str, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), *TINY[script]],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert any(word in done.stdout for word in VERDICT), done.stdout[-2000:]
