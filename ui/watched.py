@@ -169,10 +169,11 @@ class Watched(_Host, Generic[T]):
 
     def start_watching(self, watcher: ChangeWatcher | None, *, every: float,
                        retry: float | None = None, on_thread: bool = False) -> None:
-        """Read now, then ask `watcher` every `every` seconds whether another process
-        committed and read again when one did. After a failure the next attempt comes
-        `retry` seconds later (default `every`). No watcher, or `every` 0: read now and
-        then only on `reload()`. `on_thread`: check and read on a thread of this node's
+        """Ask `watcher` now (its first answer connects it) and read whatever it says; then
+        ask every `every` seconds whether another process committed, and read again when
+        one did. After a failure the next attempt comes `retry` seconds later (default
+        `every`), and reads whatever the watcher says. No watcher, or `every` 0: read now
+        and then only on `reload()`. `on_thread`: check and read on a thread of this node's
         own, which closes the watcher when it stops (else the watcher's owner closes it)."""
         loop = self._watching = _Loop(watcher, every, every if retry is None else retry,
                                       on_thread and watcher is not None and every > 0)
