@@ -16,6 +16,9 @@ from db.config.schema import OptionalText, Rule, check
 PRINTER_KINDS: tuple[str, ...] = ("none", "file", "network", "usb", "serial")
 """How the ticket printer is reached; "none" means the kiosk prints nothing."""
 
+PAPER_DOTS: dict[str, int] = {"58mm": 384, "80mm": 576}
+"""Printable width in dots (203 dpi) of the two common thermal rolls."""
+
 MAX_PRINT_TIMEOUT_SECONDS = 30.0
 """A longer print timeout would leave a customer staring at a frozen kiosk."""
 
@@ -75,6 +78,26 @@ class PrinterConfig:
     """Ask a network, serial or USB printer for its status after each slip (no answer,
     offline or out of paper is a fault); false for a printer that cannot answer (then a
     slip the printer took but could not print goes unnoticed)."""
+    paper: Annotated[str, Rule(pattern="58mm|80mm", means='"58mm" or "80mm"')] = "80mm"
+    """Roll width: every line of the slip is laid out to fit its dots (`PAPER_DOTS`)."""
+    dots: Annotated[int | None, Rule(ge=192, le=2048)] = None
+    """Printable width in dots for another roll or printer (e.g. 512); overrides `paper`."""
+    qr: Annotated[str, Rule(pattern="native|image|none", means='"native", "image" or "none"')] = (
+        "native"
+    )
+    """How the QR code is printed: "native" (the printer draws it, GS ( k), "image" (a raster
+    image, GS v 0, for printers without QR support) or "none"."""
+    profile: OptionalText = None
+    """python-escpos printer profile (e.g. "ZJ-5870", "POS-5890"); one that says the printer
+    has no QR code support turns qr "native" into "image", one without a cutter sends no cut."""
+    encoding: Annotated[str, Rule(pattern="gb18030|gbk", means='"gb18030" or "gbk"')] = "gb18030"
+    """The printer's Chinese character set: "gbk" for one that lacks GB18030's four-byte
+    characters, which are then printed as "□"."""
+
+    @property
+    def width_dots(self) -> int:
+        """The printable width in dots: `dots` if set, else the `paper`'s."""
+        return self.dots if self.dots is not None else PAPER_DOTS[self.paper]
 
     def __post_init__(self) -> None:
         check(self)
@@ -95,5 +118,31 @@ def _printer_problem(printer: PrinterConfig) -> tuple[str, str] | None:
         value = getattr(printer, key)
         if value is not None and not 0 <= value <= 0xFFFF:
             return key, f"must be 0x0000-0xFFFF, got {value}"
+    if printer.profile is not None:
+        profiles = escpos_profiles()
+        if profiles and printer.profile not in profiles:
+            names = listing(sorted(profiles))
+            return "profile", f"unknown printer profile {show(printer.profile)} (known: {names})"
     return None
+
+
+def escpos_profiles() -> frozenset[str]:
+    """The printer profiles python-escpos knows, read from its capabilities.json without
+    importing it (~1 s); empty when python-escpos is not installed."""
+    import importlib.util
+    import json
+    import os
+    from pathlib import Path
+
+    path = os.environ.get("ESCPOS_CAPABILITIES_FILE")
+    if path is None:
+        spec = importlib.util.find_spec("escpos")
+        if spec is None or spec.origin is None:
+            return frozenset()
+        path = str(Path(spec.origin).parent / "capabilities.json")
+    try:
+        with open(path, encoding="utf-8") as file:
+            return frozenset(json.load(file)["profiles"])
+    except (OSError, ValueError, KeyError):
+        return frozenset()
 
