@@ -28,6 +28,8 @@ from counter.widgets.figures_panel import FiguresPanel
 from counter.widgets.queue_panel import QueuePanel
 from counter.widgets.ticket_card import TicketCard
 from db.errors import SessionEnded
+from db.rules.text import width
+from db.store.sql import T
 from db.store.views import MatterView, RemedyView, StaffView, TicketView
 from db.store.watch import ChangeWatcher
 from ui.screens.base import HallScreen, WorkFailed
@@ -144,7 +146,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
 
     def action_call_number(self) -> None:
         """Call a named number (F2 / m)."""
-        self._ask(PromptScreen(t("ask_number", self.language), restrict=r"[A-Za-z0-9]*"),
+        self._ask(PromptScreen(t("ask_number", self.language), restrict=r"[A-Za-z0-9]*",
+                               max_length=width(T.c.number)),
                   lambda number: self.run_step(lambda: self.machine.call_number(number),
                                                "done_call"))
 
@@ -184,7 +187,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
     def action_walk_in(self) -> None:
         """Register a customer who came straight here (F10 / w)."""
         screen = PickScreen(t("pick_walk_in", self.language), self._businesses(),
-                            field=t("field_account", self.language))
+                            field=t("field_account", self.language),
+                            max_length=width(T.c.account), restrict=r"[0-9A-Za-z-]*")
         self._ask(screen, lambda p: self.run_step(
             lambda: self.machine.walk_in(p.value, p.text), "done_walk_in"))
 

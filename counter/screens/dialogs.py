@@ -13,10 +13,12 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from counter.text import t
+from db.rules.text import width
+from db.store.sql import T
 from ui.screens.base import HallModal
 
-TEXT_MAX = 200
-"""Longest note a clerk can type."""
+NOTE_MAX = width(T.c.note)
+"""Longest note a clerk can type: what a ticket's note keeps (the dialogs' default)."""
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,21 @@ class PromptScreen(HallModal[str]):
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
-    def __init__(self, title: str, *, restrict: str | None = None, required: bool = True) -> None:
+    def __init__(self, title: str, *, restrict: str | None = None, required: bool = True,
+                 max_length: int = NOTE_MAX) -> None:
         super().__init__()
         self.title_text = title
         self.restrict = restrict
         self.required = required
+        self.max_length = max_length
+        """Where typing stops: the length of what the text is kept as."""
 
     def compose(self) -> ComposeResult:
         """Title, input, buttons."""
         lang = self.language
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="title")
-            yield Input(id="prompt-input", max_length=TEXT_MAX, restrict=self.restrict)
+            yield Input(id="prompt-input", max_length=self.max_length, restrict=self.restrict)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("cancel", lang), id="prompt-cancel", compact=True,
                              action="screen.cancel")
@@ -79,7 +84,8 @@ class PickScreen(HallModal[Picked]):
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
     def __init__(
-        self, title: str, options: list[tuple[str, str]], *, field: str | None = None
+        self, title: str, options: list[tuple[str, str]], *, field: str | None = None,
+        max_length: int = NOTE_MAX, restrict: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -87,6 +93,10 @@ class PickScreen(HallModal[Picked]):
         """(label, value) pairs."""
         self.field = field
         """The placeholder of the text line; None for no text line."""
+        self.max_length = max_length
+        """Where typing on the text line stops."""
+        self.restrict = restrict
+        """What the text line takes (a pattern), None for any text."""
 
     def compose(self) -> ComposeResult:
         """Title, list, text line, buttons."""
@@ -96,7 +106,8 @@ class PickScreen(HallModal[Picked]):
             yield OptionList(*(Option(label, id=value or "-pool") for label, value in self.options),
                              id="pick-list")
             if self.field is not None:
-                yield Input(id="pick-text", placeholder=self.field, max_length=TEXT_MAX)
+                yield Input(id="pick-text", placeholder=self.field, max_length=self.max_length,
+                            restrict=self.restrict)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("cancel", lang), id="pick-cancel", compact=True,
                              action="screen.cancel")

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from counter.screens.dialogs import TEXT_MAX
 from counter.text import t
 from db.errors import HallError
-from db.rules.remedies import parse_amount
+from db.rules.remedies import R, parse_amount
+from db.rules.text import width
 from ui.screens.base import HallModal
 
 
@@ -52,7 +52,7 @@ class RemedyScreen(HallModal[RemedyAsked]):
             yield Input(id="remedy-amount", placeholder=t("field_amount", lang),
                         restrict=r"[0-9.]*", max_length=12)
             yield Input(id="remedy-reason", placeholder=t("field_reason", lang),
-                        max_length=TEXT_MAX)
+                        max_length=width(R.c.reason))
             yield Label(id="remedy-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("cancel", lang), id="remedy-cancel", compact=True,

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from db.errors import AuthFailed, Refused
 from db.rules import ops
+from db.rules.text import SUPPORT_NOTE_MAX, check_length
 from db.store.session import Tx
 from db.store.views import TicketView
-
-NOTE_MAX = 500
-"""Longest note, as the ticket's own note column."""
 
 SUPPORT_ROLES = ("support", "leader")
 """Who works the support desk: the support post, and the duty leader standing in."""
@@ -25,9 +23,7 @@ def note_referral(tx: Tx, number: str, staff: str, note: str) -> TicketView:
     text = note.strip()
     if not text:
         raise Refused("a note needs some text", zh="备注不能为空")
-    if len(text) > NOTE_MAX:
-        raise Refused(f"a note is at most {NOTE_MAX} characters, got {len(text)}",
-                      zh=f"备注最多 {NOTE_MAX} 字，现有 {len(text)} 字")
+    check_length(text, SUPPORT_NOTE_MAX, "a note", "备注")
     if ops.staff_row(tx, staff).role not in SUPPORT_ROLES:
         raise AuthFailed(f"staff {staff} is not on the support post",
                          zh=f"{staff} 不是服务岗人员")

@@ -42,18 +42,13 @@ from db.errors import AuthFailed, NotFound, Refused, role_zh, status_zh
 from db.rules.counters import COUNTER_ROLES
 from db.rules.ops import T, log, staff_row, ticket_row
 from db.rules.remedies import R
+from db.rules.text import check_fits
 from db.store import sql
 from db.store.models import COMPLAINT_CORRECTIONS, COMPLAINT_OUTCOMES, Complaint
 from db.store.session import Tx
 from db.store.views import ComplaintView
 
 K = cast(Table, Complaint.__table__)
-
-TEXT_MAX = 500
-"""Characters a complaint or a resolution may hold (the columns' width)."""
-
-NAME_MAX = 40
-"""Characters of a customer's name."""
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{2,18}$")
 """A phone number as people write it: digits, spaces and dashes, an optional leading +."""
@@ -129,22 +124,19 @@ def _leader(tx: Tx, staff: str, doing: str, doing_zh: str) -> None:
                          zh=f"只有值班领导可以{doing_zh}；{staff} 是{role_zh(person.role)}")
 
 
-def _text(text: str, what: str, what_zh: str) -> str:
+def _text(text: str, column: Any, what: str, what_zh: str) -> str:
     tidy = " ".join(text.split())
     if not tidy:
         raise Refused(f"please write the {what}", zh=f"请填写{what_zh}")
-    if len(tidy) > TEXT_MAX:
-        raise Refused(f"the {what} holds at most {TEXT_MAX} characters ({len(tidy)} given)",
-                      zh=f"{what_zh}最多 {TEXT_MAX} 个字（现有 {len(tidy)} 个）")
+    check_fits(tidy, column, f"the {what}", what_zh)
     return tidy
 
 
 def _customer(name: str | None, phone: str | None) -> tuple[str | None, str | None]:
     name = " ".join((name or "").split()) or None
     phone = (phone or "").strip() or None
-    if name is not None and len(name) > NAME_MAX:
-        raise Refused(f"a customer's name holds at most {NAME_MAX} characters",
-                      zh=f"客户姓名最多 {NAME_MAX} 个字")
+    check_fits(name, K.c.customer_name, "a customer's name", "客户姓名")
+    check_fits(phone, K.c.customer_phone, "a phone number", "电话")
     if phone is not None and not PHONE_RE.match(phone):
         raise Refused(f"phone number {phone!r}: digits, spaces and '-', 3 to 19",
                       zh=f"电话“{phone}”只能由数字、空格和“-”组成，3 到 19 位")
@@ -158,7 +150,7 @@ def record_complaint(
     """The duty leader records a complaint about ticket `number` of `day` (default today)
     and its handler: what it is about, and from whom when the customer says."""
     _leader(tx, leader, "records a complaint", "登记投诉")
-    body = _text(body, "complaint", "投诉内容")
+    body = _text(body, K.c.body, "complaint", "投诉内容")
     name, phone = _customer(customer_name, customer_phone)
     row = ticket_row(tx, number, day)
     already = tx.conn.execute(
@@ -191,7 +183,7 @@ def resolve(
     docstring for what each does to the ticket."""
     _leader(tx, leader, "resolves a complaint", "处理投诉")
     _check_choice(outcome, correction)
-    reason = _text(reason, "reason", "处理意见")
+    reason = _text(reason, K.c.resolution, "reason", "处理意见")
     current = complaint(tx, complaint_id)
     if current.status != "open":
         raise _already_resolved(current)

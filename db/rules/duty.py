@@ -20,6 +20,7 @@ from db.errors import AuthFailed, NotFound, Refused, role_zh
 from db.rules import queries
 from db.rules.ops import E, T, log, staff_row
 from db.rules.staff import authenticate
+from db.rules.text import REPLY_MAX, check_length
 from db.store.models import AT_COUNTER, Feedback
 from db.store.session import Hall, Tx
 from db.store.sql import status_in
@@ -29,9 +30,6 @@ F = cast(Table, Feedback.__table__)
 
 LONG_PAUSE_MINUTES = 15.0
 """A counter paused longer than this is flagged on the board."""
-
-REPLY_MAX = 500
-"""Characters a reply to a supervision-box note may hold."""
 
 
 def authenticate_leader(hall: Hall, staff_id: str, pin: str) -> StaffView:
@@ -228,9 +226,7 @@ def reply_feedback(tx: Tx, leader: str, feedback_id: int, reply: str) -> None:
     text = " ".join(reply.split())
     if not text:
         raise Refused("please write the reply", zh="请填写回复内容")
-    if len(text) > REPLY_MAX:
-        raise Refused(f"a reply holds at most {REPLY_MAX} characters",
-                      zh=f"回复最多 {REPLY_MAX} 个字")
+    check_length(text, REPLY_MAX, "a reply", "回复")
     _change(tx, feedback_id, ("new", "answered"), status="answered", reply=text,
             replied_by=leader, replied_at=tx.now)
     log(tx, "feedback_reply", staff=leader, feedback=feedback_id)

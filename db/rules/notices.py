@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.errors import AuthFailed, Refused
+from db.errors import AuthFailed
 from db.rules.ops import E, log, staff_row
+from db.rules.text import NOTICE_MAX, check_length
 from db.store.session import Tx
 
 NOTICE = "notice"
 """The event kind."""
-
-NOTICE_MAX = 200
-"""Characters a notice may hold: one line that scrolls, not a letter."""
 
 
 def set_notice(tx: Tx, staff: str, text: str) -> str:
@@ -35,9 +33,7 @@ def set_notice(tx: Tx, staff: str, text: str) -> str:
 def tidy_notice(text: str) -> str:
     """The notice as it is stored: on one line, single spaces; refused when too long."""
     tidy = " ".join(text.split())
-    if len(tidy) > NOTICE_MAX:
-        raise Refused(f"a notice holds at most {NOTICE_MAX} characters ({len(tidy)} given)",
-                      zh=f"公告最多 {NOTICE_MAX} 个字（现有 {len(tidy)} 个）")
+    check_length(tidy, NOTICE_MAX, "a notice", "公告")
     return tidy
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from db.errors import AuthFailed, NotFound, Refused, SessionEnded, state_zh, status_zh
+from db.rules.text import CANCEL_REASON_MAX, check_fits, check_length
 from db.store import sql
 from db.store.audit import GENESIS, canonical_text, digest
 from db.store.engine import append_event, chain_head, next_sequence
@@ -23,7 +24,8 @@ from db.store.views import RATINGS, TicketView
 
 __all__ = ["C", "E", "S", "T"]  # the tables, as the queries and apps know them
 
-ACCOUNT_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+ACCOUNT_RE = re.compile(r"^[0-9A-Za-z-]+$")
+"""An account number's characters; its length is its column's."""
 NUMBER_RE = re.compile(r"^[A-Z]\d{3,}$")
 
 
@@ -261,10 +263,16 @@ def ticket_row(tx: Tx, number: str, day: dt.date | None = None) -> Row[Any]:
 def _check_account(account: str | None) -> str | None:
     if account is None or account == "":
         return None
+    check_fits(account, T.c.account, "an account number", "户号")
     if not ACCOUNT_RE.match(account):
-        raise Refused(f"account number {account!r}: letters, digits and '-' only, at most 32",
-                      zh="户号只能由字母、数字和“-”组成，最多 32 位")
+        raise Refused(f"account number {account!r}: letters, digits and '-' only",
+                      zh="户号只能由字母、数字和“-”组成")
     return account
+
+
+def check_note(note: str | None) -> None:
+    """Refuse a note longer than a ticket's note column holds (every step that keeps one)."""
+    check_fits(note, T.c.note, "a ticket's note", "备注")
 
 
 def _new_ticket(
@@ -481,6 +489,7 @@ def complete(
     closed away, with the customer not at the counter, so its completion is logged at no
     counter and the counter's evaluator never offers it (the customer at the counter rates
     their own service, not this one)."""
+    check_note(note)
     staff, view = _held_move(tx, counter, expect, ("serving",), ("note",), away=True,
                              status="done", completed_at=tx.now, note=note or None)
     if view.last_counter is None:
@@ -522,6 +531,7 @@ def set_aside(tx: Tx, counter: int, note: str, expect: str | None = None) -> Tic
     for what); the counter is free for the next customer. `resume` brings it back."""
     if not (note or "").strip():
         raise Refused("say what the customer is to bring or do", zh="请写明需要客户补充什么")
+    check_note(note.strip())
     staff, row = _held(tx, counter, expect, ("serving",))
     view = _transition(tx, row, ("serving",), counter_number=None, note=note.strip())
     log(tx, "set_aside", ticket=row.id, staff=staff, counter=counter, note=note.strip())
@@ -557,6 +567,7 @@ def open_matter(tx: Tx, number: str, states: tuple[str, ...]) -> Row[Any] | None
 def _move_to_queue(
     tx: Tx, counter: int, expect: str | None, to: str, kind: str, note: str | None
 ) -> TicketView:
+    check_note(note)
     target = tx.config.business(to)
     staff, row = _held(tx, counter, expect, ("serving",))
     if kind == "transfer" and target.prefix == row.business:
@@ -598,6 +609,7 @@ def refer(
     The counter is free for the next customer; the handler still owns the ticket. Naming
     one of the clerk's own matters away from the counter refers it again (the answer to a
     question support sent back, or more work)."""
+    check_note(note)
     if to is not None and staff_row(tx, to).role != "support":
         raise Refused(f"staff {to} is not on the support post", zh=f"{to} 不是服务岗（后台）人员")
     staff, row = _held_or_away(tx, counter, expect)
@@ -653,6 +665,7 @@ def return_from_support(
                       zh="后台退回只能是“已办好”或“有疑问”")
     if outcome == "question" and not (note or "").strip():
         raise Refused("a question for the handler needs its text", zh="请写下要问首办人的问题")
+    check_note(note)
     _support_staff(tx, staff)
     row = _with_support(tx, number)
     if row.support_id not in (None, staff):
@@ -671,6 +684,7 @@ def return_from_support(
 
 def cancel(tx: Tx, number: str, staff: str, *, reason: str | None = None) -> TicketView:
     """Void a ticket that is waiting or called (duty leader only)."""
+    check_length(reason, CANCEL_REASON_MAX, "a reason", "作废原因")
     if staff_row(tx, staff).role != "leader":
         raise AuthFailed(f"only a duty leader can cancel a ticket; {staff} is not one",
                          zh=f"只有值班领导可以作废票号，{staff} 不是值班领导")

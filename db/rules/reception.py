@@ -9,19 +9,18 @@ from sqlalchemy import Table, insert, select
 
 from db.errors import AuthFailed, Refused
 from db.rules.ops import T, log, staff_row, ticket_row
+from db.rules.text import ENQUIRY_NOTE_MAX, FEEDBACK_MAX, check_length
 from db.store.models import Feedback
 from db.store.session import Tx
 from db.store.views import FeedbackView
 
 F = cast(Table, Feedback.__table__)
 
-FEEDBACK_MAX = 500
-"""Characters one supervision-box note may hold."""
-
 
 def record_enquiry(tx: Tx, staff: str, business: str, *, note: str | None = None) -> None:
     """A question the guide answered on the spot, without a ticket: counted as the guide's
     work, under its business type."""
+    check_length(note, ENQUIRY_NOTE_MAX, "a note", "备注")
     if staff_row(tx, staff).role not in ("guide", "leader"):
         raise AuthFailed(f"staff {staff} is not on the guide post", zh=f"{staff} 不是引导岗人员")
     kind = tx.config.business(business)
@@ -34,9 +33,7 @@ def leave_feedback(tx: Tx, body: str, *, number: str | None = None) -> FeedbackV
     text = body.strip()
     if not text:
         raise Refused("please write something before sending", zh="请先填写内容再提交")
-    if len(text) > FEEDBACK_MAX:
-        raise Refused(f"at most {FEEDBACK_MAX} characters, please ({len(text)} written)",
-                      zh=f"最多 {FEEDBACK_MAX} 个字（已写 {len(text)} 个）")
+    check_length(text, FEEDBACK_MAX, "a note", "意见")
     ticket = ticket_row(tx, number) if number else None
     row = tx.conn.execute(
         insert(F)

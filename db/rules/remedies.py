@@ -28,6 +28,7 @@ from db.rules.ops import (
     staff_row,
     ticket_row,
 )
+from db.rules.text import check_fits
 from db.store import sql
 from db.store.models import Remedy
 from db.store.session import Tx
@@ -44,9 +45,6 @@ MAX_AMOUNT_FEN = 100_000_000
 
 AMOUNT_RE = re.compile(r"(\d{1,9})(?:\.(\d{1,2}))?")
 """Yuan, with at most two decimals."""
-
-REASON_MAX = 500
-"""Longest reason kept (the column's width)."""
 
 
 # -- money ---------------------------------------------------------------------------------
@@ -198,7 +196,7 @@ def _check_request(row: Row[Any], person: Row[Any], amount_fen: int, reason: str
     reason = " ".join(reason.split())
     if not reason:
         raise Refused("a remedy needs a reason", zh="请填写补救原因")
-    _check_length(reason)
+    check_fits(reason, R.c.reason, "a reason", "原因")
     return reason
 
 
@@ -250,7 +248,7 @@ def _decide(tx: Tx, remedy_id: int, leader: str, outcome: str, reason: str) -> R
     reason = " ".join(reason.split())
     if outcome == "refused" and not reason:
         raise Refused("a refusal needs a reason for the handler", zh="驳回须写明原因")
-    _check_length(reason)
+    check_fits(reason, R.c.decision_reason, "a reason", "原因")
     decided = tx.conn.execute(
         update(R)
         .where(R.c.id == remedy_id, R.c.status == "pending")
@@ -263,12 +261,6 @@ def _decide(tx: Tx, remedy_id: int, leader: str, outcome: str, reason: str) -> R
     log(tx, "remedy_approve" if outcome == "approved" else "remedy_refuse",
         ticket=current.ticket_id, staff=leader, remedy=remedy_id, reason=reason or None)
     return remedy(tx, remedy_id)
-
-
-def _check_length(reason: str) -> None:
-    if len(reason) > REASON_MAX:
-        raise Refused(f"a reason is at most {REASON_MAX} characters",
-                      zh=f"原因最多 {REASON_MAX} 个字")
 
 
 def _not_pending(view: RemedyView) -> Refused:

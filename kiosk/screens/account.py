@@ -8,12 +8,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from db.rules.text import width
+from db.store.sql import T
 from kiosk.screens.base import KioskModal
 from kiosk.text import t
 from kiosk.widgets.numberpad import NumberPad
 
-ACCOUNT_MAX = 32
-"""The core accepts account numbers of at most 32 characters."""
+ACCOUNT_MAX = width(T.c.account)
+"""The characters an account number may have: what the core keeps."""
 
 
 class AccountPad(KioskModal[str | None]):

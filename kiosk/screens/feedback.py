@@ -10,11 +10,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, TextArea
 
-from db.rules.reception import FEEDBACK_MAX
+from db.rules.text import FEEDBACK_MAX, width
+from db.store.sql import T
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
 from kiosk.text import t
 from ui.screens.base import WorkFailed
+from ui.widgets.bounded import BoundedTextArea
 
 
 class FeedbackBox(KioskModal[None]):
@@ -36,9 +38,11 @@ class FeedbackBox(KioskModal[None]):
             yield Label(id="fb-title", classes="title")
             with Vertical(id="fb-form"):
                 yield Label(id="fb-body-label")
-                yield TextArea(id="fb-body", soft_wrap=True, show_line_numbers=False)
+                yield BoundedTextArea(id="fb-body", soft_wrap=True, show_line_numbers=False,
+                                      max_length=FEEDBACK_MAX)
                 yield Label(id="fb-number-label")
-                yield Input(id="fb-number", max_length=8, restrict=r"[A-Za-z0-9]*")
+                yield Input(id="fb-number", max_length=width(T.c.number),
+                            restrict=r"[A-Za-z0-9]*")
                 yield Label(id="fb-error", classes="error")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("", id="fb-cancel")

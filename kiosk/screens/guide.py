@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from db.config import NORMAL
+from db.rules.text import ENQUIRY_NOTE_MAX
 from db.store.views import StaffView, TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
@@ -26,8 +27,6 @@ from ui.text import name
 ACTIONS = (("g-issue", "g_issue"), ("g-direct", "g_direct"), ("g-enquiry", "g_enquiry"),
            ("g-reprint", "g_reprint"), ("g-sign-out", "g_sign_out"))
 """The action buttons and their text keys, in the order of their function keys."""
-
-NOTE_MAX = 200
 
 
 class GuideScreen(HallScreen):
@@ -78,7 +77,7 @@ class GuideScreen(HallScreen):
             with Horizontal(id="guide-options"):
                 yield Button("", id="g-account")
                 yield Select[int]([], id="g-counter")
-                yield Input(id="g-note", max_length=NOTE_MAX)
+                yield Input(id="g-note", max_length=ENQUIRY_NOTE_MAX)
             with Horizontal(id="guide-actions"):
                 for button_id, _ in ACTIONS:
                     yield Button("", id=button_id)

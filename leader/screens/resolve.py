@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select
 
 from db.config import HallConfig
+from db.rules.complaints import K
+from db.rules.text import width
 from db.store.views import ComplaintView, RemedyView
 from leader.text import t
 from ui.history import remedy_name
@@ -61,12 +63,13 @@ class ResolveScreen(HallModal[Resolution]):
             yield Label(t("correction", lang))
             yield Select([(t(f"cor_{k}", lang), k) for k in CORRECTIONS], value="none",
                          allow_blank=False, id="correction")
-            yield Input(placeholder=t("f_to", lang), id="to", max_length=20,
+            yield Input(placeholder=t("f_to", lang), id="to", max_length=width(K.c.new_handler_id),
                         restrict=r"[A-Za-z0-9_-]*")
             remedies = [(f"#{r.id} {remedy_name(self.config, r.kind, lang)} ¥{r.amount} "
                          f"{r.requested_by}", r.id) for r in self.pending]
             yield Select(remedies, prompt=t("f_remedy", lang), id="remedy")
-            yield Input(placeholder=t("f_reason", lang), id="reason", max_length=500)
+            yield Input(placeholder=t("f_reason", lang), id="reason",
+                        max_length=width(K.c.resolution))
             with Horizontal(classes="buttons"):
                 yield Button(t("ok", lang), id="resolve-ok", variant="primary")
                 yield Button(t("cancel", lang), id="resolve-cancel", action="screen.cancel")

@@ -15,7 +15,10 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from db.rules import complaints
+from db.rules.complaints import K
+from db.rules.text import width
 from db.store.session import Tx
+from db.store.sql import T
 from db.store.views import ComplaintView, EventView
 from leader.screens.resolve import Resolution, ResolveScreen
 from leader.state import ConsoleState
@@ -52,10 +55,11 @@ class ComplaintsPane(Pane):
                 yield Label(id="history-title", classes="section")
                 yield Static(id="history")
         with Horizontal(id="complaint-form"):
-            yield Input(id="c-number", max_length=8, restrict=r"[A-Za-z0-9]*")
-            yield Input(id="c-what", max_length=500)
-            yield Input(id="c-name", max_length=40)
-            yield Input(id="c-phone", max_length=19, restrict=r"[0-9 +-]*")
+            yield Input(id="c-number", max_length=width(T.c.number), restrict=r"[A-Za-z0-9]*")
+            yield Input(id="c-what", max_length=width(K.c.body))
+            yield Input(id="c-name", max_length=width(K.c.customer_name))
+            yield Input(id="c-phone", max_length=width(K.c.customer_phone),
+                        restrict=r"[0-9 +-]*")
             yield Button("", id="record", variant="primary", compact=True)
 
     def show(self, state: ConsoleState, lang: str) -> None:

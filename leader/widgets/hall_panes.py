@@ -12,6 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from db.errors import Refused
 from db.rules import counters, notices
+from db.rules.text import NOTICE_MAX
 from db.store.session import Tx
 from leader.state import ConsoleState
 from leader.text import t
@@ -102,7 +103,7 @@ class NoticePane(Pane):
         """The notice now; the text; set and clear."""
         yield Label(id="notice-now", classes="section")
         with Horizontal(classes="form"):
-            yield Input(id="notice-text", max_length=200)
+            yield Input(id="notice-text", max_length=NOTICE_MAX)
             yield Button("", id="set-notice", variant="primary", compact=True)
             yield Button("", id="clear-notice", compact=True)
 

@@ -13,6 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
 
 from db.rules import duty, remedies
+from db.rules.remedies import R
+from db.rules.text import REPLY_MAX, width
 from db.store.session import Tx
 from leader.state import ConsoleState
 from leader.text import t
@@ -32,7 +34,7 @@ class ApprovalsPane(Pane):
         yield Label(id="approvals-title", classes="section")
         yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="form"):
-            yield Input(id="decision", max_length=500)
+            yield Input(id="decision", max_length=width(R.c.decision_reason))
             yield Button("", id="approve", variant="success", compact=True)
             yield Button("", id="refuse", variant="error", compact=True)
 
@@ -101,7 +103,7 @@ class FeedbackPane(Pane):
         yield Label(id="feedback-title", classes="section")
         yield DataTable(id="feedback-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="form"):
-            yield Input(id="reply-text", max_length=500)
+            yield Input(id="reply-text", max_length=REPLY_MAX)
             yield Button("", id="reply", variant="primary", compact=True)
             yield Button("", id="mark-closed", compact=True)
 

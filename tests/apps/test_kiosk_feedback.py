@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
-from textual.widgets import TextArea
+from textual import events
+from textual.widgets import Input, TextArea
 
 from db.rules import ops, reception
+from db.rules.text import FEEDBACK_MAX
 from db.store.session import Hall
 from kiosk.screens.feedback import FeedbackBox
 from kiosk.screens.home import HomeScreen
@@ -68,3 +70,22 @@ async def test_empty_feedback_is_refused_in_the_form(kiosk: KioskFactory, hall: 
         await click(pilot, "#fb-cancel")
         assert isinstance(app.screen, HomeScreen)
     assert stored(hall) == []
+
+
+async def test_typing_stops_where_the_core_would_refuse(kiosk: KioskFactory, hall: Hall) -> None:
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+    app = kiosk(confirm_seconds=0.5)
+    async with app.run_test(size=SMALL) as pilot:
+        await click(pilot, "#feedback")
+        body = app.screen.query_one("#fb-body", TextArea)
+        body.post_message(events.Paste("长" * (FEEDBACK_MAX + 5)))  # cut to what fits
+        await pilot.pause()
+        await type_text(pilot, "xy")  # nothing more goes in
+        assert body.text == "长" * FEEDBACK_MAX
+        await click(pilot, "#fb-number")
+        await type_text(pilot, "A0010000999")  # a ticket number's column holds 8
+        assert app.screen.query_one("#fb-number", Input).value == "A0010000"
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "enter")
+        await wait_for_screen(pilot, HomeScreen)
+    assert stored(hall) == [("A001", "长" * FEEDBACK_MAX)]

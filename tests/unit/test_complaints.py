@@ -101,7 +101,7 @@ def test_a_complaint_about_a_ticket_still_waiting_has_no_handler(hall: Hall) -> 
     ("L01", "   ", {}, Refused, "please write the complaint"),
     ("L01", "长" * 501, {}, Refused, "at most 500 characters"),
     ("L01", "太慢", {"customer_phone": "call me"}, Refused, "phone number"),
-    ("L01", "太慢", {"customer_name": "名" * 41}, Refused, "name holds at most 40"),
+    ("L01", "太慢", {"customer_name": "名" * 41}, Refused, "name is at most 40"),
     ("L01", "太慢", {"number": "A999"}, NotFound, "no ticket A999"),
     ("ZZZ", "太慢", {}, NotFound, "unknown staff id"),
 ])

@@ -19,6 +19,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from db.rules.staff import PIN_MAX_LENGTH
+from db.rules.text import width
+from db.store.sql import S
 from db.store.views import StaffView
 from ui.screens.base import WorkFailed, language_of
 from ui.text import Texts
@@ -46,9 +49,9 @@ class PinEntry(Screen[Any]):
     def pin_fields(self, id_label: str = "", pin_label: str = "") -> ComposeResult:
         """The id and PIN with their labels, and the status line."""
         yield Label(id_label, id="staff-id-label")
-        yield Input(id="staff-id", max_length=20, restrict=r"[A-Za-z0-9_-]*")
+        yield Input(id="staff-id", max_length=width(S.c.id), restrict=r"[A-Za-z0-9_-]*")
         yield Label(pin_label, id="pin-label")
-        yield Input(id="pin", password=True, max_length=12, restrict=r"[0-9]*")
+        yield Input(id="pin", password=True, max_length=PIN_MAX_LENGTH, restrict=r"[0-9]*")
         yield Label(id=self.ERROR_ID, classes="error")
 
     def on_mount(self) -> None:

@@ -16,9 +16,10 @@ from textual.message import Message
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
-from counter.screens.dialogs import PromptScreen
+from counter.screens.dialogs import NOTE_MAX, PromptScreen
 from counter.support.machine import Board, SupportMachine
 from counter.support.text import t
+from db.rules.text import SUPPORT_NOTE_MAX
 from db.store.views import EventView, StaffView, TicketView
 from db.store.watch import ChangeWatcher
 from ui.history import event_line
@@ -252,7 +253,7 @@ class DeskScreen(Watched[Board], HallScreen):
     def action_note(self) -> None:
         """Write down what was done or found (F2 / n)."""
         self._ask("ask_note", True, lambda n, text: self.machine.note(n, self.staff.id, text),
-                  "done_note")
+                  "done_note", max_length=SUPPORT_NOTE_MAX)
 
     def action_done(self) -> None:
         """Hand the referral back as done, with the outcome (F3 / d)."""
@@ -267,7 +268,7 @@ class DeskScreen(Watched[Board], HallScreen):
                   "done_question")
 
     def _ask(self, title: str, required: bool, step: Callable[[str, str], TicketView],
-             done: str) -> None:
+             done: str, *, max_length: int = NOTE_MAX) -> None:
         ticket = self._chosen()
         if ticket is None:
             return
@@ -277,7 +278,8 @@ class DeskScreen(Watched[Board], HallScreen):
             if text is not None:
                 self.run_step(lambda: step(number, text), done, number)
 
-        prompt = PromptScreen(t(title, self.language, number=number), required=required)
+        prompt = PromptScreen(t(title, self.language, number=number), required=required,
+                              max_length=max_length)
         self.app.push_screen(prompt, answered)
 
     def action_sign_out(self) -> None:
