@@ -63,13 +63,17 @@ def check_status(printer: Escpos, deadline: float) -> None:
     """Ask the printer for its status and its paper (DLE EOT 1, DLE EOT 4), each answer
     awaited until `deadline`. Raises TimeoutError when it does not answer, PrinterNotReady
     when it answers that it is offline or out of paper."""
-    from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
-
-    online = _ask(printer, RT_STATUS_ONLINE, deadline)
-    paper = _ask(printer, RT_STATUS_PAPER, deadline)
-    problem = status_problem(online, paper)
+    problem = status_problem(*read_status(printer, deadline))
     if problem is not None:
         raise PrinterNotReady(problem)
+
+
+def read_status(printer: Escpos, deadline: float) -> tuple[int, int]:
+    """The printer's answers to DLE EOT 1 (printer status) and DLE EOT 4 (roll paper
+    sensor), one byte each, awaited until `deadline`; TimeoutError when it does not answer."""
+    from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
+
+    return _ask(printer, RT_STATUS_ONLINE, deadline), _ask(printer, RT_STATUS_PAPER, deadline)
 
 
 def status_problem(online: int, paper: int) -> str | None:
