@@ -112,24 +112,25 @@ def serve(run: Run) -> None:
     settings = Settings(config=run.config, database=run.url,
                         config_file=source.resolve() if source.is_file() else None,
                         allow=tuple(parse_network(n) for n in a.allow))
+    said: list[str] = []  # said once the server listens (a port in use is one line alone)
     if run.config.server.public_url is None:
-        print("serve: [server] public_url is not set in the hall file: the slips' QR codes "
-              "carry the number only (set it to this server's address on the hall's Wi-Fi, "
-              "e.g. http://192.168.1.10:8000, for each ticket's page on phones)",
-              file=sys.stderr)
+        said.append("serve: [server] public_url is not set in the hall file: the slips' QR "
+                    "codes carry the number only (set it to this server's address on the "
+                    "hall's Wi-Fi, e.g. http://192.168.1.10:8000, for each ticket's page on "
+                    "phones)")
     if not _loopback(a.host) and not a.allow:
-        print(f"serve: listening on {a.host} without --allow: every device that reaches "
-              "this port may open the terminals (give --allow 192.168.1.0/24 to restrict)",
-              file=sys.stderr)
+        said.append(f"serve: listening on {a.host} without --allow: every device that "
+                    "reaches this port may open the terminals (give --allow 192.168.1.0/24 "
+                    "to restrict)")
     base = f"http://{_in_url(a.host)}:{a.port}"
     ready = f"serve: the hall's terminals are listed at {base}/"
     if a.app == "display":
         ready += f" (the wall display is {base}/display)"
     try:
-        serve_forever(settings, hall, host=a.host, port=a.port, ready=ready)
+        serve_forever(settings, hall, host=a.host, port=a.port, ready="\n".join([*said, ready]))
     except OSError as error:  # the port is taken, the address is not this machine's, …
-        raise Refused(f"serve: cannot listen on {a.host}:{a.port}: "
-                      f"{error.strerror or error}") from None
+        why = str(error.strerror or error).rpartition("): ")[2]  # aiohttp names the address
+        raise Refused(f"serve: cannot listen on {a.host}:{a.port}: {why}") from None
 
 
 def _loopback(host: str) -> bool:

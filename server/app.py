@@ -112,7 +112,10 @@ class HallServer:
                               zh="此设备的网络不在营业厅服务器允许的范围内。",
                               en="This device's network is not allowed to use the hall "
                                  "server.")
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPNotFound:  # an address the router does not know, a missing asset
+            response = self._not_found()
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -200,6 +203,7 @@ class HallServer:
             return self._not_found()
         remote = request.remote or ""
         session = self.pool.find(terminal, key, remote)
+        new = session is None
         if session is None:
             refusal = self._refusal(terminal, key)
             if refusal is not None:
@@ -207,20 +211,23 @@ class HallServer:
                                     charset="utf-8")
             session = self._new_session(terminal, key, remote)
             self.pool.add(session)  # before the first await: the cap holds under a rush
-        width = _size(request.query.get("width"), 80)
-        height = _size(request.query.get("height"), 24)
         socket = web.WebSocketResponse(heartbeat=15)
         try:
             await socket.prepare(request)
-            await session.attach(socket, width, height)
+        except Exception:  # not a websocket request
+            if new:
+                self.pool.discard(session)
+            raise
+        try:
+            await session.attach(socket, _size(request.query.get("width"), 80),
+                                 _size(request.query.get("height"), 24))
             await _relay(socket, session)
         except Exception:  # a browser gone mid-way, an app that would not start
             log.exception("session of %s", terminal.path)
         finally:
             session.detach(socket, self.config.server.reconnect_seconds)
             if session.process is None:  # never started: it holds no process
-                session.ended.set()
-                self.pool.sessions.pop(session.key, None)
+                self.pool.discard(session)
         return socket
 
     def _new_session(self, terminal: Terminal, key: str, remote: str) -> Session:

@@ -195,10 +195,13 @@ class Pool:
         return None if found.ended.is_set() else found
 
     def add(self, session: Session) -> None:
+        """Count a session in (until its app ends)."""
         self.sessions[session.key] = session
-        session.on_end = self._remove
+        session.on_end = self.discard
 
-    def _remove(self, session: Session) -> None:
+    def discard(self, session: Session) -> None:
+        """Count a session out: its app ended, or never started."""
+        session.ended.set()
         if self.sessions.get(session.key) is session:
             del self.sessions[session.key]
 

@@ -40,9 +40,7 @@ def describe(config: HallConfig, view: TicketView, today: dt.date,
              now: dt.datetime) -> dict[str, Any]:
     """The page's words for a ticket as it stands (`now` is naive UTC, as stored)."""
     business = config.business(view.business)
-    counter = config.counter(view.counter) if view.counter is not None else None
-    zh, en, detail_zh, detail_en = _words(view, today, counter.name_zh if counter else None,
-                                          counter.name_en if counter else None)
+    zh, en, detail_zh, detail_en = _words(view, today)
     local = now.replace(tzinfo=dt.UTC).astimezone(config.tz)
     return {
         "number": view.number,
@@ -68,10 +66,11 @@ def _minutes(estimate: float | None) -> int | None:
     return None if estimate is None else max(1, math.ceil(estimate))
 
 
-def _words(view: TicketView, today: dt.date, counter_zh: str | None,
-           counter_en: str | None) -> tuple[str, str, str, str]:
-    """The headline and the line under it, in Chinese and in English."""
+def _words(view: TicketView, today: dt.date) -> tuple[str, str, str, str]:
+    """The headline and the line under it, in Chinese and in English. A counter is said
+    by its number, as the hall's voice calls it: "请到3号窗口"."""
     status = view.status
+    counter = view.counter
     if view.business_day < today and status in ("waiting", "called", "no_show"):
         day = view.business_day.isoformat()
         return ("此号码已过期", "This number has expired",
@@ -88,12 +87,12 @@ def _words(view: TicketView, today: dt.date, counter_zh: str | None,
             return zh, en, "暂无预计等候时间", "No estimated wait yet"
         return zh, en, f"预计等候约 {minutes} 分钟", f"Estimated wait: about {minutes} min"
     if status == "called":
-        return (f"请到{counter_zh}", f"Please go to {counter_en}",
+        return (f"请到{counter}号窗口", f"Please go to counter {counter}",
                 "正在叫您的号，请尽快前往", "Your number is being called")
     if status == "serving":
-        if counter_zh is None:
+        if counter is None:
             return "正在办理", "In progress", "您的事项正在办理中", "Your matter is being handled"
-        return (f"正在{counter_zh}办理", f"Being served at {counter_en}", "", "")
+        return f"正在{counter}号窗口办理", f"Being served at counter {counter}", "", ""
     if status == "with_support":
         return ("后台处理中", "With the back office",
                 "办理人员会与您联系", "Your handler will come back to you")

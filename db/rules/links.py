@@ -90,7 +90,7 @@ def ticket_by_token(tx: Tx, key: bytes, token: str) -> TicketView | None:
         return None
     ticket_id = int(match[1], 36)
     row = tx.conn.execute(select(_T).where(_T.c.id == ticket_id)).first()
-    if row is None:
+    if row is None or _base36(ticket_id) != match[1]:  # one spelling per ticket
         _mac(key, ticket_id, tx.day)  # as long as for a ticket that exists
         return None
     if not hmac.compare_digest(match[2], _mac(key, ticket_id, row.business_day)):

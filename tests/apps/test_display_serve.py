@@ -1,17 +1,21 @@
-"""`hall serve display`: the wall display for browsers (textual-serve) starts, serves a page
-that loads nothing from the internet, runs a display for a browser's websocket, and stops."""
+"""`hall serve display` (the hall server, `hall serve`, named as before): the wall display for
+browsers at /display starts, its page loads nothing from the internet, a browser's websocket
+gets a real display process (started without the database URL on its command line), and the
+server stops. `test_hall_server.py` has the rest of the server, with stand-in apps."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +55,10 @@ def clean_environment(folder: Path) -> dict[str, str]:
     return {**env, "XDG_CONFIG_HOME": str(folder / "xdg-config")}
 
 
+SERVED: dict[str, Path] = {}
+"""The running server's standard error, for the tests to read."""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory,
            templates: dict[str, Path]) -> Iterator[str]:
@@ -61,9 +69,11 @@ def server(tmp_path_factory: pytest.TempPathFactory,
     port = free_port()
     argv = [sys.executable, "-m", "hall", "--db", f"sqlite:///{tmp_path / 'hall.db'}",
             "serve", "display", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=clean_environment(tmp_path))
+    SERVED["stderr"] = tmp_path / "stderr.txt"
+    with SERVED["stderr"].open("wb") as stderr:
+        process = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env=clean_environment(tmp_path))
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -76,16 +86,25 @@ def server(tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_the_page_loads_only_from_this_server(server: str) -> None:
-    page = fetch(server + "/")
-    assert "国网某某供电公司城东营业厅" in page
+    page = fetch(server + "/display")
+    assert "国网某某供电公司城东营业厅" in page and "综合叫号屏" in page
     loaded = [a or b for a, b in ADDRESS.findall(page)]
     assert any(u.endswith("js/textual.js") for u in loaded)
     assert any(u.endswith(".ttf") for u in loaded)  # the font is served, not fetched
     foreign = [u for u in loaded if re.match(r"(https?:)?//", u) and not u.startswith(server)]
     assert foreign == [], foreign
     for address in loaded:
-        with urllib.request.urlopen(address, timeout=5) as answer:  # noqa: S310 (loopback)
+        absolute = urllib.parse.urljoin(server + "/display", address)
+        with urllib.request.urlopen(absolute, timeout=5) as answer:  # noqa: S310 (loopback)
             assert answer.status == 200, address
+
+
+def test_the_server_says_once_that_the_phone_page_is_off(server: str) -> None:
+    fetch(server + "/")
+    said = SERVED["stderr"].read_text(encoding="utf-8")
+    assert said.count("public_url is not set") == 1
+    assert f"the wall display is {server}/display" in said
+    assert "Traceback" not in said
 
 
 async def first_screen(url: str, seconds: float = 20) -> bytes:
@@ -108,8 +127,9 @@ async def first_screen(url: str, seconds: float = 20) -> bytes:
 
 
 def test_a_browser_gets_a_running_wall_display(server: str) -> None:
-    fetch(server + "/")
-    ws = server.replace("http://", "ws://") + "/ws?width=100&height=30"
+    fetch(server + "/display")
+    key = secrets.token_hex(16)
+    ws = server.replace("http://", "ws://") + f"/display/ws/{key}?width=100&height=30"
     assert "营业厅".encode() in asyncio.run(first_screen(ws))
 
 
