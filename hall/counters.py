@@ -23,7 +23,7 @@ def sign_in(run: Run) -> None:
     """`signin --counter N --staff ID`: PIN, then take the counter and open it."""
     hall, a = run.hall(), run.args
     run.config.counter(a.counter)  # an unknown counter is refused before the PIN is asked
-    check_pin(run, a.staff)
+    check_pin(run, a.staff, terminal=f"counter {a.counter}")
     with hall.write() as tx:
         counters.sign_in(tx, a.counter, a.staff)
     view = counter_view(hall, a.counter)

@@ -244,8 +244,12 @@ def _setup(g: Grammar) -> None:
             p.add_argument("--role", required=True, choices=ROLES, help="岗位")
             p.add_argument("--authority-limit", type=authority_yuan(), default=0, metavar="YUAN",
                            help="授权额度 (yuan) the person may grant alone")
+            p.add_argument("--by", metavar="LEADER",
+                           help="值班领导工号 the duty leader who approves it (their PIN is asked "
+                                "first); not needed for the first leader of a hall that has none")
 
-        g.add("add", "setup:staff_add", "添加工作人员 add a staff member (PIN asked twice)", add,
+        g.add("add", "setup:staff_add",
+              "添加工作人员 add a staff member (a duty leader's PIN, then the new PIN twice)", add,
               sub)
         g.add("list", "setup:staff_list", "工作人员列表 list staff", sub=sub)
 

@@ -148,15 +148,17 @@ def _ask(prompt: str) -> str:
         return ""
 
 
-def check_pin(run: Run, staff_id: str, number: str | None = None) -> None:
+def check_pin(run: Run, staff_id: str, number: str | None = None, *,
+              terminal: str | None = None) -> None:
     """Ask for the staff member's PIN and check it (AuthFailed, exit 1, if wrong). A ticket
-    number that cannot be one is refused first, before anyone types a PIN for nothing."""
+    number that cannot be one is refused first, before anyone types a PIN for nothing.
+    `terminal`: where the PIN is typed for (a counter), when the command knows."""
     from db.rules.ops import normalize_number
     from db.rules.staff import authenticate
 
     if number is not None:
         normalize_number(number)
-    authenticate(run.hall(), staff_id, read_pin(staff_id))
+    authenticate(run.hall(), staff_id, read_pin(staff_id), terminal=terminal)
 
 
 # -- one command's run ---------------------------------------------------------------------

@@ -5,17 +5,37 @@ from __future__ import annotations
 
 import dataclasses
 
+from db.errors import Refused
 from db.rules import staff as staff_db
-from db.store.session import Hall
-from hall.errors import DatabaseFailure, masked
+from db.store.session import Hall, Tx
+from hall.errors import DatabaseFailure, UsageError, masked
 from hall.run import Run, read_pin
 
 
 def init(run: Run) -> None:
-    """`init`: create or upgrade the schema and load the config; safe to repeat."""
-    revision = prepare(run.hall(create=True))
-    data = {"db": masked(run.url), "revision": revision, "config": run.config.source}
-    run.out.done(f"数据库已就绪 (ready): {masked(run.url)}  revision {revision}", data)
+    """`init`: create or upgrade the schema and load the config; safe to repeat. An existing
+    hall's files are made owner-only (they hold PIN hashes, account and phone numbers), and
+    a hall without a duty leader is told how to add the first."""
+    from db.store.engine import tighten_files
+
+    hall = run.hall(create=True)
+    revision = prepare(hall)
+    tightened = tighten_files(run.url)
+    with hall.read() as tx:
+        leaderless = not _has_leader(tx)
+    data = {"db": masked(run.url), "revision": revision, "config": run.config.source,
+            "tightened": tightened, "needs_first_leader": leaderless}
+    lines = [f"数据库已就绪 (ready): {masked(run.url)}  revision {revision}"]
+    lines += [f"已收紧权限 (now owner-only): {line}" for line in tightened]
+    if leaderless:
+        lines.append("尚无值班领导 (no duty leader yet): add the first one with "
+                     "`hall staff add L01 --name NAME --role leader`; "
+                     "every later change to the staff needs a duty leader's PIN (--by)")
+    run.out.done("\n".join(lines), data)
+
+
+def _has_leader(tx: Tx) -> bool:
+    return any(person.role == "leader" for person in staff_db.list_staff(tx))
 
 
 def prepare(hall: Hall) -> str | None:
@@ -31,9 +51,25 @@ def prepare(hall: Hall) -> str | None:
 
 
 def staff_add(run: Run) -> None:
-    """`staff add ID --name N --role R [--authority-limit Y]`; the PIN is asked twice."""
+    """`staff add ID --name N --role R [--authority-limit Y] --by LEADER`: a duty leader's PIN
+    first (`--by`), then the new person's PIN, asked twice. The very first duty leader of a
+    hall that has none needs no one's approval; nobody else is added before them."""
+    from db.rules.duty import authenticate_leader
+
     hall, a = run.hall(), run.args
-    pin = read_pin(a.id, confirm=True)
+    with hall.read() as tx:
+        has_leader = _has_leader(tx)
+    if has_leader:
+        if not a.by:
+            raise UsageError("staff add: a duty leader approves every change to the staff: "
+                             "give --by LEADER_ID (their PIN is asked first)")
+        authenticate_leader(hall, a.by, read_pin(a.by))
+    elif a.role != "leader":
+        raise Refused("the hall has no duty leader yet: add the first one (--role leader), "
+                      "who then approves everyone else",
+                      zh="本厅尚无值班领导：请先添加第一位值班领导（--role leader），"
+                         "再由其审批其他人员")
+    pin = staff_db.hash_pin(read_pin(a.id, confirm=True), a.role)  # argon2 before the write
     with hall.write() as tx:
         view = staff_db.add_staff(tx, a.id, a.name, a.role, pin, authority_limit=a.authority_limit)
     run.out.done(f"已添加工作人员 {view.id} {view.name}（{view.role}）", view.to_json())

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import getpass
 import json
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from db.rules import ops
 from db.store.session import Hall
 from hall.figures import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
+from tests.conftest import PIN
 
 SMALL_HALL = """
 [hall]
@@ -61,8 +63,9 @@ def test_without_any_config_the_shipped_default_is_used(cli: Cli) -> None:
 
 
 def test_staff_add_reads_the_pin_from_stdin(cli: Cli, ready: Hall) -> None:
+    # The approving leader's PIN first, then the new person's: one line each.
     added = cli("--json", "staff", "add", "C09", "--name", "周杰", "--role", "clerk",
-                "--authority-limit", "300", stdin="13579\n")
+                "--authority-limit", "300", "--by", "L01", stdin=f"{PIN}\n13579\n")
     assert added.code == 0, added.err
     assert added.json() == {"id": "C09", "name": "周杰", "role": "clerk", "authority_limit": 300}
     listed = cli("--json", "staff", "list").json()
@@ -79,23 +82,74 @@ def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def test_on_a_terminal_the_pin_is_asked_twice(cli: Cli, ready: Hall, typed: list[str]) -> None:
-    typed += ["8642", "8642"]
-    ok = cli("staff", "add", "G02", "--name", "孙丽", "--role", "guide", tty=True)
+    typed += [PIN, "8642", "8642"]
+    ok = cli("staff", "add", "G02", "--name", "孙丽", "--role", "guide", "--by", "L01",
+             tty=True)
     assert ok.code == 0, ok.err
-    typed += ["8642", "8643"]
+    typed += [PIN, "8642", "8643"]
     before = fingerprint(ready)
-    differ = cli("staff", "add", "G03", "--name", "钱进", "--role", "guide", tty=True)
+    differ = cli("staff", "add", "G03", "--name", "钱进", "--role", "guide", "--by", "L01",
+                 tty=True)
     assert differ.code == 1 and "differ" in one_line_error(differ)
     assert fingerprint(ready) == before
 
 
 def test_staff_add_refusals(cli: Cli, ready: Hall) -> None:
     before = fingerprint(ready)
-    short = cli("staff", "add", "C10", "--name", "x", "--role", "clerk", stdin="12\n")
+    short = cli("staff", "add", "C10", "--name", "x", "--role", "clerk", "--by", "L01",
+                stdin=f"{PIN}\n12\n")
     assert short.code == 1 and "4 to 12 digits" in one_line_error(short)
-    twice = cli("staff", "add", "C01", "--name", "x", "--role", "clerk", stdin="1234\n")
+    twice = cli("staff", "add", "C01", "--name", "x", "--role", "clerk", "--by", "L01",
+                stdin=f"{PIN}\n1234\n")
     assert twice.code == 1 and "already exists" in one_line_error(twice)
     assert fingerprint(ready) == before
+
+
+def test_only_a_duty_leader_changes_the_staff(cli: Cli, ready: Hall) -> None:
+    # Who runs `hall` is no one in particular: a new member, a leader above all, needs a
+    # duty leader's PIN; a clerk's PIN, a wrong PIN or none changes nothing.
+    before = fingerprint(ready)
+    alone = cli("staff", "add", "EVIL", "--name", "x", "--role", "leader", stdin="999999\n")
+    assert alone.code == 2 and "--by" in one_line_error(alone)
+    clerk = cli("staff", "add", "EVIL", "--name", "x", "--role", "leader", "--by", "C01",
+                stdin=f"{PIN}\n999999\n")
+    assert clerk.code == 1 and "only a duty leader" in one_line_error(clerk)
+    assert fingerprint(ready) == before
+    wrong = cli("staff", "add", "EVIL", "--name", "x", "--role", "leader", "--by", "L01",
+                stdin="0000000\n999999\n")
+    assert wrong.code == 1 and "PIN" in one_line_error(wrong)  # (the failure is recorded)
+    assert "EVIL" not in {person["id"] for person in cli("--json", "staff", "list").json()}
+
+
+def test_the_first_leader_of_an_empty_hall_needs_no_approval(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    told = cli("--db", url, "init")
+    assert told.code == 0 and "no duty leader yet" in told.out
+    clerk = cli("--db", url, "staff", "add", "C01", "--name", "x", "--role", "clerk",
+                stdin="1234\n")
+    assert clerk.code == 1 and "no duty leader yet" in one_line_error(clerk)
+    first = cli("--db", url, "staff", "add", "L01", "--name", "杨洋", "--role", "leader",
+                stdin="864213\n")
+    assert first.code == 0, first.err
+    second = cli("--db", url, "staff", "add", "L02", "--name", "x", "--role", "leader",
+                 stdin="864213\n")
+    assert second.code == 2  # from now on a leader approves (--by)
+    assert "no duty leader yet" not in cli("--db", url, "init").out
+
+
+def test_init_makes_an_existing_hall_owner_only(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "open.db"
+    url = f"sqlite:///{path}"
+    assert cli("--db", url, "init").code == 0
+    path.chmod(0o644)
+    told = cli("--db", url, "--json", "init")
+    assert told.code == 0, told.err
+    # SQLite made the -wal and -shm as the file was (0644): tightened with it.
+    for side in ("", "-wal", "-shm"):
+        if Path(f"{path}{side}").exists():
+            assert stat.S_IMODE(Path(f"{path}{side}").stat().st_mode) == 0o600
+    assert f"{path}: 0644 → 0600" in told.json()["tightened"]
+    assert cli("--db", url, "--json", "init").json()["tightened"] == []
 
 
 def _a_day_of_work(cli: Cli) -> None:
