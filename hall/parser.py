@@ -256,6 +256,13 @@ def _setup(g: Grammar) -> None:
     g.group("staff", "工作人员 staff: add, list", "staff_command", "add|list",
             "staff: say `staff add ...` or `staff list`", staff)
 
+    def printer(sub: Commands) -> None:
+        g.add("test", "printer:printer_test",
+              "打印测试页 print a test slip and show the printer's status answers", sub=sub)
+
+    g.group("printer", "取号机打印机 the kiosk's receipt printer: test", "printer_command", "test",
+            "printer: say `printer test`", printer)
+
 
 # -- a counter's day -----------------------------------------------------------------------
 
