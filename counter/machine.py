@@ -81,7 +81,8 @@ class CounterMachine:
         """Check the PIN (the core records failures and locks), then take the counter and
         keep the session's token: every later step is refused by the core once another
         sign-in here (a second client, or this clerk after a restart) has ended it."""
-        staff = authenticate(self.hall, staff_id.strip().upper(), pin)
+        staff = authenticate(self.hall, staff_id.strip().upper(), pin,
+                             terminal=f"counter {self.counter}")
         self.forget_session()  # signing in is the one step taken without a session
         with self.hall.write() as tx:
             token = counters.sign_in(tx, self.counter, staff.id)

@@ -23,6 +23,9 @@ from db.store.views import FeedbackView, StaffView, TicketView
 from kiosk.printer import PrinterFault, TicketSlip
 from ui.text import name
 
+TERMINAL = "kiosk"
+"""Where the kiosk's PINs are typed, as the core counts wrong ones per terminal."""
+
 
 class SlipPrinter(Protocol):
     """What the kiosk needs of a ticket printer (`kiosk.printer.TicketPrinter`, or a fake)."""
@@ -127,7 +130,13 @@ class KioskMachine:
 
     def sign_in(self, staff_id: str, pin: str) -> StaffView:
         """Check a staff member's PIN (the core records failures and applies its lockout)."""
-        return authenticate(self.hall, staff_id.strip(), pin)
+        return authenticate(self.hall, staff_id.strip(), pin, terminal=TERMINAL)
+
+    def unlock(self, staff_id: str, pin: str) -> StaffView:
+        """Check the PIN that leaves kiosk mode. Customers stand here: a wrong PIN throttles
+        the kiosk (1, 2, 4 … s between tries) instead of counting toward the account's lock,
+        so nobody at the kiosk can lock the duty leader out (see `authenticate`)."""
+        return authenticate(self.hall, staff_id.strip(), pin, terminal=TERMINAL, throttled=True)
 
     def record_enquiry(self, staff: str, business: str, note: str | None) -> None:
         """A question the guide answered on the spot, without a ticket."""

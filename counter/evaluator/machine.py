@@ -57,8 +57,11 @@ class EvaluatorMachine:
             return evaluation.not_rated(tx, self.counter, ticket.id, why)
 
     def leader(self, staff_id: str, pin: str) -> StaffView:
-        """The duty leader's id and PIN (the core's lockout applies); AuthFailed otherwise."""
-        staff = authenticate(self.hall, staff_id.strip().upper(), pin)
+        """The duty leader's id and PIN; AuthFailed otherwise. Customers stand here: a wrong
+        PIN throttles this evaluator (1, 2, 4 … s between tries) instead of counting toward
+        the leader's account lock (see `authenticate`)."""
+        staff = authenticate(self.hall, staff_id.strip().upper(), pin,
+                             terminal=f"evaluator {self.counter}", throttled=True)
         if staff.role != "leader":
             raise AuthFailed(f"staff {staff.id} is not a duty leader",
                              zh=f"{staff.id} 不是值班领导")

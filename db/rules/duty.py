@@ -32,9 +32,11 @@ LONG_PAUSE_MINUTES = 15.0
 """A counter paused longer than this is flagged on the board."""
 
 
-def authenticate_leader(hall: Hall, staff_id: str, pin: str) -> StaffView:
-    """Check the PIN (the lockout applies), then that the person is a duty leader."""
-    person = authenticate(hall, staff_id.strip().upper(), pin)
+def authenticate_leader(hall: Hall, staff_id: str, pin: str, *,
+                        terminal: str | None = None) -> StaffView:
+    """Check the PIN (the lockout applies; `terminal` as `authenticate` takes it), then
+    that the person is a duty leader."""
+    person = authenticate(hall, staff_id.strip().upper(), pin, terminal=terminal)
     if person.role != "leader":
         raise AuthFailed(f"{person.id} is a {person.role}: only a duty leader signs in here",
                          zh=f"{person.id} 是{role_zh(person.role)}：只有值班领导可以登录")

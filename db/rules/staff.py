@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,6 +137,9 @@ TERMINAL_FAILURES_FACTOR = 4
 """A terminal (the kiosk, a counter's client) locks after this many times `pin_max_failures`
 wrong PINs in a row, whatever ids were tried: sweeping ids from one place is limited too."""
 
+THROTTLE_CAP_SECONDS = 60
+"""The longest a throttled terminal makes the next try wait."""
+
 CHECK_TRIES = 3
 """How often a PIN is checked again when the staff record changed while it was checked."""
 
@@ -172,6 +176,30 @@ def _id_key(staff_id: str) -> str:
 
 def _terminal_key(terminal: str) -> str:
     return f"terminal:{terminal}"[:64]
+
+
+def throttle_seconds(failures: int) -> int:
+    """How long a throttled terminal (`authenticate(..., throttled=True)`) makes the next
+    try wait after `failures` wrong PINs in a row there: none before the first, then 1, 2,
+    4, 8 … seconds, at most `THROTTLE_CAP_SECONDS`."""
+    if failures <= 0:
+        return 0
+    return int(min(THROTTLE_CAP_SECONDS, 2 ** min(failures - 1, 16)))
+
+
+def _throttle_of(seen: _Seen, now: dt.datetime, terminal: str | None) -> AuthFailed | None:
+    """Why a try at a throttled terminal is refused unchecked: it came before the wait its
+    last wrong PIN set there ended."""
+    held = seen.on_terminal
+    if held is None or not held.failures or held.last_at is None:
+        return None
+    ends = held.last_at + dt.timedelta(seconds=throttle_seconds(held.failures))
+    if ends <= now:
+        return None
+    seconds = math.ceil((ends - now).total_seconds())
+    return AuthFailed(f"too many wrong PINs at this terminal ({terminal}); "
+                      f"try again in {seconds} s",
+                      zh=f"本机（{terminal}）PIN 输错过多，请 {seconds} 秒后再试")
 
 
 def _shown(staff_id: str) -> str:
@@ -214,10 +242,17 @@ def _lock_of(seen: _Seen, now: dt.datetime, staff_id: str,
 
 
 def authenticate(hall: Hall, staff_id: str, pin: str, *,
-                 terminal: str | None = None) -> StaffView:
+                 terminal: str | None = None, throttled: bool = False) -> StaffView:
     """Check a PIN; raises AuthFailed after recording a failure. `terminal` names where the
     PIN was typed (`kiosk`, `counter 3`, …) when the caller knows: wrong PINs are also
     counted per terminal.
+
+    `throttled` is for a terminal anyone can walk up to (the kiosk's and the evaluator's
+    leader unlock): its wrong PINs are not counted on the id, so that nobody there can lock
+    the duty leader out everywhere; instead each one makes the next try at that terminal
+    wait (`throttle_seconds`: 1, 2, 4 … 60 s; a try before then is refused unchecked), and
+    they still count toward the terminal's own lock. A right PIN ends the wait. A lock the
+    id already has still refuses.
 
     The argon2 check (half a second) runs outside any transaction, so a guessing loop never
     holds the hall's write lock while it hashes: the hash and the lockout state are read in
@@ -229,17 +264,22 @@ def authenticate(hall: Hall, staff_id: str, pin: str, *,
     is counted and locked the same, and is answered with the same words as a wrong PIN."""
     if hall.writing():
         raise RuntimeError("authenticate runs its own transactions: never inside a write")
+    if throttled and terminal is None:
+        raise ValueError("a throttled check needs the terminal it throttles")
     staff_id = staff_id.strip().upper()
     for _ in range(CHECK_TRIES):
         with hall.read() as tx:
             seen = _seen(tx, staff_id, terminal)
             locked = _lock_of(seen, tx.now, staff_id, terminal)
+            early = _throttle_of(seen, tx.now, terminal) if throttled else None
+        if early is not None and locked is None:
+            raise early  # nothing checked, nothing counted: waiting costs no argon2 run
         if locked is not None:
             _verifies(_no_ones_hash(), pin)  # the same cost: no cheap probing of the lock
             raise locked
         right = _verifies(seen.pin_hash or _no_ones_hash(), pin) and seen.person is not None
         with hall.write() as tx:
-            outcome = _record(tx, staff_id, terminal, seen.pin_hash, right)
+            outcome = _record(tx, staff_id, terminal, seen.pin_hash, right, throttled)
         if isinstance(outcome, StaffView):
             return outcome
         if outcome is not None:
@@ -249,13 +289,15 @@ def authenticate(hall: Hall, staff_id: str, pin: str, *,
 
 
 def _record(tx: Tx, staff_id: str, terminal: str | None, checked_hash: str | None,
-            right: bool) -> StaffView | AuthFailed | None:
+            right: bool, throttled: bool) -> StaffView | AuthFailed | None:
     """Record a checked PIN under the write lock; None when the staff record changed since
     the PIN was checked against it (check again)."""
     seen = _seen(tx, staff_id, terminal)
     if seen.pin_hash != checked_hash:
         return None
     locked = _lock_of(seen, tx.now, staff_id, terminal)
+    if locked is None and throttled:
+        locked = _throttle_of(seen, tx.now, terminal)  # another try here came first
     if locked is not None:
         return locked
     row = seen.person
@@ -267,7 +309,30 @@ def _record(tx: Tx, staff_id: str, terminal: str | None, checked_hash: str | Non
             tx.conn.execute(update(P).where(P.c.key == seen.on_terminal.key)
                             .values(failures=0, locked_until=None, last_at=tx.now))
         return StaffView(row.id, row.name, row.role, row.authority_limit)
+    if throttled and terminal is not None:
+        return _record_throttled(tx, seen, staff_id, terminal)
     return _record_failure(tx, seen, staff_id, terminal)
+
+
+def _record_throttled(tx: Tx, seen: _Seen, staff_id: str, terminal: str) -> AuthFailed:
+    """A wrong PIN at a throttled terminal: counted on the terminal only (logged in the
+    staff member's name when there is one), and the wait it sets said."""
+    limit = tx.config.pin_max_failures * TERMINAL_FAILURES_FACTOR
+    locks = _count(tx, _terminal_key(terminal), seen.on_terminal, limit)
+    if seen.person is not None:
+        log(tx, "pin_failed", staff=staff_id, terminal=terminal)
+    shown = _shown(staff_id)
+    if locks:
+        lock = tx.config.pin_lock_minutes
+        return AuthFailed(
+            f"unknown staff id or wrong PIN for staff {shown}; this terminal ({terminal}) "
+            f"is now locked for {lock:g} min",
+            zh=f"{shown} 的 PIN 错误或工号不存在；本机（{terminal}）现已锁定 {lock:g} 分钟")
+    failures = (seen.on_terminal.failures if seen.on_terminal is not None else 0) + 1
+    seconds = throttle_seconds(failures)
+    return AuthFailed(
+        f"unknown staff id or wrong PIN for staff {shown}; try again in {seconds} s",
+        zh=f"{shown} 的 PIN 错误或工号不存在；请 {seconds} 秒后再试")
 
 
 def _count(tx: Tx, key: str, row: Row[Any] | None, limit: int) -> bool:

@@ -24,4 +24,4 @@ class SignInScreen(StaffSignIn):
 
     def authenticate(self, staff_id: str, pin: str) -> StaffView:
         """Check the PIN and the leader role (worker thread)."""
-        return authenticate_leader(self.hall, staff_id, pin)
+        return authenticate_leader(self.hall, staff_id, pin, terminal="leader")

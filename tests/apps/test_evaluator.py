@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Button
 
@@ -20,7 +21,7 @@ from counter.evaluator.screens.thanks import ThanksScreen
 from counter.evaluator.screens.unlock import LeaderUnlock
 from db.config import EvaluatorConfig, HallConfig
 from db.errors import NotFound, Refused
-from db.rules import counters, ops
+from db.rules import counters, ops, staff
 from db.store.session import Hall, ManualClock
 from db.store.views import TicketView
 from db.store.watch import ChangeWatcher
@@ -280,6 +281,25 @@ async def test_customers_cannot_quit_only_the_leader_can(
         await on(pilot, LeaderUnlock)
         await pilot.press(*"l01", "enter", *PIN, "enter")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_a_wrong_leader_pin_throttles_the_evaluator_not_the_leader(
+    evaluator: EvaluatorFactory, hall: Hall
+) -> None:
+    app = evaluator()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await until(pilot, lambda: app.idle.view is not None)
+        await pilot.press("f12")
+        await on(pilot, LeaderUnlock)
+        await pilot.press(*"L01", "enter", *"000000", "enter")
+        await until(pilot, lambda: text(app, "#pin-error")
+                    == "L01 的 PIN 错误或工号不存在；请 1 秒后再试")
+        assert app.is_running
+    with hall.read() as tx:
+        row = tx.conn.execute(select(ops.S).where(ops.S.c.id == "L01")).one()
+        attempts = tx.conn.execute(select(staff.P.c.key, staff.P.c.failures)).all()
+    assert (row.failed_pins, row.locked_until) == (0, None)
+    assert [tuple(a) for a in attempts] == [("terminal:evaluator 1", 1)]
 
 
 def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:

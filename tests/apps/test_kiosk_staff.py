@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button, Digits, Select
 
 from db.rules import ops
+from db.rules.ops import S
 from db.store.session import Hall, ManualClock
 from db.store.views import StaffView
 from kiosk.screens.confirm import ConfirmScreen
@@ -33,6 +35,8 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
+
+LEADER_PIN = PIN
 
 GUIDE = StaffView("G01", "陈静", "guide", 0)
 """The guide of the fixture hall, as a sign-in returns her."""
@@ -67,18 +71,33 @@ async def test_customer_keys_cannot_leave_the_kiosk(kiosk: KioskFactory) -> None
         assert notifications(app) == []  # not even a hint how to quit
 
 
-async def test_wrong_leader_pin_stays_and_counts(kiosk: KioskFactory, hall: Hall) -> None:
+async def test_wrong_leader_pin_stays_and_throttles_the_kiosk(
+    kiosk: KioskFactory, hall: Hall, clock: ManualClock
+) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
         assert isinstance(app.screen, LeaderUnlock)
         await sign_in_dialog(pilot, "l01", "1111")  # typed in lower case: the core is asked for L01
         assert isinstance(app.screen, LeaderUnlock)
-        assert text(app, "#pin-error").startswith("L01 的 PIN 错误")
+        assert text(app, "#pin-error") == "L01 的 PIN 错误或工号不存在；请 1 秒后再试"
+        await type_text(pilot, LEADER_PIN)  # at once: even the right PIN waits its turn
+        await pilot.press("enter")
+        waits = "本机（kiosk）PIN 输错过多，请 1 秒后再试"
+        await until(pilot, lambda: text(app, "#pin-error") == waits)
+        assert not app._exit
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.is_running and not app._exit
     assert [e.staff_id for e in events_of(hall, "pin_failed")] == ["L01"]
+    with hall.read() as tx:  # the kiosk's wrong PIN is not counted toward the leader's lock
+        assert tx.conn.execute(select(S.c.failed_pins).where(S.c.id == "L01")).scalar() == 0
+    clock.advance(seconds=1)
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f12")
+        await sign_in_dialog(pilot, "L01", LEADER_PIN)
+        assert app._exit
 
 
 async def test_a_clerk_cannot_unlock(kiosk: KioskFactory) -> None:
