@@ -47,8 +47,9 @@ def write_stdout(body: str) -> None:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Progress | None]:
-    """A progress bar on standard error when it is a terminal; else nothing is told."""
+def progress_bar(label: str, after: int = LONG_HISTORY_DAYS) -> Iterator[Progress | None]:
+    """A progress bar on standard error when it is a terminal, once there are more than
+    `after` steps in all; else nothing is told."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -61,7 +62,7 @@ def progress_bar(label: str) -> Iterator[Progress | None]:
 
         def tell(done: int, total: int) -> None:
             nonlocal started
-            if total > LONG_HISTORY_DAYS or started:
+            if total > after or started:
                 started = True
                 bar.update(task, completed=done, total=total)
 

@@ -530,7 +530,11 @@ def _figures(g: Grammar) -> None:
 
 def _simulate_options(p: HallParser) -> None:
     count, hours = whole(1, 100_000), whole(1, 20)
-    p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD", help="营业日 (default today)")
+    p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                   help="营业日 (default: the business day after the last one --db holds, "
+                        "else today)")
+    p.add_argument("--days", type=whole(1, 3660), default=1, metavar="N",
+                   help="连续模拟 N 个营业日（周一至周五；第 i 天种子 S+i） play N business days")
     p.add_argument("--seed", type=int, default=1, help="随机种子 (default 1)")
     volume = p.add_mutually_exclusive_group()
     volume.add_argument("--tickets", type=count, default=600, metavar="N",

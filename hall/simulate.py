@@ -2,7 +2,9 @@
 
 By default the day runs on a temporary database that is thrown away afterwards, so a
 simulation never touches the hall's; `--db URL` keeps it (a database that already has
-real staff in it is refused).
+real staff in it is refused). `--db` adds day after day to one database: each run plays the
+next business day (Monday to Friday) after the last one it holds, or `--day`, and
+`--days N` plays N of them in one command, so a year of history is one command.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from db.config import HallConfig
 from db.errors import Refused
 from db.figures import simulation as sim
 from db.figures import staffing
-from db.rules.ops import S
+from db.rules.ops import S, T
 from db.store.engine import create_database, make_engine
 from db.store.schema import init_db
 from db.store.session import Hall
 from hall.errors import UsageError, masked
 from hall.figures import report_tables
+from hall.output import progress_bar
 from hall.run import Run, db_url, open_hall, parse_url
 
 if TYPE_CHECKING:
@@ -139,16 +142,57 @@ def _refuse_real_hall(hall: Hall, url: str) -> None:
                       zh=f"--db {masked(url)} 有真实的工作人员：模拟只写入空库或模拟库")
 
 
+def next_business_day(day: dt.date) -> dt.date:
+    """The weekday after `day` (a hall's history is Monday to Friday)."""
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def days_to_play(hall: Hall, given: dt.date | None, count: int, today: dt.date
+                 ) -> list[dt.date]:
+    """`count` business days from `given`, else from the one after the last day the
+    database holds (today on a new one); a day it already holds is refused."""
+    with hall.read() as tx:
+        last = tx.conn.execute(select(func.max(T.c.business_day))).scalar()
+    first = given or (next_business_day(last) if last is not None else today)
+    days = [first]
+    while len(days) < count:
+        days.append(next_business_day(days[-1]))
+    if last is not None and first <= last:
+        with hall.read() as tx:
+            held = tx.conn.execute(
+                select(T.c.business_day).where(T.c.business_day.in_(days)).limit(1)
+            ).scalar()
+        if held is not None:
+            raise Refused(f"the database already holds a simulated {held}: leave out --day to "
+                          f"add the days after {last}",
+                          zh=f"数据库已有 {held} 的模拟数据：不加 --day 即接着 {last} 之后模拟")
+    return days
+
+
 def simulate(run: Run) -> None:
-    """`simulate [--day D] [--seed S] [--tickets N | --arrivals-per-hour A=40,...]
-    [--counters N] [--db URL]`."""
+    """`simulate [--day D] [--days N] [--seed S] [--tickets N | --arrivals-per-hour A=40,...]
+    [--counters N] [--db URL]`: day i of --days N is played with seed S + i."""
     today = run.config.business_day(dt.datetime.now(dt.UTC))
     plan = scenario(run, today)
     config = sim.simulation_config(run.config, plan)
     started = time.perf_counter()
+    results: list[tuple[sim.Scenario, sim.DayResult]] = []
     with simulation_hall(run, config, sim.clock_for(config, plan)) as (hall, where):
-        result = sim.run_day(hall, plan)
+        days = days_to_play(hall, run.args.day, run.args.days, today)
+        with progress_bar("模拟 simulating", after=1) as tell:
+            for index, day in enumerate(days):
+                played = dataclasses.replace(plan, day=day, seed=plan.seed + index)
+                results.append((played, sim.run_day(hall, played)))
+                if tell is not None:
+                    tell(index + 1, len(days))
     elapsed = time.perf_counter() - started
+    if len(results) > 1:
+        _several(run, results, config, elapsed, where)
+        return
+    plan, result = results[0]
     if run.out.as_json:
         run.out.data({**result.to_json(), "seed": plan.seed, "db": where,
                       "seconds": round(elapsed, 2)})
@@ -157,6 +201,28 @@ def simulate(run: Run) -> None:
 
     run.out.wide().print(Group(report_tables(result.report, run.args.lang),
                                *summary(result, plan, config, elapsed, where, run.args.lang)))
+
+
+def _several(run: Run, results: list[tuple[sim.Scenario, sim.DayResult]],
+             config: HallConfig, elapsed: float, where: str) -> None:
+    """Several days: a line per day (`hall report` gives their figures)."""
+    lines = [{"day": p.day.isoformat(), "seed": p.seed, "tickets": r.report.totals.tickets,
+              "within_target": r.report.totals.within_target, "met": r.met}
+             for p, r in results]
+    if run.out.as_json:
+        run.out.data({"days": lines, "db": where, "seconds": round(elapsed, 2)})
+        return
+    from rich.text import Text
+
+    words = _ZH if run.args.lang == "zh" else _EN
+    console = run.out.wide()
+    for line in lines:
+        share = "—" if line["within_target"] is None else f"{line['within_target']:.0%}"
+        verdict = words["met"] if line["met"] else words["missed"]
+        console.print(Text(words["day"].format(day=line["day"], seed=line["seed"],
+                                               n=line["tickets"])
+                           + words["actual"].format(actual=share, verdict=verdict)))
+    console.print(Text(words["time"].format(s=elapsed, db=where), style="dim"))
 
 
 def summary(result: sim.DayResult, plan: sim.Scenario, config: HallConfig, elapsed: float,
@@ -194,6 +260,7 @@ _ZH = {
     "target": "目标 {share:.0%} 在 {minutes:g} 分钟内叫号：实际 {actual}，",
     "day": "模拟 {day} · 种子 {seed} · {n} 位客户 · ",
     "time": "用时 {s:.1f} 秒 · 数据库 {db}",
+    "actual": "达标率 {actual}，{verdict}",
 }
 _EN = {
     "fixed": "{n} counters open all day with the config's work profiles",
@@ -205,4 +272,5 @@ _EN = {
     "target": "Target {share:.0%} called within {minutes:g} min: actual {actual}, ",
     "day": "Simulated {day} · seed {seed} · {n} customers · ",
     "time": "{s:.1f} s · database {db}",
+    "actual": "within target {actual}, {verdict}",
 }

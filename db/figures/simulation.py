@@ -102,6 +102,7 @@ class Day:
             self.now = minute
             self.clock.now = self.opening + dt.timedelta(minutes=minute)
             step(*args)
+        self._sign_out()
 
     def _schedule_arrivals(self) -> None:
         for prefix, rates in self.scenario.arrivals.items():
@@ -128,8 +129,21 @@ class Day:
                         id=staff_id, name=name, role=role, authority_limit=0,
                         pin_hash="simulated: no PIN", created_at=tx.now))
             for n in numbers:
+                # A database that holds earlier days may have the clerk still signed in
+                # (days simulated before they signed out): signing in again keeps the state.
                 counters.sign_in(tx, n, _clerk(n))
-                counters.set_state(tx, n, "paused")
+                if ops.counter_row(tx, n).state != "paused":
+                    counters.set_state(tx, n, "paused")
+
+    def _sign_out(self) -> None:
+        """Everyone served: the clerks sign out, so the next day starts from closed counters
+        and no counter stays open overnight."""
+        with self.hall.write() as tx:
+            for spec in self.hall.config.counters:
+                if ops.counter_row(tx, spec.number).staff_id is not None:
+                    counters.sign_out(tx, spec.number)
+        self.active.clear()
+        self.idle.clear()
 
     def staff_hour(self, hour: int) -> None:
         """Open the counters the hour needs, with their profiles; pause the others."""

@@ -9,7 +9,7 @@ import pytest
 
 from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN
 
 SMALL = ("--arrivals-per-hour", "A=20,D=4", "--hours", "2", "--seed", "3")
 
@@ -43,6 +43,43 @@ def test_simulate_keeps_its_database_when_asked(cli: Cli, tmp_path: Path) -> Non
     report = cli("report", "--db", url, "--from", "2026-11-20", "--to", "2026-11-21", "--json")
     assert report.json()["totals"]["tickets"] == (first["report"]["totals"]["tickets"]
                                                    + again["report"]["totals"]["tickets"])
+
+
+def test_simulate_adds_day_after_day_to_one_database(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    friday = cli("simulate", *SMALL, "--db", url, "--day", "2026-11-20", "--json")
+    assert friday.code == 0, friday.err
+    # No --day: the next business day after the last one held (over the weekend), and the
+    # clerks signed out at the end of each day, so the next one starts cleanly.
+    monday = cli("simulate", *SMALL, "--db", url, "--json")
+    assert monday.code == 0, monday.err
+    several = cli("simulate", *SMALL, "--db", url, "--days", "2", "--json")
+    assert several.code == 0, several.err
+    data = several.json()
+    assert [d["day"] for d in data["days"]] == ["2026-11-24", "2026-11-25"]
+    assert [d["seed"] for d in data["days"]] == [3, 4]
+    tickets = [friday.json()["report"]["totals"]["tickets"],
+               monday.json()["report"]["totals"]["tickets"],
+               *(d["tickets"] for d in data["days"])]
+    report = cli("report", "--db", url, "--from", "2026-11-20", "--to", "2026-11-25", "--json")
+    assert report.json()["totals"]["tickets"] == sum(tickets)
+    with sqlite3.connect(tmp_path / "history.db") as conn:
+        days = [r[0] for r in conn.execute(
+            "SELECT DISTINCT business_day FROM tickets ORDER BY 1")]
+        signed_in = conn.execute(
+            "SELECT count(*) FROM counters WHERE staff_id IS NOT NULL").fetchone()[0]
+    assert days == ["2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25"]
+    assert signed_in == 0
+    again = cli("simulate", *SMALL, "--db", url, "--day", "2026-11-23")
+    assert again.code == 1 and "already holds a simulated 2026-11-23" in one_line_error(again)
+
+
+def test_simulate_several_days_prints_a_line_each(cli: Cli) -> None:
+    result = cli("simulate", *SMALL, "--day", "2026-11-02", "--days", "2", "--lang", "en")
+    assert result.code == 0, result.err
+    assert "Simulated 2026-11-02 · seed 3" in result.out
+    assert "Simulated 2026-11-03 · seed 4" in result.out
+    assert "database temporary" in result.out
 
 
 def test_simulate_a_day_like_the_halls_history(cli: Cli, ready: Hall) -> None:
@@ -113,7 +150,7 @@ def test_audit_finds_the_edited_event(cli: Cli, ready: Hall, db_path: Path) -> N
 def test_audit_finds_a_cut_end_by_the_head_written_down(
     cli: Cli, ready: Hall, db_path: Path
 ) -> None:
-    closed = cli("close-day", "--staff", "L01", stdin=PIN)
+    closed = cli("close-day", "--staff", "L01", stdin=LEADER_PIN)
     head = cli("audit", "verify", "--json").json()
     assert closed.code == 0 and head["head_hash"] in closed.out and "抄录" in closed.out
     cli("issue", "A")
