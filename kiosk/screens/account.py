@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -76,12 +76,12 @@ class AccountPad(KioskModal[str | None]):
             self.account += key
         self._show()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
-        if event.button.id == "pad-ok":
-            self.close(self.account)
-        elif event.button.id == "pad-cancel":
-            self.action_cancel()
+    @on(Button.Pressed, "#pad-ok")
+    def ok(self) -> None:
+        """Leave with the number typed."""
+        self.close(self.account)
+
+    @on(Button.Pressed, "#pad-cancel")
 
     def action_cancel(self) -> None:
         """Leave without changing the account number."""

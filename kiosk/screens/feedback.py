@@ -3,7 +3,7 @@ ticket number."""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -63,17 +63,13 @@ class FeedbackBox(KioskModal[None]):
         self.query_one("#fb-cancel", Button).label = t("cancel", lang)
         self.query_one("#fb-send", Button).label = t("fb_send", lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Send or cancel."""
-        if event.button.id == "fb-send":
-            self.send()
-        elif event.button.id == "fb-cancel":
-            self.action_cancel()
+    @on(Button.Pressed, "#fb-cancel")
+    def cancel(self) -> None:
+        """Leave without sending."""
+        self.action_cancel()
 
-    def on_input_submitted(self) -> None:
-        """Enter in the number field sends."""
-        self.send()
-
+    @on(Input.Submitted)  # Enter in the number field sends
+    @on(Button.Pressed, "#fb-send")
     def send(self) -> None:
         """Store the note (once, however often Send is touched)."""
         if self.sending:

@@ -3,7 +3,7 @@ counter, reprint the last ticket, sign out."""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -79,8 +79,9 @@ class GuideScreen(HallScreen):
                 yield Select[int]([], id="g-counter")
                 yield Input(id="g-note", max_length=ENQUIRY_NOTE_MAX)
             with Horizontal(id="guide-actions"):
-                for button_id, _ in ACTIONS:
-                    yield Button("", id=button_id)
+                for button_id, _ in ACTIONS:  # g-sign-out runs action_sign_out, …
+                    action = button_id.removeprefix("g-").replace("-", "_")
+                    yield Button("", id=button_id, action=f"screen.{action}")
         yield Label(id="guide-status", classes="status")
 
     def on_mount(self) -> None:
@@ -128,17 +129,10 @@ class GuideScreen(HallScreen):
         self.query_one(BusinessGrid).selected = business
         self._show_choice()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The option and action buttons."""
-        actions = {
-            "g-issue": self.action_issue, "g-direct": self.action_direct,
-            "g-enquiry": self.action_enquiry, "g-reprint": self.action_reprint,
-            "g-sign-out": self.action_sign_out,
-        }
-        if event.button.id == "g-account":
-            self.app.push_screen(AccountPad(self.account), self._account_entered)
-        elif event.button.id in actions:
-            actions[event.button.id]()
+    @on(Button.Pressed, "#g-account")
+    def account_pad(self) -> None:
+        """The keypad for the customer's account number."""
+        self.app.push_screen(AccountPad(self.account), self._account_entered)
 
     def _account_entered(self, account: str | None) -> None:
         if account is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -135,14 +135,20 @@ class HomeScreen(HallScreen):
 
     # -- the optional parts ----------------------------------------------------------------
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Account keypad, supervision box, language."""
-        if event.button.id == "account":
-            self.app.push_screen(AccountPad(self.account), self._account_entered)
-        elif event.button.id == "feedback":
-            self.app.push_screen(FeedbackBox(self.machine))
-        elif event.button.id == "language":
-            await self.run_action("app.switch_language")
+    @on(Button.Pressed, "#account")
+    def account_pad(self) -> None:
+        """The keypad for the account number (户号)."""
+        self.app.push_screen(AccountPad(self.account), self._account_entered)
+
+    @on(Button.Pressed, "#feedback")
+    def supervision_box(self) -> None:
+        """The supervision box (监督箱)."""
+        self.app.push_screen(FeedbackBox(self.machine))
+
+    @on(Button.Pressed, "#language")
+    async def switch_language(self) -> None:
+        """中文 / English."""
+        await self.run_action("app.switch_language")
 
     def _account_entered(self, account: str | None) -> None:
         if account is not None:

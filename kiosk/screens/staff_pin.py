@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -51,12 +52,15 @@ class StaffPinScreen(PinEntry, KioskModal[StaffView | None]):
         self.query_one("#pin-cancel", Button).label = t("cancel", lang)
         self.query_one("#pin-ok", Button).label = t(self.ACTION_KEY, lang)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """OK or cancel."""
-        if event.button.id == "pin-ok":
-            self.submit()
-        elif event.button.id == "pin-cancel":
-            self.action_cancel()
+    @on(Button.Pressed, "#pin-ok")
+    def ok(self) -> None:
+        """Check the id and PIN typed."""
+        self.submit()
+
+    @on(Button.Pressed, "#pin-cancel")
+    def cancel(self) -> None:
+        """Leave without signing in."""
+        self.action_cancel()
 
     def entered_staff_id(self) -> str:
         """The id in capitals."""
