@@ -11,6 +11,8 @@ each business type had counters of its own.
 Open counters are replayed from the log too (sign-in, open, pause, close, sign-out, profile
 changes): a counter open for 30 minutes of an hour counts ½ for that hour, for every
 business type in its work profile, so a shared counter shows under each type it serves.
+A counter left open ends its stretch when its business day ends (the day's last logged
+step), so a clerk who forgets to sign out does not inflate the evening hours.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.config import HallConfig
 from db.figures import erlang
@@ -127,7 +128,9 @@ def _spread(
 
 
 def _open_hours(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, str], float]:
-    """(hour, business) → counter-hours open over the period."""
+    """(hour, business) → counter-hours open over the period. A stretch ends at the
+    counter's next step, and at the latest when its business day ends (`_day_end`): a clerk
+    who forgets to sign out leaves no counter open overnight."""
     config = tx.config
     profiles = {c.number: c.profile for c in config.counters}
     query = (
@@ -135,31 +138,46 @@ def _open_hours(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[tuple[int,
         .where(E.c.business_day.between(date_from, date_to), E.c.kind.in_(COUNTER_STEPS))
         .order_by(E.c.id)
     )
-    opened: dict[int, dt.datetime] = {}
+    opened: dict[int, tuple[dt.datetime, dt.date]] = {}
     hours: dict[tuple[int, str], float] = defaultdict(float)
-    last: dt.datetime | None = None
+    ends: dict[dt.date, dt.datetime] = {}
+
+    def close(number: int, at: dt.datetime | None) -> None:
+        since, day = opened.pop(number)
+        if day not in ends:
+            ends[day] = _day_end(tx, day)
+        end = ends[day] if at is None else min(at, ends[day])
+        if end > since:
+            _spread(config, since, end, profiles.get(number, ()), hours)
+
     for row in tx.conn.execute(query):
-        last = row.at
         number = row.counter_number
         if number is None:
             continue
         if number in opened:
-            _spread(config, opened.pop(number), row.at, profiles.get(number, ()), hours)
+            close(number, row.at)
         if row.kind == "profile":
             profiles[number] = tuple((row.detail or {}).get("profile", ()))
-            opened[number] = row.at  # still open, now with the new profile
+            opened[number] = (row.at, row.business_day)  # still open, with the new profile
         elif row.kind in OPENING:
-            opened[number] = row.at
-    end = _last_event(tx, date_to) or last
-    for number, since in opened.items():
-        if end is not None and end > since:
-            _spread(config, since, end, profiles.get(number, ()), hours)
+            opened[number] = (row.at, row.business_day)
+    for number in list(opened):
+        close(number, None)
     return hours
 
 
-def _last_event(tx: Tx, day: dt.date) -> Any:
-    query = select(E.c.at).where(E.c.business_day == day).order_by(E.c.id.desc()).limit(1)
-    return tx.conn.execute(query).scalar()
+def _day_end(tx: Tx, day: dt.date) -> dt.datetime:
+    """When a business day ended, for the counters: its last logged step (the hall had
+    closed by then: the config names no closing time), never after the next day's start
+    (`day_start` 24 hours later). Naive UTC, as stored."""
+    config = tx.config
+    start = dt.datetime.combine(day + dt.timedelta(days=1), config.day_start, tzinfo=config.tz)
+    cap = start.astimezone(dt.UTC).replace(tzinfo=None)
+    last = tx.conn.execute(
+        select(E.c.at).where(E.c.id == select(func.max(E.c.id))
+                             .where(E.c.business_day == day).scalar_subquery())
+    ).scalar()
+    return cap if last is None else min(last, cap)
 
 
 def _service_minutes(config: HallConfig, report: Report) -> dict[str, float]:

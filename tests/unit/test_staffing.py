@@ -78,6 +78,26 @@ def test_recommendation_from_the_log(hall: Hall, clock: ManualClock) -> None:
     assert total.counter_min == (6 * 4 + 2 * 20) / 8
 
 
+def test_a_counter_left_open_ends_with_its_day(hall: Hall, clock: ManualClock) -> None:
+    # Counters 1 and 4 open at 09:00 (the fixture) and nobody signs out: their stretch ends
+    # with the day's last step (10:30), not at the next morning's pause.
+    at(clock, 90)
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "D")
+    at(clock, 24 * 60)  # 09:00 the next day
+    with hall.write() as tx:
+        counters.set_state(tx, 1, "paused")
+        counters.set_state(tx, 4, "paused")
+        ops.issue_ticket(tx, "A")
+    with hall.read() as tx:
+        plan = staffing.recommend(tx, DAY, DAY + dt.timedelta(days=1))
+    assert plan.days == 2
+    assert {h.hour for h in plan.hours} == {9, 10}  # nothing open overnight
+    rows = {(h.hour, h.business): h for h in plan.hours}
+    assert rows[(9, "*")].open_counters == 1.0  # 2 counter-hours over 2 days
+    assert rows[(10, "*")].open_counters == 0.5  # 10:00-10:30, twice, over 2 days
+
+
 def test_busy_hours_need_more(hall: Hall) -> None:
     assert staffing.counters_needed(100, 4, 10, 0.8) == 8
     assert staffing.counters_needed(100, 4, 1, 0.95) > staffing.counters_needed(100, 4, 10, 0.8)
