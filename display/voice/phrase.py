@@ -59,9 +59,15 @@ def _tens_after_hundreds(rest: int) -> str:
     return DIGITS_ZH[tens] + "十" + (DIGITS_ZH[ones] if ones else "")
 
 
+CLOSING_ZH = "办理"
+"""How a hall ends the call: "…到一号窗口办理". Added to a template that stops at 窗口."""
+
+
 def phrase_zh(template: str, number: str, counter: int) -> str:
-    """The Chinese phrase in characters: "请A零二三号到十二号窗口"."""
-    return template.format(number=spoken_number(number), counter=chinese_numeral(counter))
+    """The Chinese phrase in characters, ended as halls say it: "请A零二三号到十二号窗口办理"
+    (a template ending in 窗口 gets CLOSING_ZH; one ending otherwise is said as it is)."""
+    said = template.format(number=spoken_number(number), counter=chinese_numeral(counter))
+    return said + CLOSING_ZH if said.endswith("窗口") else said
 
 
 def phrase_en(template: str, number: str, counter: int) -> str:

@@ -68,7 +68,7 @@ async def test_calls_made_while_it_runs_are_announced_in_order(
         assert not screen_of(app).voice_off
     assert wavs(folder) == ["0001-A001-recall.wav", "0002-B001-call.wav", "0003-A002-call.wav"]
     texts = [c["text"] for c in fake_espeak.calls(log)]
-    assert texts[1] == "qing3 bi4 ling2 ling2 yi1 hao4 dao4 si4 hao4 chuang1 kou3"
+    assert texts[1] == "qing3 bi4 ling2 ling2 yi1 hao4 dao4 si4 hao4 chuang1 kou3 ban4 li3"
 
 
 async def test_without_espeak_the_display_says_once_that_voice_is_off(

@@ -35,10 +35,18 @@ def said(number: str, counter: int, template: str = ZH) -> str:
 
 
 def test_a_number_is_said_letter_and_digit_by_digit_and_the_counter_as_a_number() -> None:
-    assert phrase_zh(ZH, "A023", 12) == "请A零二三号到十二号窗口"
+    assert phrase_zh(ZH, "A023", 12) == "请A零二三号到十二号窗口办理"
     assert said("A023", 12) == ("qing3 ei1 ling2 er4 san1 hao4 dao4 shi2 er4 hao4 "
-                                "chuang1 kou3")
-    assert said("B101", 3) == "qing3 bi4 yi1 ling2 yi1 hao4 dao4 san1 hao4 chuang1 kou3"
+                                "chuang1 kou3 ban4 li3")
+    assert said("B101", 3) == ("qing3 bi4 yi1 ling2 yi1 hao4 dao4 san1 hao4 chuang1 kou3 "
+                               "ban4 li3")
+
+
+def test_the_call_ends_as_halls_say_it() -> None:
+    """Issue 12: the digits one by one, the counter as a number, then 办理."""
+    assert phrase_zh(ZH, "A007", 1) == "请A零零七号到一号窗口办理"
+    assert phrase_zh(ZH, "A007", 12) == "请A零零七号到十二号窗口办理"
+    assert phrase_zh(ZH + "办理", "A007", 1) == "请A零零七号到一号窗口办理"
 
 
 def test_letters_are_said_by_their_names() -> None:
@@ -49,7 +57,7 @@ def test_letters_are_said_by_their_names() -> None:
 def test_a_template_of_the_halls_own_with_digits_and_punctuation() -> None:
     template = "{number}号顾客，请到{counter}号窗口"
     assert said("E005", 8, template) == ("yi4 ling2 ling2 wu3 hao4 gu4 ke4, qing3 dao4 "
-                                         "ba1 hao4 chuang1 kou3")
+                                         "ba1 hao4 chuang1 kou3 ban4 li3")
     assert to_pinyin("请到 2 号窗口！") == "qing3 dao4, er4, hao4 chuang1 kou3"
 
 
@@ -129,7 +137,7 @@ def test_every_call_and_recall_is_written_in_order(espeak: Path, tmp_path: Path)
     assert all(frames_of(folder / f) == CHIME + 2 * PHRASE_FRAMES + GAP for f in files)
     asked = fake_espeak.calls(espeak)
     assert [a["voice"] for a in asked] == ["cmn-latn-pinyin"] * 3
-    assert asked[1]["text"] == "qing3 bi4 ling2 ling2 yi1 hao4 dao4 si4 hao4 chuang1 kou3"
+    assert asked[1]["text"] == "qing3 bi4 ling2 ling2 yi1 hao4 dao4 si4 hao4 chuang1 kou3 ban4 li3"
     assert asked[0]["speed"] == "150"
     assert offs == []
 
