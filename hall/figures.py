@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db.figures import reports, staffing
+from db.figures import days, reports, staffing
 from db.figures.reports import BusinessFigures, Report
 from db.figures.staffing import Staffing
 from db.rules import queries
@@ -193,10 +193,13 @@ def report(run: Run) -> None:
     fmt = "json" if run.out.as_json else a.format
     if fmt == "xlsx" and not a.output:
         raise UsageError("report: --format xlsx needs --output FILE")
-    with run.hall().read() as tx:
+    hall = run.hall()
+    with hall.read() as tx:
         start, end = period(run, tx.day)
+        store = days.DayStore(tx, start, end)
         with progress_bar("报表 report") as tell:
-            figures = reports.period_report(tx, start, end, tell)
+            figures = reports.period_report(tx, start, end, tell, store.samples)
+    days.save(hall, store)
     if fmt == "json":
         _emit(run, _json_text(figures.to_json()), figures, a.output)
     elif fmt == "csv":
@@ -321,10 +324,13 @@ def write_xlsx(figures: Report, path: Path, lang: str) -> None:
 def staffing_report(run: Run) -> None:
     """`staffing [--day D | --from D --to D]`: counters needed per hour next to those open."""
     lang = run.args.lang
-    with run.hall().read() as tx:
+    hall = run.hall()
+    with hall.read() as tx:
         start, end = period(run, tx.day)
+        store = days.DayStore(tx, start, end)
         with progress_bar("人员配置 staffing") as tell:
-            plan = staffing.recommend(tx, start, end, tell)
+            plan = staffing.recommend(tx, start, end, tell, store)
+    days.save(hall, store)
     if run.out.as_json:
         run.out.data(plan.to_json())
     else:

@@ -206,6 +206,52 @@ def business_days(tx: Tx, date_from: dt.date, date_to: dt.date) -> list[dt.date]
     return list(tx.conn.execute(query).scalars())
 
 
+def day_samples(tx: Tx, day: dt.date) -> _Gathered:
+    """One business day's raw figures, replayed from the log (enquiries apart: they are
+    gathered over the period, `_gather_enquiries`)."""
+    gathered = _Gathered()
+    _gather_day(tx, day, gathered)
+    return gathered
+
+
+SampleSource = Callable[[Tx, dt.date], _Gathered]
+"""Where a day's raw figures come from: `day_samples`, or the stored days
+(`db.figures.days.DayStore.samples`)."""
+
+
+def merge(into: _Gathered, day: _Gathered) -> None:
+    """Add one day's raw figures to the period's: a period is its days combined in order,
+    whether each day was replayed now or stored earlier, so both give the same report."""
+    for prefix, s in day.businesses.items():
+        t = into.businesses[prefix]
+        t.tickets += s.tickets
+        t.waits += s.waits
+        t.handling += s.handling
+        t.entered += s.entered
+        t.counter_min += s.counter_min
+        t.no_shows += s.no_shows
+        t.transfers += s.transfers
+        t.referrals += s.referrals
+        t.cancelled += s.cancelled
+        t.enquiries += s.enquiries
+    for who, p in day.people.items():
+        q = into.people[who]
+        q.volume += p.volume
+        q.completed += p.completed
+        q.services += p.services
+        q.untimed += p.untimed
+        q.handling_min += p.handling_min
+        q.standard_min += p.standard_min
+        for level, n in p.ratings.items():
+            q.ratings[level] = q.ratings.get(level, 0) + n
+        q.taken += p.taken
+        q.returned += p.returned
+        q.support_min += p.support_min
+        q.issued += p.issued
+        for prefix, n in p.enquiries.items():
+            q.enquiries[prefix] += n
+
+
 def _gather_day(tx: Tx, day: dt.date, into: _Gathered) -> None:
     tickets = tx.conn.execute(select(T).where(T.c.business_day == day)).all()
     walk_ins: set[int] = set()
@@ -384,15 +430,17 @@ def _totals(gathered: _Gathered) -> _Samples:
 
 
 def period_report(
-    tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None
+    tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None,
+    source: SampleSource = day_samples,
 ) -> Report:
-    """The report of the business days `date_from` to `date_to`, both included."""
+    """The report of the business days `date_from` to `date_to`, both included: each day's
+    raw figures (from `source`) combined."""
     if date_from > date_to:
         raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
     gathered = _Gathered()
     days = business_days(tx, date_from, date_to)
     for done, day in enumerate(days, 1):
-        _gather_day(tx, day, gathered)
+        merge(gathered, source(tx, day))
         if progress is not None:
             progress(done, len(days))
     _gather_enquiries(tx, date_from, date_to, gathered)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -28,6 +29,9 @@ from db.figures import erlang
 from db.figures.reports import Progress, Report, business_days, period_report
 from db.rules.ops import E, T
 from db.store.session import Tx
+
+if TYPE_CHECKING:
+    from db.figures.days import DayStore
 from db.store.views import _Json
 
 ARRIVALS = ("issue", "walk_in", "transfer", "next_service")
@@ -112,6 +116,11 @@ def _arrivals(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, s
     return counts
 
 
+def day_arrivals(tx: Tx, day: dt.date) -> dict[tuple[int, str], int]:
+    """One business day's arrivals per (local hour, business): what a stored day keeps."""
+    return _arrivals(tx, day, day)
+
+
 def _spread(
     config: HallConfig, start: dt.datetime, end: dt.datetime, profile: tuple[str, ...],
     into: dict[tuple[int, str], float],
@@ -188,12 +197,18 @@ def _service_minutes(config: HallConfig, report: Report) -> dict[str, float]:
 
 
 def recommend(
-    tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None
+    tx: Tx, date_from: dt.date, date_to: dt.date, progress: Progress | None = None,
+    store: DayStore | None = None,
 ) -> Staffing:
-    """Counters needed per hour and business type over the period, and those open."""
-    report = period_report(tx, date_from, date_to, progress)
+    """Counters needed per hour and business type over the period, and those open. With a
+    `store`, the closed days' report figures and arrivals are the stored ones."""
+    if store is None:
+        report = period_report(tx, date_from, date_to, progress)
+        arrivals = _arrivals(tx, date_from, date_to)
+    else:
+        report = period_report(tx, date_from, date_to, progress, store.samples)
+        arrivals = dict(store.arrivals)
     days = max(1, len(business_days(tx, date_from, date_to)))
-    arrivals = _arrivals(tx, date_from, date_to)
     opened = _open_hours(tx, date_from, date_to)
     handling = _service_minutes(tx.config, report)
     config = tx.config

@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     event,
     text,
@@ -145,6 +146,22 @@ class HallSecret(Base):
         _column("name", String(40), primary_key=True),
         _column("value", String(100)),
         _column("created_at", DateTime()),
+    )
+
+
+class DayFigures(Base):
+    """The report's raw sums of one closed business day (`db.figures.days`), written once
+    and combined by later reports; keyed by the day and the figures' version (the code's and
+    the config's standard minutes). A trigger (migration 0010) drops a day's rows when an
+    event is logged on that day or for one of its tickets, so a correction is counted."""
+
+    __table__ = _table(
+        "day_figures",
+        _column("day", Date(), primary_key=True),
+        _column("version", String(40), primary_key=True),
+        _column("through_event", Integer()),
+        _column("figures", Text()),
+        _column("made_at", DateTime()),
     )
 
 

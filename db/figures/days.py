@@ -1,0 +1,159 @@
+"""Stored figures of closed business days: a closed day's log no longer changes, so its raw
+figures are replayed once and kept (table `day_figures`), and a period report combines the
+stored days with the days it still has to replay (today, and any day not stored yet).
+
+A day's row holds what a period figure needs to be combined exactly: the report's raw sums
+per business type and per person (counts, minutes, and the waits and handling minutes
+themselves, for the exact 90th percentile) and the arrivals per local hour and business for
+`hall staffing`. Rows are keyed by the day and `figures_version` (this code's version and the
+config's standard minutes, which the staff lines use), so new code or a new standard is
+replayed afresh. A trigger (migration 0010) drops a day's rows when an event is logged on
+that day or for one of its tickets (a complaint's reopen or reassign of an old ticket, a late
+rating, the day's close): that day is replayed again the next time.
+
+Rows are written after the report, in one short write transaction (`save`), and only for days
+that ended before the report's snapshot and that no event since the snapshot has touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, select
+
+from db.config import HallConfig
+from db.figures.reports import _Gathered, _Samples, day_samples
+from db.figures.staff import StaffSamples
+from db.rules.ops import E, T
+from db.store.models import DayFigures
+from db.store.session import Hall, Tx
+
+D = cast(Table, DayFigures.__table__)
+
+FIGURES_VERSION = 1
+"""Raised whenever what a day's figures mean or hold changes: older rows are then ignored."""
+
+Arrivals = dict[tuple[int, str], int]
+"""(local hour, business) → arrivals, as `db.figures.staffing` counts them."""
+
+
+def figures_version(config: HallConfig) -> str:
+    """The code's version and a digest of the config the stored sums depend on."""
+    standards = [(b.prefix, b.standard_minutes) for b in config.businesses]
+    digest = hashlib.sha256(json.dumps(standards).encode()).hexdigest()[:16]
+    return f"{FIGURES_VERSION}-{digest}"
+
+
+def _samples_json(s: _Samples) -> dict[str, Any]:
+    return {"tickets": s.tickets, "waits": s.waits, "handling": s.handling,
+            "entered": s.entered, "counter_min": s.counter_min, "no_shows": s.no_shows,
+            "transfers": s.transfers, "referrals": s.referrals, "cancelled": s.cancelled,
+            "enquiries": s.enquiries}
+
+
+def _person_json(p: StaffSamples) -> dict[str, Any]:
+    return {"volume": p.volume, "completed": p.completed, "services": p.services,
+            "untimed": p.untimed, "handling_min": p.handling_min,
+            "standard_min": p.standard_min, "ratings": {str(k): v for k, v in p.ratings.items()},
+            "taken": p.taken, "returned": p.returned, "support_min": p.support_min,
+            "issued": p.issued, "enquiries": dict(p.enquiries)}
+
+
+def encode(gathered: _Gathered, arrivals: Arrivals) -> str:
+    """A day's row: its raw figures as JSON (floats written exactly)."""
+    return json.dumps({
+        "businesses": {k: _samples_json(v) for k, v in gathered.businesses.items()},
+        "people": {k: _person_json(v) for k, v in gathered.people.items()},
+        "arrivals": [[hour, business, n] for (hour, business), n in arrivals.items()],
+    }, separators=(",", ":"))
+
+
+def decode(text: str) -> tuple[_Gathered, Arrivals]:
+    """The day's raw figures and arrivals back from its row."""
+    data = json.loads(text)
+    gathered = _Gathered()
+    for prefix, s in data["businesses"].items():
+        gathered.businesses[prefix] = _Samples(**s)
+    for who, p in data["people"].items():
+        enquiries: dict[str, int] = defaultdict(int, p.pop("enquiries"))
+        ratings = {int(k): v for k, v in p.pop("ratings").items()}
+        gathered.people[who] = StaffSamples(**p, ratings=ratings, enquiries=enquiries)
+    arrivals = {(int(h), str(b)): int(n) for h, b, n in data["arrivals"]}
+    return gathered, arrivals
+
+
+class DayStore:
+    """The stored days of one period as one report reads them, and the closed days it
+    replayed (to `save` afterwards). Its `samples` is a `period_report` source; the arrivals
+    of the days it gave out add up in `arrivals`."""
+
+    def __init__(self, tx: Tx, date_from: dt.date, date_to: dt.date) -> None:
+        self.version = figures_version(tx.config)
+        self.today = tx.day
+        self.through = int(tx.conn.execute(select(func.max(E.c.id))).scalar() or 0)
+        self.stored: dict[dt.date, str] = {}
+        self.made: dict[dt.date, str] = {}
+        # A database not yet upgraded to migration 0010 (`hall init` does it) has no table:
+        # every day is replayed, nothing is kept.
+        self.enabled = tx.conn.dialect.has_table(tx.conn, D.name)
+        if self.enabled:
+            query = select(D.c.day, D.c.figures).where(
+                D.c.day.between(date_from, date_to), D.c.version == self.version)
+            self.stored = {day: text for day, text in tx.conn.execute(query)}
+        self.arrivals: Arrivals = defaultdict(int)
+        self.reused = 0
+
+    def samples(self, tx: Tx, day: dt.date) -> _Gathered:
+        """The day's raw figures: stored, else replayed (and kept to save if it is closed)."""
+        text = self.stored.pop(day, None)
+        if text is not None:
+            gathered, arrivals = decode(text)
+            self.reused += 1
+        else:
+            from db.figures.staffing import day_arrivals
+
+            gathered, arrivals = day_samples(tx, day), day_arrivals(tx, day)
+            if self.enabled and day < self.today:
+                self.made[day] = encode(gathered, arrivals)
+        for key, n in arrivals.items():
+            self.arrivals[key] += n
+        return gathered
+
+
+def save(hall: Hall, store: DayStore) -> int:
+    """Write the closed days the report replayed; a day an event touched since the report's
+    snapshot is left out (it will be replayed next time). Returns the days written."""
+    if not store.made:
+        return 0
+    with hall.write() as tx:
+        touched = _touched_since(tx, store.through)
+        rows = [{"day": day, "version": store.version, "through_event": store.through,
+                 "figures": text, "made_at": tx.now}
+                for day, text in store.made.items() if day not in touched]
+        if rows:
+            tx.conn.execute(delete(D).where(D.c.day.in_([r["day"] for r in rows]),
+                                            D.c.version == store.version))
+            tx.conn.execute(insert(D), rows)
+    store.made.clear()
+    return len(rows)
+
+
+def _touched_since(tx: Tx, event_id: int) -> set[dt.date]:
+    """Business days that events after `event_id` were logged on or for a ticket of."""
+    query = (
+        select(E.c.business_day, T.c.business_day)
+        .select_from(E.outerjoin(T, T.c.id == E.c.ticket_id))
+        .where(E.c.id > event_id)
+        .distinct()
+    )
+    found: set[dt.date] = set()
+    for on, of in tx.conn.execute(query):
+        found.add(on)
+        if of is not None:
+            found.add(of)
+    return found
+
