@@ -25,6 +25,7 @@ TINY: dict[str, list[str]] = {
     "display_latency.py": ["--calls", "5", "--waiting", "20", "--idle", "1", "--warmup", "0.5"],
     "display_notice.py": ["--seconds", "1", "--warmup", "0.5"],
     "cli_startup.py": ["--rounds", "1", "--target", "100"],
+    "figures_year.py": ["--days", "3", "--tickets", "100", "--rounds", "1", "--target", "100"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 
