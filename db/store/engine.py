@@ -102,6 +102,7 @@ CHAIN_LOCK = 0x4841_4C4C
 """PostgreSQL advisory lock every write transaction takes first: events are chained one
 after another (`db.store.audit`), so writers append in turn, as SQLite's BEGIN IMMEDIATE makes
 them. Taken at the start, never mid-way, so that it cannot deadlock with a row lock."""
+_CHAIN_LOCK_SQL = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
 
 
 def _server_engine(url: str) -> Engine:
@@ -114,9 +115,22 @@ def _server_engine(url: str) -> Engine:
             return
         # Straight to the driver (psycopg opens its transaction on this first statement):
         # a statement through `conn` here would begin the transaction being begun.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
-        cursor.close()
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = None
+        try:
+            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+            cursor.execute(_CHAIN_LOCK_SQL)
+            cursor.close()
+        except conn.dialect.loaded_dbapi.Error as error:
+            # SQLAlchemy never sees an error raised here: tell it when the connection died
+            # (a terminated session, a restarted server), so that the connection is dropped
+            # and the next step opens a new one instead of failing on it forever.
+            lost = conn.dialect.is_disconnect(error, dbapi_conn, cursor)
+            if lost:
+                conn.invalidate(error)
+            raise exc.DBAPIError.instance(
+                _CHAIN_LOCK_SQL, None, error, conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost, dialect=conn.dialect) from error
 
     return engine
 

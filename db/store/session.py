@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from db.config import HallConfig
+from db.errors import HallError
 from db.store.engine import (
     READ_ONLY,
     engine_file_problem,
@@ -26,6 +27,39 @@ from db.store.engine import (
     missing_database,
     sqlite_file,
 )
+
+
+class HallUnavailable(HallError):
+    """The database cannot be reached now (the connection died: a terminated session, a
+    restarted server); a display says "reconnecting" and keeps trying, a step may be tried
+    again: the next one opens a new connection."""
+
+
+def lost_connection(error: BaseException, *, saving: bool = False) -> HallUnavailable:
+    """The one line for a step whose connection died: not saved, or (`saving`: it died
+    during COMMIT) perhaps saved."""
+    why = _first_line(error)
+    if saving:
+        return HallUnavailable(
+            f"the connection to the database was lost while saving ({why}): the step may or "
+            "may not have been saved; look before trying again",
+            zh="保存时与数据库的连接中断：此步可能已保存，也可能未保存，请查看后再试")
+    return HallUnavailable(
+        f"the connection to the database was lost ({why}): the step was not saved; "
+        "reconnecting, try again", zh="与数据库的连接中断，此步未保存；正在重新连接，请重试")
+
+
+def unreachable(error: BaseException) -> HallUnavailable:
+    """The one line for a database server that does not answer a new connection."""
+    return HallUnavailable(f"the database cannot be reached ({_first_line(error)}); "
+                           "reconnecting, try again",
+                           zh="无法连接数据库；正在重新连接，请重试")
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(error).__name__
+
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time as an aware datetime; tests and simulations inject their own."""
@@ -114,31 +148,65 @@ class Hall:
         # One connection is kept for writes and reused by whichever thread writes next: a
         # pool checkout and check-in per transaction would cost more than SQLite's own work.
         # A second writer at the same moment takes a pooled connection as before.
+        # A connection that died (a terminated session, a restarted server) is dropped by
+        # SQLAlchemy (invalidated) and the step refused as HallUnavailable; a step that died
+        # before it ran anything (at BEGIN, on the kept writer) is tried once more on a new
+        # connection, and the next step opens a new one: the pool pings before it lends.
         thread = threading.get_ident()
         self._writing.add(thread)
+        saving = False
         try:
             if not self._writer_free.acquire(blocking=False):
                 self._check_file()
-                with self.engine.begin() as conn:
+                with self._connect() as conn, conn.begin():
                     yield self._tx(conn)
+                    saving = True
                 return
             try:
                 if self._check_file(note=True):
                     self._reconnect()
-                kept = self._writer
-                if kept is None or kept.closed or kept.invalidated:
-                    kept = self._writer = self.engine.connect()
-                with kept.begin():
+                kept, transaction = self._begin_writer()
+                with transaction:
                     yield self._tx(kept)
+                    saving = True
             finally:
                 self._writer_free.release()
         except DBAPIError as error:
             problem = engine_file_problem(self.engine, error)
-            if problem is None:
-                raise
-            raise problem from error
+            if problem is not None:
+                raise problem from error
+            if error.connection_invalidated:
+                raise lost_connection(error, saving=saving) from error
+            raise
         finally:
             self._writing.discard(thread)
+
+    def _begin_writer(self) -> tuple[Connection, Any]:
+        """The kept writer with its transaction begun (under `_writer_free`); a writer whose
+        connection died is replaced, and BEGIN tried once more (nothing of the step ran)."""
+        for attempt in range(2):
+            kept = self._writer
+            if kept is None or kept.closed or kept.invalidated:
+                if kept is not None:
+                    kept.close()
+                kept = self._writer = self._connect()
+            try:
+                return kept, kept.begin()
+            except DBAPIError as error:
+                if not error.connection_invalidated or attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connect(self) -> Connection:
+        """A connection from the pool (pinged first on a server: a dead one is replaced); a
+        server that does not answer is HallUnavailable (a SQLite file's problems are said by
+        the caller, `engine_file_problem`)."""
+        try:
+            return self.engine.connect()
+        except DBAPIError as error:
+            if self.engine.dialect.name == "sqlite":
+                raise
+            raise unreachable(error) from error
 
     def _check_file(self, *, note: bool = False) -> bool:
         """Refuse a step on a SQLite file that is gone (deleted under the running app: the
@@ -175,15 +243,17 @@ class Hall:
         self._check_file()
         try:
             with (
-                self.engine.connect().execution_options(**{READ_ONLY: True}) as conn,
+                self._connect().execution_options(**{READ_ONLY: True}) as conn,
                 conn.begin(),
             ):
                 yield self._tx(conn)
         except DBAPIError as error:
             problem = engine_file_problem(self.engine, error)
-            if problem is None:
-                raise
-            raise problem from error
+            if problem is not None:
+                raise problem from error
+            if error.connection_invalidated:
+                raise lost_connection(error) from error
+            raise
 
     def dispose(self) -> None:
         """Close the pooled connections (before a fork, or at exit)."""

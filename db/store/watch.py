@@ -3,8 +3,9 @@
 On SQLite a dedicated connection reads `PRAGMA data_version`, a number that changes when
 another connection commits: one read of the database header per check, no query of the
 tickets. On PostgreSQL the database pushes: every committed step's event fires a NOTIFY
-(a trigger made by the first migration) that a dedicated connection LISTENs for, so a check
-only looks at what already arrived. Any other database gets `IntervalWatcher` (a reload
+(a trigger made by the first migration) that a dedicated autocommit connection LISTENs for,
+with a thread of the watcher blocked on it: a check only looks at what already arrived, and
+`wait()` returns as soon as something does. Any other database gets `IntervalWatcher` (a reload
 every few seconds). The apps see only the `ChangeWatcher` interface.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -20,12 +22,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from db.errors import HallError
-from db.store.session import Hall
+from db.store.session import Hall, HallUnavailable
 
-
-class HallUnavailable(HallError):
-    """The database cannot be reached now; a display says "reconnecting" and keeps trying."""
+__all__ = ["ChangeWatcher", "HallUnavailable", "IntervalWatcher", "PostgresWatcher",
+           "SqliteWatcher"]
 
 
 class ChangeWatcher(ABC):
@@ -39,6 +39,18 @@ class ChangeWatcher(ABC):
     @abstractmethod
     def close(self) -> None:
         """Let go of the watcher's connection."""
+
+    pushed = False
+    """Whether `wait()` returns as soon as a change arrives (the database pushes it), so a
+    watching thread may wait long between checks instead of checking often."""
+
+    def wait(self, seconds: float) -> None:
+        """Block for at most `seconds`, less when a change arrives (a pushed watcher): the
+        pause of a watching thread between two checks. Never raises."""
+        time.sleep(seconds)
+
+    def wake(self) -> None:  # noqa: B027 (a hook: most watchers have nothing to wake)
+        """End a `wait()` under way now (a read was asked for); nothing to do here."""
 
     @staticmethod
     def for_hall(hall: Hall) -> ChangeWatcher:
@@ -111,43 +123,120 @@ NOTIFY_CHANNEL = "hall_changes"
 """The channel the `events_notify` trigger (migration 0001) notifies on every commit."""
 
 
+LISTEN_TURN = 0.25
+"""The longest the listening thread blocks in one wait for a notification: how soon it sees
+that it was told to stop (a notification wakes it at once)."""
+
+
+class _Listener:
+    """A thread blocked on the notifications of its own autocommit connection: each one
+    marks the hall changed and rings the bell; a failure is kept for `changed()` to raise."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.arrived = True  # the first check after connecting reads everything
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
+        self.bell = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="hall-listen", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                for _ in self.conn.notifies(timeout=LISTEN_TURN):
+                    with self.lock:
+                        self.arrived = True
+                    self.bell.set()
+        except Exception as error:  # noqa: BLE001 (the driver's own: the server went away)
+            if not self.stopped.is_set():
+                self.error = error
+        finally:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            self.bell.set()
+
+    def take(self) -> bool:
+        """Whether a notification arrived since the last call."""
+        with self.lock:
+            arrived, self.arrived = self.arrived, False
+        return arrived
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.bell.set()
+        if self.thread is not threading.current_thread():
+            self.thread.join(LISTEN_TURN * 4)
+
+
 class PostgresWatcher(ChangeWatcher):
-    """LISTEN on a connection of its own, taken out of the engine's pool for good."""
+    """LISTEN on a connection of its own, taken out of the engine's pool for good, on which
+    a thread of the watcher blocks until a notification comes (no polling): `changed()`
+    only looks at what arrived, and `wait()` returns as soon as something does."""
+
+    pushed = True
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._conn: Any = None
+        self._listener: _Listener | None = None
 
     def changed(self) -> bool:
         """Whether a notification arrived since the last check (never waits for one)."""
-        if self._conn is None:
-            self._connect()
-            return True
-        try:
-            arrived = list(self._conn.notifies(timeout=0))
-        except Exception as error:  # the driver's own errors: the server went away
+        listener = self._listener
+        if listener is None:
+            self._listener = _Listener(self._connect())
+            return self._listener.take()
+        if listener.error is not None:
+            error = listener.error
             self.close()
-            raise HallUnavailable(f"the database is unavailable: {error}") from error
-        return bool(arrived)
+            raise HallUnavailable(f"the database is unavailable: {_first_line(error)}",
+                                  zh="无法连接数据库，正在重新连接") from error
+        return listener.take()
+
+    def wait(self, seconds: float) -> None:
+        """Return when a notification arrives (or the connection fails), or after
+        `seconds`."""
+        listener = self._listener
+        if listener is None:
+            time.sleep(seconds)
+            return
+        listener.bell.wait(seconds)
+        listener.bell.clear()
+
+    def wake(self) -> None:
+        """End a `wait()` under way now."""
+        listener = self._listener
+        if listener is not None:
+            listener.bell.set()
 
     def close(self) -> None:
-        """Close the listening connection; the next check reconnects."""
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-        self._conn = None
+        """Stop listening and close the connection; the next check reconnects."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
 
-    def _connect(self) -> None:
+    def _connect(self) -> Any:
+        conn: Any = None
         try:
-            pooled = self.engine.raw_connection()
-            conn: Any = pooled.driver_connection
+            pooled = self.engine.raw_connection()  # pinged first: never a dead one
+            conn = pooled.driver_connection
             pooled.detach()  # ours alone from now on; the pool opens another when it needs one
             conn.rollback()  # out of any transaction the pool left open, then autocommit
             conn.autocommit = True
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
         except Exception as error:
-            raise HallUnavailable(f"the database is unavailable: {error}") from error
-        self._conn = conn
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            raise HallUnavailable(f"the database is unavailable: {_first_line(error)}",
+                                  zh="无法连接数据库，正在重新连接") from error
+        return conn
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(error).__name__
 
 
 class IntervalWatcher(ChangeWatcher):
