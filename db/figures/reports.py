@@ -29,13 +29,14 @@ Definitions (the README has them for people; the tests check each on hand-built 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import String, case, select, type_coerce
 
 from db.config import HallConfig
 from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_figures
@@ -252,20 +253,55 @@ def merge(into: _Gathered, day: _Gathered) -> None:
             q.enquiries[prefix] += n
 
 
+DETAIL_KINDS = ("reassign", "reopen", "refer", "transfer", "next_service")
+"""The steps whose detail the replay reads (the new handler, the named support colleague,
+the business sent on to): only theirs is decoded."""
+
+
+class _Step(NamedTuple):
+    """One step of a ticket as the replay reads it."""
+
+    ticket_id: int
+    at: dt.datetime
+    kind: str
+    staff_id: str | None
+    detail: dict[str, Any] | None
+
+
+def _time(value: Any) -> Any:
+    """A stored time read raw: SQLite gives its text (parsed here, much faster than through
+    SQLAlchemy's pattern), other drivers a datetime already."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _detail(value: Any) -> dict[str, Any] | None:
+    """A detail read raw: JSON text on SQLite, already decoded by other drivers."""
+    found: dict[str, Any] | None = json.loads(value) if isinstance(value, str) else value
+    return found
+
+
+_RAW_DETAIL = case((E.c.kind.in_(DETAIL_KINDS), type_coerce(E.c.detail, String)), else_=None)
+
+
 def _gather_day(tx: Tx, day: dt.date, into: _Gathered) -> None:
-    tickets = tx.conn.execute(select(T).where(T.c.business_day == day)).all()
+    tickets = tx.conn.execute(
+        select(T.c.id, T.c.origin_business, T.c.status, T.c.handler_id, T.c.issued_by,
+               T.c.rating, type_coerce(T.c.issued_at, String).label("issued_at"),
+               type_coerce(T.c.first_called_at, String).label("first_called_at"))
+        .where(T.c.business_day == day)
+    ).all()
     walk_ins: set[int] = set()
     steps: dict[int, list[Any]] = defaultdict(list)
     query = (
-        select(E.c.ticket_id, E.c.at, E.c.kind, E.c.staff_id, E.c.detail)
+        select(E.c.ticket_id, type_coerce(E.c.at, String), E.c.kind, E.c.staff_id, _RAW_DETAIL)
         .join(T, T.c.id == E.c.ticket_id)
         .where(T.c.business_day == day)
         .order_by(E.c.ticket_id, E.c.id)
     )
-    for step in tx.conn.execute(query):
-        steps[step.ticket_id].append(step)
-        if step.kind == "walk_in":
-            walk_ins.add(step.ticket_id)
+    for ticket_id, at, kind, staff_id, detail in tx.conn.execute(query):
+        steps[ticket_id].append(_Step(ticket_id, _time(at), kind, staff_id, _detail(detail)))
+        if kind == "walk_in":
+            walk_ins.add(ticket_id)
     for row in tickets:
         _gather_ticket(tx.config, row, steps[row.id], row.id in walk_ins, into)
 
@@ -278,7 +314,7 @@ def _gather_ticket(
     if row.status == "cancelled":
         origin.cancelled += 1
     if not walk_in and row.first_called_at is not None:
-        origin.waits.append(_minutes(row.first_called_at, row.issued_at))
+        origin.waits.append(_minutes(_time(row.first_called_at), _time(row.issued_at)))
     if row.issued_by is not None and not walk_in:
         into.people[row.issued_by].issued += 1
     if row.handler_id is not None and row.status != "cancelled":

@@ -22,11 +22,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import String, case, func, select, type_coerce
 
 from db.config import HallConfig
 from db.figures import erlang
-from db.figures.reports import Progress, Report, business_days, period_report
+from db.figures.reports import (
+    Progress,
+    Report,
+    _detail,
+    _time,
+    business_days,
+    period_report,
+)
 from db.rules.ops import E, T
 from db.store.session import Tx
 
@@ -102,17 +109,19 @@ def counters_needed(
 
 
 def _arrivals(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, str], int]:
+    sent = ("transfer", "next_service")
     query = (
-        select(E.c.at, E.c.kind, E.c.detail, T.c.origin_business)
+        select(type_coerce(E.c.at, String), E.c.kind,
+               case((E.c.kind.in_(sent), type_coerce(E.c.detail, String)), else_=None),
+               T.c.origin_business)
         .join(T, T.c.id == E.c.ticket_id)
         .where(E.c.business_day.between(date_from, date_to), E.c.kind.in_(ARRIVALS))
     )
     counts: dict[tuple[int, str], int] = defaultdict(int)
-    for row in tx.conn.execute(query):
-        business = row.origin_business
-        if row.kind in ("transfer", "next_service"):
-            business = (row.detail or {}).get("to_business", business)
-        counts[(local_hour(tx.config, row.at), business)] += 1
+    for at, kind, detail, business in tx.conn.execute(query):
+        if kind in sent:
+            business = (_detail(detail) or {}).get("to_business", business)
+        counts[(local_hour(tx.config, _time(at)), business)] += 1
     return counts
 
 
