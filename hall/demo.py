@@ -125,7 +125,8 @@ def _printer(run: Run) -> Callable[[str], None]:
 def _hint(url: str, run: Run) -> str:
     first = run.config.counters[0].number
     return (
-        f"试试 try: export HALL_DB={shlex.quote(url)}; then hall status · hall issue A · "
+        # Never the password: a hint is printed, and terminals are scrolled back and logged.
+        f"试试 try: export HALL_DB={shlex.quote(masked(url))}; then hall status · hall issue A · "
         f"hall call --counter {first} · hall signin --counter N --staff C01 (PIN {DEMO_PIN})"
     )
 
