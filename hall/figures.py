@@ -199,7 +199,7 @@ def report(run: Run) -> None:
         store = days.DayStore(tx, start, end)
         with progress_bar("报表 report") as tell:
             figures = reports.period_report(tx, start, end, tell, store.samples)
-    days.save(hall, store)
+    days.save(hall, store)  # after the read: a short write, never holding up the report
     if fmt == "json":
         _emit(run, _json_text(figures.to_json()), figures, a.output)
     elif fmt == "csv":

@@ -24,8 +24,10 @@ from collections import defaultdict
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from db.config import HallConfig
+from db.errors import HallError
 from db.figures.reports import _Gathered, _Samples, day_samples
 from db.figures.staff import StaffSamples
 from db.rules.ops import E, T
@@ -126,9 +128,20 @@ class DayStore:
 
 def save(hall: Hall, store: DayStore) -> int:
     """Write the closed days the report replayed; a day an event touched since the report's
-    snapshot is left out (it will be replayed next time). Returns the days written."""
+    snapshot is left out (it will be replayed next time). Returns the days written. A
+    database that cannot be written now (busy, read-only) keeps nothing: the figures were
+    right, only the next report replays those days again."""
     if not store.made:
         return 0
+    try:
+        return _write(hall, store)
+    except (DBAPIError, HallError):
+        return 0
+    finally:
+        store.made.clear()
+
+
+def _write(hall: Hall, store: DayStore) -> int:
     with hall.write() as tx:
         touched = _touched_since(tx, store.through)
         rows = [{"day": day, "version": store.version, "through_event": store.through,
@@ -138,7 +151,6 @@ def save(hall: Hall, store: DayStore) -> int:
             tx.conn.execute(delete(D).where(D.c.day.in_([r["day"] for r in rows]),
                                             D.c.version == store.version))
             tx.conn.execute(insert(D), rows)
-    store.made.clear()
     return len(rows)
 
 
