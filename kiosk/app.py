@@ -138,6 +138,9 @@ class KioskApp(LockedApp):
             await self.pop_screen()
         homes[0].reset_input()
         self.language = self.machine.config.languages[0]
+        # The keyboard back on the first business: left on the supervision box's button
+        # (where the closed box gave it back), the next customer's Enter would open the box.
+        homes[0].call_after_refresh(homes[0].focus_home)
 
 
 def make_app(

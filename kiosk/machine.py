@@ -143,8 +143,11 @@ class KioskMachine:
         with self.hall.write() as tx:
             reception.record_enquiry(tx, staff, business, note=note or None)
 
-    def leave_feedback(self, body: str, number: str | None) -> FeedbackView:
-        """A note for the duty leader from the supervision box."""
+    def leave_feedback(self, body: str, number: str | None, *, kind: str | None = None,
+                       counter: int | None = None) -> FeedbackView:
+        """A note for the duty leader from the supervision box: chosen by touch (`kind`,
+        `counter`), written, or both."""
         with self.hall.write() as tx:
-            return reception.leave_feedback(tx, body, number=number or None)
+            return reception.leave_feedback(tx, body, number=number or None, kind=kind,
+                                            counter=counter)
 

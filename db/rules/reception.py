@@ -27,22 +27,50 @@ def record_enquiry(tx: Tx, staff: str, business: str, *, note: str | None = None
     log(tx, "enquiry", staff=staff, business=kind.prefix, note=note)
 
 
-def leave_feedback(tx: Tx, body: str, *, number: str | None = None) -> FeedbackView:
+FEEDBACK_KINDS: dict[str, tuple[str, str]] = {
+    "praise": ("表扬", "Praise"),
+    "criticism": ("批评", "Criticism"),
+    "suggestion": ("建议", "Suggestion"),
+    "complaint": ("投诉", "Complaint"),
+}
+"""What a supervision-box note is, as the kiosk offers it by touch: code -> (zh, en)."""
+
+
+def leave_feedback(
+    tx: Tx,
+    body: str,
+    *,
+    number: str | None = None,
+    kind: str | None = None,
+    counter: int | None = None,
+) -> FeedbackView:
     """A note for the duty leader from the supervision box (监督箱); anonymous unless the
-    customer gives today's ticket number."""
+    customer gives today's ticket number. `kind` (one of `FEEDBACK_KINDS`) and `counter`
+    (the counter concerned) are what a customer without a keyboard chooses by touch; they head
+    the stored body ("投诉 · 3号窗口：text", as the leader reads it) and go into the event
+    (the kind as `about` in its detail, the counter in its counter column). A note with a kind needs
+    no text."""
     text = body.strip()
-    if not text:
-        raise Refused("please write something before sending", zh="请先填写内容再提交")
+    if kind is not None and kind not in FEEDBACK_KINDS:
+        raise Refused(f"unknown kind of feedback {kind!r}", zh=f"未知的意见类别 {kind}")
+    if not text and kind is None:
+        raise Refused("please choose a kind or write something before sending",
+                      zh="请先选择意见类别或填写内容再提交")
     check_length(text, FEEDBACK_MAX, "a note", "意见")
+    heading = [FEEDBACK_KINDS[kind][0]] if kind else []
+    if counter is not None:
+        heading.append(tx.config.counter(counter).name_zh)
+    stored = "：".join(p for p in (" · ".join(heading), text) if p)
     ticket = ticket_row(tx, number) if number else None
     row = tx.conn.execute(
         insert(F)
         .values(at=tx.now, business_day=tx.day, ticket_id=ticket.id if ticket else None,
-                body=text, status="new")
+                body=stored, status="new")
         .returning(*F.c)
     ).one()
-    log(tx, "feedback", ticket=row.ticket_id, feedback=row.id)
-    return FeedbackView(row.id, row.at, ticket.number if ticket else None, text, "new", None)
+    detail = {"about": kind} if kind else {}
+    log(tx, "feedback", ticket=row.ticket_id, counter=counter, feedback=row.id, **detail)
+    return FeedbackView(row.id, row.at, ticket.number if ticket else None, stored, "new", None)
 
 
 def record_reprint(tx: Tx, number: str, staff: str, *, day: dt.date | None = None) -> None:

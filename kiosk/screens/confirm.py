@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Label
 
+from db.config import NORMAL
 from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
@@ -118,7 +119,9 @@ class ConfirmScreen(KioskModal[None]):
         config = self.machine.config
         directed = self.ticket.directed_to
         counter = config.counter(directed) if directed is not None else None
-        return CardText(config.business(self.ticket.business), counter, self.reprint)
+        code = self.ticket.priority
+        priority = config.priority(code) if code != NORMAL else None
+        return CardText(config.business(self.ticket.business), counter, self.reprint, priority)
 
     @work(thread=True, exit_on_error=False, group="print")
     def print_slip(self, ticket: TicketView, lang: str) -> None:

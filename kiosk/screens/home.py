@@ -59,8 +59,12 @@ class HomeScreen(HallScreen):
 
     def on_mount(self) -> None:
         """Keyboard starts on the first business."""
-        self.query_one(BusinessGrid).focus_first()
+        self.focus_home()
         self.query_one("#language").display = len(self.machine.config.languages) > 1
+
+    def focus_home(self) -> None:
+        """Put the keyboard on the first business, where a customer starts."""
+        self.query_one(BusinessGrid).focus_first()
 
     def on_screen_resume(self) -> None:
         """Back home after a customer (or a dialog): tidy memory once the screen is drawn,

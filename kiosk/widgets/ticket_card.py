@@ -30,6 +30,8 @@ class CardText:
     """The named counter a guide sent the customer to, if any."""
     reprint: bool = False
     """A reprinted slip, said in the heading."""
+    priority: Named | None = None
+    """The priority class the customer chose, repeated unless it is the normal one."""
 
 
 class TicketCard(Vertical):
@@ -70,7 +72,8 @@ class TicketCard(Vertical):
             shown.display = bool(letter)  # always there: the card can show another ticket
             yield shown
             yield Digits(digits, id="card-number")
-        for part in ("business", "counter", "ahead", "wait", "watch", "print"):
+        for part in ("business", "counter", "priority", "account", "ahead", "wait", "watch",
+                     "print"):
             yield Label(id=f"card-{part}")
 
     def show(self, ticket: TicketView, text: CardText, lang: str) -> None:
@@ -95,6 +98,10 @@ class TicketCard(Vertical):
         self._set("business", f"{self.ticket.number}  {name(text.business, lang)}")
         counter = name(text.counter, lang) if text.counter else ""
         self._set("counter", t("go_to", lang, counter=counter) if counter else "")
+        priority = name(text.priority, lang) if text.priority else ""
+        self._set("priority", t("card_priority", lang, name=priority) if priority else "")
+        account = self.ticket.account
+        self._set("account", t("account", lang, value=account) if account else "")
         self._set("ahead", self._ahead(lang))
         self._set("wait", self._wait(lang))
         self._set("watch", t("watch", lang))

@@ -22,6 +22,7 @@ from kiosk.printer import TicketPrinter
 from kiosk.screens import confirm
 from kiosk.screens.account import AccountPad
 from kiosk.screens.confirm import ConfirmScreen
+from kiosk.screens.feedback import FeedbackBox
 from kiosk.screens.home import HomeScreen
 from kiosk.widgets.priority import PriorityChooser
 from tests.apps.conftest import (
@@ -126,6 +127,9 @@ async def test_priority_and_account_keypad(kiosk: KioskFactory, hall: Hall) -> N
         assert "51007" in str(app.screen.query_one("#account", Button).label)
         await pilot.press("5")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # repeats what was chosen
+        assert text(app, "#card-priority") == "优先类别：老年人"
+        assert text(app, "#card-account") == "户号：51007"
         home = app.screen_stack[1]
         assert isinstance(home, HomeScreen)
         assert home.query_one(PriorityChooser).selected == "normal"  # the next customer
@@ -173,6 +177,32 @@ async def test_idle_kiosk_forgets_half_finished_input(kiosk: KioskFactory, hall:
         await settle(pilot)
     [row] = tickets(hall)
     assert (row.priority, row.account) == ("normal", None)
+
+
+async def test_idle_reset_puts_the_keyboard_back_on_the_businesses(
+    kiosk: KioskFactory, hall: Hall
+) -> None:
+    app = kiosk(idle_reset_seconds=3.0)
+    async with app.run_test(size=SMALL) as pilot:
+        home = app.screen
+        await click(pilot, "#feedback")  # opened, then left open
+        assert isinstance(app.screen, FeedbackBox)
+        await until(pilot, lambda: app.screen is home)
+        await until(pilot, lambda: app.focused is not None
+                    and app.focused.id == "business-A")
+        await pilot.press("enter")  # the next customer's Enter takes a number
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+    assert [row.number for row in tickets(hall)] == ["A001"]
+
+
+async def test_confirmation_leaves_out_what_was_not_chosen(kiosk: KioskFactory) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        await settle(pilot)
+        for part in ("#card-priority", "#card-account"):
+            assert not app.screen.query_one(part).display
 
 
 async def test_language_switches_and_back(kiosk: KioskFactory, printer: FakePrinter) -> None:

@@ -16,6 +16,7 @@ from tests.apps.conftest import (
     SMALL,
     KioskFactory,
     click,
+    events_of,
     text,
     type_text,
     wait_for_screen,
@@ -51,6 +52,7 @@ async def test_feedback_with_a_ticket_number(kiosk: KioskFactory, hall: Hall) ->
     async with app.run_test(size=SMALL) as pilot:
         await click(pilot, "#feedback")
         await type_text(pilot, "slow")
+        app.screen.query_one("#fb-number").scroll_visible(animate=False)  # a short screen
         await click(pilot, "#fb-number")
         await type_text(pilot, "a1")
         sent = time.monotonic()
@@ -66,7 +68,7 @@ async def test_empty_feedback_is_refused_in_the_form(kiosk: KioskFactory, hall: 
         await click(pilot, "#feedback")
         await click(pilot, "#fb-send")
         assert isinstance(app.screen, FeedbackBox)
-        assert text(app, "#fb-error") == "请先填写内容再提交"
+        assert text(app, "#fb-error") == "请先选择意见类别或填写内容再提交"
         await click(pilot, "#fb-cancel")
         assert isinstance(app.screen, HomeScreen)
     assert stored(hall) == []
@@ -83,9 +85,39 @@ async def test_typing_stops_where_the_core_would_refuse(kiosk: KioskFactory, hal
         await pilot.pause()
         await type_text(pilot, "xy")  # nothing more goes in
         assert body.text == "长" * FEEDBACK_MAX
+        app.screen.query_one("#fb-number").scroll_visible(animate=False)  # a short screen
         await click(pilot, "#fb-number")
         await type_text(pilot, "A0010000999")  # a ticket number's column holds 8
         assert app.screen.query_one("#fb-number", Input).value == "A0010000"
         await pilot.press("backspace", "backspace", "backspace", "backspace", "enter")
         await wait_for_screen(pilot, HomeScreen)
     assert stored(hall) == [("A001", "长" * FEEDBACK_MAX)]
+
+
+async def test_feedback_by_touch_alone(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()  # a customer with only a finger: no key is pressed below
+    async with app.run_test(size=SMALL) as pilot:
+        await click(pilot, "#feedback")
+        await click(pilot, "#fb-kind-suggestion")
+        await click(pilot, "#fb-kind-complaint")  # changes their mind
+        await click(pilot, "#fb-counter-3")
+        assert text(app, "#fb-chosen") == "已选择：投诉 · 3号窗口（缴费）"
+        await click(pilot, "#fb-send")
+        assert text(app, "#fb-thanks")
+        assert app.screen.query_one("#fb-thanks").display, text(app, "#fb-error")
+    assert stored(hall) == [(None, "投诉 · 3号窗口（缴费）")]
+    [event] = events_of(hall, "feedback")
+    assert (event.counter_number, event.detail["about"]) == (3, "complaint")
+
+
+async def test_feedback_kind_counter_taken_back_and_text(kiosk: KioskFactory, hall: Hall) -> None:
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await click(pilot, "#feedback")
+        await click(pilot, "#fb-kind-praise")
+        await click(pilot, "#fb-counter-2")
+        await click(pilot, "#fb-counter-2")  # taken back: no counter
+        assert text(app, "#fb-chosen") == "已选择：表扬"
+        app.screen.query_one(TextArea).insert("quick")  # typed, by whoever has a keyboard
+        await click(pilot, "#fb-send")
+    assert stored(hall) == [(None, "表扬：quick")]

@@ -103,3 +103,15 @@ def test_last_issued_by_the_kiosk_or_by_one_guide(hall: Hall, clock: ManualClock
     assert guide is not None and (guide.number, guide.issued_by) == ("B001", "G01")
     assert guide.ahead == 0 and guide.estimated_wait_min is not None
     assert leader is None
+
+
+def test_supervision_box_kind_and_counter_chosen_by_touch(hall: Hall) -> None:
+    chosen = run(hall, reception.leave_feedback, "", kind="praise", counter=2)
+    both = run(hall, reception.leave_feedback, " 很耐心 ", kind="praise")
+    assert (chosen.body, both.body) == ("表扬 · 2号窗口（缴费）", "表扬：很耐心")
+    refused(hall, Refused, reception.leave_feedback, "", kind="thanks")
+    refused(hall, NotFound, reception.leave_feedback, "", kind="praise", counter=99)
+    with hall.read() as tx:
+        first, second = queries.events(tx, kind="feedback")
+    assert (first.counter, first.detail) == (2, {"feedback": chosen.id, "about": "praise"})
+    assert second.counter is None
