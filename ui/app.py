@@ -14,8 +14,11 @@ from textual.screen import Screen
 
 from db.config import HallConfig
 from db.store.views import StaffView
+from ui import compositor
 from ui.screens.base import WorkFailed, relabel_open_screens
 from ui.text import Texts
+
+compositor.install()  # a toast over Chinese labels keeps every character (issue 12)
 
 
 class HallApp(App[None]):

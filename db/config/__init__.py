@@ -138,6 +138,9 @@ class HallConfig:
     """Share of customers the SLA promises, 0 < x <= 1."""
     no_show_grace_minutes: Annotated[float, Rule(table="service", default=30.0, ge=0)]
     """A no-show (过号) can be re-queued within this many minutes (>= 0)."""
+    auto_no_show_after_recalls: Annotated[int, Rule(table="service", default=0, ge=0)]
+    """A called customer recalled this many times is a no-show at the next recall (one
+    `no_show` event, instead of the recall); 0: never by itself."""
     pin_max_failures: Annotated[int, Rule(table="security", default=5, ge=1)]
     """Wrong PINs in a row before the account locks."""
     pin_lock_minutes: Annotated[float, Rule(table="security", default=15.0, gt=0)]
