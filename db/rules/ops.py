@@ -426,8 +426,16 @@ def call_number(tx: Tx, counter: int, number: str) -> TicketView:
 
 
 def recall(tx: Tx, counter: int, expect: str | None = None) -> TicketView:
-    """Call the counter's called ticket again (重呼); the count is kept."""
+    """Call the counter's called ticket again (重呼); the count is kept. With `[service]
+    auto_no_show_after_recalls = N` (N > 0), the recall of a ticket already recalled N
+    times makes it a no-show instead (过号, one `no_show` event with `auto` and the count)."""
     staff, row = _held(tx, counter, expect, ("called",))
+    limit = tx.config.auto_no_show_after_recalls
+    if limit and row.recalls >= limit:
+        view = _transition(tx, row, ("called",), status="no_show", no_show_at=tx.now)
+        log(tx, "no_show", ticket=row.id, staff=staff, counter=counter, auto=True,
+            recalls=row.recalls)
+        return view
     view = _transition(tx, row, ("called",), recalls=row.recalls + 1, called_at=tx.now)
     log(tx, "recall", ticket=row.id, staff=staff, counter=counter,
         count=view.recalls)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -184,6 +185,33 @@ def test_recall_is_counted(hall: Hall) -> None:
     assert [c.event_id for c in since_first] == [c.event_id for c in calls[:2]]
     run(hall, ops.start, 1)
     refused(hall, Refused, ops.recall, 1)  # only a called ticket is recalled
+
+
+def test_auto_no_show_after_n_recalls(hall: Hall) -> None:
+    hall.config = replace(hall.config, auto_no_show_after_recalls=2)
+    issue(hall, "A", "A")
+    run(hall, ops.call_next, 1)
+    run(hall, ops.recall, 1)
+    assert run(hall, ops.recall, 1).status == "called"  # two recalls, as many as allowed
+    with hall.read() as tx:
+        before = events_of(tx, "recall"), events_of(tx, "no_show")
+    missed = run(hall, ops.recall, 1)  # the third: a no-show by itself
+    assert (missed.number, missed.status, missed.recalls) == ("A001", "no_show", 2)
+    with hall.read() as tx:
+        assert (events_of(tx, "recall"), events_of(tx, "no_show")) == (before[0],
+                                                                        before[1] + 1)
+        [event] = tx.conn.execute(select(E).where(E.c.kind == "no_show")).all()
+    assert (event.counter_number, event.detail) == (1, {"auto": True, "recalls": 2})
+    assert run(hall, ops.call_next, 1).number == "A002"  # the counter is free again
+    assert run(hall, ops.requeue, "A001").status == "waiting"  # within the grace, as ever
+
+
+def test_recall_without_limit_never_marks_no_show(hall: Hall) -> None:
+    assert hall.config.auto_no_show_after_recalls == 0  # off unless configured
+    issue(hall, "A")
+    run(hall, ops.call_next, 1)
+    for _ in range(5):
+        assert run(hall, ops.recall, 1).status == "called"
 
 
 def test_no_show_requeue_within_grace(hall: Hall, clock: ManualClock) -> None:
