@@ -21,7 +21,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.app import App
 from textual.message import Message
 from textual.reactive import reactive
 
@@ -33,9 +32,11 @@ from db.store.watch import ChangeWatcher
 from display.calling import STALE_SECONDS, CallBoard, NewCalls, new_calls
 from display.screens.base import DisplayScreen
 from display.screens.counter import CounterScreen
+from display.screens.unlock import LeaderUnlock
 from display.screens.wall import WallScreen
-from display.text import both
+from display.text import both, t
 from display.voice import Announcement, Announcer, CallTracker
+from ui.app import LockedApp
 from ui.watched import Watched
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,14 @@ class HallRead:
     """The calls made since the last read (read only by a display that speaks)."""
 
 
-class DisplayApp(Watched[HallRead], App[None]):
-    """One display screen, kept up to date from the hall's database."""
+class DisplayApp(Watched[HallRead], LockedApp):
+    """One display screen, kept up to date from the hall's database. Locked down like the
+    kiosk (`LockedApp`): it hangs where customers stand, so nothing they can press closes
+    it; the duty leader's id and PIN (F12) do."""
 
     CSS_PATH = "display.tcss"
     TITLE = "叫号屏"
-    ENABLE_COMMAND_PALETTE = False
+    TEXTS = t
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-medium"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall"), (50, "-very-tall")]
 
@@ -105,7 +108,7 @@ class DisplayApp(Watched[HallRead], App[None]):
 
     def __init__(self, hall: Hall, screen: DisplayScreen, watcher: ChangeWatcher,
                  voice: Announcer | None = None) -> None:
-        super().__init__()
+        super().__init__(screen.config)
         self.hall = hall
         self.display_screen = screen
         self.watcher = watcher
@@ -141,6 +144,12 @@ class DisplayApp(Watched[HallRead], App[None]):
             self.post_message(self.AnnouncementEnded(said.event_id))
 
         voice.on_saying, voice.on_said = began, ended
+
+    def unlock_screen(self) -> LeaderUnlock:
+        """The duty leader's id and PIN close the display."""
+        counter = getattr(self.display_screen, "counter", None)
+        terminal = "display" if counter is None else f"display {counter.number}"
+        return LeaderUnlock(self.hall, terminal, self.config.languages)
 
     def on_unmount(self) -> None:
         """Stop the voice (the watching thread stops with the app's workers)."""

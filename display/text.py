@@ -28,7 +28,7 @@ ZH: dict[str, str] = {
     "loading": "正在读取…",
     "serving": "正在办理",
     "called": "请 {number} 号",
-    "idle": "请稍候",
+    "idle": "欢迎光临 · 空闲",
     "closed": "暂停服务",
     "paused": "暂停服务",
     "handler": "工作人员",
@@ -36,6 +36,12 @@ ZH: dict[str, str] = {
     "nobody": "本窗口暂无工作人员",
     "notice": "公告",
     "voice_off": "语音播报已关闭",
+    "leader_title": "值班领导解锁",
+    "pin": "密码",
+    "cancel": "取消",
+    "unlock": "解锁",
+    "checking": "正在核对…",
+    "system_fault": "系统故障，请联系值班领导",
 }
 """Chinese, the first language."""
 
@@ -59,7 +65,7 @@ EN: dict[str, str] = {
     "loading": "Loading…",
     "serving": "Now serving",
     "called": "Calling {number}",
-    "idle": "Please wait",
+    "idle": "Welcome · Available",
     "closed": "Closed",
     "paused": "Paused",
     "handler": "Staff",
@@ -67,6 +73,12 @@ EN: dict[str, str] = {
     "nobody": "No one is at this counter",
     "notice": "Notice",
     "voice_off": "Voice off",
+    "leader_title": "Duty leader unlock",
+    "pin": "PIN",
+    "cancel": "Cancel",
+    "unlock": "Unlock",
+    "checking": "Checking…",
+    "system_fault": "System fault: please call the duty leader",
 }
 """English."""
 

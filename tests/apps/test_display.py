@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 from textual.geometry import Region, Size
+from textual.pilot import Pilot
 from textual.widgets import Label
 
 from db.config import HallConfig
@@ -19,6 +20,7 @@ from db.store.session import Hall, ManualClock, Tx
 from db.store.views import HallSnapshot
 from db.store.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
+from display.screens.unlock import LeaderUnlock
 from display.screens.wall import WallScreen
 from display.widgets.banner import CallBanner
 from display.widgets.big_number import BigNumber
@@ -26,7 +28,8 @@ from display.widgets.block_font import block_height
 from display.widgets.calls import RecentCalls
 from display.widgets.counter_card import CounterCard, card_scale
 from display.widgets.queues import QueueBoard
-from tests.apps.conftest import SMALL, FlakyWatcher, text, until
+from tests.apps.conftest import SMALL, FlakyWatcher, text, type_text, until
+from tests.conftest import LEADER_PIN, PIN
 
 ROOT = Path(__file__).resolve().parents[2]
 LARGE = (160, 45)
@@ -111,7 +114,8 @@ async def test_the_counter_display_shows_its_number_and_handler(
     async with app.run_test(size=SMALL) as pilot:
         card = app.screen.query_one(CounterCard)
         await until(pilot, lambda: card.counter is not None)
-        assert "请稍候" in text(app, "#card-status")
+        assert "欢迎光临" in text(app, "#card-status") and "空闲" in text(app, "#card-status")
+        assert "请稍候" not in text(app, "#card-status")  # read as "wait here" (issue 12)
         assert "王芳" in text(app, "#card-handler") and "C02" in text(app, "#card-staff-id")
         call(hall, 4)
         await until(pilot, lambda: card.query_one(BigNumber).value == "B001")
@@ -237,3 +241,33 @@ async def test_a_call_made_by_another_process_shows(
             assert banner(app).has_class("-fresh")
     finally:
         live.dispose()
+
+
+async def leader_pin(pilot: Pilot[None], staff: str, pin: str) -> None:
+    """Type an id and a PIN into the unlock dialog (no `settle`: the display's watching
+    worker never completes)."""
+    await type_text(pilot, staff)
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+
+
+async def test_the_counter_display_is_locked_like_the_kiosk(
+    config: HallConfig, hall: Hall
+) -> None:
+    """Issue 12: Ctrl+Q closed a counter's display; only the duty leader's PIN (F12) does."""
+    app = make_app(config, hall, counter=1)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: app.screen.query_one(CounterCard).counter is not None)
+        await pilot.press("ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "escape")
+        await pilot.pause()
+        assert app.is_running and not app._exit
+        await pilot.press("f12")
+        assert isinstance(app.screen, LeaderUnlock)
+        await leader_pin(pilot, "C01", PIN)
+        await until(pilot, lambda: "不是值班领导" in text(app, "#pin-error"))
+        assert not app._exit
+        await pilot.press("escape")
+        await pilot.press("f12")
+        await leader_pin(pilot, "L01", LEADER_PIN)
+        await until(pilot, lambda: bool(app._exit))
