@@ -21,7 +21,7 @@ from textual.widgets import Button, Label
 
 from counter.machine import CounterMachine, DeskState
 from counter.news import news, remedy_done, support_says
-from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.screens.dialogs import AskScreen, PickScreen, PromptScreen
 from counter.screens.remedy import RemedyAsked, RemedyScreen
 from counter.text import t
 from counter.widgets.figures_panel import FiguresPanel
@@ -193,10 +193,22 @@ class DeskScreen(Watched[DeskState], HallScreen):
             lambda: self.machine.walk_in(p.value, p.text), "done_walk_in"))
 
     def action_pause(self) -> None:
-        """Pause the counter, or open it again (F11 / p)."""
+        """Pause the counter, or open it again (F11 / p). Asks first while a called
+        customer may be walking up: the counter display would tell them 暂停服务."""
         paused = self.state is not None and self.state.counter.state == "paused"
-        self.run_step(lambda: self.machine.set_paused(not paused),
-                      "done_resume" if paused else "done_pause")
+
+        def pause() -> None:
+            self.run_step(lambda: self.machine.set_paused(not paused),
+                          "done_resume" if paused else "done_pause")
+
+        ticket = self.ticket
+        if not paused and ticket is not None and ticket.status == "called":
+            if not self.busy:
+                self.app.push_screen(
+                    AskScreen(t("ask_pause_called", self.language, number=ticket.number)),
+                    lambda yes: pause() if yes else None)
+            return
+        pause()
 
     def action_close(self) -> None:
         """Close the counter to new customers while staying signed in (open matters can
@@ -269,7 +281,10 @@ class DeskScreen(Watched[DeskState], HallScreen):
         ticket = self.ticket
         if not self._need_ticket() or ticket is None:
             return
-        screen = PickScreen(t(title, self.language), self._businesses(),
+        # The ticket's own business is not offered: a transfer or a next service to it
+        # would be refused (it is the queue the customer is in, the service just given).
+        others = [b for b in self._businesses() if b[1] != ticket.business]
+        screen = PickScreen(t(title, self.language), others,
                             field=t("field_note", self.language))
         self._ask(screen, lambda p: self.run_step(lambda: step(ticket.number, p.value, p.text),
                                                   done))

@@ -78,6 +78,40 @@ class PromptScreen(HallModal[str]):
         self.close(None)
 
 
+class AskScreen(HallModal[bool]):
+    """A question and two buttons: OK dismisses True, Cancel or Escape False."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        """Question, buttons."""
+        lang = self.language
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="title", id="ask-question")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("cancel", lang), id="ask-cancel", compact=True,
+                             action="screen.cancel")
+                yield Button(t("ok", lang), id="ask-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        """Cancel is the safe default under Enter."""
+        self.query_one("#ask-cancel", Button).focus()
+
+    @on(Button.Pressed, "#ask-ok")
+    def ok_pressed(self, event: Button.Pressed) -> None:
+        """OK: yes."""
+        event.stop()
+        self.close(True)
+
+    def action_cancel(self) -> None:
+        """No."""
+        self.close(False)
+
+
 class PickScreen(HallModal[Picked]):
     """A title, a list to pick one from, and optionally one line of text beneath."""
 

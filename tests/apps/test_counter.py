@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Label
+from textual.widgets import Button, Label, OptionList
 
 from counter.screens.desk import DeskScreen
-from counter.screens.dialogs import PickScreen, PromptScreen
+from counter.screens.dialogs import AskScreen, PickScreen, PromptScreen
 from counter.screens.remedy import RemedyScreen
 from counter.screens.signin import SignInScreen
 from db.rules import ops
@@ -100,7 +100,9 @@ async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hal
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "t")
         assert isinstance(app.screen, PickScreen)
-        await pilot.press("down", "enter")  # B, then the note
+        offered = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert offered and not any(o.startswith("A ") for o in offered)  # not its own
+        await pilot.press("enter")  # B, the first offered, then the note
         await type_text(pilot, "meter")
         await keys(pilot, "enter")
         assert text(app, "#desk-status") == "A001 已转办到 B 报装接电"
@@ -115,7 +117,9 @@ async def test_next_service_counts_the_services(counter_app: CounterFactory, hal
     async with app.run_test(size=DESK_SIZE) as pilot:
         await at_desk(pilot)
         await keys(pilot, "f1", "s", "f8")
-        await pilot.press("down", "down", "down", "down", "enter")  # E
+        offered = [o.id for o in app.screen.query_one(OptionList).options]
+        assert "A" not in offered  # a next service to the same business is not offered
+        await pilot.press("down", "down", "down", "enter")  # E
         await keys(pilot, "enter")
     moved = ticket(hall, "A001")
     assert (moved.business, moved.services) == ("E", 2)
@@ -276,6 +280,27 @@ async def test_pause_resume_and_sign_out(counter_app: CounterFactory, hall: Hall
         assert isinstance(app.screen, SignInScreen)
     with hall.read() as tx:
         assert ops.counter_row(tx, 1).staff_id is None
+
+
+async def test_pause_asks_while_a_called_customer_walks_up(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "p")
+        assert isinstance(app.screen, AskScreen)
+        assert "A001" in text(app, "#ask-question")
+        await keys(pilot, "enter")  # the focused button is Cancel: no pause
+        assert isinstance(app.screen, DeskScreen)
+        assert "暂停" not in text(app, "#desk-header")
+        await keys(pilot, "p")
+        await click(pilot, "#ask-ok")
+        assert "暂停" in text(app, "#desk-header")
+        await keys(pilot, "p")  # open again: nothing to ask
+        assert isinstance(app.screen, DeskScreen)
+        assert "暂停" not in text(app, "#desk-header")
 
 
 async def test_buttons_do_what_keys_do(counter_app: CounterFactory, hall: Hall) -> None:
