@@ -47,6 +47,12 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(textual_serve.__file__).with_name("static")
 """textual-serve's script, style sheet and font: all a terminal's page loads."""
 
+DISPLAY_COLUMNS = 110
+"""How many columns a display's page is wide, whatever the screen: its font size comes from
+the window's width (`hallFontSize` in terminal.html), so that a 1920×1080 TV and a 1280×720
+panel both show the same ~110×~33 cells, readable from across the hall (at textual-serve's
+16 px a 1920 px screen drew ~213 columns, everything but the banner ~14 px high)."""
+
 SESSION_KEY = re.compile(r"[0-9a-f]{32}")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -170,8 +176,9 @@ class HallServer:
         if terminal is None:
             return self._not_found()
         zh, en = terminal.names(self.config)
+        columns = DISPLAY_COLUMNS if terminal.kind.name == "display" else None
         return self._page("terminal.html", path=terminal.path, zh=zh, en=en,
-                          new_key=secrets.token_hex(16))
+                          new_key=secrets.token_hex(16), columns=columns)
 
     async def session_check(self, request: web.Request) -> web.Response:
         """Whether the page may connect: its session is there to come back to, or there is
