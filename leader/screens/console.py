@@ -31,6 +31,7 @@ from leader.widgets.charts import ChartsPane
 from leader.widgets.complaints import ComplaintsPane
 from leader.widgets.hall_panes import CountersPane, NoticePane
 from leader.widgets.inbox import ApprovalsPane, FeedbackPane
+from ui.history import remedy_name, staff_label
 from ui.screens.base import HallScreen, WorkFailed
 from ui.text import name
 from ui.watched import Watched, stale_line
@@ -40,6 +41,20 @@ PAGES = ("board", "complaints", "approvals", "counters", "feedback", "notice", "
 
 CHECK_SECONDS = 0.25
 """How often the console asks the change watcher whether another process committed."""
+
+def waiting_for_leader(state: ConsoleState) -> dict[str, int]:
+    """What each counted page holds for the leader to act on."""
+    return {"complaints": len(state.complaints), "approvals": len(state.pending),
+            "feedback": sum(1 for f in state.feedback if f.status == "new")}
+
+
+def seen_keys(state: ConsoleState, leader: str) -> set[str]:
+    """Everything the leader is told of once: each pending request, open complaint (not
+    one this leader recorded), new note and printer fault by its id."""
+    return ({f"remedy:{r.id}" for r in state.pending}
+            | {f"complaint:{c.id}" for c in state.complaints if c.recorded_by != leader}
+            | {f"feedback:{f.id}" for f in state.feedback if f.status == "new"}
+            | {f"fault:{e.id}" for e in state.board.printer_faults})
 
 
 class ConsoleScreen(Watched[ConsoleState], HallScreen):
@@ -86,6 +101,11 @@ class ConsoleScreen(Watched[ConsoleState], HallScreen):
         self.watcher = watcher
         self.check_seconds = check_seconds
         self.state: ConsoleState | None = None
+        self.seen: set[str] | None = None
+        """What the leader has been told of (None before the first read, which tells
+        nothing: what is there at sign-in shows in the tab counts)."""
+        self.over_sla = 0
+        """How many waited past the SLA target at the last read."""
 
     def compose(self) -> ComposeResult:
         """Header, the seven pages, the key hint and the status line."""
@@ -117,16 +137,55 @@ class ConsoleScreen(Watched[ConsoleState], HallScreen):
                    id=self.staff.id)
         self.query_one("#console-header", Label).update(header)
         self.query_one("#console-keys", Label).update(t("keys", lang))
-        tabs = self.query_one("#pages", TabbedContent)
-        for page in PAGES:
-            tabs.get_tab(f"page-{page}").label = t(f"tab_{page}", lang)
+        self.label_tabs(lang)
         if self.state is not None:
             self.draw(self.state)
 
+    def label_tabs(self, lang: str) -> None:
+        """Each tab's name and key, and how many items wait on its page ("审批 F3 2")."""
+        counts = waiting_for_leader(self.state) if self.state is not None else {}
+        tabs = self.query_one("#pages", TabbedContent)
+        for page in PAGES:
+            label = t(f"tab_{page}", lang)
+            if counts.get(page):
+                label = t("tab_count", lang, label=label, n=counts[page])
+            tabs.get_tab(f"page-{page}").label = label
+
     def draw(self, state: ConsoleState) -> None:
-        """Hand the state down to every page."""
+        """Hand the state down to every page; count on the tabs."""
         for pane in self.query(Pane):
             pane.show(state, self.language)
+        self.label_tabs(self.language)
+
+    def tell_new(self, state: ConsoleState) -> None:
+        """A toast and the bell for each thing that newly needs the leader since the last
+        read: a remedy request, a complaint, a supervision-box note, a printer fault, more
+        customers waiting past the SLA target. A reload with nothing new says nothing."""
+        keys = seen_keys(state, self.staff.id)
+        over = state.board.over_sla
+        if self.seen is None:
+            self.seen, self.over_sla = keys, over
+            return
+        new = keys - self.seen
+        self.seen, grew, self.over_sla = keys, over > self.over_sla, over
+        lang = self.language
+        lines = []
+        for r in state.pending:
+            if f"remedy:{r.id}" in new:
+                lines.append(t("alert_remedy", lang, ticket=r.ticket,
+                               kind=remedy_name(self.config, r.kind, lang), amount=r.amount,
+                               by=staff_label(r.requested_by, state.staff_names)))
+        lines += [t("alert_complaint", lang, ticket=c.ticket)
+                  for c in state.complaints if f"complaint:{c.id}" in new]
+        lines += [t("alert_feedback", lang, body=f.body)
+                  for f in state.feedback if f"feedback:{f.id}" in new]
+        lines += [t("alert_fault", lang, what=(e.detail or {}).get("message", ""))
+                  for e in state.board.printer_faults if f"fault:{e.id}" in new]
+        if grew:
+            lines.append(t("alert_sla", lang, n=over, sla=f"{state.board.sla_minutes:g}"))
+        if lines:
+            self.app.bell()
+            self.notify("\n".join(lines), severity="warning", timeout=10, markup=False)
 
     def action_page(self, page: str) -> None:
         """F1-F7: show a page."""
@@ -147,9 +206,10 @@ class ConsoleScreen(Watched[ConsoleState], HallScreen):
         return read_state(self.hall)
 
     def show_watched(self, state: ConsoleState) -> None:
-        """Draw what was read."""
+        """Draw what was read; tell the leader what is new."""
         self.state = state
         self.draw(state)
+        self.tell_new(state)
 
     def show_stale(self, error: Exception | None) -> None:
         """The status line says the console may be out of date and why, until a read

@@ -66,6 +66,12 @@ class ApprovalsPane(Pane):
         event.stop()
         self.decide(approving=False)
 
+    @on(DataTable.RowSelected, "#approvals-table")
+    def row_entered(self, event: DataTable.RowSelected) -> None:
+        """Enter on a highlighted request approves it, as the button says."""
+        event.stop()
+        self.decide(approving=True)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the reason approves, as the form's first button: most requests that
         reach the leader are approved with a word or none; a refusal has its own key."""

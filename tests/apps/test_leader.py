@@ -430,3 +430,57 @@ async def test_the_console_switches_to_english(leader_app: LeaderFactory) -> Non
         await keys(pilot, "f3")
         await click(pilot, "#approve")
         assert status(app) == "Select a row in the list first"
+
+
+# -- what needs the leader (issue 12) ------------------------------------------------------
+
+
+async def test_enter_on_a_highlighted_request_approves_it(leader_app: LeaderFactory,
+                                                          hall: Hall) -> None:
+    number = serving(hall).number
+    with hall.write() as tx:
+        asked = remedies.grant(tx, number, "C01", "late_fee_waiver", 50_000, "系统故障")
+    app = leader_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await at_console(pilot)
+        await keys(pilot, "f3")
+        table = app.screen.query_one("#approvals-table", DataTable)
+        assert app.focused is table  # the page opens on its list
+        await keys(pilot, "enter")
+        await until(pilot, lambda: status(app) == "已批准")
+        assert table.row_count == 0
+    with hall.read() as tx:
+        assert remedies.remedy(tx, asked.id).status == "approved"
+
+
+def tab_labels(app: LeaderApp) -> list[str]:
+    tabs = app.screen.query_one("#pages", TabbedContent)
+    return [str(tabs.get_tab(f"page-{page}").label) for page in
+            ("complaints", "approvals", "feedback")]
+
+
+async def test_a_new_remedy_request_is_counted_on_its_tab_rung_and_told_once(
+        config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch) -> None:
+    with hall.write() as tx:
+        reception.leave_feedback(tx, "窗口太少")
+    bells: list[int] = []
+    monkeypatch.setattr(LeaderApp, "bell", lambda self: bells.append(1))
+    app = make_app(config, hall, watcher=ChangeWatcher.for_hall(hall), check_seconds=0.05)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        console = await at_console(pilot)
+        await until(pilot, lambda: tab_labels(app)[2] == "监督箱 F5 1")
+        assert tab_labels(app)[:2] == ["投诉 F2", "审批 F3"]
+        # what was there at sign-in: counted on its tab, not rung
+        assert bells == [] and [n.message for n in app._notifications] == []
+        number = serving(hall).number  # a clerk, as far as the console knows
+        with hall.write() as tx:
+            remedies.grant(tx, number, "C01", "late_fee_waiver", 50_000, "系统故障")
+        await until(pilot, lambda: tab_labels(app)[1] == "审批 F3 1")
+        await until(pilot, lambda: bool(app._notifications))
+        assert bells == [1]
+        [told] = [n.message for n in app._notifications]
+        assert told.startswith("新的补救申请：A001 ") and "¥500" in told
+        console.reload()  # a reload with nothing new: no second bell
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert bells == [1] and len(app._notifications) == 1
