@@ -121,6 +121,13 @@ class CounterMachine:
         with self.hall.write() as tx:
             return ops.call_number(tx, self.counter, number)
 
+    def callable_tickets(self) -> tuple[list[TicketView], list[TicketView]]:
+        """Who this counter may call by number: the waiting of its businesses, in calling
+        order, and today's no-shows within the grace."""
+        with self.hall.read() as tx:
+            profile = self._counter_view(tx).profile
+            return queries.callable_tickets(tx, self.counter, profile)
+
     def recall(self, expect: str) -> TicketView:
         """Call the held ticket again."""
         with self.hall.write() as tx:

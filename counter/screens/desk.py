@@ -145,11 +145,10 @@ class DeskScreen(Watched[DeskState], HallScreen):
         self.run_step(self.machine.call_next, "done_call")
 
     def action_call_number(self) -> None:
-        """Call a named number (F2 / m)."""
-        self._ask(PromptScreen(t("ask_number", self.language), restrict=r"[A-Za-z0-9]*",
-                               max_length=width(T.c.number)),
-                  lambda number: self.run_step(lambda: self.machine.call_number(number),
-                                               "done_call"))
+        """Call a named number (F2 / m): picked from the waiting and today's no-shows
+        within the grace, or typed."""
+        if not self.busy:
+            self.load_callable()
 
     def action_recall(self) -> None:
         """Call the same customer again (F3 / r)."""
@@ -325,6 +324,12 @@ class DeskScreen(Watched[DeskState], HallScreen):
         self.post_message(self.SupportLoaded(self.machine.support_staff()))
 
     @work(thread=True, exit_on_error=False, group="desk")
+    def load_callable(self) -> None:
+        """Who may be called by number now (worker thread)."""
+        waiting, missed = self.machine.callable_tickets()
+        self.post_message(self.CallableLoaded(waiting, missed))
+
+    @work(thread=True, exit_on_error=False, group="desk")
     def load_matters(self) -> None:
         """The clerk's open matters as they stand (worker thread)."""
         self.post_message(self.MattersLoaded(self.machine.open_matters(self.staff.id)))
@@ -342,6 +347,16 @@ class DeskScreen(Watched[DeskState], HallScreen):
             super().__init__()
             self.staff = staff
             """Everyone on the support post."""
+
+    class CallableLoaded(Message):
+        """The tickets the counter may call by number, to pick one."""
+
+        def __init__(self, waiting: list[TicketView], missed: list[TicketView]) -> None:
+            super().__init__()
+            self.waiting = waiting
+            """Waiting in the counter's businesses, in calling order."""
+            self.missed = missed
+            """Today's no-shows still within the grace, the latest first."""
 
     class MattersLoaded(Message):
         """The clerk's open matters, to pick one to act on."""
@@ -413,6 +428,19 @@ class DeskScreen(Watched[DeskState], HallScreen):
             self._ask(screen, lambda p: self.run_step(
                 lambda: self.machine.refer(ticket.number, p.value or None, p.text),
                 "done_refer"))
+
+    def on_desk_screen_callable_loaded(self, event: CallableLoaded) -> None:
+        """Pick a waiting customer or a no-show (touch or Enter), or type the number."""
+        lang = self.language
+        options = [(f"{v.number}  {self._business(v.business)}", v.number)
+                   for v in event.waiting]
+        options += [(f"{v.number}  {self._business(v.business)}  {t('missed_tag', lang)}",
+                     v.number) for v in event.missed]
+        screen = PickScreen(t("ask_number", lang), options, field=t("field_number", lang),
+                            max_length=width(T.c.number), restrict=r"[A-Za-z0-9]*",
+                            text_first=True)
+        self._ask(screen, lambda p: self.run_step(
+            lambda: self.machine.call_number(p.text or p.value), "done_call"))
 
     def on_desk_screen_matters_loaded(self, event: MattersLoaded) -> None:
         """List them, each with where it stands and what was said; then what to do with the

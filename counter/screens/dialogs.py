@@ -119,9 +119,13 @@ class PickScreen(HallModal[Picked]):
 
     def __init__(
         self, title: str, options: list[tuple[str, str]], *, field: str | None = None,
-        max_length: int = NOTE_MAX, restrict: str | None = None,
+        max_length: int = NOTE_MAX, restrict: str | None = None, text_first: bool = False,
     ) -> None:
         super().__init__()
+        self.text_first = text_first
+        """Start on the text line (the number a clerk types), and a pick from the list
+        (a touch, or Enter on it) is done at once; Enter on an empty text line takes the
+        highlighted entry, and a typed line needs no entry at all."""
         self.title_text = title
         self.options = options
         """(label, value) pairs."""
@@ -151,12 +155,15 @@ class PickScreen(HallModal[Picked]):
         """The list first, its first entry highlighted."""
         options = self.query_one(OptionList)
         options.highlighted = 0
-        options.focus()
+        if self.text_first and self.field is not None:
+            self.query_one("#pick-text", Input).focus()
+        else:
+            options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter on the list: on to the text line, or done when there is none."""
         event.stop()
-        if self.field is not None:
+        if self.field is not None and not self.text_first:
             self.query_one("#pick-text", Input).focus()
         else:
             self.submit()
@@ -175,10 +182,12 @@ class PickScreen(HallModal[Picked]):
     def submit(self) -> None:
         """Dismiss the highlighted option and the text."""
         option = self.query_one(OptionList).highlighted_option
+        text = self.query_one("#pick-text", Input).value.strip() if self.field else ""
         if option is None:
+            if self.text_first and text:
+                self.close(Picked("", text))
             return
         value = "" if option.id == "-pool" else option.id or ""
-        text = self.query_one("#pick-text", Input).value.strip() if self.field else ""
         self.close(Picked(value, text))
 
     def action_cancel(self) -> None:

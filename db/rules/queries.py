@@ -185,6 +185,35 @@ def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     )
 
 
+_WAITING_IN_ORDER: Select[Any] = (
+    select(T.c.number, T.c.business, T.c.directed_to)
+    .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
+    .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
+)
+
+
+def next_numbers(tx: Tx, counters: tuple[CounterView, ...]) -> dict[int, str]:
+    """Counter number → the ticket it would call next, for each open, staffed counter of
+    `counters` (in number order): by call-next's own order (customers sent to it, then its
+    profile's businesses in order, priority first, then the oldest), a ticket already
+    foreseen for a counter before it left to the next. What the wall shows as "请A008号准备"
+    (read only: nothing is claimed)."""
+    waiting = list(tx.conn.execute(_WAITING_IN_ORDER, {"day": tx.day}))
+    taken: set[str] = set()
+    found: dict[int, str] = {}
+    for counter in counters:
+        if counter.state != "open" or counter.staff is None:
+            continue
+        free = [r for r in waiting if r.number not in taken]
+        picks = [r for r in free if r.directed_to == counter.number]
+        for business in counter.profile:
+            picks += [r for r in free if r.business == business and r.directed_to is None]
+        if picks:
+            found[counter.number] = picks[0].number
+            taken.add(picks[0].number)
+    return found
+
+
 def counter_views(tx: Tx) -> tuple[CounterView, ...]:
     """Every counter with its staff and current ticket."""
     return tuple(
@@ -387,3 +416,28 @@ def _remedies_granted(tx: Tx, staff: str, day: dt.date) -> int:
         R.c.status.in_(("granted", "approved")),
     )
     return int(tx.conn.execute(query).scalar_one())
+
+
+def callable_tickets(
+    tx: Tx, counter: int, businesses: tuple[str, ...], limit: int = 60
+) -> tuple[list[TicketView], list[TicketView]]:
+    """What a counter may call by number (指呼), for the clerk to pick from: today's waiting
+    tickets of `businesses` in calling order (priority, then the oldest), and today's
+    no-shows still within the grace (named-called back), the latest first; neither those a
+    guide sent to another counter."""
+    free = T.c.directed_to.is_(None) | (T.c.directed_to == counter)
+    waiting = tx.conn.execute(
+        select(T)
+        .where(status_in("waiting"), T.c.business_day == tx.day,
+               T.c.business.in_(businesses), free)
+        .order_by(T.c.priority_rank, T.c.queued_at, T.c.id).limit(limit)
+    )
+    since = tx.now - dt.timedelta(minutes=tx.config.no_show_grace_minutes)
+    missed = tx.conn.execute(
+        select(T)
+        .where(status_in("no_show"), T.c.business_day == tx.day, T.c.no_show_at >= since,
+               free)
+        .order_by(T.c.no_show_at.desc(), T.c.id.desc()).limit(limit)
+    )
+    return ([TicketView.from_row(r) for r in waiting],
+            [TicketView.from_row(r) for r in missed])

@@ -189,6 +189,31 @@ async def test_call_a_named_number(counter_app: CounterFactory, hall: Hall) -> N
         assert shown(app) == "A002"
 
 
+async def test_call_by_number_picks_from_the_waiting_and_the_no_shows(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    for _ in range(3):
+        issue(hall)
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "x")  # A001 did not come
+        await keys(pilot, "m")
+        assert isinstance(app.screen, PickScreen)
+        listed = app.screen.query_one(OptionList)
+        assert [o.id for o in listed.options] == ["A002", "A003", "A001"]
+        assert "过号" in str(listed.get_option("A001").prompt)
+        await keys(pilot, "shift+tab", "down", "down", "enter")  # the no-show, at once
+        assert isinstance(app.screen, DeskScreen)
+        assert shown(app) == "A001"  # named-called back within the grace
+        await keys(pilot, "x", "m")
+        await click(pilot, "#pick-list")  # a touch on an entry calls it
+        assert isinstance(app.screen, DeskScreen)
+        touched = shown(app)
+        assert touched in ("A002", "A003", "A001")
+    assert ticket(hall, touched).status == "called"
+
+
 async def test_a_stale_client_is_refused_and_refreshed(
     counter_app: CounterFactory, hall: Hall
 ) -> None:
@@ -322,7 +347,7 @@ async def test_every_button_does_what_its_key_does(counter_app: CounterFactory,
     issue(hall)
     issue(hall)
     app = counter_app()
-    dialogs = {"call_number": PromptScreen, "complete": PromptScreen, "transfer": PickScreen,
+    dialogs = {"call_number": PickScreen, "complete": PromptScreen, "transfer": PickScreen,
                "next_service": PickScreen, "refer": PickScreen, "walk_in": PickScreen,
                "set_aside": PromptScreen, "remedy": RemedyScreen}
     async with app.run_test(size=DESK_SIZE) as pilot:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from counter.machine import CounterMachine
 from counter.screens.desk import DeskScreen
-from counter.screens.dialogs import PromptScreen
+from counter.screens.dialogs import PickScreen, PromptScreen
 from counter.screens.signin import SignInScreen
 from db.config import HallConfig
 from db.rules import ops
@@ -129,7 +129,7 @@ async def test_a_client_watching_sees_its_session_end_without_a_key(
         await keys(pilot, "f9")  # a dialog open over the desk goes too
         assert isinstance(app.screen, DeskScreen)  # (no ticket: refer asks for none)
         await keys(pilot, "f2")
-        assert isinstance(app.screen, PromptScreen)
+        assert isinstance(app.screen, PickScreen)
         other = CounterMachine(Hall(hall.engine, config, hall.clock), config, 1)
         other.sign_in("C01", PIN)
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
