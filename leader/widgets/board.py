@@ -55,8 +55,9 @@ class BoardPane(Pane):
         self.query_one("#board-queues", Static).update(self._queues(board, lang))
         self.query_one("#board-waits", Static).update(self._waits(board, lang))
         self.query_one("#board-faults", Static).update(self._faults(board, lang))
-        self.query_one("#board-flow", HourChart).show(flow_chart(board, lang))
-        self.query_one("#board-waiting", HourChart).show(waiting_chart(board, lang))
+        start = self.config.day_start.hour
+        self.query_one("#board-flow", HourChart).show(flow_chart(board, lang, start))
+        self.query_one("#board-waiting", HourChart).show(waiting_chart(board, lang, start))
 
     def _counters(self, board: Board, lang: str) -> Table:
         table = Table(expand=True, box=None, header_style="bold")

@@ -19,28 +19,42 @@ ARRIVALS, SERVED, WAITING = "#5fafff", "#5fd75f", "#ffaf00"
 """The series' colours (blue, green, amber: told apart on a dark or a light theme)."""
 
 
-def opening_hours(board: Board) -> tuple[int, int]:
-    """The hours the charts cover: the usual working day, widened to any hour with work or
-    with people waiting."""
-    busy = [h for h in range(24) if board.arrivals[h] or board.served[h] or board.waiting[h]]
-    return min([*busy, OPENS]), max([*busy, CLOSES])
+def in_day_order(counts: tuple[int, ...], day_start: int) -> tuple[int, ...]:
+    """Counts per hour 0-23 in the business day's order: from the hour it starts (04:00 …
+    03:00 with `day_start` 04:00), so a night's work after midnight comes after the
+    evening, as it happened."""
+    return counts[day_start:] + counts[:day_start]
 
 
-def flow_chart(board: Board, lang: str) -> ChartSpec:
-    """Numbers taken and services completed per hour."""
-    first, last = opening_hours(board)
+def opening_hours(board: Board, day_start: int = 0) -> tuple[int, int]:
+    """The hours the charts cover, as places in the business day (0 = its first hour): the
+    usual working day, widened to any hour with work or with people waiting."""
+    hourly = zip(*(in_day_order(counts, day_start)
+                   for counts in (board.arrivals, board.served, board.waiting)), strict=True)
+    busy = [place for place, counts in enumerate(hourly) if any(counts)]
+    opens, closes = (OPENS - day_start) % 24, (CLOSES - day_start) % 24
+    return min([*busy, opens]), max([*busy, closes])
+
+
+def flow_chart(board: Board, lang: str, day_start: int = 0) -> ChartSpec:
+    """Numbers taken and services completed per hour, in the business day's order."""
+    first, last = opening_hours(board, day_start)
     hours = slice(first, last + 1)
-    return ChartSpec(t("chart_flow", lang), first, (
-        Series(t("chart_arrivals", lang), board.arrivals[hours], ARRIVALS),
-        Series(t("chart_served", lang), board.served[hours], SERVED),
+    return ChartSpec(t("chart_flow", lang), (day_start + first) % 24, (
+        Series(t("chart_arrivals", lang), in_day_order(board.arrivals, day_start)[hours],
+               ARRIVALS),
+        Series(t("chart_served", lang), in_day_order(board.served, day_start)[hours],
+               SERVED),
     ), lang)
 
 
-def waiting_chart(board: Board, lang: str) -> ChartSpec:
-    """People waiting at the end of each hour (this hour: now)."""
-    first, last = opening_hours(board)
-    return ChartSpec(t("chart_waiting", lang), first, (
-        Series(t("chart_waiting_short", lang), board.waiting[first:last + 1], WAITING,
+def waiting_chart(board: Board, lang: str, day_start: int = 0) -> ChartSpec:
+    """People waiting at the end of each hour (this hour: now), in the business day's
+    order."""
+    first, last = opening_hours(board, day_start)
+    return ChartSpec(t("chart_waiting", lang), (day_start + first) % 24, (
+        Series(t("chart_waiting_short", lang),
+               in_day_order(board.waiting, day_start)[first:last + 1], WAITING,
                summed=False),
     ), lang)
 
@@ -55,5 +69,7 @@ class ChartsPane(Pane):
 
     def show(self, state: ConsoleState, lang: str) -> None:
         """Draw the day so far."""
-        self.query_one("#charts-flow", HourChart).show(flow_chart(state.board, lang))
-        self.query_one("#charts-waiting", HourChart).show(waiting_chart(state.board, lang))
+        start = self.config.day_start.hour
+        self.query_one("#charts-flow", HourChart).show(flow_chart(state.board, lang, start))
+        self.query_one("#charts-waiting", HourChart).show(
+            waiting_chart(state.board, lang, start))

@@ -111,7 +111,7 @@ def legend(spec: ChartSpec, width: int) -> list[Text]:
         words = [str(sum(series.counts))] if series.summed else []
         peak = max(series.counts, default=0)
         if peak:
-            hour = spec.first_hour + series.counts.index(peak)
+            hour = (spec.first_hour + series.counts.index(peak)) % 24
             words.append(t("chart_peak", spec.lang, n=peak, h=f"{hour:02d}"))
         piece.append(" " + t("detail_join", spec.lang).join(words) if words else "")
         pieces.append(piece)

@@ -3,6 +3,7 @@ complaints resolved by reassignment, counters, the notice, the supervision box, 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
 
 from db.config import HallConfig
-from db.rules import complaints, counters, notices, ops, reception, remedies
+from db.rules import complaints, counters, duty, notices, ops, reception, remedies
 from db.store.session import Hall, ManualClock
 from db.store.views import StaffView, TicketView
 from db.store.watch import ChangeWatcher
@@ -22,6 +23,7 @@ from leader.app import LeaderApp, make_app
 from leader.screens.console import ConsoleScreen
 from leader.screens.resolve import ResolveScreen
 from leader.screens.signin import SignInScreen
+from leader.widgets.charts import flow_chart
 from leader.widgets.hour_chart import ChartSpec, HourChart, Series, draw
 from tests.apps.conftest import (
     SMALL,
@@ -484,3 +486,17 @@ async def test_a_new_remedy_request_is_counted_on_its_tab_rung_and_told_once(
         await settle(pilot)
         await pilot.pause(0.3)
         assert bells == [1] and len(app._notifications) == 1
+
+
+def test_the_charts_run_in_business_day_order(hall: Hall) -> None:
+    with hall.read() as tx:
+        board = duty.board(tx)
+    night = [0] * 24
+    night[22], night[1] = 3, 2  # 22:00 and 01:00 of one business day (it starts at 04:00)
+    board = dataclasses.replace(board, arrivals=tuple(night), served=(0,) * 24,
+                                waiting=(0,) * 24)
+    spec = flow_chart(board, "zh", 4)
+    hours = [(spec.first_hour + i) % 24 for i in range(len(spec.series[0].counts))]
+    assert hours == [*range(8, 24), 0, 1]  # the usual day widened to the night's work
+    assert dict(zip(hours, spec.series[0].counts, strict=True))[1] == 2
+    assert spec.series[0].counts[-1] == 2 and spec.series[0].counts[-4] == 3
