@@ -38,3 +38,15 @@ class Texts:
 def name(thing: Named, lang: str) -> str:
     """A configured business type, priority class, counter, hall or reason in `lang`."""
     return thing.name_en if lang == "en" else thing.name_zh
+
+
+def mask_phone(phone: str) -> str:
+    """A customer's phone number as a list shows it: the first three and the last four
+    digits, the middle hidden (13812345678 → 138****5678); a short one keeps only its last
+    two digits. The full number is shown only in the complaint's (or record's) own detail."""
+    digits = phone.strip()
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 4:
+        return "*" * (len(digits) - 2) + digits[-2:]
+    return "*" * len(digits)

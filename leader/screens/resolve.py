@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -57,6 +58,10 @@ class ResolveScreen(HallModal[Resolution]):
         with Vertical(id="resolve-box"):
             yield Label(t("resolve_title", lang, id=c.id, ticket=c.ticket,
                           handler=c.handler or "—"), classes="title")
+            # The complaint's own detail: what was said and the customer, phone in full.
+            customer = " ".join(x for x in (c.customer_name, c.customer_phone) if x)
+            yield Label(Text(f"{c.body}  {customer}" if customer else c.body),
+                        id="resolve-detail")
             yield Label(t("outcome", lang))
             yield Select([(t(o, lang), o) for o in ("upheld", "not_upheld")], value="upheld",
                          allow_blank=False, id="outcome")

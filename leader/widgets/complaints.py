@@ -25,6 +25,7 @@ from leader.state import ConsoleState
 from leader.text import t
 from leader.widgets.base import Pane, refill, selected
 from ui.history import event_line, staff_label
+from ui.text import mask_phone
 
 
 class ComplaintsPane(Pane):
@@ -71,7 +72,9 @@ class ComplaintsPane(Pane):
             self.query_one("#complaints-table", DataTable),
             [t(k, lang) for k in ("c_id", "c_ticket", "c_handler", "c_body", "c_customer")],
             [[str(c.id), c.ticket, staff_label(c.handler, state.staff_names) or "—", c.body,
-              " ".join(x for x in (c.customer_name, c.customer_phone) if x) or "—"]
+              " ".join(x for x in (c.customer_name,
+                                   c.customer_phone and mask_phone(c.customer_phone)) if x)
+              or "—"]
              for c in state.complaints],
         )
         self.query_one("#resolve", Button).label = t("resolve", lang)

@@ -12,7 +12,15 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+)
 
 from db.config import HallConfig
 from db.rules import complaints, counters, duty, notices, ops, reception, remedies
@@ -189,12 +197,15 @@ async def test_a_complaint_recorded_and_resolved_by_reassigning(
         await click(pilot, "#record")
         assert status(app) == "已登记投诉"
         assert [screen.query_one(f, Input).value for f in ("#c-what", "#c-phone")] == ["", ""]
-        assert screen.query_one("#complaints-table", DataTable).row_count == 1
+        table = screen.query_one("#complaints-table", DataTable)
+        assert table.row_count == 1
+        assert table.get_row_at(0)[-1] == "138****1234"  # a list masks the customer's phone
         history = rendered(app, "#history")
         assert "叫号 张伟 C01" in history and "投诉 杨洋 L01" in history
         await click(pilot, "#resolve")
         dialog = app.screen
         assert isinstance(dialog, ResolveScreen)
+        assert "13800001234" in str(dialog.query_one("#resolve-detail", Label).render())
         dialog.query_one("#correction", Select).value = "reassign"
         dialog.query_one("#to", Input).value = "C02"
         dialog.query_one("#reason", Input).value = "客户要求换人办理"
