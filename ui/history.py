@@ -11,6 +11,8 @@ from typing import Any
 
 from db.config import HallConfig
 from db.errors import NotFound
+from db.rules.evaluation import REASONS
+from db.rules.reception import FEEDBACK_KINDS
 from db.store.views import RATINGS, EventView, yuan
 from ui.history_text import FLAGS, event_name, t
 from ui.text import name
@@ -107,7 +109,8 @@ def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[A
         "named": lambda value: t("d_named", lang) if value else "",
         "count": text("d_count"),
         "note": text("d_note"),
-        "reason": text("d_reason"),
+        "reason": lambda value: t("d_reason", lang, v=coded(str(value), lang)),
+        "kind": lambda value: coded(str(value), lang),
         "why": text("d_reason"),
         "message": text("d_note"),
         "remedy": text("d_remedy"),
@@ -120,6 +123,22 @@ def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[A
         "profile": lambda value: ",".join(value) if isinstance(value, list) else str(value),
         "business_day": text("d_day"),
     }
+
+
+CODED: dict[str, tuple[str, str]] = {
+    **{r.code: (r.name_zh, r.name_en) for r in REASONS},
+    **FEEDBACK_KINDS,
+}
+"""Codes a detail may hold (a dissatisfied rating's reason, a supervision-box note's kind):
+code -> (zh, en)."""
+
+
+def coded(value: str, lang: str) -> str:
+    """A code in words (`long_wait` → 等候时间太长); free text (a leader's reason) as it is."""
+    words = CODED.get(value)
+    if words is None:
+        return value
+    return words[0] if lang == "zh" else words[1]
 
 
 def _word(key: str, lang: str, value: object) -> str:
