@@ -214,7 +214,7 @@ async def test_the_next_completion_replaces_an_unanswered_question(
         served(hall)
         await until(pilot, lambda: isinstance(app.screen, RatingScreen)
                     and "A002" in text(app, "#rating-ticket"))
-        await pilot.press("2")
+        await pilot.press("3")  # 满意, stored as 3
         await on(pilot, ThanksScreen)
     assert details(hall, "not_rated") == [{"why": "next_customer"}]
     assert (rating_of(hall, "A001"), rating_of(hall, "A002")) == (None, 3)

@@ -78,7 +78,7 @@ async def asked(pilot: Pilot[Any]) -> None:
 async def why(pilot: Pilot[Any]) -> None:
     """The customer pressed 不满意: the reasons."""
     await asked(pilot)
-    await pilot.press("4")
+    await pilot.press("1")  # 不满意: the key is the stored score
     await until(pilot, lambda: isinstance(pilot.app.screen, ReasonScreen))
     await steady(pilot, "#language")  # composed and laid out to the last widget
 

@@ -26,6 +26,8 @@ TINY: dict[str, list[str]] = {
     "display_notice.py": ["--seconds", "1", "--warmup", "0.5"],
     "cli_startup.py": ["--rounds", "1", "--target", "100"],
     "figures_year.py": ["--days", "3", "--tickets", "100", "--rounds", "1", "--target", "100"],
+    "pin_guessing.py": ["--count", "20", "--loops", "1"],
+    "estimate_accuracy.py": ["--seeds", "1", "--loads", "light"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 

@@ -1,0 +1,115 @@
+"""The forward-simulation estimate of `db.rules.estimate` on small hand-made halls (pure: no
+database), and once on a real one."""
+
+from __future__ import annotations
+
+from db.rules import ops
+from db.rules.estimate import (
+    Desk,
+    Estimate,
+    HallState,
+    Line,
+    Service,
+    Ticket,
+    estimate,
+    gather,
+    predict,
+    predict_new,
+)
+from db.store.session import Hall, ManualClock
+
+FIVE = {"A": Service((5.0,) * 10, 5.0), "E": Service((5.0,) * 10, 5.0)}
+
+
+def _hall(waiting: list[Line], desks: list[Desk],
+          arrivals: dict[tuple[str, int], float] | None = None,
+          closes_in: float | None = None) -> HallState:
+    return HallState(tuple(waiting), tuple(desks), FIVE, arrivals or {}, closes_in=closes_in)
+
+
+def test_a_free_counter_calls_at_once() -> None:
+    state = _hall([Line("A", 9, 1)], [Desk(1, ("A",))])
+    got = predict(state, Ticket("A", 9, 0))
+    assert got == Estimate(0.0)
+    assert got.text_zh() == "即将叫号"
+
+
+def test_no_counter_for_the_business_says_none() -> None:
+    state = _hall([Line("E", 9, 1)], [Desk(1, ("A",))])
+    assert predict(state, Ticket("E", 9, 0)).minutes is None
+
+
+def test_people_ahead_at_one_busy_counter() -> None:
+    # On a 5-min call for 2 min (3 left), then two 5-min calls ahead: 13 min.
+    got = predict(_hall([Line("A", 9, 3)], [Desk(1, ("A",), "A", 2.0)]), Ticket("A", 9, 2))
+    assert got.minutes is not None and 12 <= got.minutes <= 14
+    assert got.low is not None and got.high is not None and got.low < 13 < got.high
+    assert got.ahead_calls == 2
+
+
+def test_two_counters_halve_the_wait() -> None:
+    desks = [Desk(1, ("A",), "A", 0.0), Desk(2, ("A",), "A", 2.5)]
+    one = predict(_hall([Line("A", 9, 6)], desks[:1]), Ticket("A", 9, 5))
+    two = predict(_hall([Line("A", 9, 6)], desks), Ticket("A", 9, 5))
+    assert one.minutes is not None and two.minutes is not None
+    assert two.minutes < 0.6 * one.minutes
+
+
+def test_better_priority_arrivals_go_first_the_others_after() -> None:
+    desks = [Desk(1, ("A",), "A", 0.0)]
+    quiet = predict(_hall([Line("A", 9, 3)], desks), Ticket("A", 9, 2))
+    normal = predict(_hall([Line("A", 9, 3)], desks, {("A", 9): 0.5}), Ticket("A", 9, 2))
+    elderly = predict(_hall([Line("A", 9, 3)], desks, {("A", 2): 0.1}), Ticket("A", 9, 2))
+    assert quiet == normal
+    assert (elderly.minutes or 0) > (quiet.minutes or 0)
+
+
+def test_a_second_business_waits_behind_new_arrivals_of_the_first() -> None:
+    # E is the counter's second business: A customers arriving meanwhile go first.
+    desks = [Desk(1, ("A", "E"), "A", 0.0)]
+    quiet = predict(_hall([Line("E", 9, 1)], desks), Ticket("E", 9, 0))
+    busy = predict(_hall([Line("E", 9, 1)], desks, {("A", 9): 0.15}), Ticket("E", 9, 0))
+    assert quiet.minutes is not None and busy.minutes is not None
+    assert busy.minutes > quiet.minutes + 2
+
+
+def test_a_customer_sent_to_a_counter_waits_for_that_one() -> None:
+    desks = [Desk(1, ("A",)), Desk(2, ("A",), "A", 0.0)]
+    got = predict(_hall([Line("A", 9, 1, 2)], desks), Ticket("A", 9, 0, 2))
+    assert got.minutes is not None and got.minutes > 0
+    assert predict(_hall([Line("A", 9, 1, 1)], desks), Ticket("A", 9, 0, 1)) == Estimate(0.0)
+
+
+def test_closing_stops_arrivals_and_opens_every_counter_to_all() -> None:
+    desks = [Desk(1, ("A", "E"), "A", 0.0), Desk(2, ("A",), "A", 0.0)]
+    rates = {("A", 9): 0.5}
+    on = predict(_hall([Line("E", 9, 1)], desks, rates), Ticket("E", 9, 0))
+    late = predict(_hall([Line("E", 9, 1)], desks, rates, closes_in=1.0), Ticket("E", 9, 0))
+    assert on.minutes is not None and late.minutes is not None and late.minutes < on.minutes
+
+
+def test_a_new_customer_as_the_wall_display_asks() -> None:
+    state = _hall([Line("A", 9, 1), Line("A", 2, 1), Line("E", 9, 4)],
+                  [Desk(1, ("A",), "A", 0.0)])
+    got = predict_new(state, "A", 9)
+    assert got.ahead_calls == 2 and got.minutes is not None and 14 <= got.minutes <= 16
+
+
+def test_on_a_real_hall(hall: Hall, clock: ManualClock) -> None:
+    # C01 at counter 1 (A, E), C02 at 4 (B, F, C), both open: the first A is called at
+    # once; the second waits for counter 1.
+    with hall.write() as tx:
+        first = ops.issue_ticket(tx, "A")
+    with hall.read() as tx:
+        assert estimate(tx, first.id) == Estimate(0.0)
+    with hall.write() as tx:
+        ops.call_next(tx, 1)
+        second = ops.issue_ticket(tx, "A")
+    clock.advance(minutes=1)
+    with hall.read() as tx:
+        state = gather(tx)
+        assert state.waiting == (Line("A", 9, 1),)
+        assert [(d.number, d.on) for d in state.desks] == [(1, "A"), (4, None)]
+        got = estimate(tx, second.id)
+        assert estimate(tx, first.id) is None  # called: not waiting
+    assert got is not None and got.minutes is not None and 0 < got.minutes < 10
