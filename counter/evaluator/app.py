@@ -48,6 +48,8 @@ class EvaluatorApp(Watched[EvaluatorView], LockedApp):
     TEXTS = t
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
     """A tablet on its side: the answers two by two."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    """A large screen: the answers grow with its height."""
     BINDINGS = [
         Binding("l", "switch_language", show=False),
         Binding("f2", "switch_language", show=False),

@@ -1,5 +1,6 @@
-"""The question: four big buttons, 非常满意 to 不满意, keys 1 to 4; dismisses the score
-(4 = very satisfied … 1 = dissatisfied, as `db.store.views.RATINGS`)."""
+"""The question: four big buttons, 非常满意 to 不满意; dismisses the score (4 = very
+satisfied … 1 = dissatisfied, as `db.store.views.RATINGS`). The key of each answer is its
+stored score, shown on its button: key 4 is 非常满意 here as in `hall rate X 4`."""
 
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ from counter.evaluator.text import t
 from db.rules.evaluation import EvaluatorView
 
 SCORES = (4, 3, 2, 1)
-"""Left to right, key 1 to key 4: the best first, as on the paper form."""
+"""Left to right: the best first, as on the paper form; each one's key is the score."""
 
 
 class RatingScreen(EvaluatorModal[int]):
     """Which service, how many seconds are left, the four answers."""
 
-    BINDINGS = [Binding(str(key), f"score({score})", show=False)
-                for key, score in enumerate(SCORES, start=1)]
+    BINDINGS = [Binding(str(score), f"score({score})", show=False) for score in SCORES]
 
     def __init__(self, view: EvaluatorView, seconds: float) -> None:
         super().__init__()
@@ -36,9 +36,9 @@ class RatingScreen(EvaluatorModal[int]):
             yield Label(self.initial("rating-title"), id="rating-title", classes="title")
             yield Label(self.initial("rating-ticket"), id="rating-ticket", classes="subtitle")
             with Grid(id="scores"):
-                for key, score in enumerate(SCORES, start=1):
+                for score in SCORES:
                     yield Button(self.initial(f"score-{score}"), id=f"score-{score}",
-                                 classes=f"score score-{score}", name=str(key),
+                                 classes=f"score score-{score}", name=str(score),
                                  action=f"screen.score({score})")
             yield Label(self.initial("rating-left"), id="rating-left", classes="hint")
             with Center():
@@ -64,8 +64,7 @@ class RatingScreen(EvaluatorModal[int]):
         return {
             "rating-title": t("ask", lang),
             "rating-ticket": line,
-            **{f"score-{score}": f"{key}  {t(f'score_{score}', lang)}"
-               for key, score in enumerate(SCORES, start=1)},
+            **{f"score-{score}": f"{score}  {t(f'score_{score}', lang)}" for score in SCORES},
             "rating-left": f"{t('left', lang, s=left)} · {t('keys_rate', lang)}",
             "language": t("language", lang),
         }
