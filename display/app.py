@@ -29,7 +29,7 @@ from db.rules import notices, queries
 from db.store.session import Hall
 from db.store.views import CallView, HallSnapshot
 from db.store.watch import ChangeWatcher
-from display.calling import STALE_SECONDS, CallBoard, NewCalls, new_calls
+from display.calling import STALE_SECONDS, CallBoard, NewCalls, as_shown, new_calls
 from display.screens.base import DisplayScreen
 from display.screens.counter import CounterScreen
 from display.screens.unlock import LeaderUnlock
@@ -48,9 +48,10 @@ its commit."""
 RETRY_SECONDS = 1.0
 """After a failed check or read, how long before the next attempt."""
 
-RECENT_CALLS = 9
-"""Calls read per snapshot: the latest for the banner, the rest for the list (the wall reads
-further back only when it has more calls to announce than these)."""
+RECENT_CALLS = 11
+"""Calls read per snapshot: the latest for the banner, the rest for the list, one row per
+ticket (recalls among them take no row of their own); the wall reads further back only when
+it has more calls to announce than these."""
 
 VOICE_OFF_SECONDS = 30.0
 """How long the "voice off" message stays up (the hint at the foot of the wall stays)."""
@@ -66,6 +67,8 @@ class HallRead:
     """The duty leader's notice of the day, "" for none."""
     calls: NewCalls
     """The calls made since the last read (read only by a display that speaks)."""
+    next_numbers: dict[int, str]
+    """Counter → the ticket it would call next (`queries.next_numbers`)."""
 
 
 class DisplayApp(Watched[HallRead], LockedApp):
@@ -162,11 +165,12 @@ class DisplayApp(Watched[HallRead], LockedApp):
         with self.hall.read() as tx:
             snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
             notice = notices.current_notice(tx)
+            coming = queries.next_numbers(tx, snapshot.counters)
             calls = NewCalls()
             if self.voice is not None:
                 calls = new_calls(tx, self.calls, snapshot.recent_calls, RECENT_CALLS,
                                   snapshot.at)
-        return HallRead(snapshot, notice, calls)
+        return HallRead(snapshot, notice, calls, coming)
 
     def show_stale(self, error: Exception | None) -> None:
         """Say "reconnecting" while the database is away; the watching thread tries again
@@ -176,7 +180,8 @@ class DisplayApp(Watched[HallRead], LockedApp):
     def show_watched(self, read: HallRead) -> None:
         """Queue the new calls for the voice; hand the snapshot down to the screen."""
         self._announce(read.calls)
-        self.latest = read.snapshot.recent_calls
+        self.latest = as_shown(read.snapshot)
+        self.display_screen.next_numbers = read.next_numbers
         self.display_screen.snapshot = read.snapshot
         self.display_screen.notice = read.notice
         self._show_calls()

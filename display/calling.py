@@ -19,11 +19,11 @@ No Textual here: both halves are plain code, tested without a screen.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from db.rules import queries
 from db.store.session import Tx
-from db.store.views import CallView
+from db.store.views import CallView, HallSnapshot
 from display.voice import CallTracker
 
 STALE_SECONDS = 300.0
@@ -65,6 +65,30 @@ def read_back(tx: Tx, latest: tuple[CallView, ...], limit: int,
     return queries.recent_calls(tx, READ_BACK_LIMIT, after=after)
 
 
+def as_shown(snapshot: HallSnapshot) -> tuple[CallView, ...]:
+    """The snapshot's latest calls as the wall shows them: a recall is marked 重呼 only
+    while its counter still holds the ticket; a ticket finished since (or read back after
+    a restart) shows as a plain call, never as a recall."""
+    held = {(c.number, c.ticket) for c in snapshot.counters if c.ticket is not None}
+    return tuple(c if not c.recall or (c.counter, c.number) in held else replace(c, recall=False)
+                 for c in snapshot.recent_calls)
+
+
+def one_per_ticket(calls: list[CallView], waiting: set[int],
+                   banner: CallView | None) -> tuple[CallView, ...]:
+    """One row per ticket, newest first: a ticket's latest call (a recall updates its row and
+    moves it to the top); the banner's ticket is not listed again unless it waits its turn."""
+    seen: set[str] = set()
+    rows = []
+    for call in calls:
+        if call.number in seen or (banner is not None and call.number == banner.number
+                                   and call.event_id not in waiting):
+            continue
+        seen.add(call.number)
+        rows.append(call)
+    return tuple(rows)
+
+
 @dataclass(frozen=True)
 class CallsOnShow:
     """What the wall shows of the calls."""
@@ -72,7 +96,8 @@ class CallsOnShow:
     now: CallView | None = None
     """The banner's call: the one being announced, else the newest not waiting its turn."""
     listed: tuple[CallView, ...] = ()
-    """The other calls, newest first: every call still waiting, then the latest others."""
+    """The other calls, newest first, one per ticket: every call still waiting, then the
+    latest others."""
     waiting: frozenset[int] = frozenset()
     """Event ids of the listed calls that have not been announced yet."""
     speaking: bool = False
@@ -121,4 +146,5 @@ class CallBoard:
             key=lambda c: c.event_id, default=None)
         listed = sorted((c for c in known.values() if now is None or c.event_id != now.event_id),
                         key=lambda c: c.event_id, reverse=True)
-        return CallsOnShow(now, tuple(listed), frozenset(waiting), self.saying is not None)
+        return CallsOnShow(now, one_per_ticket(listed, waiting, now), frozenset(waiting),
+                           self.saying is not None)

@@ -25,6 +25,9 @@ class DisplayScreen(Screen[None]):
                                             always_update=True)
     """The banner's call and the list, as the announcement queue has them (the wall's)."""
 
+    next_numbers: dict[int, str] = {}
+    """Counter → the ticket it would call next; set by the app just before `snapshot`."""
+
     notice: reactive[str] = reactive("", init=False, repaint=False)
     """The duty leader's notice; "" for none (the wall shows it, a counter does not)."""
 

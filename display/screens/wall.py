@@ -15,6 +15,7 @@ from display.screens.base import DisplayScreen
 from display.text import both
 from display.widgets.banner import CallBanner
 from display.widgets.calls import RecentCalls
+from display.widgets.counters import CounterBoard
 from display.widgets.header import DisplayHeader
 from display.widgets.notice import NoticeLine
 from display.widgets.queues import QueueBoard
@@ -37,8 +38,11 @@ class WallScreen(DisplayScreen):
         with Horizontal(id="wall-body"):
             with Vertical(id="recent", classes="board"):
                 yield RecentCalls(self.config)
-            with Vertical(id="queues", classes="board"):
-                yield QueueBoard(self.config)
+            with Vertical(id="side"):
+                with Vertical(id="queues", classes="board"):
+                    yield QueueBoard(self.config)
+                with Vertical(id="counters", classes="board"):
+                    yield CounterBoard(self.config)
         with Horizontal(id="wall-foot"):
             yield Label(both("notice", self.config.languages), id="notice-title")
             yield NoticeLine(id="notice")
@@ -54,6 +58,7 @@ class WallScreen(DisplayScreen):
         self.query_one(DisplayHeader).title = " · ".join(names)
         self.query_one("#recent").border_title = both("recent", self.config.languages)
         self.query_one("#queues").border_title = both("queues", self.config.languages)
+        self.query_one("#counters").border_title = both("counters", self.config.languages)
         self._show_foot()
         self.query_one(CallBanner).fit_to(self.app.size)
 
@@ -65,6 +70,7 @@ class WallScreen(DisplayScreen):
         """Pass the new snapshot down to the queues (the calls come with `calls`)."""
         if snapshot is not None:
             self.query_one(QueueBoard).snapshot = snapshot
+            self.query_one(CounterBoard).show(snapshot, self.next_numbers)
 
     def watch_calls(self, calls: CallsOnShow) -> None:
         """The call being announced (or the newest) in the banner, the others listed."""

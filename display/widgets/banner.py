@@ -36,6 +36,13 @@ HEIGHT_SHARE = 4
 CHROME = 6
 """Cells across the banner that are not its content: margin, border, padding."""
 
+SENTENCE_LINES = 30
+"""Screens at least this high show the call as a sentence under the digits too."""
+
+PART_GAP = 4
+"""Cells between "请 A006 号" and "到 1 号窗口" on one line: without them the small words
+between the digits vanished and "A006 号 到 1" read "A0061" across the hall."""
+
 WORDS: dict[str, str] = {"please": "请", "number": "号", "to": "到", "counter": "号窗口"}
 """The words around the digits, keyed by their labels' ids."""
 
@@ -58,11 +65,16 @@ def fit(screen: Size, number: str, counter: str) -> Fit:
         rows = number_height(scale) * HEIGHT_SHARE
         who = words["please"] + number_width(len(number), scale) + words["number"]
         where = words["to"] + number_width(len(counter), scale) + words["counter"]
-        if rows <= lines and who + where <= room:
+        if rows <= lines and who + PART_GAP + where <= room:
             return Fit(scale, stacked=False)
         if 2 * rows + HEIGHT_SHARE <= lines and max(who, where) <= room:
             return Fit(scale, stacked=True)
     return Fit(0, stacked=False)
+
+
+def sentence(number: str, counter: int) -> str:
+    """The call as one sentence, its words apart: "请 A006 号 到 1 号窗口"."""
+    return t("call", "zh", number=number, counter=counter)
 
 
 class CallBanner(Vertical):
@@ -81,7 +93,8 @@ class CallBanner(Vertical):
         &.-stacked > #call-line { layout: vertical; }
         & Horizontal.part { width: auto; height: auto; }
         &.-stacked Horizontal.part { width: 100%; align-horizontal: center; }
-        &.-stacked #call-where { margin-top: 1; }
+        & #call-where { margin-left: 4; }
+        &.-stacked #call-where { margin-top: 1; margin-left: 0; }
         & .word { width: auto; height: 3; content-align: center middle; text-style: bold;
                   padding: 0 1; }
         & > Label { width: 100%; text-align: center; text-style: bold; }
@@ -117,6 +130,7 @@ class CallBanner(Vertical):
                 yield Label(WORDS["to"], id="to", classes="word")
                 yield BigNumber(id="call-counter")
                 yield Label(WORDS["counter"], id="counter", classes="word")
+        yield Label(id="call-zh")
         yield Label(id="call-en")
         yield Label(both("recall", self.config.languages), id="call-note")
 
@@ -130,8 +144,14 @@ class CallBanner(Vertical):
         self.screen_size = screen
         self._fit()
 
+    def _sentence_room(self) -> bool:
+        """The sentence under the digits, where the height has room for it (not on a
+        short screen, where the calls waiting their turn need the lines)."""
+        return self.screen_size.height >= SENTENCE_LINES
+
     def _fit(self) -> None:
         call = self.call
+        self.query_one("#call-zh").display = call is not None and self._sentence_room()
         widest = max((c.number for c in self.config.counters), default=1)
         number = call.number if call is not None and len(call.number) > 4 else "A000"
         chosen = fit(self.screen_size, number, str(max(widest, call.counter if call else 0)))
@@ -144,6 +164,7 @@ class CallBanner(Vertical):
     def watch_call(self, call: CallView | None) -> None:
         """Show the call; highlight it if it is new since the display started."""
         self.query_one("#call-line").display = call is not None
+        self.query_one("#call-zh").display = call is not None and self._sentence_room()
         en = self.query_one("#call-en", Label)
         en.display = call is None or "en" in self.config.languages
         if call is None:
@@ -155,6 +176,7 @@ class CallBanner(Vertical):
         self.query_one("#call-counter", BigNumber).value = str(call.counter)
         if len(call.number) > 4 or len(str(call.counter)) > 2:
             self._fit()
+        self.query_one("#call-zh", Label).update(sentence(call.number, call.counter))
         line = t("call", "en", number=call.number, counter=self._counter_en(call.counter))
         # Most calls only change digits: a line of the same width needs no new layout.
         en.update(line, layout=cell_len(str(en.content)) != cell_len(line))

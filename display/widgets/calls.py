@@ -32,12 +32,12 @@ BIG_GAP = 4
 
 class RecentCalls(Widget):
     """The calls as lines under a heading: number, counter, and the marks (recall, waiting
-    to be announced). As many as the height holds: in big digits when it has room for all
-    of them so (a tall screen), else one line each, with a blank line between them when
-    there is room for that; when the calls waiting to be announced are more than the lines,
-    they go on in a second column (then a third…), and the others make way. Laid out here
-    rather than as a Rich table, which cost more to draw than the call took to read (see
-    QueueBoard)."""
+    to be announced), one row per ticket. As many as the height holds: the newest in big
+    digits as far as the height has room for them (the older beneath as lines), else one
+    line each, with a blank line between them when there is room for that; when the calls
+    waiting to be announced are more than the lines, they go on in a second column (then
+    a third…), and the others make way. Laid out here rather than as a Rich table, which
+    cost more to draw than the call took to read (see QueueBoard)."""
 
     DEFAULT_CSS = """
     RecentCalls {
@@ -86,8 +86,9 @@ class RecentCalls(Widget):
         columns = self.shown()
         width = self.content_size.width // len(columns)
         room = self.content_size.height - len(self.config.languages)
-        if len(columns) == 1 and self._big_fits(columns[0], room):
-            return self._render_big(columns[0])
+        big = self._big_count(columns[0], room) if len(columns) == 1 else 0
+        if big:
+            return self._render_big(columns[0], big, room)
         number_w = self._number_width(width, columns)
         lines = self._heading(number_w)
         spaced = len(columns) == 1 and 2 * len(columns[0]) - 1 <= room
@@ -117,20 +118,24 @@ class RecentCalls(Widget):
         number_w = max(max(numbers + heads), self.content_size.width // 2 - BIG_GAP)
         return number_w, max(counters)
 
-    def _big_fits(self, calls: list[CallView], room: int) -> bool:
-        """Whether every call fits the height in big digits, and the width has room."""
-        if not calls or len(calls) * BIG_LINES - 1 > room \
-                or not all(can_draw(c.number) for c in calls):
-            return False
-        number_w, counter_w = self._big_widths(calls)
-        return number_w + BIG_GAP + counter_w <= self.content_size.width
+    def _big_count(self, calls: list[CallView], room: int) -> int:
+        """How many of the newest calls go in big digits: as many as the height holds
+        (the older ones follow as lines in the room left); 0 when the width has no room."""
+        big = min(len(calls), (room + 1) // BIG_LINES)
+        if any(c.event_id in self.waiting for c in calls):
+            return 0  # calls waiting their turn are never left out: lines, as many as fit
+        if not big or not all(can_draw(c.number) for c in calls[:big]):
+            return 0
+        number_w, counter_w = self._big_widths(calls[:big])
+        return big if number_w + BIG_GAP + counter_w <= self.content_size.width else 0
 
-    def _render_big(self, calls: list[CallView]) -> Text:
-        """Each call in the block font, the marks beside it, a blank line between two."""
-        number_w, counter_w = self._big_widths(calls)
+    def _render_big(self, calls: list[CallView], big: int, room: int) -> Text:
+        """The newest `big` calls in the block font, the marks beside them, a blank line
+        between two; the older ones beneath as lines, as many as the room left holds."""
+        number_w, counter_w = self._big_widths(calls[:big])
         lines = self._heading(number_w, BIG_GAP)
         width = self.content_size.width - number_w - counter_w - BIG_GAP - GAP
-        for n, call in enumerate(calls):
+        for n, call in enumerate(calls[:big]):
             waiting = call.event_id in self.waiting
             style = self.get_component_rich_style("recent-calls--waiting") if waiting \
                 else Style()
@@ -145,6 +150,12 @@ class RecentCalls(Widget):
                 if row == 1 and marks:
                     lines.append(" " * GAP + marks, style=Style(bold=True) + style)
                 lines.append("\n")
+        rest = calls[big:big + max(0, room - big * BIG_LINES)]
+        if rest:
+            lines.append("\n")
+        for call in rest:
+            lines.append_text(self._entry(call, number_w, self.content_size.width))
+            lines.append("\n")
         lines.rstrip()
         return lines
 

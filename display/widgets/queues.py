@@ -13,7 +13,8 @@ from db.store.views import HallSnapshot
 from display.text import t
 
 NO_ESTIMATE = "—"
-"""Shown instead of minutes while no open counter serves the business."""
+"""Shown instead of minutes when there is no estimate; while no open counter serves the
+business the column says so instead (暂无窗口)."""
 
 GAP = 2
 """Cells between two columns."""
@@ -25,6 +26,12 @@ MIN_ENGLISH = 10
 def wait_text(minutes: float | None) -> str:
     """Whole minutes, at least 1: people read "about 12", not "11.6"."""
     return NO_ESTIMATE if minutes is None else str(max(1, round(minutes)))
+
+
+def served(snapshot: HallSnapshot, prefix: str) -> bool:
+    """Whether an open, staffed counter serves the business now."""
+    return any(c.state == "open" and c.staff is not None and prefix in c.profile
+               for c in snapshot.counters)
 
 
 def fit(text: str, width: int) -> str:
@@ -101,6 +108,10 @@ class QueueBoard(Widget):
         for business in self.config.businesses:
             waiting = snapshot.waiting.get(business.prefix, 0) if snapshot else 0
             estimate = snapshot.estimated_wait_min.get(business.prefix) if snapshot else None
+            wait = wait_text(estimate)
+            if estimate is None and snapshot is not None and not served(snapshot,
+                                                                         business.prefix):
+                wait = t("no_counter", self.config.languages[0])  # why there is no estimate
             rows.append([f"{business.prefix} {business.name_zh}", str(waiting),
-                         wait_text(estimate), business.name_en if english else ""])
+                         wait, business.name_en if english else ""])
         return rows

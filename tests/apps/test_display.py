@@ -103,7 +103,8 @@ async def test_a_recall_shows_again(config: HallConfig, hall: Hall) -> None:
         assert latest is not None and latest.recall and latest.number == "A001"
         assert banner(app).has_class("-fresh")
         assert "重呼" in text(app, "#call-note")
-        assert [c.number for c in app.screen.query_one(RecentCalls).calls] == ["A001"]
+        # One row per ticket: A001 is on the banner, not listed again (issue 12).
+        assert [c.number for c in app.screen.query_one(RecentCalls).calls] == []
 
 
 async def test_the_counter_display_shows_its_number_and_handler(

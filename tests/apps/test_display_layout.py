@@ -19,6 +19,7 @@ from display.widgets.banner import CallBanner, Fit, fit
 from display.widgets.big_number import BigNumber
 from display.widgets.block_font import GLYPHS, block_height, block_lines
 from display.widgets.calls import RecentCalls
+from display.widgets.counters import CounterBoard
 from display.widgets.queues import QueueBoard
 from tests.apps.conftest import SMALL, FlakyWatcher, text, until
 from tests.apps.test_display import call, inside, issue, shown_number
@@ -96,8 +97,11 @@ async def test_the_lists_use_the_room_of_a_large_screen(
         assert lines[2].startswith(block_lines(numbers[-2], 1)[0])  # under the heading
         assert numbers[-2] not in "".join(lines)  # drawn in blocks, not as text
         queues = str(app.screen.query_one(QueueBoard).render()).splitlines()
-        if size == LARGE:  # the portrait queues are as tall as they need
-            assert queues[3] == ""  # a blank line between two business types
+        assert len([q for q in queues if q]) == len(config.languages) + len(config.businesses)
+        # The rest of the room goes to the counters and the next numbers (issue 12).
+        counters = str(app.screen.query_one(CounterBoard).render()).splitlines()
+        assert counters[0].strip() == "暂无等候"  # all four called: nobody to get ready
+        assert len(counters) == 2 + len(config.counters)
 
 
 @pytest.mark.parametrize("size", [LARGE, PORTRAIT], ids=["160x45", "60x80"])
