@@ -127,8 +127,10 @@ async def test_completion_asks_and_a_key_rates(evaluator: EvaluatorFactory, hall
         done = served(hall)
         await asked(pilot)
         assert text(app, "#rating-ticket") == "A001 · 张伟（工号 C01）"
-        assert str(app.screen.query_one("#score-4", Button).label) == "1  非常满意"
-        await pilot.press("1")
+        # The key is the stored score (as `hall rate X 4`), shown on its button.
+        assert str(app.screen.query_one("#score-4", Button).label) == "4  非常满意"
+        assert str(app.screen.query_one("#score-1", Button).label) == "1  不满意"
+        await pilot.press("4")
         await on(pilot, ThanksScreen)
         assert text(app, "#thanks-text") == "谢谢您的评价！"
         assert rating_of(hall, done.number) == 4
@@ -152,7 +154,7 @@ async def test_dissatisfied_asks_why_by_key_and_by_touch(
     async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
-        await pilot.press("4")
+        await pilot.press("1")  # 不满意, stored as 1
         await on(pilot, ReasonScreen)
         await pilot.press("l")  # the customer reads English
         assert text(app, "#reason-title") == "We are sorry! What went wrong?"
@@ -193,11 +195,11 @@ async def test_no_answer_records_not_rated(evaluator: EvaluatorFactory, hall: Ha
 async def test_no_reason_in_time_keeps_the_dissatisfied_rating(
     evaluator: EvaluatorFactory, hall: Hall
 ) -> None:
-    app = evaluator(timeout=3)  # long enough to press 4 on a loaded machine
+    app = evaluator(timeout=3)  # long enough to press 1 on a loaded machine
     async with app.run_test(size=DESK_SIZE) as pilot:
         served(hall)
         await asked(pilot)
-        await pilot.press("4")
+        await pilot.press("1")
         await on(pilot, ReasonScreen)
         await on(pilot, ThanksScreen)
     assert details(hall, "rate") == [{"score": 1}]
