@@ -511,3 +511,18 @@ def test_the_charts_run_in_business_day_order(hall: Hall) -> None:
     assert hours == [*range(8, 24), 0, 1]  # the usual day widened to the night's work
     assert dict(zip(hours, spec.series[0].counts, strict=True))[1] == 2
     assert spec.series[0].counts[-1] == 2 and spec.series[0].counts[-4] == 3
+
+
+async def test_the_board_at_80x24_reaches_the_queues_and_the_faults(
+        leader_app: LeaderFactory, hall: Hall) -> None:
+    serving(hall)
+    app = leader_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await at_console(pilot)
+        board = app.screen.query_one("#board")
+        for part in ("#board-queues", "#board-faults"):
+            widget = app.screen.query_one(part)
+            board.scroll_to_widget(widget, animate=False)
+            await pilot.pause()
+            assert widget.region.height > 0, part
+            assert board.region.contains_region(widget.region), part
