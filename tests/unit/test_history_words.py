@@ -24,6 +24,13 @@ def test_a_rating_reason_reads_in_words(config: HallConfig) -> None:
 
 
 def test_a_note_kind_reads_in_words_and_free_reasons_as_typed(config: HallConfig) -> None:
-    assert "批评" in line(config, {"kind": "criticism"}, "zh", kind="feedback")
+    assert "批评" in line(config, {"about": "criticism"}, "zh", kind="feedback")
     refused = line(config, {"reason": "金额过高"}, "zh", kind="remedy_refuse")
     assert "原因：金额过高" in refused
+
+
+def test_an_automatic_no_show_says_so_in_words(config: HallConfig) -> None:
+    zh = line(config, {"auto": True, "recalls": 2}, "zh", kind="no_show")
+    en = line(config, {"auto": True, "recalls": 2}, "en", kind="no_show")
+    assert "自动" in zh and "重呼 2 次" in zh and "auto" not in zh and "recalls" not in zh
+    assert "automatically" in en and "recalled 2 times" in en and "recalls:" not in en
