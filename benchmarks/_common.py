@@ -34,6 +34,7 @@ from db.store.schema import init_db  # noqa: E402
 from db.store.session import Hall, Tx, utc_now  # noqa: E402
 
 PIN = "2468"
+LEADER_PIN = "246813"  # a duty leader's PIN has at least 6 digits
 
 from db.store.models import Ticket  # noqa: E402
 
@@ -378,7 +379,8 @@ def machine_line() -> str:
 
 
 __all__ = [
-    "EVENT_SQL", "FREE_SQL", "append_event", "PIN", "ROOT", "TICKET_COLUMNS", "Hall", "HallConfig",
+    "EVENT_SQL", "FREE_SQL", "append_event", "LEADER_PIN", "PIN", "ROOT", "TICKET_COLUMNS",
+    "Hall", "HallConfig",
     "StatementTimer", "business_day", "checkpoint", "claim_params", "claim_sql", "code_line",
     "copy_db", "create_hall_db", "file_size_mb", "finished", "load_config", "load_line",
     "commit_latency_ms", "machine_line", "make_engine", "median", "medians_ms", "now_naive",

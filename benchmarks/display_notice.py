@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from _common import (
-    PIN,
+    LEADER_PIN,
     Hall,
     create_hall_db,
     finished,
@@ -48,7 +48,7 @@ def build(path: Path, notice: str = NOTICE) -> None:
     create_hall_db(path, config, clerks=1)
     hall = Hall(make_engine(url_of(path)), config)
     with hall.write() as tx:
-        staff.add_staff(tx, "L01", "leader", "leader", PIN)
+        staff.add_staff(tx, "L01", "leader", "leader", LEADER_PIN)
         notices.set_notice(tx, "L01", notice)
     hall.dispose()
 

@@ -18,7 +18,10 @@ OPENING = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)  # 09:00 in Asia/Shangh
 """The tests' hall opens at 09:00 local time on a Friday."""
 
 PIN = "2468"
-"""Every test staff member's PIN."""
+"""Every test staff member's PIN but the duty leader's."""
+
+LEADER_PIN = "246813"
+"""The test duty leader's PIN (L01): a leader's PIN has at least 6 digits."""
 
 TEAM = [
     ("C01", "张伟", "clerk"),
@@ -84,7 +87,8 @@ def templates(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) -> d
 def _add_team(hall: Hall) -> None:
     with hall.write() as tx:
         for staff_id, name, role in TEAM:
-            staff.add_staff(tx, staff_id, name, role, PIN, authority_limit=200)
+            pin = LEADER_PIN if role == "leader" else PIN
+            staff.add_staff(tx, staff_id, name, role, pin, authority_limit=200)
         counters.sign_in(tx, 1, "C01")
         counters.sign_in(tx, 4, "C02")
 

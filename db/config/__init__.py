@@ -52,6 +52,9 @@ DEFAULT_CONFIG: Path = Path(__file__).with_name("default_hall.toml")
 
 DEFAULT_SOURCE = "<default>"
 DEFAULT_LANGUAGES: tuple[str, ...] = ("zh", "en")
+PIN_ROLES: tuple[str, ...] = ("*", "guide", "clerk", "support", "leader")
+"""What `[security] pin_min_length` names: every role ("*"), or one of the staff roles
+(db.store.models.ROLES, which the config does not import)."""
 """The languages a hall may offer, and offers when its file does not say."""
 NORMAL = "normal"
 
@@ -145,6 +148,10 @@ class HallConfig:
     """Wrong PINs in a row before the account locks."""
     pin_lock_minutes: Annotated[float, Rule(table="security", default=15.0, gt=0)]
     """How long a locked account stays locked."""
+    pin_min_length: Annotated[tuple[tuple[str, int], ...],
+                              Rule(table="security", default=(), ge=4, le=12)]
+    """Shortest PIN by role, raising the built-in minimums (4 digits; duty leaders 6), never
+    lowering them: a table role = digits, "*" for every role (`pin_min_lengths`)."""
     source: str
     """Path of the file, or "<default>" / "<string>", for messages."""
     kiosk: KioskConfig = field(default_factory=KioskConfig)
@@ -168,6 +175,11 @@ class HallConfig:
         problem = _inconsistency(self)
         if problem:
             raise ConfigError(f"{self.source}: {problem}")
+
+    @property
+    def pin_min_lengths(self) -> dict[str, int]:
+        """`pin_min_length` as a mapping role (or "*") → digits."""
+        return dict(self.pin_min_length)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -256,6 +268,10 @@ def _inconsistency(config: HallConfig) -> str | None:
             return f"{name} {duplicate!r}"
     if NORMAL not in {p.code for p in config.priorities}:
         return f"priorities: {NORMAL!r} is missing"
+    for role, _ in config.pin_min_length:
+        if role not in PIN_ROLES:
+            return (f"security.pin_min_length: unknown role {show(role)} "
+                    f"(known: {', '.join(PIN_ROLES)})")
     known = {b.prefix for b in config.businesses}
     for spec in config.counters:
         unknown = [p for p in spec.profile if p not in known]

@@ -1,8 +1,9 @@
 """The hall file's schema, taken from the dataclasses it is read into: every field is a key.
 
 A section's frozen dataclass is its whole schema. A field's name is its key in the file, its
-type the TOML value it takes (bool, int, float, str, datetime.time, a tuple of these, or one
-of them or None), its default what an absent key reads as. What a type cannot say is a
+type the TOML value it takes (bool, int, float, str, datetime.time, a tuple of these, a
+table of one of them as `tuple[tuple[str, V], ...]` (name, value) pairs, or one of them or
+None), its default what an absent key reads as. What a type cannot say is a
 `Rule` in the field's `Annotated` type: a range, a pattern, non-blank text, the file's own
 name for the key, a default taken from another field, or, for `HallConfig`'s own fields, the
 [table] they sit in. So a new field is a new key of the file with nothing else to list:
@@ -75,6 +76,11 @@ class Rule:
                 return f"must be {self.means}, got {show(value)}"
         elif isinstance(value, int | float) and not isinstance(value, bool):
             return self._range_problem(value)
+        elif isinstance(value, tuple) and value and all(_is_pair(item) for item in value):
+            for name, item in value:  # a table (name = value): the rule holds for each value
+                problem = self.problem(item)
+                if problem is not None:
+                    return f"{show(name)}: {problem}"
         return None
 
     def _range_problem(self, value: float) -> str | None:
@@ -101,6 +107,10 @@ OptionalText = Annotated[str | None, TEXT]
 ChineseName = Annotated[str, Rule(key="zh", blank=False)]
 EnglishName = Annotated[str, Rule(key="en", blank=False, derive="{name_zh}")]
 """The "en" key of a row, the Chinese name when absent."""
+
+
+def _is_pair(item: object) -> bool:
+    return isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
 
 
 def _number(value: float | None) -> str:
@@ -197,7 +207,21 @@ _NAMES: dict[Any, tuple[str, str]] = {
 }
 
 
+def _table_of(kind: Any) -> Any:
+    """The value type of a table kind, `tuple[tuple[str, V], ...]` (a TOML table of V read as
+    (name, value) pairs in file order, hashable as a frozen config wants), else None."""
+    if typing.get_origin(kind) is not tuple:
+        return None
+    args = typing.get_args(kind)
+    if len(args) != 2 or args[1] is not Ellipsis or typing.get_origin(args[0]) is not tuple:
+        return None
+    pair = typing.get_args(args[0])
+    return pair[1] if len(pair) == 2 and pair[0] is str else None
+
+
 def _expected(kind: Any) -> str:
+    if _table_of(kind) is not None:
+        return f"a table of {_NAMES[_table_of(kind)][1]} (name = value)"
     if typing.get_origin(kind) is tuple:
         args = typing.get_args(kind)
         plural = _NAMES[args[0]][1]
@@ -212,6 +236,12 @@ WRONG: Any = object()
 
 def convert(kind: Any, value: object) -> Any:
     """A value of the file as a `kind`, or WRONG; ValueError for a number that is not finite."""
+    of = _table_of(kind)
+    if of is not None:
+        if not isinstance(value, dict):
+            return WRONG
+        pairs = tuple((name, convert(of, item)) for name, item in value.items())
+        return WRONG if any(item is WRONG for _, item in pairs) else pairs
     if typing.get_origin(kind) is tuple:
         args = typing.get_args(kind)
         kinds = args[:1] * len(value) if args[-1] is Ellipsis and isinstance(value, list) else args

@@ -27,7 +27,6 @@ from db.store.views import StaffView
 
 P = cast(Table, PinAttempt.__table__)
 
-PIN_RE = re.compile(r"^\d{4,12}$")
 STAFF_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 
@@ -88,21 +87,26 @@ class HashedPin:
     """The role whose rule it was checked against."""
     pin_hash: str
     """Its argon2id hash."""
+    digits: int
+    """How long the PIN is: `add_staff` holds it to the hall's minimum for the role."""
 
 
 def hash_pin(pin: str, role: str, raised: Mapping[str, int] | None = None) -> HashedPin:
-    """Check the PIN's rule for `role` and hash it: call before opening the write that
-    stores it (`add_staff(tx, ..., pin=hash_pin(...))`)."""
+    """Check the PIN's rule for `role` (with the hall config's `pin_min_lengths` as
+    `raised`, or without: `add_staff` checks them again) and hash it: call before opening
+    the write that stores it (`add_staff(tx, ..., pin=hash_pin(...))`)."""
     check_pin_rule(pin, role, raised)
-    return HashedPin(role, _hasher().hash(pin))
+    return HashedPin(role, _hasher().hash(pin), len(pin))
 
 
 def add_staff(
     tx: Tx, staff_id: str, name: str, role: str, pin: str | HashedPin, *,
     authority_limit: int = 0,
 ) -> StaffView:
-    """Create a staff member with a PIN of 4 to 12 digits. Ids are kept in capitals (`c01`
-    becomes `C01`), the way they are printed on badges and typed at the kiosk."""
+    """Create a staff member with a PIN of `pin_min_length` (4 digits, duty leaders 6, or
+    more as the hall config's `[security] pin_min_length` says) to 12 digits. Ids are kept
+    in capitals (`c01` becomes `C01`), the way they are printed on badges and typed at the
+    kiosk."""
     staff_id = staff_id.strip().upper()
     if not STAFF_ID_RE.match(staff_id):
         raise Refused(f"staff id {staff_id!r}: letters, digits, '_' or '-', at most 20",
@@ -113,11 +117,13 @@ def add_staff(
     if not name.strip():
         raise Refused("a staff member needs a name", zh="请填写姓名")
     check_fits(name.strip(), S.c.name, "a staff member's name", "姓名")
+    raised = tx.config.pin_min_lengths
     if isinstance(pin, HashedPin):
         if pin.role != role:
             raise ValueError(f"a PIN hashed for a {pin.role}, not a {role}")
-    elif not PIN_RE.match(pin):
-        raise Refused("a PIN is 4 to 12 digits", zh="PIN 为 4 到 12 位数字")
+        check_pin_rule("0" * pin.digits, role, raised)  # its length against this hall's rule
+    else:
+        check_pin_rule(pin, role, raised)
     if authority_limit < 0:
         raise Refused("the authority limit cannot be negative", zh="授权额度不能为负数")
     if tx.conn.execute(select(S.c.id).where(S.c.id == staff_id)).first() is not None:

@@ -59,6 +59,10 @@ class WallScreen(DisplayScreen):
         self.query_one("#recent").border_title = both("recent", self.config.languages)
         self.query_one("#queues").border_title = both("queues", self.config.languages)
         self.query_one("#counters").border_title = both("counters", self.config.languages)
+        # The waiting per business never gives way to the counters: on a short screen the
+        # counters' board is cut at the bottom instead (the next numbers are its first line).
+        queues = self.query_one("#queues")
+        queues.styles.min_height = len(self.config.languages) + len(self.config.businesses) + 2
         self._show_foot()
         self.query_one(CallBanner).fit_to(self.app.size)
 

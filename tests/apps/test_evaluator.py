@@ -36,7 +36,7 @@ from tests.apps.conftest import (
     ticket,
     until,
 )
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 EvaluatorFactory = Callable[..., EvaluatorApp]
 
@@ -281,7 +281,7 @@ async def test_customers_cannot_quit_only_the_leader_can(
         await on(pilot, IdleScreen)
         await pilot.press("f12")
         await on(pilot, LeaderUnlock)
-        await pilot.press(*"l01", "enter", *PIN, "enter")
+        await pilot.press(*"l01", "enter", *LEADER_PIN, "enter")
         await until(pilot, lambda: not app.is_running)
 
 

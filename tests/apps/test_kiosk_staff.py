@@ -34,9 +34,7 @@ from tests.apps.conftest import (
     type_text,
     until,
 )
-from tests.conftest import PIN
-
-LEADER_PIN = PIN
+from tests.conftest import LEADER_PIN, PIN
 
 GUIDE = StaffView("G01", "陈静", "guide", 0)
 """The guide of the fixture hall, as a sign-in returns her."""
@@ -113,7 +111,7 @@ async def test_the_leader_pin_closes_the_kiosk(kiosk: KioskFactory) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f12")
-        await sign_in_dialog(pilot, "l01", PIN)
+        await sign_in_dialog(pilot, "l01", LEADER_PIN)
         assert app._exit
 
 
@@ -218,7 +216,7 @@ async def test_after_a_restart_a_guide_reprints_their_own_last_ticket(
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("f10", "f9")  # the duty leader has issued nothing: the kiosk's
-        await sign_in_dialog(pilot, "L01", PIN)
+        await sign_in_dialog(pilot, "L01", LEADER_PIN)
         await pilot.press("f6")
         await settle(pilot)
         assert app.screen.query_one(Digits).value == "C001"

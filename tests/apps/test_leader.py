@@ -44,6 +44,7 @@ from tests.apps.conftest import (
     type_text,
     until,
 )
+from tests.conftest import LEADER_PIN
 
 SIZE = (120, 40)
 LEADER = StaffView("L01", "杨洋", "leader", 200)
@@ -108,7 +109,7 @@ async def test_the_leader_signs_in_to_the_board(leader_app: LeaderFactory, hall:
     app = leader_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await sign_in(pilot, "l01")
+        await sign_in(pilot, "l01", LEADER_PIN)
         assert isinstance(app.screen, ConsoleScreen)
         header = text(app, "#console-header")
         assert "杨洋（L01）" in header

@@ -17,7 +17,7 @@ from db.store.session import Hall
 from leader.app import make_app as make_leader_app
 from leader.screens.console import ConsoleScreen
 from tests.apps.conftest import DESK_SIZE, CounterFactory, settle, text, until
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 
 async def burst(pilot: Pilot[Any], typed: str) -> None:
@@ -54,7 +54,7 @@ async def test_a_leader_sign_in_in_one_burst(config: HallConfig, hall: Hall) -> 
     app = make_leader_app(config, hall, check_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await burst(pilot, f"L01\r{PIN}\r")
+        await burst(pilot, f"L01\r{LEADER_PIN}\r")
         await until(pilot, lambda: isinstance(app.screen, ConsoleScreen))
 
 

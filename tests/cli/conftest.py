@@ -20,7 +20,7 @@ from db.rules.ops import C, E, S, T
 from db.store.schema import init_db
 from db.store.session import Hall
 from hall.cli import main
-from tests.conftest import PIN, TEAM
+from tests.conftest import LEADER_PIN, PIN, TEAM
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) ->
     init_db(hall)
     with hall.write() as tx:
         for staff_id, name, role in TEAM:
-            staff.add_staff(tx, staff_id, name, role, PIN, authority_limit=200)
+            pin = LEADER_PIN if role == "leader" else PIN
+            staff.add_staff(tx, staff_id, name, role, pin, authority_limit=200)
         counters.sign_in(tx, 1, "C01")
         counters.sign_in(tx, 4, "C02")
     hall.dispose()  # the last connection closing folds the WAL into the file

@@ -8,9 +8,9 @@ import pytest
 from db.rules import ops
 from db.store.session import Hall
 from tests.cli.conftest import Cli, event_kinds, fingerprint, one_line_error
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
-LEADER = PIN + "\n"
+LEADER = LEADER_PIN + "\n"
 
 
 def served(ready: Hall) -> str:
@@ -67,15 +67,15 @@ def test_resolving_twice_is_refused_and_changes_nothing(cli: Cli, ready: Hall) -
     (["complaint", "add", "A001", "--staff", "C01", "--what", "x"], PIN, 1,
      "only a duty leader records a complaint"),
     (["complaint", "add", "A001", "--staff", "L01", "--what", "x"], "0000", 1, "wrong PIN"),
-    (["complaint", "add", "A001", "--staff", "L01"], PIN, 2, "--what"),
-    (["complaint", "add", "?!", "--staff", "L01", "--what", "x"], PIN, 1,
+    (["complaint", "add", "A001", "--staff", "L01"], LEADER_PIN, 2, "--what"),
+    (["complaint", "add", "?!", "--staff", "L01", "--what", "x"], LEADER_PIN, 1,
      "is not a ticket number"),
     (["complaint", "resolve", "1", "--staff", "L01", "--outcome", "maybe", "--reason", "x"],
-     PIN, 2, "invalid choice"),
+     LEADER_PIN, 2, "invalid choice"),
     (["complaint", "resolve", "1", "--staff", "L01", "--outcome", "upheld", "--reason", "x",
-      "--correction", "void"], PIN, 1, "only a ticket waiting, called or missed is voided"),
+      "--correction", "void"], LEADER_PIN, 1, "only a ticket waiting, called or missed is voided"),
     (["complaint", "resolve", "9", "--staff", "L01", "--outcome", "upheld", "--reason", "x"],
-     PIN, 1, "there is no complaint #9"),
+     LEADER_PIN, 1, "there is no complaint #9"),
     (["complaint", "list", "--day", "2026-11-27"], "", 2, "--day goes with --all"),
     (["complaint"], "", 2, "required"),
 ])

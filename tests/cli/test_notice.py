@@ -8,7 +8,7 @@ import pytest
 from db.rules import notices
 from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 
 def shown(hall: Hall) -> str:
@@ -17,10 +17,11 @@ def shown(hall: Hall) -> str:
 
 
 def test_the_leader_sets_and_clears_the_notice(cli: Cli, ready: Hall) -> None:
-    done = cli("notice", "今日下午系统升级，缴费请到1号窗口", "--staff", "L01", stdin=PIN + "\n")
+    done = cli("notice", "今日下午系统升级，缴费请到1号窗口", "--staff", "L01",
+               stdin=LEADER_PIN + "\n")
     assert done.code == 0 and "叫号屏公告：今日下午系统升级" in done.out
     assert shown(ready) == "今日下午系统升级，缴费请到1号窗口"
-    cleared = cli("notice", "--clear", "--staff", "L01", "--json", stdin=PIN + "\n")
+    cleared = cli("notice", "--clear", "--staff", "L01", "--json", stdin=LEADER_PIN + "\n")
     assert cleared.code == 0 and cleared.json() == {"notice": "", "staff": "L01"}
     assert shown(ready) == ""
 
@@ -28,13 +29,14 @@ def test_the_leader_sets_and_clears_the_notice(cli: Cli, ready: Hall) -> None:
 @pytest.mark.parametrize(("argv", "stdin", "code", "says"), [
     (["notice", "x", "--staff", "C01"], PIN, 1, "only a duty leader can set the notice"),
     (["notice", "x", "--staff", "L01"], "0000", 1, "wrong PIN"),
-    (["notice", "--staff", "L01"], PIN, 2, "give the notice TEXT, or --clear"),
-    (["notice", "x", "--clear", "--staff", "L01"], PIN, 2, "give the notice TEXT, or --clear"),
-    (["notice", "长" * 201, "--staff", "L01"], PIN, 1, "at most 200 characters"),
+    (["notice", "--staff", "L01"], LEADER_PIN, 2, "give the notice TEXT, or --clear"),
+    (["notice", "x", "--clear", "--staff", "L01"], LEADER_PIN, 2,
+     "give the notice TEXT, or --clear"),
+    (["notice", "长" * 201, "--staff", "L01"], LEADER_PIN, 1, "at most 200 characters"),
 ])
 def test_refusals_change_nothing(cli: Cli, ready: Hall, argv: list[str], stdin: str,
                                  code: int, says: str) -> None:
-    cli("notice", "原有公告", "--staff", "L01", stdin=PIN + "\n")
+    cli("notice", "原有公告", "--staff", "L01", stdin=LEADER_PIN + "\n")
     before = fingerprint(ready)
     result = cli(*argv, stdin=stdin + "\n")
     assert result.code == code and says in one_line_error(result)

@@ -11,7 +11,7 @@ from db.rules.remedies import R
 from db.store.session import Hall
 from tests.cli.conftest import Cli, event_kinds, one_line_error
 from tests.cli.conftest import fingerprint as ticket_fingerprint
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 
 def fingerprint(hall: Hall) -> tuple[Any, ...]:
@@ -57,7 +57,7 @@ def test_above_the_limit_then_the_leader_approves(cli: Cli, ready: Hall, serving
     pending = cli("--json", "remedy", "list", "--pending").json()
     assert [(p["id"], p["status"]) for p in pending] == [(1, "pending")]
     approved = cli("--json", "remedy", "approve", "1", "-s", "L01", "--reason", "属实",
-                   stdin=PIN)
+                   stdin=LEADER_PIN)
     assert approved.code == 0, approved.err
     assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "L01")
     assert cli("--json", "remedy", "list", "--pending").json() == []
@@ -67,7 +67,8 @@ def test_above_the_limit_then_the_leader_approves(cli: Cli, ready: Hall, serving
 def test_refuse_and_the_text_output(cli: Cli, ready: Hall, serving: str) -> None:
     out = cli("remedy", "grant", "-c", "1", "赔偿", "¥1,000", "--reason", "r").out
     assert "已提交值班领导审批（#1）" in out
-    result = cli("remedy", "refuse", "1", "-s", "L01", "--reason", "不属于供电责任", stdin=PIN)
+    result = cli("remedy", "refuse", "1", "-s", "L01", "--reason", "不属于供电责任",
+                 stdin=LEADER_PIN)
     assert result.code == 0, result.err
     assert "补救申请 #1 已驳回" in result.out and "不属于供电责任" in result.out
     listing = cli("remedy", "list")
@@ -123,7 +124,7 @@ def test_refusals_exit_1_and_change_nothing(cli: Cli, ready: Hall, serving: str,
                                             argv: list[str], message: str) -> None:
     cli("remedy", "grant", "-c", "1", "compensation", "900", "--reason", "r")  # #1, pending
     before = fingerprint(ready)
-    result = cli(*argv, stdin=PIN)
+    result = cli(*argv, stdin=LEADER_PIN if "L01" in argv else PIN)
     assert result.code == 1
     assert message in one_line_error(result)
     assert fingerprint(ready) == before
@@ -132,9 +133,9 @@ def test_refusals_exit_1_and_change_nothing(cli: Cli, ready: Hall, serving: str,
 def test_a_decided_request_is_refused_the_second_time(cli: Cli, ready: Hall,
                                                        serving: str) -> None:
     cli("remedy", "grant", "-c", "1", "compensation", "900", "--reason", "r")
-    cli("remedy", "approve", "1", "-s", "L01", stdin=PIN)
+    cli("remedy", "approve", "1", "-s", "L01", stdin=LEADER_PIN)
     before = fingerprint(ready)
-    result = cli("--json", "remedy", "refuse", "1", "-s", "L01", "--reason", "r", stdin=PIN)
+    result = cli("--json", "remedy", "refuse", "1", "-s", "L01", "--reason", "r", stdin=LEADER_PIN)
     assert result.code == 1
     assert "remedy #1 is already approved by L01" in one_line_error(result)
     assert fingerprint(ready) == before

@@ -18,7 +18,7 @@ from db.rules import ops
 from db.store.session import Hall
 from hall.figures import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 SMALL_HALL = """
 [hall]
@@ -65,7 +65,7 @@ def test_without_any_config_the_shipped_default_is_used(cli: Cli) -> None:
 def test_staff_add_reads_the_pin_from_stdin(cli: Cli, ready: Hall) -> None:
     # The approving leader's PIN first, then the new person's: one line each.
     added = cli("--json", "staff", "add", "C09", "--name", "周杰", "--role", "clerk",
-                "--authority-limit", "300", "--by", "L01", stdin=f"{PIN}\n13579\n")
+                "--authority-limit", "300", "--by", "L01", stdin=f"{LEADER_PIN}\n13579\n")
     assert added.code == 0, added.err
     assert added.json() == {"id": "C09", "name": "周杰", "role": "clerk", "authority_limit": 300}
     listed = cli("--json", "staff", "list").json()
@@ -82,11 +82,11 @@ def typed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def test_on_a_terminal_the_pin_is_asked_twice(cli: Cli, ready: Hall, typed: list[str]) -> None:
-    typed += [PIN, "8642", "8642"]
+    typed += [LEADER_PIN, "8642", "8642"]
     ok = cli("staff", "add", "G02", "--name", "孙丽", "--role", "guide", "--by", "L01",
              tty=True)
     assert ok.code == 0, ok.err
-    typed += [PIN, "8642", "8643"]
+    typed += [LEADER_PIN, "8642", "8643"]
     before = fingerprint(ready)
     differ = cli("staff", "add", "G03", "--name", "钱进", "--role", "guide", "--by", "L01",
                  tty=True)
@@ -97,10 +97,10 @@ def test_on_a_terminal_the_pin_is_asked_twice(cli: Cli, ready: Hall, typed: list
 def test_staff_add_refusals(cli: Cli, ready: Hall) -> None:
     before = fingerprint(ready)
     short = cli("staff", "add", "C10", "--name", "x", "--role", "clerk", "--by", "L01",
-                stdin=f"{PIN}\n12\n")
+                stdin=f"{LEADER_PIN}\n12\n")
     assert short.code == 1 and "4 to 12 digits" in one_line_error(short)
     twice = cli("staff", "add", "C01", "--name", "x", "--role", "clerk", "--by", "L01",
-                stdin=f"{PIN}\n1234\n")
+                stdin=f"{LEADER_PIN}\n1234\n")
     assert twice.code == 1 and "already exists" in one_line_error(twice)
     assert fingerprint(ready) == before
 

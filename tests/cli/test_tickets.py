@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from db.store.session import Hall
 from tests.cli.conftest import Cli, event_kinds, one_line_error
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 TICKET_KEYS = {
     "number", "business", "status", "priority", "counter", "handler", "ahead",
@@ -178,7 +178,7 @@ def test_counter_is_where_the_ticket_is_now(cli: Cli, ready: Hall) -> None:
     assert missed["counter"] is None
     assert cli("--json", "requeue", "A001").json()["counter"] is None
     cli("call", "-c", "1")  # A002
-    voided = cli("--json", "cancel", "A002", "--staff", "L01", stdin=PIN).json()
+    voided = cli("--json", "cancel", "A002", "--staff", "L01", stdin=LEADER_PIN).json()
     assert voided["counter"] is None
     cli("call", "-c", "1")  # A003
     cli("start", "-c", "1")
@@ -192,7 +192,7 @@ def test_recall_and_leader_cancel(cli: Cli, ready: Hall) -> None:
     cli("call", "-c", "1")
     assert cli("--json", "recall", "-c", "1").json()["recalls"] == 1
     voided = cli("--json", "cancel", "A002", "--staff", "L01", "--reason", "重复取号",
-                 stdin=PIN)
+                 stdin=LEADER_PIN)
     assert (voided.code, voided.json()["status"]) == (0, "cancelled")
 
 
@@ -223,7 +223,7 @@ def test_close_day_voids_earlier_days_leftovers(cli: Cli, ready: Hall) -> None:
     cli("issue", "D")  # today's D001 stays
     refused = cli("close-day", "--staff", "C01", stdin=PIN)
     assert refused.code == 1
-    closed = cli("--json", "close-day", "--staff", "L01", stdin=PIN)
+    closed = cli("--json", "close-day", "--staff", "L01", stdin=LEADER_PIN)
     assert closed.code == 0, closed.err
     assert [(t["number"], t["status"]) for t in closed.json()] == [("D001", "cancelled")]
     assert cli("--json", "status").json()["waiting"]["D"] == 1

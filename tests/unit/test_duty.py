@@ -14,7 +14,7 @@ from db.rules import counters, duty, ops, reception
 from db.rules.ops import E
 from db.rules.reception import F
 from db.store.session import Hall, ManualClock
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN, PIN
 
 
 def run(hall: Hall, step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -30,7 +30,7 @@ def fingerprint(hall: Hall) -> tuple[Any, ...]:
 
 
 def test_only_a_duty_leader_signs_in(hall: Hall) -> None:
-    assert duty.authenticate_leader(hall, "l01", PIN).id == "L01"
+    assert duty.authenticate_leader(hall, "l01", LEADER_PIN).id == "L01"
     with pytest.raises(AuthFailed) as caught:
         duty.authenticate_leader(hall, "C01", PIN)
     assert caught.value.zh == "C01 是工作岗：只有值班领导可以登录"

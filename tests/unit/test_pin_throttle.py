@@ -14,10 +14,9 @@ from db.errors import AuthFailed
 from db.rules import staff
 from db.rules.ops import E, S
 from db.store.session import Hall, ManualClock
-from tests.conftest import PIN
+from tests.conftest import LEADER_PIN
 
 LEADER = "L01"
-LEADER_PIN = PIN
 
 
 def unlock(hall: Hall, pin: str, staff_id: str = LEADER, terminal: str = "kiosk") -> Any:

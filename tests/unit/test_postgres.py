@@ -108,7 +108,7 @@ def pg_hall(pg_url: str) -> Iterator[Hall]:
     init_db(hall)
     with cheap_pins(), hall.write() as tx:
         staff.add_staff(tx, "C01", "张伟", "clerk", "2468")
-        staff.add_staff(tx, "L01", "王芳", "leader", "2468")
+        staff.add_staff(tx, "L01", "王芳", "leader", "246813")
         counters.sign_in(tx, 1, "C01")
     yield hall
     hall.dispose()

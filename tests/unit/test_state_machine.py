@@ -46,7 +46,7 @@ from db.store.models import AT_COUNTER, TICKET_STATES, DaySequence
 from db.store.schema import init_db
 from db.store.session import Hall, ManualClock, Tx
 from db.store.views import TicketView
-from tests.conftest import OPENING, PIN
+from tests.conftest import LEADER_PIN, OPENING, PIN
 
 CONFIG = load_config()
 GRACE = dt.timedelta(minutes=CONFIG.no_show_grace_minutes)
@@ -137,7 +137,8 @@ class HallMachine(RuleBasedStateMachine):
         init_db(self.hall)
         with cheap_pins(), self.hall.write() as tx:
             for staff_id, role in TEAM.items():
-                staff.add_staff(tx, staff_id, f"员工{staff_id}", role, PIN, authority_limit=200)
+                pin = LEADER_PIN if role == "leader" else PIN
+                staff.add_staff(tx, staff_id, f"员工{staff_id}", role, pin, authority_limit=200)
             for number, profile in PROFILES.items():
                 counters.set_profile(tx, number, list(profile))
             for number, staff_id in SEATS.items():
