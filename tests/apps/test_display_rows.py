@@ -5,7 +5,7 @@ estimate is missing."""
 from __future__ import annotations
 
 from db.config import HallConfig
-from db.rules import ops
+from db.rules import ops, queries
 from db.store.session import Hall
 from display.app import DisplayApp, make_app
 from display.widgets.banner import CallBanner
@@ -115,3 +115,15 @@ async def test_a_missing_estimate_says_why(config: HallConfig, hall: Hall) -> No
         queues = str(app.screen.query_one(QueueBoard).render())
         row = next(line for line in queues.splitlines() if line.startswith("D "))
         assert "暂无窗口" in row  # counters 3, 7, 8 serve D: none is open
+
+
+def test_next_numbers_follow_call_nexts_order(hall: Hall) -> None:
+    """The counter's profile in order (counter 1: A before E), however old the E ticket;
+    a closed counter foresees nothing; nothing is claimed."""
+    issue(hall, "E", "A", "A", "C")
+    with hall.read() as tx:
+        counters = queries.counter_views(tx)
+        assert queries.next_numbers(tx, counters) == {1: "A001", 4: "C001"}
+    with hall.write() as tx:
+        assert ops.call_next(tx, 1).number == "A001"  # what the wall foresaw
+        assert ops.call_next(tx, 4).number == "C001"
