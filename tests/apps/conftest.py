@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Digits, Label, OptionList
+from textual.worker import WorkerState
 
 from db.config import HallConfig
 from db.rules import ops
@@ -116,11 +117,28 @@ def no_touch_guard(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- waiting -------------------------------------------------------------------------------
 
 
+async def workers_done(pilot: Pilot[Any], timeout: float = 60) -> None:
+    """Let the app run until none of its workers is pending or running. A failed worker counts
+    as done: the app shows its failure (from the worker's state change), and the test looks
+    at that. (Textual's `workers.wait_for_complete` raises a failed worker's error, and a
+    worker not started yet, as happens on a loaded machine, is an error to it.)"""
+    deadline = time.monotonic() + timeout
+    while busy := [worker for worker in pilot.app.workers if not worker.is_finished]:
+        running = [worker for worker in busy if worker.state is WorkerState.RUNNING]
+        if running:
+            await asyncio.gather(*(worker.wait() for worker in running),
+                                 return_exceptions=True)
+        else:
+            await asyncio.sleep(0.01)  # about to start
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still busy: {busy}")
+
+
 async def settle(pilot: Pilot[Any]) -> None:
     """Let workers finish and their answers be handled, four rounds over: an answer may start
     another worker (the kiosk's issue starts its print)."""
     for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
 
 

@@ -21,6 +21,7 @@ from db.config import HallConfig
 from db.rules import ops, remedies
 from db.store.session import Hall, ManualClock
 from db.store.views import StaffView
+from tests.apps.conftest import workers_done
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
@@ -47,7 +48,7 @@ def app(config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch) -> Coun
 async def settle(pilot: Pilot[Any]) -> None:
     """Workers done, their messages shown, no cursor blinking."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False

@@ -28,7 +28,7 @@ from db.config import HallConfig
 from db.rules import ops
 from db.store.session import Hall
 from db.store.views import StaffView
-from tests.apps.conftest import steady, until
+from tests.apps.conftest import steady, until, workers_done
 from tests.apps.test_evaluator import served
 
 Compare = Callable[..., bool]
@@ -104,7 +104,7 @@ def test_evaluator_reasons_in_english(snap_compare: Compare, evaluator: Evaluato
     async def english(pilot: Pilot[Any]) -> None:
         await why(pilot)
         await pilot.press("l")
-        await pilot.pause()
+        await steady(pilot)  # laid out again in English
 
     assert snap_compare(evaluator, terminal_size=SMALL, run_before=english)
 
@@ -130,7 +130,7 @@ async def at_desk(pilot: Pilot[Any]) -> None:
     assert isinstance(app, SupportApp)
     await app.switch_screen(DeskScreen(app.machine, StaffView("S01", "刘强", "support", 0)))
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
 
 

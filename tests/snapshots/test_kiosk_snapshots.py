@@ -23,6 +23,7 @@ from kiosk.app import KioskApp, make_app
 from kiosk.screens.account import AccountPad
 from kiosk.screens.guide import GuideScreen
 from tests.apps.conftest import FakePrinter, quick, settle
+from tests.apps.conftest import steady as laid_out
 
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
@@ -58,12 +59,14 @@ def steady(pilot: Pilot[Any]) -> None:
 
 
 def then_steady(*steps: Step) -> Step:
-    """Run `steps` in order, let the workers finish, and stop every cursor blinking."""
+    """Run `steps` in order, let the workers finish and the layout settle (the size classes
+    arrive after the first frame), and stop every cursor blinking."""
 
     async def run(pilot: Pilot[Any]) -> None:
         for step in steps:
             await step(pilot)
         await settle(pilot)
+        await laid_out(pilot)
         steady(pilot)
         await pilot.pause()
 

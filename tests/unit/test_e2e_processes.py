@@ -93,13 +93,14 @@ def counter_client(url: str) -> str:
 
     from counter.app import make_app
     from counter.screens.desk import DeskScreen
+    from tests.apps.conftest import workers_done
 
     async def steps(pilot: Any) -> str:
         await pilot.press(*"c01", "enter", *PIN, "enter")
         await _until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen))
         for key in ("f1", "s", "d", "enter"):
             await pilot.press(key)
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot)
             await pilot.pause()
         await _until(pilot, lambda: "已办结" in _status(pilot))
         return _status(pilot)
@@ -118,6 +119,7 @@ def racing_counter(url: str, counter: int, staff: str, start: Any) -> str:
 
     from counter.app import make_app
     from counter.screens.desk import DeskScreen
+    from tests.apps.conftest import workers_done
 
     def status(pilot: Any) -> str:
         return str(pilot.app.screen.query_one("#desk-status", Label).content)
@@ -125,7 +127,7 @@ def racing_counter(url: str, counter: int, staff: str, start: Any) -> str:
     async def steps(pilot: Any) -> str:
         await pilot.press(*staff, "enter", *PIN, "enter")
         await _until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen))
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
         start.wait(TIMEOUT_S)
         await pilot.press("f1")
@@ -170,7 +172,7 @@ def evaluator(url: str, ready: Any) -> str:
         from db.store.watch import ChangeWatcher
         from tests.apps.conftest import CountingWatcher
 
-        timings = replace(hall.config.evaluator, thanks_seconds=0.3)
+        timings = replace(hall.config.evaluator, thanks_seconds=2)  # seen under load
         return make_app(replace(hall.config, evaluator=timings), hall, counter=1,
                         watcher=CountingWatcher(ChangeWatcher.for_hall(hall)))
 
