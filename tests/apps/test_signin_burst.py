@@ -65,3 +65,30 @@ async def test_enter_on_an_empty_id_stays_put(counter_app: CounterFactory, typed
         await settle(pilot)
         await burst(pilot, typed)
         assert not isinstance(app.screen, DeskScreen)
+
+
+async def test_a_card_reader_burst_with_tab(counter_app: CounterFactory) -> None:
+    """"C01<Tab>1234<Enter>", as card readers send it: the PIN lands in the PIN field."""
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(events.Key("c", "c"))  # the id, then Tab, all in one burst
+        for char in "01":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("tab", "\t"))
+        for char in f"{PIN}\r":
+            key = "enter" if char == "\r" else char
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        await until(pilot, lambda: isinstance(app.screen, DeskScreen))
+
+
+async def test_an_empty_pin_says_so(counter_app: CounterFactory) -> None:
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await settle(pilot)
+        await burst(pilot, "C01\r\r")
+        assert text(app, "#pin-error") == "请输入密码"
+        assert app.screen.query_one("#pin", Input).has_focus
+        await burst(pilot, f"{PIN}\r")
+        await until(pilot, lambda: isinstance(app.screen, DeskScreen))

@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Button, Label
+from textual.widgets import Button, Input, Label
 
 from db.config import HallConfig
 from db.store.views import StaffView
-from ui.screens.base import HallScreen
+from ui.screens.base import HallScreen, language_of
 from ui.screens.pin import PinEntry
 from ui.text import name
 
@@ -24,6 +26,16 @@ class SignInScreen(PinEntry, HallScreen):
 
     BOX_CLASSES: ClassVar[str] = "dialog"
     """Classes of the box around the fields."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "tab_to_pin", show=False, priority=True),
+    ]
+
+    MISSING: ClassVar[dict[str, tuple[str, str]]] = {
+        "staff-id": ("请输入工号", "Please enter your staff ID"),
+        "pin": ("请输入密码", "Please enter your PIN"),
+    }
+    """What an empty field's Enter says (zh, en)."""
 
     class SignedIn(Message):
         """The PIN was right and the person may work here."""
@@ -56,6 +68,38 @@ class SignInScreen(PinEntry, HallScreen):
         self.query_one("#staff-id-label", Label).update(self.TEXTS("staff_id", lang))
         self.query_one("#pin-label", Label).update(self.TEXTS("pin", lang))
         self.query_one("#signin-ok", Button).label = self.TEXTS("sign_in", lang)
+
+    def action_tab_to_pin(self) -> None:
+        """Tab from the staff id moves to the PIN at once, as Enter does (`action_enter`):
+        a card reader sends "C01<Tab>1234<Enter>" in one burst, and through the app's own
+        Tab (a binding found only after the id field had the next keys) the PIN's digits
+        would land in the id. Elsewhere Tab moves the focus as usual."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "staff-id":
+            self.set_focus(self.query_one("#pin", Input))
+        else:
+            raise SkipAction()
+
+    def submit(self) -> None:
+        """Check the PIN once the keys already sent to the two fields have landed there (a
+        burst's last digits may still be queued at the PIN field when its Enter arrives);
+        an empty id or PIN says what is missing instead of nothing."""
+        if self.checking:
+            return
+        staff_id, pin = self.query_one("#staff-id", Input), self.query_one("#pin", Input)
+        staff_id.call_later(pin.call_later, self._submit_typed)
+
+    def _submit_typed(self) -> None:
+        if self.checking:
+            return
+        for field in ("staff-id", "pin"):
+            entry = self.query_one(f"#{field}", Input)
+            if not entry.value.strip():
+                zh, en = self.MISSING[field]
+                self.show_error(en if language_of(self) == "en" else zh)
+                entry.focus()
+                return
+        super().submit()
 
     @on(Button.Pressed, "#signin-ok")
     def sign_in_pressed(self) -> None:
