@@ -26,8 +26,8 @@ from hall.labels import counter_name
 from hall.run import Run, demo_url, open_hall
 from hall.setup import prepare
 
-DEMO_PIN = "1234"
-"""Every demo staff member's PIN: this is a demo, not a hall."""
+DEMO_PIN = "123456"
+"""Every demo staff member's PIN (six digits, as a duty leader's must be): a demo, not a hall."""
 
 DEMO_TEAM = (
     ("C01", "张伟", "clerk", 200),

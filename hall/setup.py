@@ -69,7 +69,8 @@ def staff_add(run: Run) -> None:
                       "who then approves everyone else",
                       zh="本厅尚无值班领导：请先添加第一位值班领导（--role leader），"
                          "再由其审批其他人员")
-    pin = staff_db.hash_pin(read_pin(a.id, confirm=True), a.role)  # argon2 before the write
+    pin = staff_db.hash_pin(read_pin(a.id, confirm=True), a.role,  # argon2 before the write
+                            run.config.pin_min_lengths)
     with hall.write() as tx:
         view = staff_db.add_staff(tx, a.id, a.name, a.role, pin, authority_limit=a.authority_limit)
     run.out.done(f"已添加工作人员 {view.id} {view.name}（{view.role}）", view.to_json())
