@@ -21,6 +21,7 @@ from db.store.session import Hall, Tx
 from db.store.views import (
     CounterView,
     DayFigures,
+    EventView,
     MatterView,
     QueueLine,
     RemedyView,
@@ -30,6 +31,10 @@ from db.store.views import (
 
 VISITS_SHOWN = 5
 """How many of the customer's earlier visits the card lists."""
+MOVES = frozenset({"transfer", "next_service", "requeue", "no_show", "refer", "handback",
+                   "set_aside", "resume"})
+"""Steps after which a ticket comes to a counter with a past: its card shows where it came
+from, the notes and its history."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class DeskState:
     """The signed-in clerk's open matters away from the counter: with support, handed back
     (done or with a question), or waiting on the customer (to tell them when support hands
     one back)."""
+    history: tuple[EventView, ...] = ()
+    """The current ticket's steps, oldest first, when it came here moved (transferred,
+    re-queued, a next service, back from support or set aside); else empty."""
     account_matters: tuple[MatterView, ...] = ()
     """The customer's other open matters (by account number), whoever handles them."""
     session_ended: bool = False
@@ -211,6 +219,7 @@ class CounterMachine:
                 ticket=ticket,
                 staff_names={s.id: s.name for s in list_staff(tx)},
                 visits=self._visits(tx, ticket),
+                history=self._history(tx, ticket),
                 queue=tuple(queries.queue_lines(tx, desk.profile)),
                 remedies=tuple(remedies.ticket_remedies(tx, ticket.id)) if ticket else (),
                 figures=queries.day_figures(tx, desk.staff) if desk.staff else None,
@@ -233,6 +242,14 @@ class CounterMachine:
             return ()
         return tuple(m for m in queries.account_matters(tx, ticket.account)
                      if m.ticket.id != ticket.id)
+
+    def _history(self, tx: Tx, ticket: TicketView | None) -> tuple[EventView, ...]:
+        """The ticket's steps if it was moved before it came to this counter."""
+        if ticket is None:
+            return ()
+        steps = queries.history(tx, ticket.number)
+        moved = any(e.kind in MOVES for e in steps)
+        return tuple(steps) if moved else ()
 
     def _counter_view(self, tx: Tx) -> CounterView:
         for view in queries.counter_views(tx):

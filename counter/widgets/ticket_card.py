@@ -10,17 +10,20 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Digits, Label
 
-from counter.machine import DeskState
+from counter.machine import MOVES, DeskState
 from counter.news import kind_name, outcome
 from counter.text import minutes, t
 from db.config import NORMAL, HallConfig
 from db.store.views import TicketView
+from ui.history import event_line
 from ui.text import name
 from ui.widgets.number import number_parts
 
-LINES = ("status", "business", "priority", "account", "waited", "at-counter", "handler",
-         "recalls", "remedies", "matters", "visits")
+LINES = ("status", "business", "origin", "priority", "account", "waited", "at-counter",
+         "handler", "recalls", "note", "history", "remedies", "matters", "visits")
 """The card's text lines, top to bottom."""
+HISTORY_SHOWN = 6
+"""The latest steps a moved ticket's card lists."""
 
 
 def span_min(since: dt.datetime | None, until: dt.datetime) -> float:
@@ -44,6 +47,9 @@ class TicketCard(Vertical):
         & > #card-status { text-style: bold; color: $warning; }
         & > #card-handler { text-style: bold; }
         & > #card-visits { color: $text-muted; text-wrap: wrap; }
+        & > #card-origin { text-style: bold; color: $accent; }
+        & > #card-note { text-wrap: wrap; }
+        & > #card-history { color: $text-muted; text-wrap: wrap; }
         & > #card-remedies { text-wrap: wrap; }
         & > #card-remedies.-pending { color: $warning; }
         & > #card-matters { color: $warning; text-wrap: wrap; }
@@ -121,6 +127,7 @@ class TicketCard(Vertical):
             "recalls": t("recalls", lang, n=ticket.recalls) if ticket.recalls else "",
             "account": t("account", lang, account=ticket.account) if ticket.account else "",
             "remedies": self._remedies(lang),
+            **self._past(ticket, lang),
             "matters": self._matters(lang),
             "visits": self._visits(lang),
         }
@@ -128,6 +135,21 @@ class TicketCard(Vertical):
             klass = self.config.priority(ticket.priority)
             lines["priority"] = t("priority", lang, priority=name(klass, lang))
         return lines
+
+    def _past(self, ticket: TicketView, lang: str) -> dict[str, str]:
+        """A moved ticket: where it came from (its last move), its note and its steps (the
+        support desk's wording, `ui.history`)."""
+        assert self.state is not None
+        steps, names = self.state.history, self.state.staff_names
+        if not steps:
+            return {}
+        moves = [e for e in steps if e.kind in MOVES]
+        lines = [event_line(e, self.config, names, lang) for e in steps[-HISTORY_SHOWN:]]
+        return {
+            "origin": t("origin", lang, step=event_line(moves[-1], self.config, names, lang)),
+            "note": t("card_note", lang, note=ticket.note) if ticket.note else "",
+            "history": "\n".join([t("history", lang)] + lines),
+        }
 
     def _remedies(self, lang: str) -> str:
         if self.state is None or not self.state.remedies:

@@ -111,6 +111,40 @@ async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hal
     assert (moved.status, moved.business, moved.handler) == ("waiting", "B", "C01")
 
 
+async def test_a_transferred_ticket_shows_where_it_came_from(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    with hall.write() as tx:
+        ops.call_next(tx, 1)
+        ops.start(tx, 1)
+        ops.transfer(tx, 1, "E", "A001", note="带电表")
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        assert not app.screen.query_one("#card-origin").display  # nothing held yet
+        await keys(pilot, "f1")
+        assert shown(app) == "A001"
+        assert text(app, "#card-origin").startswith("来自：")
+        assert "转办" in text(app, "#card-origin")
+        assert text(app, "#card-note") == "备注：带电表"
+        assert "经过：" in text(app, "#card-history")
+        await keys(pilot, "l")  # the same in English
+        assert text(app, "#card-origin").startswith("Came from:")
+
+
+async def test_a_fresh_ticket_has_no_past_on_its_card(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1")
+        for line in ("#card-origin", "#card-history"):
+            assert not app.screen.query_one(line).display
+
+
 async def test_next_service_counts_the_services(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
