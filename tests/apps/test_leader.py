@@ -527,3 +527,30 @@ async def test_the_board_at_80x24_reaches_the_queues_and_the_faults(
             await pilot.pause()
             assert widget.region.height > 0, part
             assert board.region.contains_region(widget.region), part
+
+
+async def test_a_printer_fault_and_a_wait_past_the_sla_ring_once_each(
+        config: HallConfig, hall: Hall, clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bells: list[int] = []
+    monkeypatch.setattr(LeaderApp, "bell", lambda self: bells.append(1))
+    app = make_app(config, hall, watcher=ChangeWatcher.for_hall(hall), check_seconds=0.05)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        console = await at_console(pilot)
+        await settle(pilot)
+        issue(hall, "A")
+        with hall.write() as tx:
+            reception.record_printer_fault(tx, "缺纸")
+        await until(pilot, lambda: bool(app._notifications))
+        assert [n.message for n in app._notifications] == ["打印机故障：缺纸"]
+        assert bells == [1]
+        clock.advance(minutes=config.sla_minutes + 1)
+        console.reload()
+        await until(pilot, lambda: len(app._notifications) == 2)
+        assert list(app._notifications)[-1].message == (
+            f"1 位客户等候超过 {config.sla_minutes:g} 分钟")
+        assert bells == [1, 1]
+        console.reload()  # still one past the target: nothing new
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert bells == [1, 1]
