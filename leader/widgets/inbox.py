@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label
 
 from db.rules import duty, remedies
@@ -22,6 +23,18 @@ from leader.widgets.base import Pane, refill, selected
 from ui.history import remedy_name, staff_label
 
 
+class RequestTable(DataTable[str]):
+    """The pending requests: Enter on the highlighted one approves it (a click on a row only
+    highlights it, however often: money is never approved by a stray click)."""
+
+    class Entered(Message):
+        """Enter on the highlighted request."""
+
+    def action_select_cursor(self) -> None:
+        """Enter: ask the pane to approve the highlighted request."""
+        self.post_message(self.Entered())
+
+
 class ApprovalsPane(Pane):
     """Remedy requests above a handler's authority, oldest first."""
 
@@ -32,7 +45,7 @@ class ApprovalsPane(Pane):
     def compose(self) -> ComposeResult:
         """The list; the decision's reason; approve and refuse."""
         yield Label(id="approvals-title", classes="section")
-        yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
+        yield RequestTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="form"):
             yield Input(id="decision", max_length=width(R.c.decision_reason))
             yield Button("", id="approve", variant="success", compact=True)
@@ -66,8 +79,8 @@ class ApprovalsPane(Pane):
         event.stop()
         self.decide(approving=False)
 
-    @on(DataTable.RowSelected, "#approvals-table")
-    def row_entered(self, event: DataTable.RowSelected) -> None:
+    @on(RequestTable.Entered)
+    def row_entered(self, event: RequestTable.Entered) -> None:
         """Enter on a highlighted request approves it, as the button says."""
         event.stop()
         self.decide(approving=True)

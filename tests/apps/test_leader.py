@@ -460,6 +460,10 @@ async def test_enter_on_a_highlighted_request_approves_it(leader_app: LeaderFact
         await keys(pilot, "f3")
         table = app.screen.query_one("#approvals-table", DataTable)
         assert app.focused is table  # the page opens on its list
+        await pilot.click("#approvals-table", offset=(2, 1))  # the highlighted row, clicked
+        await pilot.click("#approvals-table", offset=(2, 1))
+        await settle(pilot)
+        assert table.row_count == 1  # a click never approves
         await keys(pilot, "enter")
         await until(pilot, lambda: status(app) == "已批准")
         assert table.row_count == 0
