@@ -88,6 +88,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
         """A step is under way: it reads the desk after itself, so no plain read starts."""
         self.ended = False
         """This client's session ended elsewhere: the desk is on its way out."""
+        self.status_text: str | Callable[[str], str] = ""
+        """What the status line says: fixed, or written in each language."""
 
     def compose(self) -> ComposeResult:
         """Header, card and queue, the step buttons, the hint and the status line."""
@@ -117,6 +119,9 @@ class DeskScreen(Watched[DeskState], HallScreen):
         self.query_one(FiguresPanel).language = lang
         self.query_one("#desk-hint", Label).update(t("keys_hint", lang))
         self._show_header()
+        shown = self.status_text
+        if not isinstance(shown, str) and self.is_mounted:
+            self.query_one("#desk-status", Label).update(shown(lang))
 
     def _show_header(self) -> None:
         lang, config = self.language, self.machine.config
@@ -265,7 +270,7 @@ class DeskScreen(Watched[DeskState], HallScreen):
 
     def _need_ticket(self) -> bool:
         if self.ticket is None:
-            self.show_status(t("need_ticket", self.language), error=True)
+            self.show_status(lambda lang: t("need_ticket", lang), error=True)
             self.reload()
         return self.ticket is not None
 
@@ -374,7 +379,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
         self.busy = False
         self.supersede_reads()
         if self._show(event.state):
-            self.show_status(self._done_text(event.done, event.ticket))
+            done, ticket = event.done, event.ticket
+            self.show_status(lambda lang: self._done_text(done, ticket, lang))
 
     def show_watched(self, state: DeskState) -> None:
         """Show the desk as read."""
@@ -405,13 +411,13 @@ class DeskScreen(Watched[DeskState], HallScreen):
         again."""
         status = self.query_one("#desk-status", Label)
         if error is not None:
-            self.show_status(stale_line(error, self.language), error=True)
+            failed = error
+            self.show_status(lambda lang: stale_line(failed, lang), error=True)
             status.add_class("-stale")
         elif status.has_class("-stale"):
             self.show_status("")
 
-    def _done_text(self, key: str, done: TicketView | RemedyView | None) -> str:
-        lang = self.language
+    def _done_text(self, key: str, done: TicketView | RemedyView | None, lang: str) -> str:
         if isinstance(done, RemedyView):
             return remedy_done(self.machine.config, done, lang)
         if done is None:
@@ -447,7 +453,7 @@ class DeskScreen(Watched[DeskState], HallScreen):
         one picked (one still with support waits for them)."""
         lang = self.language
         if not event.matters:
-            self.show_status(t("matters_none", lang))
+            self.show_status(lambda lang: t("matters_none", lang))
             return
         found = {m.ticket.number: m for m in event.matters}
         options = [(t("matter_line", lang, number=m.ticket.number,
@@ -462,7 +468,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
         support with an answer."""
         lang, number = self.language, matter.ticket.number
         if matter.stage == "with_support":
-            self.show_status(t("still_with_support", lang, number=number), error=True)
+            self.show_status(lambda lang: t("still_with_support", lang, number=number),
+                             error=True)
             return
         # Hand it back to whoever asked; a matter set aside goes to the pool.
         to = matter.by if matter.stage in ("returned", "question") else None
@@ -505,9 +512,11 @@ class DeskScreen(Watched[DeskState], HallScreen):
             self.app.bell()
         self.reload()
 
-    def show_status(self, message: str, *, error: bool = False) -> None:
-        """The desk's one status line."""
+    def show_status(self, message: str | Callable[[str], str], *, error: bool = False) -> None:
+        """The desk's one status line: a text in the language it came in (a refusal from
+        the core), or a function of the language, written again at a language switch."""
+        self.status_text = message
         status = self.query_one("#desk-status", Label)
-        status.update(message)
+        status.update(message if isinstance(message, str) else message(self.language))
         status.set_class(error, "-error")
         status.remove_class("-stale")

@@ -433,6 +433,21 @@ async def test_english(counter_app: CounterFactory, hall: Hall) -> None:
         assert text(app, "#desk-status") == "counter 1 holds no ticket; A001 is no longer here"
 
 
+async def test_the_status_line_follows_the_language_switch(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    issue(hall)
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1")
+        assert text(app, "#desk-status") == "已呼叫 A001"
+        await keys(pilot, "l")
+        assert text(app, "#desk-status") == "Called A001"
+        await keys(pilot, "l")
+        assert text(app, "#desk-status") == "已呼叫 A001"
+
+
 async def test_screens_left_behind_are_freed(counter_app: CounterFactory, hall: Hall) -> None:
     # A screen that watched the app's language stayed alive until the next switch: a
     # counter signed in and out all day would keep every desk it ever showed. (The desk
