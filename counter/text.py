@@ -177,7 +177,7 @@ EN: dict[str, str] = {
     "a_recall": "Recall F3",
     "a_no_show": "No-show F4",
     "a_start": "Start F5",
-    "a_complete": "Done F6",
+    "a_complete": "Complete F6",
     "a_transfer": "Trans. F7",
     "a_next_service": "Add svc F8",
     "a_refer": "Support F9",
