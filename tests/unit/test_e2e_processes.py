@@ -138,7 +138,7 @@ def racing_counter(url: str, counter: int, staff: str, start: Any) -> str:
 
 
 def evaluator(url: str, ready: Any) -> str:
-    """The evaluator beside counter 1: waits for the question, the customer presses 2
+    """The evaluator beside counter 1: waits for the question, the customer presses 3
     (满意), the thanks show; then nothing more is offered."""
     from textual.widgets import Label
 
@@ -156,7 +156,7 @@ def evaluator(url: str, ready: Any) -> str:
                      and bool(app.screen.query("#language")), timeout=2 * TIMEOUT_S)
         asked = str(app.screen.query_one("#rating-ticket", Label).content)
         seen = watcher.changes  # the completion was seen; the rating is a commit too
-        await pilot.press("2")
+        await pilot.press("3")  # 满意: the key is the stored score (4 非常满意 … 1 不满意)
         await _until(pilot, lambda: isinstance(app.screen, ThanksScreen))
         await _until(pilot, lambda: isinstance(app.screen, IdleScreen))
         # The rating seen and read (the watcher asked again after): not offered again.
