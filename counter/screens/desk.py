@@ -422,6 +422,8 @@ class DeskScreen(Watched[DeskState], HallScreen):
             return remedy_done(self.machine.config, done, lang)
         if done is None:
             return t(key, lang)
+        if key == "done_recall" and done.status == "no_show":  # `auto_no_show_after_recalls`
+            return t("done_auto_no_show", lang, number=done.number, n=done.recalls)
         return t(key, lang, number=done.number, business=self._business(done.business))
 
     def on_desk_screen_support_loaded(self, event: SupportLoaded) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import Button, Label, OptionList
 
@@ -74,6 +76,25 @@ async def test_call_next_shows_the_number_and_the_handler(
         await keys(pilot, "n")  # the counter still holds A001: the core refuses
         assert "1 号窗口仍有 A001" in text(app, "#desk-status")
     assert ticket(hall, "A001").handler == "C01"
+
+
+async def test_a_recall_past_the_limit_says_the_ticket_was_marked_no_show(
+    counter_app: CounterFactory, hall: Hall
+) -> None:
+    hall.config = replace(hall.config, auto_no_show_after_recalls=1)
+    issue(hall, "A", "A")
+    app = counter_app()
+    async with app.run_test(size=DESK_SIZE) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "f1", "r")
+        assert text(app, "#desk-status") == "已重呼 A001"
+        await keys(pilot, "r")  # the second recall: a no-show by itself, and it says so
+        assert text(app, "#desk-status") == "A001 已重呼 1 次仍未到，已自动按过号处理"
+        assert shown(app) == ""  # the counter is free for the next
+        await keys(pilot, "l")
+        assert text(app, "#desk-status") == (
+            "A001 recalled 1× and did not come: marked no-show automatically")
+    assert ticket(hall, "A001").status == "no_show"
 
 
 async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall: Hall) -> None:
