@@ -578,9 +578,13 @@ def _move_to_queue(
     check_note(note)
     target = tx.config.business(to)
     staff, row = _held(tx, counter, expect, ("serving",))
-    if kind == "transfer" and target.prefix == row.business:
-        raise Refused(f"{row.number} is already in business {target.prefix}",
-                      zh=f"{row.number} 已经是{target.name_zh}业务")
+    if target.prefix == row.business:  # the queue it is in, the service just given
+        if kind == "transfer":
+            raise Refused(f"{row.number} is already in business {target.prefix}",
+                          zh=f"{row.number} 已经是{target.name_zh}业务")
+        raise Refused(f"{row.number} has just been served for {target.name_en}: a next "
+                      "service is another business",
+                      zh=f"{row.number} 刚办理的就是{target.name_zh}业务：续办须选择其他业务")
     extra = {"services": row.services + 1} if kind == "next_service" else {}
     view = _transition(
         tx, row, ("serving",), status="waiting", business=target.prefix, counter_number=None,
@@ -602,7 +606,8 @@ def transfer(
 def add_next_service(
     tx: Tx, counter: int, to: str, expect: str | None = None, *, note: str | None = None
 ) -> TicketView:
-    """This service is done and the customer needs another one in the same visit."""
+    """This service is done and the customer needs another one in the same visit (续办):
+    another business than the ticket's own, which is refused."""
     return _move_to_queue(tx, counter, expect, to, "next_service", note)
 
 

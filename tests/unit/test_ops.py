@@ -279,6 +279,20 @@ def test_add_next_service_keeps_owner_and_counts(hall: Hall) -> None:
     assert nxt.handler == "C01"
 
 
+def test_next_service_to_its_own_business_is_refused(hall: Hall) -> None:
+    issue(hall, "A")
+    run(hall, ops.call_next, 1)
+    run(hall, ops.start, 1)
+    with pytest.raises(Refused) as refusal, hall.write() as tx:
+        ops.add_next_service(tx, 1, "A")
+    assert "\n" not in str(refusal.value)
+    assert "a next service is another business" in str(refusal.value)
+    assert refusal.value.zh == "A001 刚办理的就是缴费业务：续办须选择其他业务"
+    with hall.read() as tx:  # nothing changed: still served at counter 1
+        assert (queries.ticket_info(tx, "A001").status, events_of(tx, "next_service")) == (
+            "serving", 0)
+
+
 def test_transferred_customer_keeps_place_by_arrival(hall: Hall, clock: ManualClock) -> None:
     issue(hall, "A")
     clock.advance(minutes=5)

@@ -422,8 +422,9 @@ class HallMachine(RuleBasedStateMachine):
             ok = self.holds_expected(counter, expect, ("serving",))
             ok = ok and ticket is not None and ticket.business != to
             step = ops.transfer
-        else:
+        else:  # a next service is another business too
             ok = self.holds_expected(counter, expect, ("serving",))
+            ok = ok and ticket is not None and ticket.business != to
             step = ops.add_next_service
         view = self.attempt(kind, lambda tx: step(tx, counter, to, expect), ok,
                             ticket.id if ticket else None)
