@@ -1,13 +1,16 @@
-"""`hall audit verify`: check the event log's hash chain.
+"""`hall audit verify`: check the database file, the event log's hash chain, and every
+ticket, counter, remedy and complaint against what its events say.
 
-A log that fails verification is a refusal (exit 1, one line naming the first edited,
-inserted or deleted event); `--anchor HASH` also checks that a head hash written down
-earlier (on a closing report) is still in the log.
+A log that fails verification is a refusal (exit 1, one line naming the first damaged page,
+edited, inserted or deleted event, or row that differs from its events); `--anchor HASH`
+also checks that a head hash written down earlier (on a closing report) is still in the log.
+A progress bar is shown on a terminal (never with --json, nor when standard error is piped).
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 
 from db.errors import Refused
 from db.store import audit
@@ -22,7 +25,9 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 def _line(result: AuditResult) -> str:
     return (f"事件记录完好 (event log intact)：{result.events} 条事件环环相扣；"
-            f"{head_line(result.head_id, result.head_hash)}")
+            f"{result.tickets} 张票号、{result.rows} 个窗口/补救/投诉与事件相符 "
+            f"({result.tickets} tickets, {result.rows} counters/remedies/complaints match "
+            f"their events)；{head_line(result.head_id, result.head_hash)}")
 
 
 def verify(run: Run) -> None:
@@ -31,7 +36,8 @@ def verify(run: Run) -> None:
     if anchor is not None and not HASH_RE.match(anchor.strip().lower()):
         raise UsageError("audit verify: --anchor takes a head hash (64 hex digits) as "
                          "`hall audit verify` or `hall close-day` printed it")
-    with run.hall().read() as tx, progress_bar("校验 verifying") as tell:
+    bar = nullcontext(None) if run.out.as_json else progress_bar("校验 verifying")
+    with run.hall().read() as tx, bar as tell:
         result = audit.verify(tx.conn, tell, anchor.strip().lower() if anchor else None)
     if result.problem is not None:
         raise Refused(f"the event log fails verification: {result.problem.message}",

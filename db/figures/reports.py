@@ -40,6 +40,7 @@ from sqlalchemy import String, case, select, type_coerce
 
 from db.config import HallConfig
 from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_figures
+from db.rules.handler import handler_after
 from db.rules.ops import E, T
 from db.store.session import Tx
 from db.store.views import _Json
@@ -351,13 +352,10 @@ def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered
 
 
 def _own(walk: _Walk, step: Any) -> None:
-    """Follow the handler: set by the first call (or walk-in), changed only by the leader's
-    reassign or reopen; remember who it was at each completion and at the rated one."""
-    if step.kind in ("call", "walk_in"):
-        walk.handler = walk.handler or step.staff_id
-    elif step.kind in ("reassign", "reopen"):
-        walk.handler = (step.detail or {}).get("to_handler", walk.handler)
-    elif step.kind == "complete":
+    """Follow the handler (`db.rules.handler`); remember who it was at each completion and
+    at the rated one."""
+    walk.handler = handler_after(walk.handler, step.kind, step.staff_id, step.detail)
+    if step.kind == "complete":
         walk.completed_for = walk.handler
     elif step.kind == "rate" and walk.rated_for is None:
         walk.rated_for = walk.completed_for

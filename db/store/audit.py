@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
+from db.rules.handler import handler_after
 from db.store.models import Event
 from db.store.views import _Json
 
@@ -122,7 +123,8 @@ class AuditResult(_Json):
 
     ok: bool
     """True when the file passes its own check, every event chains to the one before it
-    (and the anchor, if given, is in), and every ticket is where its events put it."""
+    (and the anchor, if given, is in), and every ticket, counter, remedy and complaint is
+    what its events say."""
     events: int
     """Events checked."""
     head_id: int | None
@@ -136,6 +138,8 @@ class AuditResult(_Json):
     or why it was not run (PostgreSQL checks its pages itself)."""
     tickets: int = 0
     """Tickets replayed against their events."""
+    rows: int = 0
+    """Counters, remedies and complaints replayed against their events."""
 
 
 STORED = sa.table(
@@ -244,8 +248,11 @@ def verify(conn: Connection, progress: Progress | None = None,
     if not tables or chain.problem is not None:
         return replace(chain, integrity=integrity)
     problem, count = check_tickets(conn)
+    rows = 0
+    if problem is None:
+        problem, rows = check_tables(conn)
     return replace(chain, ok=problem is None, problem=problem, integrity=integrity,
-                   tickets=count)
+                   tickets=count, rows=rows)
 
 
 SKIPPED = "not checked on PostgreSQL (the server checks its own pages)"
@@ -329,9 +336,8 @@ _LEAVES_COUNTER = ("transfer", "next_service", "refer", "set_aside", "reopen")
 
 @dataclass
 class TicketReplay:
-    """Where a ticket's events put it: its state, queue, counter and handler. The handler
-    follows the rule the reports replay by (`db.figures.reports`): set by the first call or
-    the walk-in, changed only by the leader's reassign or reopen."""
+    """Where a ticket's events put it: its state, queue, counter and handler (the handler by
+    the rule the reports replay by, `db.rules.handler`)."""
 
     status: str | None = None
     business: str | None = None
@@ -346,10 +352,7 @@ class TicketReplay:
             self.business = detail.get("business", self.business)
         elif kind in ("transfer", "next_service"):
             self.business = detail.get("to_business", self.business)
-        if kind in ("call", "walk_in"):
-            self.handler_id = self.handler_id or staff
-        elif kind in ("reassign", "reopen"):
-            self.handler_id = detail.get("to_handler", self.handler_id)
+        self.handler_id = handler_after(self.handler_id, kind, staff, detail)
         if kind == "reassign" and self.status in ("called", "serving") \
                 and self.counter_number is not None:
             self.status, self.counter_number = "serving", None
@@ -404,3 +407,185 @@ def _differs(row: Any, replay: TicketReplay) -> Problem | None:
                 f"{told!r}",
                 f"{name_zh} 与其事件不符：{column} 为 {stored!r}，事件记录为 {told!r}")
     return None
+
+
+# -- counters, remedies and complaints against the log ---------------------------------------
+
+CT = sa.table(
+    "counters", sa.column("number", sa.Integer), sa.column("state", sa.String),
+    sa.column("staff_id", sa.String), sa.column("signed_in_at", sa.DateTime),
+)
+"""A counter's columns that follow from its sign-in, sign-out, open, pause and close events
+(its names and profile come from the config, which `hall init` loads without an event)."""
+RT = sa.table(
+    "remedies", *(sa.column(name) for name in (
+        "id", "ticket_id", "kind", "amount_fen", "reason", "status", "requested_by",
+        "decided_by", "decision_reason")),
+    sa.column("business_day", sa.Date), sa.column("requested_at", sa.DateTime),
+    sa.column("decided_at", sa.DateTime),
+)
+"""A remedy's columns: all follow from its grant or request and its decision."""
+KT = sa.table(
+    "complaints", *(sa.column(name) for name in (
+        "id", "ticket_id", "handler_id", "status", "recorded_by", "outcome", "correction",
+        "resolution", "resolved_by", "new_handler_id", "remedy_id")),
+    sa.column("business_day", sa.Date), sa.column("recorded_at", sa.DateTime),
+    sa.column("resolved_at", sa.DateTime),
+)
+"""A complaint's columns that its events carry (what the customer said and their phone
+number are not in the log)."""
+
+_COUNTER_STEPS = ("sign_in", "sign_out", "open", "pause", "close")
+_REMEDY_STEPS = ("remedy_grant", "remedy_request", "remedy_approve", "remedy_refuse")
+_CORRECTIONS = {"complaint_resolve": "none", "reassign": "reassign", "reopen": "reopen",
+                "cancel": "void", "remedy_approve": "remedy"}
+"""The event a complaint's resolution appends, by the correction it made
+(`db.rules.complaints`)."""
+_OTHER_STEPS = sorted({*_COUNTER_STEPS, *_REMEDY_STEPS, "complaint", *_CORRECTIONS})
+
+Expected = dict[str, Any]
+"""A row's columns as its events say they are."""
+
+
+def _counter_step(row: Expected, kind: str, event: Any) -> None:
+    if kind == "sign_in":
+        again = (event.detail or {}).get("again", False)
+        if not (again and row["state"] == "paused"):
+            row["state"] = "open"
+        if not again:
+            row["signed_in_at"] = event.at
+        row["staff_id"] = event.staff_id
+    elif kind == "sign_out":
+        row.update(state="closed", staff_id=None, signed_in_at=None)
+    else:
+        row["state"] = {"open": "open", "pause": "paused", "close": "closed"}[kind]
+
+
+def _remedy_step(rows: dict[int, Expected], event: Any, detail: dict[str, Any]) -> None:
+    number = detail.get("remedy")
+    if number is None:
+        return
+    if event.kind in ("remedy_grant", "remedy_request"):
+        rows[number] = {
+            "ticket_id": event.ticket_id, "business_day": event.business_day,
+            "kind": detail.get("remedy_kind"), "amount_fen": detail.get("amount_fen"),
+            "reason": detail.get("reason"),
+            "status": "granted" if event.kind == "remedy_grant" else "pending",
+            "requested_by": event.staff_id, "requested_at": event.at, "decided_by": None,
+            "decided_at": None, "decision_reason": None,
+        }
+    elif number in rows:
+        rows[number].update(
+            status="approved" if event.kind == "remedy_approve" else "refused",
+            decided_by=event.staff_id, decided_at=event.at,
+            decision_reason=detail.get("reason"))
+    else:  # decided without a grant or request in the log: the row cannot be right
+        rows[number] = {"status": None}
+
+
+def _complaint_step(rows: dict[int, Expected], event: Any, detail: dict[str, Any]) -> None:
+    number = detail.get("complaint")
+    if number is None:
+        return
+    if event.kind == "complaint":
+        rows[number] = {
+            "ticket_id": event.ticket_id, "business_day": event.business_day,
+            "handler_id": detail.get("handler"), "status": "open",
+            "recorded_by": event.staff_id, "recorded_at": event.at, "outcome": None,
+            "correction": None, "resolution": None, "resolved_by": None, "resolved_at": None,
+            "new_handler_id": None, "remedy_id": None,
+        }
+        return
+    correction = _CORRECTIONS[event.kind]
+    rows.setdefault(number, {"status": None}).update(
+        status="resolved", outcome=detail.get("outcome"), correction=correction,
+        resolution=detail.get("reason"), resolved_by=event.staff_id, resolved_at=event.at,
+        new_handler_id=detail.get("to_handler"),
+        remedy_id=detail.get("remedy") if correction == "remedy" else None)
+
+
+@dataclass
+class TableReplay:
+    """Counters, remedies and complaints as their events leave them."""
+
+    counters: dict[int, Expected]
+    remedies: dict[int, Expected]
+    complaints: dict[int, Expected]
+
+    def step(self, event: Any) -> None:
+        """Apply one event (of any kind: those of other steps change nothing here)."""
+        kind = event.kind
+        if kind in _COUNTER_STEPS and event.counter_number is not None:
+            row = self.counters.setdefault(
+                event.counter_number, {"state": "closed", "staff_id": None,
+                                       "signed_in_at": None})
+            _counter_step(row, kind, event)
+        detail = event.detail or {}
+        if kind in _REMEDY_STEPS:
+            _remedy_step(self.remedies, event, detail)
+        if kind == "complaint" or kind in _CORRECTIONS:
+            _complaint_step(self.complaints, event, detail)
+
+
+def replay_tables(conn: Connection) -> TableReplay:
+    """Replay the events of counters, remedies and complaints (read by their kind: the
+    index on kind keeps this a small part of the log)."""
+    replay = TableReplay({}, {}, {})
+    events = conn.execute(
+        select(E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+               E.c.counter_number, E.c.detail)
+        .where(E.c.kind.in_(_OTHER_STEPS)).order_by(E.c.id))
+    for event in events:
+        replay.step(event)
+    return replay
+
+
+def _names(what: str, key: int) -> tuple[str, str]:
+    if what == "counter":
+        return f"counter {key}", f"{key} 号窗口"
+    return f"{what} #{key}", f"第 {key} 号{'补救' if what == 'remedy' else '投诉'}"
+
+
+def _compare(what: str, key: int, stored: Any, told: Expected | None) -> Problem | None:
+    """The first column of a row (None: no row) that is not what its events say."""
+    name, name_zh = _names(what, key)
+    if told is None or told.get("status", "") is None:
+        return Problem("row", key, f"{name} has no events that made it: the row was inserted "
+                       "by hand, or its events deleted",
+                       f"{name_zh} 没有产生它的事件：该行为手工插入，或其事件被手工删除")
+    if stored is None:
+        return Problem("row", key, f"{name} is in the event log but has no row: it was "
+                       "deleted by hand", f"事件记录中有{name_zh}，但数据表中没有：该行被手工删除")
+    for column, value in told.items():
+        if getattr(stored, column) != value:
+            return Problem(
+                "row", key,
+                f"{name} differs from its events: {column} is {getattr(stored, column)!r}, "
+                f"its events say {value!r}",
+                f"{name_zh} 与其事件不符：{column} 为 {getattr(stored, column)!r}，"
+                f"事件记录为 {value!r}")
+    return None
+
+
+def check_tables(conn: Connection) -> tuple[Problem | None, int]:
+    """Counters, remedies and complaints against their events: the first row (counters by
+    number, then remedies and complaints by id) that is not what its events say, and how
+    many rows were checked. A counter no one ever signed in to stays closed."""
+    replay = replay_tables(conn)
+    count = 0
+    for what, table, key, told in (
+        ("counter", CT, CT.c.number, replay.counters),
+        ("remedy", RT, RT.c.id, replay.remedies),
+        ("complaint", KT, KT.c.id, replay.complaints),
+    ):
+        rows = {getattr(row, key.name): row
+                for row in conn.execute(select(table).order_by(key))}
+        for number in sorted(rows.keys() | told.keys()):
+            expected = told.get(number)
+            if what == "counter" and expected is None:
+                expected = {"state": "closed", "staff_id": None, "signed_in_at": None}
+            problem = _compare(what, number, rows.get(number), expected)
+            if problem is not None:
+                return problem, count
+            count += 1
+    return None, count

@@ -1,5 +1,6 @@
-"""`audit verify` beyond the chain: SQLite's own check of the file, and every ticket replayed
-from its events, naming the first row that is not what its events say."""
+"""`audit verify` beyond the chain: SQLite's own check of the file, and every ticket, counter,
+remedy and complaint replayed from its events, naming the first row that is not what its
+events say."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from db.config import HallConfig
 from db.errors import DamagedDatabase
 from db.figures import simulation as sim
-from db.rules import complaints, ops
+from db.rules import complaints, counters, ops, remedies
 from db.store import audit
 from db.store.engine import make_engine
 from db.store.schema import init_db
@@ -57,13 +58,27 @@ def busy_morning(hall: Hall, clock: ManualClock) -> None:
         ops.complete(tx, 1)
         ops.rate(tx, "A004", 4)
         ops.cancel(tx, "A005", "L01")
-        ops.walk_in(tx, 1, "A")
+        walked = ops.walk_in(tx, 1, "A")  # served on: remedies granted, asked, refused
         complaint = complaints.record_complaint(tx, "L01", "A004", "太慢")
         complaints.resolve(tx, complaint.id, "L01", "upheld", "属实", correction="reopen",
                            to="C03")
         again = complaints.record_complaint(tx, "L01", "A001", "没人管")
         complaints.resolve(tx, again.id, "L01", "upheld", "属实", correction="reassign",
                            to="C03")
+        counters.set_state(tx, 4, "paused")
+        counters.sign_in(tx, 4, "C02")  # again, from a second client: stays paused
+        counters.sign_in(tx, 2, "C03")
+        counters.set_state(tx, 2, "closed")
+        counters.sign_in(tx, 3, "L01")
+        counters.sign_out(tx, 3)
+        remedies.grant_at_counter(tx, 1, "late_fee_waiver", 100, "系统故障")
+        asked = remedies.grant_at_counter(tx, 1, "compensation", 90_000, "停电损失")
+        remedies.refuse(tx, asked.id, "L01", "超出标准")
+        again_asked = remedies.grant_at_counter(tx, 1, "compensation", 80_000, "停电损失")
+        third = complaints.record_complaint(tx, "L01", walked.number, "等太久")
+        complaints.resolve(tx, third.id, "L01", "upheld", "属实", correction="remedy",
+                           remedy=again_asked.id)
+        complaints.record_complaint(tx, "L01", "A003", "态度差", customer_phone="13800000000")
 
 
 def test_a_hall_as_its_steps_left_it_passes(hall: Hall, clock: ManualClock) -> None:
@@ -71,6 +86,10 @@ def test_a_hall_as_its_steps_left_it_passes(hall: Hall, clock: ManualClock) -> N
     result = verify(hall)
     assert result.ok, result.problem
     assert result.integrity == "ok" and result.tickets == 7
+    with hall.read() as tx:
+        counted = sum(tx.conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                      for table in ("counters", "remedies", "complaints"))
+    assert result.rows == counted > 4 + 3
 
 
 def test_a_simulated_day_passes(tmp_path: Path, config: HallConfig) -> None:
@@ -104,6 +123,40 @@ def test_an_edited_ticket_row_is_named(
     assert result.problem.kind == "row"
     assert f"ticket {number} of 2026-11-27" in result.problem.message
     assert f"{column} is" in result.problem.message
+    assert "\n" not in result.problem.message and result.problem.message_zh
+
+
+@pytest.mark.parametrize(("edit", "named", "said"), [
+    ("UPDATE counters SET state = 'open' WHERE number = 2", "counter 2 ", "state is 'open'"),
+    ("UPDATE counters SET staff_id = 'G01', state = 'open' WHERE number = 3", "counter 3 ",
+     "state is 'open'"),
+    ("UPDATE counters SET staff_id = 'G01' WHERE number = 4", "counter 4 ", "staff_id is"),
+    ("UPDATE remedies SET amount_fen = 1 WHERE id = 1", "remedy #1 ", "amount_fen is 1,"),
+    ("UPDATE remedies SET status = 'approved', decided_by = 'L01' WHERE id = 2", "remedy #2 ",
+     "status is 'approved'"),
+    ("UPDATE remedies SET requested_by = 'C02' WHERE id = 3", "remedy #3 ", "requested_by"),
+    ("UPDATE complaints SET handler_id = 'C02' WHERE id = 1", "complaint #1 ", "handler_id"),
+    ("UPDATE complaints SET status = 'resolved' WHERE id = 4", "complaint #4 ",
+     "status is 'resolved'"),
+    ("UPDATE complaints SET correction = 'none' WHERE id = 3", "complaint #3 ", "correction"),
+    ("DELETE FROM complaints WHERE id = 4", "complaint #4 ", "has no row"),
+    ("INSERT INTO remedies (ticket_id, business_day, kind, amount_fen, reason, status, "
+     "requested_by, requested_at) VALUES (1, '2026-11-27', 'compensation', 50000, 'x', "
+     "'granted', 'C01', '2026-11-27 02:00:00')", "remedy #4 ", "no events"),
+])
+def test_an_edited_counter_remedy_or_complaint_is_named(
+    hall: Hall, clock: ManualClock, edit: str, named: str, said: str
+) -> None:
+    busy_morning(hall, clock)
+    assert verify(hall).ok
+    with hall.engine.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys = OFF"))
+        conn.execute(text(edit))
+    result = verify(hall)
+    assert not result.ok and result.problem is not None
+    assert result.problem.kind == "row"
+    assert result.problem.message.startswith(named), result.problem.message
+    assert said in result.problem.message
     assert "\n" not in result.problem.message and result.problem.message_zh
 
 
