@@ -14,14 +14,18 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from db.errors import HallError
+from db.errors import ConfigError, HallError
 from hall.errors import DatabaseFailure, NotInitialised, UsageError, masked
 from hall.output import Output
 from hall.parser import build_parser
 from hall.run import Run, db_url, load_hall_config
+
+if TYPE_CHECKING:
+    from db.config import HallConfig
 
 INTERRUPTED = 130
 FAULT = 3
@@ -64,7 +68,7 @@ def _run(argv: Sequence[str] | None, *, collect: bool = False) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError("no command given: try `hall status`, `hall demo` or `hall --help`")
-    config = load_hall_config(getattr(args, "config", None))
+    config = _config(args)
     url = db_url(getattr(args, "db", None))
     run = Run(args, config, url, Output(config, as_json=getattr(args, "json", False)))
     if collect:
@@ -76,6 +80,20 @@ def _run(argv: Sequence[str] | None, *, collect: bool = False) -> int:
     finally:
         run.close()
     return 0
+
+
+def _config(args: Any) -> HallConfig:
+    """The hall file; a command that reports on a bad one (`doctor`) is given the shipped
+    default instead, and the problem in `args.config_error`."""
+    try:
+        return load_hall_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        if not getattr(args, "reports_bad_config", False):
+            raise
+        from db.config import load_config
+
+        args.config_error = str(exc)
+        return load_config(None)
 
 
 def database_error(exc: SQLAlchemyError, url: str) -> HallError:

@@ -260,6 +260,13 @@ def _setup(g: Grammar) -> None:
         g.add("test", "printer:printer_test",
               "打印测试页 print a test slip and show the printer's status answers", sub=sub)
 
+    def doctor(p: HallParser) -> None:
+        p.set_defaults(reports_bad_config=True)
+
+    g.add("doctor", "doctor:doctor",
+          "体检：数据库、配置、打印机、语音、声卡、时钟、权限 check this machine is ready to run "
+          "the hall (one line per check, exit 1 if any failed)", doctor)
+
     g.group("printer", "取号机打印机 the kiosk's receipt printer: test", "printer_command", "test",
             "printer: say `printer test`", printer)
 
