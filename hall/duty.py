@@ -6,21 +6,26 @@ leader, a notice too long) print one line.
 
 from __future__ import annotations
 
+from db.figures import days
 from db.rules import notices, ops
 from db.store import audit
 from hall.errors import UsageError
 from hall.labels import head_line
+from hall.output import progress_bar
 from hall.run import Run, check_pin
 
 
 def close_day(run: Run) -> None:
-    """`close-day --staff LEADER`: void the numbers earlier days left waiting (PIN)."""
+    """`close-day --staff LEADER`: void the numbers earlier days left waiting (PIN), then
+    keep the figures of every closed day (reports over them read the kept figures)."""
     hall, a = run.hall(), run.args
     check_pin(run, a.staff)
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
         head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
     head_id, head_hash = head if head is not None else (None, None)
+    with progress_bar("日终统计 day figures", after=1) as tell:
+        days.keep_closed_days(hall, tell)  # so that reports read closed days stored
     run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)；"
                            f"事件记录{head_line(head_id, head_hash)}"
                            "（请抄录在当日结账单上 write it on the closing report）")

@@ -23,6 +23,7 @@ from db.config import HallConfig
 from db.errors import Refused
 from db.figures import simulation as sim
 from db.figures import staffing
+from db.figures.days import keep_closed_days
 from db.rules.ops import S, T
 from db.store.engine import create_database, make_engine
 from db.store.schema import init_db
@@ -188,6 +189,8 @@ def simulate(run: Run) -> None:
                 results.append((played, sim.run_day(hall, played)))
                 if tell is not None:
                     tell(index + 1, len(days))
+        if getattr(run.args, "db", None):  # a database kept: its closed days' figures kept too
+            keep_closed_days(hall)
     elapsed = time.perf_counter() - started
     if len(results) > 1:
         _several(run, results, config, elapsed, where)

@@ -4,15 +4,18 @@ stored days with the days it still has to replay (today, and any day not stored 
 
 A day's row holds what a period figure needs to be combined exactly: the report's raw sums
 per business type and per person (counts, minutes, and the waits and handling minutes
-themselves, for the exact 90th percentile) and the arrivals per local hour and business for
-`hall staffing`. Rows are keyed by the day and `figures_version` (this code's version and the
-config's standard minutes, which the staff lines use), so new code or a new standard is
+tallied to the second, `reports.Tally`, for the 90th percentile) and the arrivals per local
+hour and business for `hall staffing`. Rows are keyed by the day and `figures_version` (this
+code's version and the config's standard minutes and target wait, which the staff lines and
+the waits within target use), so new code or a new standard is
 replayed afresh. A trigger (migration 0010) drops a day's rows when an event is logged on
 that day or for one of its tickets (a complaint's reopen or reassign of an old ticket, a late
 rating, the day's close): that day is replayed again the next time.
 
 Rows are written after the report, in one short write transaction (`save`), and only for days
 that ended before the report's snapshot and that no event since the snapshot has touched.
+The day's close (`hall close-day`) and `hall simulate` also keep every closed day not kept yet
+(`keep_closed_days`), so that a hall's first report over a year replays only what is new.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.config import HallConfig
 from db.errors import HallError
-from db.figures.reports import _Gathered, _Samples, day_samples
+from db.figures.reports import Progress, Tally, _Gathered, _Samples, business_days, day_samples
 from db.figures.staff import StaffSamples
 from db.rules.ops import E, T
 from db.store.models import DayFigures
@@ -36,7 +39,7 @@ from db.store.session import Hall, Tx
 
 D = cast(Table, DayFigures.__table__)
 
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 """Raised whenever what a day's figures mean or hold changes: older rows are then ignored."""
 
 Arrivals = dict[tuple[int, str], int]
@@ -45,13 +48,15 @@ Arrivals = dict[tuple[int, str], int]
 
 def figures_version(config: HallConfig) -> str:
     """The code's version and a digest of the config the stored sums depend on."""
-    standards = [(b.prefix, b.standard_minutes) for b in config.businesses]
+    standards = [[(b.prefix, b.standard_minutes) for b in config.businesses],
+                 config.sla_minutes]  # the waits within target are counted as gathered
     digest = hashlib.sha256(json.dumps(standards).encode()).hexdigest()[:16]
     return f"{FIGURES_VERSION}-{digest}"
 
 
 def _samples_json(s: _Samples) -> dict[str, Any]:
-    return {"tickets": s.tickets, "waits": s.waits, "handling": s.handling,
+    return {"tickets": s.tickets, "waits": s.waits.to_json(), "within": s.within,
+            "handling": s.handling.to_json(),
             "entered": s.entered, "counter_min": s.counter_min, "no_shows": s.no_shows,
             "transfers": s.transfers, "referrals": s.referrals, "cancelled": s.cancelled,
             "enquiries": s.enquiries}
@@ -79,7 +84,8 @@ def decode(text: str) -> tuple[_Gathered, Arrivals]:
     data = json.loads(text)
     gathered = _Gathered()
     for prefix, s in data["businesses"].items():
-        gathered.businesses[prefix] = _Samples(**s)
+        waits, handling = Tally.from_json(s.pop("waits")), Tally.from_json(s.pop("handling"))
+        gathered.businesses[prefix] = _Samples(**s, waits=waits, handling=handling)
     for who, p in data["people"].items():
         enquiries: dict[str, int] = defaultdict(int, p.pop("enquiries"))
         ratings = {int(k): v for k, v in p.pop("ratings").items()}
@@ -169,3 +175,23 @@ def _touched_since(tx: Tx, event_id: int) -> set[dt.date]:
             found.add(of)
     return found
 
+
+
+def keep_closed_days(hall: Hall, progress: Progress | None = None) -> int:
+    """Replay and keep every closed business day that has tickets and no stored figures
+    of this version yet (the day's close does it, so a report reads them stored). Returns
+    the days written; nothing on a database without the table or one that cannot be
+    written now (the next report replays those days instead)."""
+    with hall.read() as tx:
+        store = DayStore(tx, tx.day, tx.day)  # loads nothing: only today's row could match
+        if not store.enabled:
+            return 0
+        kept = set(tx.conn.execute(select(D.c.day).where(D.c.version == store.version))
+                   .scalars())
+        days = [d for d in business_days(tx, dt.date.min, tx.day - dt.timedelta(days=1))
+                if d not in kept]
+        for done, day in enumerate(days, 1):
+            store.samples(tx, day)
+            if progress is not None:
+                progress(done, len(days))
+    return save(hall, store)

@@ -23,7 +23,10 @@ Definitions (the README has them for people; the tests check each on hand-built 
   walk-up time and no-shows included.
 - Staff figures (volume, ratings, support's and the guide's work, the composite): see
   `db.figures.staff`, which turns what this replay gathers per person into their line.
-- 90th percentile: nearest rank (the smallest value with at least 90 % at or below it).
+- 90th percentile: nearest rank (the smallest value with at least 90 % at or below it),
+  over the waits and handling times to the whole second (`Tally`): a period's figures are
+  then a fixed-size tally however many days it has, and the mean and the share within
+  target stay exact.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -61,18 +64,51 @@ RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel"
 """Steps that free the counter."""
 
 
-def percentile(values: Iterable[float], share: float = 0.9) -> float | None:
-    """Nearest-rank percentile: the smallest value with `share` of all at or below it."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(share * len(ordered)))
-    return ordered[rank - 1]
+@dataclass
+class Tally:
+    """Minutes (waits, handling times) as a report needs them: how many, their exact sum,
+    and how many fell on each whole second (for the percentile). Its size does not grow
+    with the number of days it adds up, unlike the list of every value."""
 
+    n: int = 0
+    total: float = 0.0
+    seconds: Counter[int] = field(default_factory=Counter)
 
-def mean(values: list[float]) -> float | None:
-    """The average, or None for no values."""
-    return sum(values) / len(values) if values else None
+    def add(self, minutes: float) -> None:
+        self.n += 1
+        self.total += minutes
+        self.seconds[round(minutes * 60)] += 1
+
+    def __iadd__(self, other: Tally) -> Tally:
+        self.n += other.n
+        self.total += other.total
+        self.seconds.update(other.seconds)
+        return self
+
+    def __len__(self) -> int:
+        return self.n
+
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    def percentile(self, share: float = 0.9) -> float | None:
+        """Nearest rank, to the second, in minutes."""
+        if not self.n:
+            return None
+        rank, seen = max(1, math.ceil(share * self.n)), 0
+        for second in sorted(self.seconds):
+            seen += self.seconds[second]
+            if seen >= rank:
+                return second / 60
+        raise AssertionError("unreachable: the counts add up to n")
+
+    def to_json(self) -> list[Any]:
+        return [self.n, self.total, [[s, c] for s, c in self.seconds.items()]]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Tally:
+        n, total, pairs = data
+        return cls(int(n), float(total), Counter({int(s): int(c) for s, c in pairs}))
 
 
 @dataclass(frozen=True)
@@ -147,8 +183,10 @@ class _Samples:
     """Raw figures of one business type, gathered day by day."""
 
     tickets: int = 0
-    waits: list[float] = field(default_factory=list)
-    handling: list[float] = field(default_factory=list)
+    waits: Tally = field(default_factory=Tally)
+    within: int = 0
+    """Waits at most the config's `sla_minutes` (counted exactly as they are gathered)."""
+    handling: Tally = field(default_factory=Tally)
     entered: int = 0
     counter_min: float = 0.0
     no_shows: int = 0
@@ -228,6 +266,7 @@ def merge(into: _Gathered, day: _Gathered) -> None:
         t = into.businesses[prefix]
         t.tickets += s.tickets
         t.waits += s.waits
+        t.within += s.within
         t.handling += s.handling
         t.entered += s.entered
         t.counter_min += s.counter_min
@@ -315,7 +354,9 @@ def _gather_ticket(
     if row.status == "cancelled":
         origin.cancelled += 1
     if not walk_in and row.first_called_at is not None:
-        origin.waits.append(_minutes(_time(row.first_called_at), _time(row.issued_at)))
+        wait = _minutes(_time(row.first_called_at), _time(row.issued_at))
+        origin.waits.add(wait)
+        origin.within += wait <= config.sla_minutes
     if row.issued_by is not None and not walk_in:
         into.people[row.issued_by].issued += 1
     if row.handler_id is not None and row.status != "cancelled":
@@ -347,7 +388,7 @@ def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered
         if staff is not None:
             credit_service(config, into.people[staff], prefix, minutes)
     for prefix, minutes in per_business.items():
-        into.businesses[prefix].handling.append(minutes)
+        into.businesses[prefix].handling.add(minutes)
     return walk
 
 
@@ -431,16 +472,14 @@ def _gather_enquiries(tx: Tx, date_from: dt.date, date_to: dt.date, into: _Gathe
 
 
 def _business_figures(
-    prefix: str, zh: str, en: str, s: _Samples, sla_minutes: float
+    prefix: str, zh: str, en: str, s: _Samples
 ) -> BusinessFigures:
-    within = (
-        sum(w <= sla_minutes for w in s.waits) / len(s.waits) if s.waits else None
-    )
+    within = s.within / s.waits.n if s.waits.n else None
     return BusinessFigures(
-        prefix=prefix, name_zh=zh, name_en=en, tickets=s.tickets, called=len(s.waits),
-        wait_avg_min=mean(s.waits), wait_p90_min=percentile(s.waits),
-        within_target=within, services=len(s.handling),
-        handling_avg_min=mean(s.handling), handling_p90_min=percentile(s.handling),
+        prefix=prefix, name_zh=zh, name_en=en, tickets=s.tickets, called=s.waits.n,
+        wait_avg_min=s.waits.mean(), wait_p90_min=s.waits.percentile(),
+        within_target=within, services=s.handling.n,
+        handling_avg_min=s.handling.mean(), handling_p90_min=s.handling.percentile(),
         counter_min_per_ticket=s.counter_min / s.entered if s.entered else None,
         no_shows=s.no_shows, transfers=s.transfers, referrals=s.referrals,
         cancelled=s.cancelled, enquiries=s.enquiries,
@@ -452,6 +491,7 @@ def _totals(gathered: _Gathered) -> _Samples:
     for s in gathered.businesses.values():
         total.tickets += s.tickets
         total.waits += s.waits
+        total.within += s.within
         total.handling += s.handling
         total.entered += s.entered
         total.counter_min += s.counter_min
@@ -480,11 +520,10 @@ def period_report(
     _gather_enquiries(tx, date_from, date_to, gathered)
     config = tx.config
     figures = tuple(
-        _business_figures(b.prefix, b.name_zh, b.name_en, gathered.businesses[b.prefix],
-                          config.sla_minutes)
+        _business_figures(b.prefix, b.name_zh, b.name_en, gathered.businesses[b.prefix])
         for b in config.businesses
     )
-    totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered), config.sla_minutes)
+    totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered))
     staff = staff_figures(tx, gathered.people, date_from, date_to)
     return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
                   tuple(staff), totals, config.name_zh, config.name_en)

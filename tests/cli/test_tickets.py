@@ -227,3 +227,27 @@ def test_close_day_voids_earlier_days_leftovers(cli: Cli, ready: Hall) -> None:
     assert closed.code == 0, closed.err
     assert [(t["number"], t["status"]) for t in closed.json()] == [("D001", "cancelled")]
     assert cli("--json", "status").json()["waiting"]["D"] == 1
+
+
+def test_close_day_keeps_the_closed_days_figures(cli: Cli, ready: Hall) -> None:
+    """After the day's close a report over earlier days reads their kept figures."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from db.figures import days
+    from db.rules import ops
+    from db.store.session import Hall as HallHandle
+    from db.store.session import ManualClock
+
+    then = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = HallHandle(ready.engine, ready.config, ManualClock(then))
+    with yesterday.write() as tx:
+        ops.issue_ticket(tx, "D")
+    with ready.read() as tx:
+        assert list(tx.conn.execute(select(days.D.c.day)).scalars()) == []
+    closed = cli("--json", "close-day", "--staff", "L01", stdin=LEADER_PIN)
+    assert closed.code == 0, closed.err
+    with ready.read() as tx:
+        kept = list(tx.conn.execute(select(days.D.c.day)).scalars())
+    assert kept == [ready.config.business_day(then)]

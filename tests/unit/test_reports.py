@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from db.config import HallConfig, ScoreConfig
 from db.figures import reports
-from db.figures.reports import BusinessFigures, Report, percentile
+from db.figures.reports import BusinessFigures, Report, Tally
 from db.figures.staff import StaffFigures
 from db.rules import ops
 from db.rules.remedies import R
@@ -82,11 +82,33 @@ def business(r: Report, prefix: str) -> BusinessFigures:
     return next(b for b in r.businesses if b.prefix == prefix)
 
 
+def tally(*minutes: float) -> Tally:
+    t = Tally()
+    for m in minutes:
+        t.add(m)
+    return t
+
+
 def test_percentile_is_nearest_rank() -> None:
-    assert percentile([]) is None
-    assert percentile([5.0]) == 5.0
-    assert percentile(range(1, 11)) == 9  # 9 of 10 at or below 9
-    assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) == 10
+    assert tally().percentile() is None
+    assert tally(5.0).percentile() == 5.0
+    assert tally(*range(1, 11)).percentile() == 9  # 9 of 10 at or below 9
+    assert tally(*range(1, 12)).percentile() == 10
+
+
+def test_tally_adds_up_like_the_values_it_was_given() -> None:
+    """Days tallied apart and added give the period's figures: the exact mean, the
+    percentile to the second, however the days were cut."""
+    values = [0.0, 0.25, 1.5, 2 + 1 / 60, 7.0, 7.0, 33.3, 0.1]
+    whole, parts = tally(*values), tally(*values[:3])
+    parts += tally(*values[3:])
+    for t in (whole, parts):
+        assert len(t) == 8 and t.total == pytest.approx(sum(values))
+        assert t.mean() == pytest.approx(sum(values) / 8)
+        assert t.percentile() == 33.3  # the 8th of 8 (ceil(0.9 * 8) = 8)
+        assert t.percentile(0.5) == 1.5  # the 4th smallest
+    assert Tally.from_json(parts.to_json()) == parts
+    assert tally(0.251).percentile(1) == 15 / 60  # 15.06 s: to the whole second
 
 
 def test_business_figures_by_hand(history: Hall) -> None:

@@ -119,3 +119,18 @@ def test_other_standard_minutes_are_another_version(hall: Hall, clock: ManualClo
         dataclasses.replace(b, standard_minutes=b.standard_minutes + 1)
         for b in config.businesses))
     assert days.figures_version(changed) != days.figures_version(config)
+    other_target = dataclasses.replace(config, sla_minutes=config.sla_minutes + 1)
+    assert days.figures_version(other_target) != days.figures_version(config)
+
+
+def test_the_days_close_keeps_every_closed_day_once(hall: Hall, clock: ManualClock) -> None:
+    """`keep_closed_days` (run at the day's close) keeps the days not kept yet, never
+    today; a report then replays nothing, and says what the live one says."""
+    two_days(hall, clock)
+    serve(hall, clock, 1, "A", 3)  # today (the 29th): open, never kept
+    told: list[tuple[int, int]] = []
+    assert days.keep_closed_days(hall, lambda done, total: told.append((done, total))) == 2
+    assert told == [(1, 2), (2, 2)] and stored_days(hall) == [DAY, NEXT]
+    assert days.keep_closed_days(hall) == 0  # nothing new to keep
+    report, store = stored_report(hall)
+    assert (store.reused, store.made) == (2, {}) and report == live_report(hall)
