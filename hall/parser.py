@@ -267,6 +267,22 @@ def _setup(g: Grammar) -> None:
           "体检：数据库、配置、打印机、语音、声卡、时钟、权限 check this machine is ready to run "
           "the hall (one line per check, exit 1 if any failed)", doctor)
 
+    def backup(p: HallParser) -> None:
+        p.add_argument("file", metavar="FILE", help="备份文件 the copy to write (owner-only)")
+        p.add_argument("--force", action="store_true",
+                       help="覆盖已有文件 replace FILE if it exists")
+
+    g.add("backup", "backup:backup",
+          "在线备份并校验 copy the running hall's database to FILE and verify the copy", backup)
+
+    def restore(p: HallParser) -> None:
+        p.add_argument("file", metavar="FILE", help="备份文件 a copy made by `hall backup`")
+        p.add_argument("--force", action="store_true",
+                       help="替换现有数据库 replace an existing hall (a copy of it is kept)")
+
+    g.add("restore", "backup:restore",
+          "从备份恢复 verify FILE and put it in place of the hall's database", restore)
+
     g.group("printer", "取号机打印机 the kiosk's receipt printer: test", "printer_command", "test",
             "printer: say `printer test`", printer)
 
