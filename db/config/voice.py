@@ -46,6 +46,11 @@ class VoiceConfig:
     """espeak-ng voice for the English phrase."""
     speed: Annotated[int, Rule(ge=SPEED_RANGE[0], le=SPEED_RANGE[1])] = 150
     """Words per minute, 80-450 (espeak-ng's own default is 175)."""
+    engine: Annotated[str, Rule(pattern="auto|library|espeak-ng",
+                                means='"auto", "library" or "espeak-ng"')] = "auto"
+    """Who speaks: "library" is the libespeak-ng of the espeakng-loader package (installed
+    with the hall), "espeak-ng" the system's espeak-ng command (apt install espeak-ng),
+    "auto" the command when it is installed, else the library."""
 
     def __post_init__(self) -> None:
         check(self)

@@ -1,7 +1,7 @@
 """The announcer: every call and recall said in the order they were made, one at a time.
 
 The display hands each new call to `Announcer.announce`, which only puts it on a queue; one
-worker thread takes the calls off in order and for each makes the sound (espeak-ng) and
+worker thread takes the calls off in order and for each makes the sound (espeak-ng, `engine`) and
 plays it (or writes it to a folder) to the end before it takes the next, so two
 announcements never overlap and the display never waits for the voice. When the voice
 cannot work here (no espeak-ng, no sound device, a failure on the way) it turns itself off
@@ -19,8 +19,9 @@ from pathlib import Path
 
 from db.config import VoiceConfig
 from db.store.views import CallView
+from display.voice.engine import make_synthesizer
 from display.voice.phrase import phrase_en, phrase_zh, to_pinyin
-from display.voice.sound import Espeak, Output, Pcm, Synthesizer, VoiceUnavailable, join
+from display.voice.sound import Output, Pcm, Synthesizer, VoiceUnavailable, join
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class Announcer:
     ) -> None:
         self.config = config
         self.output = output
-        self.synthesizer = synthesizer or Espeak()
+        self.synthesizer = synthesizer or make_synthesizer(config)
         self.on_off = on_off
         """Told once, with one line, when the voice turns off (on any thread)."""
         self.on_said = on_said

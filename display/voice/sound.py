@@ -22,7 +22,10 @@ ESPEAK = "espeak-ng"
 PLAYERS: tuple[tuple[str, ...], ...] = (
     ("pw-play",), ("paplay",), ("aplay", "-q"),
 )
-"""Commands that play a WAV file, in the order they are tried (PipeWire, PulseAudio, ALSA)."""
+"""Commands that play a WAV file, in the order they are tried: PipeWire's pw-play and
+PulseAudio's paplay where their sound server runs (a desktop session, or a user service),
+then ALSA's aplay straight on the sound card (/dev/snd), which needs no server: a display
+started by systemd without anyone logged in is heard through aplay."""
 
 SYNTH_TIMEOUT_SECONDS = 20.0
 PLAY_TIMEOUT_SECONDS = 60.0
@@ -192,36 +195,77 @@ class WavFolder:
 
 class Speakers:
     """Plays each announcement on the machine's sound device, to the end, with the first
-    player found (pw-play, paplay, aplay)."""
+    player that can reach it (`PLAYERS`: pw-play, paplay where their server runs, then aplay
+    on the card); a player that fails hands the sound to the next one, and the one that
+    played goes first from then on."""
 
     def __init__(self) -> None:
-        self.player: tuple[str, ...] | None = next(
-            (p for p in PLAYERS if shutil.which(p[0]) is not None), None)
+        self.players: list[tuple[str, ...]] = []
+        """The players to try, best first (found by `available`)."""
 
     def available(self) -> str | None:
         """A player command and a sound device (or a sound server) must be there."""
-        if self.player is None:
+        installed = [p for p in PLAYERS if shutil.which(p[0]) is not None]
+        if not installed:
             return "no sound player (pw-play, paplay or aplay) found"
         if not sound_device_present():
             return "no sound device"
+        reachable = [p for p in installed if player_reaches_device(p[0])]
+        # A device seen some other way (an ALSA default routed elsewhere): try them all.
+        self.players = reachable or installed
         return None
 
     def put(self, pcm: Pcm, name: str) -> None:
-        """Play the sound and wait for its end."""
-        assert self.player is not None
+        """Play the sound and wait for its end, trying the next player if one fails."""
+        if not self.players and (problem := self.available()) is not None:
+            raise VoiceUnavailable(problem)
         with tempfile.NamedTemporaryFile(prefix="hall-call-", suffix=".wav") as file:
             file.write(wav_bytes(pcm))
             file.flush()
-            run([*self.player, file.name], PLAY_TIMEOUT_SECONDS)
+            failures: list[str] = []
+            for player in list(self.players):
+                try:
+                    run([*player, file.name], PLAY_TIMEOUT_SECONDS)
+                except VoiceUnavailable as error:
+                    failures.append(str(error))
+                    continue
+                if player != self.players[0]:  # it works here: try it first next time
+                    self.players.remove(player)
+                    self.players.insert(0, player)
+                return
+        raise VoiceUnavailable("; ".join(failures) or "no sound player")
+
+
+def sound_server_sockets() -> dict[str, bool]:
+    """Whether a PipeWire and a PulseAudio server can be reached (their sockets in
+    $XDG_RUNTIME_DIR, or $PIPEWIRE_REMOTE / $PULSE_SERVER set)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(runtime) if runtime else None
+    return {
+        "pipewire": bool(os.environ.get("PIPEWIRE_REMOTE"))
+        or (folder is not None and (folder / "pipewire-0").exists()),
+        "pulse": bool(os.environ.get("PULSE_SERVER"))
+        or (folder is not None and (folder / "pulse" / "native").exists()),
+    }
+
+
+def alsa_cards_present() -> bool:
+    """A sound card's playback device in /dev/snd that ALSA can open directly."""
+    snd = Path("/dev/snd")
+    return snd.is_dir() and any(snd.glob("pcmC*p"))
+
+
+def player_reaches_device(command: str) -> bool:
+    """Whether `command` has what it plays through: pw-play a PipeWire server, paplay a
+    PulseAudio one (PipeWire's pulse socket counts), aplay a card in /dev/snd."""
+    servers = sound_server_sockets()
+    if command == "pw-play":
+        return servers["pipewire"]
+    if command == "paplay":
+        return servers["pulse"]
+    return alsa_cards_present()
 
 
 def sound_device_present() -> bool:
     """An ALSA device, or a PulseAudio / PipeWire server to reach one through."""
-    if Path("/dev/snd").is_dir() and any(Path("/dev/snd").glob("pcmC*")):
-        return True
-    if os.environ.get("PULSE_SERVER"):
-        return True
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
-        return any((Path(runtime) / p).exists() for p in ("pulse/native", "pipewire-0"))
-    return False
+    return alsa_cards_present() or any(sound_server_sockets().values())

@@ -5,6 +5,8 @@ alone is repainted) and goes."""
 
 from __future__ import annotations
 
+import wave
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from db.store.watch import ChangeWatcher
 from display.app import DisplayApp, make_app
 from display.screens.base import DisplayScreen
 from display.voice import make_announcer
+from display.voice.library import loader_present
 from display.widgets import notice as notice_module
 from display.widgets.banner import CallBanner
 from display.widgets.notice import NoticeLine
@@ -73,8 +76,10 @@ async def test_calls_made_while_it_runs_are_announced_in_order(
 
 async def test_without_espeak_the_display_says_once_that_voice_is_off(
         config: HallConfig, hall: Hall, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hall asked for the system's espeak-ng (engine "espeak-ng"), and it is not there."""
     fake_espeak.hide_espeak(tmp_path, monkeypatch)
     issue(hall, "A")
+    config = replace(config, voice=replace(config.voice, engine="espeak-ng"))
     app = voiced(config, hall, tmp_path / "calls")
     async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: bool(screen_of(app).voice_off))
@@ -86,6 +91,26 @@ async def test_without_espeak_the_display_says_once_that_voice_is_off(
         await until(pilot, lambda: bool(notifications(app)))
         assert notifications(app) == ["语音播报已关闭 / Voice off: espeak-ng not found"]
     assert wavs(tmp_path / "calls") == []
+
+
+@pytest.mark.skipif(not loader_present(),
+                    reason="the espeakng-loader wheel is not installable on this platform")
+async def test_without_the_system_espeak_the_display_speaks_through_the_library(
+        config: HallConfig, hall: Hall, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of the box: no espeak-ng installed, the default engine ("auto") speaks anyway."""
+    fake_espeak.hide_espeak(tmp_path, monkeypatch)
+    issue(hall, "A")
+    folder = tmp_path / "calls"
+    config = replace(config, voice=replace(config.voice, repeats=1, chime=False))
+    app = voiced(config, hall, folder)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: screen_of(app).snapshot is not None)
+        call(hall, 1)
+        await until(pilot, lambda: len(wavs(folder)) == 1)
+        assert app.voice is not None and app.voice.wait()
+        assert not screen_of(app).voice_off and notifications(app) == []
+    with wave.open(str(folder / "0001-A001-call.wav")) as wav:
+        assert wav.getnframes() / wav.getframerate() > 2.0  # the whole call, said
 
 
 async def test_a_silent_display_shows_no_voice_hint(config: HallConfig, hall: Hall) -> None:

@@ -203,9 +203,11 @@ def test_one_at_a_time_never_overlapping_and_the_caller_never_waits(
 
 def test_without_espeak_the_voice_is_off_once_and_says_why(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hall asked for the system's espeak-ng (engine "espeak-ng"), and it is not there."""
     fake_espeak.hide_espeak(tmp_path, monkeypatch)
     offs: list[str] = []
-    announcer = make_announcer(VoiceConfig(), voice_to=tmp_path / "calls", on_off=offs.append)
+    config = VoiceConfig(engine="espeak-ng")
+    announcer = make_announcer(config, voice_to=tmp_path / "calls", on_off=offs.append)
     assert not announcer.start()
     announcer.announce(Announcement("A001", 1, False, 1))
     announcer.close()

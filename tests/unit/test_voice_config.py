@@ -41,10 +41,11 @@ def test_an_absent_section_takes_the_defaults() -> None:
 def test_every_key_is_read() -> None:
     read = voice('enabled = false\ntemplate_zh = "{number}号请到{counter}号窗口办理"\n'
                  'template_en = "Number {number}, counter {counter}"\nrepeats = 3\n'
-                 'chime = false\nespeak_voice = "cmn"\nespeak_voice_en = "en-us"\nspeed = 120\n')
+                 'chime = false\nespeak_voice = "cmn"\nespeak_voice_en = "en-us"\nspeed = 120\n'
+                 'engine = "library"\n')
     assert read == VoiceConfig(False, "{number}号请到{counter}号窗口办理",
                                "Number {number}, counter {counter}", 3, False, "cmn",
-                               "en-us", 120)
+                               "en-us", 120, "library")
 
 
 @pytest.mark.parametrize(("section", "message"), [
@@ -52,6 +53,8 @@ def test_every_key_is_read() -> None:
     ("repeats = 6", "hall.toml: voice.repeats: must be 1-5, got 6"),
     ('repeats = "2"', 'hall.toml: voice.repeats: expected an integer, got string "2"'),
     ("speed = 20", "hall.toml: voice.speed: must be 80-450, got 20"),
+    ('engine = "espeak"',
+     'hall.toml: voice.engine: must be "auto", "library" or "espeak-ng", got "espeak"'),
     ('enabled = "yes"', 'hall.toml: voice.enabled: expected true or false, got string "yes"'),
     ("chime = 1", "hall.toml: voice.chime: expected true or false, got integer 1"),
     ('template_zh = ""', "hall.toml: voice.template_zh: must not be empty"),
