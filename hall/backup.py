@@ -75,11 +75,20 @@ def database_file(url: str, what: str) -> Path:
 
 
 def backup(run: Run) -> None:
-    """`backup FILE [--force]`: copy the running hall's database to FILE and verify the copy."""
+    """`backup FILE|DIR/ [--force] [--keep N]`: copy the running hall's database to FILE (or
+    a new `hall-<time>.db` in DIR) and verify the copy; in a folder, keep the newest N."""
     source = database_file(run.url, "backup")
-    target = Path(run.args.file).expanduser()
     if not source.is_file():
         raise Refused(f"no hall database at {source}: nothing to back up")
+    given = Path(run.args.file).expanduser()
+    folder = given if run.args.file.endswith("/") or given.is_dir() else None
+    if folder is not None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = folder / f"hall-{dt.datetime.now():%Y%m%d-%H%M%S}.db"
+    elif run.args.keep is not None:
+        raise UsageError("backup: --keep N needs a folder (DIR/) to keep copies in")
+    else:
+        target = given
     if target.exists() and not run.args.force:
         raise Refused(f"{target} exists: give a new name, or --force to replace it",
                       zh=f"{target} 已存在：请换一个文件名，或加 --force 覆盖")
@@ -102,12 +111,23 @@ def backup(run: Run) -> None:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     _sync_folder(target.parent)
+    removed = prune(folder, run.args.keep) if folder is not None and run.args.keep else []
     data = {"file": str(target), "db": masked(run.url), "taken_at": taken_at.isoformat(),
             "bytes": target.stat().st_size, "events": result.events,
             "tickets": result.tickets, "head_id": result.head_id,
-            "head_hash": result.head_hash}
-    run.out.done(f"备份完成并已校验 (backup verified): {target}, {result.events} events, "
-                 f"{result.tickets} tickets, head hash {result.head_hash or '-'}", data)
+            "head_hash": result.head_hash, "removed": [str(p) for p in removed]}
+    lines = [f"备份完成并已校验 (backup verified): {target}, {result.events} events, "
+             f"{result.tickets} tickets, head hash {result.head_hash or '-'}"]
+    lines += [f"已删除旧备份 (removed an old copy): {path}" for path in removed]
+    run.out.done("\n".join(lines), data)
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` copies `hall backup DIR/` made in `folder`."""
+    copies = sorted(folder.glob("hall-[0-9]*-[0-9]*.db"), reverse=True)
+    for old in copies[keep:]:
+        old.unlink()
+    return copies[keep:]
 
 
 def copy_database(source: Path, target: Path) -> dt.datetime:

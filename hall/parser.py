@@ -268,9 +268,13 @@ def _setup(g: Grammar) -> None:
           "the hall (one line per check, exit 1 if any failed)", doctor)
 
     def backup(p: HallParser) -> None:
-        p.add_argument("file", metavar="FILE", help="备份文件 the copy to write (owner-only)")
+        p.add_argument("file", metavar="FILE|DIR/",
+                       help="备份文件 the copy to write (owner-only); a folder (ending in /): "
+                            "a new hall-YYYYMMDD-HHMMSS.db in it")
         p.add_argument("--force", action="store_true",
                        help="覆盖已有文件 replace FILE if it exists")
+        p.add_argument("--keep", type=whole(1, 100_000), metavar="N",
+                       help="保留最近 N 份 with DIR/: delete all but the newest N copies there")
 
     g.add("backup", "backup:backup",
           "在线备份并校验 copy the running hall's database to FILE and verify the copy", backup)
@@ -282,6 +286,39 @@ def _setup(g: Grammar) -> None:
 
     g.add("restore", "backup:restore",
           "从备份恢复 verify FILE and put it in place of the hall's database", restore)
+
+    def service(sub: Commands) -> None:
+        def install(p: HallParser) -> None:
+            from hall.service import UNITS
+
+            where = p.add_mutually_exclusive_group()
+            where.add_argument("--user", action="store_true",
+                               help="用户服务 ~/.config/systemd/user (systemctl --user)")
+            where.add_argument("--dir", metavar="DIR", help="写到此文件夹 write the files into DIR")
+            p.add_argument("--dry-run", action="store_true",
+                           help="只显示不写入 print the files and commands, write nothing")
+            p.add_argument("--units", metavar="LIST",
+                           help=f"只写这些 comma-separated, of: {', '.join(UNITS)} (default all)")
+            p.add_argument("--as", dest="run_as", metavar="USER",
+                           help="运行用户 the user the services run as (default: you, or "
+                                "$SUDO_USER)")
+            p.add_argument("--host", default="127.0.0.1",
+                           help="hall serve --host (default 127.0.0.1)")
+            p.add_argument("--port", type=PORT, default=8000, help="hall serve --port")
+            p.add_argument("--allow", action="append", type=network, default=[],
+                           metavar="NETWORK", help="hall serve --allow (repeatable)")
+            p.add_argument("--backup-dir", metavar="DIR",
+                           help="夜间备份文件夹 where the nightly backup goes (default: "
+                                "/var/lib/onestop-hall/backups, ~/hall-backups with --user)")
+            p.add_argument("--keep", type=whole(1, 100_000), default=30, metavar="N",
+                           help="保留备份份数 nightly copies kept (default 30)")
+
+        g.add("install", "service:install",
+              "写入 systemd 服务 write systemd units: server, kiosk on tty1, wall display "
+              "with sound, nightly backup", install, sub)
+
+    g.group("service", "系统服务 systemd units: install", "service_command", "install",
+            "service: say `service install`", service)
 
     g.group("printer", "取号机打印机 the kiosk's receipt printer: test", "printer_command", "test",
             "printer: say `printer test`", printer)
