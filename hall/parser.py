@@ -251,10 +251,37 @@ def _setup(g: Grammar) -> None:
         g.add("add", "setup:staff_add",
               "添加工作人员 add a staff member (a duty leader's PIN, then the new PIN twice)", add,
               sub)
-        g.add("list", "setup:staff_list", "工作人员列表 list staff", sub=sub)
+        def by(p: HallParser) -> None:
+            p.add_argument("id", metavar="ID", help="工号 staff id, e.g. C01")
+            p.add_argument("--by", metavar="LEADER",
+                           help="值班领导工号 the duty leader who approves it (required; their "
+                                "PIN is asked first)")
 
-    g.group("staff", "工作人员 staff: add, list", "staff_command", "add|list",
-            "staff: say `staff add ...` or `staff list`", staff)
+        def change(p: HallParser) -> None:
+            from db.store.models import ROLES
+
+            by(p)
+            p.add_argument("--name", help="新姓名 new name")
+            p.add_argument("--role", choices=ROLES, help="新岗位 new role (the last duty leader "
+                                                         "stays one; a new leader needs "
+                                                         "--reset-pin)")
+            p.add_argument("--authority-limit", type=authority_yuan(), metavar="YUAN",
+                           help="新授权额度 new authority limit (yuan)")
+            p.add_argument("--reset-pin", action="store_true",
+                           help="重设 PIN: the new PIN is asked (twice) after the leader's; "
+                                "it also ends a lock")
+
+        g.add("list", "setup:staff_list", "工作人员列表 list staff", sub=sub)
+        g.add("change", "setup:staff_change",
+              "变更工作人员 change a name, role, authority limit or PIN (a duty leader's PIN "
+              "via --by, then the new PIN twice with --reset-pin)", change, sub)
+        g.add("remove", "setup:staff_remove",
+              "停用工作人员 remove a staff member (a duty leader's PIN via --by; the record "
+              "is kept for the history, never the hall's last duty leader)", by, sub)
+
+    g.group("staff", "工作人员 staff: add, list, change, remove (a duty leader's PIN)",
+            "staff_command", "add|list|change|remove",
+            "staff: say `staff add|change|remove ID ... --by LEADER` or `staff list`", staff)
 
     def printer(sub: Commands) -> None:
         g.add("test", "printer:printer_test",

@@ -1,5 +1,6 @@
-"""Setting up the hall: `init` (create or upgrade the database, load the config), `staff add`
-and `staff list`, and `businesses` (what the config offers)."""
+"""Setting up the hall: `init` (create or upgrade the database, load the config), `staff add`,
+`change`, `remove` (each approved by a duty leader's PIN) and `list`, and `businesses` (what
+the config offers)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,46 @@ def staff_add(run: Run) -> None:
     with hall.write() as tx:
         view = staff_db.add_staff(tx, a.id, a.name, a.role, pin, authority_limit=a.authority_limit)
     run.out.done(f"已添加工作人员 {view.id} {view.name}（{view.role}）", view.to_json())
+
+
+def _leader_approves(run: Run, doing: str) -> str:
+    """The duty leader named by --by, their PIN checked (read as `staff add` reads it)."""
+    from db.rules.duty import authenticate_leader
+
+    if not run.args.by:
+        raise UsageError(f"staff {doing}: a duty leader approves every change to the staff: "
+                         "give --by LEADER_ID (their PIN is asked first)")
+    return authenticate_leader(run.hall(), run.args.by, read_pin(run.args.by)).id
+
+
+def staff_change(run: Run) -> None:
+    """`staff change ID --by LEADER [--name N] [--role R] [--authority-limit Y] [--reset-pin]`:
+    the duty leader's PIN first, then (with --reset-pin) the new PIN, asked twice."""
+    a = run.args
+    if a.name is None and a.role is None and a.authority_limit is None and not a.reset_pin:
+        raise UsageError("staff change: say what to change: --name, --role, --authority-limit "
+                         "or --reset-pin")
+    hall = run.hall()
+    leader = _leader_approves(run, "change")
+    pin = None
+    if a.reset_pin:
+        with hall.read() as tx:  # the role the PIN is for: the new one, else the present one
+            role = a.role or staff_db.staff_role(tx, a.id)
+        pin = staff_db.hash_pin(read_pin(a.id, confirm=True), role, run.config.pin_min_lengths)
+    with hall.write() as tx:
+        view = staff_db.change_staff(tx, a.id, by=leader, name=a.name, role=a.role,
+                                     authority_limit=a.authority_limit, pin=pin)
+    run.out.done(f"已变更工作人员 {view.id} {view.name}（{view.role}）"
+                 f"{'，PIN 已重设' if pin is not None else ''}", view.to_json())
+
+
+def staff_remove(run: Run) -> None:
+    """`staff remove ID --by LEADER`: the duty leader's PIN; the record stays (inactive)."""
+    leader = _leader_approves(run, "remove")
+    with run.hall().write() as tx:
+        view = staff_db.remove_staff(tx, run.args.id, by=leader)
+    run.out.done(f"已停用工作人员 {view.id} {view.name}（{view.role}）；记录保留 "
+                 "(removed; the record is kept for the history)", view.to_json())
 
 
 def staff_list(run: Run) -> None:

@@ -19,7 +19,8 @@ from argon2.low_level import ARGON2_VERSION
 from sqlalchemy import Row, Table, insert, select, update
 
 from db.errors import AuthFailed, Refused
-from db.rules.ops import S, log
+from db.rules.counters import COUNTER_ROLES
+from db.rules.ops import C, S, log
 from db.rules.text import check_fits
 from db.store.models import ROLES, PinAttempt
 from db.store.session import Hall, Tx
@@ -396,3 +397,117 @@ def list_staff(tx: Tx) -> list[StaffView]:
     """Every active staff member, by id."""
     rows = tx.conn.execute(select(S).where(S.c.active).order_by(S.c.id))
     return [StaffView(r.id, r.name, r.role, r.authority_limit) for r in rows]
+
+
+# -- changing and removing staff (a duty leader's step: the caller checked their PIN) ----------
+
+
+def _approver(tx: Tx, by: str) -> Row[Any]:
+    """The duty leader who approves a change to the staff (their PIN already checked)."""
+    leader = tx.conn.execute(select(S).where(S.c.id == by.strip().upper(), S.c.active)).first()
+    if leader is None or leader.role != "leader":
+        raise AuthFailed(f"only a duty leader changes the staff; {_shown(by)} is not one",
+                         zh=f"只有值班领导可以变更工作人员；{_shown(by)} 不是值班领导")
+    return leader
+
+
+def _member(tx: Tx, staff_id: str) -> Row[Any]:
+    staff_id = staff_id.strip().upper()
+    row = tx.conn.execute(select(S).where(S.c.id == staff_id, S.c.active)).first()
+    if row is None:
+        raise Refused(f"unknown staff id {_shown(staff_id)}", zh=f"没有工号 {_shown(staff_id)}")
+    return row
+
+
+def _other_leaders(tx: Tx, staff_id: str) -> int:
+    return len(tx.conn.execute(
+        select(S.c.id).where(S.c.role == "leader", S.c.active, S.c.id != staff_id)).all())
+
+
+def staff_role(tx: Tx, staff_id: str) -> str:
+    """An active staff member's role (unknown: refused)."""
+    return str(_member(tx, staff_id).role)
+
+
+def _counter_of(tx: Tx, staff_id: str) -> int | None:
+    return cast(int | None, tx.conn.execute(
+        select(C.c.number).where(C.c.staff_id == staff_id)).scalar())
+
+
+def change_staff(
+    tx: Tx, staff_id: str, *, by: str, name: str | None = None, role: str | None = None,
+    authority_limit: int | None = None, pin: HashedPin | None = None,
+) -> StaffView:
+    """A duty leader (`by`, PIN checked by the caller) changes a staff member's name, role,
+    authority limit or PIN (`pin`: hashed beforehand for the role they will have; a reset
+    also ends a lock). The hall keeps at least one duty leader; whoever is signed in at a
+    counter keeps a role that may take one; a promotion to duty leader comes with a new PIN
+    long enough for a leader."""
+    leader = _approver(tx, by)
+    row = _member(tx, staff_id)
+    values: dict[str, Any] = {}
+    if name is not None:
+        tidy = " ".join(name.split())
+        if not tidy:
+            raise Refused("a staff member needs a name", zh="请填写姓名")
+        check_fits(tidy, S.c.name, "a staff member's name", "姓名")
+        values["name"] = tidy
+    new_role = role if role is not None else row.role
+    if new_role not in ROLES:
+        raise Refused(f"role must be one of {', '.join(ROLES)}, not {new_role!r}",
+                      zh="岗位只能是 guide、clerk、support 或 leader")
+    if new_role != row.role:
+        _check_role_change(tx, row, new_role, pin)
+        values["role"] = new_role
+    if authority_limit is not None:
+        if authority_limit < 0:
+            raise Refused("the authority limit cannot be negative", zh="授权额度不能为负数")
+        values["authority_limit"] = authority_limit
+    if pin is not None:
+        if pin.role != new_role:
+            raise ValueError(f"a PIN hashed for a {pin.role}, not a {new_role}")
+        check_pin_rule("0" * pin.digits, new_role, tx.config.pin_min_lengths)
+        values.update(pin_hash=pin.pin_hash, failed_pins=0, locked_until=None)
+    if not values:
+        raise Refused("nothing to change: give --name, --role, --authority-limit or "
+                      "--reset-pin", zh="没有要变更的内容：请给出 --name、--role、"
+                                        "--authority-limit 或 --reset-pin")
+    tx.conn.execute(update(S).where(S.c.id == row.id, S.c.active).values(**values))
+    changed = sorted("pin" if key == "pin_hash" else key for key in values
+                     if key not in ("failed_pins", "locked_until"))
+    log(tx, "staff_change", staff=row.id, by=leader.id, changed=changed, role=new_role)
+    return StaffView(row.id, values.get("name", row.name), new_role,
+                     values.get("authority_limit", row.authority_limit))
+
+
+def _check_role_change(tx: Tx, row: Row[Any], role: str, pin: HashedPin | None) -> None:
+    if row.role == "leader" and not _other_leaders(tx, row.id):
+        raise Refused(f"{row.id} is the hall's only duty leader: make another one first",
+                      zh=f"{row.id} 是本厅唯一的值班领导：请先另设一位值班领导")
+    counter = _counter_of(tx, row.id)
+    if counter is not None and role not in COUNTER_ROLES:
+        raise Refused(f"{row.id} is signed in at counter {counter}: sign out before becoming "
+                      f"a {role}", zh=f"{row.id} 正在 {counter} 号窗口签到：请先签退再变更岗位")
+    if role == "leader" and pin is None:
+        least = pin_min_length("leader", tx.config.pin_min_lengths)
+        raise Refused(f"a new duty leader gets a new PIN of at least {least} digits: "
+                      "add --reset-pin",
+                      zh=f"升任值班领导须重设至少 {least} 位的 PIN：请加 --reset-pin")
+
+
+def remove_staff(tx: Tx, staff_id: str, *, by: str) -> StaffView:
+    """A duty leader (`by`, PIN checked by the caller) removes a staff member: the row is
+    kept, inactive (the log and the tickets name it), so the id can no longer sign in or be
+    given anything. Not the hall's last duty leader, nor someone signed in at a counter."""
+    leader = _approver(tx, by)
+    row = _member(tx, staff_id)
+    if row.role == "leader" and not _other_leaders(tx, row.id):
+        raise Refused(f"{row.id} is the hall's only duty leader: make another one first",
+                      zh=f"{row.id} 是本厅唯一的值班领导：请先另设一位值班领导")
+    counter = _counter_of(tx, row.id)
+    if counter is not None:
+        raise Refused(f"{row.id} is signed in at counter {counter}: sign out first",
+                      zh=f"{row.id} 正在 {counter} 号窗口签到：请先签退")
+    tx.conn.execute(update(S).where(S.c.id == row.id, S.c.active).values(active=False))
+    log(tx, "staff_remove", staff=row.id, by=leader.id)
+    return StaffView(row.id, row.name, row.role, row.authority_limit)

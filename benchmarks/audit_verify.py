@@ -1,0 +1,177 @@
+"""`hall audit verify` over a long history against a bare floor, in the same run.
+
+The history is built by `_history.generate_history` (raw sqlite3: done and no-show tickets,
+issue / call / complete or no_show events), then chained here as `db.rules.ops.log` chains
+them (each event's `prev_hash` and `hash`), or reused from `--keep`. Each round runs, back to
+back on the same file:
+
+- the floor: bare `sqlite3` reading every event's columns in id order and hashing, per
+  event, the previous hash, a newline and the event's columns joined as text (the same
+  number of rows and about the same bytes as the canonical text, with none of its JSON);
+- `hall audit verify --json` as the real command line: the file's integrity check, the hash
+  chain, and every ticket, counter, remedy and complaint replayed from its events.
+
+The headline is the median of the paired per-round ratios verify / floor; the target is at
+most `--target` (2) times the floor (issue 18).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import (
+    ROOT,
+    checkpoint,
+    create_hall_db,
+    file_size_mb,
+    finished,
+    load_config,
+    machine_line,
+    paired_ratio,
+    url_of,
+    verdict,
+    workdir,
+)
+from _history import generate_history
+
+from db.store.audit import GENESIS, canonical_text, digest
+
+EVENT_COLUMNS = ("id, at, business_day, kind, ticket_id, staff_id, counter_number, detail, "
+                 "prev_hash, hash")
+
+
+def chain(path: Path) -> int:
+    """Give every event without a hash its `prev_hash` and `hash`, in id order (the log's
+    guard triggers are lifted for it and put back). Returns the events chained."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA synchronous=OFF")
+    guards = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                          "AND tbl_name = 'events' AND name LIKE 'events_no_%'").fetchall()
+    conn.execute("BEGIN")
+    for name, _ in guards:
+        conn.execute(f"DROP TRIGGER {name}")
+    previous, updates = GENESIS, []
+    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY id").fetchall():
+        event_id, at, day, kind, ticket, staff, counter, detail, _, own = row
+        if own is None:
+            text = canonical_text(event_id, dt.datetime.fromisoformat(at),
+                                  dt.date.fromisoformat(day) if day else None, kind, ticket,
+                                  staff, counter, json.loads(detail) if detail else None)
+            own = digest(previous, text)
+            updates.append((previous, own, event_id))
+        previous = own
+    conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", updates)
+    for _, sql in guards:
+        conn.execute(sql)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    return len(updates)
+
+
+def build(path: Path, days: int, per_day: int, seed: int) -> None:
+    config = load_config()
+    today = config.business_day(dt.datetime.now(dt.UTC))
+    t = time.monotonic()
+    create_hall_db(path, config, clerks=len(config.counters))
+    secs = generate_history(path, days * per_day, days, today, seed)
+    t_chain = time.monotonic()
+    chained = chain(path)
+    checkpoint(path)
+    print(f"  built {path.name}: {days} days x {per_day} tickets (generated in {secs:.1f}s, "
+          f"{chained} events chained in {time.monotonic() - t_chain:.1f}s), "
+          f"{file_size_mb(path):.0f} MB, {time.monotonic() - t:.1f}s")
+
+
+def floor(path: Path) -> tuple[float, int]:
+    """Bare sqlite3: every event read in id order and hashed once."""
+    t = time.perf_counter()
+    conn = sqlite3.connect(path, isolation_level=None)
+    sha256 = hashlib.sha256
+    previous, count = GENESIS, 0
+    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY id"):
+        text = "|".join(str(value) for value in row[:8])
+        previous = sha256(f"{previous}\n{text}".encode()).hexdigest()
+        count += 1
+    conn.close()
+    return time.perf_counter() - t, count
+
+
+def verify(path: Path) -> tuple[float, dict[str, object]]:
+    """`hall audit verify --json` as a command line: (seconds, its answer)."""
+    argv = [sys.executable, "-m", "hall", "audit", "verify", "--db", url_of(path), "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"hall audit verify failed ({done.returncode}): "
+                         f"{(done.stdout + done.stderr)[-2000:]}")
+    return seconds, json.loads(done.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=250, help="business days (250)")
+    parser.add_argument("--tickets", type=int, default=2000, help="tickets a day (2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (3)")
+    parser.add_argument("--target", type=float, default=2.0,
+                        help="ratio to the floor verify may take (2)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated history (7)")
+    parser.add_argument("--keep", help="folder to keep the history in and reuse it from")
+    parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
+    args = parser.parse_args()
+    for name in ("days", "tickets", "rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+
+    folder = workdir(args.dir, "audit-verify")
+    print(f"audit_verify: {args.days} days x {args.tickets} tickets, {args.rounds} rounds, "
+          f"target verify <= {args.target:g} x floor; {machine_line()}")
+    try:
+        name = f"audit-{args.days}d-{args.tickets}t-s{args.seed}.db"
+        kept = Path(args.keep) / name if args.keep else None
+        if kept is not None and kept.exists():
+            print(f"  reusing {kept}")
+            path = kept
+        else:
+            path = kept if kept is not None else folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            build(path, args.days, args.tickets, args.seed)
+        floors: list[float] = []
+        runs: list[float] = []
+        answer: dict[str, object] = {}
+        for _ in range(args.rounds):
+            seconds, events = floor(path)
+            floors.append(seconds)
+            seconds, answer = verify(path)
+            runs.append(seconds)
+        ratio = paired_ratio(runs, floors)
+        print(f"  floor (bare sqlite3 read + sha256 of {events} events): median "
+              f"{statistics.median(floors):.2f} s")
+        print(f"  hall audit verify: median {statistics.median(runs):.2f} s "
+              f"({answer.get('events')} events, {answer.get('tickets')} tickets, "
+              f"{answer.get('rows')} other rows, integrity {answer.get('integrity')})")
+        ok = ratio <= args.target
+        print(f"audit verify / floor: paired ratio {ratio:.2f} (rounds: "
+              f"{', '.join(f'{r / f:.2f}' for r, f in zip(runs, floors, strict=True))}); "
+              f"target <= {args.target:g} -> {verdict(ok)}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return finished(ok)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
