@@ -28,6 +28,7 @@ TINY: dict[str, list[str]] = {
     "figures_year.py": ["--days", "3", "--tickets", "100", "--rounds", "1", "--target", "100"],
     "pin_guessing.py": ["--count", "20", "--loops", "1"],
     "estimate_accuracy.py": ["--seeds", "1", "--loads", "light"],
+    "audit_verify.py": ["--days", "3", "--tickets", "100", "--rounds", "1", "--target", "1000"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 
