@@ -7,7 +7,7 @@ leader, a notice too long) print one line.
 from __future__ import annotations
 
 from db.figures import days
-from db.rules import notices, ops
+from db.rules import appointments, notices, ops
 from db.store import audit
 from hall.errors import UsageError
 from hall.labels import head_line
@@ -22,11 +22,13 @@ def close_day(run: Run) -> None:
     check_pin(run, a.staff)
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
+        missed = appointments.sweep_missed(tx)
         head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
     head_id, head_hash = head if head is not None else (None, None)
     with progress_bar("日终统计 day figures", after=1) as tell:
         days.keep_closed_days(hall, tell)  # so that reports read closed days stored
     run.out.tickets(views, f"已作废往日遗留号 {len(views)} 个 (numbers left from earlier days)；"
+                           f"预约未到 {missed} 个 (appointments missed)；"
                            f"事件记录{head_line(head_id, head_hash)}"
                            "（请抄录在当日结账单上 write it on the closing report）")
 

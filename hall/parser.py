@@ -744,10 +744,79 @@ def _remedies(g: Grammar) -> None:
             "`remedy refuse …`", commands)
 
 
+# -- appointments --------------------------------------------------------------------------
+
+IMPORT_HELP = """\
+导入当日预约名单 import the day's appointments from a CSV file.
+
+Columns, in this order (a first line starting "code" or "预约码" is a header and skipped):
+  code      预约码: 4-12 digits, unique in the day (the kiosk's keypad types digits)
+  name      姓名: at most 40 characters
+  phone     手机号: digits (spaces, dashes, a leading + allowed); its last four digits
+            and the account check the customer in without the code
+  account   户号: letters, digits, '-' (may be empty)
+  business  业务: prefix or name, e.g. A / 缴费
+  slot      时段: local time "09:00-09:30"
+
+Example line:  100231,赵敏,13800138000,0012345678,A,09:00-09:30
+The file is UTF-8 (Excel's "CSV UTF-8") or GB18030 (Excel's plain CSV on Chinese Windows).
+A bad line is reported by its number and skipped; every good line is stored in one
+transaction (a file that cannot be read imports nothing). Importing a code again updates
+that booking while it is still booked; a code already checked in (or missed) is reported
+and left as it is. Check-in window: [appointments] early_minutes before the slot's start
+to late_minutes after its end (hall config)."""
+
+
+def _appointments(g: Grammar) -> None:
+    def commands(sub: Commands) -> None:
+        def day(p: HallParser) -> None:
+            p.add_argument("--day", type=parse_day, metavar="YYYY-MM-DD",
+                           help="营业日 the business day (default today)")
+
+        def import_file(p: HallParser) -> None:
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
+            p.description = IMPORT_HELP
+            p.add_argument("file", metavar="FILE",
+                           help="CSV: code,name,phone,account,business,slot")
+            day(p)
+
+        g.add("import", "appointments:import_file",
+              "导入预约名单 import the day's appointments (CSV; see --help for the columns)",
+              import_file, sub)
+
+        def add(p: HallParser) -> None:
+            p.add_argument("code", metavar="CODE", help="预约码 4-12 digits")
+            p.add_argument("--name", required=True, help="姓名")
+            p.add_argument("--phone", required=True, help="手机号")
+            p.add_argument("--account", "-a", metavar="A", help="户号 (optional)")
+            p.add_argument("--business", "-b", required=True, metavar="B",
+                           help="业务 prefix or name, e.g. A / 缴费")
+            p.add_argument("--slot", required=True, metavar="HH:MM-HH:MM",
+                           help="时段 local time, e.g. 09:00-09:30")
+            day(p)
+
+        g.add("add", "appointments:add", "登记一条预约 add one appointment", add, sub)
+        g.add("list", "appointments:listing", "当日预约 the day's appointments", day, sub)
+
+        def checkin(p: HallParser) -> None:
+            p.add_argument("code", nargs="?", metavar="CODE", help="预约码")
+            p.add_argument("--phone", metavar="LAST4", help="手机号后四位 (with --account)")
+            p.add_argument("--account", "-a", metavar="A", help="户号 (with --phone)")
+
+        g.add("checkin", "appointments:checkin",
+              "预约签到 check an appointment in: a number with the appointment priority",
+              checkin, sub)
+
+    g.group("appoint", "预约 appointments: import, add, list, checkin", "appoint_command",
+            "import|add|list|checkin",
+            "appoint: say `appoint import FILE`, `appoint add …`, `appoint list` or "
+            "`appoint checkin …`", commands)
+
+
 def build_parser() -> HallParser:
     """The whole grammar (each command's own parser is made when it is first needed)."""
     grammar = Grammar()
     for part in (_setup, _counters, _tickets, _back_office, _lookup, _apps, _figures,
-                 _complaints, _remedies):
+                 _complaints, _remedies, _appointments):
         part(grammar)
     return grammar.root

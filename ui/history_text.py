@@ -111,6 +111,9 @@ EVENTS: dict[str, tuple[str, str]] = {
     "sign_in": ("签到", "sign in"),
     "sign_in+again": ("再次签到", "signed in again"),
     "sign_out": ("签退", "sign out"),
+    "appointment_import": ("导入预约名单", "appointments imported"),
+    "appointment_add": ("登记预约", "appointment added"),
+    "appointment_missed": ("预约未到", "appointments missed"),
 }
 """The event log's kinds as a person reads them, (Chinese, English); `KIND+FLAG` names the
 kind when its detail carries that flag (`FLAGS`). Kinds not listed show as stored."""

@@ -25,6 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
+from db.config.appointments import APPOINTMENT
+from db.config.appointments import AppointmentsConfig as AppointmentsConfig  # re-exported
 from db.config.evaluator import EvaluatorConfig as EvaluatorConfig  # re-exported
 from db.config.file import Table, first_duplicate, listing, one_line, show
 from db.config.kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
@@ -168,6 +170,8 @@ class HallConfig:
     """Weights of the staff report's composite score ([score])."""
     server: ServerConfig = field(default_factory=ServerConfig)
     """The hall server for browsers and phones ([server]): its public address, session caps."""
+    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)
+    """The check-in window of a booked slot and its number's priority ([appointments])."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)
@@ -215,6 +219,14 @@ class HallConfig:
             raise NotFound(f"unknown priority class {code!r}; known: {known}",
                            zh=f"没有优先类别 {code}（现有：{known}）")
         return found
+
+    @property
+    def appointment_priority(self) -> PriorityClass:
+        """The priority class of a checked-in appointment's number: [appointments] priority,
+        or "normal" in a hall without the default "appointment" class."""
+        code = self.appointments.priority
+        found = self._priorities_by_code.get(code)
+        return found if found is not None else self.priority(NORMAL)
 
     def remedy(self, code: str) -> RemedyKind:
         """Return the remedy kind with this code; raise NotFound if there is none."""
@@ -268,6 +280,9 @@ def _inconsistency(config: HallConfig) -> str | None:
             return f"{name} {duplicate!r}"
     if NORMAL not in {p.code for p in config.priorities}:
         return f"priorities: {NORMAL!r} is missing"
+    wanted = config.appointments.priority
+    if wanted != APPOINTMENT and wanted not in {p.code for p in config.priorities}:
+        return f"appointments.priority: unknown priority class {show(wanted)}"
     for role, _ in config.pin_min_length:
         if role not in PIN_ROLES:
             return (f"security.pin_min_length: unknown role {show(role)} "

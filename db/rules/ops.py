@@ -310,9 +310,11 @@ def issue_ticket(
     account: str | None = None,
     issued_by: str | None = None,
     directed_to: int | None = None,
+    appointment: str | None = None,
 ) -> TicketView:
     """Give the next number of `business` (kiosk, or a guide on the customer's behalf). A
-    guide may send the customer to one named counter (`directed_to`): only it calls them."""
+    guide may send the customer to one named counter (`directed_to`): only it calls them.
+    A checked-in appointment (`db.rules.appointments`) names its code in the event."""
     if issued_by is not None:
         staff_row(tx, issued_by)
     if directed_to is not None:
@@ -321,8 +323,13 @@ def issue_ticket(
         tx, business, priority, account, status="waiting", issued_by=issued_by,
         directed_to=directed_to,
     )
+    extra: dict[str, Any] = {}
+    if directed_to is not None:
+        extra["directed_to"] = directed_to
+    if appointment is not None:
+        extra["appointment"] = appointment
     log(tx, "issue", ticket=row.id, staff=issued_by, business=row.business, number=row.number,
-        **({"directed_to": directed_to} if directed_to is not None else {}))
+        **extra)
     return TicketView.from_row(row)
 
 

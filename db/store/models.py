@@ -39,6 +39,9 @@ AT_COUNTER = ("called", "serving")
 """States in which a ticket occupies its counter (at most one such ticket per counter)."""
 
 COUNTER_STATES = ("closed", "open", "paused")
+APPOINTMENT_STATES = ("booked", "checked_in", "missed")
+"""booked: not yet checked in; checked_in: a number was given at the kiosk (once only);
+missed: its check-in window closed without one (`db.rules.appointments`)."""
 ROLES = ("guide", "clerk", "support", "leader")
 
 NAMING = {
@@ -367,4 +370,35 @@ class Complaint(Base):
                         name="correction"),
         # The leader's list of open complaints reads only open rows.
         _partial("ix_complaints_open", "recorded_at", where="status = 'open'"),
+    )
+
+
+class Appointment(Base):
+    """A booking made through the utility's online channels (预约) for a slot of one day,
+    imported from the channel's list or added by hand; checked in once, at the kiosk, by its
+    code or by the phone's last four digits and the account (`db.rules.appointments`)."""
+
+    __table__ = _table(
+        "appointments",
+        _column("id", Integer(), primary_key=True),
+        _column("day", Date()),
+        # Digits only, as the kiosk's on-screen keypad types them; unique within the day.
+        _column("code", String(12)),
+        _column("name", String(40)),
+        _column("phone", String(20)),
+        _column("account", String(32), nullable=True),
+        _column("business", String(1), ForeignKey("business_types.prefix")),
+        # The slot, as UTC instants like every other time (the list gives local times).
+        _column("slot_start", DateTime()),
+        _column("slot_end", DateTime()),
+        _column("state", String(12)),
+        _column("ticket_id", Integer(), ForeignKey("tickets.id"), unique=True, nullable=True),
+        _column("checked_in_at", DateTime(), nullable=True),
+        _column("imported_at", DateTime()),
+        # Where the booking came from: "import FILE" or "add".
+        _column("source", String(80)),
+        UniqueConstraint("day", "code", name="uq_appointments_day_code"),
+        CheckConstraint(_in("state", APPOINTMENT_STATES), name="state"),
+        CheckConstraint("slot_end > slot_start", name="slot"),
+        Index("ix_appointments_day_account", "day", "account"),
     )

@@ -54,6 +54,28 @@ class _Json:
 
 
 @dataclass(frozen=True)
+class AppointmentView(_Json):
+    """A booking (预约) as the CLI and the kiosk see it (`db.rules.appointments`)."""
+
+    id: int
+    day: dt.date
+    code: str
+    name: str
+    phone: str
+    account: str | None
+    business: str
+    slot_start: dt.datetime
+    """The slot's start, naive UTC."""
+    slot_end: dt.datetime
+    state: str
+    """booked, checked_in or missed (a booked one whose window has closed reads missed)."""
+    ticket: str | None
+    """The number given at check-in."""
+    checked_in_at: dt.datetime | None
+    source: str
+
+
+@dataclass(frozen=True)
 class TicketView(_Json):
     """A ticket as the apps see it."""
 

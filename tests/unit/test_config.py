@@ -14,6 +14,7 @@ import pytest
 
 from db.config import (
     DEFAULT_CONFIG,
+    AppointmentsConfig,
     BusinessType,
     CounterSpec,
     EvaluatorConfig,
@@ -643,6 +644,7 @@ def test_hall_config_built_without_the_new_sections_gets_defaults() -> None:
 SECTIONS: dict[str, type] = {
     "kiosk": KioskConfig, "printer": PrinterConfig, "evaluator": EvaluatorConfig,
     "voice": VoiceConfig, "score": ScoreConfig, "server": ServerConfig,
+    "appointments": AppointmentsConfig,
 }  # fmt: skip
 ROWS: dict[str, type] = {
     "business": BusinessType, "priority": PriorityClass, "counter": CounterSpec,
