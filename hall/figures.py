@@ -98,6 +98,16 @@ STAFF_COLUMNS: list[Column] = [
     ("咨询解答", "Enquiries", lambda s: s.enquiries),
 ]
 
+APPOINTMENT_COLUMNS: list[Column] = [
+    ("业务", "Business", lambda a: a.prefix),
+    ("名称", "Name", lambda a: a.name_zh),
+    ("预约", "Booked", lambda a: a.booked),
+    ("已签到", "Checked in", lambda a: a.checked_in),
+    ("准时", "On time", lambda a: a.on_time),
+    ("未到", "Missed", lambda a: a.missed),
+]
+"""The appointments (预约) section: shown when the period has any."""
+
 STAFFING_COLUMNS: list[Column] = [
     ("时段", "Hour", lambda h: f"{h.hour:02d}:00"),
     ("业务", "Business", lambda h: h.business),
@@ -147,9 +157,9 @@ SHORT = {
 """Terminal headers: the files keep the long ones."""
 
 TITLES = {
-    "zh": ("业务类型", "工作人员（奖惩）", "全厅", "报表", "人员配置建议"),
+    "zh": ("业务类型", "工作人员（奖惩）", "全厅", "报表", "人员配置建议", "预约签到"),
     "en": ("Business types", "Staff (pay and performance)", "Whole hall", "Report",
-           "Staffing"),
+           "Staffing", "Appointments"),
 }
 
 
@@ -263,7 +273,14 @@ def report_tables(figures: Report, lang: str) -> Group:
     ]
     if figures.staff:
         parts.append(_rich(t[1], TERMINAL_STAFF_COLUMNS, figures.staff, lang))
+    if _booked(figures):
+        parts.append(_rich(t[5], APPOINTMENT_COLUMNS, figures.appointments, lang))
     return Group(*parts)
+
+
+def _booked(figures: Report) -> bool:
+    """Whether the period had appointments (their section is shown only then)."""
+    return bool(figures.appointments) and figures.appointments[-1].booked > 0
 
 
 def report_csv(figures: Report, lang: str) -> str:
@@ -271,10 +288,7 @@ def report_csv(figures: Report, lang: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     titles = TITLES[lang]
-    for title, columns, rows in (
-        (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
-        (titles[1], STAFF_COLUMNS, figures.staff),
-    ):
+    for title, columns, rows in _sections(figures, titles):
         if buffer.tell():
             writer.writerow([])
         hall = figures.hall_zh if lang == "zh" else figures.hall_en
@@ -282,6 +296,18 @@ def report_csv(figures: Report, lang: str) -> str:
         writer.writerow(headers(columns, lang))
         writer.writerows(cells(columns, row) for row in rows)
     return buffer.getvalue()
+
+
+def _sections(figures: Report, titles: Sequence[str]
+              ) -> list[tuple[str, Sequence[Column], Sequence[Any]]]:
+    """The file's sections: businesses, staff, and appointments when there were any."""
+    found: list[tuple[str, Sequence[Column], Sequence[Any]]] = [
+        (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
+        (titles[1], STAFF_COLUMNS, figures.staff),
+    ]
+    if _booked(figures):
+        found.append((titles[5], APPOINTMENT_COLUMNS, figures.appointments))
+    return found
 
 
 def write_xlsx(figures: Report, path: Path, lang: str) -> None:
@@ -294,11 +320,7 @@ def write_xlsx(figures: Report, path: Path, lang: str) -> None:
     first = True
     titles = TITLES[lang]
     hall = figures.hall_zh if lang == "zh" else figures.hall_en
-    sections: list[tuple[str, Sequence[Column], Sequence[Any]]] = [
-        (titles[0], BUSINESS_COLUMNS, _business_rows(figures)),
-        (titles[1], STAFF_COLUMNS, figures.staff),
-    ]
-    for title, columns, rows in sections:
+    for title, columns, rows in _sections(figures, titles):
         sheet = book.active if first else book.create_sheet()
         assert sheet is not None
         first = False

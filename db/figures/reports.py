@@ -43,6 +43,7 @@ from sqlalchemy import String, case, select, type_coerce
 
 from db.config import HallConfig
 from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_figures
+from db.rules import appointments
 from db.rules.handler import handler_after
 from db.rules.ops import E, T
 from db.store.session import Tx
@@ -154,6 +155,26 @@ class BusinessFigures(_Json):
 
 
 @dataclass(frozen=True)
+class AppointmentFigures(_Json):
+    """Appointments (预约) of one business type over the period, read from the appointments
+    table itself (never the stored day figures, so a change is counted at once)."""
+
+    prefix: str
+    """Business prefix ("*" for the whole hall)."""
+    name_zh: str
+    name_en: str
+    booked: int
+    """Appointments booked for days of the period."""
+    checked_in: int
+    """Checked in at the kiosk (a number given)."""
+    on_time: int
+    """Checked in before the slot's end."""
+    missed: int
+    """Not checked in when the check-in window closed ([appointments] late_minutes after the
+    slot's end)."""
+
+
+@dataclass(frozen=True)
 class Report(_Json):
     """The report of a period."""
 
@@ -176,6 +197,8 @@ class Report(_Json):
     """The hall's Chinese name (config [hall]), for the report's title."""
     hall_en: str
     """Its English name."""
+    appointments: tuple[AppointmentFigures, ...] = ()
+    """Appointments per business type in config order, then the whole hall ("*")."""
 
 
 @dataclass
@@ -526,4 +549,22 @@ def period_report(
     totals = _business_figures("*", "全厅", "Whole hall", _totals(gathered))
     staff = staff_figures(tx, gathered.people, date_from, date_to)
     return Report(date_from, date_to, config.sla_minutes, config.sla_share, figures,
-                  tuple(staff), totals, config.name_zh, config.name_en)
+                  tuple(staff), totals, config.name_zh, config.name_en,
+                  appointment_figures(tx, date_from, date_to))
+
+
+def appointment_figures(tx: Tx, date_from: dt.date, date_to: dt.date
+                        ) -> tuple[AppointmentFigures, ...]:
+    """Booked, checked in, on time and missed per business type, then the whole hall."""
+    found = appointments.counts(tx, date_from, date_to)
+    rows = [AppointmentFigures(b.prefix, b.name_zh, b.name_en, *_four(found.get(b.prefix)))
+            for b in tx.config.businesses]
+    total = [sum(r.booked for r in rows), sum(r.checked_in for r in rows),
+             sum(r.on_time for r in rows), sum(r.missed for r in rows)]
+    return (*rows, AppointmentFigures("*", "全厅", "Whole hall", *total))
+
+
+def _four(c: appointments.AppointmentCounts | None) -> tuple[int, int, int, int]:
+    if c is None:
+        return 0, 0, 0, 0
+    return c.booked, c.checked_in, c.on_time, c.missed

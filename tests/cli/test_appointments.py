@@ -93,3 +93,19 @@ def test_help_documents_the_columns(cli: Cli) -> None:
     for column in ap.CSV_COLUMNS:
         assert f"\n  {column} " in shown.out
     assert "updates" in shown.out and "line" in shown.out
+
+
+def test_the_report_has_an_appointments_section(cli: Cli, ready: Hall, config: HallConfig,
+                                                tmp_path: Path) -> None:
+    assert "预约签到" not in cli("report").out  # none booked: no section
+    cli("appoint", "add", "555501", "--name", "李雷", "--phone", "13700001234", "-b", "B",
+        "--slot", slot_now(config))
+    assert cli("appoint", "checkin", "555501").code == 0
+    shown = cli("report")
+    assert shown.code == 0 and "预约签到" in shown.out
+    data = cli("report", "--json").json()
+    total = data["appointments"][-1]
+    assert (total["prefix"], total["booked"], total["checked_in"]) == ("*", 1, 1)
+    out = tmp_path / "r.csv"
+    assert cli("report", "--format", "csv", "--output", str(out)).code == 0
+    assert "预约签到" in out.read_text(encoding="utf-8-sig")

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from db.config import load_config, parse_config
 from db.errors import ConfigError, HallError, NotFound, Refused
+from db.figures import days
+from db.figures.reports import day_samples, period_report
 from db.rules import appointments as ap
 from db.rules import ops
 from db.rules.ops import E, T
@@ -228,3 +230,31 @@ def test_racing_kiosks_check_in_once(hall: Hall, db_url: str) -> None:
         assert tx.conn.execute(select(func.count()).select_from(T)).scalar_one() == 1
         row = tx.conn.execute(select(ap.A)).one()
     assert row.state == "checked_in" and row.ticket_id is not None
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def report_rows(hall: Hall, stored: bool = False) -> dict[str, tuple[int, int, int, int]]:
+    with hall.read() as tx:
+        store = days.DayStore(tx, DAY, DAY)
+        report = period_report(tx, DAY, DAY, None, store.samples if stored else day_samples)
+    if stored:
+        days.save(hall, store)
+    return {a.prefix: (a.booked, a.checked_in, a.on_time, a.missed) for a in report.appointments
+            if a.booked or a.prefix == "*"}
+
+
+def test_the_report_counts_appointments_per_business(hall: Hall, clock: ManualClock) -> None:
+    add(hall, booking("100001", "08:30-08:55"), booking("100002", "09:00-09:30"),
+        booking("100003", "09:00-09:30"), booking("100004", "10:00-10:30", business="B"))
+    check_in(hall, code="100001")  # late: after 08:55, within the 10 minutes after it
+    check_in(hall, code="100002")
+    assert report_rows(hall) == {"A": (3, 2, 1, 0), "B": (1, 0, 0, 0), "*": (4, 2, 1, 0)}
+    clock.now = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # the next day: all closed
+    assert report_rows(hall, stored=True) == {"A": (3, 2, 1, 1), "B": (1, 0, 0, 1),
+                                              "*": (4, 2, 1, 2)}
+    with hall.write() as tx:  # marked missed: an event of today, the stored day untouched
+        assert ap.sweep_missed(tx) == 2
+    assert report_rows(hall, stored=True) == {"A": (3, 2, 1, 1), "B": (1, 0, 0, 1),
+                                              "*": (4, 2, 1, 2)}
