@@ -118,7 +118,7 @@ def serve(run: Run) -> None:
                     "codes carry the number only (set it to this server's address on the "
                     "hall's Wi-Fi, e.g. http://192.168.1.10:8000, for each ticket's page on "
                     "phones)")
-    if not _loopback(a.host) and not a.allow:
+    if not _loopback(a.host) and not a.allow and not run.config.server.allow:
         said.append(f"serve: listening on {a.host} without --allow: every device that "
                     "reaches this port may open the terminals (give --allow 192.168.1.0/24 "
                     "to restrict)")

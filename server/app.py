@@ -11,8 +11,10 @@ customer's phone, on one port.
 A terminal's page runs its app in a process of its own for each browser session
 (textual-serve's bridge, `server.sessions`); the page reconnects by itself and, within
 `[server] reconnect_seconds`, finds its app where it was. Nothing else is served: no other
-file, no command, no option from the browser. `allow` restricts the clients' networks (the
-machine itself is always let in).
+file, no command, no option from the browser. `[server] allow` (and `--allow`) restricts
+the staff's networks, `phone_allow` lets the phones' network open the ticket pages and
+nothing else (the machine itself is always let in); `phone_port` serves the ticket pages
+alone on a port of their own (`HallServer.phone_application`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ class Settings:
     config_file: Path | None = None
     """The hall file each app is started with (None: the shipped default)."""
     allow: Sequence[Network] = ()
-    """The client networks let in; empty: every client that reaches the port."""
+    """The staff's networks given on the command line (`--allow`), besides `[server] allow`;
+    both empty: every client that reaches the port."""
     argv_for: Callable[[Terminal], list[str]] | None = None
     """The command line of a terminal's app (tests give a stand-in); None: `hall KIND …`."""
 
@@ -89,6 +92,12 @@ class HallServer:
         self.tickets = TicketPages(hall)
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                         autoescape=True)
+        server = settings.config.server
+        self.staff_networks: tuple[Network, ...] = (
+            *settings.allow, *(parse_network(n) for n in server.allow))
+        """Who may open the index and the terminals (and the ticket pages); empty: all."""
+        self.phone_networks = tuple(parse_network(n) for n in server.phone_allow)
+        """Who may open the ticket pages besides the staff's networks."""
 
     # -- the application ---------------------------------------------------------------------
 
@@ -106,13 +115,22 @@ class HallServer:
         app.on_shutdown.append(self._shutdown)
         return app
 
+    def phone_application(self) -> web.Application:
+        """The ticket pages alone, for `[server] phone_port`: every other address is 404."""
+        app = web.Application(middlewares=[self._guard])
+        app.router.add_get("/t/{token}", self.ticket_page)
+        app.router.add_get("/t/{token}/state", self.ticket_state)
+        return app
+
     async def _shutdown(self, app: web.Application) -> None:
         await self.pool.stop_all()
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Refuse a client outside the allowed networks; every answer unframeable."""
-        if not self.allowed(request.remote):
+        """Refuse a client outside the allowed networks (for a ticket page, the phones' and
+        the staff's; for all else, the staff's); every answer unframeable."""
+        phone = request.path.startswith("/t/")
+        if not self.allowed(request.remote, phone=phone):
             log.warning("refused %s: not in the allowed networks", request.remote)
             return self._page("message.html", status=403, title="403",
                               zh="此设备的网络不在营业厅服务器允许的范围内。",
@@ -127,10 +145,13 @@ class HallServer:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
-    def allowed(self, remote: str | None) -> bool:
-        """Whether a client address may use the server: every one when no network is
-        given, else those in them, and this machine itself."""
-        if not self.settings.allow:
+    def allowed(self, remote: str | None, *, phone: bool = False) -> bool:
+        """Whether a client address may use the server: the staff's networks, or for a
+        ticket page (`phone`) also the phones'; every client when no network is given;
+        always this machine itself."""
+        networks = (*self.staff_networks, *self.phone_networks) if phone \
+            else self.staff_networks
+        if not networks:
             return True
         try:
             address = ipaddress.ip_address(remote or "")
@@ -140,7 +161,7 @@ class HallServer:
             address = address.ipv4_mapped
         if address.is_loopback:
             return True
-        return any(address.version == n.version and address in n for n in self.settings.allow)
+        return any(address.version == n.version and address in n for n in networks)
 
     def _page(self, template: str, *, status: int = 200, **values: Any) -> web.Response:
         text = self.pages.get_template(template).render(hall=self.config, **values)
@@ -298,17 +319,32 @@ async def _relay(socket: web.WebSocketResponse, session: Session) -> None:
 
 
 def serve_forever(settings: Settings, hall: Hall, *, host: str, port: int, ready: str) -> None:
-    """Run the hall server until SIGINT or SIGTERM; `ready` is printed once it listens. An
-    address it cannot listen on is an OSError, raised before anything runs."""
+    """Run the hall server until SIGINT or SIGTERM; `ready` is printed once it listens (and
+    the phones' port, when `[server] phone_port` is set). An address it cannot listen on is
+    an OSError, raised before anything runs."""
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    asyncio.run(_serve(HallServer(settings, hall).application(), host, port, ready))
+    server = HallServer(settings, hall)
+    sites = [(server.application(), port)]
+    phone_port = settings.config.server.phone_port
+    if phone_port is not None:
+        sites.append((server.phone_application(), phone_port))
+        ready += (f"\nserve: the ticket pages alone (for phones) are on port {phone_port}: "
+                  f"http://{_in_url(host)}:{phone_port}/t/…")
+    asyncio.run(_serve(sites, host, ready))
 
 
-async def _serve(app: web.Application, host: str, port: int, ready: str) -> None:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+def _in_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def _serve(sites: list[tuple[web.Application, int]], host: str, ready: str) -> None:
+    runners = []
     try:
-        await web.TCPSite(runner, host, port).start()
+        for app, port in sites:
+            runner = web.AppRunner(app, access_log=None)
+            runners.append(runner)
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
         print(ready, file=sys.stderr, flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -316,4 +352,5 @@ async def _serve(app: web.Application, host: str, port: int, ready: str) -> None
             loop.add_signal_handler(signal_number, stop.set)
         await stop.wait()
     finally:
-        await runner.cleanup()  # stops every session's app
+        for runner in reversed(runners):
+            await runner.cleanup()  # the terminals' stops every session's app

@@ -48,9 +48,32 @@ class ServerConfig:
     reconnect_seconds: Annotated[float, Rule(gt=0, le=3600)] = 60.0
     """A terminal whose connection drops keeps its process this long, so that it comes back
     where it was when the browser reconnects; 0 < x <= 3600."""
+    allow: tuple[str, ...] = ()
+    """The staff's networks, e.g. ("192.168.1.0/24",): only browsers there (and the server
+    machine itself) open the index and the terminals; empty: every device that reaches the
+    port. `hall serve --allow` adds to them."""
+    phone_allow: tuple[str, ...] = ()
+    """The customers' phones' networks (the hall's Wi-Fi), e.g. ("10.8.0.0/16",): browsers
+    there open the ticket pages (/t/…) and nothing else. Needs `allow` (else every network
+    would reach the terminals anyway). Empty: the ticket pages are for whoever may open
+    the terminals."""
+    phone_port: Annotated[int | None, Rule(ge=1, le=65535)] = None
+    """A port of its own serving the ticket pages only (every other address is 404 there),
+    on the address `hall serve` listens on: the Wi-Fi can be given this port alone. None:
+    the ticket pages are on the server's one port."""
 
     def __post_init__(self) -> None:
         check(self)
+        for key in ("allow", "phone_allow"):
+            for network in getattr(self, key):
+                try:
+                    ipaddress.ip_network(network.strip(), strict=False)
+                except ValueError:
+                    raise InvalidSetting(key, f'"{network}" is not a network such as '
+                                              '"192.168.1.0/24"') from None
+        if self.phone_allow and not self.allow:
+            raise InvalidSetting("phone_allow", "needs allow, the staff's networks: without "
+                                 "it every network reaches the terminals, the phones' too")
         if self.public_url is not None:
             problem = public_url_problem(self.public_url)
             if problem is not None:

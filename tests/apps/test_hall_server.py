@@ -282,6 +282,127 @@ def test_only_the_allowed_networks_get_in(hall: Hall) -> None:
     run(hall, test, settings={"allow": (parse_network("192.168.1.0/24"),)}, fake_remote=True)
 
 
+def test_phones_open_the_ticket_pages_and_nothing_else(hall: Hall) -> None:
+    config = with_server(hall.config, allow=("192.168.1.0/24",), phone_allow=("10.8.0.0/16",))
+    with hall.write() as tx:
+        view = ops.issue_ticket(tx, "A")
+    token = token_of(ticket_link(hall, "http://10.8.0.1:8000", view))
+
+    async def test(client: TestClient[web.Request, web.Application], _: HallServer) -> None:
+        async def status(path: str, remote: str) -> int:
+            return (await client.get(path, headers={"X-Test-Remote": remote})).status
+
+        phone, clerk, stranger = "10.8.3.4", "192.168.1.20", "172.16.0.9"
+        for path in (f"/t/{token}", f"/t/{token}/state"):
+            assert await status(path, phone) == 200, path
+            assert await status(path, clerk) == 200, path  # the staff may look too
+            assert await status(path, stranger) == 403, path
+        for path in ("/", "/kiosk", "/counter/1", "/display", "/static/js/textual.js",
+                     f"/kiosk/session/{secrets.token_hex(16)}", "/t/../kiosk",
+                     "/t/%2e%2e/kiosk", "/nothing"):
+            assert await status(path, phone) in (403, 404), path
+            assert await status(path, stranger) == 403, path
+        assert await status("/kiosk", clerk) == 200
+        assert await status("/kiosk", phone) == 403
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await client.ws_connect(f"/kiosk/ws/{secrets.token_hex(16)}",
+                                    headers={"X-Test-Remote": phone})
+
+    run(hall, test, settings={"config": config}, fake_remote=True)
+
+
+def test_the_phones_port_serves_the_ticket_pages_alone(hall: Hall) -> None:
+    with hall.write() as tx:
+        view = ops.issue_ticket(tx, "A")
+    token = token_of(ticket_link(hall, "http://10.8.0.1:8080", view))
+    server = HallServer(Settings(config=hall.config, database=SECRET_URL,
+                                 argv_for=stand_in), hall)
+
+    async def main() -> None:
+        async with TestClient(TestServer(server.phone_application(),
+                                         host="127.0.0.1")) as client:
+            page = await client.get(f"/t/{token}")
+            assert page.status == 200 and view.number in await page.text()
+            assert (await (await client.get(f"/t/{token}/state")).json())["status"] == "waiting"
+            for path in ("/", "/kiosk", "/counter/1", "/display", "/static/js/textual.js",
+                         f"/kiosk/ws/{secrets.token_hex(16)}", "/t/nothing"):
+                answer = await client.get(path)
+                assert answer.status == 404, path
+                assert "没有这个页面" in await answer.text()
+            assert not server.pool.sessions
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(("values", "problem"), [
+    ({"allow": ("192.168.1.0/33",)}, "not a network"),
+    ({"allow": ("10.0.0.0/8",), "phone_allow": ("wifi",)}, "not a network"),
+    ({"phone_allow": ("10.8.0.0/16",)}, "needs allow"),
+    ({"phone_port": 70000}, "1-65535"),
+])  # fmt: skip
+def test_the_servers_networks_and_phone_port_are_checked(values: dict[str, Any],
+                                                         problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        ServerConfig(**values)
+
+
+def test_the_hall_file_sets_the_networks_and_the_phones_port(tmp_path: Path) -> None:
+    from db.config import load_config
+
+    source = Path(__file__).resolve().parents[2] / "db" / "config" / "default_hall.toml"
+    text = source.read_text(encoding="utf-8").replace(
+        "[server]\n", '[server]\nallow = ["192.168.1.0/24"]\nphone_allow = ["10.8.0.0/16"]\n'
+                      "phone_port = 8080\n", 1)
+    (tmp_path / "hall.toml").write_text(text, encoding="utf-8")
+    server = load_config(tmp_path / "hall.toml").server
+    assert (server.allow, server.phone_allow, server.phone_port) == (
+        ("192.168.1.0/24",), ("10.8.0.0/16",), 8080)
+
+
+def test_hall_serve_listens_on_the_phones_port_too(tmp_path: Path,
+                                                   templates: dict[str, Path]) -> None:
+    import shutil
+    import signal
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.browser.conftest import free_port
+
+    shutil.copyfile(templates["empty"], tmp_path / "hall.db")
+    port, phone_port = free_port(), free_port()
+    source = Path(__file__).resolve().parents[2] / "db" / "config" / "default_hall.toml"
+    (tmp_path / "hall.toml").write_text(source.read_text(encoding="utf-8").replace(
+        "[server]\n", f"[server]\nphone_port = {phone_port}\n", 1), encoding="utf-8")
+    log = tmp_path / "serve.txt"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hall", "--db", f"sqlite:///{tmp_path / 'hall.db'}",
+             "--config", str(tmp_path / "hall.toml"), "serve", "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+    def status(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (loopback)
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        deadline = time.monotonic() + 60
+        while f":{phone_port}/t/" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert status(f"http://127.0.0.1:{port}/kiosk") == 200
+        assert status(f"http://127.0.0.1:{phone_port}/kiosk") == 404
+        assert status(f"http://127.0.0.1:{phone_port}/") == 404
+        assert status(f"http://127.0.0.1:{phone_port}/t/nothing") == 404
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+
+
 # -- the customer's phone ---------------------------------------------------------------------
 
 
