@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,7 +20,7 @@ from db.rules.links import ticket_link
 from db.rules.staff import authenticate
 from db.store.session import Hall
 from db.store.views import FeedbackView, StaffView, TicketView
-from kiosk.printer import PrinterFault, TicketSlip
+from kiosk.printer import PrinterAnswer, PrinterFault, TicketSlip
 from ui.text import name
 
 TERMINAL = "kiosk"
@@ -37,6 +37,22 @@ class SlipPrinter(Protocol):
 
     def print_ticket(self, slip: TicketSlip) -> None:
         """Print one slip; raises PrinterFault, within the printer's timeout."""
+        ...
+
+
+@runtime_checkable
+class CheckedPrinter(Protocol):
+    """A printer the guide can check (`kiosk.printer.TicketPrinter`): a test slip and what
+    it has to say. A stand-in without these shows no warnings and prints no test slip."""
+
+    def print_test_slip(self) -> PrinterAnswer:
+        """Print the test slip and return the printer's status answers (even when they say
+        it cannot print); raises PrinterFault when it cannot be reached."""
+        ...
+
+    def warnings(self) -> list[str]:
+        """What the staff should know, one line each: the last fault while it lasts, then
+        warnings that are no fault (characters the printer's code page lacks)."""
         ...
 
 

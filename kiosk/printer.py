@@ -180,6 +180,8 @@ class TicketPrinter:
         self.notes: list[str] = []
         """Warnings so far that are no fault, one line each, each said once: characters
         the printer's code page lacks (printed as "□")."""
+        self.fault: str | None = None
+        """The last print's fault (one line), until a print goes through again."""
         if self.enabled:
             # Pay python-escpos's ~1 s import when the kiosk starts, not on the first ticket.
             # A failure here shows up again, as a PrinterFault, at the first print.
@@ -231,15 +233,26 @@ class TicketPrinter:
             log.warning("ticket printer: %s", note)
         return data
 
+    def warnings(self) -> list[str]:
+        """What the staff should know about the printer, one line each: the last print's
+        fault while it lasts, then the notes."""
+        return ([self.fault] if self.fault else []) + self.notes
+
     def _print(
         self, render: Callable[[Escpos], frozenset[str] | None], strict: bool = True
     ) -> tuple[int, int] | None:
-        if not self._lock.acquire(timeout=self.config.timeout_seconds):
-            raise self._fault("busy with another ticket")
         try:
-            return self._send(self._render(render), strict)
-        finally:
-            self._lock.release()
+            if not self._lock.acquire(timeout=self.config.timeout_seconds):
+                raise self._fault("busy with another ticket")
+            try:
+                answers = self._send(self._render(render), strict)
+            finally:
+                self._lock.release()
+        except PrinterFault as fault:
+            self.fault = str(fault)
+            raise
+        self.fault = None
+        return answers
 
     def _send(self, data: bytes, strict: bool) -> tuple[int, int] | None:
         if self._stuck is not None and self._stuck.is_alive():

@@ -71,6 +71,17 @@ ZH: dict[str, str] = {
     "enquiry_done": "已登记咨询：{business}",
     "no_ticket": "今天还没有发出号票",
     "system_fault": "系统故障，请联系工作人员",
+    "g_test_print": "测试打印 F7",
+    "printer_none": "未配置打印机（只显示号码）",
+    "printer_at": "打印机：{where}",
+    "printer_warning": "⚠ {what}",
+    "printer_testing": "正在打印测试页…",
+    "printer_no_test": "这台打印机不能打印测试页",
+    "printer_tested": "测试页已打印；状态应答 DLE EOT 1 = {online}，DLE EOT 4 = {paper}：{state}",
+    "printer_tested_unasked": "测试页已发出（文件或未开启状态查询，打印机无应答可查）",
+    "printer_ready": "正常",
+    "printer_no_paper": "缺纸",
+    "printer_offline": "脱机（纸仓盖打开、缺纸或打印机故障）",
 }
 """Chinese, the default."""
 
@@ -137,6 +148,19 @@ EN: dict[str, str] = {
     "enquiry_done": "Enquiry recorded: {business}",
     "no_ticket": "No ticket has been issued today",
     "system_fault": "System fault, please ask a member of staff",
+    "g_test_print": "Test print F7",
+    "printer_none": "No printer configured (the number is shown only)",
+    "printer_at": "Printer: {where}",
+    "printer_warning": "⚠ {what}",
+    "printer_testing": "Printing the test slip…",
+    "printer_no_test": "This printer cannot print a test slip",
+    "printer_tested": "Test slip printed; status DLE EOT 1 = {online}, DLE EOT 4 = {paper}: "
+                      "{state}",
+    "printer_tested_unasked": "Test slip sent (a file, or status_check = false: no answer "
+                              "to read)",
+    "printer_ready": "ready",
+    "printer_no_paper": "out of paper",
+    "printer_offline": "offline (cover open, paper out or a printer error)",
 }
 """English."""
 

@@ -1,5 +1,6 @@
 """Guide mode (引导岗): issue for a customer, record an enquiry, send a customer to a named
-counter, reprint the last ticket, sign out."""
+counter, reprint the last ticket, sign out; and the ticket printer as staff need to see it:
+its warnings and last fault, a test slip (F7) and what the printer answered."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from textual.widgets import Button, Input, Label, Select
 from db.config import NORMAL
 from db.rules.text import ENQUIRY_NOTE_MAX
 from db.store.views import StaffView, TicketView
-from kiosk.machine import KioskMachine
+from kiosk.machine import CheckedPrinter, KioskMachine
+from kiosk.printer import PrinterAnswer, PrinterFault, describe
 from kiosk.screens.account import AccountPad
 from kiosk.screens.base import TicketIssued
 from kiosk.screens.confirm import ConfirmScreen
@@ -38,6 +40,7 @@ class GuideScreen(HallScreen):
         Binding("f4", "direct", show=False),
         Binding("f5", "enquiry", show=False),
         Binding("f6", "reprint", show=False),
+        Binding("f7", "test_print", show=False),
         Binding("f10", "sign_out", show=False),
     ]
 
@@ -57,6 +60,16 @@ class GuideScreen(HallScreen):
             self.ticket = ticket
             """The ticket, with its current place in the queue."""
 
+    class TestPrinted(Message):
+        """The test slip went out (`answer`) or could not (`fault`)."""
+
+        def __init__(self, answer: PrinterAnswer | None, fault: str | None) -> None:
+            super().__init__()
+            self.answer = answer
+            """What the printer answered to the status requests."""
+            self.fault = fault
+            """Why it could not print, one line."""
+
     def __init__(self, machine: KioskMachine, guide: StaffView) -> None:
         super().__init__()
         self.machine = machine
@@ -65,6 +78,10 @@ class GuideScreen(HallScreen):
         self.account = ""
         self.last_ticket: TicketView | None = None
         """The app's last issued ticket (set by the app): what a reprint prints."""
+        self.test_result: GuideScreen.TestPrinted | None = None
+        """The last test slip's outcome, shown under the printer's warnings."""
+        self.testing = False
+        """A test slip is being printed."""
 
     def compose(self) -> ComposeResult:
         """Header with the guide's name, businesses, options, actions."""
@@ -82,6 +99,9 @@ class GuideScreen(HallScreen):
                 for button_id, _ in ACTIONS:  # g-sign-out runs action_sign_out, …
                     action = button_id.removeprefix("g-").replace("-", "_")
                     yield Button("", id=button_id, action=f"screen.{action}")
+            with Horizontal(id="guide-printer"):
+                yield Label(id="printer-state")
+                yield Button("", id="g-test-print", action="screen.test_print")
         yield Label(id="guide-status", classes="status")
 
     def on_mount(self) -> None:
@@ -101,7 +121,13 @@ class GuideScreen(HallScreen):
         self.query_one("#g-note", Input).placeholder = t("note", lang)
         for button_id, key in ACTIONS:
             self.query_one(f"#{button_id}", Button).label = t(key, lang)
+        self.query_one("#g-test-print", Button).label = t("g_test_print", lang)
         self._show_choice()
+        self.show_printer()
+
+    def on_screen_resume(self) -> None:
+        """Back from a confirmation: a print may have failed or warned meanwhile."""
+        self.show_printer()
 
     def _relabel_counters(self, lang: str) -> None:
         select = self.query_one("#g-counter", Select)
@@ -164,6 +190,17 @@ class GuideScreen(HallScreen):
         """Print the last ticket again."""
         self.find_reprint(self.last_ticket)
 
+    def action_test_print(self) -> None:
+        """Print the test slip and show what the printer answered."""
+        if not self.machine.printer.enabled:
+            self.notify(t("printer_none", self.language), severity="warning")
+        elif not isinstance(self.machine.printer, CheckedPrinter):
+            self.notify(t("printer_no_test", self.language), severity="warning")
+        elif not self.testing:
+            self.testing = True
+            self.show_printer()
+            self.test_print()
+
     def action_sign_out(self) -> None:
         """Back to customer mode."""
         self.dismiss()
@@ -202,7 +239,44 @@ class GuideScreen(HallScreen):
             machine.record_reprint(ticket, self.guide.id)
         self.post_message(self.ReprintReady(ticket))
 
+    @work(thread=True, exit_on_error=False, group="guide-printer")
+    def test_print(self) -> None:
+        """Print the test slip (worker thread: up to the printer's timeout)."""
+        printer = self.machine.printer
+        assert isinstance(printer, CheckedPrinter)
+        try:
+            answer = printer.print_test_slip()
+        except PrinterFault as fault:
+            self.post_message(self.TestPrinted(None, str(fault)))
+        else:
+            self.post_message(self.TestPrinted(answer, None))
+
     # -- their results ----------------------------------------------------------------------
+
+    def on_guide_screen_test_printed(self, event: TestPrinted) -> None:
+        """Show the answer (or the fault) under the printer's warnings."""
+        self.testing = False
+        self.test_result = event
+        self.show_printer()
+
+    def show_printer(self) -> None:
+        """The printer's line: where it is, its last fault and warnings, the test slip's
+        outcome; or that the hall has none."""
+        lang, printer = self.language, self.machine.printer
+        if not printer.enabled:
+            self.query_one("#printer-state", Label).update(t("printer_none", lang))
+            return
+        warnings = printer.warnings() if isinstance(printer, CheckedPrinter) else []
+        lines = [t("printer_at", lang, where=describe(self.machine.config.printer))]
+        lines += [t("printer_warning", lang, what=w) for w in warnings]
+        result = self.test_result
+        if self.testing:
+            lines.append(t("printer_testing", lang))
+        elif result is not None and result.answer is not None:
+            lines.append(answer_text(result.answer, lang))
+        elif result is not None and result.fault and result.fault not in warnings:
+            lines.append(t("printer_warning", lang, what=result.fault))
+        self.query_one("#printer-state", Label).update("\n".join(lines))
 
     def on_ticket_issued(self, event: TicketIssued) -> None:
         """Hand the customer the number; clear the customer's details."""
@@ -236,3 +310,21 @@ class GuideScreen(HallScreen):
         account = t("account", lang, value=self.account or t("account_none", lang))
         self.query_one("#g-account", Button).label = account
         self.query_one("#guide-status", Label).update(chosen)
+
+
+def answer_text(answer: PrinterAnswer, lang: str) -> str:
+    """The test slip's outcome in `lang`: printed, and the status bytes and what they say."""
+    if answer.online is None or answer.paper is None:
+        return t("printer_tested_unasked", lang)
+    state = t("printer_ready", lang) if answer.problem is None else (
+        t(PROBLEM_KEYS[answer.problem], lang) if answer.problem in PROBLEM_KEYS
+        else answer.problem)
+    return t("printer_tested", lang, online=f"0x{answer.online:02X}",
+             paper=f"0x{answer.paper:02X}", state=state)
+
+
+PROBLEM_KEYS = {
+    "out of paper": "printer_no_paper",
+    "offline (cover open, paper out or a printer error)": "printer_offline",
+}
+"""`kiosk.printer_port.status_problem`'s words and their text keys."""

@@ -591,3 +591,21 @@ def test_kiosks_starting_together_on_a_fresh_machine_all_load_escpos(tmp_path: P
     results = [p.communicate(timeout=120) for p in starts]
     assert [out.strip() for out, _ in results] == ["loaded"] * 6, [e for _, e in results]
     assert (tmp_path / "onestop-hall" / "escpos").is_dir()
+
+
+def test_the_last_fault_is_kept_until_a_print_goes_through() -> None:
+    """What the guide mode shows: the fault while it lasts, then the notes."""
+    failing = [True]
+    printer = TicketPrinter(dataclasses.replace(NETWORK, encoding="gbk"),
+                            opener=lambda config: FakePrinter(fail=failing[0]))
+    assert printer.warnings() == []
+    fault = one_line_fault(printer)
+    assert printer.fault == fault and printer.warnings() == [fault]
+    failing[0] = False
+    printer.print_ticket(sample_slip(hall_name="城东㐀营业厅"))
+    assert printer.fault is None
+    assert printer.warnings() == ["the printer's code page (gbk) lacks 㐀, printed as □"]
+    failing[0] = True
+    with pytest.raises(PrinterFault):
+        printer.print_test_slip()
+    assert printer.warnings() == [fault, "the printer's code page (gbk) lacks 㐀, printed as □"]
