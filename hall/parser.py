@@ -347,6 +347,15 @@ def _setup(g: Grammar) -> None:
     g.group("service", "系统服务 systemd units: install", "service_command", "install",
             "service: say `service install`", service)
 
+    def migrate(p: HallParser) -> None:
+        p.add_argument("--to", metavar="URL",
+                       help="目标数据库 the database to fill, e.g. postgresql+psycopg://hall@host/"
+                            "hall (or $HALL_MIGRATE_TO; keep a password in ~/.pgpass, not here)")
+
+    g.add("migrate", "migrate:migrate",
+          "迁移到另一数据库 copy the whole hall (SQLite) into another database (PostgreSQL), "
+          "verified; run it again to resume; stop the apps first", migrate)
+
     g.group("printer", "取号机打印机 the kiosk's receipt printer: test", "printer_command", "test",
             "printer: say `printer test`", printer)
 
