@@ -71,15 +71,50 @@ def _run(argv: Sequence[str] | None, *, collect: bool = False) -> int:
     config = _config(args)
     url = db_url(getattr(args, "db", None))
     run = Run(args, config, url, Output(config, as_json=getattr(args, "json", False)))
+    if config.log.to != "off":
+        from hall.logs import setup
+
+        setup(config.log)
     if collect:
         gc.enable()
+    outcome = "done"
     try:
-        args.handler(run)
-    except SQLAlchemyError as exc:
-        raise database_error(exc, url) from exc
+        try:
+            args.handler(run)
+        except SQLAlchemyError as exc:
+            raise database_error(exc, url) from exc
+    except HallError as exc:
+        outcome = f"refused (exit {exc.exit_code}): {_first_line(str(exc))}"
+        raise
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    except Exception as exc:
+        outcome = f"failed: {type(exc).__name__}"
+        raise
     finally:
         run.close()
+        _log_command(args, outcome)
     return 0
+
+
+def _log_command(args: Any, outcome: str) -> None:
+    """One line in the log for the command: its name, the counter and staff id it named, and
+    how it ended; never its free text (notes, names, phone numbers) nor a PIN (never on the
+    command line) nor the database URL."""
+    from hall import logs
+
+    if not logs.active():
+        return
+    words = [args.command, *(str(value) for key, value in sorted(vars(args).items())
+                             if key.endswith("_command") and value)]
+    for key in ("counter", "staff", "by", "number"):
+        value = getattr(args, key, None)
+        if value is not None and not isinstance(value, bool):
+            words.append(f"--{key} {value}" if key != "number" else str(value))
+    import logging
+
+    logging.getLogger("hall.cli").info("hall %s: %s", " ".join(words), outcome)
 
 
 def _config(args: Any) -> HallConfig:

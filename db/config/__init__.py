@@ -31,6 +31,7 @@ from db.config.evaluator import EvaluatorConfig as EvaluatorConfig  # re-exporte
 from db.config.file import Table, first_duplicate, listing, one_line, show
 from db.config.kiosk import KioskConfig as KioskConfig  # re-exported: part of the API
 from db.config.kiosk import PrinterConfig as PrinterConfig
+from db.config.log import LogConfig as LogConfig  # re-exported
 from db.config.remedy import DEFAULT_REMEDIES, RemedyKind
 from db.config.schema import (
     ChineseName,
@@ -172,6 +173,8 @@ class HallConfig:
     """The hall server for browsers and phones ([server]): its public address, session caps."""
     appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)
     """The check-in window of a booked slot and its number's priority ([appointments])."""
+    log: LogConfig = field(default_factory=LogConfig)
+    """Where the programs write their log ([log]): the journal under systemd, or a file."""
 
     def __post_init__(self) -> None:
         # dataclasses.replace() (e.g. a leader changing a counter's profile during the day)

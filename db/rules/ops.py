@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from logging import INFO
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -18,7 +19,7 @@ from db.rules.text import CANCEL_REASON_MAX, check_fits, check_length
 from db.store import sql
 from db.store.audit import GENESIS, canonical_text, digest
 from db.store.engine import append_event, chain_head, next_sequence
-from db.store.session import Tx
+from db.store.session import STEPS, Tx
 from db.store.sql import C, E, S, T, status_in
 from db.store.views import RATINGS, TicketView
 
@@ -53,6 +54,11 @@ def log(
         head = chain_head(tx.conn)
         last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
     event_id, details = last_id + 1, detail or None
+    if STEPS.isEnabledFor(INFO):  # no details: they may hold notes, names, phone numbers
+        tx.said.append(" ".join([f"event #{event_id} {kind}", *(
+            f"{name}={value}" for name, value in (
+                ("ticket", ticket), ("staff", staff), ("counter", counter))
+            if value is not None)]))
     text = canonical_text(event_id, tx.now, tx.day, kind, ticket, staff, counter, details)
     chained = digest(previous, text)
     append_event(

@@ -7,6 +7,7 @@ Callers own the transaction (one short transaction per user action); the operati
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -65,6 +66,16 @@ Clock = Callable[[], dt.datetime]
 """Returns the current time as an aware datetime; tests and simulations inject their own."""
 
 
+STEPS = logging.getLogger("db.steps")
+"""One line per committed event (`Tx.said`): what every app and command did, for the log."""
+
+
+def _tell(tx: Tx) -> None:
+    """Log the events a committed transaction appended."""
+    for line in tx.said:
+        STEPS.info("%s", line)
+
+
 def utc_now() -> dt.datetime:
     """The real clock."""
     return dt.datetime.now(dt.UTC)
@@ -108,6 +119,10 @@ class Tx:
     """The sign-in sessions this process holds, by counter: a step at such a counter is
     refused once the session has ended (`db.rules.counters`). Shared by the `Hall`'s
     transactions."""
+
+    said: list[str] = field(default_factory=list)
+    """One line per event this transaction appended, logged once it has committed
+    (`db.steps`); filled only while that logger writes."""
 
     def session(self, counter: int) -> str | None:
         """This process's session at `counter`, if it holds one."""
@@ -159,18 +174,22 @@ class Hall:
             if not self._writer_free.acquire(blocking=False):
                 self._check_file()
                 with self._connect() as conn, conn.begin():
-                    yield self._tx(conn)
+                    tx = self._tx(conn)
+                    yield tx
                     saving = True
+                _tell(tx)
                 return
             try:
                 if self._check_file(note=True):
                     self._reconnect()
                 kept, transaction = self._begin_writer()
                 with transaction:
-                    yield self._tx(kept)
+                    tx = self._tx(kept)
+                    yield tx
                     saving = True
             finally:
                 self._writer_free.release()
+            _tell(tx)
         except DBAPIError as error:
             problem = engine_file_problem(self.engine, error)
             if problem is not None:

@@ -20,6 +20,7 @@ from db.config import (
     EvaluatorConfig,
     HallConfig,
     KioskConfig,
+    LogConfig,
     PrinterConfig,
     PriorityClass,
     ScoreConfig,
@@ -644,7 +645,7 @@ def test_hall_config_built_without_the_new_sections_gets_defaults() -> None:
 SECTIONS: dict[str, type] = {
     "kiosk": KioskConfig, "printer": PrinterConfig, "evaluator": EvaluatorConfig,
     "voice": VoiceConfig, "score": ScoreConfig, "server": ServerConfig,
-    "appointments": AppointmentsConfig,
+    "appointments": AppointmentsConfig, "log": LogConfig,
 }  # fmt: skip
 ROWS: dict[str, type] = {
     "business": BusinessType, "priority": PriorityClass, "counter": CounterSpec,
