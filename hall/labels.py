@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import TYPE_CHECKING
 
 from db.errors import NotFound
+from db.rules.waits import wait_words
 from db.store.views import COUNTER_STATE_ZH, RATING_NAMES_ZH, ROLE_ZH, TICKET_STATUS_ZH
 
 if TYPE_CHECKING:
@@ -55,13 +55,12 @@ def rating_name(score: int | None) -> str:
     return f"{RATING_NAMES_ZH.get(score, str(score))} ({score})"
 
 
-def wait_text(minutes: float | None) -> str:
-    """An estimated wait as a customer reads it."""
+def wait_text(minutes: float | None, low: float | None = None, high: float | None = None
+              ) -> str:
+    """An estimated wait as a customer reads it, in the kiosk's words (`db.rules.waits`)."""
     if minutes is None:
         return "暂无开放窗口"
-    if minutes < 1:
-        return "即将叫号"
-    return f"约 {math.ceil(minutes)} 分钟"
+    return wait_words(minutes, low, high)
 
 
 def local_time(config: HallConfig, at: dt.datetime | None, *, with_date: bool = False) -> str:

@@ -245,7 +245,8 @@ def ticket_card(config: HallConfig, v: TicketView) -> Table:
     grid.add_row("状态", f"{zh(TICKET_STATUS_ZH, v.status)} ({v.status})")
     if v.status == "waiting" and v.ahead is not None:
         grid.add_row("前面等候", f"{v.ahead} 人")
-        grid.add_row("预计等候", labels.wait_text(v.estimated_wait_min))
+        grid.add_row("预计等候", labels.wait_text(v.estimated_wait_min, v.estimated_low,
+                                                 v.estimated_high))
     rows = [
         ("优先类别", labels.priority_name(config, v.priority) if v.priority != "normal" else None),
         ("原业务", labels.business_name(config, v.origin_business)
@@ -286,7 +287,8 @@ def status_board(config: HallConfig, snap: HallSnapshot) -> Group:
     for name in ("业务", "等候人数", "预计等候"):
         queues.add_column(name)
     for prefix, count in snap.waiting.items():
-        wait = labels.wait_text(snap.estimated_wait_min.get(prefix))
+        wait = labels.wait_text(snap.estimated_wait_min.get(prefix),
+                                *snap.estimated_range.get(prefix, (None, None)))
         queues.add_row(labels.business_name(config, prefix), f"{count} 人", wait)
     calls = " ".join(f"{c.number}→{c.counter}号" + ("(重呼)" if c.recall else "")
                      for c in snap.recent_calls)

@@ -83,16 +83,17 @@ class KioskMachine:
         return self.with_wait(view)
 
     def with_wait(self, view: TicketView) -> TicketView:
-        """The ticket as it stands now, with people ahead and the estimated wait."""
+        """The ticket as it stands now, with people ahead and the wait it was told at issue
+        (kept with the ticket: the screen and the slip say what the ticket says)."""
         with self.hall.read() as tx:
-            return queries.ticket_info(tx, view.number, view.business_day)
+            return queries.ticket_info(tx, view.number, view.business_day, live=False)
 
     def last_issued(self, guide: str | None = None) -> TicketView | None:
         """Today's latest ticket for a reprint when this app has issued none (it restarted):
         the signed-in guide's own, else the kiosk's."""
         with self.hall.read() as tx:
-            own = queries.last_issued(tx, issued_by=guide) if guide else None
-            return own or queries.last_issued(tx)
+            own = queries.last_issued(tx, issued_by=guide, live=False) if guide else None
+            return own or queries.last_issued(tx, live=False)
 
     def record_reprint(self, view: TicketView, staff: str) -> None:
         """Log that `staff` printed the ticket's slip again."""
@@ -123,6 +124,8 @@ class KioskMachine:
             business=name(self.config.business(view.business), lang),
             ahead=view.ahead,
             estimated_wait_min=view.estimated_wait_min,
+            estimated_low=view.estimated_low,
+            estimated_high=view.estimated_high,
             issued_at=issued,
             qr_data=self.qr_text(view),
             footer=printer.footer_en if lang == "en" else printer.footer_zh,

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from db.config import PrinterConfig
+from db.rules.waits import wait_line
 from kiosk import slip_layout as layout
 from kiosk.escpos_loader import load_escpos
 
@@ -65,7 +66,6 @@ _LABELS = {
         "ahead_one": "前面还有 1 人",
         "ahead_none": "前面没有人在等候",
         "go_to": "请到 {counter} 办理",
-        "wait": "预计等候约 {m} 分钟",
         "no_wait": "预计等候：暂无预计",
     },
     "en": {
@@ -73,7 +73,6 @@ _LABELS = {
         "ahead_one": "1 person ahead",
         "ahead_none": "Nobody is waiting ahead of you",
         "go_to": "Please go to {counter}",
-        "wait": "Estimated wait: about {m} min",
         "no_wait": "Estimated wait: not known yet",
     },
 }
@@ -105,6 +104,10 @@ class TicketSlip:
     counter: str | None = None
     """The named counter a guide sent the customer to, in their language; None for a ticket
     any counter of its business may call."""
+    estimated_low: float | None = None
+    """The low end of the estimate's range, when it has one (约 10–15 分钟)."""
+    estimated_high: float | None = None
+    """…and the high end."""
 
     def __post_init__(self) -> None:
         if self.language not in _LABELS:
@@ -125,12 +128,12 @@ def ahead_text(ahead: int, language: str) -> str:
     return labels["ahead_one"] if ahead == 1 else labels["ahead"].format(n=ahead)
 
 
-def wait_text(minutes: float | None, language: str) -> str:
-    """The estimated-wait line, e.g. "预计等候约 12 分钟"; whole minutes, at least 1."""
-    labels = _LABELS[language]
-    if minutes is None:
-        return labels["no_wait"]
-    return labels["wait"].format(m=max(1, round(minutes)))
+def wait_text(minutes: float | None, language: str, low: float | None = None,
+              high: float | None = None) -> str:
+    """The estimated-wait line in the words every screen uses (`db.rules.estimate.wait_line`):
+    "预计等候约 12 分钟", "预计等候约 10–15 分钟" where the spread is wide, "即将叫号"."""
+    line = wait_line(minutes, low, high, language)
+    return _LABELS[language]["no_wait"] if line is None else line
 
 
 class _Paper:
@@ -214,7 +217,8 @@ def render_ticket(
         paper.line(labels["go_to"].format(counter=slip.counter), (layout.TALL,))
     if slip.ahead is not None:
         paper.line(ahead_text(slip.ahead, slip.language))
-    paper.line(wait_text(slip.estimated_wait_min, slip.language))
+    paper.line(wait_text(slip.estimated_wait_min, slip.language, slip.estimated_low,
+                         slip.estimated_high))
     paper.line(slip.issued_at.strftime("%Y-%m-%d %H:%M"))
     printer._raw(b"\n")
     paper.qr(slip.qr_data)

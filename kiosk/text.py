@@ -20,7 +20,6 @@ ZH: dict[str, str] = {
     "your_number": "您的号码",
     "ahead": "前面还有 {n} 人",
     "ahead_none": "前面没有人在等候",
-    "wait": "预计等候约 {m} 分钟",
     "wait_unknown": "暂未开放办理此业务的窗口，请稍候",
     "go_to": "请到 {counter} 办理",
     "watch": "请留意叫号屏幕和语音提示",
@@ -97,7 +96,6 @@ EN: dict[str, str] = {
     "your_number": "Your number",
     "ahead": "{n} ahead of you",
     "ahead_none": "Nobody is waiting ahead of you",
-    "wait": "Estimated wait about {m} min",
     "wait_unknown": "No counter for this service is open yet, please wait",
     "go_to": "Please go to {counter}",
     "watch": "Please watch the screen and listen for your number",
@@ -171,8 +169,3 @@ t = Texts(ZH, EN)
 def other_name(thing: Named, lang: str) -> str:
     """The same name in the other language: the small second line under a big label."""
     return thing.name_zh if lang == "en" else thing.name_en
-
-
-def minutes(value: float) -> str:
-    """A wait in whole minutes, at least 1: customers read "about 12", not "11.6"."""
-    return str(max(1, round(value)))

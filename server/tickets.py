@@ -4,11 +4,11 @@ with an English line, read from the database for each request (the page asks eve
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from db.config import HallConfig
 from db.rules.links import hall_secret, ticket_by_token
+from db.rules.waits import wait_line
 from db.store.session import Hall
 from db.store.views import TicketView
 
@@ -63,7 +63,10 @@ def describe(config: HallConfig, view: TicketView, today: dt.date,
 
 
 def _minutes(estimate: float | None) -> int | None:
-    return None if estimate is None else max(1, math.ceil(estimate))
+    """Whole minutes as the words say them (0: 即将叫号)."""
+    if estimate is None:
+        return None
+    return 0 if estimate <= 0 else max(1, round(estimate))
 
 
 def _words(view: TicketView, today: dt.date) -> tuple[str, str, str, str]:
@@ -82,10 +85,12 @@ def _words(view: TicketView, today: dt.date) -> tuple[str, str, str, str]:
         else:
             zh, en = f"您前面还有 {ahead} 人", f"{ahead} {'person' if ahead == 1 else 'people'} " \
                                              "ahead of you"
-        minutes = _minutes(view.estimated_wait_min)
-        if minutes is None:
+        # The kiosk's words for the estimate as it stands now (`db.rules.waits`).
+        wait = [wait_line(view.estimated_wait_min, view.estimated_low, view.estimated_high,
+                          lang) for lang in ("zh", "en")]
+        if wait[0] is None or wait[1] is None:
             return zh, en, "暂无预计等候时间", "No estimated wait yet"
-        return zh, en, f"预计等候约 {minutes} 分钟", f"Estimated wait: about {minutes} min"
+        return zh, en, wait[0], wait[1]
     if status == "called":
         return (f"请到{counter}号窗口", f"Please go to counter {counter}",
                 "正在叫您的号，请尽快前往", "Your number is being called")

@@ -1,7 +1,7 @@
 """A hall day as a discrete-event simulation that runs the real operations on a virtual clock.
 
 Customers arrive per hour and business type (a Poisson process at the scenario's rates),
-take a number with `issue_ticket` (the kiosk's estimated wait is noted at that moment),
+take a number with `issue_ticket` (told the kiosk's estimated wait, kept with the ticket),
 and clerks signed in at counters call, start, complete, transfer and mark no-shows with the
 same `db.rules.ops` steps the apps use, each in its own transaction; some matters go to the back
 office (a simulated support colleague takes them from the pool and hands them back, and
@@ -16,6 +16,7 @@ business, so everyone holding a number is served.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import random
@@ -36,9 +37,9 @@ from db.figures.scenario import clock_for as clock_for
 from db.figures.scenario import counter_minutes as counter_minutes
 from db.figures.scenario import recommended_plan as recommended_plan
 from db.figures.scenario import simulation_config as simulation_config
-from db.rules import counters, ops, queries
+from db.rules import counters, estimate, ops
 from db.rules.ops import QueueEmpty, S, T
-from db.store.session import Hall, ManualClock
+from db.store.session import Hall, ManualClock, Tx
 from db.store.views import TicketView, _Json
 
 RATING_WEIGHTS = {4: 0.70, 3: 0.20, 2: 0.07, 1: 0.03}
@@ -190,11 +191,21 @@ class Day:
     # -- customers ---------------------------------------------------------------------------
 
     def arrive(self, prefix: str) -> None:
-        """A customer takes a number; an idle counter serving the business calls at once."""
+        """A customer takes a number, told the estimate of `tell` (kept with the ticket, as
+        the kiosk's is); an idle counter serving the business calls at once."""
         with self.hall.write() as tx:
-            view = queries.with_wait(tx, ops.issue_ticket(tx, prefix))
-        self.estimates[view.id] = view.estimated_wait_min
+            view = ops.issue_ticket(tx, prefix, told=self.tell(tx, prefix))
+        self.estimates[view.id] = view.told_minutes
         self.wake(prefix)
+
+    def tell(self, tx: Tx, prefix: str) -> estimate.Estimate:
+        """What the kiosk tells a customer of `prefix` now: `db.rules.estimate` on the hall
+        as it stands, told also when the kiosk stops giving numbers (the scenario's
+        closing, after which every counter takes every business)."""
+        state = estimate.gather(tx)
+        closes_in = 60 * self.scenario.hours - self.now
+        state = dataclasses.replace(state, closes_in=closes_in)
+        return estimate.predict_new(state, prefix, tx.config.priority("normal").rank)
 
     def wake(self, prefix: str) -> None:
         """Idle counters serving `prefix` try to call, until one has a customer."""

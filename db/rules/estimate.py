@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import Date, Integer, Select, Table, bindparam, func, select, tuple_
 
 # -- everything this module takes from the core, in one place ---------------------------------
+from db.rules.waits import wait_words, whole_range
 from db.store.engine import seconds_between
 from db.store.models import AT_COUNTER, DaySequence
 from db.store.session import Tx
@@ -220,22 +221,12 @@ class Estimate:
         return self.minutes == 0
 
     def text_zh(self) -> str:
-        """How the slip says it: 即将叫号, 约 8 分钟, or 约 10–15 分钟."""
-        if self.minutes is None:
-            return "暂无开放窗口"
-        if self.minutes == 0:
-            return "即将叫号"
-        low, high = _whole_range(self)
-        return f"约 {low} 分钟" if low == high else f"约 {low}–{high} 分钟"
+        """How the slip says it: 即将叫号, 约 8 分钟, or 约 10–15 分钟 (— without a counter)."""
+        return wait_words(self.minutes, self.low, self.high, "zh")
 
 
 def _whole_range(e: Estimate) -> tuple[int, int]:
-    point = max(1, round(e.minutes or 0))
-    low = max(1, math.floor(e.low if e.low is not None else point))
-    high = max(low, math.ceil(e.high if e.high is not None else point))
-    if high - low <= 2:  # a range narrower than that says no more than the point
-        return point, point
-    return low, high
+    return whole_range(e.minutes or 0, e.low, e.high)
 
 
 # -- reading the state ----------------------------------------------------------------------
@@ -631,3 +622,17 @@ def estimate(tx: Tx, ticket: int) -> Estimate | None:
     None when it is not waiting."""
     mine = ticket_of(tx, ticket)
     return predict(gather(tx), mine) if mine is not None else None
+
+
+def told_now(tx: Tx, business: str, rank: int, directed_to: int | None = None) -> Estimate:
+    """What a customer taking a number of `business` (priority `rank`, sent by a guide to
+    `directed_to`) is told now, read in `tx` before the ticket exists: `ops.issue_ticket`
+    stores it with the ticket."""
+    return predict_new(gather(tx), business, rank, directed_to)
+
+
+def for_businesses(tx: Tx, rank: int) -> dict[str, Estimate]:
+    """Business prefix → what a customer of priority `rank` taking a number now is told
+    (the wall display's column), from one read of the hall."""
+    state = gather(tx)
+    return {b.prefix: predict_new(state, b.prefix, rank) for b in tx.config.businesses}

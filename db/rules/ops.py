@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from db.errors import AuthFailed, NotFound, Refused, SessionEnded, state_zh, status_zh
+from db.rules.estimate import Estimate, told_now
 from db.rules.text import CANCEL_REASON_MAX, check_fits, check_length
 from db.store import sql
 from db.store.audit import GENESIS, canonical_text, digest
@@ -317,17 +318,26 @@ def issue_ticket(
     issued_by: str | None = None,
     directed_to: int | None = None,
     appointment: str | None = None,
+    told: Estimate | None = None,
 ) -> TicketView:
     """Give the next number of `business` (kiosk, or a guide on the customer's behalf). A
     guide may send the customer to one named counter (`directed_to`): only it calls them.
-    A checked-in appointment (`db.rules.appointments`) names its code in the event."""
+    A checked-in appointment (`db.rules.appointments`) names its code in the event.
+
+    The ticket keeps what the customer is told (`db.rules.estimate`): `told` when the caller
+    worked it out (from a read just before, or the simulator knowing when it closes), else
+    it is worked out here, in this transaction, before the ticket is inserted."""
     if issued_by is not None:
         staff_row(tx, issued_by)
     if directed_to is not None:
         _check_direction(tx, issued_by, directed_to)
+    if told is None:
+        kind = tx.config.business(business)
+        told = told_now(tx, kind.prefix, tx.config.priority(priority).rank, directed_to)
     row = _new_ticket(
         tx, business, priority, account, status="waiting", issued_by=issued_by,
-        directed_to=directed_to,
+        directed_to=directed_to, told_minutes=told.minutes, told_low=told.low,
+        told_high=told.high,
     )
     extra: dict[str, Any] = {}
     if directed_to is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from db.rules import estimate
 from db.rules.ops import C, E, S, T, ticket_row
 from db.rules.remedies import R
 from db.store.engine import seconds_between
@@ -36,27 +37,13 @@ from db.store.views import (
     TicketView,
 )
 
-RECENT_SERVICES = 20
-"""How many of the latest completed services of a business type the handling time is taken from."""
-
-PRIOR_WEIGHT = 3
-"""The standard handling time counts as this many services, so a few odd ones don't swing it."""
-
-
 # The statements the wall display runs on every change, built once (building a statement
 # costs more than SQLite's work for it; see db/store/sql.py).
-_LATEST_SERVICES: Select[Any] = (
-    select(T.c.started_at, T.c.completed_at)
-    .where(T.c.business == bindparam("business"), T.c.completed_at.is_not(None))
-    .order_by(T.c.completed_at.desc())
-    .limit(RECENT_SERVICES)
-)
 _WAITING_COUNTS: Select[Any] = (
     select(T.c.business, func.count())
     .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
     .group_by(T.c.business)
 )
-_DESKS: Select[Any] = select(C).order_by(C.c.number)
 _CURRENT = (
     select(T.c.counter_number, T.c.number, T.c.status)
     .where(status_in(*AT_COUNTER), T.c.counter_number.is_not(None))
@@ -84,41 +71,6 @@ _LATEST_CALLS: dict[str, Select[Any]] = {
 }
 
 
-def handling_minutes(tx: Tx, business: str) -> float:
-    """Mean handling time of the latest services of `business`, leaning on the standard
-    while there are few of them."""
-    spans: list[float] = [
-        (done - began).total_seconds() / 60
-        for began, done in tx.conn.execute(_LATEST_SERVICES, {"business": business})
-        if began is not None and done >= began
-    ]
-    standard = float(tx.config.business(business).standard_minutes)
-    return (sum(spans) + PRIOR_WEIGHT * standard) / (len(spans) + PRIOR_WEIGHT)
-
-
-def open_capacity(tx: Tx, business: str, counters: list[Row[Any]] | None = None) -> float:
-    """Counters open for `business`, each weighted by where the business stands in its work
-    profile (first: 1, second: 1/2, …): a counter serves its first business before others."""
-    rows = counters if counters is not None else list(tx.conn.execute(select(C)))
-    capacity = 0.0
-    for row in rows:
-        profile = row.profile.split(",")
-        if row.state == "open" and row.staff_id is not None and business in profile:
-            capacity += 1 / (profile.index(business) + 1)
-    return capacity
-
-
-def estimate_minutes(
-    tx: Tx, business: str, ahead: int, counters: list[Row[Any]] | None = None
-) -> float | None:
-    """Minutes until a ticket with `ahead` people in front is called; None while no counter
-    serving the business is open."""
-    capacity = open_capacity(tx, business, counters)
-    if capacity == 0:
-        return None
-    return round((ahead + 0.5) * handling_minutes(tx, business) / capacity, 1)
-
-
 def people_ahead(tx: Tx, row: Row[Any]) -> int:
     """Waiting tickets of the same queue that will be called before this one."""
     mine = (row.priority_rank, row.queued_at, row.id)
@@ -136,52 +88,53 @@ def people_ahead(tx: Tx, row: Row[Any]) -> int:
     return int(tx.conn.execute(query).scalar_one())
 
 
-def ticket_info(tx: Tx, number: str, day: dt.date | None = None) -> TicketView:
-    """A ticket with, while it waits, its place in the queue and the estimated wait."""
-    return with_wait(tx, TicketView.from_row(ticket_row(tx, number, day)))
+def ticket_info(tx: Tx, number: str, day: dt.date | None = None, *, live: bool = True
+                ) -> TicketView:
+    """A ticket with, while it waits, its place in the queue and the estimated wait (`live`:
+    as the hall stands now; else what it was told at issue)."""
+    return with_wait(tx, TicketView.from_row(ticket_row(tx, number, day)), live=live)
 
 
-def with_wait(tx: Tx, view: TicketView) -> TicketView:
-    """`view` with `ahead` and `estimated_wait_min` filled in when it is waiting."""
+def with_wait(tx: Tx, view: TicketView, *, live: bool = True) -> TicketView:
+    """`view` with `ahead` filled in when it is waiting, and (`live`) the estimate of
+    `db.rules.estimate` for it as the hall stands now (the phone page, `hall ticket`); the
+    kiosk, right after the issue, shows what the ticket was told instead (`live=False`)."""
     if view.status != "waiting":
         return view
     row = tx.conn.execute(select(T).where(T.c.id == view.id)).one()
     ahead = people_ahead(tx, row)
-    if row.directed_to is not None:
-        return view.with_wait(ahead, _directed_estimate(tx, row, ahead))
-    return view.with_wait(ahead, estimate_minutes(tx, view.business, ahead))
+    if not live:
+        return view.with_wait(ahead, view.told_minutes, view.told_low, view.told_high)
+    mine = estimate.Ticket(row.business, row.priority_rank, ahead, row.directed_to)
+    now = estimate.predict(estimate.gather(tx), mine)
+    return view.with_wait(ahead, now.minutes, now.low, now.high)
 
 
-def _directed_estimate(tx: Tx, row: Row[Any], ahead: int) -> float | None:
-    desk = tx.conn.execute(select(C).where(C.c.number == row.directed_to)).one()
-    if desk.state != "open" or desk.staff_id is None:
-        return None
-    return round((ahead + 0.5) * handling_minutes(tx, row.business), 1)
-
-
-def last_issued(tx: Tx, issued_by: str | None = None) -> TicketView | None:
+def last_issued(tx: Tx, issued_by: str | None = None, *, live: bool = True
+                ) -> TicketView | None:
     """Today's latest ticket given out (by `issued_by`, or by the kiosk when None): what a
-    guide reprints for a customer whose slip did not come out."""
+    guide reprints for a customer whose slip did not come out (`live`: as `with_wait`)."""
     who = T.c.issued_by.is_(None) if issued_by is None else T.c.issued_by == issued_by
     row = tx.conn.execute(
         select(T).where(T.c.business_day == tx.day, who).order_by(T.c.id.desc()).limit(1)
     ).first()
-    return with_wait(tx, TicketView.from_row(row)) if row else None
+    return with_wait(tx, TicketView.from_row(row), live=live) if row else None
 
 
 def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
     """The whole hall at a glance: queues, counters and the latest calls."""
     counts: dict[str, int] = dict(tx.conn.execute(_WAITING_COUNTS, {"day": tx.day}).all())
     waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
-    desks = list(tx.conn.execute(_DESKS))
-    estimates = {p: estimate_minutes(tx, p, n, desks) for p, n in waiting.items()}
+    told = estimate.for_businesses(tx, tx.config.priority("normal").rank)
     return HallSnapshot(
         at=tx.now,
         business_day=tx.day,
         waiting=waiting,
         counters=counter_views(tx),
         recent_calls=recent_calls(tx, recent),
-        estimated_wait_min=estimates,
+        estimated_wait_min={p: e.minutes for p, e in told.items()},
+        estimated_range={p: (e.low, e.high) for p, e in told.items()
+                         if e.low is not None and e.high is not None},
     )
 
 

@@ -238,6 +238,11 @@ class Ticket(Base):
         _column("rating", Integer(), nullable=True),
         _column("rated_at", DateTime(), nullable=True),
         _column("note", String(500), nullable=True),
+        # What the customer was told at issue (`db.rules.estimate`): minutes until the call
+        # (0: 即将叫号) and a low–high range; NULL when no open counter served the business.
+        _column("told_minutes", Double(), nullable=True),
+        _column("told_low", Double(), nullable=True),
+        _column("told_high", Double(), nullable=True),
         UniqueConstraint("business_day", "number", name="uq_tickets_day_number"),
         CheckConstraint(_in("status", TICKET_STATES), name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 4", name="rating"),

@@ -135,7 +135,18 @@ class TicketView(_Json):
     ahead: int | None = None
     """People ahead in its queue, for a waiting ticket when asked for."""
     estimated_wait_min: float | None = None
-    """Estimated minutes until it is called, when asked for."""
+    """Estimated minutes until it is called, when asked for (0: 即将叫号)."""
+    estimated_low: float | None = None
+    """…and the low end of its range, when it has one."""
+    estimated_high: float | None = None
+    """…and the high end."""
+    told_minutes: float | None = None
+    """What the customer was told at issue (`db.rules.estimate`): minutes until the call
+    (0: 即将叫号); None when no open counter served the business, or before version 0011."""
+    told_low: float | None = None
+    """The low end of the range told at issue."""
+    told_high: float | None = None
+    """The high end of the range told at issue."""
 
     @classmethod
     def from_row(cls, row: Any) -> TicketView:
@@ -150,12 +161,15 @@ class TicketView(_Json):
             support=m["support_id"],
         )
 
-    def with_wait(self, ahead: int | None, minutes: float | None) -> TicketView:
-        """The same ticket with its place in the queue filled in."""
-        return replace(self, ahead=ahead, estimated_wait_min=minutes)
+    def with_wait(self, ahead: int | None, minutes: float | None,
+                  low: float | None = None, high: float | None = None) -> TicketView:
+        """The same ticket with its place in the queue (and its estimate) filled in."""
+        return replace(self, ahead=ahead, estimated_wait_min=minutes, estimated_low=low,
+                       estimated_high=high)
 
 
-_RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min"}
+_RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min",
+            "estimated_low", "estimated_high"}
 _TICKET_COLUMNS = [f for f in fields(TicketView) if f.name not in _RENAMED]
 
 
@@ -228,7 +242,10 @@ class HallSnapshot(_Json):
     recent_calls: tuple[CallView, ...]
     """Latest calls first."""
     estimated_wait_min: dict[str, float | None] = field(default_factory=dict)
-    """Business prefix → estimated wait for a ticket taken now."""
+    """Business prefix → estimated wait for a ticket taken now (0: 即将叫号; None: no open
+    counter serves it): what the kiosk would tell (`db.rules.estimate.predict_new`)."""
+    estimated_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Business prefix → the low–high range of that estimate, where it has one."""
 
 
 @dataclass(frozen=True)

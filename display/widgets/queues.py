@@ -1,4 +1,5 @@
-"""Waiting customers per business type, with the estimated wait for a number taken now."""
+"""Waiting customers per business type, with the estimated wait for a number taken now (what
+the kiosk would tell, in its words)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from db.config import HallConfig
+from db.rules.waits import wait_words
 from db.store.views import HallSnapshot
 from display.text import t
 
@@ -23,9 +25,11 @@ MIN_ENGLISH = 10
 """Cells the English names need to be worth showing; with less the column is left out."""
 
 
-def wait_text(minutes: float | None) -> str:
-    """Whole minutes, at least 1: people read "about 12", not "11.6"."""
-    return NO_ESTIMATE if minutes is None else str(max(1, round(minutes)))
+def wait_text(minutes: float | None, low: float | None = None, high: float | None = None,
+              language: str = "zh") -> str:
+    """What a number taken now is told, in the kiosk's own words (`db.rules.waits`): 约 8 分钟,
+    约 10–15 分钟 where the spread is wide, 即将叫号; "—" without an estimate."""
+    return NO_ESTIMATE if minutes is None else wait_words(minutes, low, high, language)
 
 
 def served(snapshot: HallSnapshot, prefix: str) -> bool:
@@ -108,7 +112,9 @@ class QueueBoard(Widget):
         for business in self.config.businesses:
             waiting = snapshot.waiting.get(business.prefix, 0) if snapshot else 0
             estimate = snapshot.estimated_wait_min.get(business.prefix) if snapshot else None
-            wait = wait_text(estimate)
+            low, high = snapshot.estimated_range.get(business.prefix, (None, None)) \
+                if snapshot else (None, None)
+            wait = wait_text(estimate, low, high, self.config.languages[0])
             if estimate is None and snapshot is not None and not served(snapshot,
                                                                          business.prefix):
                 wait = t("no_counter", self.config.languages[0])  # why there is no estimate

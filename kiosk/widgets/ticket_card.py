@@ -9,8 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Label
 
+from db.rules.waits import wait_line
 from db.store.views import TicketView
-from kiosk.text import minutes, t
+from kiosk.text import t
 from ui.text import Named, name
 from ui.widgets.number import number_parts
 
@@ -123,8 +124,9 @@ class TicketCard(Vertical):
     def _wait(self, lang: str) -> str:
         if self.ticket.status != "waiting":
             return ""
-        wait = self.ticket.estimated_wait_min
-        return t("wait_unknown", lang) if wait is None else t("wait", lang, m=minutes(wait))
+        v = self.ticket
+        line = wait_line(v.estimated_wait_min, v.estimated_low, v.estimated_high, lang)
+        return t("wait_unknown", lang) if line is None else line
 
     def _set(self, part: str, text: str) -> None:
         label = self.query_one(f"#card-{part}", Label)

@@ -3,6 +3,8 @@ database), and once on a real one."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from db.rules import ops
 from db.rules.estimate import (
     Desk,
@@ -16,7 +18,10 @@ from db.rules.estimate import (
     predict,
     predict_new,
 )
+from db.rules.waits import wait_line, wait_words
 from db.store.session import Hall, ManualClock
+from db.store.sql import T
+from tests.unit.test_ops import run
 
 FIVE = {"A": Service((5.0,) * 10, 5.0), "E": Service((5.0,) * 10, 5.0)}
 
@@ -113,3 +118,42 @@ def test_on_a_real_hall(hall: Hall, clock: ManualClock) -> None:
         got = estimate(tx, second.id)
         assert estimate(tx, first.id) is None  # called: not waiting
     assert got is not None and got.minutes is not None and 0 < got.minutes < 10
+
+
+# -- what the customer was told is kept with the ticket ------------------------------------------
+
+def test_the_issue_keeps_what_the_customer_was_told(hall: Hall, clock: ManualClock) -> None:
+    # Counter 1 (A, E) is open and free: the first A is told 即将叫号; with it called, the
+    # next waits for counter 1 and is told minutes; D has no open counter: nothing is told.
+    first = run(hall, ops.issue_ticket, "A")
+    assert (first.told_minutes, first.told_low, first.told_high) == (0.0, None, None)
+    run(hall, ops.call_next, 1)
+    second = run(hall, ops.issue_ticket, "A")
+    assert second.told_minutes is not None and second.told_minutes > 0
+    assert second.told_low is not None and second.told_high is not None
+    assert second.told_low < second.told_minutes < second.told_high
+    with hall.read() as tx:  # the same as the predictor says of it right after
+        assert estimate(tx, second.id) == Estimate(
+            second.told_minutes, second.told_low, second.told_high, 0)
+    nobody = run(hall, ops.issue_ticket, "D")
+    assert nobody.told_minutes is None and nobody.told_low is None
+    with hall.read() as tx:  # stored: read back as it was told, not as it is now
+        row = tx.conn.execute(select(T).where(T.c.id == second.id)).one()
+    assert (row.told_minutes, row.told_low, row.told_high) == (
+        second.told_minutes, second.told_low, second.told_high)
+
+
+def test_a_told_estimate_given_by_the_caller_is_kept_as_given(hall: Hall) -> None:
+    view = run(hall, ops.issue_ticket, "B", told=Estimate(12.5, 10.0, 16.0))
+    assert (view.told_minutes, view.told_low, view.told_high) == (12.5, 10.0, 16.0)
+
+
+def test_the_wording_is_one_for_every_surface() -> None:
+    assert wait_words(0.0) == "即将叫号"
+    assert wait_line(0.0, language="en") == "About to be called"
+    assert wait_words(7.6, 7.0, 8.4) == "约 8 分钟"  # a narrow range says no more than the point
+    assert wait_words(12.4, 9.7, 15.2) == "约 9–16 分钟"
+    assert wait_words(12.4, 9.7, 15.2, "en") == "about 9–16 min"
+    assert wait_line(12.4, 9.7, 15.2) == "预计等候约 9–16 分钟"
+    assert wait_line(0.3, language="en") == "Estimated wait: about 1 min"
+    assert wait_words(None) == "—" and wait_line(None) is None

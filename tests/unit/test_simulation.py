@@ -151,3 +151,17 @@ def test_an_hour_before_the_business_day_starts_is_simulated_on_that_business_da
     assert config.business_day(start) == day
     usual = sim.Scenario(day=day, arrivals={"A": (6.0,)}, open_hour=9, seed=1, counters=1)
     assert local_start(config, usual).astimezone(config.tz).date() == day
+
+
+def test_simulated_tickets_keep_what_they_were_told(tmp_path: Path, config: HallConfig) -> None:
+    made = sim.simulation_config(config, small(config))
+    hall = Hall(make_engine(f"sqlite:///{tmp_path / 'told'}.db", synchronous="OFF"), made,
+                sim.clock_for(made, small(config)))
+    init_db(hall)
+    sim.run_day(hall, small(config))
+    with hall.read() as tx:
+        rows = tx.conn.execute(select(T.c.told_minutes, T.c.told_low, T.c.told_high)).all()
+    hall.dispose()
+    assert rows and all(m is not None for m, _, _ in rows)  # a counter served each all day
+    assert any(m == 0 for m, _, _ in rows) and any(m > 0 for m, _, _ in rows)
+    assert all(lo <= m <= hi for m, lo, hi in rows if lo is not None)
