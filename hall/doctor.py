@@ -455,9 +455,22 @@ def check_sound(config: HallConfig, present: Callable[[], bool] | None = None) -
     from display.voice.sound import sound_device_present
 
     if (present or sound_device_present)():
-        return Check("sound", label, True, "an ALSA device or a PulseAudio/PipeWire server")
+        return Check("sound", label, True, _sound_found() if present is None else
+                     "an ALSA device or a PulseAudio/PipeWire server")
     if not config.voice.enabled:
         return Check("sound", label, True, "none, and the voice is off")
     return Check("sound", label, False, "no ALSA device (/dev/snd) and no PulseAudio/PipeWire "
                  "server", "connect speakers and check `aplay -l`; a service needs the audio "
                  "group (`usermod -aG audio USER`)")
+
+
+def _sound_found() -> str:
+    """What was found to play through, in the order the display tries it."""
+    from display.voice import sound
+
+    found = []
+    servers: dict[str, bool] = getattr(sound, "sound_server_sockets", dict)()
+    found += [f"{name} server" for name in ("pipewire", "pulse") if servers.get(name)]
+    cards = getattr(sound, "alsa_cards_present", lambda: False)()
+    found += ["an ALSA card in /dev/snd"] if cards else []
+    return ", ".join(found) or "an ALSA device or a PulseAudio/PipeWire server"

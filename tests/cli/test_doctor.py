@@ -19,7 +19,8 @@ from db.rules import ops
 from db.store.engine import make_engine
 from db.store.schema import alembic_config
 from db.store.session import Hall, ManualClock
-from hall.doctor import check_sound, check_voice
+from hall import doctor as doctor_module
+from hall.doctor import check_disk, check_sound, check_voice, check_wal
 from tests.cli.conftest import Cli, Result
 
 SILENT = ("[voice]\nenabled = true", "[voice]\nenabled = false")
@@ -226,3 +227,17 @@ def test_voice_and_sound_failures_say_what_to_do(config: HallConfig) -> None:
     sound = check_sound(config, lambda: False)
     assert not sound.ok and "aplay" in (sound.fix or "")
     assert check_sound(config, lambda: True).ok
+
+
+def test_a_large_wal_and_a_full_disk_fail(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "hall.db"
+    path.write_bytes(b"")
+    with open(f"{path}-wal", "wb") as wal:  # sparse: no disk spent
+        wal.truncate(doctor_module.WAL_LIMIT_BYTES + 1)
+    wal_check = check_wal(path)
+    assert not wal_check.ok and "restart" in (wal_check.fix or "")
+    assert check_disk(f"sqlite:///{path}", path).ok
+    monkeypatch.setattr(doctor_module, "FREE_DISK_BYTES", 1 << 62)
+    disk = check_disk(f"sqlite:///{path}", path)
+    assert not disk.ok and "free space" in (disk.fix or "")
