@@ -1,30 +1,47 @@
-"""`hall demo`: a demo hall with a morning's traffic, to look at and to try commands on.
+"""`hall demo`: a demo hall at work, to watch, to try the apps on, and to try commands on.
 
 It writes to its own database (`hall-demo.db` beside the default one unless `--db` says
 otherwise) and can be run again: it tidies the counters the last run left busy, adds only
-missing staff, and plays the morning once more on a clock that runs up to now.
+missing staff, and plays a scripted morning on a clock that runs up to now.
+
+Then, on a terminal, the hall comes alive (`hall.living`): simulated customers arrive and
+simulated clerks serve at every counter but the first, which is the user's, in real time
+(`--speed N` times faster); the lobby (`hall.lobby`) shows the board and opens the kiosk,
+the user's counter, the wall display and the other apps a key away. `--browser` serves
+them to a browser instead (`hall serve` on the demo database); `--seconds N` runs the
+living hall for N seconds without a screen. `--once`, and a plain `hall demo` whose output
+is not a terminal (a script, a pipe, CI), plays the morning once and prints the board.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
-from collections.abc import Callable
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.text import Text
 from sqlalchemy import func, select
 
-from db.errors import HallError
+from db.errors import HallError, Refused
 from db.rules import counters, ops, queries, remedies
 from db.rules import staff as staff_db
 from db.store.session import Hall, ManualClock, Tx, utc_now
 from db.store.views import TicketView, yuan
-from hall.errors import masked
+from hall.errors import UsageError, masked
 from hall.labels import counter_name
 from hall.run import Run, demo_url, open_hall
 from hall.setup import prepare
+
+if TYPE_CHECKING:
+    from hall.living import Living
 
 DEMO_PIN = "123456"
 """Every demo staff member's PIN (six digits, as a duty leader's must be): a demo, not a hall."""
@@ -91,19 +108,44 @@ class Morning:
 
 
 def demo(run: Run) -> None:
-    """Create or reuse the demo database, play a morning, print the status board."""
+    """Create or reuse the demo database and play a morning; then either print the status
+    board (`--once`, or no terminal) or bring the hall to life until the user quits."""
+    mode = _mode(run)
+    if mode == "once":
+        _once(run)
+    else:
+        _living(run, mode)
+
+
+def _mode(run: Run) -> str:
+    """"once", "terminal" (the lobby), "browser" or "headless" (`--seconds` alone)."""
+    a = run.args
+    if a.once:
+        given = [name for name, on in (("--browser", a.browser), ("--seconds", a.seconds),
+                                       ("--speed", a.speed), ("--port", a.port)) if on]
+        if given:
+            raise UsageError(f"demo: --once plays the scripted morning only; it takes no "
+                             f"{', '.join(given)}")
+        return "once"
+    if a.browser:
+        return "browser"
+    if a.seconds:
+        return "headless"
+    if run.out.as_json:
+        return "once"
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("demo: not a terminal: the scripted morning once, as `hall demo --once` (the "
+              "living hall needs a terminal, --browser, or --seconds N)", file=sys.stderr)
+        return "once"
+    return "terminal"
+
+
+def _once(run: Run) -> None:
+    """The scripted morning, then the status board and a hint of commands to try."""
     url = demo_url(getattr(run.args, "db", None))
-    hall = run.adopt(open_hall(url, run.config, create=True))
-    prepare(hall)
     said: list[str] = []
     say = said.append if run.out.as_json else _printer(run)
-    say(f"演示数据库 demo database: {masked(url)}")
-    morning = Morning(hall, _morning_clock(hall), say)
-    hall.clock = morning.clock
-    _add_team(morning)
-    _tidy(morning)
-    _play(morning)
-    hall.clock = utc_now
+    hall = _morning(run, url, say)
     with hall.read() as tx:
         snap = queries.snapshot(tx)
     if run.out.as_json:
@@ -112,6 +154,179 @@ def demo(run: Run) -> None:
         return
     run.out.snapshot(snap)
     run.out.console.print(Text(_hint(url, run), style="bold"), soft_wrap=True)
+
+
+def _morning(run: Run, url: str, say: Callable[[str], None]) -> Hall:
+    """The demo database made ready, tidied and played a morning on; left on the wall clock."""
+    hall = run.adopt(open_hall(url, run.config, create=True))
+    prepare(hall)
+    say(f"演示数据库 demo database: {masked(url)}")
+    morning = Morning(hall, _morning_clock(hall), say)
+    hall.clock = morning.clock
+    _add_team(morning)
+    _tidy(morning)
+    _play(morning)
+    hall.clock = utc_now
+    return hall
+
+
+# -- the living hall -----------------------------------------------------------------------
+
+
+def _living(run: Run, mode: str) -> None:
+    """The morning, then the living hall until the user quits (q, Ctrl+C) or `--seconds`
+    pass: on the lobby's screen, or for browsers, or headless."""
+    from hall.living import living_hall, plan_for
+
+    a = run.args
+    url = demo_url(getattr(run.args, "db", None))
+    quiet = run.out.as_json
+    hall = _morning(run, url, lambda line: None)
+    plan = plan_for(hall)
+    _handover(hall, plan.user_counter, plan.user_business)
+    speed = float(a.speed or 1)
+    intro = _intro(run, url, plan.user_counter, plan.user_business, speed)
+    tell = _teller(quiet or mode == "terminal")
+    living: Living | None = None
+    try:
+        with _server(run, url, a.port or 8000, tell) if mode == "browser" else _nothing():
+            tell("\n".join(intro))
+            with living_hall(hall, speed=speed, say=tell) as living:
+                if mode == "terminal":
+                    from hall.lobby import Lobby
+
+                    Lobby(run.config, hall, living, url=url, intro=intro).run()
+                else:
+                    _wait(a.seconds)
+    except KeyboardInterrupt:
+        pass
+    issued, called = (living.issued, living.called) if living else (0, 0)
+    summary = {"db": masked(url), "issued": issued, "called": called, "speed": speed,
+               "faults": living.faults if living else []}
+    if quiet:
+        run.out.data(summary)
+    else:
+        print(f"演示结束 demo stopped: {issued} 人取号 issued, {called} 次叫号 "
+              f"called by the simulated clerks; the demo database stays for `hall status` "
+              f"(HALL_DB={shlex.quote(masked(url))})", flush=True)
+
+
+def _teller(quiet: bool) -> Callable[[str], None]:
+    lock = threading.Lock()
+
+    def tell(line: str) -> None:
+        """One line of the living hall, printed whole (the simulation has its own thread)."""
+        if not quiet:
+            with lock:
+                print(line, flush=True)
+
+    return tell
+
+
+def _wait(seconds: int | None) -> None:
+    """Until `seconds` pass (forever without): Ctrl+C ends it sooner."""
+    end = None if seconds is None else time.monotonic() + seconds
+    while end is None or time.monotonic() < end:
+        time.sleep(0.2 if end is None else max(0.0, min(0.2, end - time.monotonic())))
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _handover(hall: Hall, user_counter: int | None, user_business: str | None) -> None:
+    """From the scripted morning to the living hall: the morning's clerks finish their
+    customers and sign out (the simulated clerks take the counters), and the user's counter
+    is left free, serving only the user's business, whose waiting numbers are voided: the
+    next number of that business is the user's own."""
+    morning = Morning(hall, ManualClock(utc_now()), lambda line: None)
+    morning.scale = 0.0
+    hall.clock = morning.clock
+    try:
+        _tidy(morning, void=lambda v: v.business == user_business)
+        if user_counter is not None and user_business is not None:
+            morning.step(0, "", partial(counters.set_profile, counter=user_counter,
+                                        profile=[user_business]))
+    finally:
+        hall.clock = utc_now
+
+
+def _intro(run: Run, url: str, counter: int | None, business: str | None,
+           speed: float) -> list[str]:
+    """What the user is told first: the database, their counter and business, the PINs."""
+    config = run.config
+    lines = [f"演示数据库 demo database: {masked(url)} · 速度 speed ×{speed:g}"]
+    if counter is not None and business is not None:
+        b = config.business(business)
+        lines.append(
+            f"你的窗口 your counter: {counter_name(config, counter)}, C01 / PIN {DEMO_PIN}, "
+            f"只办 only {b.name_zh} {business}: 取号机取 {business} 号，再到你的窗口叫号 "
+            f"(take a {business} number at the kiosk, call it at your counter)")
+    lines.append(f"其他窗口由模拟工作人员办理 simulated clerks serve the other counters · "
+                 f"值班领导 duty leader L01 / PIN {DEMO_PIN}")
+    return lines
+
+
+@contextmanager
+def _server(run: Run, url: str, port: int, tell: Callable[[str], None]) -> Iterator[None]:
+    """`hall serve` on the demo database, in a process of its own, while the block runs;
+    the addresses to open are told once it listens. Stopped (and its sessions with it) when
+    the block ends."""
+    env = dict(os.environ, HALL_DB=url)  # the URL never on a command line
+    source = run.config.source
+    if source and os.path.isfile(source):
+        env["HALL_CONFIG"] = source
+    command = [sys.executable, "-m", "hall", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _listening(server)
+        base = f"http://127.0.0.1:{port}"
+        counter = run.config.counters[0].number
+        tell("\n".join([
+            f"营业厅服务器 hall server: {base}/ (every terminal)",
+            f"  取号机 kiosk            {base}/kiosk",
+            f"  你的窗口 your counter   {base}/counter/{counter}",
+            f"  评价器 evaluator        {base}/evaluator/{counter}",
+            f"  叫号屏 wall display     {base}/display",
+            f"  值班领导 leader         {base}/leader",
+            "Ctrl+C 结束演示 stops the demo and the server",
+        ]))
+        yield
+    finally:
+        _stop(server)
+
+
+def _listening(server: subprocess.Popen[str]) -> None:
+    """Wait for the server's ready line; its own one-line refusal (a port in use) if it
+    stops first. Its later lines go on to our standard error."""
+    assert server.stderr is not None
+    said: list[str] = []
+    for line in server.stderr:
+        said.append(line.rstrip("\n"))
+        if "terminals are listed at" in line:
+            threading.Thread(target=_relay, args=(server.stderr,), daemon=True).start()
+            return
+    server.wait()
+    why = said[-1] if said else f"exit code {server.returncode}"
+    raise Refused(f"demo --browser: the hall server did not start: {why}")
+
+
+def _relay(stream: IO[str]) -> None:
+    for line in stream:
+        print(line, end="", file=sys.stderr, flush=True)
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    """SIGTERM (the server stops its sessions' apps), then a kill if it lingers."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _printer(run: Run) -> Callable[[str], None]:
@@ -156,12 +371,13 @@ def _add_team(m: Morning) -> None:
     m.tell("添加演示人员 staff", sep="、")
 
 
-def _tidy(m: Morning) -> None:
+def _tidy(m: Morning, void: Callable[[TicketView], bool] = lambda v: True) -> None:
     """Clear what the last run left: finish the counters' tickets, void today's waiting
-    numbers (the duty leader's cancel), and sign everyone out."""
+    numbers (those `void` picks; the duty leader's cancel), and sign everyone out."""
     with m.hall.read() as tx:
         desks = queries.counter_views(tx)
-        waiting = [v.number for v in queries.day_tickets(tx, tx.day) if v.status == "waiting"]
+        waiting = [v.number for v in queries.day_tickets(tx, tx.day)
+                   if v.status == "waiting" and void(v)]
     busy = [d for d in desks if d.ticket]
     for desk in busy:
         if desk.ticket_status == "called":

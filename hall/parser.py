@@ -232,7 +232,22 @@ def _version() -> str:
 
 def _setup(g: Grammar) -> None:
     g.add("init", "setup:init", "建库/升级并载入配置 create or upgrade the database")
-    g.add("demo", "demo:demo", "演示：建演示库并模拟一段营业 run a demo hall")
+    def demo(p: HallParser) -> None:
+        p.add_argument("--once", action="store_true",
+                       help="只演示一个上午 play the scripted morning once and print the board "
+                            "(what a plain `hall demo` does without a terminal)")
+        p.add_argument("--speed", type=whole(1, 3600), metavar="N",
+                       help="快进 the living hall N times faster than real time (default 1)")
+        p.add_argument("--seconds", type=whole(1, 86400), metavar="N",
+                       help="运行 N 秒 run the living hall N seconds without a screen, then stop")
+        p.add_argument("--browser", action="store_true",
+                       help="浏览器 start the hall server on the demo database and print the "
+                            "addresses of the kiosk, a counter and the wall display")
+        p.add_argument("--port", type=PORT, metavar="P",
+                       help="--browser: the server's TCP port (default 8000)")
+
+    g.add("demo", "demo:demo", "演示：一个活的营业厅 a demo hall at work (the apps a key away; "
+          "--browser for browsers, --once for scripts)", demo)
     g.add("businesses", "setup:businesses", "业务类型与优先类别 business types in the config")
 
     def staff(sub: Commands) -> None:

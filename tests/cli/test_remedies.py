@@ -176,7 +176,7 @@ def test_misuse_exits_2_and_changes_nothing(cli: Cli, ready: Hall, serving: str,
 
 def test_the_demo_leaves_a_grant_and_a_request_for_the_leader(cli: Cli, tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'remedy-demo.db'}"
-    assert cli("demo", "--db", url).code == 0
+    assert cli("demo", "--once", "--db", url).code == 0
     listed = cli("--db", url, "--json", "remedy", "list").json()
     assert [(r["kind"], r["status"]) for r in listed] == [
         ("late_fee_waiver", "granted"), ("compensation", "pending")]

@@ -208,7 +208,7 @@ def test_export_of_an_empty_day(cli: Cli, ready: Hall) -> None:
 
 def test_demo_runs_twice_beside_the_default_database(cli: Cli, tmp_path: Path) -> None:
     for _ in range(2):
-        result = cli("demo")
+        result = cli("demo", "--once")
         assert result.code == 0, result.err
         assert "窗口" in result.out and "hall status" in result.out
     demo_db = tmp_path / "hall-demo.db"  # beside $HALL_DB, which stays untouched
@@ -222,7 +222,7 @@ def test_demo_runs_twice_beside_the_default_database(cli: Cli, tmp_path: Path) -
 
 def test_demo_json_on_a_given_database(cli: Cli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'my-demo.db'}"
-    result = cli("--json", "demo", "--db", url)
+    result = cli("--json", "demo", "--once", "--db", url)
     assert result.code == 0, result.err
     data = result.json()
     assert data["db"] == url and data["status"]["counters"]
@@ -243,7 +243,7 @@ def test_the_demo_morning_stays_inside_one_business_day(
     now = began + after_day_start
     monkeypatch.setattr("hall.demo.utc_now", lambda: now.astimezone(dt.UTC))
     url = f"sqlite:///{tmp_path / 'edge-demo.db'}"
-    result = cli("--json", "demo", "--db", url)
+    result = cli("--json", "demo", "--once", "--db", url)
     assert result.code == 0, result.err
     data = result.json()
     assert not any("skipped" in step for step in data["steps"]), data["steps"]
