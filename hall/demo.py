@@ -188,16 +188,16 @@ def _living(run: Run, mode: str) -> None:
     intro = _intro(run, url, plan.user_counter, plan.user_business, speed)
     tell = _teller(quiet or mode == "terminal")
     living: Living | None = None
+    tell("\n".join(intro))
     try:
-        with _server(run, url, a.port or 8000, tell) if mode == "browser" else _nothing():
-            tell("\n".join(intro))
-            with living_hall(hall, speed=speed, say=tell) as living:
-                if mode == "terminal":
-                    from hall.lobby import Lobby
+        with (_server(run, url, a.port or 8000, tell) if mode == "browser" else _nothing(),
+              living_hall(hall, speed=speed, say=tell) as living):
+            if mode == "terminal":
+                from hall.lobby import Lobby
 
-                    Lobby(run.config, hall, living, url=url, intro=intro).run()
-                else:
-                    _wait(a.seconds)
+                Lobby(run.config, hall, living, url=url, intro=intro).run()
+            else:
+                _wait(a.seconds)
     except KeyboardInterrupt:
         pass
     issued, called = (living.issued, living.called) if living else (0, 0)
@@ -262,7 +262,7 @@ def _intro(run: Run, url: str, counter: int | None, business: str | None,
         lines.append(
             f"你的窗口 your counter: {counter_name(config, counter)}, C01 / PIN {DEMO_PIN}, "
             f"只办 only {b.name_zh} {business}: 取号机取 {business} 号，再到你的窗口叫号 "
-            f"(take a {business} number at the kiosk, call it at your counter)")
+            f"(take a number for {business} at the kiosk, call it at your counter)")
     lines.append(f"其他窗口由模拟工作人员办理 simulated clerks serve the other counters · "
                  f"值班领导 duty leader L01 / PIN {DEMO_PIN}")
     return lines
@@ -309,7 +309,7 @@ def _listening(server: subprocess.Popen[str]) -> None:
             threading.Thread(target=_relay, args=(server.stderr,), daemon=True).start()
             return
     server.wait()
-    why = said[-1] if said else f"exit code {server.returncode}"
+    why = said[-1].removeprefix("hall: ") if said else f"exit code {server.returncode}"
     raise Refused(f"demo --browser: the hall server did not start: {why}")
 
 

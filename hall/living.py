@@ -104,6 +104,8 @@ class Living(Day):
         self.issued = 0
         self.called = 0
         self.faults: list[str] = []
+        self.broke: BaseException | None = None
+        """What stopped the simulation before it was asked to stop (shown by the lobby)."""
 
     # -- the agenda on the wall clock -------------------------------------------------------
 
@@ -226,13 +228,12 @@ def living_hall(hall: Hall, *, speed: float, say: Say | None = None,
     it ends (however it ends)."""
     living = Living(hall, plan_for(hall), speed=speed, seed=seed, say=say)
     stop = threading.Event()
-    failed: list[BaseException] = []
 
     def play() -> None:
         try:
             living.live(stop)
-        except BaseException as error:  # noqa: BLE001 - said by the caller's thread
-            failed.append(error)
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            living.broke = error
 
     thread = threading.Thread(target=play, name="living-hall", daemon=True)
     thread.start()
@@ -242,5 +243,5 @@ def living_hall(hall: Hall, *, speed: float, say: Say | None = None,
         stop.set()
         thread.join()
         living.sign_out()
-    if failed:
-        raise failed[0]
+    if living.broke is not None:
+        raise living.broke

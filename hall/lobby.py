@@ -77,8 +77,7 @@ class Lobby(App[None]):
         if config.source and os.path.isfile(config.source):
             self.env["HALL_CONFIG"] = config.source
         self.lines: queue.Queue[str] = queue.Queue()
-        self.opened: list[list[str]] = []
-        """The command lines the lobby ran, in order."""
+        self.told_broken = False
 
     def compose(self) -> ComposeResult:
         leave = (f"离开 leave: 取号机、评价器、叫号屏 kiosk, evaluator, wall {LEAVE_LOCKED} · "
@@ -105,6 +104,10 @@ class Lobby(App[None]):
         self.query_one("#status", Static).update(status_board(self.config, snap))
         self.sub_title = (f"×{self.living.speed:g} · 取号 {self.living.issued} · "
                           f"叫号 {self.living.called}")
+        if self.living.broke is not None and not self.told_broken:
+            self.told_broken = True
+            self.notify(f"模拟已停止 the simulation stopped: {self.living.broke}",
+                        severity="error", timeout=30)
 
     def action_open(self, name: str) -> None:
         """Run the app in this terminal until it is left, the lobby suspended meanwhile."""
@@ -113,7 +116,6 @@ class Lobby(App[None]):
         try:
             with self.suspend():
                 print(f"{label} — 离开 leave: {leave}", flush=True)
-                self.opened.append(command)
                 subprocess.run(command, env=self.env, check=False)
         except SuspendNotSupported:
             self.notify(f"{label}: this terminal cannot hand the screen over; run "

@@ -199,3 +199,16 @@ def test_once_takes_no_living_options(cli: Cli, extra: list[str]) -> None:
     result = cli("demo", "--once", *extra)
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert "--once" in result.err and extra[0] in result.err
+
+
+@pytest.mark.slow
+def test_a_port_in_use_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("demo", "--browser", "--port", str(port), "--seconds", "60",
+                     "--db", f"sqlite:///{tmp_path / 'port.db'}")
+    assert result.code == 1
+    assert result.err.strip().count("\n") == 0, result.err
+    assert f"127.0.0.1:{port}" in result.err and "hall: serve" not in result.err
