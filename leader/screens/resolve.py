@@ -53,7 +53,7 @@ class ResolveScreen(HallModal[Resolution]):
         """The ticket's remedy requests pending the duty leader."""
 
     def compose(self) -> ComposeResult:
-        """Outcome, correction, new handler, remedy request, reason, OK and cancel."""
+        """Outcome, correction, new handler, remedy request, reason, cancel and OK."""
         lang, c = self.language, self.complaint
         with Vertical(id="resolve-box"):
             yield Label(t("resolve_title", lang, id=c.id, ticket=c.ticket,
@@ -76,8 +76,9 @@ class ResolveScreen(HallModal[Resolution]):
             yield Input(placeholder=t("f_reason", lang), id="reason",
                         max_length=width(K.c.resolution))
             with Horizontal(classes="buttons"):
-                yield Button(t("ok", lang), id="resolve-ok", variant="primary")
+                # As in every app's dialog: cancel on the left, confirm on the right.
                 yield Button(t("cancel", lang), id="resolve-cancel", action="screen.cancel")
+                yield Button(t("ok", lang), id="resolve-ok", variant="primary")
 
     def on_mount(self) -> None:
         """Start on the reason (the usual outcome and no correction are preselected)."""
