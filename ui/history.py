@@ -14,7 +14,7 @@ from db.errors import NotFound
 from db.rules.evaluation import REASONS
 from db.rules.reception import FEEDBACK_KINDS
 from db.store.views import RATINGS, EventView, yuan
-from ui.history_text import FLAGS, event_name, t
+from ui.history_text import FLAGS, ROLES, TERMINALS, WALL_DISPLAY, event_name, t
 from ui.text import name
 
 Names = Mapping[str, str]
@@ -45,9 +45,15 @@ def remedy_name(config: HallConfig, code: str, lang: str) -> str:
         return code
 
 
+def local_time(at: dt.datetime, config: HallConfig) -> str:
+    """A stored time (UTC, naive or not) as the hall's local hh:mm."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(config.tz).strftime("%H:%M")
+
+
 def event_line(event: EventView, config: HallConfig, names: Names, lang: str) -> str:
     """`09:20 申请补救 张伟 C01：赔偿 ¥800.00，原因：停电损失`."""
-    when = event.at.replace(tzinfo=dt.UTC).astimezone(config.tz).strftime("%H:%M")
+    when = local_time(event.at, config)
     head = f"{when} {event_name(event.kind, lang, event.detail)}"
     who = staff_label(event.staff, names)
     if who:
@@ -60,7 +66,7 @@ def event_line(event: EventView, config: HallConfig, names: Names, lang: str) ->
 
 def details(event: EventView, config: HallConfig, names: Names, lang: str) -> list[str]:
     """The event's counter and details in words, in a fixed order; a key this module does
-    not know still shows, as `key: value`."""
+    not know shows its value alone (a time as local hh:mm), never the log's raw key."""
     detail = {k: v for k, v in (event.detail or {}).items() if v is not None and v != ""}
     parts = [t("at_counter_no", lang, n=event.counter)] if event.counter is not None else []
     if event.kind in NOTE_KINDS and "note" in detail:
@@ -82,7 +88,7 @@ def details(event: EventView, config: HallConfig, names: Names, lang: str) -> li
         if say is not None:
             parts.append(say(value))
         elif key not in SILENT:
-            parts.append(f"{key}: {value}")
+            parts.append(plain(value, config))
     return [p for p in parts if p]
 
 
@@ -124,7 +130,43 @@ def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[A
         "score": lambda value: _word(f"rating_{RATINGS.get(value, value)}", lang, value),
         "profile": lambda value: ",".join(value) if isinstance(value, list) else str(value),
         "business_day": text("d_day"),
+        "role": lambda value: t("d_role", lang, v=_pair(ROLES.get(str(value)), lang, value)),
+        "terminal": lambda value: t("d_terminal", lang, v=terminal_name(str(value), lang)),
+        "text": text("d_notice"),
+        "called_at": lambda value: t("d_called_at", lang, v=plain(value, config)),
     }
+
+
+def _pair(words: tuple[str, str] | None, lang: str, value: object) -> str:
+    if words is None:
+        return str(value)
+    return words[0] if lang == "zh" else words[1]
+
+
+def terminal_name(terminal: str, lang: str) -> str:
+    """`counter 3` → 3号窗口, `display` → 大厅显示屏; an unknown one as it is."""
+    kind, _, number = terminal.partition(" ")
+    if kind == "display" and not number:
+        return _pair(WALL_DISPLAY, lang, terminal)
+    words = TERMINALS.get(kind)
+    if words is None or ("{n}" in words[0]) != bool(number):
+        return terminal
+    return _pair(words, lang, terminal).format(n=number)
+
+
+def plain(value: object, config: HallConfig) -> str:
+    """A detail's value as a person reads it: a time (stored as ISO 8601 UTC) as local
+    hh:mm, a list joined, anything else as it is."""
+    if isinstance(value, dt.datetime):
+        return local_time(value, config)
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        try:
+            return local_time(dt.datetime.fromisoformat(value), config)
+        except ValueError:
+            return value
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 CODED: dict[str, tuple[str, str]] = {

@@ -30,6 +30,11 @@ ZH: dict[str, str] = {
     "d_not_upheld": "投诉不成立",
     "d_question": "有疑问",
     "d_day": "营业日 {v}",
+    "d_role": "岗位：{v}",
+    "d_terminal": "终端：{v}",
+    "d_notice": "公告：{v}",
+    "d_at": "{v}",
+    "d_called_at": "叫号时间 {v}",
     "rating_very_satisfied": "非常满意",
     "rating_satisfied": "满意",
     "rating_fair": "基本满意",
@@ -57,6 +62,11 @@ EN: dict[str, str] = {
     "d_not_upheld": "not upheld",
     "d_question": "a question",
     "d_day": "business day {v}",
+    "d_role": "post: {v}",
+    "d_terminal": "terminal: {v}",
+    "d_notice": "notice: {v}",
+    "d_at": "{v}",
+    "d_called_at": "called at {v}",
     "rating_very_satisfied": "very satisfied",
     "rating_satisfied": "satisfied",
     "rating_fair": "fair",
@@ -117,6 +127,28 @@ EVENTS: dict[str, tuple[str, str]] = {
 }
 """The event log's kinds as a person reads them, (Chinese, English); `KIND+FLAG` names the
 kind when its detail carries that flag (`FLAGS`). Kinds not listed show as stored."""
+
+ROLES: dict[str, tuple[str, str]] = {
+    "guide": ("引导岗", "guide"),
+    "clerk": ("工作岗", "counter clerk"),
+    "support": ("服务岗（后台）", "support"),
+    "leader": ("值班领导岗", "duty leader"),
+}
+"""A staff member's post, (Chinese, English)."""
+
+TERMINALS: dict[str, tuple[str, str]] = {
+    "kiosk": ("取号机", "kiosk"),
+    "counter": ("{n}号窗口", "counter {n}"),
+    "evaluator": ("{n}号窗口评价器", "evaluator of counter {n}"),
+    "display": ("{n}号窗口显示屏", "display of counter {n}"),
+    "support": ("后台服务台", "support desk"),
+    "leader": ("值班领导台", "duty leader's console"),
+}
+"""Where a PIN was typed (`terminal`: "kiosk", "counter 3", "display"…), (Chinese, English);
+`{n}` is the counter, a wall display has none."""
+
+WALL_DISPLAY = ("大厅显示屏", "wall display")
+"""The display without a counter."""
 
 FLAGS = ("again", "away")
 """Detail flags that change what a step is called (a referral again, a completion with the
