@@ -9,8 +9,8 @@ simulated clerks serve at every counter but the first, which is the user's, in r
 (`--speed N` times faster); the lobby (`hall.lobby`) shows the board and opens the kiosk,
 the user's counter, the wall display and the other apps a key away. `--browser` serves
 them to a browser instead (`hall serve` on the demo database); `--seconds N` runs the
-living hall for N seconds without a screen. `--once`, and a plain `hall demo` whose output
-is not a terminal (a script, a pipe, CI), plays the morning once and prints the board.
+living hall for N seconds without a screen. `--once`, and a plain `hall demo` whose input or
+output is not a terminal (a script, a pipe, CI), plays the morning once and prints the board.
 """
 
 from __future__ import annotations
@@ -127,6 +127,8 @@ def _mode(run: Run) -> str:
             raise UsageError(f"demo: --once plays the scripted morning only; it takes no "
                              f"{', '.join(given)}")
         return "once"
+    if a.port and not a.browser:
+        raise UsageError("demo: --port is the --browser server's; give --browser too")
     if a.browser:
         return "browser"
     if a.seconds:

@@ -194,6 +194,11 @@ def test_without_a_terminal_a_plain_demo_plays_the_morning_once(cli: Cli) -> Non
     assert "hall demo --once" in result.err and "hall status" in result.out
 
 
+def test_a_port_needs_the_browser(cli: Cli) -> None:
+    result = cli("demo", "--port", "8001", "--seconds", "1")
+    assert result.code == 2 and "--browser" in result.err
+
+
 @pytest.mark.parametrize("extra", [["--speed", "5"], ["--browser"], ["--seconds", "3"]])
 def test_once_takes_no_living_options(cli: Cli, extra: list[str]) -> None:
     result = cli("demo", "--once", *extra)
