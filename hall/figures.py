@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
     from db.config import HallConfig
 
-LIVE_ONLY = ("ahead", "estimated_wait_min")
-"""TicketView fields computed for a waiting ticket on demand; not stored, so not exported."""
+LIVE_ONLY = ("ahead", "estimated_wait_min", "estimated_low", "estimated_high")
+"""TicketView fields computed for a waiting ticket on demand; not stored, so not in the CSV
+(it has what the customer was told at issue: told_minutes, told_low, told_high). The JSON
+gives the estimate as told (`as_told`)."""
 
 EXPORT_FIELDS = [f.name for f in dataclasses.fields(TicketView) if f.name not in LIVE_ONLY]
 EXPORT_LABELS = ["business_zh", "status_zh", "priority_zh", "rating_zh"]
@@ -420,4 +422,12 @@ def _labels(config: HallConfig, view: TicketView) -> dict[str, str]:
 
 
 def _json_array(views: list[TicketView]) -> str:
-    return dump_json([v.to_json() for v in views]) + "\n"
+    return dump_json([as_told(v).to_json() for v in views]) + "\n"
+
+
+def as_told(view: TicketView) -> TicketView:
+    """The ticket with `estimated_wait_min` (and its low–high range) as the customer was
+    told at issue (kept with the ticket since migration 0012; None when nothing was: no
+    open counter served the business, or an older ticket)."""
+    return dataclasses.replace(view, estimated_wait_min=view.told_minutes,
+                               estimated_low=view.told_low, estimated_high=view.told_high)

@@ -176,3 +176,20 @@ def test_audit_anchor_must_be_a_hash(cli: Cli, ready: Hall, anchor: str) -> None
 def test_audit_needs_a_subcommand(cli: Cli, ready: Hall) -> None:
     result = cli("audit")
     assert result.code == 2 and "verify" in one_line_error(result)
+
+
+def test_export_gives_the_wait_as_told_on_a_simulated_day(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'told.db'}"
+    cli("simulate", *SMALL, "--db", url, "--day", "2026-11-20", "--json")
+    tickets = cli("export", "--db", url, "--day", "2026-11-20", "--format", "json").json()
+    assert len(tickets) > 10
+    told = [t["estimated_wait_min"] for t in tickets]
+    assert all(m is not None for m in told)  # a counter served A and D all day
+    assert any(m == 0 for m in told) and any(m > 0 for m in told)  # 即将叫号 and minutes
+    for t in tickets:
+        assert (t["estimated_wait_min"], t["estimated_low"], t["estimated_high"]) == (
+            t["told_minutes"], t["told_low"], t["told_high"])
+        if t["estimated_low"] is not None:
+            assert t["estimated_low"] <= t["estimated_wait_min"] <= t["estimated_high"]
+    sheet = cli("export", "--db", url, "--day", "2026-11-20", "--format", "csv").out
+    assert "told_minutes" in sheet.splitlines()[0] and "estimated_wait_min" not in sheet
