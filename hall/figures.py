@@ -100,6 +100,16 @@ STAFF_COLUMNS: list[Column] = [
     ("咨询解答", "Enquiries", lambda s: s.enquiries),
 ]
 
+ESTIMATE_COLUMNS: list[Column] = [
+    ("业务", "Business", lambda b: b.prefix),
+    ("名称", "Name", lambda b: b.name_zh),
+    ("等候≥3分钟", "Waited ≥ 3 min", lambda b: b.told),
+    ("误差中位数(%)", "Median error (%)", lambda b: _num(b.told_error_pct)),
+    ("偏差(%)", "Bias (%)", lambda b: _num(b.told_bias_pct)),
+]
+"""How close the wait told at issue came to the actual one (issue 16): shown when any
+ticket of the period was told one and waited at least 3 minutes."""
+
 APPOINTMENT_COLUMNS: list[Column] = [
     ("业务", "Business", lambda a: a.prefix),
     ("名称", "Name", lambda a: a.name_zh),
@@ -159,9 +169,10 @@ SHORT = {
 """Terminal headers: the files keep the long ones."""
 
 TITLES = {
-    "zh": ("业务类型", "工作人员（奖惩）", "全厅", "报表", "人员配置建议", "预约签到"),
+    "zh": ("业务类型", "工作人员（奖惩）", "全厅", "报表", "人员配置建议", "预约签到",
+           "预计等候准确度（告知 vs 实际，等候≥3分钟）"),
     "en": ("Business types", "Staff (pay and performance)", "Whole hall", "Report",
-           "Staffing", "Appointments"),
+           "Staffing", "Appointments", "Wait estimate accuracy (told vs actual, waits ≥ 3 min)"),
 }
 
 
@@ -277,6 +288,8 @@ def report_tables(figures: Report, lang: str) -> Group:
         parts.append(_rich(t[1], TERMINAL_STAFF_COLUMNS, figures.staff, lang))
     if _booked(figures):
         parts.append(_rich(t[5], APPOINTMENT_COLUMNS, figures.appointments, lang))
+    if figures.totals.told:
+        parts.append(_rich(t[6], ESTIMATE_COLUMNS, _business_rows(figures), lang))
     return Group(*parts)
 
 
@@ -309,6 +322,8 @@ def _sections(figures: Report, titles: Sequence[str]
     ]
     if _booked(figures):
         found.append((titles[5], APPOINTMENT_COLUMNS, figures.appointments))
+    if figures.totals.told:
+        found.append((titles[6], ESTIMATE_COLUMNS, _business_rows(figures)))
     return found
 
 

@@ -39,8 +39,9 @@ from db.store.session import Hall, Tx
 
 D = cast(Table, DayFigures.__table__)
 
-FIGURES_VERSION = 2
-"""Raised whenever what a day's figures mean or hold changes: older rows are then ignored."""
+FIGURES_VERSION = 3
+"""Raised whenever what a day's figures mean or hold changes: older rows are then ignored
+(3: the estimate told at issue against the actual wait, issue 16)."""
 
 Arrivals = dict[tuple[int, str], int]
 """(local hour, business) → arrivals, as `db.figures.staffing` counts them."""
@@ -59,7 +60,8 @@ def _samples_json(s: _Samples) -> dict[str, Any]:
             "handling": s.handling.to_json(),
             "entered": s.entered, "counter_min": s.counter_min, "no_shows": s.no_shows,
             "transfers": s.transfers, "referrals": s.referrals, "cancelled": s.cancelled,
-            "enquiries": s.enquiries}
+            "enquiries": s.enquiries, "told_error": s.told_error.to_json(),
+            "told_sum": s.told_sum, "told_actual": s.told_actual}
 
 
 def _person_json(p: StaffSamples) -> dict[str, Any]:
@@ -85,7 +87,9 @@ def decode(text: str) -> tuple[_Gathered, Arrivals]:
     gathered = _Gathered()
     for prefix, s in data["businesses"].items():
         waits, handling = Tally.from_json(s.pop("waits")), Tally.from_json(s.pop("handling"))
-        gathered.businesses[prefix] = _Samples(**s, waits=waits, handling=handling)
+        told = Tally.from_json(s.pop("told_error"))
+        gathered.businesses[prefix] = _Samples(**s, waits=waits, handling=handling,
+                                               told_error=told)
     for who, p in data["people"].items():
         enquiries: dict[str, int] = defaultdict(int, p.pop("enquiries"))
         ratings = {int(k): v for k, v in p.pop("ratings").items()}

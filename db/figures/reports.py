@@ -21,6 +21,10 @@ Definitions (the README has them for people; the tests check each on hand-built 
   (no-show, completion, transfer, referral, void, reassign, set aside), per ticket that
   entered the queue (issued for it or transferred in): the load Erlang C staffs for,
   walk-up time and no-shows included.
+- Estimate accuracy (issue 16): for tickets that waited at least `TOLD_MIN_WAIT` minutes
+  and were told an estimate at issue (`told_minutes`, kept with the ticket), the median of
+  |told − actual| ÷ actual (percent, to 1/60 %), and the bias Σ(told − actual) ÷ Σ actual:
+  above 0 customers were told too long a wait. Per business issued for.
 - Staff figures (volume, ratings, support's and the guide's work, the composite): see
   `db.figures.staff`, which turns what this replay gathers per person into their line.
 - 90th percentile: nearest rank (the smallest value with at least 90 % at or below it),
@@ -63,6 +67,11 @@ HOLDS = ("call", "walk_in", "resume")
 RELEASES = ("no_show", "complete", "transfer", "next_service", "refer", "cancel", "reassign",
             "set_aside")
 """Steps that free the counter."""
+
+
+TOLD_MIN_WAIT = 3.0
+"""Only tickets that waited at least this many minutes count in the estimate's accuracy: a
+one-minute error on a one-minute wait says nothing a customer minds."""
 
 
 @dataclass
@@ -152,6 +161,13 @@ class BusinessFigures(_Json):
     """Tickets voided (by the leader, or at day close)."""
     enquiries: int
     """Questions the guide answered on the spot under this business, without a ticket."""
+    told: int = 0
+    """Tickets told an estimate at issue that waited at least `TOLD_MIN_WAIT` minutes: the
+    base of the two figures below."""
+    told_error_pct: float | None = None
+    """Median of |told − actual wait| ÷ actual wait, in percent."""
+    told_bias_pct: float | None = None
+    """Σ(told − actual) ÷ Σ actual, in percent: above 0 the estimate promised too long."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +233,12 @@ class _Samples:
     referrals: int = 0
     cancelled: int = 0
     enquiries: int = 0
+    told_error: Tally = field(default_factory=Tally)
+    """|told − actual| ÷ actual in percent (a tally of percents, to 1/60 %)."""
+    told_sum: float = 0.0
+    """Σ told minutes of those tickets."""
+    told_actual: float = 0.0
+    """Σ their actual waits."""
 
 
 @dataclass
@@ -298,6 +320,9 @@ def merge(into: _Gathered, day: _Gathered) -> None:
         t.referrals += s.referrals
         t.cancelled += s.cancelled
         t.enquiries += s.enquiries
+        t.told_error += s.told_error
+        t.told_sum += s.told_sum
+        t.told_actual += s.told_actual
     for who, p in day.people.items():
         q = into.people[who]
         q.volume += p.volume
@@ -349,7 +374,8 @@ _RAW_DETAIL = case((E.c.kind.in_(DETAIL_KINDS), type_coerce(E.c.detail, String))
 def _gather_day(tx: Tx, day: dt.date, into: _Gathered) -> None:
     tickets = tx.conn.execute(
         select(T.c.id, T.c.origin_business, T.c.status, T.c.handler_id, T.c.issued_by,
-               T.c.rating, type_coerce(T.c.issued_at, String).label("issued_at"),
+               T.c.rating, T.c.told_minutes,
+               type_coerce(T.c.issued_at, String).label("issued_at"),
                type_coerce(T.c.first_called_at, String).label("first_called_at"))
         .where(T.c.business_day == day)
     ).all()
@@ -380,6 +406,10 @@ def _gather_ticket(
         wait = _minutes(_time(row.first_called_at), _time(row.issued_at))
         origin.waits.add(wait)
         origin.within += wait <= config.sla_minutes
+        if row.told_minutes is not None and wait >= TOLD_MIN_WAIT:
+            origin.told_error.add(100 * abs(row.told_minutes - wait) / wait)
+            origin.told_sum += row.told_minutes
+            origin.told_actual += wait
     if row.issued_by is not None and not walk_in:
         into.people[row.issued_by].issued += 1
     if row.handler_id is not None and row.status != "cancelled":
@@ -505,7 +535,10 @@ def _business_figures(
         handling_avg_min=s.handling.mean(), handling_p90_min=s.handling.percentile(),
         counter_min_per_ticket=s.counter_min / s.entered if s.entered else None,
         no_shows=s.no_shows, transfers=s.transfers, referrals=s.referrals,
-        cancelled=s.cancelled, enquiries=s.enquiries,
+        cancelled=s.cancelled, enquiries=s.enquiries, told=s.told_error.n,
+        told_error_pct=s.told_error.percentile(0.5),
+        told_bias_pct=(100 * (s.told_sum - s.told_actual) / s.told_actual
+                       if s.told_actual else None),
     )
 
 
@@ -523,6 +556,9 @@ def _totals(gathered: _Gathered) -> _Samples:
         total.referrals += s.referrals
         total.cancelled += s.cancelled
         total.enquiries += s.enquiries
+        total.told_error += s.told_error
+        total.told_sum += s.told_sum
+        total.told_actual += s.told_actual
     return total
 
 

@@ -193,3 +193,19 @@ def test_export_gives_the_wait_as_told_on_a_simulated_day(cli: Cli, tmp_path: Pa
             assert t["estimated_low"] <= t["estimated_wait_min"] <= t["estimated_high"]
     sheet = cli("export", "--db", url, "--day", "2026-11-20", "--format", "csv").out
     assert "told_minutes" in sheet.splitlines()[0] and "estimated_wait_min" not in sheet
+
+
+def test_report_shows_the_estimates_accuracy_on_the_halls_days(cli: Cli, tmp_path: Path
+                                                                ) -> None:
+    url = f"sqlite:///{tmp_path / 'accuracy.db'}"
+    cli("simulate", "--arrivals-per-hour", "A=40", "--hours", "2", "--seed", "3",
+        "--counters", "1", "--db", url, "--day", "2026-11-20", "--json")
+    data = cli("report", "--db", url, "--day", "2026-11-20", "--json").json()
+    a = next(b for b in data["businesses"] if b["prefix"] == "A")
+    assert a["told"] > 5 and a["told_error_pct"] >= 0 and a["told_bias_pct"] is not None
+    assert data["totals"]["told"] == a["told"]
+    table = cli("report", "--db", url, "--day", "2026-11-20").out
+    assert "预计等候准确度" in table and "误差中位数(%)" in table
+    sheet = cli("report", "--db", url, "--day", "2026-11-20", "--format", "csv",
+                "--lang", "en").out
+    assert "Wait estimate accuracy" in sheet and "Median error (%)" in sheet
