@@ -52,10 +52,12 @@ import sys
 import termios
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from _common import (
+    PIN,
     ROOT,
     Hall,
     business_day,
@@ -75,17 +77,33 @@ from _common import (
 )
 
 from db.rules import ops, queries
-from db.store.watch import SqliteWatcher
+from db.store.watch import ChangeWatcher
 from display.app import CHECK_SECONDS, RECENT_CALLS
+from tests import pg_cluster as _pg
 
 GAP_SECONDS = (0.25, 0.45)
 """The caller's pause between two calls: longer than any display latency seen, so that each
 call is shown before the next one is made."""
 
 
-def build(path: Path, waiting: int) -> None:
+def build(url: str, waiting: int) -> None:
     """The hall: C01 at counter 1, `waiting` tickets of A waiting today."""
     config = load_config()
+    if not url.startswith("sqlite"):  # PostgreSQL: made through the core
+        from db.rules import counters, staff
+        from db.store.schema import init_db
+
+        hall = Hall(make_engine(url), config)
+        init_db(hall)
+        with hall.write() as tx:
+            staff.add_staff(tx, "C01", "clerk 1", "clerk", PIN)
+            counters.sign_in(tx, 1, "C01")
+        with hall.write() as tx:
+            for _ in range(waiting):
+                ops.issue_ticket(tx, "A")
+        hall.dispose()
+        return
+    path = Path(url.removeprefix("sqlite:///"))
     create_hall_db(path, config, clerks=1)
     conn = raw_connect(path)
     conn.execute("BEGIN IMMEDIATE")
@@ -95,9 +113,9 @@ def build(path: Path, waiting: int) -> None:
     conn.close()
 
 
-def caller(path: str, count: int, seed: int, ready: Any, go: Any, out: Any) -> None:
+def caller(url: str, count: int, seed: int, ready: Any, go: Any, out: Any) -> None:
     """The second process: `count` calls at counter 1; sends [(number, committed_at)]."""
-    hall = Hall(make_engine(url_of(Path(path))), load_config())
+    hall = Hall(make_engine(url), load_config())
     rng = random.Random(seed)
     stamps: list[tuple[str, float]] = []
     with hall.write() as tx:  # the counter may still hold the last block's ticket
@@ -116,11 +134,11 @@ def caller(path: str, count: int, seed: int, ready: Any, go: Any, out: Any) -> N
     out.put(stamps)
 
 
-def start_caller(path: Path, count: int, seed: int) -> tuple[Any, Any, Any]:
+def start_caller(url: str, count: int, seed: int) -> tuple[Any, Any, Any]:
     """The caller, started and ready (its first commit made) but waiting for `go`."""
     ctx = mp.get_context("spawn")
     ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
-    process = ctx.Process(target=caller, args=(str(path), count, seed, ready, go, out))
+    process = ctx.Process(target=caller, args=(url, count, seed, ready, go, out))
     process.start()
     if not ready.wait(60):
         raise SystemExit("FAIL: the caller process did not start")
@@ -152,14 +170,14 @@ def finish_caller(process: Any, out: Any) -> list[tuple[str, float]]:
     return stamps
 
 
-async def display_block(path: Path, count: int, seed: int) -> dict[str, float]:
+async def display_block(url: str, count: int, seed: int) -> dict[str, float]:
     """The real wall display while the caller makes `count` calls; {number: shown_at}."""
     from display.app import make_app
     from display.screens.wall import WallScreen
     from display.widgets.banner import CallBanner
 
     config = load_config()
-    hall = Hall(make_engine(url_of(path)), config)
+    hall = Hall(make_engine(url), config)
     app = make_app(config, hall)
     shown: dict[str, float] = {}
     real_display = app._display
@@ -175,7 +193,7 @@ async def display_block(path: Path, count: int, seed: int) -> dict[str, float]:
         shown[call.number] = time.monotonic()
 
     app._display = display  # type: ignore[method-assign]
-    process, go, out = start_caller(path, count, seed)
+    process, go, out = start_caller(url, count, seed)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause(0.5)
         before = set(shown)  # the call already there at the start is not one of ours
@@ -189,10 +207,11 @@ async def display_block(path: Path, count: int, seed: int) -> dict[str, float]:
     return latencies(stamps, shown, before)
 
 
-def bare_block(path: Path, count: int, seed: int) -> dict[str, float]:
-    """The watcher + snapshot loop without Textual, same interval; latencies by number."""
-    hall = Hall(make_engine(url_of(path)), load_config())
-    watcher = SqliteWatcher(str(path))
+def bare_block(url: str, count: int, seed: int) -> dict[str, float]:
+    """The watcher + snapshot loop without Textual, same interval (a pushed watcher, as on
+    PostgreSQL, waits for the notification instead); latencies by number."""
+    hall = Hall(make_engine(url), load_config())
+    watcher = ChangeWatcher.for_hall(hall)
     shown: dict[str, float] = {}
     stop = threading.Event()
 
@@ -203,10 +222,13 @@ def bare_block(path: Path, count: int, seed: int) -> dict[str, float]:
                     calls = queries.snapshot(tx, recent=RECENT_CALLS).recent_calls
                 if calls and calls[0].number not in shown:
                     shown[calls[0].number] = time.monotonic()
-            stop.wait(CHECK_SECONDS)
+            if watcher.pushed:
+                watcher.wait(CHECK_SECONDS)
+            else:
+                stop.wait(CHECK_SECONDS)
 
     thread = threading.Thread(target=watch, daemon=True)
-    process, go, out = start_caller(path, count, seed)
+    process, go, out = start_caller(url, count, seed)
     thread.start()
     time.sleep(0.5)
     before = set(shown)
@@ -264,7 +286,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_cpu(path: Path, warmup: float, seconds: float,
+def idle_cpu(url: str, warmup: float, seconds: float,
              size: tuple[int, int] = (160, 45)) -> tuple[float, int]:
     """% of one core used by an idle `hall display` on a pseudo-terminal of `size` (columns,
     lines); bytes it wrote."""
@@ -272,7 +294,7 @@ def idle_cpu(path: Path, warmup: float, seconds: float,
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "hall", "--db", url_of(path), "display", "--no-voice"],
+        [sys.executable, "-m", "hall", "--db", url, "display", "--no-voice"],
         cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     written = [0]
@@ -329,28 +351,47 @@ def main() -> int:
     parser.add_argument("--target-ms", type=float, default=100.0, help="p95 ceiling (100)")
     parser.add_argument("--target-cpu", type=float, default=2.0, help="idle %% ceiling (2)")
     parser.add_argument("--dir", help="folder for the database file (default: $TMPDIR)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="on a throw-away PostgreSQL cluster (started here, fsync on) "
+                             "instead of a SQLite file: the displays are notified, not polling")
     args = parser.parse_args()
+    with ExitStack() as stack:
+        if args.postgres:
+            why = _pg.missing()
+            if why is not None:
+                print(f"display_latency --postgres: skipped: {why}")
+                return 0
+            url = _pg.new_database(stack.enter_context(_pg.cluster(fsync=True)))
+        else:
+            url = ""
+        return measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str) -> int:
+    """The run on `url`, or on a SQLite file made here when it is empty."""
     folder = workdir(args.dir, "display")
-    print(f"display_latency: {args.calls} calls per side, commit -> shown, check every "
-          f"{CHECK_SECONDS * 1e3:.0f} ms; idle CPU over {args.idle:g} s; {machine_line()}")
-    path = folder / "hall.db"
+    engine = "PostgreSQL (LISTEN/NOTIFY)" if url else f"SQLite (a check every " \
+        f"{CHECK_SECONDS * 1e3:.0f} ms)"
+    print(f"display_latency: {args.calls} calls per side, commit -> shown, on {engine}; idle "
+          f"CPU over {args.idle:g} s; {machine_line()}")
+    url = url or url_of(folder / "hall.db")
     try:
-        build(path, args.waiting)
+        build(url, args.waiting)
         half = max(1, args.calls // 2)
         sides: dict[str, list[float]] = {"display": [], "bare": []}
         timed_snapshot()
         for n, side in enumerate(("display", "bare", "bare", "display")):
             READS.clear()
             if side == "display":
-                block = asyncio.run(display_block(path, half, seed=n))
+                block = asyncio.run(display_block(url, half, seed=n))
             else:
-                block = bare_block(path, half, seed=n)
+                block = bare_block(url, half, seed=n)
             sides[side] += block.values()
             values = list(block.values())
             print(f"  {side:7s} block: {len(values)} calls, p50 {ms(values, 0.5):5.1f} ms, "
                   f"p95 {ms(values, 0.95):5.1f} ms, max {max(values) * 1e3:5.1f} ms "
                   f"(medians: {breakdown(list(block), block)}); {load_line()}")
-        cpu, written = idle_cpu(path, args.warmup, args.idle)
+        cpu, written = idle_cpu(url, args.warmup, args.idle)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -82,7 +82,7 @@ def main() -> int:
         path = folder / "hall.db"
         build(path, "" if args.without_notice else NOTICE)
         for size in sizes:
-            cpu, written = idle_cpu(path, args.warmup, args.seconds, size)
+            cpu, written = idle_cpu(url_of(path), args.warmup, args.seconds, size)
             good = cpu < args.target_cpu
             ok = ok and good
             print(f"  {size[0]}x{size[1]}: {cpu:.2f} % of one core "

@@ -8,18 +8,12 @@ missing.
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.errors import Refused
@@ -29,6 +23,7 @@ from db.store import audit
 from db.store.schema import current_revision, head_revision, init_db
 from db.store.session import Hall
 from db.store.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
+from tests import pg_cluster as _pg
 from tests.unit.test_multiprocess import (
     WORKERS,
     cheap_pins,
@@ -42,63 +37,31 @@ from tests.unit.test_multiprocess import (
 
 pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
 
-PORT = 54329
 TICKETS = 1_200
 
 
 def _server_bin() -> Path | None:
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    found = shutil.which("initdb")
-    return Path(found).parent if found and shutil.which("pg_ctl") else None
+    return _pg.server_bin()
 
 
 def _as_user() -> list[str] | None:
-    """How to run the server's commands: directly, or (as root) as the postgres user."""
-    if os.geteuid() != 0:
-        return []
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        return None
-    runuser = shutil.which("runuser")
-    return [runuser, "-u", "postgres", "--"] if runuser else None
+    return _pg.run_as()
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """A running cluster for this module; yields the URL of its databases ({db} to fill)."""
-    server, prefix = _server_bin(), _as_user()
-    if server is None or prefix is None:
-        pytest.skip("PostgreSQL server binaries (or a non-root user to run them) not found")
-    # Not under pytest's own temporary folder: the server's user must be able to reach it.
-    folder = Path(tempfile.mkdtemp(prefix="hall-pg-"))
-    data = folder / "data"
-    if prefix:
-        shutil.chown(folder, "postgres")
-    subprocess.run([*prefix, str(server / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall",
-                    "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
-    options = f"-p {PORT} -k {folder} -c listen_addresses='' -c fsync=off"
-    subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(folder / "log"), "-w", "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://hall@/{{db}}?host={folder}&port={PORT}"
-    finally:
-        subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    why = _pg.missing()
+    if why is not None:
+        pytest.skip(why)
+    with _pg.cluster() as url:
+        yield url
 
 
 @pytest.fixture
 def pg_url(cluster: str) -> str:
     """A fresh, empty database in the cluster."""
-    name = f"hall_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(cluster.format(db="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return cluster.format(db=name)
+    return _pg.new_database(cluster)
 
 
 @pytest.fixture
