@@ -46,6 +46,10 @@ ACTIONS: tuple[tuple[str, str], ...] = (
 
 Step = Callable[[], TicketView | RemedyView | None]
 
+WIDE_COLUMNS = 120
+"""From this width on, the steps' buttons carry their labels in full (`wide_a_NAME`); below,
+the short ones (`a_NAME`), so that every key stays on the button at 80 columns."""
+
 CHECK_SECONDS = 0.2
 """How often the desk asks the change watcher whether another process committed."""
 
@@ -130,13 +134,19 @@ class DeskScreen(Watched[DeskState], HallScreen):
                  state=t(f"state_{state}", lang))
         counter = name(config.counter(self.machine.counter), lang)
         self.query_one("#desk-header", Label).update(f"{name(config, lang)} · {counter} · {mode}")
+        wide = "wide_" if self.size.width >= WIDE_COLUMNS else ""
         for action, _ in ACTIONS:
             key = f"a_{action}"
             if action == "pause" and state == "paused":
                 key = "a_resume"
             elif action == "close" and state == "closed":
                 key = "a_open_counter"
-            self.query_one(f"#do-{action}", Button).label = t(key, lang)
+            self.query_one(f"#do-{action}", Button).label = t(wide + key, lang)
+
+    def on_resize(self) -> None:
+        """Full labels on a wide screen, short ones on a narrow one."""
+        if self.is_mounted:
+            self._show_header()
 
     @property
     def ticket(self) -> TicketView | None:

@@ -27,6 +27,7 @@ from tests.apps.conftest import (
     text,
     ticket,
     type_text,
+    until,
 )
 from tests.conftest import PIN
 
@@ -510,3 +511,21 @@ async def test_close_and_open_the_counter_while_signed_in(
         assert "仍有 A001" in text(app, "#desk-status")
     with hall.read() as tx:
         assert ops.counter_row(tx, 1).state == "open"
+
+
+async def test_english_labels_in_full_where_there_is_room(counter_app: CounterFactory) -> None:
+    app = counter_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await at_desk(pilot)
+        await keys(pilot, "l")
+
+        def label(action: str) -> str:
+            return str(app.screen.query_one(f"#do-{action}", Button).label)
+
+        assert (label("next_service"), label("call_number")) == ("Next service F8",
+                                                                  "Call number F2")
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: label("next_service") == "Add svc F8")
+        assert label("call_number") == "Number F2"  # short: the key stays on the button
+        await pilot.resize_terminal(120, 36)
+        await until(pilot, lambda: label("next_service") == "Next service F8")

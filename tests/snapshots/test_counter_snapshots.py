@@ -114,6 +114,21 @@ def test_desk_in_english(
     assert snap_compare(app, terminal_size=SMALL, run_before=english)
 
 
+def test_desk_in_english_wide(
+    snap_compare: Compare, app: CounterApp, hall: Hall, clock: ManualClock
+) -> None:
+    """The same desk in English at 120×40: the steps' labels in full ("Next service F8",
+    "Call number F2"), the short ones stay for 80 columns (above)."""
+    serving(hall, clock)
+
+    async def english(pilot: Pilot[Any]) -> None:
+        await at_desk(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=LARGE, run_before=english)
+
+
 def test_desk_with_a_pending_remedy(
     snap_compare: Compare, app: CounterApp, hall: Hall, clock: ManualClock
 ) -> None:
