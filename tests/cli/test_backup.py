@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from db.config import HallConfig
+from db.rules import ops
+from db.store.session import Hall
 from tests.cli.conftest import Cli, one_line_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,3 +159,26 @@ def test_restore_refuses_a_file_that_fails_verification(cli: Cli, db_path: Path,
     made = cli("--db", f"sqlite:///{new}", "restore", str(copy))  # nothing to replace
     assert made.code == 0, made.err
     assert stat.S_IMODE(new.stat().st_mode) == 0o600
+
+
+def test_an_app_left_running_sees_the_restored_hall_whole(
+        cli: Cli, db_path: Path, tmp_path: Path, config: HallConfig) -> None:
+    running = Hall.open(f"sqlite:///{db_path}", config)  # an app that was not stopped
+    try:
+        with running.write() as tx:
+            ops.issue_ticket(tx, "A")
+        copy = tmp_path / "copy.db"
+        assert cli("backup", str(copy)).code == 0
+        for _ in range(3):
+            with running.write() as tx:
+                ops.issue_ticket(tx, "A")
+        assert Path(f"{db_path}-wal").exists()  # the app's log of its writes is there
+        assert cli("restore", str(copy), "--force").code == 0
+        with running.read() as tx:
+            numbers = tx.conn.exec_driver_sql("SELECT number FROM tickets").scalars().all()
+        assert numbers == ["A001"]
+        with running.write() as tx:
+            assert ops.issue_ticket(tx, "A").number == "A002"
+    finally:
+        running.dispose()
+    assert cli("audit", "verify").code == 0

@@ -241,3 +241,16 @@ def test_a_large_wal_and_a_full_disk_fail(tmp_path: Path,
     monkeypatch.setattr(doctor_module, "FREE_DISK_BYTES", 1 << 62)
     disk = check_disk(f"sqlite:///{path}", path)
     assert not disk.ok and "free space" in (disk.fix or "")
+
+
+def test_a_missing_or_newer_database_is_named(cli: Cli, db_path: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    with sqlite3.connect(db_path) as conn:  # as a newer version of the program left it
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    result, checks = doctor(cli, hall_file(tmp_path))
+    assert failed(checks) == {"schema"} and "newer version" in checks["schema"]["detail"]
+    monkeypatch.setenv("HALL_DB", f"sqlite:///{tmp_path / 'nowhere' / 'hall.db'}")
+    result, checks = doctor(cli, hall_file(tmp_path))
+    assert result.code == 1 and {"database", "schema", "integrity"} <= failed(checks)
+    assert "hall init" in checks["database"]["fix"]
+    assert not (tmp_path / "nowhere").exists()  # only looked
