@@ -197,7 +197,8 @@ def _living(run: Run, mode: str) -> None:
             if mode == "terminal":
                 from hall.lobby import Lobby
 
-                Lobby(run.config, hall, living, url=url, intro=intro).run()
+                lines = _lobby_intro(run, plan.user_counter, plan.user_business, speed)
+                Lobby(run.config, hall, living, url=url, intro=lines).run()
             else:
                 _wait(a.seconds)
     except KeyboardInterrupt:
@@ -267,6 +268,19 @@ def _intro(run: Run, url: str, counter: int | None, business: str | None,
             f"(take a number for {business} at the kiosk, call it at your counter)")
     lines.append(f"其他窗口由模拟工作人员办理 simulated clerks serve the other counters · "
                  f"值班领导 duty leader L01 / PIN {DEMO_PIN}")
+    return lines
+
+
+def _lobby_intro(run: Run, counter: int | None, business: str | None,
+                 speed: float) -> list[str]:
+    """The lobby's two lines above the board: short, for an 80×24 terminal."""
+    lines = []
+    if counter is not None and business is not None:
+        name = run.config.business(business).name_zh
+        lines.append(f"你的窗口 your counter {counter} · C01/{DEMO_PIN} · 只办 only {business} "
+                     f"{name} · k 取号 c 叫号")
+    lines.append(f"×{speed:g} · 离开 leave: 取号机 评价器 叫号屏 F12 → L01 / {DEMO_PIN} · "
+                 "窗口 领导 Ctrl+Q")
     return lines
 
 

@@ -50,17 +50,18 @@ class Lobby(App[None]):
     """The living hall's board and log, the apps a key away; q quits the demo."""
 
     TITLE = "演示营业厅 demo hall"
+    ENABLE_COMMAND_PALETTE = False
     CSS = """
     #intro { height: auto; padding: 0 1; background: $boost; }
     #board { height: 1fr; padding: 0 1; }
-    #log { height: 7; border-top: solid $primary; }
+    #log { height: 5; border-top: solid $primary; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "open('kiosk')", "取号机 kiosk"),
         Binding("c", "open('counter')", "窗口 counter"),
         Binding("w", "open('wall')", "叫号屏 wall"),
         Binding("e", "open('evaluator')", "评价器"),
-        Binding("l", "open('leader')", "领导 leader"),
+        Binding("l", "open('leader')", "领导"),
         Binding("s", "open('support')", "服务岗", show=False),
         Binding("q", "quit", "退出 quit", priority=True),
         Binding("ctrl+c", "quit", "退出 quit", show=False, priority=True),
@@ -80,9 +81,7 @@ class Lobby(App[None]):
         self.told_broken = False
 
     def compose(self) -> ComposeResult:
-        leave = (f"离开 leave: 取号机、评价器、叫号屏 kiosk, evaluator, wall {LEAVE_LOCKED} · "
-                 "窗口、领导 counter, leader Ctrl+Q")
-        yield Static(Text("\n".join([*self.intro, leave])), id="intro")
+        yield Static(Text("\n".join(self.intro)), id="intro")
         with VerticalScroll(id="board"):
             yield Static(id="status")
         yield RichLog(id="log", max_lines=500, wrap=True)
