@@ -38,7 +38,8 @@ def verify(run: Run) -> None:
                          "`hall audit verify` or `hall close-day` printed it")
     bar = nullcontext(None) if run.out.as_json else progress_bar("校验 verifying")
     with run.hall().read() as tx, bar as tell:
-        result = audit.verify(tx.conn, tell, anchor.strip().lower() if anchor else None)
+        result = audit.verify(tx.conn, tell, anchor.strip().lower() if anchor else None,
+                              full=run.args.full)
     if result.problem is not None:
         raise Refused(f"the event log fails verification: {result.problem.message}",
                       zh=f"事件记录校验未通过：{result.problem.message_zh}")

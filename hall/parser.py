@@ -631,9 +631,13 @@ def _figures(g: Grammar) -> None:
             p.add_argument("--anchor", metavar="HASH",
                            help="抄录的链头 a head hash written down earlier: must still be in "
                                 "the log")
+            p.add_argument("--full", action="store_true",
+                           help="完整检查 SQLite's full integrity_check (also every index "
+                                "against its table; slower) instead of its quick_check")
 
-        g.add("verify", "audit:verify", "校验事件记录 report the first edited, inserted or "
-              "deleted event", verify, sub)
+        g.add("verify", "audit:verify", "校验 check the file, the event log's chain (first "
+              "edited, inserted or deleted event) and every ticket, counter, remedy and "
+              "complaint against its events", verify, sub)
 
     g.group("audit", "事件记录防篡改校验 tamper-evident event log: verify", "audit_command",
             "verify", "audit: say `audit verify`", audit)

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from db.rules.handler import handler_after
+from db.rules.handler import MOVES, SETS, handler_after
 from db.store.models import Event
 from db.store.views import _Json
 
@@ -134,8 +134,9 @@ class AuditResult(_Json):
     problem: Problem | None
     """The first problem, when not ok."""
     integrity: str = "not checked"
-    """SQLite's own check of the file (`PRAGMA integrity_check`): "ok", its first complaint,
-    or why it was not run (PostgreSQL checks its pages itself)."""
+    """SQLite's own check of the file (`PRAGMA quick_check`, or `integrity_check` when asked
+    for in full): "ok", its first complaint, or why it was not run (PostgreSQL checks its
+    pages itself)."""
     tickets: int = 0
     """Tickets replayed against their events."""
     rows: int = 0
@@ -229,11 +230,13 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
 
 
 def verify(conn: Connection, progress: Progress | None = None,
-           anchor: str | None = None, *, tables: bool = True) -> AuditResult:
-    """The file's own check (SQLite), then the whole log: the first event that breaks the
-    chain; then, with `tables`, each ticket replayed from its events (`check_tickets`).
-    `anchor`: a head hash written down earlier, which must still be in the log."""
-    integrity = integrity_check(conn)
+           anchor: str | None = None, *, tables: bool = True, full: bool = False) -> AuditResult:
+    """The file's own check (SQLite: `PRAGMA quick_check`, or with `full` the slower
+    `integrity_check`, which also checks every index against its table), then the whole log:
+    the first event that breaks the chain; then, with `tables`, each ticket, counter, remedy
+    and complaint replayed from its events. `anchor`: a head hash written down earlier,
+    which must still be in the log."""
+    integrity = integrity_check(conn, full=full)
     if integrity not in ("ok", SKIPPED):
         newest = None
         with contextlib.suppress(sa.exc.DBAPIError):
@@ -244,10 +247,16 @@ def verify(conn: Connection, progress: Progress | None = None,
             problem=Problem("damaged", 0, f"the database file is damaged: {integrity}",
                             f"数据库文件已损坏：{integrity}"),
             integrity=integrity)
-    chain = _verify_chain(conn, progress, anchor)
-    if not tables or chain.problem is not None:
-        return replace(chain, integrity=integrity)
-    problem, count = check_tickets(conn)
+    raw = _raw_sqlite(conn)
+    if raw is not None:  # one pass over the log through the driver (`_scan_sqlite`)
+        chain, problem, count = _scan_sqlite(conn, raw, progress, anchor, tables=tables)
+        if not tables or chain.problem is not None:
+            return replace(chain, integrity=integrity)
+    else:
+        chain = _verify_chain(conn, progress, anchor)
+        if not tables or chain.problem is not None:
+            return replace(chain, integrity=integrity)
+        problem, count = check_tickets(conn)
     rows = 0
     if problem is None:
         problem, rows = check_tables(conn)
@@ -258,14 +267,17 @@ def verify(conn: Connection, progress: Progress | None = None,
 SKIPPED = "not checked on PostgreSQL (the server checks its own pages)"
 
 
-def integrity_check(conn: Connection) -> str:
-    """`PRAGMA integrity_check` on SQLite: "ok", or its first complaint (a file damaged
-    beyond reading is named too); on another database, why it was skipped."""
+def integrity_check(conn: Connection, *, full: bool = True) -> str:
+    """SQLite's own check of the file: "ok", or its first complaint (a file damaged beyond
+    reading is named too); on another database, why it was skipped. `full`: `PRAGMA
+    integrity_check`; else `PRAGMA quick_check` (every page, record and constraint, but not
+    each index's entries against its table: a third of the time)."""
     if conn.dialect.name != "sqlite":
         return SKIPPED if conn.dialect.name == "postgresql" else \
             f"not checked on {conn.dialect.name}"
     try:
-        first = conn.exec_driver_sql("PRAGMA integrity_check").first()
+        first = conn.exec_driver_sql(
+            f"PRAGMA {'integrity_check' if full else 'quick_check'}").first()
     except sa.exc.DBAPIError as error:
         return " ".join(str(error.orig).split()) or "unreadable"
     said = str(first[0]) if first is not None else "no answer"
@@ -330,11 +342,12 @@ _STATUS = {
     "expire": "cancelled", "reopen": "serving",
 }
 """The state each step leaves a ticket in (docs/design.md §3); other steps keep it."""
+_HANDLER_STEPS = frozenset((*SETS, *MOVES))
 _TAKES_COUNTER = ("call", "walk_in", "resume")
 _LEAVES_COUNTER = ("transfer", "next_service", "refer", "set_aside", "reopen")
 
 
-@dataclass
+@dataclass(slots=True)
 class TicketReplay:
     """Where a ticket's events put it: its state, queue, counter and handler (the handler by
     the rule the reports replay by, `db.rules.handler`)."""
@@ -347,12 +360,13 @@ class TicketReplay:
     def step(self, kind: str, staff: str | None, counter: int | None,
              detail: dict[str, Any] | None) -> None:
         """Apply one event."""
-        detail = detail or {}
-        if kind == "issue":
-            self.business = detail.get("business", self.business)
-        elif kind in ("transfer", "next_service"):
-            self.business = detail.get("to_business", self.business)
-        self.handler_id = handler_after(self.handler_id, kind, staff, detail)
+        if detail:
+            if kind == "issue":
+                self.business = detail.get("business", self.business)
+            elif kind in ("transfer", "next_service"):
+                self.business = detail.get("to_business", self.business)
+        if kind in _HANDLER_STEPS:
+            self.handler_id = handler_after(self.handler_id, kind, staff, detail)
         if kind == "reassign" and self.status in ("called", "serving") \
                 and self.counter_number is not None:
             self.status, self.counter_number = "serving", None
@@ -589,3 +603,232 @@ def check_tables(conn: Connection) -> tuple[Problem | None, int]:
                 return problem, count
             count += 1
     return None, count
+
+
+# -- the one pass over a SQLite log ----------------------------------------------------------
+
+WINDOW = 20_000
+"""Tickets stay in memory until a ticket this many ids newer has had an event (about ten
+days of a busy hall): then their rows are compared and they are let go, so memory stays
+flat however long the log is. A ticket whose events come later still (a complaint's reopen
+months on) is checked again at the end with all its events."""
+
+_EVENT_SQL = ("SELECT id, at, business_day, kind, ticket_id, staff_id, counter_number, detail, "
+              "prev_hash, hash FROM events ORDER BY id")
+_TICKET_SQL = ("SELECT id, status, business, counter_number, handler_id, number FROM tickets "
+               "ORDER BY id")
+_NEEDS_DETAIL = frozenset(("issue", "transfer", "next_service", "reassign", "reopen"))
+"""The steps whose detail the ticket replay reads."""
+
+
+def _plain(text: str) -> bool:
+    """Whether JSON writes `text` between its quotes as it is (no escapes)."""
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+Q = '"'
+
+
+def _number(value: Any) -> str:
+    """The JSON of a stored integer column's value (as stored: SQLite may hold any type)."""
+    return str(value) if value.__class__ is int else _ENCODE(value)
+
+
+def _quote(known: dict[Any, str], value: Any) -> str:
+    """The JSON of `value`, remembered in `known` (a few hundred distinct values at most in
+    a real log; a log with more is remembered afresh)."""
+    if len(known) > 10_000:
+        known.clear()
+        known[None] = "null"
+    found = known[value] = _ENCODE(value)
+    return found
+
+
+def _raw_sqlite(conn: Connection) -> Any:
+    """The driver's own connection when it is the standard sqlite3 module, else None."""
+    if conn.dialect.name != "sqlite" or conn.dialect.driver != "pysqlite":
+        return None
+    return conn.connection.dbapi_connection
+
+
+def _stored_time(text: str) -> str:
+    """`datetime.isoformat(sep=" ")` of a time as SQLAlchemy stores it in SQLite
+    ("YYYY-MM-DD HH:MM:SS.ffffff"), without parsing it when it has that form."""
+    if len(text) == 26 and text[19] == ".":
+        return text[:19] if text.endswith(".000000") else text
+    return dt.datetime.fromisoformat(text).isoformat(sep=" ")
+
+
+class _Details:
+    """Stored detail texts, canonical and parsed, remembered: most repeat (a number's issue
+    detail comes back every day)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.canonical: dict[str, str] = {}
+        self.parsed: dict[str, Any] = {}
+
+    def text(self, stored: str) -> str:
+        found = self.canonical.get(stored)
+        if found is None:
+            if len(self.canonical) >= self.LIMIT:
+                self.canonical.clear()
+            found = self.canonical[stored] = _ENCODE(json.loads(stored))
+        return found
+
+    def value(self, stored: str | None) -> Any:
+        if stored is None:
+            return None
+        found = self.parsed.get(stored)
+        if found is None:
+            if len(self.parsed) >= self.LIMIT:
+                self.parsed.clear()
+            found = self.parsed[stored] = json.loads(stored)
+        return found
+
+
+class _TicketWalk:
+    """The ticket replay folded into the pass over the log: each event steps its ticket's
+    replay; tickets fallen out of the `WINDOW` are compared with their rows (read in id order
+    beside the log). A ticket that differs, or that has an event after it was compared, is
+    checked again at the end with all its events (`check_ticket`)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.pending: dict[int, TicketReplay] = {}
+        self.rows = raw.cursor()
+        self.rows.arraysize = CHUNK
+        self.rows.execute(_TICKET_SQL)
+        self.buffer: list[Any] = []
+        self.compared_to = 0
+        self.again: set[int] = set()
+        self.count = 0
+
+    def compare(self, limit: int) -> None:
+        """Compare the rows of tickets up to id `limit` and let them go."""
+        if limit <= self.compared_to:
+            return
+        pending, again = self.pending, self.again
+        while True:
+            if not self.buffer:
+                self.buffer = self.rows.fetchmany()
+                if not self.buffer:
+                    break
+                self.buffer.reverse()
+            if self.buffer[-1][0] > limit:
+                break
+            number, status, business, counter, handler, label = self.buffer.pop()
+            self.count += 1
+            replay = pending.pop(number, None)
+            if replay is None or replay.status != status or replay.counter_number != counter \
+                    or replay.handler_id != handler \
+                    or (replay.business or label[:1]) != business:
+                again.add(number)
+        self.compared_to = limit
+
+    def finish(self, conn: Connection) -> tuple[Problem | None, int]:
+        self.compare(1 << 62)
+        for number in sorted(self.again):
+            problem = check_ticket(conn, number)
+            if problem is not None:
+                return problem, self.count
+        return None, self.count
+
+
+def check_ticket(conn: Connection, ticket_id: int) -> Problem | None:
+    """One ticket replayed from all its events and compared with its row."""
+    row = conn.execute(select(T).where(T.c.id == ticket_id)).first()
+    if row is None:
+        return None
+    replay = TicketReplay(business=row.number[:1])
+    steps = conn.execute(
+        select(E.c.kind, E.c.staff_id, E.c.counter_number, E.c.detail)
+        .where(E.c.ticket_id == ticket_id).order_by(E.c.id))
+    for step in steps:
+        replay.step(step.kind, step.staff_id, step.counter_number, step.detail)
+    return _differs(row, replay)
+
+
+def _diagnose_at(conn: Connection, before_id: int | None, row_id: int) -> Problem | None:
+    """`diagnose` where the quick check of the pass found something: the rows read again
+    through SQLAlchemy, typed."""
+    columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+               E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash]
+    before = (conn.execute(select(*columns).where(E.c.id == before_id)).first()
+              if before_id is not None else None)
+    rows = conn.execute(select(*columns).where(E.c.id >= row_id).order_by(E.c.id).limit(2)).all()
+    return diagnose(before, rows[0], rows[1] if len(rows) > 1 else None)
+
+
+def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: str | None,
+                 *, tables: bool) -> tuple[AuditResult, Problem | None, int]:
+    """The chain and (with `tables`) the tickets in one pass over the log, read through the
+    driver: each event's canonical text is built from the stored text (no datetime or JSON
+    round trip unless the stored form is unusual) and hashed; anything that does not match
+    at once is looked at again by `diagnose`. Returns the chain's result, the first ticket
+    that is not what its events say, and the tickets compared."""
+    newest = head(conn)
+    total = newest[0] if newest is not None else 0
+    walk = _TicketWalk(raw) if tables else None
+    details = _Details()
+    sha256, encode, stored_time, plain = hashlib.sha256, _ENCODE, _stored_time, _plain
+    canonical_detail, detail_value = details.text, details.value
+    number = _number
+    quoted: dict[Any, str] = {None: "null"}
+    """JSON of the few distinct kinds, staff ids and days, each encoded once."""
+    events = raw.cursor()
+    events.arraysize = CHUNK
+    events.execute(_EVENT_SQL)
+    previous, before_id, count, latest = GENESIS, None, 0, 0
+    pending: dict[int, TicketReplay] = walk.pending if walk is not None else {}
+    anchored = anchor is None
+    problem: Problem | None = None
+    while problem is None:
+        rows = events.fetchmany()
+        if not rows:
+            break
+        for event_id, at, day, kind, ticket, staff, counter, detail, prev_hash, own in rows:
+            # The canonical text (`canonical_text`) written out from the stored values;
+            # anything JSON would escape goes through the encoder.
+            when = stored_time(at)
+            text = (f"[{event_id},{f'{Q}{when}{Q}' if plain(when) else encode(when)},"
+                    f"{quoted.get(day) or _quote(quoted, day)},"
+                    f"{quoted.get(kind) or _quote(quoted, kind)},"
+                    f"{'null' if ticket is None else number(ticket)},"
+                    f"{quoted.get(staff) or _quote(quoted, staff)},"
+                    f"{'null' if counter is None else number(counter)},"
+                    f"{'null' if detail is None else canonical_detail(detail)}]")
+            if prev_hash != previous or own is None \
+                    or own != sha256(f"{previous}\n{text}".encode()).hexdigest():
+                problem = _diagnose_at(conn, before_id, event_id)
+                if problem is not None:
+                    break
+            previous, before_id = own, event_id
+            count += 1
+            if not anchored and own == anchor:
+                anchored = True
+            if ticket is not None and walk is not None:
+                if ticket <= walk.compared_to:  # an event after its row was compared
+                    walk.again.add(ticket)
+                    continue
+                replay = pending.get(ticket)
+                if replay is None:
+                    replay = pending[ticket] = TicketReplay()
+                    latest = max(latest, ticket)
+                replay.step(kind, staff, counter,
+                            detail_value(detail) if kind in _NEEDS_DETAIL else None)
+        if walk is not None and problem is None:
+            walk.compare(latest - WINDOW)
+        if progress is not None:
+            progress(count, total)
+    events.close()
+    if problem is None and not anchored:
+        problem = problem_at("anchor", total)
+    chain = AuditResult(ok=problem is None, events=count,
+                        head_id=newest[0] if newest is not None else None,
+                        head_hash=newest[1] if newest is not None else None, problem=problem)
+    if problem is not None or walk is None:
+        return chain, None, 0
+    found, compared = walk.finish(conn)
+    walk.rows.close()
+    return chain, found, compared

@@ -90,6 +90,23 @@ def test_a_hall_as_its_steps_left_it_passes(hall: Hall, clock: ManualClock) -> N
         counted = sum(tx.conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                       for table in ("counters", "remedies", "complaints"))
     assert result.rows == counted > 4 + 3
+    with hall.read() as tx:  # the full check of the file (every index against its table)
+        assert audit.verify(tx.conn, full=True).integrity == "ok"
+
+
+def test_the_quick_pass_writes_every_canonical_text_itself(
+    hall: Hall, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On an intact log the pass's own canonical text matches every hash: nothing is sent to
+    # the slow diagnosis (Chinese details, events without a ticket, staff or counter).
+    busy_morning(hall, clock)
+
+    def slow(*args: object) -> None:
+        raise AssertionError(f"sent to diagnosis: {args[1:]}")
+
+    monkeypatch.setattr(audit, "_diagnose_at", slow)
+    result = verify(hall)
+    assert result.ok and result.events > 50
 
 
 def test_a_simulated_day_passes(tmp_path: Path, config: HallConfig) -> None:
@@ -158,6 +175,23 @@ def test_an_edited_counter_remedy_or_complaint_is_named(
     assert result.problem.message.startswith(named), result.problem.message
     assert said in result.problem.message
     assert "\n" not in result.problem.message and result.problem.message_zh
+
+
+def test_tickets_compared_as_the_pass_goes_and_late_events_checked_again(
+    hall: Hall, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A window of one ticket: each ticket is compared (and let go) as soon as a newer one has
+    # an event; a complaint's reopen or reassign comes after, and is checked again in full.
+    monkeypatch.setattr(audit, "WINDOW", 1)
+    busy_morning(hall, clock)
+    result = verify(hall)
+    assert result.ok, result.problem
+    assert result.tickets == 7
+    with hall.engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET handler_id = 'C01' WHERE number = 'A004'"))
+    problem = verify(hall).problem
+    assert problem is not None and "ticket A004" in problem.message
+    assert "handler_id is 'C01', its events say 'C03'" in problem.message
 
 
 def test_a_ticket_without_events_is_named(hall: Hall) -> None:
