@@ -66,15 +66,17 @@ def install(run: Run) -> None:
     chosen = _units(a.units)
     units = make_units(plan, chosen, host=a.host, port=a.port, allow=a.allow,
                        backup_dir=a.backup_dir, keep=a.keep)
-    env = environment(run)
+    url = database_url(run, plan)
+    env = environment(run, url)
     commands = systemctl_commands(plan, units)
     data = {"dry_run": a.dry_run, "folder": str(plan.folder), "env_file": str(plan.env_file),
-            "units": {u.name: u.text for u in units}, "db": masked(run.url),
+            "units": {u.name: u.text for u in units}, "db": masked(url), "user": plan.user,
             "commands": commands}
     if a.dry_run:
         body = "".join(f"# {plan.folder / u.name}\n{u.text}\n" for u in units)
         body += f"# {plan.env_file} (0600; holds the database URL)\n"
-        body += "".join(f"{line.split('=', 1)[0]}=…\n" for line in env.splitlines())
+        body += f"HALL_DB={masked(url)}\n"
+        body += "".join(f"{line}\n" for line in env.splitlines()[1:])
         body += "\n# then:\n" + "".join(f"{c}\n" for c in commands)
         if run.out.as_json:
             run.out.data(data)
@@ -85,6 +87,8 @@ def install(run: Run) -> None:
         return
     written = write_units(plan, units, env)
     lines = [f"已写入 (wrote): {path}" for path in written]
+    lines.append(f"服务以 {plan.user} 身份运行，数据库 (the services run as {plan.user}, on): "
+                 f"{masked(url)}")
     lines.append("接下来运行 (now run):")
     lines += [f"  {c}" for c in commands]
     run.out.done("\n".join(lines), {**data, "written": [str(p) for p in written]})
@@ -129,10 +133,21 @@ def hall_command() -> str:
     return f"{Path(sys.executable).absolute()} -m hall"
 
 
-def environment(run: Run) -> str:
+def database_url(run: Run, plan: Plan) -> str:
+    """The hall the services run: `--db` or `$HALL_DB`, else the default database of the
+    user they run as (under sudo, not root's)."""
+    if getattr(run.args, "db", None) or os.environ.get("HALL_DB"):
+        return run.url
+    home = Path(pwd.getpwnam(plan.user).pw_dir)
+    if plan.user == pwd.getpwuid(os.getuid()).pw_name:
+        return run.url
+    return f"sqlite:///{home / '.local' / 'share' / 'onestop-hall' / 'hall.db'}"
+
+
+def environment(run: Run, url: str) -> str:
     """The EnvironmentFile: the database URL and the hall file, as the units' processes get
     them (systemd reads the file as root before it drops to the user)."""
-    lines = [f"HALL_DB={_env_value(run.url)}"]
+    lines = [f"HALL_DB={_env_value(url)}"]
     chosen = config_path(getattr(run.args, "config", None))
     if chosen is not None:
         lines.append(f"HALL_CONFIG={_env_value(str(chosen.expanduser().absolute()))}")

@@ -81,7 +81,8 @@ def test_dry_run_prints_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert not folder.exists()
     assert f"# {folder / 'hall-server.service'}" in shown.out
     assert "hall-kiosk" not in shown.out and "[Timer]" in shown.out
-    assert "HALL_DB=…" in shown.out and "s3cret" not in shown.out
+    assert "HALL_DB=postgresql://hall:***@db.example/hall" in shown.out
+    assert "s3cret" not in shown.out
     assert "systemctl daemon-reload" in shown.out
 
 
@@ -112,3 +113,19 @@ def test_a_nightly_backup_into_a_folder_keeps_the_newest(cli: Cli, db_path: Path
     assert Path(done.json()["file"]).name == kept[1]
     misuse = cli("backup", str(tmp_path / "one.db"), "--keep", "2")
     assert misuse.code == 2 and "folder" in one_line_error(misuse)
+
+
+def test_under_sudo_the_hall_is_the_users_not_roots(cli: Cli,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+
+    other = next((p for p in pwd.getpwall() if p.pw_uid != 0 and p.pw_dir.startswith("/")),
+                 None)
+    if other is None:
+        pytest.skip("no second user on this machine")
+    monkeypatch.delenv("HALL_DB", raising=False)
+    shown = cli("--json", "service", "install", "--dry-run", "--as", other.pw_name)
+    assert shown.code == 0, shown.err
+    data = shown.json()
+    assert data["db"] == f"sqlite:///{other.pw_dir}/.local/share/onestop-hall/hall.db"
+    assert f"User={other.pw_name}" in data["units"]["hall-server.service"]
