@@ -27,8 +27,10 @@ headline is the median of the rounds' ratios. The phone's latency is mostly its 
 (0-2 s after the commit): its floor is the poll, not the server.
 
 CPU: utime+stime of the server's process tree over each phase's calls, as cores (1.0 = one
-core busy). Memory: the tree's PSS (each shared page counted once, split between its
-sharers) and RSS (shared pages counted in every process), at the end of each phase.
+core busy), and of the server process alone (the websockets' relay and the phones' answers:
+each answer reads the ticket and its wait estimate from the database). Memory: the tree's
+PSS (each shared page counted once, split between its sharers) and RSS (shared pages
+counted in every process), at the end of each phase.
 
     .venv/bin/python benchmarks/hall_server_load.py
     .venv/bin/python benchmarks/hall_server_load.py --counters 2 --phones 20 --calls 10
@@ -227,6 +229,8 @@ class Phase:
     wall: list[float] = field(default_factory=list)
     phone: list[float] = field(default_factory=list)
     cores: float = 0.0
+    server_cores: float = 0.0
+    """The server process's own share of `cores` (its apps are the rest)."""
     pss: float = 0.0
     rss: float = 0.0
     processes: int = 0
@@ -236,7 +240,8 @@ class Phase:
                 f"{pct(self.wall, 0.95) * 1000:.0f} ms; commit->phone p50 "
                 f"{pct(self.phone, 0.5) * 1000:.0f} ms, p95 {pct(self.phone, 0.95) * 1000:.0f} "
                 f"ms ({len(self.wall)} calls); server tree {self.processes} processes, CPU "
-                f"{self.cores:.2f} cores, PSS {self.pss:.0f} MB, RSS {self.rss:.0f} MB")
+                f"{self.cores:.2f} cores (the server process {self.server_cores:.2f}), PSS "
+                f"{self.pss:.0f} MB, RSS {self.rss:.0f} MB")
 
 
 # -- a round -------------------------------------------------------------------------------
@@ -315,6 +320,7 @@ async def measure(phase: Phase, hall: Hall, server: int, wall: Terminal,
     pids = tree(server)
     after = cpu_seconds(pids)
     phase.cores = sum(t - before.get(pid, 0.0) for pid, t in after.items()) / elapsed
+    phase.server_cores = (after.get(server, 0.0) - before.get(server, 0.0)) / elapsed
     phase.pss, phase.rss = memory_mb(pids)
     phase.processes = len(pids)
 

@@ -582,8 +582,9 @@ def _apps(g: Grammar) -> None:
         p.add_argument("--allow", action="append", type=network, default=[],
                        metavar="NETWORK",
                        help="允许的网络 let in only browsers of this network, e.g. "
-                            "192.168.1.0/24 (repeatable; this machine is always let in; "
-                            "others get 403)")
+                            "192.168.1.0/24 (repeatable, added to [server] allow; this "
+                            "machine is always let in; others get 403; phones: [server] "
+                            "phone_allow)")
 
     g.add("serve", "apps:serve",
           "营业厅服务器 every terminal for browsers (/kiosk, /counter/N, /display, …) and "
