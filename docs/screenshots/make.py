@@ -51,7 +51,8 @@ ZOOM = "0.75"
 
 SOURCES = HERE / "sources.json"
 
-TEXT = re.compile(r'<text ([^>]*?)x="([0-9.]+)"([^>]*?)textLength="([0-9.]+)"([^>]*)>([^<]*)</text>')
+TEXT = re.compile(
+    r'<text ([^>]*?)x="([0-9.]+)"([^>]*?)textLength="([0-9.]+)"([^>]*)>([^<]*)</text>')
 
 
 def digest(svg: Path) -> str:
