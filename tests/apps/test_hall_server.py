@@ -311,6 +311,14 @@ def test_phones_open_the_ticket_pages_and_nothing_else(hall: Hall) -> None:
     run(hall, test, settings={"config": config}, fake_remote=True)
 
 
+def test_the_index_names_the_phones_port(hall: Hall) -> None:
+    async def test(client: TestClient[web.Request, web.Application], _: HallServer) -> None:
+        page = await (await client.get("/")).text()
+        assert "专用端口 8080" in page and "port 8080" in page
+
+    run(hall, test, settings={"config": with_server(hall.config, phone_port=8080)})
+
+
 def test_the_phones_port_serves_the_ticket_pages_alone(hall: Hall) -> None:
     with hall.write() as tx:
         view = ops.issue_ticket(tx, "A")
