@@ -115,6 +115,21 @@ async def test_the_leader_pin_closes_the_kiosk(kiosk: KioskFactory) -> None:
         assert app._exit
 
 
+async def test_the_unlock_takes_a_card_readers_burst_with_tab(kiosk: KioskFactory) -> None:
+    """"L01<Tab>PIN<Enter>" in one burst (a card reader, a fast typist): the PIN lands in the
+    PIN field, as on the counter's sign-in (every PIN entry shares `ui.screens.pin`)."""
+    from textual import events
+
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f12")
+        assert isinstance(app.screen, LeaderUnlock)
+        for key, char in [*((c, c) for c in "l01"), ("tab", "\t"),
+                          *((c, c) for c in LEADER_PIN), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await until(pilot, lambda: bool(app._exit))
+
+
 # -- guide mode -----------------------------------------------------------------------------
 
 

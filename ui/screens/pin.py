@@ -61,7 +61,19 @@ class PinEntry(Screen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "enter", show=False, priority=True),
+        Binding("tab", "tab_to_pin", show=False, priority=True),
     ]
+
+    def action_tab_to_pin(self) -> None:
+        """Tab from the staff id moves to the PIN at once, as Enter does (`action_enter`):
+        a card reader sends "C01<Tab>1234<Enter>" in one burst, and through the app's own
+        Tab (a binding found only after the id field had the next keys) the PIN's digits
+        would land in the id. Elsewhere Tab moves the focus as usual."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "staff-id":
+            self.set_focus(self.query_one("#pin", Input))
+        else:
+            raise SkipAction()
 
     def action_enter(self) -> None:
         """Enter on the id moves to the PIN; Enter on the PIN checks it; elsewhere (a

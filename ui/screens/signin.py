@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label
@@ -26,10 +24,6 @@ class SignInScreen(PinEntry, HallScreen):
 
     BOX_CLASSES: ClassVar[str] = "dialog"
     """Classes of the box around the fields."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "tab_to_pin", show=False, priority=True),
-    ]
 
     MISSING: ClassVar[dict[str, tuple[str, str]]] = {
         "staff-id": ("请输入工号", "Please enter your staff ID"),
@@ -68,17 +62,6 @@ class SignInScreen(PinEntry, HallScreen):
         self.query_one("#staff-id-label", Label).update(self.TEXTS("staff_id", lang))
         self.query_one("#pin-label", Label).update(self.TEXTS("pin", lang))
         self.query_one("#signin-ok", Button).label = self.TEXTS("sign_in", lang)
-
-    def action_tab_to_pin(self) -> None:
-        """Tab from the staff id moves to the PIN at once, as Enter does (`action_enter`):
-        a card reader sends "C01<Tab>1234<Enter>" in one burst, and through the app's own
-        Tab (a binding found only after the id field had the next keys) the PIN's digits
-        would land in the id. Elsewhere Tab moves the focus as usual."""
-        focused = self.focused
-        if isinstance(focused, Input) and focused.id == "staff-id":
-            self.set_focus(self.query_one("#pin", Input))
-        else:
-            raise SkipAction()
 
     def submit(self) -> None:
         """Check the PIN once the keys already sent to the two fields have landed there (a
