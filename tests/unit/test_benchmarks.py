@@ -29,6 +29,8 @@ TINY: dict[str, list[str]] = {
     "pin_guessing.py": ["--count", "20", "--loops", "1"],
     "estimate_accuracy.py": ["--seeds", "1", "--loads", "light"],
     "audit_verify.py": ["--days", "3", "--tickets", "100", "--rounds", "1", "--target", "1000"],
+    "reliability.py": ["--kills", "1", "--cli-kills", "1", "--processes", "2", "--steps", "5",
+                       "--histories", "1", "--fuzz", "5", "--configs", "5"],
     "hall_server_load.py": ["--counters", "1", "--phones", "5", "--calls", "2", "--settle", "1"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""

@@ -1,0 +1,91 @@
+"""The reliability suite at small sizes (benchmarks/reliability.py runs it at full size): kills
+inside steps, a Jepsen-style history, fuzzed command lines and mutated config files."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.reliability import harness as h
+
+
+@pytest.mark.slow
+def test_sigkill_inside_core_steps_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    db, logs, landed = h.kill_run(tmp_path, processes=2, kills=4)
+    found = h.check_history(db, logs)
+    assert found.held, h.summary(found) + str(found.lost[:3] + found.order[:3])
+    assert landed >= 1 and found.acknowledged > 0
+
+
+@pytest.mark.slow
+def test_sigkill_of_hall_command_lines_loses_no_printed_number(tmp_path: Path) -> None:
+    db, printed, _ = h.cli_kill_run(tmp_path, runs=4)
+    assert set(printed) <= h.numbers_in(db)
+    found = h.check_history(db, [])
+    assert found.integrity == "ok" and found.audit == "ok" and not found.duplicates
+
+
+@pytest.mark.slow
+def test_a_concurrent_history_has_no_duplicate_loss_or_order_violation(tmp_path: Path) -> None:
+    db, logs = h.history_run(tmp_path, processes=3, steps=25)
+    found = h.check_history(db, logs)
+    assert found.held, h.summary(found)
+    assert found.acknowledged > 30
+
+
+def test_the_checker_finds_a_lost_step_and_a_call_out_of_order(tmp_path: Path) -> None:
+    # The checker itself: an acknowledgement with no event is a loss; a call that skipped
+    # the first waiting ticket is an order violation.
+    h.make_hall(tmp_path / "h.db", 1)
+    log = tmp_path / "w.jsonl"
+    log.write_text(json.dumps({"op": "complete", "counter": 1, "ok": "A009", "id": 9}) + "\n")
+    found = h.check_history(tmp_path / "h.db", [log])
+    assert found.lost and not found.held
+    tickets = {1: ("d", "A001", 9, "t1"), 2: ("d", "A002", 2, "t2"), 3: ("d", "A003", 9, "t0")}
+    events = [(1, "issue", 1, None, None), (2, "issue", 2, None, None),
+              (3, "issue", 3, None, None), (4, "call", 2, 1, None), (5, "call", 1, 1, None)]
+    assert h._call_order(events, tickets) == [
+        "event 5: call took ticket 1, ticket 3 was first"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_hall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fuzz") / "hall.db"
+    h.make_hall(path, 2)
+    return path
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_fuzzed_command_lines_never_trace_back_and_refusals_change_nothing(
+    seed: int, fuzz_hall: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HALL_DB", f"sqlite:///{fuzz_hall}")
+    argv = h.fuzz_argv(random.Random(seed))
+    before = h.dump(fuzz_hall)
+    code, out, err = h.run_in_process(argv, stdin=f"{h.LEADER_PIN}\n{h.PIN}\n")
+    assert h.fuzz_problem(argv, code, out, err) is None, h.fuzz_problem(argv, code, out, err)
+    if code != 0:
+        assert h.dump(fuzz_hall) == before, f"{argv!r} was refused but changed the database"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_mutated_config_is_one_line_never_a_traceback(
+    seed: int, tmp_path: Path, fuzz_hall: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HALL_DB", f"sqlite:///{fuzz_hall}")
+    path = tmp_path / f"mutated-{seed}.toml"
+    path.write_text(h.mutate_config(h.shipped_config(), random.Random(seed)), encoding="utf-8")
+    code, out, err = h.run_in_process(["--config", str(path), "businesses"])
+    assert code in (0, 2), (code, err)
+    assert "Traceback" not in err and "unexpected" not in err, err
+    if code:
+        assert out == "" and err.startswith("hall: ") and err.count("\n") == 1, err
