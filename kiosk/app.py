@@ -17,6 +17,7 @@ from db.store.session import Hall
 from db.store.views import StaffView, TicketView
 from kiosk.machine import KioskMachine, SlipPrinter
 from kiosk.screens.account import AccountPad
+from kiosk.screens.appointment import AppointmentCheckIn
 from kiosk.screens.base import TicketIssued
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.feedback import FeedbackBox
@@ -28,7 +29,7 @@ from kiosk.screens.staff_pin import StaffPinScreen
 from kiosk.text import t
 from ui.app import LockedApp
 
-CUSTOMER_MODALS = (AccountPad, FeedbackBox, StaffPinScreen)
+CUSTOMER_MODALS = (AccountPad, AppointmentCheckIn, FeedbackBox, StaffPinScreen)
 """What an idle kiosk closes: input a customer (or a passer-by) left half done."""
 
 

@@ -13,9 +13,9 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from db.config import HallConfig
+from db.config import NORMAL, HallConfig
 from db.errors import HallError
-from db.rules import ops, queries, reception
+from db.rules import appointments, ops, queries, reception
 from db.rules.links import ticket_link
 from db.rules.staff import authenticate
 from db.store.session import Hall
@@ -82,6 +82,16 @@ class KioskMachine:
                                     issued_by=issued_by, directed_to=directed_to)
         return self.with_wait(view)
 
+    def check_in(self, *, code: str | None = None, phone_last4: str | None = None,
+                 account: str | None = None) -> TicketView:
+        """Check an appointment in (预约签到) by its code, or by the phone's last four digits
+        and the account: its number (committed), with its place in the queue. Outside the
+        slot's window `appointments.OutsideWindow` names the booked business."""
+        with self.hall.write() as tx:
+            done = appointments.check_in(tx, code=code or None, phone_last4=phone_last4 or None,
+                                         account=account or None)
+        return self.with_wait(done.ticket)
+
     def with_wait(self, view: TicketView) -> TicketView:
         """The ticket as it stands now, with people ahead and the wait it was told at issue
         (kept with the ticket: the screen and the slip say what the ticket says)."""
@@ -131,6 +141,8 @@ class KioskMachine:
             footer=printer.footer_en if lang == "en" else printer.footer_zh,
             language=lang,
             counter=counter,
+            priority=(name(self.config.priority(view.priority), lang)
+                      if view.priority != NORMAL else None),
         )
 
     def qr_text(self, view: TicketView) -> str:

@@ -66,6 +66,7 @@ _LABELS = {
         "ahead_one": "前面还有 1 人",
         "ahead_none": "前面没有人在等候",
         "go_to": "请到 {counter} 办理",
+        "priority": "优先类别：{name}",
         "no_wait": "预计等候：暂无预计",
     },
     "en": {
@@ -73,6 +74,7 @@ _LABELS = {
         "ahead_one": "1 person ahead",
         "ahead_none": "Nobody is waiting ahead of you",
         "go_to": "Please go to {counter}",
+        "priority": "Priority: {name}",
         "no_wait": "Estimated wait: not known yet",
     },
 }
@@ -108,6 +110,9 @@ class TicketSlip:
     """The low end of the estimate's range, when it has one (约 10–15 分钟)."""
     estimated_high: float | None = None
     """…and the high end."""
+    priority: str | None = None
+    """The ticket's priority class (预约, 老年人 …) in the customer's language; None for a
+    normal number."""
 
     def __post_init__(self) -> None:
         if self.language not in _LABELS:
@@ -215,6 +220,8 @@ def render_ticket(
         # Double height at normal width: "请到 7号窗口（故障报修与咨询） 办理" (35 columns)
         # takes two lines of a 58 mm roll's 32, where double width would take three.
         paper.line(labels["go_to"].format(counter=slip.counter), (layout.TALL,))
+    if slip.priority:
+        paper.line(labels["priority"].format(name=slip.priority))
     if slip.ahead is not None:
         paper.line(ahead_text(slip.ahead, slip.language))
     paper.line(wait_text(slip.estimated_wait_min, slip.language, slip.estimated_low,

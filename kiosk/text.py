@@ -81,6 +81,15 @@ ZH: dict[str, str] = {
     "printer_ready": "正常",
     "printer_no_paper": "缺纸",
     "printer_offline": "脱机（纸仓盖打开、缺纸或打印机故障）",
+    "ap_button": "预约签到",
+    "ap_title": "预约签到",
+    "ap_how": "请输入预约码；或输入手机号后四位和户号",
+    "ap_code": "预约码：{value}",
+    "ap_phone": "手机后四位：{value}",
+    "ap_account": "户号：{value}",
+    "ap_ok": "签到",
+    "ap_need": "请输入预约码，或输入手机号后四位和户号",
+    "ap_normal": "取普通号",
 }
 """Chinese, the default."""
 
@@ -159,6 +168,15 @@ EN: dict[str, str] = {
     "printer_ready": "ready",
     "printer_no_paper": "out of paper",
     "printer_offline": "offline (cover open, paper out or a printer error)",
+    "ap_button": "Appointment",
+    "ap_title": "Appointment check-in",
+    "ap_how": "Enter your appointment code, or your phone's last 4 digits and account",
+    "ap_code": "Code: {value}",
+    "ap_phone": "Phone last 4: {value}",
+    "ap_account": "Account: {value}",
+    "ap_ok": "Check in",
+    "ap_need": "Enter the code, or the phone's last 4 digits and the account number",
+    "ap_normal": "Normal number",
 }
 """English."""
 

@@ -55,7 +55,13 @@ STATE_ZH = {"booked": "已预约", "checked_in": "已签到", "missed": "未到"
 
 class OutsideWindow(Refused):
     """The booking is real but it is not its time: too early, or its window has closed (the
-    customer can take a normal number)."""
+    customer can take a normal number, of `business`)."""
+
+    def __init__(self, message: str, *, zh: str | None = None, business: str | None = None
+                 ) -> None:
+        super().__init__(message, zh=zh)
+        self.business = business
+        """The booked business: the normal number the kiosk offers instead."""
 
 
 @dataclass(frozen=True)
@@ -356,13 +362,13 @@ def check_in(tx: Tx, *, code: str | None = None, phone_last4: str | None = None,
             f"the check-in for the {_slot_text(config, row)} appointment closed at "
             f"{_local(config, closes)}: please take a normal number",
             zh=f"您预约的 {_slot_text(config, row)} 时段签到已于 {_local(config, closes)} "
-               "截止，请取普通号")
+               "截止，请取普通号", business=row.business)
     if now < opens:
         raise OutsideWindow(
             f"too early for the {_slot_text(config, row)} appointment: check-in opens at "
             f"{_local(config, opens)}; or take a normal number now",
             zh=f"您预约的是 {_slot_text(config, row)}，{_local(config, opens)} 起可签到；"
-               "也可现在取普通号")
+               "也可现在取普通号", business=row.business)
     claimed = tx.conn.execute(
         update(A).where(A.c.id == row.id, A.c.state == "booked")
         .values(state="checked_in", checked_in_at=now)).rowcount

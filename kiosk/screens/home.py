@@ -12,6 +12,7 @@ from db.config import NORMAL
 from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.account import AccountPad
+from kiosk.screens.appointment import AppointmentCheckIn
 from kiosk.screens.base import TicketIssued
 from kiosk.screens.confirm import ConfirmScreen
 from kiosk.screens.feedback import FeedbackBox
@@ -52,6 +53,7 @@ class HomeScreen(HallScreen):
             yield BusinessGrid(config.businesses, id="businesses")
             yield PriorityChooser(customer_priorities(config.priorities), id="priority")
             with Horizontal(id="home-actions"):
+                yield Button("", id="appointment", variant="primary")
                 yield Button("", id="account")
                 yield Button("", id="feedback")
                 yield Button("", id="language")
@@ -79,6 +81,9 @@ class HomeScreen(HallScreen):
         self.query_one("#choose", Label).update(t("choose", lang))
         self.query_one(BusinessGrid).language = lang
         self.query_one(PriorityChooser).language = lang
+        appointment = self.query_one("#appointment", Button)
+        appointment.label = t("ap_button", lang)
+        appointment.refresh(layout=True)  # its width is its label's (a label alone repaints)
         self.query_one("#feedback", Button).label = t("feedback", lang)
         self.query_one("#language", Button).label = t("language", lang)
         self._show_account()
@@ -143,6 +148,16 @@ class HomeScreen(HallScreen):
     def account_pad(self) -> None:
         """The keypad for the account number (户号)."""
         self.app.push_screen(AccountPad(self.account), self._account_entered)
+
+    @on(Button.Pressed, "#appointment")
+    def appointment(self) -> None:
+        """预约签到: the appointment's check-in, which may give a number."""
+        if not self.issuing:
+            self.app.push_screen(AppointmentCheckIn(self.machine), self._checked_in)
+
+    def _checked_in(self, ticket: TicketView | None) -> None:
+        if ticket is not None:  # shown (and kept for a reprint) as any number taken here
+            self.post_message(TicketIssued(ticket))
 
     @on(Button.Pressed, "#feedback")
     def supervision_box(self) -> None:

@@ -58,7 +58,7 @@ async def test_every_screen_fits(kiosk: KioskFactory, size: tuple[int, int]) -> 
         await steady(pilot)
         assert cut_text(app) == []
         await pilot.press("x")
-        for opener in ("#account", "#feedback"):
+        for opener in ("#account", "#appointment", "#feedback"):
             await click(pilot, opener)
             await steady(pilot)
             assert cut_text(app) == [], opener
