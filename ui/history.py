@@ -134,6 +134,7 @@ def _words(config: HallConfig, names: Names, lang: str) -> dict[str, Callable[[A
         "terminal": lambda value: t("d_terminal", lang, v=terminal_name(str(value), lang)),
         "text": text("d_notice"),
         "called_at": lambda value: t("d_called_at", lang, v=plain(value, config)),
+        "appointment": text("d_appointment"),
     }
 
 

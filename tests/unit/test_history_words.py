@@ -82,3 +82,12 @@ def test_every_logged_detail_reads_without_its_key(config: HallConfig) -> None:
         assert key not in zh, (key, zh)
         en = line(config, {key: "x1"}, "en", kind="call")  # "note: …" is English itself
         assert "_" not in en, (key, en)  # no code such as remedy_kind or called_at
+
+
+def test_an_appointment_check_in_reads_in_words(config: HallConfig) -> None:
+    zh = line(config, {"business": "A", "appointment": "123456"}, "zh", kind="issue")
+    assert "预约签到（预约码 123456）" in zh and "appointment" not in zh
+    en = line(config, {"business": "A", "appointment": "123456"}, "en", kind="issue")
+    assert "appointment check-in (code 123456)" in en
+    assert line(config, {"codes": ["2026-12-07:1"]}, "zh",
+                kind="appointment_missed").split(" ", 1)[1].startswith("预约未到")
