@@ -196,3 +196,22 @@ def test_the_watcher_reconnects_after_losing_its_connection(pg_hall: Hall) -> No
         assert not watcher.changed()
     finally:
         watcher.close()
+
+
+@pytest.mark.slow
+def test_racing_kiosks_check_an_appointment_in_once_on_postgres(pg_hall: Hall,
+                                                                pg_url: str) -> None:
+    from db.rules import appointments as ap
+    from tests.unit.test_appointments import booking, race_check_in
+
+    with pg_hall.write() as tx:
+        ap.add_booking(tx, tx.day, booking())
+    results, _ = run_workers(race_check_in, [(pg_url,)] * 3, meanwhile=lambda: None)
+    first, *others = sorted(results)
+    assert first == "A001", results
+    assert all(r.startswith("refused: appointment 123456 was already checked in") for r in others)
+    with pg_hall.read() as tx:
+        assert tx.conn.execute(select(func.count()).select_from(T)).scalar_one() == 1
+        row = tx.conn.execute(select(ap.A)).one()
+        assert audit.verify(tx.conn).ok
+    assert row.state == "checked_in" and row.ticket_id is not None
