@@ -55,13 +55,17 @@ class ComplaintsPane(Pane):
             with Vertical(id="history-box"):
                 yield Label(id="history-title", classes="section")
                 yield Static(id="history")
-        with Horizontal(id="complaint-form"):
-            yield Input(id="c-number", max_length=width(T.c.number), restrict=r"[A-Za-z0-9]*")
-            yield Input(id="c-what", max_length=width(K.c.body))
-            yield Input(id="c-name", max_length=width(K.c.customer_name))
-            yield Input(id="c-phone", max_length=width(K.c.customer_phone),
-                        restrict=r"[0-9 +-]*")
-            yield Button("", id="record", variant="primary", compact=True)
+        # Two rows: at 80 columns one row cut every field's name short.
+        with Vertical(id="complaint-form"):
+            with Horizontal(classes="form-row"):
+                yield Input(id="c-number", max_length=width(T.c.number),
+                            restrict=r"[A-Za-z0-9]*")
+                yield Input(id="c-what", max_length=width(K.c.body))
+            with Horizontal(classes="form-row"):
+                yield Input(id="c-name", max_length=width(K.c.customer_name))
+                yield Input(id="c-phone", max_length=width(K.c.customer_phone),
+                            restrict=r"[0-9 +-]*")
+                yield Button("", id="record", variant="primary", compact=True)
 
     def show(self, state: ConsoleState, lang: str) -> None:
         """Draw the open complaints and label the form."""

@@ -35,6 +35,7 @@ class CountersPane(Pane):
             yield Button("", id="open-counter", variant="success", compact=True)
             yield Button("", id="pause-counter", variant="warning", compact=True)
             yield Button("", id="close-counter", variant="error", compact=True)
+        with Horizontal(classes="form"):  # a row of its own: room for its placeholder at 80
             yield Input(id="profile", max_length=40, restrict=r"[A-Za-z, ]*")
             yield Button("", id="set-profile", variant="primary", compact=True)
 

@@ -558,3 +558,21 @@ async def test_a_printer_fault_and_a_wait_past_the_sla_ring_once_each(
         await settle(pilot)
         await pilot.pause(0.3)
         assert bells == [1, 1]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_every_field_says_what_it_is_whole_at_80x24(leader_app: LeaderFactory,
+                                                          lang: str) -> None:
+    app = leader_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await at_console(pilot)
+        if lang == "en":
+            await keys(pilot, "f10")
+        cut = []
+        for page in ("f1", "f2", "f3", "f4", "f5", "f6", "f7"):
+            await keys(pilot, page)
+            await pilot.pause()
+            for field in screen.query(Input):
+                if field.region.width and cell_len(field.placeholder) > field.content_region.width:
+                    cut.append((page, field.id, field.placeholder, field.content_region.width))
+        assert cut == [], "\n".join(map(str, cut))
