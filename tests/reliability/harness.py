@@ -52,7 +52,7 @@ def make_hall(path: Path, clerks: int) -> None:
     from db.store.schema import init_db
     from db.store.session import Hall
 
-    hall = Hall.open(f"sqlite:///{path}", load_config())
+    hall = Hall.open(f"sqlite:///{path}", load_config(config_of(path, clerks)))
     init_db(hall)
     clerk_pin = staff.hash_pin(PIN, "clerk")
     with hall.write() as tx:
@@ -62,6 +62,19 @@ def make_hall(path: Path, clerks: int) -> None:
             counters.sign_in(tx, n, f"C{n:02d}")
             counters.set_profile(tx, n, ["A"])
     hall.dispose()
+
+
+def config_of(db: Path, counters: int) -> Path:
+    """The hall file beside `db`: the shipped one, with counters added up to `counters`
+    (written once)."""
+    path = db.with_suffix(".toml")
+    if not path.exists():
+        text = shipped_config()
+        have = sum(line.startswith("[[counter]]") for line in text.splitlines())
+        text += "".join(f'\n[[counter]]\nnumber = {n}\nprofile = ["A"]\n'
+                        for n in range(have + 1, counters + 1))
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _clock(epoch: float) -> Any:
@@ -81,7 +94,8 @@ def worker(db: str, counter: int, steps: int, seed: int, log_path: str, epoch: f
     from db.rules import counters, ops
     from db.store.session import Hall
 
-    hall = Hall.open(f"sqlite:///{db}", load_config(), _clock(epoch))
+    hall = Hall.open(f"sqlite:///{db}", load_config(Path(db).with_suffix(".toml")),
+                     _clock(epoch))
     rnd = random.Random(seed)
     with open(log_path, "a", encoding="utf-8") as out:
         def note(**entry: Any) -> None:
@@ -296,7 +310,8 @@ def cli_kill_run(folder: Path, runs: int, seed: int = 1) -> tuple[Path, list[str
     db = folder / "cli-kills.db"
     make_hall(db, 1)
     rnd = random.Random(seed)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HALL_DB": f"sqlite:///{db}"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HALL_DB": f"sqlite:///{db}",
+           "HALL_CONFIG": str(config_of(db, 1))}
     printed, killed = [], 0
     for _ in range(runs):
         child = subprocess.Popen([sys.executable, "-m", "hall", "--json", "issue", "A"],
