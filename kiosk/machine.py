@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db.config import NORMAL, HallConfig
 from db.errors import HallError
-from db.rules import appointments, ops, queries, reception
+from db.rules import appointments, estimate, ops, queries, reception
 from db.rules.links import ticket_link
 from db.rules.staff import authenticate
 from db.store.session import Hall
@@ -76,10 +76,17 @@ class KioskMachine:
         issued_by: str | None = None,
         directed_to: int | None = None,
     ) -> TicketView:
-        """Take a number (committed), then read its place in the queue."""
+        """Take a number (committed), then read its place in the queue. What the customer
+        is told (`db.rules.estimate`) is worked out from a read just before and stored with
+        the ticket: the issue's write transaction (which holds the hall's write lock) stays
+        as short as it was."""
+        config = self.hall.config
+        with self.hall.read() as tx:
+            told = estimate.told_now(tx, config.business(business).prefix,
+                                     config.priority(priority).rank, directed_to)
         with self.hall.write() as tx:
             view = ops.issue_ticket(tx, business, priority=priority, account=account or None,
-                                    issued_by=issued_by, directed_to=directed_to)
+                                    issued_by=issued_by, directed_to=directed_to, told=told)
         return self.with_wait(view)
 
     def check_in(self, *, code: str | None = None, phone_last4: str | None = None,
