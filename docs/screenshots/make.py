@@ -1,6 +1,6 @@
 """Make the README's pictures of each app from the snapshot tests' SVGs.
 
-    python docs/screenshots/make.py
+    python docs/screenshots/make.py [BROWSER_SHOTS]
 
 The snapshot tests (tests/snapshots/, pytest-textual-snapshot) draw every app headlessly on
 the test hall and fail when an app's look changes until the SVG is updated deliberately;
@@ -8,6 +8,10 @@ this script turns the chosen SVGs into PNGs (GitHub shows a PNG the same everywh
 writes the SVGs' SHA-256 into `sources.json`. `tests/unit/test_screenshots.py` compares
 those with the SVGs as they are, so a picture cannot silently go stale: after a snapshot
 update the test says to run this script again.
+
+The hall server's index page is no terminal app: its picture is the real-browser test's own
+(`HALL_SCREENSHOTS=DIR pytest tests/browser -k every_page` writes `DIR/tv-index.png`, a
+1920x1080 Chromium window); given that folder, this script takes it as `server-index.png`.
 
 Needs `rsvg-convert` (Debian/Ubuntu: librsvg2-bin); `pngquant` makes the files ~4x smaller
 when it is there. Chinese glyphs need a CJK font (e.g. fonts-wqy-zenhei).
@@ -107,6 +111,13 @@ def main() -> int:
         sources[name] = digest(source)
         print(f"{name}.png  {(HERE / f'{name}.png').stat().st_size // 1024} KB  ← {relative}")
     SOURCES.write_text(json.dumps(sources, indent=2) + "\n", encoding="utf-8")
+    if len(sys.argv) > 1:
+        index = HERE / "server-index.png"
+        shutil.copyfile(Path(sys.argv[1]) / "tv-index.png", index)
+        if shutil.which("pngquant"):
+            subprocess.run(["pngquant", "--force", "--skip-if-larger", "--quality", "60-90",
+                            "--output", str(index), str(index)], check=False)
+        print(f"server-index.png  {index.stat().st_size // 1024} KB  ← tests/browser")
     return 0
 
 
