@@ -304,25 +304,31 @@ def _wait_for_steps(log: Path, child: subprocess.Popen[bytes], timeout: float = 
 
 
 def cli_kill_run(folder: Path, runs: int, seed: int = 1) -> tuple[Path, list[str], int]:
-    """`hall issue A --json` command lines, each SIGKILLed after a random delay (some finish
-    first). Returns the database, the numbers the finished ones printed (acknowledged), and
-    how many were killed while running."""
+    """`hall issue A --json` command lines, each SIGKILLed after a random delay up to 1.5
+    times what one whole run took here (measured first: about a third finish). Returns the
+    database, the numbers the finished ones printed (acknowledged), and how many were
+    killed while running."""
     db = folder / "cli-kills.db"
     make_hall(db, 1)
     rnd = random.Random(seed)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HALL_DB": f"sqlite:///{db}",
            "HALL_CONFIG": str(config_of(db, 1))}
     printed, killed = [], 0
-    for _ in range(runs):
+    whole = None
+    for _ in range(runs + 1):
         child = subprocess.Popen([sys.executable, "-m", "hall", "--json", "issue", "A"],
                                  cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
+        started = time.monotonic()
         try:
-            out, _ = child.communicate(timeout=rnd.random() * 1.2)
+            out, _ = child.communicate(timeout=None if whole is None
+                                       else rnd.random() * 1.5 * whole)
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
             out, _ = child.communicate()
             killed += 1
+        if whole is None:
+            whole = time.monotonic() - started
         if child.returncode == 0:
             printed.append(json.loads(out)["number"])
     return db, printed, killed

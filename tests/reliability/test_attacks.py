@@ -25,7 +25,7 @@ def test_sigkill_inside_core_steps_loses_nothing_acknowledged(tmp_path: Path) ->
 @pytest.mark.slow
 def test_sigkill_of_hall_command_lines_loses_no_printed_number(tmp_path: Path) -> None:
     db, printed, _ = h.cli_kill_run(tmp_path, runs=4)
-    assert set(printed) <= h.numbers_in(db)
+    assert printed and set(printed) <= h.numbers_in(db)  # the first run is never killed
     found = h.check_history(db, [])
     assert found.integrity == "ok" and found.audit == "ok" and not found.duplicates
 
