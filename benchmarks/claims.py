@@ -15,6 +15,14 @@ to no_show; its event; COMMIT. (The project's statements carry its own checks in
 the counter is staffed, open, free and of the profile it believes, as EXISTS clauses; only
 when one fails does it read the counter to say why.)
 
+The minimal floor (issue 18's measure) is the least a claim can be with the bare sqlite3
+module: BEGIN IMMEDIATE; one guarded `UPDATE tickets SET ... WHERE id = (SELECT id FROM
+tickets WHERE business_day = ? AND status = 'waiting' AND business IN (...) ORDER BY
+priority_rank, queued_at, id LIMIT 1) AND status = 'waiting' RETURNING *` (no counter
+checks, no directed customers); the chained 'call' event; COMMIT; then BEGIN IMMEDIATE; the
+freeing UPDATE; its chained event; COMMIT. The headline is project / minimal; project /
+floor is printed beside it.
+
 After every run: no ticket was claimed twice (the workers' own lists, and one 'call' event
 per ticket in the database), the claimed tickets are exactly the head of the queue and were
 called in queue order (priority rank, queued_at, id), the rest still wait untouched, and the
@@ -24,8 +32,9 @@ inserts, as db.rules.ops.log does since every event carries the hash of the one 
 
 Figures: each run is cut into --windows (5) equal slices by claim count, and claims/s of
 every slice is one repeat; the figure is the median over all slices of all --rounds (4)
-runs (best slice also shown). PASS: project median >= --target (0.5) x floor median, and no
-run had a duplicate or a loss. A single-process breakdown follows (where a claim's time goes).
+runs (best slice also shown). The ratios are the median of each round's own ratio of whole
+runs (the sides of a round run back to back). PASS: project / minimal >= --target (0.5), and
+no run had a duplicate or a loss. A single-process breakdown follows (where a claim's time goes).
 
     .venv/bin/python benchmarks/claims.py                      # FULL, 4 x 4,000 claims a side
     .venv/bin/python benchmarks/claims.py --claims 20000 --rounds 1   # drain all 20,000
@@ -43,6 +52,7 @@ import statistics
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -60,6 +70,7 @@ from _common import (
     create_hall_db,
     finished,
     load_config,
+    load_line,
     machine_line,
     make_engine,
     medians_ms,
@@ -127,8 +138,37 @@ CLAIM_SQL = claim_sql([BUSINESS])
 """call_next's claim for a counter whose work profile is [A] (every counter here)."""
 
 
-def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: Any,
-                 barrier: Any, out: Any) -> None:
+def minimal_sql(profile: list[str]) -> str:
+    """The minimal claim: the first waiting ticket of the profile's businesses, taken by one
+    guarded UPDATE ... RETURNING *, without the project's counter checks or directed
+    customers (issue 18's floor). Parameters: counter, staff id, now, now, day."""
+    for prefix in profile:
+        if not (len(prefix) == 1 and prefix.isalpha() and prefix.isupper()):
+            raise ValueError(f"not a business prefix: {prefix!r}")
+    businesses = ", ".join(f"'{p}'" for p in profile)
+    return ("UPDATE tickets SET status = 'called', counter_number = ?, "
+            "handler_id = coalesce(handler_id, ?), called_at = ?, "
+            "first_called_at = coalesce(first_called_at, ?) "
+            "WHERE id = (SELECT id FROM tickets WHERE business_day = ? AND status = 'waiting' "
+            f"AND business IN ({businesses}) ORDER BY priority_rank, queued_at, id LIMIT 1) "
+            "AND status = 'waiting' RETURNING *")
+
+
+MINIMAL_SQL = minimal_sql([BUSINESS])
+
+
+def bare_claim(kind: str, counter: int, clerk: str, now: str,
+               day: str) -> tuple[str, tuple[Any, ...]]:
+    """The claim statement of a bare side and its parameters: `floor` the project's own
+    statement written by hand, `minimal` the least one."""
+    if kind == "minimal":
+        return MINIMAL_SQL, (counter, clerk, now, now, day)
+    return CLAIM_SQL, claim_params([BUSINESS], counter, clerk, now, day)
+
+
+def bare_worker(kind: str, path: str, counter: int, synchronous: str, shape: str, budget: Any,
+                barrier: Any, out: Any) -> None:
+    """A bare sqlite3 side (`kind`: floor or minimal, see `bare_claim`)."""
     try:
         conn = raw_connect(Path(path), synchronous)
         the_day = business_day(load_config())
@@ -142,8 +182,7 @@ def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: 
             moment = now_naive()
             now = ts(moment)
             conn.execute("BEGIN IMMEDIATE")
-            rows = conn.execute(CLAIM_SQL, claim_params([BUSINESS], counter, clerk, now,
-                                                        day)).fetchall()
+            rows = conn.execute(*bare_claim(kind, counter, clerk, now, day)).fetchall()
             if not rows:
                 conn.execute("COMMIT")
                 break
@@ -168,7 +207,11 @@ def floor_worker(path: str, counter: int, synchronous: str, shape: str, budget: 
         out.put((counter, [], 0.0, 0.0, [], traceback.format_exc()))
 
 
-SIDES = {"project": project_worker, "floor": floor_worker}
+SIDES: dict[str, Callable[..., None]] = {
+    "project": project_worker,
+    "floor": partial(bare_worker, "floor"),
+    "minimal": partial(bare_worker, "minimal"),
+}
 
 
 # -- set-up, one run, checks -----------------------------------------------------------------
@@ -296,19 +339,14 @@ def verify_chain(db: Path) -> str:
 def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> None:
     """One process, no contention: where a project claim's time goes (median per transaction),
     against the floor doing the same claims in the same process."""
-    from sqlalchemy import event
-
     from db.rules import ops
+    from db.store import sql
+    from db.store.engine import driver_statement
 
     db = copy_db(template, folder / "breakdown.db")
     hall = Hall(make_engine(url_of(db), synchronous=synchronous), load_config())
-    claim_sent: list[tuple[str, tuple[Any, ...]]] = []
-
-    @event.listens_for(hall.engine, "before_cursor_execute")  # before the timer's own mark
-    def _capture(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
-        if not claim_sent and "coalesce((SELECT" in stmt:
-            claim_sent.append((stmt, tuple(params)))
-
+    # The claim as call_next sends it to SQLite's driver (db.store.engine.first_returned).
+    claim = driver_statement(sql.claim("sqlite", (BUSINESS,)), hall.engine.dialect)
     timer = StatementTimer(hall)
     per_tx: dict[str, list[tuple[float, float, float]]] = {"call_next": [], "no_show": []}
     sent: dict[str, int] = {}
@@ -324,43 +362,44 @@ def breakdown(template: Path, folder: Path, synchronous: str, claims: int) -> No
     for name, rows in per_tx.items():
         total, in_sql, in_commit = medians_ms(rows)
         project_claim += total
-        print(f"    project {name:9s} tx {total:5.2f} = SQLite executing {sent[name]} statements "
-              f"(BEGIN included) {in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
-              f"Python (SQLAlchemy, db.rules.ops; the event's chain read and insert, sent to the "
-              f"driver directly) {total - in_sql - in_commit:4.2f}")
+        print(f"    project {name:9s} tx {total:5.2f} = SQLite executing the {sent[name]} "
+              f"statements sent through SQLAlchemy {in_sql:4.2f} + COMMIT {in_commit:4.2f} + "
+              f"the rest (Python: SQLAlchemy, db.rules.ops; and SQLite executing the claim or "
+              f"step and the event's chain read and insert, sent to the driver directly) "
+              f"{total - in_sql - in_commit:4.2f}")
     conn = raw_connect(db, synchronous)
     the_day = business_day(load_config())
     day = the_day.isoformat()
-    floor: list[float] = []
+    bare: dict[str, list[float]] = {"floor": [], "minimal": []}
     for i in range(claims + 50):
-        t = time.perf_counter()
-        moment = now_naive()
-        now = ts(moment)
-        conn.execute("BEGIN IMMEDIATE")
-        ticket = conn.execute(CLAIM_SQL, claim_params([BUSINESS], 2, "C02", now, day)
-                              ).fetchall()[0][0]
-        append_event(conn, moment, the_day, "call", ticket, "C02", 2)
-        conn.execute("COMMIT")
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
-        append_event(conn, moment, the_day, "no_show", ticket, "C02", 2)
-        conn.execute("COMMIT")
-        if i >= 50:
-            floor.append(time.perf_counter() - t)
+        for kind, spent in bare.items():
+            t = time.perf_counter()
+            moment = now_naive()
+            now = ts(moment)
+            conn.execute("BEGIN IMMEDIATE")
+            ticket = conn.execute(*bare_claim(kind, 2, "C02", now, day)).fetchall()[0][0]
+            append_event(conn, moment, the_day, "call", ticket, "C02", 2)
+            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(FREE_SQL, ("no_show", now, ticket)).fetchall()
+            append_event(conn, moment, the_day, "no_show", ticket, "C02", 2)
+            conn.execute("COMMIT")
+            if i >= 50:
+                spent.append(time.perf_counter() - t)
     conn.close()
-    floor_claim = statistics.median(floor) * 1e3
-    print(f"    project claim {project_claim:.2f} ms vs floor claim {floor_claim:.2f} ms "
-          f"(single-process ratio {floor_claim / project_claim:.2f})")
-    if claim_sent:
-        stmt, params = claim_sent[0]
-        sent_us, floor_us = claim_update_cost(
-            db, (stmt, params), (CLAIM_SQL, claim_params([BUSINESS], 3, "C03", params[3],
-                                                         day)))
-        print(f"    the claim UPDATE alone in SQLite (median, rolled back): as call_next sends it "
-              f"{sent_us:.0f} us, the floor's text {floor_us:.0f} us")
-    else:
-        print("    (the claim UPDATE was not recognised among the statements sent: "
-              "db/store/sql.py changed?)")
+    for kind, spent in bare.items():
+        floor_claim = statistics.median(spent) * 1e3
+        print(f"    project claim {project_claim:.2f} ms vs {kind} claim {floor_claim:.2f} ms "
+              f"(single-process ratio {floor_claim / project_claim:.2f})")
+    at = now_naive()
+    sent_us, floor_us, minimal_us = claim_update_cost(
+        db, (claim.text, claim.bound({"counter": 3, "day": the_day, "profile": BUSINESS,
+                                      "now": at, "session": None})),
+        (CLAIM_SQL, claim_params([BUSINESS], 3, "C03", ts(at), day)),
+        (MINIMAL_SQL, (3, "C03", ts(at), ts(at), day)))
+    print(f"    the claim UPDATE alone in SQLite (median, rolled back): as call_next sends it "
+          f"{sent_us:.0f} us, the floor's text {floor_us:.0f} us, the minimal one "
+          f"{minimal_us:.0f} us")
 
 
 def claim_update_cost(db: Path, *statements: tuple[str, tuple[Any, ...]]) -> list[float]:
@@ -398,12 +437,13 @@ def main() -> int:
                         help="transactions per claim: call + no_show apart (two) or together")
     parser.add_argument("--breakdown", type=int, default=200,
                         help="claims of the single-process time breakdown (200; 0: skip)")
-    parser.add_argument("--target", type=float, default=0.5, help="project/floor floor (0.5)")
+    parser.add_argument("--target", type=float, default=0.5,
+                        help="least project/minimal ratio (0.5)")
     parser.add_argument("--dir", help="folder for the database files (default: $TMPDIR)")
     args = parser.parse_args()
     if not 1 <= args.procs <= 8:
         parser.error("--procs must be 1 to 8 (the default hall has 8 counters)")
-    args.breakdown = max(0, min(args.breakdown, args.tickets // 2 - 50))
+    args.breakdown = max(0, min(args.breakdown, args.tickets // 3 - 50))
 
     folder = workdir(args.dir, "claims")
     tx_per_claim = 2 if args.shape == "two" else 1
@@ -419,13 +459,14 @@ def main() -> int:
     all_ok = True
     try:
         for synchronous in args.sync:
-            windows: dict[str, list[float]] = {"project": [], "floor": []}
-            whole: dict[str, list[float]] = {"project": [], "floor": []}
+            windows: dict[str, list[float]] = {side: [] for side in SIDES}
+            whole: dict[str, list[float]] = {side: [] for side in SIDES}
             clean = True
             for rnd in range(args.rounds):
-                # Alternate which side goes first, so slow drift of the machine cancels out.
-                order = ("floor", "project") if rnd % 2 == 0 else ("project", "floor")
-                for side in order:
+                # Rotate which side goes first, so slow drift of the machine cancels out.
+                order = ("minimal", "floor", "project")[rnd % 3:] + (
+                    "minimal", "floor", "project")[:rnd % 3]
+                for side in order if rnd % 2 == 0 else order[::-1]:
                     r = run_once(side, template, folder, args.procs, synchronous, args.shape,
                                  args.tickets, args.claims, args.windows)
                     windows[side] += r["windows"]
@@ -443,24 +484,29 @@ def main() -> int:
                     print(f"      check: {check}")
             med = {s: statistics.median(v) for s, v in windows.items()}
             best = {s: max(v) for s, v in windows.items()}
-            ratio = paired_ratio(whole["project"], whole["floor"])
+            ratio = paired_ratio(whole["project"], whole["minimal"])
+            old_ratio = paired_ratio(whole["project"], whole["floor"])
             ok = ratio >= args.target and clean
             all_ok = all_ok and ok
             print(f"sync={synchronous}: claims/s, median of {len(windows['project'])} windows "
-                  f"(best window): project {med['project']:.1f} ({best['project']:.1f}), "
-                  f"floor {med['floor']:.1f} ({best['floor']:.1f})")
-            paired = zip(whole["project"], whole["floor"], strict=True)
-            print(f"sync={synchronous}: spread of the windows: project "
-                  f"{min(windows['project']):.1f}..{max(windows['project']):.1f}, floor "
-                  f"{min(windows['floor']):.1f}..{max(windows['floor']):.1f}; ratio of each "
-                  f"round's whole runs: {' '.join(f'{p / f:.2f}' for p, f in paired)}")
+                  f"(best window): "
+                  + ", ".join(f"{s} {med[s]:.1f} ({best[s]:.1f})" for s in SIDES))
+            print(f"sync={synchronous}: spread of the windows: "
+                  + ", ".join(f"{s} {min(windows[s]):.1f}..{max(windows[s]):.1f}"
+                              for s in SIDES))
+            for floor in ("minimal", "floor"):
+                paired = zip(whole["project"], whole[floor], strict=True)
+                print(f"sync={synchronous}: ratio project/{floor} of each round's whole runs: "
+                      f"{' '.join(f'{p / f:.2f}' for p, f in paired)}")
             print(f"sync={synchronous}: COMMIT on this disk "
                   f"{commit_latency_ms(folder, synchronous):.2f} ms (median of a bare one-row "
-                  f"write)")
-            print(f"sync={synchronous}: ratio project/floor {ratio:.3f}, the median of the "
+                  f"write); {load_line()}")
+            print(f"sync={synchronous}: ratio project/floor (the project's own statements "
+                  f"by hand) {old_ratio:.3f}")
+            print(f"sync={synchronous}: ratio project/minimal {ratio:.3f}, the median of the "
                   f"rounds' own ratios of whole runs (windows' medians "
-                  f"{med['project'] / med['floor']:.2f}, best/best "
-                  f"{best['project'] / best['floor']:.2f}); target >= {args.target}; "
+                  f"{med['project'] / med['minimal']:.2f}, best/best "
+                  f"{best['project'] / best['minimal']:.2f}); target >= {args.target}; "
                   f"duplicates or losses: {'none' if clean else 'YES'} -> {verdict(ok)}")
             if args.breakdown:
                 breakdown(template, folder, synchronous, args.breakdown)

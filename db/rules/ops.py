@@ -19,7 +19,7 @@ from db.rules.estimate import Estimate, told_now
 from db.rules.text import CANCEL_REASON_MAX, check_fits, check_length
 from db.store import sql
 from db.store.audit import GENESIS, canonical_text, digest
-from db.store.engine import append_event, chain_head, next_sequence
+from db.store.engine import append_event, chain_head, first_returned, next_sequence
 from db.store.session import STEPS, Tx
 from db.store.sql import C, E, S, T, status_in
 from db.store.views import RATINGS, TicketView
@@ -185,10 +185,10 @@ def _held_step(
         "session": tx.session(counter),
         **{f"v_{k}": v for k, v in values.items()},
     }
-    row = tx.conn.execute(stmt, params).first()
+    row = first_returned(tx.conn, stmt, params)
     if row is None:
         return None
-    return row.desk_staff, TicketView.from_row(row)
+    return row["desk_staff"], TicketView.from_mapping(row)
 
 
 def _held_move(
@@ -421,11 +421,11 @@ def _claim(tx: Tx, counter: int, profile: tuple[str, ...]) -> TicketView | None:
     stmt = sql.claim(tx.conn.dialect.name, profile)
     params = {"counter": counter, "day": tx.day, "profile": ",".join(profile), "now": tx.now,
               "session": tx.session(counter)}
-    row = tx.conn.execute(stmt, params).first()
+    row = first_returned(tx.conn, stmt, params)
     if row is None:
         return None
-    log(tx, "call", ticket=row.id, staff=row.desk_staff, counter=counter)
-    return TicketView.from_row(row)
+    log(tx, "call", ticket=row["id"], staff=row["desk_staff"], counter=counter)
+    return TicketView.from_mapping(row)
 
 
 def call_number(tx: Tx, counter: int, number: str) -> TicketView:

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import stat
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -322,6 +323,70 @@ def append_event(conn: Connection, values: dict[str, Any]) -> None:
         conn.connection.driver_connection.execute(_SQLITE_APPEND, row)  # type: ignore[union-attr]
     except sqlite3.Error as error:  # as SQLAlchemy would have raised it
         raise exc.DBAPIError.instance(_SQLITE_APPEND, row, error, sqlite3.Error) from error
+
+
+class DriverStatement:
+    """A SQLAlchemy statement compiled once for SQLite's driver: its SQL text, where each
+    bound value comes from (in order) with the type's bind processor, and its RETURNING
+    columns' names with their result processors. The processors are the ones SQLAlchemy
+    itself applies, so the driver receives, and the caller gets back, exactly the values a
+    `conn.execute(stmt, params)` would send and return."""
+
+    __slots__ = ("text", "binds", "defaults", "names", "results")
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        if compiled.positiontup is None or compiled.post_compile_params:
+            raise ValueError("not a statement with plain positional parameters")
+        self.text: str = compiled.string
+        self.binds = [(name, compiled.binds[name].type.dialect_impl(dialect)
+                       .bind_processor(dialect)) for name in compiled.positiontup]
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
+                         if not bind.required}
+        """The statement's own constants (a literal SET value, LIMIT 1 ...)."""
+        columns = list(stmt.exported_columns)
+        self.names = [column.name for column in columns]
+        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for column in columns]
+
+    def bound(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """The values the driver is given for `params`, in the order of the text."""
+        given = {**self.defaults, **params}
+        return tuple(given[name] if process is None else process(given[name])
+                     for name, process in self.binds)
+
+    def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first returned row by column name (None when the statement returned none)."""
+        row = self.bound(params)
+        try:
+            rows = driver.execute(self.text, row).fetchall()
+        except sqlite3.Error as error:  # as SQLAlchemy would have raised it
+            raise exc.DBAPIError.instance(self.text, row, error, sqlite3.Error) from error
+        if not rows:
+            return None
+        return {name: value if process is None else process(value)
+                for name, process, value in zip(self.names, self.results, rows[0], strict=True)}
+
+
+@lru_cache(maxsize=256)
+def driver_statement(stmt: Any, dialect: Any) -> DriverStatement:
+    """`stmt` compiled for `dialect` once (the hot paths' statements are built once,
+    `db.store.sql`, so they are the same objects every time)."""
+    return DriverStatement(stmt, dialect)
+
+
+def first_returned(conn: Connection, stmt: Any,
+                   params: dict[str, Any]) -> Mapping[str, Any] | None:
+    """The first row an UPDATE ... RETURNING (or a SELECT) gives with `params`, by column
+    name; None when it gives none. On SQLite straight to the driver with the statement
+    compiled once (`DriverStatement`): the claim and the step that frees a counter run under
+    the hall's write lock, and SQLAlchemy's execution path cost more than SQLite's work.
+    Elsewhere through SQLAlchemy as usual."""
+    if conn.dialect.name != "sqlite":
+        row = conn.execute(stmt, params).first()
+        return None if row is None else cast(Mapping[str, Any], row._mapping)
+    driver = conn.connection.driver_connection
+    return driver_statement(stmt, conn.dialect).first(driver, params)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)

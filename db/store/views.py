@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Self
 
@@ -151,10 +152,14 @@ class TicketView(_Json):
     @classmethod
     def from_row(cls, row: Any) -> TicketView:
         """From a `tickets` row (a mapping with the table's column names)."""
-        m = row._mapping
+        return cls.from_mapping(row._mapping)
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> TicketView:
+        """From a `tickets` row's values by column name."""
         held = m["counter_number"]
         return cls(
-            **{f.name: m[f.name] for f in _TICKET_COLUMNS},
+            **{name: m[name] for name in _TICKET_NAMES},
             counter=held if m["status"] in AT_COUNTER else None,
             last_counter=held,
             handler=m["handler_id"],
@@ -170,7 +175,7 @@ class TicketView(_Json):
 
 _RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min",
             "estimated_low", "estimated_high"}
-_TICKET_COLUMNS = [f for f in fields(TicketView) if f.name not in _RENAMED]
+_TICKET_NAMES = [f.name for f in fields(TicketView) if f.name not in _RENAMED]
 
 
 @dataclass(frozen=True)
