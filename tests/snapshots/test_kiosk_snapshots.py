@@ -17,10 +17,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from db.config import HallConfig
+from db.rules import appointments
 from db.store.session import Hall
 from db.store.views import StaffView
 from kiosk.app import KioskApp, make_app
 from kiosk.screens.account import AccountPad
+from kiosk.screens.appointment import AppointmentCheckIn
 from kiosk.screens.guide import GuideScreen
 from tests.apps.conftest import FakePrinter, quick, settle
 from tests.apps.conftest import steady as laid_out
@@ -132,6 +134,25 @@ def test_confirmation_in_english_large(snap_compare: Compare, app: KioskApp) -> 
 def test_account_keypad(snap_compare: Compare, app: KioskApp) -> None:
     """The account keypad, digits typed on the keyboard."""
     assert snap_compare(app, terminal_size=SMALL, run_before=then_steady(account_pad))
+
+
+async def too_early(pilot: Pilot[Any]) -> None:
+    """预约签到 with the code of a 10:00 booking typed at 09:00: the refusal says when, and
+    a normal number is offered."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    with app.machine.hall.write() as tx:
+        appointments.add_booking(tx, tx.day, appointments.Booking(
+            "100231", "赵敏", "13800138000", "0012345678", "A", "10:00-10:30"))
+    await pilot.app.push_screen(AppointmentCheckIn(app.machine))
+    await pilot.press(*"100231", "enter")
+
+
+@pytest.mark.parametrize("size", [SMALL, PORTRAIT], ids=["80x24", "60x80"])
+def test_appointment_check_in(snap_compare: Compare, app: KioskApp, size: tuple[int, int]
+                              ) -> None:
+    """预约签到: the three fields, the keypad, a refusal and the normal number offered."""
+    assert snap_compare(app, terminal_size=size, run_before=then_steady(too_early))
 
 
 def test_guide_sign_in(snap_compare: Compare, app: KioskApp) -> None:
