@@ -88,6 +88,7 @@ def _dialogs() -> dict[str, tuple[Callable[[HallConfig, Hall], App[Any]], Opened
     from counter.screens.dialogs import AskScreen, PickScreen, PromptScreen
     from counter.screens.remedy import RemedyScreen
     from kiosk.screens.account import AccountPad
+    from kiosk.screens.appointment import AppointmentCheckIn
     from kiosk.screens.feedback import FeedbackBox
     from kiosk.screens.guide_signin import GuideSignIn
 
@@ -97,6 +98,8 @@ def _dialogs() -> dict[str, tuple[Callable[[HallConfig, Hall], App[Any]], Opened
 
     return {
         "kiosk.screens.account.AccountPad": (_kiosk, lambda app, c, h: AccountPad()),
+        "kiosk.screens.appointment.AppointmentCheckIn": (
+            _kiosk, lambda app, c, h: AppointmentCheckIn(app.machine)),  # type: ignore[attr-defined]
         "kiosk.screens.leader_unlock.LeaderUnlock": (_kiosk, unlock),
         "kiosk.screens.guide_signin.GuideSignIn": (
             _kiosk, lambda app, c, h: GuideSignIn(app.machine)),  # type: ignore[attr-defined]
