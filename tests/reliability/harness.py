@@ -362,6 +362,8 @@ WORDS = ["issue", "call", "start", "complete", "status", "signin", "signout", "s
          "remedy", "businesses", "history", "cancel", "transfer", "recall", "no-show",
          "requeue", "pause", "open", "close", "close-day", "simulate", "staffing", "printer",
          "A", "Z", "A001", "B", "--counter", "-c", "1", "99", "-1", "0", "--staff", "-s",
+         "--to", "--reason", "--what", "--outcome", "--correction", "--amount", "--kind",
+         "--score", "--all", "--phone", "--number", "noshow", "rate", "show",
          "C01", "L01", "--by", "--name", "--role", "leader", "--json", "--db", "--config",
          "--priority", "elderly", "--account", "--note", "--from", "--to", "2026-13-45",
          "2026-11-27", "--format", "xlsx", "--tickets", "x" * 300, "", " ", "中文", "--",
@@ -394,11 +396,69 @@ def run_in_process(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+COMMANDS = [["issue"], ["walkin"], ["call"], ["recall"], ["noshow"], ["requeue"], ["start"],
+            ["complete"], ["transfer"], ["next-service"], ["refer"], ["aside"], ["resume"],
+            ["take"], ["return"], ["cancel"], ["rate"], ["show"], ["history"], ["visits"],
+            ["status"], ["events"], ["referrals"], ["matters"], ["signin"], ["signout"],
+            ["open"], ["pause"], ["close"], ["close-day"], ["staff", "add"], ["staff", "list"],
+            ["staff", "change"], ["staff", "remove"], ["report"], ["staffing"], ["export"],
+            ["audit", "verify"], ["complaint", "add"], ["complaint", "list"],
+            ["complaint", "resolve"], ["remedy", "grant"], ["remedy", "list"],
+            ["remedy", "approve"], ["businesses"]]
+"""Commands that only read or write the hall database (no app, server, demo, simulation,
+backup, restore or service installation)."""
+VALUES = ["A", "B", "E", "A001", "A002", "B001", "1", "2", "4", "C01", "C02", "L01", "S01",
+          "G01", "elderly", "normal", "4", "5", "0", "-3", "2026-11-27", "今天", "x" * 600]
+
+
+TEMPLATES = [
+    ["issue", "A"], ["issue", "A", "--priority", "elderly", "--account", "5100123"],
+    ["call", "--counter", "1"], ["call", "--counter", "2", "A001"], ["start", "--counter", "1"],
+    ["complete", "--counter", "1", "--note", "x"], ["recall", "--counter", "1"],
+    ["noshow", "--counter", "1"], ["requeue", "A001"], ["cancel", "A002", "--staff", "L01"],
+    ["transfer", "--counter", "1", "--to", "B"], ["rate", "A001", "4"], ["show", "A001"],
+    ["history", "A001"], ["signin", "--counter", "1", "--staff", "C01"],
+    ["signout", "--counter", "2"], ["pause", "--counter", "1"], ["open", "--counter", "1"],
+    ["complaint", "add", "A001", "--staff", "L01", "--what", "x"],
+    ["remedy", "grant", "late_fee_waiver", "5", "--reason", "x", "--counter", "1"],
+    ["staff", "add", "C09", "--name", "x", "--role", "clerk", "--by", "L01"],
+    ["staff", "change", "C02", "--name", "y", "--by", "L01"],
+    ["staff", "remove", "C02", "--by", "L01"], ["status"], ["export"], ["report"],
+    ["audit", "verify"], ["events"],
+]
+"""Well-formed command lines, mutated by `fuzz_argv` one token at a time."""
+
+
 def fuzz_argv(rnd: random.Random) -> list[str]:
-    """A random command line of 1-6 words, mostly the CLI's own."""
-    words = [rnd.choice(WORDS) for _ in range(rnd.randint(1, 6))]
-    if rnd.random() < 0.2:
-        words.append("".join(chr(rnd.randrange(32, 0x3000)) for _ in range(rnd.randint(1, 8))))
+    """A random command line: half a well-formed one with a token replaced, dropped or added;
+    else one of the CLI's commands with random options and values, or words in any order."""
+    if rnd.random() < 0.5:
+        words = list(rnd.choice(TEMPLATES))
+        for _ in range(rnd.randint(0, 2)):
+            i = rnd.randrange(len(words))
+            pick = rnd.random()
+            if pick < 0.5:
+                words[i] = rnd.choice(VALUES)
+            elif pick < 0.7 and len(words) > 1:
+                del words[i]
+            else:
+                words.insert(i + 1, rnd.choice(WORDS + VALUES))
+    elif rnd.random() < 0.5:
+        words = [rnd.choice(WORDS) for _ in range(rnd.randint(1, 6))]
+    else:
+        words = list(rnd.choice(COMMANDS))
+        for _ in range(rnd.randint(0, 5)):
+            pick = rnd.random()
+            if pick < 0.4:
+                words.append(rnd.choice(VALUES))
+            elif pick < 0.85:
+                words += [rnd.choice([w for w in WORDS if w.startswith("-")]),
+                          rnd.choice(VALUES)]
+            else:
+                words.append(rnd.choice(WORDS))
+        if rnd.random() < 0.2:  # a stray word of any script
+            words.append("".join(chr(rnd.randrange(32, 0x3000))
+                                 for _ in range(rnd.randint(1, 8))))
     return words
 
 
