@@ -334,20 +334,30 @@ class DriverStatement:
 
     __slots__ = ("text", "binds", "defaults", "names", "results")
 
+    text: str
+    binds: list[tuple[str, Any]]
+    """Each `?` of the text in order: the parameter's name and its bind processor (or None)."""
+    defaults: dict[str, Any]
+    """The statement's own constants (a literal SET value, LIMIT 1 ...)."""
+    names: list[str]
+    """The returned columns, in order."""
+    results: list[tuple[str, Any]]
+    """The returned columns that have a result processor (dates, times), with it."""
+
     def __init__(self, stmt: Any, dialect: Any) -> None:
         compiled = stmt.compile(dialect=dialect)
         if compiled.positiontup is None or compiled.post_compile_params:
             raise ValueError("not a statement with plain positional parameters")
-        self.text: str = compiled.string
+        self.text = compiled.string
         self.binds = [(name, compiled.binds[name].type.dialect_impl(dialect)
                        .bind_processor(dialect)) for name in compiled.positiontup]
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
                          if not bind.required}
-        """The statement's own constants (a literal SET value, LIMIT 1 ...)."""
         columns = list(stmt.exported_columns)
         self.names = [column.name for column in columns]
-        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in columns]
+        processors = [(column.name, column.type.dialect_impl(dialect)
+                       .result_processor(dialect, None)) for column in columns]
+        self.results = [(name, process) for name, process in processors if process is not None]
 
     def bound(self, params: dict[str, Any]) -> tuple[Any, ...]:
         """The values the driver is given for `params`, in the order of the text."""
@@ -364,8 +374,10 @@ class DriverStatement:
             raise exc.DBAPIError.instance(self.text, row, error, sqlite3.Error) from error
         if not rows:
             return None
-        return {name: value if process is None else process(value)
-                for name, process, value in zip(self.names, self.results, rows[0], strict=True)}
+        values = dict(zip(self.names, rows[0], strict=True))
+        for name, process in self.results:
+            values[name] = process(values[name])
+        return values
 
 
 @lru_cache(maxsize=256)
