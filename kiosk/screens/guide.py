@@ -101,7 +101,7 @@ class GuideScreen(HallScreen):
                     yield Button("", id=button_id, action=f"screen.{action}")
             with Horizontal(id="guide-printer"):
                 yield Label(id="printer-state")
-                yield Button("", id="g-test-print", action="screen.test_print")
+                yield Button("", id="g-test-print", action="screen.test_print", compact=True)
         yield Label(id="guide-status", classes="status")
 
     def on_mount(self) -> None:
