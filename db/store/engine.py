@@ -13,8 +13,9 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote
@@ -332,13 +333,15 @@ class DriverStatement:
     itself applies, so the driver receives, and the caller gets back, exactly the values a
     `conn.execute(stmt, params)` would send and return."""
 
-    __slots__ = ("text", "binds", "defaults", "names", "results")
+    __slots__ = ("text", "processors", "fixed", "pick", "names", "results")
 
     text: str
-    binds: list[tuple[str, Any]]
-    """Each `?` of the text in order: the parameter's name and its bind processor (or None)."""
-    defaults: dict[str, Any]
-    """The statement's own constants (a literal SET value, LIMIT 1 ...)."""
+    processors: dict[str, Any]
+    """Each parameter's bind processor (None: the value is sent as it is)."""
+    fixed: dict[str, Any]
+    """The statement's own constants (a literal SET value, LIMIT 1 ...), processed."""
+    pick: Callable[[dict[str, Any]], tuple[Any, ...]]
+    """The values for each `?` of the text, in order, from the processed values by name."""
     names: list[str]
     """The returned columns, in order."""
     results: list[tuple[str, Any]]
@@ -346,13 +349,19 @@ class DriverStatement:
 
     def __init__(self, stmt: Any, dialect: Any) -> None:
         compiled = stmt.compile(dialect=dialect)
-        if compiled.positiontup is None or compiled.post_compile_params:
+        order = compiled.positiontup
+        if not order or compiled.post_compile_params:
             raise ValueError("not a statement with plain positional parameters")
         self.text = compiled.string
-        self.binds = [(name, compiled.binds[name].type.dialect_impl(dialect)
-                       .bind_processor(dialect)) for name in compiled.positiontup]
-        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
-                         if not bind.required}
+        self.processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                           for name, bind in compiled.binds.items()}
+        self.fixed = {}
+        for name, bind in compiled.binds.items():
+            if not bind.required:
+                process, value = self.processors[name], bind.effective_value
+                self.fixed[name] = value if process is None else process(value)
+        pick = itemgetter(*order)
+        self.pick = pick if len(order) > 1 else lambda values: (pick(values),)
         columns = list(stmt.exported_columns)
         self.names = [column.name for column in columns]
         processors = [(column.name, column.type.dialect_impl(dialect)
@@ -360,10 +369,14 @@ class DriverStatement:
         self.results = [(name, process) for name, process in processors if process is not None]
 
     def bound(self, params: dict[str, Any]) -> tuple[Any, ...]:
-        """The values the driver is given for `params`, in the order of the text."""
-        given = {**self.defaults, **params}
-        return tuple(given[name] if process is None else process(given[name])
-                     for name, process in self.binds)
+        """The values the driver is given for `params`, in the order of the text (each
+        parameter processed once, however often the text names it)."""
+        values = self.fixed.copy()
+        processors = self.processors
+        for name, value in params.items():
+            process = processors.get(name)
+            values[name] = value if process is None else process(value)
+        return self.pick(values)
 
     def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any] | None:
         """The first returned row by column name (None when the statement returned none)."""

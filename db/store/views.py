@@ -156,15 +156,20 @@ class TicketView(_Json):
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> TicketView:
-        """From a `tickets` row's values by column name."""
+        """From a `tickets` row's values by column name. Every field is filled in directly,
+        not through the generated `__init__` (which sets each of the frozen fields one by one
+        through `object.__setattr__`): a view is built in every step, under the hall's write
+        lock."""
         held = m["counter_number"]
-        return cls(
-            **{name: m[name] for name in _TICKET_NAMES},
-            counter=held if m["status"] in AT_COUNTER else None,
-            last_counter=held,
-            handler=m["handler_id"],
-            support=m["support_id"],
-        )
+        values = {name: m[name] for name in _TICKET_NAMES}
+        values.update(_NOT_FROM_ROW)
+        values["counter"] = held if m["status"] in AT_COUNTER else None
+        values["last_counter"] = held
+        values["handler"] = m["handler_id"]
+        values["support"] = m["support_id"]
+        view = object.__new__(cls)
+        view.__dict__.update(values)
+        return view
 
     def with_wait(self, ahead: int | None, minutes: float | None,
                   low: float | None = None, high: float | None = None) -> TicketView:
@@ -176,6 +181,10 @@ class TicketView(_Json):
 _RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min",
             "estimated_low", "estimated_high"}
 _TICKET_NAMES = [f.name for f in fields(TicketView) if f.name not in _RENAMED]
+_NOT_FROM_ROW = {f.name: f.default for f in fields(TicketView)
+                 if f.name in _RENAMED and f.name not in ("counter", "last_counter", "handler",
+                                                         "support")}
+"""The fields a row does not fill (the wait estimate), at their defaults."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator, Mapping
+from dataclasses import FrozenInstanceError, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from db.config import HallConfig
 from db.rules import ops
 from db.rules.ops import E, T
 from db.store.session import Hall, ManualClock
+from db.store.views import TicketView
 
 
 def through_sqlalchemy(conn: Connection, stmt: Any,
@@ -97,3 +99,17 @@ def test_driver_path_claim_reads_back_as_the_long_path_claim(
         by_number = ops.call_number(tx, 1, "A001")
     assert by_next == by_number
     assert everything(hall)[::2] == everything(twin)[::2]
+
+
+def test_view_built_from_values_is_the_dataclass(hall: Hall) -> None:
+    """TicketView.from_mapping fills the frozen fields directly: every field is there, and
+    it equals the view the generated __init__ makes from the same values."""
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+    with hall.write() as tx:
+        view = ops.call_next(tx, 1)
+    assert set(vars(view)) == {f.name for f in fields(TicketView)}
+    assert replace(view) == view  # through __init__, with every field taken from the view
+    assert (view.counter, view.last_counter, view.handler, view.ahead) == (1, 1, "C01", None)
+    with pytest.raises(FrozenInstanceError):
+        view.status = "done"  # type: ignore[misc]
