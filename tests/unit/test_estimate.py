@@ -157,3 +157,13 @@ def test_the_wording_is_one_for_every_surface() -> None:
     assert wait_line(12.4, 9.7, 15.2) == "预计等候约 9–16 分钟"
     assert wait_line(0.3, language="en") == "Estimated wait: about 1 min"
     assert wait_words(None) == "—" and wait_line(None) is None
+
+
+def test_a_burst_at_opening_does_not_starve_a_second_business(hall: Hall) -> None:
+    # Four payment customers take numbers the minute the hall opens: counter 1 (A, E) has
+    # them to serve first, but the burst is not a rate that goes on all day, so the E
+    # customer is told a wait of the burst's length, not the play-out's horizon.
+    for _ in range(4):
+        run(hall, ops.issue_ticket, "A")
+    e = run(hall, ops.issue_ticket, "E")
+    assert e.told_minutes is not None and 0 < e.told_minutes < 120
