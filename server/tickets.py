@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from db.config import HallConfig
+from db.rules.estimate import Memo
 from db.rules.links import hall_secret, ticket_by_token
 from db.rules.waits import wait_line
 from db.store.session import Hall
@@ -22,13 +23,15 @@ class TicketPages:
     def __init__(self, hall: Hall) -> None:
         self.hall = hall
         self.config: HallConfig = hall.config
+        self.estimates = Memo()
+        """The waits of every phone page: the hall read once per change, not per request."""
 
     def state(self, token: str) -> dict[str, Any] | None:
         """The ticket's state for its page, or None when the token names none (blocking:
         run it in a thread)."""
         key = hall_secret(self.hall)
         with self.hall.read() as tx:
-            view = ticket_by_token(tx, key, token)
+            view = ticket_by_token(tx, key, token, self.estimates)
             today = tx.day
             now = tx.now
         if view is None:

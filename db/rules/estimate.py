@@ -28,6 +28,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -640,6 +641,36 @@ def told_now(tx: Tx, business: str, rank: int, directed_to: int | None = None) -
     `directed_to`) is told now, read in `tx` before the ticket exists: `ops.issue_ticket`
     stores it with the ticket."""
     return predict_new(gather(tx), business, rank, directed_to)
+
+
+class Memo:
+    """Estimates for many readers of one hall (the phone pages, each asking every 2 s): the
+    hall is read (`gather`) once per change of its log or every `seconds`, whichever comes
+    first, and each ticket's estimate is worked out once per such state. An estimate is then
+    at most `seconds` older than the hall; a call, an issue or any other step is seen at once
+    (it adds an event). Safe to share between threads."""
+
+    def __init__(self, seconds: float = 10.0) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._state: HallState | None = None
+        self._told: dict[Ticket, Estimate] = {}
+        self.reads = 0
+        """How many times the hall was read (`gather`): for the tests."""
+
+    def predict(self, tx: Tx, ticket: Ticket) -> Estimate:
+        """`predict(gather(tx), ticket)`, from the state kept while the hall is unchanged."""
+        newest = tx.conn.execute(select(func.max(E.c.id))).scalar()
+        key = (tx.day, newest, int(tx.now.timestamp() // self.seconds))
+        with self._lock:
+            if key != self._key or self._state is None:
+                self._key, self._state, self._told = key, gather(tx), {}
+                self.reads += 1
+            told = self._told.get(ticket)
+            if told is None:
+                told = self._told[ticket] = predict(self._state, ticket)
+            return told
 
 
 def for_businesses(tx: Tx, rank: int) -> dict[str, Estimate]:

@@ -21,6 +21,7 @@ from typing import cast
 
 from sqlalchemy import Table, insert, select
 
+from db.rules.estimate import Memo
 from db.rules.queries import with_wait
 from db.store.models import HallSecret, Ticket
 from db.store.session import Hall, Tx
@@ -82,9 +83,11 @@ def ticket_link(hall: Hall, public_url: str, view: TicketView) -> str:
     return f"{public_url.rstrip('/')}/t/{token}"
 
 
-def ticket_by_token(tx: Tx, key: bytes, token: str) -> TicketView | None:
+def ticket_by_token(tx: Tx, key: bytes, token: str, memo: Memo | None = None
+                    ) -> TicketView | None:
     """The ticket a token names, with its place in the queue while it waits; None for a
-    token that is not one the hall gave out (malformed, forged, or naming no ticket)."""
+    token that is not one the hall gave out (malformed, forged, or naming no ticket). `memo`:
+    the estimates shared by every phone page (`estimate.Memo`)."""
     match = TOKEN.fullmatch(token)
     if match is None:
         return None
@@ -95,4 +98,4 @@ def ticket_by_token(tx: Tx, key: bytes, token: str) -> TicketView | None:
         return None
     if not hmac.compare_digest(match[2], _mac(key, ticket_id, row.business_day)):
         return None
-    return with_wait(tx, TicketView.from_row(row))
+    return with_wait(tx, TicketView.from_row(row), memo=memo)

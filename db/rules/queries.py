@@ -95,10 +95,13 @@ def ticket_info(tx: Tx, number: str, day: dt.date | None = None, *, live: bool =
     return with_wait(tx, TicketView.from_row(ticket_row(tx, number, day)), live=live)
 
 
-def with_wait(tx: Tx, view: TicketView, *, live: bool = True) -> TicketView:
+def with_wait(tx: Tx, view: TicketView, *, live: bool = True,
+              memo: estimate.Memo | None = None) -> TicketView:
     """`view` with `ahead` filled in when it is waiting, and (`live`) the estimate of
     `db.rules.estimate` for it as the hall stands now (the phone page, `hall ticket`); the
-    kiosk, right after the issue, shows what the ticket was told instead (`live=False`)."""
+    kiosk, right after the issue, shows what the ticket was told instead (`live=False`).
+    `memo`: many readers asking again and again (the phone pages) share one read of the hall
+    per change (`estimate.Memo`)."""
     if view.status != "waiting":
         return view
     row = tx.conn.execute(select(T).where(T.c.id == view.id)).one()
@@ -106,7 +109,10 @@ def with_wait(tx: Tx, view: TicketView, *, live: bool = True) -> TicketView:
     if not live:
         return view.with_wait(ahead, view.told_minutes, view.told_low, view.told_high)
     mine = estimate.Ticket(row.business, row.priority_rank, ahead, row.directed_to)
-    now = estimate.predict(estimate.gather(tx), mine)
+    if memo is not None:
+        now = memo.predict(tx, mine)
+    else:
+        now = estimate.predict(estimate.gather(tx), mine)
     return view.with_wait(ahead, now.minutes, now.low, now.high)
 
 

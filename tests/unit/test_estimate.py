@@ -120,6 +120,33 @@ def test_on_a_real_hall(hall: Hall, clock: ManualClock) -> None:
     assert got is not None and got.minutes is not None and 0 < got.minutes < 10
 
 
+def test_the_phone_pages_share_one_read_per_change(hall: Hall, clock: ManualClock) -> None:
+    """`Memo` (the phone pages): the same estimates as a fresh read, the hall read again only
+    when a step was logged or the interval passed."""
+    from db.rules.estimate import Memo
+    from db.rules.queries import with_wait
+    from db.store.views import TicketView
+
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+        ops.call_next(tx, 1)
+        tickets = [ops.issue_ticket(tx, "A") for _ in range(3)]
+    memo = Memo(seconds=10)
+
+    def both() -> list[tuple[TicketView, TicketView]]:
+        with hall.read() as tx:
+            return [(with_wait(tx, t, memo=memo), with_wait(tx, t)) for t in tickets]
+
+    for shared, fresh in both() * 2:  # asked again and again: one read
+        assert shared == fresh and shared.estimated_wait_min is not None
+    assert memo.reads == 1
+    with hall.write() as tx:
+        tickets.append(ops.issue_ticket(tx, "A"))  # a step: read again at once
+    assert all(shared == fresh for shared, fresh in both()) and memo.reads == 2
+    clock.advance(seconds=10)  # nothing logged, but the time moved on
+    assert all(shared == fresh for shared, fresh in both()) and memo.reads == 3
+
+
 # -- what the customer was told is kept with the ticket ------------------------------------------
 
 def test_the_issue_keeps_what_the_customer_was_told(hall: Hall, clock: ManualClock) -> None:
