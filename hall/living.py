@@ -26,8 +26,9 @@ from db.errors import HallError
 from db.figures.scenario import Scenario, arrivals_for, counter_minutes
 from db.figures.simulation import SIM_SUPPORT, Day, _clerk
 from db.rules import counters, ops, queries
-from db.rules.ops import QueueEmpty, S
+from db.rules.ops import S
 from db.store.session import Hall, ManualClock, utc_now
+from db.store.views import TicketView
 from hall.labels import counter_name
 
 LOAD = 0.75
@@ -167,24 +168,12 @@ class Living(Day):
         self._next_arrival(prefix)
         self.wake(prefix)
 
-    def free(self, number: int) -> bool:
-        """The counter is free: it calls the next customer (said), or waits idle."""
-        self.idle.discard(number)
-        if number not in self.active:
-            return False
-        try:
-            view = self._write(lambda tx: ops.call_next(tx, number))
-        except QueueEmpty:
-            self.idle.add(number)
-            return False
+    no_show_after = 2.0
+
+    def called_up(self, number: int, view: TicketView) -> None:
+        """Each call is said on the lobby's log."""
         self.called += 1
         self.say(f"叫号 {view.number} → {counter_name(self.hall.config, number)}")
-        if self.rng.random() < self.scenario.no_show_rate:
-            self.at(self.now + 2.0, self.no_show, number)
-        else:
-            self.at(self.now + self.rng.uniform(*self.scenario.walk_up), self.start, number,
-                    view.id)
-        return True
 
     def transfer(self, number: int, to: str) -> None:
         """转办, never into the user's business: its queue is theirs."""

@@ -213,6 +213,12 @@ class Day:
             if prefix in self.active.get(number, ()) and self.free(number):
                 return
 
+    no_show_after: float = NO_SHOW_MINUTES
+    """Minutes a clerk waits for a called customer who does not come."""
+
+    def called_up(self, number: int, view: TicketView) -> None:
+        """A customer was just called to counter `number` (a hook: nothing here)."""
+
     def free(self, number: int) -> bool:
         """The counter is free: it calls the next customer, or waits idle."""
         self.idle.discard(number)
@@ -223,8 +229,9 @@ class Day:
         except QueueEmpty:
             self.idle.add(number)
             return False
+        self.called_up(number, view)
         if self.rng.random() < self.scenario.no_show_rate:
-            self.at(self.now + NO_SHOW_MINUTES, self.no_show, number)
+            self.at(self.now + self.no_show_after, self.no_show, number)
         else:
             self.at(self.now + self.rng.uniform(*self.scenario.walk_up), self.start, number,
                     view.id)
