@@ -148,6 +148,45 @@ def test_the_canonical_text_covers_every_field() -> None:
     assert audit.link(audit.GENESIS, Row) != audit.link("1" * 64, Row)
 
 
+def test_sqlite_writes_the_usual_event_as_canonical_text_does(hall: Hall,
+                                                               clock: ManualClock) -> None:
+    """`verify` hashes the text SQLite builds (`CANONICAL_SQL`); for the usual stored forms
+    (a time on the second too) it must be the exact canonical text, and where it is not
+    (keys out of order, an escaped character) the event still verifies, through Python."""
+    clock.now = clock.now.replace(microsecond=250)
+    day_of_work(hall, clock)
+    clock.now = clock.now.replace(microsecond=0)
+    with hall.write() as tx:
+        ops.log(tx, "enquiry", staff="C01", counter=1, note="咨询 \"峰谷\"", b=1, a=None)
+    with hall.read() as tx:
+        events = tx.conn.execute(select(E).order_by(E.c.id)).all()
+        fast = tx.conn.exec_driver_sql(
+            f"SELECT id, {audit.CANONICAL_SQL} FROM events ORDER BY id").all()
+    usual = [e for e in events if e.detail is None or (
+        list(e.detail) == sorted(e.detail) and all(str(v).isascii() for v in e.detail.values()))]
+    assert len(usual) >= len(events) - 2 and events[-1] not in usual
+    assert {e.at.microsecond for e in usual} >= {0, 250}
+    texts = dict(fast)
+    for event in usual:
+        assert texts[event.id] == audit.canonical(event)
+    assert texts[events[-1].id] != audit.canonical(events[-1])
+    assert verify(hall).ok
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("kind", 'call","C01'), ("staff_id", 'C01",1,"x'), ("ticket_id", "1,1"),
+    ("counter_number", "1 "), ("staff_id", "null"), ("detail", None),
+    ("detail", '{"business":"A","number":"A001","x":1}'), ("at", "2026-01-01T00:00:00"),
+])
+def test_a_value_that_reads_alike_in_text_is_found(worked: Hall, raw: sqlite3.Connection,
+                                                   column: str, value: object) -> None:
+    """Edits that a text built by joining the stored values could not tell apart from the
+    original (a quote inside a field, a number stored as text, a value dropped) are found."""
+    target = raw.execute("SELECT min(id) FROM events WHERE kind = 'issue'").fetchone()[0]
+    raw.execute(f"UPDATE events SET {column} = ? WHERE id = ?", (value, target))
+    assert found(worked) == ("edited", target)
+
+
 # -- what an attacker with the file can do --------------------------------------------------
 
 
