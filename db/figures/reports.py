@@ -43,13 +43,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, case, select, type_coerce
+from sqlalchemy import Date, String, bindparam, case, or_, select, type_coerce
 
 from db.config import HallConfig
 from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_figures
 from db.rules import appointments
-from db.rules.handler import handler_after
+from db.rules.handler import MOVES, SETS, handler_after
 from db.rules.ops import E, T
+from db.store.engine import driver_rows
 from db.store.session import Tx
 from db.store.views import _Json
 
@@ -349,8 +350,8 @@ the business sent on to): only theirs is decoded."""
 class _Step(NamedTuple):
     """One step of a ticket as the replay reads it."""
 
-    ticket_id: int
-    at: dt.datetime
+    at: Any
+    """Its time (a datetime; left as stored for steps whose time is never read)."""
     kind: str
     staff_id: str | None
     detail: dict[str, Any] | None
@@ -368,71 +369,98 @@ def _detail(value: Any) -> dict[str, Any] | None:
     return found
 
 
-_RAW_DETAIL = case((E.c.kind.in_(DETAIL_KINDS), type_coerce(E.c.detail, String)), else_=None)
+_RAW_DETAIL = case((or_(*(E.c.kind == kind for kind in DETAIL_KINDS)),
+                    type_coerce(E.c.detail, String)), else_=None)
+_DAY = bindparam("day", type_=Date)
+_TICKETS_OF_DAY = (
+    select(T.c.id, T.c.origin_business, T.c.status, T.c.handler_id, T.c.issued_by, T.c.rating,
+           T.c.told_minutes, type_coerce(T.c.issued_at, String).label("issued_at"),
+           type_coerce(T.c.first_called_at, String).label("first_called_at"))
+    .where(T.c.business_day == _DAY)
+)
+"""A day's tickets, read as stored (`driver_rows`; the times parsed by `_time`)."""
+_STEPS_OF_DAY = (
+    select(E.c.ticket_id, type_coerce(E.c.at, String).label("at"), E.c.kind, E.c.staff_id,
+           _RAW_DETAIL.label("detail"))
+    .join(T, T.c.id == E.c.ticket_id)
+    .where(T.c.business_day == _DAY)
+    .order_by(E.c.ticket_id, E.c.id)
+)
+"""The steps of a day's tickets, in order, read as stored."""
+
+_TIMED = frozenset((*OPENS, *CLOSES, *HOLDS, *RELEASES, "refer", "take", "return"))
+"""The steps whose time the replay reads: an issue's or a rating's is never parsed."""
+_OWNS = frozenset((*SETS, *MOVES, "complete", "rate"))
+_HANDLES = frozenset((*OPENS, *CLOSES))
+_HOLDS = frozenset((*HOLDS, *RELEASES))
+_SUPPORTS = frozenset(("refer", "take", "return"))
+_COUNTS = frozenset(("no_show", "refer", "transfer", "next_service"))
+"""The steps each part of the replay acts on (`_own`, `_handle`, `_hold`, `_support`,
+`_count_step`): it is called for those alone, and does nothing for any other."""
 
 
 def _gather_day(tx: Tx, day: dt.date, into: _Gathered) -> None:
-    tickets = tx.conn.execute(
-        select(T.c.id, T.c.origin_business, T.c.status, T.c.handler_id, T.c.issued_by,
-               T.c.rating, T.c.told_minutes,
-               type_coerce(T.c.issued_at, String).label("issued_at"),
-               type_coerce(T.c.first_called_at, String).label("first_called_at"))
-        .where(T.c.business_day == day)
-    ).all()
+    tickets = list(driver_rows(tx.conn, _TICKETS_OF_DAY, {"day": day}))
     walk_ins: set[int] = set()
-    steps: dict[int, list[Any]] = defaultdict(list)
-    query = (
-        select(E.c.ticket_id, type_coerce(E.c.at, String), E.c.kind, E.c.staff_id, _RAW_DETAIL)
-        .join(T, T.c.id == E.c.ticket_id)
-        .where(T.c.business_day == day)
-        .order_by(E.c.ticket_id, E.c.id)
-    )
-    for ticket_id, at, kind, staff_id, detail in tx.conn.execute(query):
-        steps[ticket_id].append(_Step(ticket_id, _time(at), kind, staff_id, _detail(detail)))
+    steps: dict[int, list[_Step]] = defaultdict(list)
+    timed, when, decode = _TIMED, _time, _detail
+    for ticket_id, at, kind, staff_id, detail in driver_rows(tx.conn, _STEPS_OF_DAY,
+                                                             {"day": day}):
+        steps[ticket_id].append(_Step(when(at) if kind in timed else at, kind, staff_id,
+                                      None if detail is None else decode(detail)))
         if kind == "walk_in":
             walk_ins.add(ticket_id)
+    empty: list[_Step] = []
     for row in tickets:
-        _gather_ticket(tx.config, row, steps[row.id], row.id in walk_ins, into)
+        _gather_ticket(tx.config, row, steps.get(row[0], empty), row[0] in walk_ins, into)
 
 
 def _gather_ticket(
-    config: HallConfig, row: Any, steps: list[Any], walk_in: bool, into: _Gathered
+    config: HallConfig, row: Any, steps: list[_Step], walk_in: bool, into: _Gathered
 ) -> None:
-    origin = into.businesses[row.origin_business]
+    (_, business, status, handler, issued_by, rating, told, issued_at,
+     first_called_at) = row
+    origin = into.businesses[business]
     origin.tickets += 1
-    if row.status == "cancelled":
+    if status == "cancelled":
         origin.cancelled += 1
-    if not walk_in and row.first_called_at is not None:
-        wait = _minutes(_time(row.first_called_at), _time(row.issued_at))
+    if not walk_in and first_called_at is not None:
+        wait = _minutes(_time(first_called_at), _time(issued_at))
         origin.waits.add(wait)
         origin.within += wait <= config.sla_minutes
-        if row.told_minutes is not None and wait >= TOLD_MIN_WAIT:
-            origin.told_error.add(100 * abs(row.told_minutes - wait) / wait)
-            origin.told_sum += row.told_minutes
+        if told is not None and wait >= TOLD_MIN_WAIT:
+            origin.told_error.add(100 * abs(told - wait) / wait)
+            origin.told_sum += told
             origin.told_actual += wait
-    if row.issued_by is not None and not walk_in:
-        into.people[row.issued_by].issued += 1
-    if row.handler_id is not None and row.status != "cancelled":
-        person = into.people[row.handler_id]
+    if issued_by is not None and not walk_in:
+        into.people[issued_by].issued += 1
+    if handler is not None and status != "cancelled":
+        person = into.people[handler]
         person.volume += 1
-        person.completed += row.status == "done"
-    walk = _replay(config, row.origin_business, steps, into)
-    rated_for = walk.rated_for or walk.completed_for or row.handler_id
-    if row.rating is not None and rated_for is not None:
-        into.people[rated_for].ratings[row.rating] += 1
+        person.completed += status == "done"
+    walk = _replay(config, business, steps, into)
+    rated_for = walk.rated_for or walk.completed_for or handler
+    if rating is not None and rated_for is not None:
+        into.people[rated_for].ratings[rating] += 1
 
 
-def _replay(config: HallConfig, business: str, steps: list[Any], into: _Gathered) -> _Walk:
+def _replay(config: HallConfig, business: str, steps: list[_Step], into: _Gathered) -> _Walk:
     """Walk one ticket's steps: stretches of handling and of counter time, support's work,
     who its handler was, no-shows, transfers, referrals."""
     walk = _Walk(business)
     into.businesses[business].entered += 1
     for step in steps:
-        _own(walk, step)
-        _handle(walk, step, into)
-        _hold(walk, step, into)
-        _support(walk, step, into)
-        walk.business = _count_step(step, walk.business, walk.no_show_in, into)
+        kind = step.kind
+        if kind in _OWNS:
+            _own(walk, step)
+        if kind in _HANDLES:
+            _handle(walk, step, into)
+        if kind in _HOLDS:
+            _hold(walk, step, into)
+        if kind in _SUPPORTS:
+            _support(walk, step, into)
+        if kind in _COUNTS:
+            walk.business = _count_step(step, walk.business, walk.no_show_in, into)
     for prefix in walk.no_show_in:
         into.businesses[prefix].no_shows += 1
     per_business: dict[str, float] = defaultdict(float)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, case, func, select, type_coerce
 
@@ -118,11 +118,42 @@ def _arrivals(tx: Tx, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, s
         .where(E.c.business_day.between(date_from, date_to), E.c.kind.in_(ARRIVALS))
     )
     counts: dict[tuple[int, str], int] = defaultdict(int)
+    hours = _HourOf(tx.config)
     for at, kind, detail, business in tx.conn.execute(query):
         if kind in sent:
             business = (_detail(detail) or {}).get("to_business", business)
-        counts[(local_hour(tx.config, _time(at)), business)] += 1
+        counts[(hours.of(at), business)] += 1
     return counts
+
+
+class _HourOf:
+    """`local_hour` of stored times, worked out once per UTC hour where the hall's offset is
+    whole hours all through that hour (everywhere but a few half-hour zones, where each time
+    is converted as it comes)."""
+
+    def __init__(self, config: HallConfig) -> None:
+        self.config = config
+        self.known: dict[Any, int | None] = {}
+
+    def of(self, stored: Any) -> int:
+        """The local hour of a stored time (SQLite's text, or a datetime)."""
+        key = stored[:13] if isinstance(stored, str) else stored.replace(
+            minute=0, second=0, microsecond=0)
+        hour = self.known.get(key, -1)
+        if hour == -1:
+            hour = self.known[key] = self._whole(_time(stored))
+        return hour if hour is not None else local_hour(self.config, _time(stored))
+
+    def _whole(self, at: dt.datetime) -> int | None:
+        """The local hour of every moment in `at`'s UTC hour, if it is one."""
+        top = at.replace(minute=0, second=0, microsecond=0, tzinfo=dt.UTC)
+        start, end = top.astimezone(self.config.tz), (
+            top + dt.timedelta(minutes=59, seconds=59, microseconds=999_999)
+        ).astimezone(self.config.tz)
+        offset = start.utcoffset()
+        if offset != end.utcoffset() or offset is None or offset % dt.timedelta(hours=1):
+            return None
+        return start.hour
 
 
 def day_arrivals(tx: Tx, day: dt.date) -> dict[tuple[int, str], int]:

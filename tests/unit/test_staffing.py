@@ -101,3 +101,22 @@ def test_a_counter_left_open_ends_with_its_day(hall: Hall, clock: ManualClock) -
 def test_busy_hours_need_more(hall: Hall) -> None:
     assert staffing.counters_needed(100, 4, 10, 0.8) == 8
     assert staffing.counters_needed(100, 4, 1, 0.95) > staffing.counters_needed(100, 4, 10, 0.8)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Kolkata", "Asia/Kathmandu",
+                                  "America/New_York", "Australia/Lord_Howe"])
+def test_the_hour_of_a_stored_time_is_worked_out_once_per_hour_alike(zone: str) -> None:
+    """`_HourOf` answers as `local_hour` for every stored time, in half-hour and quarter-hour
+    zones and across daylight-saving changes (New York's, Lord Howe's half-hour one)."""
+    import dataclasses
+
+    from db.config import load_config
+
+    config = dataclasses.replace(load_config(), timezone=zone)
+    hours = staffing._HourOf(config)
+    for start in (dt.datetime(2026, 3, 8), dt.datetime(2026, 4, 4), dt.datetime(2026, 11, 1)):
+        for step in range(0, 3 * 24 * 60, 7):
+            at = start + dt.timedelta(minutes=step, microseconds=step)
+            expected = staffing.local_hour(config, at)
+            assert hours.of(at.isoformat(sep=" ", timespec="microseconds")) == expected
+            assert hours.of(at) == expected
