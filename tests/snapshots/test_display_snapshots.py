@@ -130,6 +130,7 @@ def test_wall_with_notice_and_voice_off(snap_compare: Compare, config: HallConfi
         notices.set_notice(tx, "L01", "今日14:00-16:00缴费系统升级，缴费请到1号、2号窗口。"
                                       "System upgrade 14:00-16:00: payments at counters 1-2.")
     fake_espeak.hide_espeak(tmp_path, monkeypatch)
+    monkeypatch.setattr("display.voice.library.loader_present", lambda: False)
     voice = make_announcer(config.voice, voice_to=tmp_path / "calls")
     app = colour(make_app(config, busy_hall, voice=voice), monkeypatch)
     assert snap_compare(app, terminal_size=size, run_before=loaded)
