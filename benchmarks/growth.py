@@ -195,21 +195,27 @@ def measure(paths: dict[str, Path], synchronous: str, claims: int, snapshots: in
 
 
 def plans(path: Path) -> None:
-    """EXPLAIN QUERY PLAN of every statement call_next, no_show and snapshot emit, with the
-    parameters they were given, on `path` (a copy, as the statements change it)."""
+    """EXPLAIN QUERY PLAN of every statement call_next, no_show and snapshot send, on `path`
+    (a copy, as the statements change it). The statements are caught by sqlite3's own trace
+    hook, with their values bound, so the claim's fast path (straight to the driver) is
+    listed too, not only what goes through SQLAlchemy."""
     from sqlalchemy import event
 
     from db.rules import queries
 
     config = load_config()
     hall = Hall(make_engine(url_of(path)), config)
-    seen: list[tuple[str, Any]] = []
+    seen: dict[str, None] = {}  # the statements in order, once each
 
-    @event.listens_for(hall.engine, "before_cursor_execute")
-    def _capture(_c: object, _cur: object, stmt: str, params: Any, *_: object) -> None:
-        if not stmt.startswith(("BEGIN", "COMMIT", "PRAGMA")) and stmt not in [s for s, _ in seen]:
-            seen.append((stmt, params))
+    def _trace(stmt: str) -> None:
+        if not stmt.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            seen.setdefault(stmt)
 
+    @event.listens_for(hall.engine, "connect")
+    def _hook(driver: Any, _record: object) -> None:
+        driver.set_trace_callback(_trace)
+
+    hall.engine.dispose()  # connections opened from now on carry the hook
     for counter in (8, 1, 4):  # counter 8 serves every business; the others, in case
         if call_and_free(hall, counter):
             break
@@ -217,11 +223,11 @@ def plans(path: Path) -> None:
         queries.snapshot(tx)
     hall.dispose()
     conn = raw_connect(path)
-    print(f"  query plans on {path.name} (statements as the project sends them, bound values):")
-    for stmt, params in seen:
+    print(f"  query plans on {path.name} (statements as the project sends them, values bound):")
+    for stmt in seen:
         flat = " ".join(stmt.split())
         print(f"    {flat[:150]}{' ...' if len(flat) > 150 else ''}")
-        for row in conn.execute(f"EXPLAIN QUERY PLAN {stmt}", params):
+        for row in conn.execute(f"EXPLAIN QUERY PLAN {stmt}"):
             print(f"        {row[3]}")
     conn.close()
 

@@ -19,7 +19,7 @@ TINY: dict[str, list[str]] = {
                   "--windows", "1", "--breakdown", "10"],
     "issues.py": ["--count", "60", "--rounds", "1", "--breakdown", "10"],
     "growth.py": ["--small", "200", "--large", "1000", "--days", "3", "--waiting", "200",
-                  "--claims", "10", "--snapshots", "10"],
+                  "--claims", "10", "--snapshots", "10", "--plans"],
     "kiosk_latency.py": ["--small", "200", "--large", "1000", "--days", "3", "--waiting", "20",
                          "--presses", "5", "--bare", "5"],
     "display_latency.py": ["--calls", "5", "--waiting", "20", "--idle", "1", "--warmup", "0.5"],
