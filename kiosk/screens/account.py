@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,13 +12,13 @@ from db.rules.text import width
 from db.store.sql import T
 from kiosk.screens.base import KioskModal
 from kiosk.text import t
-from kiosk.widgets.numberpad import NumberPad
+from kiosk.widgets.numberpad import NumberPad, PadTyping, edited
 
 ACCOUNT_MAX = width(T.c.account)
 """The characters an account number may have: what the core keeps."""
 
 
-class AccountPad(KioskModal[str | None]):
+class AccountPad(PadTyping, KioskModal[str | None]):
     """Type an account number; dismisses it (maybe "" to clear), or None when cancelled."""
 
     AUTO_FOCUS = "#pad-ok"
@@ -53,27 +53,13 @@ class AccountPad(KioskModal[str | None]):
         self.query_one("#pad-ok", Button).label = t("ok", lang)
         self._show()
 
-    def on_number_pad_key_touched(self, event: NumberPad.KeyTouched) -> None:
-        """A key of the on-screen pad."""
-        self.action_edit(event.key)
-
-    def on_key(self, event: events.Key) -> None:
-        """Physical digit keys type too; Enter is OK."""
-        if event.character is not None and event.character.isdigit():
-            event.stop()
-            self.action_edit(event.character)
-        elif event.key == "enter" and not isinstance(self.focused, Button):
-            event.stop()
-            self.close(self.account)
+    def enter(self) -> None:
+        """Enter on the keyboard is OK."""
+        self.close(self.account)
 
     def action_edit(self, key: str) -> None:
         """Apply one key: a digit, "backspace" or "clear"."""
-        if key == "clear":
-            self.account = ""
-        elif key == "backspace":
-            self.account = self.account[:-1]
-        elif len(self.account) < ACCOUNT_MAX:
-            self.account += key
+        self.account = edited(self.account, key, ACCOUNT_MAX)
         self._show()
 
     @on(Button.Pressed, "#pad-ok")

@@ -10,7 +10,7 @@ screen, which stays open to try again.
 
 from __future__ import annotations
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,7 +25,7 @@ from db.store.views import TicketView
 from kiosk.machine import KioskMachine
 from kiosk.screens.base import KioskModal
 from kiosk.text import t
-from kiosk.widgets.numberpad import NumberPad
+from kiosk.widgets.numberpad import NumberPad, PadTyping, edited
 from ui.screens.base import WorkFailed
 
 FIELDS = ("code", "phone", "account")
@@ -35,7 +35,7 @@ LIMITS = {"code": 12, "phone": 4, "account": width(Appointment.__table__.c.accou
 """The digits each field takes."""
 
 
-class AppointmentCheckIn(KioskModal[TicketView | None]):
+class AppointmentCheckIn(PadTyping, KioskModal[TicketView | None]):
     """Check an appointment in; dismisses the number taken (appointment or normal), or None
     when the customer cancels."""
 
@@ -98,29 +98,13 @@ class AppointmentCheckIn(KioskModal[TicketView | None]):
         self.field = (event.button.id or "").removeprefix("ap-")
         self._show()
 
-    def on_number_pad_key_touched(self, event: NumberPad.KeyTouched) -> None:
-        """A key of the on-screen pad."""
-        self.action_edit(event.key)
-
-    def on_key(self, event: events.Key) -> None:
-        """Physical digit keys type too; Enter checks in."""
-        if event.character is not None and event.character.isdigit():
-            event.stop()
-            self.action_edit(event.character)
-        elif event.key == "enter" and not isinstance(self.focused, Button):
-            event.stop()
-            self.check_in()
+    def enter(self) -> None:
+        """Enter on the keyboard checks in."""
+        self.check_in()
 
     def action_edit(self, key: str) -> None:
         """Apply one key to the chosen field: a digit, "backspace" or "clear"."""
-        value = self.values[self.field]
-        if key == "clear":
-            value = ""
-        elif key == "backspace":
-            value = value[:-1]
-        elif len(value) < LIMITS[self.field]:
-            value += key
-        self.values[self.field] = value
+        value = self.values[self.field] = edited(self.values[self.field], key, LIMITS[self.field])
         if self.field == "phone" and len(value) == 4 and not self.values["account"]:
             self.field = "account"  # four digits typed: on to the account
         self.message, self.instead = None, None

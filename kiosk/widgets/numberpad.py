@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Button
 
 from kiosk.text import t
@@ -59,3 +63,38 @@ class NumberPad(Grid):
         """Report the key."""
         event.stop()
         self.post_message(self.KeyTouched((event.button.id or "").removeprefix("pad-")))
+
+
+def edited(value: str, key: str, limit: int) -> str:
+    """`value` after one key: a digit (kept while `value` is shorter than `limit`),
+    "backspace" or "clear"."""
+    if key == "clear":
+        return ""
+    if key == "backspace":
+        return value[:-1]
+    return value + key if len(value) < limit else value
+
+
+class PadTyping:
+    """For a screen with a NumberPad: the pad's keys and the keyboard's digit keys go to
+    `action_edit`, Enter (when no button has the focus) to `enter`. Textual finds these
+    handlers on the screen's class through this mixin."""
+
+    def action_edit(self, key: str) -> None:
+        raise NotImplementedError
+
+    def enter(self) -> None:
+        raise NotImplementedError
+
+    def on_number_pad_key_touched(self, event: NumberPad.KeyTouched) -> None:
+        """A key of the on-screen pad."""
+        self.action_edit(event.key)
+
+    def on_key(self, event: events.Key) -> None:
+        """Physical digit keys type too; Enter is `enter`."""
+        if event.character is not None and event.character.isdigit():
+            event.stop()
+            self.action_edit(event.character)
+        elif event.key == "enter" and not isinstance(cast(Screen[object], self).focused, Button):
+            event.stop()
+            self.enter()
