@@ -166,7 +166,7 @@ def test_sqlite_writes_the_usual_event_as_canonical_text_does(hall: Hall,
         list(e.detail) == sorted(e.detail) and all(str(v).isascii() for v in e.detail.values()))]
     assert len(usual) >= len(events) - 2 and events[-1] not in usual
     assert {e.at.microsecond for e in usual} >= {0, 250}
-    texts = dict(fast)
+    texts: dict[int, str] = {number: text for number, text in fast}
     for event in usual:
         assert texts[event.id] == audit.canonical(event)
     assert texts[events[-1].id] != audit.canonical(events[-1])
