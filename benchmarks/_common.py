@@ -86,7 +86,7 @@ parameters ('no_show', now, ticket id)."""
 
 EVENT_SQL = (
     "INSERT INTO events (id, at, business_day, kind, ticket_id, staff_id, counter_number, "
-    "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "detail, prev_hash, hash, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 """db.rules.ops.log(); an event without details has detail NULL (as the project stores it now)."""
 HEAD_SQL = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"
@@ -118,7 +118,7 @@ def append_event(conn: sqlite3.Connection, at: dt.datetime, day: dt.date, kind: 
     chained = chain_hash(previous, text)
     conn.execute(EVENT_SQL, (last_id + 1, ts(at), day.isoformat(), kind, ticket, staff, counter,
                              json.dumps(detail) if detail is not None else None, previous,
-                             chained))
+                             chained, last_id + 1))
 
 
 # -- time and value formats, exactly as SQLAlchemy stores them in SQLite ------------------
@@ -240,7 +240,7 @@ def seed_waiting(conn: sqlite3.Connection, day: dt.date, start: dt.datetime,
         text = chain_text(event_id, when, day, "issue", next_id, None, None, detail)
         chained = chain_hash(previous, text)
         events.append((event_id, at, day_s, "issue", next_id, None, None, json.dumps(detail),
-                       previous, chained))
+                       previous, chained, event_id))
         previous = chained
         next_id += 1
     conn.executemany(

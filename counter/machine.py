@@ -118,15 +118,18 @@ class CounterMachine:
             counters.set_state(tx, self.counter, "paused" if paused else "open")
 
     # -- the ticket steps -------------------------------------------------------------------
+    # The calls and the outcomes of the counter's own ticket are written as steps of this
+    # counter (`Hall.write(counter)`): on PostgreSQL they run side by side with the other
+    # counters' (each guards its own rows: the claim skips a ticket another is taking).
 
     def call_next(self) -> TicketView:
         """Claim the next customer for this counter."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.call_next(tx, self.counter)
 
     def call_number(self, number: str) -> TicketView:
         """Call a named number (指呼)."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.call_number(tx, self.counter, number)
 
     def callable_tickets(self) -> tuple[list[TicketView], list[TicketView]]:
@@ -138,22 +141,22 @@ class CounterMachine:
 
     def recall(self, expect: str) -> TicketView:
         """Call the held ticket again."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.recall(tx, self.counter, expect)
 
     def no_show(self, expect: str) -> TicketView:
         """The called customer did not come."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.no_show(tx, self.counter, expect)
 
     def start(self, expect: str) -> TicketView:
         """The customer arrived: service begins."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.start(tx, self.counter, expect)
 
     def complete(self, expect: str, note: str | None) -> TicketView:
         """Finish the matter, with an optional outcome note."""
-        with self.hall.write() as tx:
+        with self.hall.write(self.counter) as tx:
             return ops.complete(tx, self.counter, expect, note=note or None)
 
     def transfer(self, expect: str, to: str, note: str | None) -> TicketView:

@@ -24,10 +24,13 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _line(result: AuditResult) -> str:
+    tail = (f"；另有 {result.unsealed} 条刚提交的事件尚未封存入链 ({result.unsealed} events "
+            "committed during the check not yet sealed: the next write or check chains them)"
+            if result.unsealed else "")
     return (f"事件记录完好 (event log intact)：{result.events} 条事件环环相扣；"
             f"{result.tickets} 张票号、{result.rows} 个窗口/补救/投诉与事件相符 "
             f"({result.tickets} tickets, {result.rows} counters/remedies/complaints match "
-            f"their events)；{head_line(result.head_id, result.head_hash)}")
+            f"their events)；{head_line(result.head_id, result.head_hash)}{tail}")
 
 
 def verify(run: Run) -> None:
@@ -37,7 +40,9 @@ def verify(run: Run) -> None:
         raise UsageError("audit verify: --anchor takes a head hash (64 hex digits) as "
                          "`hall audit verify` or `hall close-day` printed it")
     bar = nullcontext(None) if run.out.as_json else progress_bar("校验 verifying")
-    with run.hall().read() as tx, bar as tell:
+    hall = run.hall()
+    hall.seal()  # PostgreSQL: the events committed so far into the chain first
+    with hall.read() as tx, bar as tell:
         result = audit.verify(tx.conn, tell, anchor.strip().lower() if anchor else None,
                               full=run.args.full)
     if result.problem is not None:

@@ -23,7 +23,12 @@ def close_day(run: Run) -> None:
     with hall.write() as tx:
         views = ops.expire_leftovers(tx, staff=a.staff)
         missed = appointments.sweep_missed(tx)
-        head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
+        if tx.conn.dialect.name == "sqlite":  # the same transaction: nothing comes between
+            head = audit.head(tx.conn)  # to write on the day's closing report (hall audit)
+    if hall.engine.dialect.name != "sqlite":  # sealed after commit: the head once sealed
+        hall.seal()
+        with hall.read() as tx:
+            head = audit.head(tx.conn)
     head_id, head_hash = head if head is not None else (None, None)
     with progress_bar("日终统计 day figures", after=1) as tell:
         days.keep_closed_days(hall, tell)  # so that reports read closed days stored

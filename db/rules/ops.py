@@ -47,37 +47,31 @@ def log(
     counter: int | None = None,
     **detail: Any,
 ) -> None:
-    """Append one event, chained to the one before it (`db.store.audit`); the log is the source
-    of every figure."""
-    if tx.chain:  # this transaction's own last event
-        last_id, previous = tx.chain
+    """Append one event; the log is the source of every figure. On SQLite chained to the one
+    before it at once (`db.store.audit`); on a database server written unsealed, and chained
+    by the sealer after commit (`db.store.audit.seal`), so writers need not wait in turn."""
+    details = detail or None
+    values = {"at": tx.now, "business_day": tx.day, "kind": kind, "ticket_id": ticket,
+              "staff_id": staff, "counter_number": counter, "detail": details}
+    if tx.conn.dialect.name == "sqlite":
+        if tx.chain:  # this transaction's own last event
+            last_id, previous = tx.chain
+        else:
+            head = chain_head(tx.conn)
+            last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
+        event_id = last_id + 1
+        text = canonical_text(event_id, tx.now, tx.day, kind, ticket, staff, counter, details)
+        chained = digest(previous, text)
+        append_event(tx.conn, {**values, "id": event_id, "prev_hash": previous,
+                               "hash": chained, "seal": event_id})
+        tx.chain[:] = [event_id, chained]
     else:
-        head = chain_head(tx.conn)
-        last_id, previous = (head[0], head[1] or GENESIS) if head else (0, GENESIS)
-    event_id, details = last_id + 1, detail or None
+        event_id = append_event(tx.conn, values)
     if STEPS.isEnabledFor(INFO):  # no details: they may hold notes, names, phone numbers
         tx.said.append(" ".join([f"event #{event_id} {kind}", *(
             f"{name}={value}" for name, value in (
                 ("ticket", ticket), ("staff", staff), ("counter", counter))
             if value is not None)]))
-    text = canonical_text(event_id, tx.now, tx.day, kind, ticket, staff, counter, details)
-    chained = digest(previous, text)
-    append_event(
-        tx.conn,
-        {
-            "id": event_id,
-            "at": tx.now,
-            "business_day": tx.day,
-            "kind": kind,
-            "ticket_id": ticket,
-            "staff_id": staff,
-            "counter_number": counter,
-            "detail": details,
-            "prev_hash": previous,
-            "hash": chained,
-        },
-    )
-    tx.chain[:] = [event_id, chained]
 
 
 def counter_row(tx: Tx, number: int) -> Row[Any]:

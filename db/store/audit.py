@@ -14,6 +14,19 @@ renumbered to close it). What a chain without a secret cannot see: someone who c
 off the end, or rewrites every hash from an event on with this program's own code. For that
 the head hash (`verify` and `hall close-day` print it) is written down outside the database,
 e.g. on the day's closing report, and `verify --anchor HASH` checks it is still in the log.
+
+Each event's place in the chain is its `seal` (1, 2, 3 ...). On SQLite, where one writer
+appends at a time, an event is chained as it is written and its seal is its id. On
+PostgreSQL writers append side by side: an event is written unsealed (seal, prev_hash and
+hash NULL, its id from the sequence), and after each commit the writer runs the sealer
+(`seal`): under its own advisory lock, it chains every committed unsealed event, in id
+order, onto the newest sealed one. `verify` walks the log in seal order and reports the
+unsealed tail (after sealing what it can); the database's append-only trigger allows that
+one change, sealing, of an unsealed event. What sealing after commit gives up: an event
+is covered by the chain only once sealed, normally milliseconds after its commit (longer
+if its writer died right after committing and nothing has been written since, until the
+next write, `verify` or `close-day`), and in that window someone able to lift the
+database's append-only guard could change or remove it unseen.
 """
 
 from __future__ import annotations
@@ -104,6 +117,10 @@ WORDING = {
                   "第 {id} 条事件被删除（其后的事件被重新编号）"),
     "head": ("deleted", "the log does not begin at the first event: event {id} and those "
              "before it were deleted", "事件记录不是从第一条开始：第 {id} 条及之前的事件被删除"),
+    "resealed": ("edited", "event {id}'s place in the chain (its seal) was changed",
+                 "第 {id} 条事件在链中的位置（封存序号）被修改"),
+    "sealed_gap": ("deleted", "the event sealed in place {id} of the chain was deleted",
+                   "链中第 {id} 位封存的事件被删除"),
     "anchor": ("deleted", "the recorded head is not in the log: events up to it were deleted "
                "or rewritten (the log now ends at event {id})",
                "抄录的链头不在事件记录中：此前的事件被删除或改写（记录现止于第 {id} 条）"),
@@ -141,6 +158,9 @@ class AuditResult(_Json):
     """Tickets replayed against their events."""
     rows: int = 0
     """Counters, remedies and complaints replayed against their events."""
+    unsealed: int = 0
+    """Events committed but not yet chained by the sealer (PostgreSQL: those written after
+    the verification's own sealing), not covered by the chain check."""
 
 
 STORED = sa.table(
@@ -161,10 +181,10 @@ def stored_events(conn: Connection, *extra: Any, source: Any = STORED) -> Iterat
 
 
 def _events(conn: Connection) -> Iterator[Any]:
-    """Every event with its hashes, in id order."""
+    """Every sealed event with its hashes, in seal order."""
     columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
-               E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash]
-    return _in_chunks(conn, columns, E, E.c.id)
+               E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash, E.c.seal]
+    return _in_chunks(conn, columns, E, E.c.seal)
 
 
 def _in_chunks(conn: Connection, columns: list[Any], source: Any, key: Any) -> Iterator[Any]:
@@ -177,7 +197,7 @@ def _in_chunks(conn: Connection, columns: list[Any], source: Any, key: Any) -> I
         yield from rows
         if len(rows) < CHUNK:
             return
-        after = rows[-1].id
+        after = getattr(rows[-1], key.name)
 
 
 def _holds(row: Any, event_id: int | None = None) -> bool:
@@ -227,6 +247,91 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
     if before is None:
         return problem_at("head", row.id - 1 if row.id > 1 else 1)
     return problem_at("rehashed", before.id)
+
+
+def diagnose_sealed(before: Any, row: Any, after: Any) -> Problem | None:
+    """`diagnose` for a walk in seal order (PostgreSQL's, where ids have gaps of their own
+    and an event's place is its seal): whether `row` is the next sealed event after `before`
+    (None: the log begins here); if not, what was done."""
+    previous = before.hash if before is not None else GENESIS
+    last = before.seal if before is not None else 0
+    holds = _holds(row)
+    if holds and row.prev_hash == previous:
+        return None if row.seal == last + 1 else problem_at(
+            "sealed_gap" if row.seal > last + 1 else "edited", last + 1 if row.seal > last + 1
+            else row.id)
+    if not holds:
+        if row.hash is None or row.prev_hash is None:
+            return problem_at("inserted", row.id)
+        if after is not None and after.prev_hash == previous and _holds(after):
+            return problem_at("inserted", row.id)
+        if row.seal > last + 1:
+            return problem_at("sealed_gap", last + 1)
+        return problem_at("edited", row.id)
+    if before is not None and row.prev_hash == before.prev_hash:
+        return problem_at("inserted", before.id)
+    if row.seal > last + 1:
+        return problem_at("sealed_gap", last + 1)
+    if after is not None and after.prev_hash == previous and _holds(after):
+        return problem_at("inserted", row.id)
+    if before is None:
+        return problem_at("sealed_gap", 1)
+    return problem_at("rehashed", before.id)
+
+
+def unsealed(conn: Connection) -> int:
+    """Events committed and not yet sealed."""
+    return int(conn.execute(select(sa.func.count()).select_from(E)
+                            .where(E.c.seal.is_(None))).scalar() or 0)
+
+
+SEAL_LOCK = 0x4841_5345
+"""PostgreSQL advisory lock of the one sealer at a time (`seal`)."""
+SEAL_BATCH = 2000
+"""Events chained per sealing transaction."""
+
+
+def seal(conn: Connection, *, wait: bool = False) -> int:
+    """Chain the committed unsealed events (PostgreSQL), in id order, onto the newest sealed
+    one; returns how many. One sealer at a time: without `wait`, when another process is
+    sealing, return at once (it looks again once it is done, so an event committed before
+    this call is sealed by it or by a later sealer); with `wait`, wait for it, so that every
+    event committed before the call is sealed on return. `conn` must have no transaction
+    open; each batch is a transaction of its own, which takes only the sealer's lock."""
+    from db.store.engine import NO_LOCK, WRITE_LOCK
+
+    if conn.dialect.name == "sqlite":
+        return 0
+    unsealed_exist = "EXISTS (SELECT 1 FROM events WHERE seal IS NULL)"
+    claim = sa.text(
+        f"SELECT true FROM (SELECT pg_advisory_xact_lock({SEAL_LOCK})) AS waited "
+        f"WHERE {unsealed_exist}" if wait else
+        f"SELECT pg_try_advisory_xact_lock({SEAL_LOCK}) WHERE {unsealed_exist}")
+    columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+               E.c.counter_number, E.c.detail]
+    sealing = (sa.update(E).where(E.c.id == sa.bindparam("i"))
+               .values(seal=sa.bindparam("s"), prev_hash=sa.bindparam("p"),
+                       hash=sa.bindparam("h")))
+    total = 0
+    conn.execution_options(**{WRITE_LOCK: NO_LOCK})
+    while True:
+        with conn.begin():
+            if not conn.execute(claim).scalar():
+                return total
+            newest = conn.execute(select(E.c.seal, E.c.hash).where(E.c.seal.is_not(None))
+                                  .order_by(E.c.seal.desc()).limit(1)).first()
+            place, previous = (newest.seal, newest.hash or GENESIS) if newest else (0, GENESIS)
+            rows = conn.execute(select(*columns).where(E.c.seal.is_(None))
+                                .order_by(E.c.id).limit(SEAL_BATCH)).all()
+            values = []
+            for row in rows:
+                place += 1
+                own = link(previous, row)
+                values.append({"i": row.id, "s": place, "p": previous, "h": own})
+                previous = own
+            if values:
+                conn.execute(sealing, values)
+        total += len(values)
 
 
 def verify(conn: Connection, progress: Progress | None = None,
@@ -297,7 +402,7 @@ def _verify_chain(conn: Connection, progress: Progress | None,
     problem: Problem | None = None
     while row is not None:
         after = next(events, None)
-        problem = diagnose(before, row, after)
+        problem = diagnose_sealed(before, row, after)
         if problem is not None:
             break
         anchored = anchored or row.hash == anchor
@@ -306,19 +411,21 @@ def _verify_chain(conn: Connection, progress: Progress | None,
         if progress is not None and count % CHUNK == 0:
             progress(count, total)
     if problem is None and not anchored:
-        problem = problem_at("anchor", total)
+        problem = problem_at("anchor", newest[0] if newest is not None else 0)
     return AuditResult(
         ok=problem is None,
         events=count,
         head_id=newest[0] if newest is not None else None,
         head_hash=newest[1] if newest is not None else None,
         problem=problem,
+        unsealed=unsealed(conn),
     )
 
 
 def head(conn: Connection) -> tuple[int, str] | None:
-    """The newest event's id and hash, without walking the log."""
-    row = conn.execute(select(E.c.id, E.c.hash).order_by(E.c.id.desc()).limit(1)).first()
+    """The newest sealed event's id and hash, without walking the log."""
+    row = conn.execute(select(E.c.id, E.c.hash).where(E.c.seal.is_not(None))
+                       .order_by(E.c.seal.desc()).limit(1)).first()
     return (row.id, row.hash) if row is not None else None
 
 
@@ -630,7 +737,7 @@ apart, so the text equals the one hashed at append time only if every stored val
 back as the value then written."""
 
 _EVENT_SQL = (f"SELECT {CANONICAL_SQL}, id, kind, ticket_id, staff_id, counter_number, "
-              "detail, prev_hash, hash FROM events ORDER BY id")
+              "detail, prev_hash, hash, seal FROM events ORDER BY id")
 _STORED_SQL = ("SELECT id, at, business_day, kind, ticket_id, staff_id, counter_number, "
                "detail FROM events WHERE id = ?")
 _TICKET_SQL = ("SELECT id, status, business, counter_number, handler_id, number FROM tickets "
@@ -786,11 +893,14 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
     pending: dict[int, TicketReplay] = walk.pending if walk is not None else {}
     anchored = anchor is None
     problem: Problem | None = None
+    misplaced: int | None = None
+    """The first event whose seal is not its id (on SQLite its place in the chain is its id)."""
     while problem is None:
         rows = events.fetchmany()
         if not rows:
             break
-        for fast, event_id, kind, ticket, staff, counter, detail, prev_hash, own in rows:
+        for fast, event_id, kind, ticket, staff, counter, detail, prev_hash, own, place \
+                in rows:
             if prev_hash != previous or own is None or fast is None \
                     or own != sha256(f"{previous}\n{fast}".encode()).hexdigest():
                 # Not as SQLite wrote it: the text written in Python, then a closer look.
@@ -800,6 +910,8 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
                     problem = _diagnose_at(conn, before_id, event_id)
                     if problem is not None:
                         break
+            if place != event_id and misplaced is None:
+                misplaced = event_id  # said last: what the hashes find explains it better
             previous, before_id = own, event_id
             count += 1
             if not anchored and own == anchor:
@@ -821,6 +933,8 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
     events.close()
     if problem is None and not anchored:
         problem = problem_at("anchor", total)
+    if problem is None and misplaced is not None:
+        problem = problem_at("resealed", misplaced)
     chain = AuditResult(ok=problem is None, events=count,
                         head_id=newest[0] if newest is not None else None,
                         head_hash=newest[1] if newest is not None else None, problem=problem)

@@ -100,11 +100,31 @@ def _rw_uri(path: Path) -> str:
     return f"file:{quote(os.path.abspath(path), safe='/')}?mode=rw"
 
 
-CHAIN_LOCK = 0x4841_4C4C
-"""PostgreSQL advisory lock every write transaction takes first: events are chained one
-after another (`db.store.audit`), so writers append in turn, as SQLite's BEGIN IMMEDIATE makes
-them. Taken at the start, never mid-way, so that it cannot deadlock with a row lock."""
-_CHAIN_LOCK_SQL = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
+HALL_LOCK = 0x4841_4C4C
+"""PostgreSQL advisory lock every write transaction takes first, before any row lock (so
+that it cannot deadlock with one). A step at a counter (`Hall.write(counter=N)`: the calls
+and the outcomes of the counter's ticket) takes it shared, with that counter's own lock
+(`COUNTER_LOCKS`, N) exclusive: steps at different counters run side by side, those at one
+counter in turn. Every other step takes it exclusive and runs alone, as SQLite's BEGIN
+IMMEDIATE makes every writer. Events are not chained by the writers (`db.store.audit.seal`),
+so nothing else makes them wait for one another."""
+COUNTER_LOCKS = 0x4843
+"""The first key of a counter's advisory lock (the two-key form: its own key space)."""
+WRITE_LOCK = "hall_write_lock"
+"""Execution option: which lock the write transaction takes on PostgreSQL: None (the hall's
+lock, exclusive), a counter number (shared, with the counter's lock), or `NO_LOCK` (the
+sealer, which takes its own)."""
+NO_LOCK = "none"
+_HALL_LOCK_SQL = f"SELECT pg_advisory_xact_lock({HALL_LOCK})"
+
+
+def _lock_sql(mode: object) -> str | None:
+    if mode is None:
+        return _HALL_LOCK_SQL
+    if mode == NO_LOCK:
+        return None
+    return (f"SELECT pg_advisory_xact_lock_shared({HALL_LOCK}), "
+            f"pg_advisory_xact_lock({COUNTER_LOCKS}, {int(cast(int, mode))})")
 
 
 def _server_engine(url: str) -> Engine:
@@ -115,13 +135,16 @@ def _server_engine(url: str) -> Engine:
         options = conn.get_execution_options()
         if options.get(READ_ONLY) or options.get("isolation_level") == "AUTOCOMMIT":
             return
+        statement = _lock_sql(options.get(WRITE_LOCK))
+        if statement is None:
+            return
         # Straight to the driver (psycopg opens its transaction on this first statement):
         # a statement through `conn` here would begin the transaction being begun.
         dbapi_conn = conn.connection.dbapi_connection
         cursor = None
         try:
             cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
-            cursor.execute(_CHAIN_LOCK_SQL)
+            cursor.execute(statement)
             cursor.close()
         except conn.dialect.loaded_dbapi.Error as error:
             # SQLAlchemy never sees an error raised here: tell it when the connection died
@@ -131,7 +154,7 @@ def _server_engine(url: str) -> Engine:
             if lost:
                 conn.invalidate(error)
             raise exc.DBAPIError.instance(
-                _CHAIN_LOCK_SQL, None, error, conn.dialect.loaded_dbapi.Error,
+                statement, None, error, conn.dialect.loaded_dbapi.Error,
                 connection_invalidated=lost, dialect=conn.dialect) from error
 
     return engine
@@ -290,7 +313,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 def chain_head(conn: Connection) -> tuple[int, str | None] | None:
     """The id and hash of the newest event (None on an empty log), read under the write
-    lock by every event appended (`db.rules.ops.log`)."""
+    lock by every event appended on SQLite (`db.rules.ops.log`)."""
     query = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"
     if conn.dialect.name == "sqlite":  # straight to the driver: it runs on every step
         row = conn.connection.driver_connection.execute(query).fetchone()  # type: ignore[union-attr]
@@ -300,30 +323,32 @@ def chain_head(conn: Connection) -> tuple[int, str | None] | None:
 
 
 EVENT_COLUMNS = ("id", "at", "business_day", "kind", "ticket_id", "staff_id", "counter_number",
-                 "detail", "prev_hash", "hash")
-"""What `append_event` writes: every column of the log."""
+                 "detail", "prev_hash", "hash", "seal")
+"""What `append_event` writes on SQLite: every column of the log."""
 _SQLITE_APPEND = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
 
 
-def append_event(conn: Connection, values: dict[str, Any]) -> None:
-    """Insert one event row (`values` keyed by `EVENT_COLUMNS`). On SQLite straight to the
-    driver, in the forms SQLAlchemy's types store and read back (a timestamp with six
-    decimals, an ISO date, JSON text): every step appends an event, and SQLAlchemy's
-    statement execution cost more than SQLite's insert."""
+def append_event(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert one event row (`values` keyed by `EVENT_COLUMNS`); returns its id. On SQLite
+    straight to the driver, in the forms SQLAlchemy's types store and read back (a timestamp
+    with six decimals, an ISO date, JSON text): every step appends an event, and
+    SQLAlchemy's statement execution cost more than SQLite's insert. On a database server
+    the row is written unsealed (no id given: the sequence's; no hashes, no seal: the
+    sealer's, after commit)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_insert_event(), values)
-        return
+        return int(conn.execute(_insert_event(), values).scalar_one())
     at, detail = values["at"], values["detail"]
     row = (values["id"], f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}",
            values["business_day"].isoformat(), values["kind"], values["ticket_id"],
            values["staff_id"], values["counter_number"],
            json.dumps(detail) if detail is not None else None, values["prev_hash"],
-           values["hash"])
+           values["hash"], values["seal"])
     try:
         conn.connection.driver_connection.execute(_SQLITE_APPEND, row)  # type: ignore[union-attr]
     except sqlite3.Error as error:  # as SQLAlchemy would have raised it
         raise exc.DBAPIError.instance(_SQLITE_APPEND, row, error, sqlite3.Error) from error
+    return int(values["id"])
 
 
 class DriverStatement:
@@ -434,12 +459,13 @@ def driver_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> Iterable
 
 @lru_cache(maxsize=1)
 def _insert_event() -> Any:
-    # Built once: the INSERT of `append_event` on a database server.
+    # Built once: the INSERT of `append_event` on a database server (unsealed).
     from sqlalchemy import insert
 
     from db.store.models import Event
 
-    return insert(cast(Table, Event.__table__))
+    table = cast(Table, Event.__table__)
+    return insert(table).returning(table.c.id)
 
 
 def next_sequence(conn: Connection, day: object, prefix: str) -> int:

@@ -280,6 +280,11 @@ class Event(Base):
         # not written by `db.rules.ops.log`, which `hall audit verify` reports as inserted.
         _column("prev_hash", String(64), nullable=True),
         _column("hash", String(64), nullable=True),
+        # The event's place in the chain (1, 2, 3 ...): its id on SQLite, where events are
+        # chained as they are written; on PostgreSQL given by the sealer after commit
+        # (`db.store.audit.seal`), NULL until then (the unsealed tail).
+        _column("seal", Integer(), nullable=True),
+        Index("ix_events_seal", "seal", unique=True),
         # The display's "recent calls" reads the newest calls without scanning the whole log.
         Index("ix_events_kind_day_id", "kind", "business_day", "id"),
     )

@@ -23,6 +23,7 @@ from db.config import HallConfig
 from db.errors import HallError
 from db.store.engine import (
     READ_ONLY,
+    WRITE_LOCK,
     engine_file_problem,
     make_engine,
     missing_database,
@@ -66,6 +67,8 @@ Clock = Callable[[], dt.datetime]
 """Returns the current time as an aware datetime; tests and simulations inject their own."""
 
 
+SEALS = logging.getLogger("db.seal")
+"""A sealer that could not run after a commit (the events wait for the next one)."""
 STEPS = logging.getLogger("db.steps")
 """One line per committed event (`Tx.said`): what every app and command did, for the log."""
 
@@ -158,8 +161,12 @@ class Hall:
                   sessions=self.sessions)
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite): committed on success, else undone."""
+    def write(self, counter: int | None = None) -> Iterator[Tx]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite): committed on success, else undone.
+        `counter`: a step of that counter's own (its calls, its ticket's outcomes), which on
+        PostgreSQL runs side by side with the steps of other counters (`HALL_LOCK`); any
+        other write there runs alone. On PostgreSQL the events written are sealed into the
+        chain after commit (`db.store.audit.seal`)."""
         # One connection is kept for writes and reused by whichever thread writes next: a
         # pool checkout and check-in per transaction would cost more than SQLite's own work.
         # A second writer at the same moment takes a pooled connection as before.
@@ -173,20 +180,23 @@ class Hall:
         try:
             if not self._writer_free.acquire(blocking=False):
                 self._check_file()
-                with self._connect() as conn, conn.begin():
-                    tx = self._tx(conn)
-                    yield tx
-                    saving = True
+                with self._connect() as conn:
+                    with conn.execution_options(**{WRITE_LOCK: counter}).begin():
+                        tx = self._tx(conn)
+                        yield tx
+                        saving = True
+                    self._seal(conn)
                 _tell(tx)
                 return
             try:
                 if self._check_file(note=True):
                     self._reconnect()
-                kept, transaction = self._begin_writer()
+                kept, transaction = self._begin_writer(counter)
                 with transaction:
                     tx = self._tx(kept)
                     yield tx
                     saving = True
+                self._seal(kept)
             finally:
                 self._writer_free.release()
             _tell(tx)
@@ -200,7 +210,7 @@ class Hall:
         finally:
             self._writing.discard(thread)
 
-    def _begin_writer(self) -> tuple[Connection, Any]:
+    def _begin_writer(self, counter: int | None) -> tuple[Connection, Any]:
         """The kept writer with its transaction begun (under `_writer_free`); a writer whose
         connection died is replaced, and BEGIN tried once more (nothing of the step ran)."""
         for attempt in range(2):
@@ -210,11 +220,42 @@ class Hall:
                     kept.close()
                 kept = self._writer = self._connect()
             try:
-                return kept, kept.begin()
+                return kept, kept.execution_options(**{WRITE_LOCK: counter}).begin()
             except DBAPIError as error:
                 if not error.connection_invalidated or attempt:
                     raise
         raise AssertionError("unreachable")
+
+    def seal(self) -> int:
+        """Chain every event committed so far that is not yet sealed (PostgreSQL; waits for
+        a sealer at work), before the chain's head is read (`hall audit verify`, the day's
+        close). Returns how many this call sealed; 0 on SQLite."""
+        if self._file is not None or self.engine.dialect.name == "sqlite":
+            return 0
+        from db.store.audit import seal
+
+        try:
+            with self._connect() as conn:
+                return seal(conn, wait=True)
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise lost_connection(error) from error
+            raise
+
+    def _seal(self, conn: Connection) -> None:
+        """After a commit on a database server: chain the committed events not yet sealed
+        (`db.store.audit.seal`; nothing to do on SQLite, where events are chained as they are
+        written). The step is saved whatever happens here: a sealer that fails (the
+        connection lost) leaves the events to the next writer's, or `hall audit verify`'s."""
+        if self._file is not None or self.engine.dialect.name == "sqlite":
+            return
+        from db.store.audit import seal
+
+        try:
+            seal(conn)
+        except DBAPIError as error:  # rolled back by `seal`'s own transaction
+            SEALS.warning("events not sealed now (the next write seals them): %s",
+                          _first_line(error))
 
     def _connect(self) -> Connection:
         """A connection from the pool (pinged first on a server: a dead one is replaced); a

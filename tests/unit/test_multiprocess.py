@@ -129,13 +129,13 @@ def drain(url: str, counter: int) -> Claimed:
     claimed: list[tuple[int, str, str | None]] = []
     try:
         while True:
-            try:
-                with hall.write() as tx:
+            try:  # steps of the counter, as its app writes them (side by side on PostgreSQL)
+                with hall.write(counter) as tx:
                     view = ops.call_next(tx, counter)
             except ops.QueueEmpty:
                 return os.getpid(), claimed
             claimed.append((view.id, view.number, view.handler))
-            with hall.write() as tx:
+            with hall.write(counter) as tx:
                 ops.no_show(tx, counter, view.number)
     finally:
         hall.dispose()
