@@ -55,8 +55,9 @@ EVENT_COLUMNS = ("id, at, business_day, kind, ticket_id, staff_id, counter_numbe
 
 
 def chain(path: Path) -> int:
-    """Give every event without a hash its `prev_hash` and `hash`, in id order (the log's
-    guard triggers are lifted for it and put back). Returns the events chained."""
+    """Give every event without a hash its `prev_hash`, `hash` and `seal` (its place: its
+    id), in id order (the log's guard triggers are lifted for it and put back). Returns the
+    events chained."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.execute("PRAGMA synchronous=OFF")
@@ -73,9 +74,10 @@ def chain(path: Path) -> int:
                                   dt.date.fromisoformat(day) if day else None, kind, ticket,
                                   staff, counter, json.loads(detail) if detail else None)
             own = digest(previous, text)
-            updates.append((previous, own, event_id))
+            updates.append((previous, own, event_id, event_id))
         previous = own
-    conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", updates)
+    conn.executemany("UPDATE events SET prev_hash = ?, hash = ?, seal = ? WHERE id = ?",
+                     updates)
     for _, sql in guards:
         conn.execute(sql)
     conn.execute("COMMIT")
