@@ -35,7 +35,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, cast
@@ -341,32 +343,79 @@ def verify(conn: Connection, progress: Progress | None = None,
     the first event that breaks the chain; then, with `tables`, each ticket, counter, remedy
     and complaint replayed from its events. `anchor`: a head hash written down earlier,
     which must still be in the log."""
-    integrity = integrity_check(conn, full=full)
-    if integrity not in ("ok", SKIPPED):
-        newest = None
-        with contextlib.suppress(sa.exc.DBAPIError):
-            newest = head(conn)
-        return AuditResult(
-            ok=False, events=0, head_id=newest[0] if newest else None,
-            head_hash=newest[1] if newest else None,
-            problem=Problem("damaged", 0, f"the database file is damaged: {integrity}",
-                            f"数据库文件已损坏：{integrity}"),
-            integrity=integrity)
     raw = _raw_sqlite(conn)
-    if raw is not None:  # one pass over the log through the driver (`_scan_sqlite`)
-        chain, problem, count = _scan_sqlite(conn, raw, progress, anchor, tables=tables)
-        if not tables or chain.problem is not None:
-            return replace(chain, integrity=integrity)
-    else:
-        chain = _verify_chain(conn, progress, anchor)
-        if not tables or chain.problem is not None:
-            return replace(chain, integrity=integrity)
-        problem, count = check_tickets(conn)
+    beside = _check_beside(raw, full) if raw is not None else None
+    if beside is None:
+        integrity = integrity_check(conn, full=full)
+        if integrity not in ("ok", SKIPPED):
+            return _damaged(conn, integrity)
+    try:
+        if raw is not None:  # one pass over the log through the driver (`_scan_sqlite`)
+            chain, problem, count = _scan_sqlite(conn, raw, progress, anchor, tables=tables)
+        else:
+            chain = _verify_chain(conn, progress, anchor)
+            problem, count = (None, 0) if not tables or chain.problem is not None \
+                else check_tickets(conn)
+    except (sa.exc.DBAPIError, sqlite3.Error):
+        if beside is not None and (integrity := beside.result()) != "ok":
+            return _damaged(conn, integrity)  # the file's own check says why the read failed
+        raise
+    if beside is not None:
+        integrity = beside.result()
+        if integrity != "ok":
+            return _damaged(conn, integrity)
+    if not tables or chain.problem is not None:
+        return replace(chain, integrity=integrity)
     rows = 0
     if problem is None:
         problem, rows = check_tables(conn)
     return replace(chain, ok=problem is None, problem=problem, integrity=integrity,
                    tickets=count, rows=rows)
+
+
+def _damaged(conn: Connection, integrity: str) -> AuditResult:
+    """The answer for a file that fails its own check: that, and the newest event if it can
+    still be read."""
+    newest = None
+    with contextlib.suppress(sa.exc.DBAPIError, sqlite3.Error):
+        newest = head(conn)
+    return AuditResult(
+        ok=False, events=0, head_id=newest[0] if newest else None,
+        head_hash=newest[1] if newest else None,
+        problem=Problem("damaged", 0, f"the database file is damaged: {integrity}",
+                        f"数据库文件已损坏：{integrity}"),
+        integrity=integrity)
+
+
+def _check_beside(raw: Any, full: bool) -> Future[str] | None:
+    """SQLite's check of the file (`integrity_check`'s answer) run on a connection of its
+    own in a thread while the log is read: SQLite does it without holding Python's lock, so
+    it takes a second core rather than adding its time. None for a database with no file
+    (in memory): checked before the read then."""
+    files = {name: path for _, name, path in raw.execute("PRAGMA database_list")}
+    path = files.get("main")
+    if not path:
+        return None
+
+    def check() -> str:
+        try:
+            own = sqlite3.connect(path, timeout=30)
+        except sqlite3.Error as error:
+            return " ".join(str(error).split()) or "unreadable"
+        try:
+            first = own.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}"
+                                ).fetchone()
+        except sqlite3.Error as error:
+            return " ".join(str(error).split()) or "unreadable"
+        finally:
+            own.close()
+        said = str(first[0]) if first is not None else "no answer"
+        return "ok" if said == "ok" else " ".join(said.split())
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
+    found = pool.submit(check)
+    pool.shutdown(wait=False)
+    return found
 
 
 SKIPPED = "not checked on PostgreSQL (the server checks its own pages)"
@@ -714,12 +763,6 @@ def check_tables(conn: Connection) -> tuple[Problem | None, int]:
 
 # -- the one pass over a SQLite log ----------------------------------------------------------
 
-WINDOW = 20_000
-"""Tickets stay in memory until a ticket this many ids newer has had an event (about ten
-days of a busy hall): then their rows are compared and they are let go, so memory stays
-flat however long the log is. A ticket whose events come later still (a complaint's reopen
-months on) is checked again at the end with all its events."""
-
 CANONICAL_SQL = (
     "CASE WHEN detail IS NULL OR json_valid(detail) THEN json_array(id, "
     "CASE WHEN substr(at, 20) = '.000000' THEN substr(at, 1, 19) ELSE at END, business_day, "
@@ -736,14 +779,10 @@ exact one does: `json_array` escapes every string and keeps integers, texts and 
 apart, so the text equals the one hashed at append time only if every stored value reads
 back as the value then written."""
 
-_EVENT_SQL = (f"SELECT {CANONICAL_SQL}, id, kind, ticket_id, staff_id, counter_number, "
-              "detail, prev_hash, hash, seal FROM events ORDER BY id")
+_EVENT_SQL = (f"SELECT {CANONICAL_SQL}, id, ticket_id, prev_hash, hash, seal FROM events "
+              "ORDER BY id")
 _STORED_SQL = ("SELECT id, at, business_day, kind, ticket_id, staff_id, counter_number, "
                "detail FROM events WHERE id = ?")
-_TICKET_SQL = ("SELECT id, status, business, counter_number, handler_id, number FROM tickets "
-               "ORDER BY id")
-_NEEDS_DETAIL = frozenset(("issue", "transfer", "next_service", "reassign", "reopen"))
-"""The steps whose detail the ticket replay reads."""
 
 
 def _number(value: Any) -> str:
@@ -778,71 +817,93 @@ def _stored_text(raw: Any, event_id: int) -> str:
             f"{'null' if detail is None else _ENCODE(json.loads(detail))}]")
 
 
-class _Details:
-    """Stored detail texts, parsed, remembered: most repeat (a number's issue detail comes
-    back every day)."""
+# -- the tickets against their events, in SQL where a ticket's steps allow ----------------------
 
-    LIMIT = 200_000
-
-    def __init__(self) -> None:
-        self.parsed: dict[str, Any] = {}
-
-    def value(self, stored: str | None) -> Any:
-        if stored is None:
-            return None
-        found = self.parsed.get(stored)
-        if found is None:
-            if len(self.parsed) >= self.LIMIT:
-                self.parsed.clear()
-            found = self.parsed[stored] = json.loads(stored)
-        return found
+_REPLAYED_ALONE = frozenset(("transfer", "next_service", *MOVES, "reassign"))
+"""Steps the summary in SQL (`_TICKETS_SQL`) does not follow: a ticket with one of them is
+replayed in Python (`TicketReplay`), as is any ticket whose summary differs from its row."""
 
 
-class _TicketWalk:
-    """The ticket replay folded into the pass over the log: each event steps its ticket's
-    replay; tickets fallen out of the `WINDOW` are compared with their rows (read in id order
-    beside the log). A ticket that differs, or that has an event after it was compared, is
-    checked again at the end with all its events (`check_ticket`)."""
+def _in(kinds: Any) -> str:
+    return "(" + ", ".join(f"'{kind}'" for kind in sorted(kinds)) + ")"
 
-    def __init__(self, raw: Any) -> None:
-        self.pending: dict[int, TicketReplay] = {}
-        self.rows = raw.cursor()
-        self.rows.arraysize = CHUNK
-        self.rows.execute(_TICKET_SQL)
-        self.buffer: list[Any] = []
-        self.compared_to = 0
-        self.again: set[int] = set()
-        self.count = 0
 
-    def compare(self, limit: int) -> None:
-        """Compare the rows of tickets up to id `limit` and let them go."""
-        if limit <= self.compared_to:
-            return
-        pending, again = self.pending, self.again
-        while True:
-            if not self.buffer:
-                self.buffer = self.rows.fetchmany()
-                if not self.buffer:
-                    break
-                self.buffer.reverse()
-            if self.buffer[-1][0] > limit:
-                break
-            number, status, business, counter, handler, label = self.buffer.pop()
-            self.count += 1
-            replay = pending.pop(number, None)
-            if replay is None or replay.status != status or replay.counter_number != counter \
-                    or replay.handler_id != handler \
-                    or (replay.business or label[:1]) != business:
-                again.add(number)
-        self.compared_to = limit
+_STATUS_CODE = {kind: code for code, kind in enumerate(sorted(_STATUS), 1)}
+_STATUS_OF_CODE = {code: _STATUS[kind] for kind, code in _STATUS_CODE.items()}
+_TICKETS_SQL = f"""
+SELECT t.id, t.status, t.business, t.counter_number, t.handler_id, t.number, s.alone,
+       s.status_code & 63,
+       (SELECT CASE WHEN kind IN {_in(_TAKES_COUNTER)} THEN counter_number END
+          FROM events WHERE id = s.moved),
+       (SELECT staff_id FROM events WHERE id = s.handled),
+       s.issued IS NOT NULL,
+       (SELECT json_extract(detail, '$.business') FROM events WHERE id = s.issued)
+FROM (
+    SELECT ticket_id,
+           max(kind IN {_in(_REPLAYED_ALONE)}
+               OR (kind IN {_in(SETS)} AND staff_id = '')) AS alone,
+           max(CASE {" ".join(f"WHEN kind = '{k}' THEN id * 64 + {c}"
+                              for k, c in _STATUS_CODE.items())} END) AS status_code,
+           max(CASE WHEN kind IN {_in((*_TAKES_COUNTER, *_LEAVES_COUNTER))} THEN id END) AS moved,
+           min(CASE WHEN kind IN {_in(SETS)} AND staff_id IS NOT NULL THEN id END) AS handled,
+           max(CASE WHEN kind = 'issue' AND CASE WHEN json_valid(detail)
+                    THEN json_type(detail, '$.business') END IS NOT NULL THEN id END) AS issued
+    FROM events
+    WHERE ticket_id IS NOT NULL
+    GROUP BY ticket_id
+) AS s JOIN tickets AS t ON t.id = s.ticket_id
+"""
+"""Each ticket with events, its row beside a summary of its steps that gives what
+`TicketReplay` would make of them when none of them is a step it replays alone (a transfer,
+a next service, a reassign, a reopen): the state of its last step that sets one, the
+counter of its last step that takes or leaves one (taken: that counter; left: none), the
+staff of its first call or walk-in that names one (the handler), the business its last
+issue names (else the number's letter)."""
+_TICKET_COUNT_SQL = "SELECT count(*) FROM tickets"
+_NO_EVENTS_SQL = ("SELECT id FROM tickets WHERE NOT EXISTS "
+                  "(SELECT 1 FROM events WHERE events.ticket_id = tickets.id) ORDER BY id")
 
-    def finish(self, conn: Connection) -> tuple[Problem | None, int]:
-        self.compare(1 << 62)
-        for number in sorted(self.again):
-            problem = check_ticket(conn, number)
-            if problem is not None:
-                return problem, self.count
-        return None, self.count
+
+def _check_tickets_sqlite(conn: Connection, raw: Any,
+                          again: set[int]) -> tuple[Problem | None, int]:
+    """Every ticket against its events: the summary in SQL (`_TICKETS_SQL`) where it
+    applies, else (and wherever the summary and the row differ, and for the tickets in
+    `again`: an event of theirs whose stored form SQLite does not read as Python does) the
+    replay in Python (`check_ticket`), in id order. The first ticket that is not what its
+    events say, and the tickets compared."""
+    seen = summary_differs(raw, again)
+    total = raw.execute(_TICKET_COUNT_SQL).fetchone()[0]
+    if seen != total:  # tickets with no events at all
+        again.update(number for (number,) in raw.execute(_NO_EVENTS_SQL))
+    for number in sorted(again):
+        problem = check_ticket(conn, number)
+        if problem is not None:
+            return problem, total
+    return None, total
+
+
+def summary_differs(raw: Any, into: set[int]) -> int:
+    """Add to `into` each ticket whose row the summary of its steps (`_TICKETS_SQL`) does
+    not vouch for: it has a step replayed alone, or the summary differs from the row.
+    Returns the tickets with events."""
+    status_of = _STATUS_OF_CODE
+    seen = 0
+    rows = raw.cursor()
+    rows.arraysize = CHUNK
+    rows.execute(_TICKETS_SQL)
+    while True:
+        chunk = rows.fetchmany()
+        if not chunk:
+            break
+        seen += len(chunk)
+        for (number, status, business, counter, handler, label, alone, code, told_counter,
+             told_handler, issued, told_business) in chunk:
+            if alone or status_of.get(code) != status or told_counter != counter \
+                    or told_handler != handler \
+                    or ((told_business if issued else None) or label[:1]) != business:
+                into.add(number)
+    rows.close()
+    return seen
 
 
 def check_ticket(conn: Connection, ticket_id: int) -> Problem | None:
@@ -872,25 +933,21 @@ def _diagnose_at(conn: Connection, before_id: int | None, row_id: int) -> Proble
 
 def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: str | None,
                  *, tables: bool) -> tuple[AuditResult, Problem | None, int]:
-    """The chain and (with `tables`) the tickets in one pass over the log, read through the
-    driver: each event's canonical text is built from the stored text (no datetime or JSON
-    round trip unless the stored form is unusual) and hashed; anything that does not match
-    at once is looked at again by `diagnose`. Returns the chain's result, the first ticket
-    that is not what its events say, and the tickets compared."""
+    """The chain in one pass over the log, read through the driver: each event's canonical
+    text is written by SQLite (`CANONICAL_SQL`) and hashed; anything that does not match at
+    once is written in Python and hashed again, then looked at by `diagnose`. Then, with
+    `tables`, every ticket against its events (`_check_tickets_sqlite`). Returns the chain's
+    result, the first ticket that is not what its events say, and the tickets compared."""
     newest = head(conn)
     total = newest[0] if newest is not None else 0
-    walk = _TicketWalk(raw) if tables else None
-    details = _Details()
-    sha256, detail_value = hashlib.sha256, details.value
-
-    def stored_text(event_id: int) -> str:
-        return _stored_text(raw, event_id)
-
+    sha256 = hashlib.sha256
+    again: set[int] = set()
+    """Tickets with an event whose text SQLite did not write canonically: replayed in
+    Python, which reads their details as the hash does."""
     events = raw.cursor()
     events.arraysize = CHUNK
     events.execute(_EVENT_SQL)
-    previous, before_id, count, latest = GENESIS, None, 0, 0
-    pending: dict[int, TicketReplay] = walk.pending if walk is not None else {}
+    previous, before_id, count = GENESIS, None, 0
     anchored = anchor is None
     problem: Problem | None = None
     misplaced: int | None = None
@@ -899,35 +956,24 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
         rows = events.fetchmany()
         if not rows:
             break
-        for fast, event_id, kind, ticket, staff, counter, detail, prev_hash, own, place \
-                in rows:
+        for fast, event_id, ticket, prev_hash, own, place in rows:
             if prev_hash != previous or own is None or fast is None \
                     or own != sha256(f"{previous}\n{fast}".encode()).hexdigest():
                 # Not as SQLite wrote it: the text written in Python, then a closer look.
-                text = stored_text(event_id)
+                text = _stored_text(raw, event_id)
                 if prev_hash != previous or own is None \
                         or own != sha256(f"{previous}\n{text}".encode()).hexdigest():
                     problem = _diagnose_at(conn, before_id, event_id)
                     if problem is not None:
                         break
+                if ticket is not None:
+                    again.add(ticket)
             if place != event_id and misplaced is None:
                 misplaced = event_id  # said last: what the hashes find explains it better
             previous, before_id = own, event_id
             count += 1
             if not anchored and own == anchor:
                 anchored = True
-            if ticket is not None and walk is not None:
-                if ticket <= walk.compared_to:  # an event after its row was compared
-                    walk.again.add(ticket)
-                    continue
-                replay = pending.get(ticket)
-                if replay is None:
-                    replay = pending[ticket] = TicketReplay()
-                    latest = max(latest, ticket)
-                replay.step(kind, staff, counter,
-                            detail_value(detail) if kind in _NEEDS_DETAIL else None)
-        if walk is not None and problem is None:
-            walk.compare(latest - WINDOW)
         if progress is not None:
             progress(count, total)
     events.close()
@@ -938,8 +984,7 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
     chain = AuditResult(ok=problem is None, events=count,
                         head_id=newest[0] if newest is not None else None,
                         head_hash=newest[1] if newest is not None else None, problem=problem)
-    if problem is not None or walk is None:
+    if problem is not None or not tables:
         return chain, None, 0
-    found, compared = walk.finish(conn)
-    walk.rows.close()
+    found, compared = _check_tickets_sqlite(conn, raw, again)
     return chain, found, compared
