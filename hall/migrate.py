@@ -14,7 +14,9 @@ counted on both sides, the newest event's hash the same, and `hall audit verify`
 and every ticket, counter, remedy and complaint against its events) on the target.
 
 Run it with the hall's apps stopped: rows that change while it copies (a ticket called) are
-not followed. A target that holds another hall's history (its first event differs) is
+not followed. On PostgreSQL the source's committed events are sealed into the chain first;
+a log whose chain order is not its id order (written side by side there) can only go to
+another PostgreSQL database. A target that holds another hall's history (its first event differs) is
 refused; one that holds part of this hall's is the resumable case.
 """
 
@@ -56,6 +58,9 @@ def migrate(run: Run) -> None:
     if current_revision(source) != head_revision(source):
         raise Refused("the hall's database is not at the newest schema: run `hall init` on it "
                       "first", zh="本厅数据库不是最新结构：请先运行 hall init")
+    run.hall().seal()  # PostgreSQL: every committed event into the chain before it is copied
+    if target_url.startswith("sqlite"):
+        _chained_in_id_order(source)
     create_database(target_url)
     target = make_engine(target_url)
     try:
@@ -93,6 +98,26 @@ def migrate(run: Run) -> None:
         f"(migrated: {len(counts)} tables, {rows} rows, {result.events} events, verified)",
         {"to": where, "tables": counts, "events": result.events, "head_id": result.head_id,
          "head_hash": result.head_hash, "verified": True})
+
+
+def _chained_in_id_order(source: Any) -> None:
+    """Refuse to copy into SQLite a log whose chain order is not its id order (written side by
+    side on PostgreSQL, its events sealed after commit): on SQLite an event's place in the
+    chain is its id."""
+    from sqlalchemy import select
+
+    from db.rules.ops import E
+
+    with source.connect() as conn:
+        odd = conn.execute(select(E.c.id).where(E.c.seal.is_distinct_from(E.c.id))
+                           .limit(1)).first()
+    if odd is not None:
+        raise Refused(
+            f"this hall's event chain is not in id order (from event {odd.id} on: its events "
+            "were written side by side on PostgreSQL), and on SQLite an event's place in the "
+            "chain is its id: copy it to another PostgreSQL database instead",
+            zh=f"本厅事件链的顺序与编号顺序不同（自第 {odd.id} 条起，为 PostgreSQL 上并行写入），"
+               "而 SQLite 中事件在链中的位置即其编号：请迁移到另一个 PostgreSQL 数据库")
 
 
 def _same_hall(src: Any, dst: Any) -> None:

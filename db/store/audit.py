@@ -298,19 +298,30 @@ def seal(conn: Connection, *, wait: bool = False) -> int:
     one; returns how many. One sealer at a time: without `wait`, when another process is
     sealing, return at once (it looks again once it is done, so an event committed before
     this call is sealed by it or by a later sealer); with `wait`, wait for it, so that every
-    event committed before the call is sealed on return. `conn` must have no transaction
-    open; each batch is a transaction of its own, which takes only the sealer's lock."""
+    event committed before the call is sealed, and on disk, on return. `conn` must have no
+    transaction open; each batch is a transaction of its own, which takes only the sealer's
+    lock."""
     from db.store.engine import NO_LOCK, WRITE_LOCK
 
     if conn.dialect.name == "sqlite":
         return 0
     unsealed_exist = "EXISTS (SELECT 1 FROM events WHERE seal IS NULL)"
+    # A writer's sealing does not wait for the disk (`synchronous_commit` off for its own
+    # transaction): a seal is derived, and one lost in a crash (with every later one: the log
+    # is written in order) is made again by the next sealer. `wait` (before a head is shown)
+    # does wait.
     claim = sa.text(
         f"SELECT true FROM (SELECT pg_advisory_xact_lock({SEAL_LOCK})) AS waited "
         f"WHERE {unsealed_exist}" if wait else
-        f"SELECT pg_try_advisory_xact_lock({SEAL_LOCK}) WHERE {unsealed_exist}")
-    columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
-               E.c.counter_number, E.c.detail]
+        "SELECT set_config('synchronous_commit', 'off', true) IS NOT NULL AND "
+        f"pg_try_advisory_xact_lock({SEAL_LOCK}) WHERE {unsealed_exist}")
+    newest = (select(E.c.seal, E.c.hash).where(E.c.seal.is_not(None))
+              .order_by(E.c.seal.desc()).limit(1).subquery())
+    pending = (select(E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+                      E.c.counter_number, E.c.detail, newest.c.seal.label("last_seal"),
+                      newest.c.hash.label("last_hash"))
+               .select_from(E.outerjoin(newest, sa.true())).where(E.c.seal.is_(None))
+               .order_by(E.c.id).limit(SEAL_BATCH))
     sealing = (sa.update(E).where(E.c.id == sa.bindparam("i"))
                .values(seal=sa.bindparam("s"), prev_hash=sa.bindparam("p"),
                        hash=sa.bindparam("h")))
@@ -319,19 +330,19 @@ def seal(conn: Connection, *, wait: bool = False) -> int:
     while True:
         with conn.begin():
             if not conn.execute(claim).scalar():
+                if wait:  # every seal made so far on disk before the head is read
+                    conn.exec_driver_sql("SELECT pg_current_xact_id()")
                 return total
-            newest = conn.execute(select(E.c.seal, E.c.hash).where(E.c.seal.is_not(None))
-                                  .order_by(E.c.seal.desc()).limit(1)).first()
-            place, previous = (newest.seal, newest.hash or GENESIS) if newest else (0, GENESIS)
-            rows = conn.execute(select(*columns).where(E.c.seal.is_(None))
-                                .order_by(E.c.id).limit(SEAL_BATCH)).all()
+            rows = conn.execute(pending).all()  # read under the lock: the newest seal is final
             values = []
-            for row in rows:
-                place += 1
-                own = link(previous, row)
-                values.append({"i": row.id, "s": place, "p": previous, "h": own})
-                previous = own
-            if values:
+            if rows:
+                place = rows[0].last_seal or 0
+                previous = (rows[0].last_hash or GENESIS) if place else GENESIS
+                for row in rows:
+                    place += 1
+                    own = link(previous, row)
+                    values.append({"i": row.id, "s": place, "p": previous, "h": own})
+                    previous = own
                 conn.execute(sealing, values)
         total += len(values)
 

@@ -284,6 +284,15 @@ def test_a_cut_end_is_found_by_the_head_written_down(
     assert "recorded head is not in the log" in problem.message
 
 
+def test_an_event_moved_to_another_place_in_the_chain_is_found(
+    worked: Hall, raw: sqlite3.Connection
+) -> None:
+    raw.execute("UPDATE events SET seal = 1000 WHERE id = 6")  # its hashes untouched
+    assert found(worked) == ("edited", 6)
+    problem = verify(worked).problem
+    assert problem is not None and "place in the chain" in problem.message
+
+
 def test_the_first_problem_is_the_one_reported(worked: Hall, raw: sqlite3.Connection) -> None:
     raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 7")
     raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 3")

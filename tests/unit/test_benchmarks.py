@@ -32,6 +32,7 @@ TINY: dict[str, list[str]] = {
     "reliability.py": ["--kills", "1", "--cli-kills", "1", "--processes", "2", "--steps", "5",
                        "--histories", "1", "--fuzz", "5", "--configs", "5"],
     "hall_server_load.py": ["--counters", "1", "--phones", "5", "--calls", "2", "--settle", "1"],
+    "pg_claims.py": ["--claims", "20", "--rounds", "1", "--procs", "1", "2"],
 }
 """The tiny run of each benchmark: every script in benchmarks/ must have one."""
 
