@@ -176,7 +176,7 @@ def main() -> int:
 
     folder = workdir(args.dir, "audit-verify")
     print(f"audit_verify: {args.days} days x {args.tickets} tickets, {args.rounds} rounds, "
-          f"target verify <= {args.target:g} x floor; {machine_line()}")
+          f"target verify <= {args.target:g} x lower bound; {machine_line()}")
     try:
         name = f"audit-{args.days}d-{args.tickets}t-s{args.seed}.db"
         kept = Path(args.keep) / name if args.keep else None

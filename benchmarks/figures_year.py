@@ -1,6 +1,8 @@
 """A year of a busy hall: `hall report` and `hall staffing` over it, the first run (every day
 replayed from the log, closed days then stored) and the second (the stored days combined),
-against the bare row read of the same period in the same round.
+against the bare row read of the same period in the same round. The first run is a hall
+whose days were never closed and never reported on (no stored day figures): every day
+replayed.
 
 The year is built by `_history.generate_history` (raw sqlite3: done and no-show tickets,
 issue / call / complete or no_show events), or reused from `--keep`. Each round works on a
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,14 +84,20 @@ def floor_read(path: Path, first: dt.date, last: dt.date) -> float:
     return time.perf_counter() - t
 
 
-def hall_command(path: Path, command: str, first: dt.date, last: dt.date) -> tuple[float, float]:
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def hall_command(path: Path, command: str, first: dt.date,
+                 last: dt.date) -> tuple[float, float, float]:
     """One `hall` command line over the period: (seconds, peak RSS in MB, the kernel's
     VmHWM of the command read every 20 ms: wait4's figure would include this process's own
-    memory, which a forked child starts from)."""
+    memory, which a forked child starts from; CPU seconds)."""
     argv = [sys.executable, "-m", "hall", command, "--db", url_of(path), "--from",
             first.isoformat(), "--to", last.isoformat(), "--json"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), children_cpu()
     child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
     status = Path(f"/proc/{child.pid}/status")
@@ -101,11 +110,11 @@ def hall_command(path: Path, command: str, first: dt.date, last: dt.date) -> tup
         except (OSError, ValueError):
             pass
         time.sleep(0.02)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, children_cpu() - cpu
     error = child.stderr.read().decode() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"hall {command} failed: {error[-2000:]}")
-    return seconds, peak
+    return seconds, peak, cpu
 
 
 def main() -> int:
@@ -135,7 +144,7 @@ def main() -> int:
             template.parent.mkdir(parents=True, exist_ok=True)
             first, last = build(template, args.days, args.tickets, args.seed)
         floors: list[float] = []
-        runs: dict[str, list[tuple[float, float]]] = {}
+        runs: dict[str, list[tuple[float, float, float]]] = {}
         for _ in range(args.rounds):
             floors.append(floor_read(copy_db(template, folder / "floor.db"), first, last))
             for command in ("report", "staffing"):
@@ -152,10 +161,11 @@ def main() -> int:
               f"{statistics.median(floors):.2f} s over {len(floors)} rounds")
         ok = True
         for key, values in runs.items():
-            seconds = [s for s, _ in values]
+            seconds = [s for s, _, _ in values]
             ratio = paired_ratio(seconds, floors[:len(seconds)])
-            line = (f"hall {key:22s} median {statistics.median(seconds):6.2f} s, peak RSS "
-                    f"{max(m for _, m in values):5.0f} MB")
+            line = (f"hall {key:22s} median {statistics.median(seconds):6.2f} s (CPU "
+                    f"{statistics.median(c for _, _, c in values):5.2f} s), peak RSS "
+                    f"{max(m for _, m, _ in values):5.0f} MB")
             if "30 d" not in key:  # the floor read the whole period
                 line += f"; ratio to the floor {ratio:.2f}"
             if key.endswith("second"):  # the whole period's second run
