@@ -109,7 +109,7 @@ def serve(run: Run) -> None:
     from server.app import Settings, parse_network, serve_forever
 
     source = Path(run.config.source)
-    settings = Settings(config=run.config, database=run.url,
+    settings = Settings(config=run.config, database=run.url, hall=run.code,
                         config_file=source.resolve() if source.is_file() else None,
                         allow=tuple(parse_network(n) for n in a.allow))
     said: list[str] = []  # said once the server listens (a port in use is one line alone)

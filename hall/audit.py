@@ -13,7 +13,7 @@ import re
 from contextlib import nullcontext
 
 from db.errors import Refused
-from db.store import audit
+from db.store import halls
 from db.store.audit import AuditResult
 from hall.errors import UsageError
 from hall.labels import head_line
@@ -43,8 +43,9 @@ def verify(run: Run) -> None:
     hall = run.hall()
     hall.seal()  # PostgreSQL: the events committed so far into the chain first
     with hall.read() as tx, bar as tell:
-        result = audit.verify(tx.conn, tell, anchor.strip().lower() if anchor else None,
-                              full=run.args.full)
+        result: AuditResult = halls.verify(tx.conn, tx.hall_id, tell,
+                                           anchor.strip().lower() if anchor else None,
+                                           full=run.args.full)
     if result.problem is not None:
         raise Refused(f"the event log fails verification: {result.problem.message}",
                       zh=f"事件记录校验未通过：{result.problem.message_zh}")

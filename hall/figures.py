@@ -219,10 +219,14 @@ def report(run: Run) -> None:
     hall = run.hall()
     with hall.read() as tx:
         start, end = period(run, tx.day)
-        store = days.DayStore(tx, start, end)
+        store = None if a.all_halls else days.DayStore(tx, start, end)
         with progress_bar("报表 report") as tell:
-            figures = reports.period_report(tx, start, end, tell, store.samples)
-    days.save(hall, store)  # after the read: a short write, never holding up the report
+            if store is None:
+                figures = reports.all_halls_report(tx, start, end, tell)
+            else:
+                figures = reports.period_report(tx, start, end, tell, store.samples)
+    if store is not None:
+        days.save(hall, store)  # after the read: a short write, never holding up the report
     if fmt == "json":
         _emit(run, _json_text(figures.to_json()), figures, a.output)
     elif fmt == "csv":

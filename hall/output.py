@@ -147,7 +147,8 @@ class Output:
                 normal = v.priority == "normal"
                 priority = "" if normal else labels.priority_name(self.config, v.priority)
                 table.add_row(
-                    Text.assemble((v.number, "bold"), (f" {priority}" if priority else "", "dim")),
+                    Text.assemble((v.number, "bold"), (f" {priority}" if priority else "", "dim"),
+                                  (f" @{v.hall}" if v.hall else "", "dim")),
                     labels.business_name(self.config, v.business),
                     zh(TICKET_STATUS_ZH, v.status),
                     v.account or "—",

@@ -196,11 +196,14 @@ class Grammar:
 
 
 def _common() -> argparse.ArgumentParser:
-    """--db, --config and --json, accepted before or after the command. SUPPRESS: a
+    """--db, --hall, --config and --json, accepted before or after the command. SUPPRESS: a
     command's parser leaves an option unset unless it is given there."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL (default: $HALL_DB, else the user data dir)")
+    common.add_argument("--hall", metavar="CODE", default=argparse.SUPPRESS,
+                        help="the hall of the database (default: $HALL_CODE, else its only "
+                             "hall; `hall halls` lists them)")
     common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                         help="hall config TOML (default: $HALL_CONFIG, else the user's hall.toml)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
@@ -231,7 +234,13 @@ def _version() -> str:
 
 
 def _setup(g: Grammar) -> None:
-    g.add("init", "setup:init", "建库/升级并载入配置 create or upgrade the database")
+    def init(p: HallParser) -> None:
+        p.add_argument("--name", metavar="NAME",
+                       help="营业厅名称 the name of a hall added by --hall CODE (default: CODE)")
+
+    g.add("init", "setup:init", "建库/升级并载入配置 create or upgrade the database "
+          "(--hall CODE: add that hall)", init)
+    g.add("halls", "setup:list_halls", "数据库中的营业厅 the halls of the database")
     def demo(p: HallParser) -> None:
         p.add_argument("--once", action="store_true",
                        help="只演示一个上午 play the scripted morning once and print the board "
@@ -619,6 +628,9 @@ def _figures(g: Grammar) -> None:
         p.add_argument("--format", "-f", choices=("table", "csv", "xlsx", "json"),
                        default="table")
         p.add_argument("--output", "-o", metavar="FILE", help="file to write (xlsx needs one)")
+        p.add_argument("--all-halls", action="store_true",
+                       help="全部营业厅合计 every hall of the database together (default: the "
+                            "selected hall)")
 
     g.add("report", "figures:report", "报表：业务与人员（奖惩） figures per business and staff",
           report)

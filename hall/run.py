@@ -101,9 +101,11 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(name).expanduser()
 
 
-def open_hall(url: str, config: HallConfig, *, create: bool, clock: Clock | None = None) -> Hall:
-    """Open the hall at `url`. Unless `create`, a missing SQLite file is refused before it
-    is touched, so a mistyped path never leaves an empty database behind."""
+def open_hall(url: str, config: HallConfig, *, create: bool, clock: Clock | None = None,
+              hall: str | None = None) -> Hall:
+    """Open the hall at `url` (`hall`: its code, else `$HALL_CODE`, else the database's only
+    hall). Unless `create`, a missing SQLite file is refused before it is touched, so a
+    mistyped path never leaves an empty database behind."""
     from sqlalchemy.exc import ArgumentError
 
     from db.store.session import Hall, utc_now
@@ -113,7 +115,7 @@ def open_hall(url: str, config: HallConfig, *, create: bool, clock: Clock | None
     if not create and path is not None and not path.is_file():
         raise NotInitialised(url)
     try:
-        return Hall.open(url, config, clock or utc_now)
+        return Hall.open(url, config, clock or utc_now, hall=hall)
     except ArgumentError as exc:
         raise UsageError(f"--db {masked(url)}: {exc}") from None
     except ImportError as exc:
@@ -173,12 +175,14 @@ class Run:
         self.config = config
         self.url = url
         self.out = out
+        self.code: str | None = getattr(args, "hall", None)
+        """`--hall CODE`, when given (else `$HALL_CODE`, read by `Hall`)."""
         self._hall: Hall | None = None
 
     def hall(self, *, create: bool = False) -> Hall:
         """The hall of `--db`; unless `create`, its database must already exist."""
         if self._hall is None:
-            self._hall = open_hall(self.url, self.config, create=create)
+            self._hall = open_hall(self.url, self.config, create=create, hall=self.code)
         return self._hall
 
     def adopt(self, hall: Hall) -> Hall:

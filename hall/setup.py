@@ -20,13 +20,16 @@ def init(run: Run) -> None:
     from db.store.engine import tighten_files
 
     hall = run.hall(create=True)
-    revision = prepare(hall)
+    revision = prepare(hall, getattr(run.args, "name", None))
     tightened = tighten_files(run.url)
     with hall.read() as tx:
         leaderless = not _has_leader(tx)
+    chosen = hall.hall
     data = {"db": masked(run.url), "revision": revision, "config": run.config.source,
-            "tightened": tightened, "needs_first_leader": leaderless}
-    lines = [f"数据库已就绪 (ready): {masked(run.url)}  revision {revision}"]
+            "tightened": tightened, "needs_first_leader": leaderless,
+            "hall": chosen.code if chosen else None}
+    lines = [f"数据库已就绪 (ready): {masked(run.url)}  revision {revision}"
+             + (f"  营业厅 hall {chosen.code} ({chosen.name})" if chosen else "")]
     lines += [f"已收紧权限 (now owner-only): {line}" for line in tightened]
     if leaderless:
         lines.append("尚无值班领导 (no duty leader yet): add the first one with "
@@ -35,18 +38,32 @@ def init(run: Run) -> None:
     run.out.done("\n".join(lines), data)
 
 
+def list_halls(run: Run) -> None:
+    """`halls`: the halls of the database, the selected one marked."""
+    from db.store import halls
+
+    hall = run.hall()
+    with hall.read() as tx:
+        every = halls.halls(tx.conn)
+    rows = [{"id": h.id, "code": h.code, "name": h.name, "selected": h.id == tx.hall_id}
+            for h in every]
+    text = "\n".join(f"{'*' if r['selected'] else ' '} {r['code']}  {r['name']}" for r in rows)
+    run.out.done(f"营业厅 (halls):\n{text}", {"halls": rows})
+
+
 def _has_leader(tx: Tx) -> bool:
     return any(person.role == "leader" for person in staff_db.list_staff(tx))
 
 
-def prepare(hall: Hall) -> str | None:
-    """Create or upgrade the schema and load the config; returns the revision."""
+def prepare(hall: Hall, name: str | None = None) -> str | None:
+    """Create or upgrade the schema and load the config; returns the revision. A hall named
+    by `--hall CODE` that the database does not hold yet is added (`name`: its name)."""
     from alembic.util import CommandError
 
     from db.store.schema import init_db  # Alembic takes a sixth of start-up; only init needs it
 
     try:
-        return init_db(hall)
+        return init_db(hall, name or "")
     except CommandError as exc:  # e.g. a database made by a newer version of this program
         raise DatabaseFailure(f"cannot bring the database up to date: {exc}") from None
 

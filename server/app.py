@@ -69,6 +69,9 @@ class Settings:
     """The database URL: given to each app in its environment, never on its command line."""
     config_file: Path | None = None
     """The hall file each app is started with (None: the shipped default)."""
+    hall: str | None = None
+    """The hall of the database (`--hall CODE`), given to each app as $HALL_CODE; None: the
+    apps inherit this process's $HALL_CODE, if any."""
     allow: Sequence[Network] = ()
     """The staff's networks given on the command line (`--allow`), besides `[server] allow`;
     both empty: every client that reaches the port."""
@@ -263,7 +266,8 @@ class HallServer:
         argv = make(terminal)
         if not without_secrets(argv):
             raise web.HTTPInternalServerError(text="refused: a URL on a command line")
-        return Session(terminal, key, remote, argv, self.settings.database, self.downloads)
+        return Session(terminal, key, remote, argv, self.settings.database, self.downloads,
+                       hall=self.settings.hall)
 
     # -- the customer's phone ----------------------------------------------------------------
 

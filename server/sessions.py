@@ -40,7 +40,7 @@ class Session(AppService):
     """One browser's app process, its websocket swappable."""
 
     def __init__(self, terminal: Terminal, key: str, remote: str, argv: list[str],
-                 database: str, downloads: DownloadManager) -> None:
+                 database: str, downloads: DownloadManager, *, hall: str | None = None) -> None:
         super().__init__(" ".join(argv[2:]), write_bytes=self._to_browser_bytes,
                          write_str=self._to_browser_text, close=self._app_closed,
                          download_manager=downloads)
@@ -51,6 +51,8 @@ class Session(AppService):
         """The browser's address: only the same address may come back to it."""
         self.argv = argv
         self.database = database
+        self.hall = hall
+        """The hall's code for the app ($HALL_CODE), when the server was given one."""
         self.socket: web.WebSocketResponse | None = None
         """The browser's websocket while one is connected."""
         self.ended = asyncio.Event()
@@ -68,6 +70,8 @@ class Session(AppService):
         for name in DROPPED:
             environment.pop(name, None)
         environment["HALL_DB"] = self.database
+        if self.hall is not None:
+            environment["HALL_CODE"] = self.hall
         return environment
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:

@@ -181,6 +181,7 @@ class TicketCard(Vertical):
         rows = [t("visits", lang)] + [
             t("visit_line", lang, day=v.business_day.isoformat(), number=v.number,
               business=self._business(v.business, lang), status=t(f"ticket_{v.status}", lang))
+            + (t("visit_hall", lang, hall=v.hall) if v.hall else "")
             for v in self.state.visits
         ]
         return "\n".join(rows)

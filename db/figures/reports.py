@@ -40,7 +40,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Date, String, bindparam, case, or_, select, type_coerce
@@ -50,6 +50,7 @@ from db.figures.staff import StaffFigures, StaffSamples, credit_service, staff_f
 from db.rules import appointments
 from db.rules.handler import MOVES, SETS, handler_after
 from db.rules.ops import E, T
+from db.store import halls
 from db.store.engine import driver_rows
 from db.store.session import Tx
 from db.store.views import _Json
@@ -596,14 +597,42 @@ def period_report(
 ) -> Report:
     """The report of the business days `date_from` to `date_to`, both included: each day's
     raw figures (from `source`) combined."""
+    gathered = _Gathered()
+    _gather_days(tx, date_from, date_to, gathered, progress, source)
+    return _finish(tx, date_from, date_to, gathered)
+
+
+def all_halls_report(tx: Tx, date_from: dt.date, date_to: dt.date,
+                     progress: Progress | None = None) -> Report:
+    """`period_report` over every hall of the database (`hall report --all-halls`): each
+    hall's days replayed in that hall (a counter's number is its hall's), their raw figures
+    added up, then the staff, enquiries and appointments of all the halls read together
+    (staff ids and business types are the database's). One hall's database: the same as
+    `period_report`. Stored day figures are not used: they are each hall's own."""
+    gathered = _Gathered()
+    try:
+        for hall in halls.halls(tx.conn):
+            halls.scope(tx.conn, hall.id)
+            _gather_days(tx, date_from, date_to, gathered, progress, day_samples)
+        halls.scope(tx.conn, halls.ALL_HALLS)
+        report = _finish(tx, date_from, date_to, gathered)
+    finally:
+        halls.scope(tx.conn, tx.hall_id)
+    return replace(report, hall_zh="全部营业厅", hall_en="All halls")
+
+
+def _gather_days(tx: Tx, date_from: dt.date, date_to: dt.date, gathered: _Gathered,
+                 progress: Progress | None, source: SampleSource) -> None:
     if date_from > date_to:
         raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
-    gathered = _Gathered()
     days = business_days(tx, date_from, date_to)
     for done, day in enumerate(days, 1):
         merge(gathered, source(tx, day))
         if progress is not None:
             progress(done, len(days))
+
+
+def _finish(tx: Tx, date_from: dt.date, date_to: dt.date, gathered: _Gathered) -> Report:
     _gather_enquiries(tx, date_from, date_to, gathered)
     config = tx.config
     figures = tuple(

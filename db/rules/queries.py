@@ -4,6 +4,7 @@ an index, so answers cost the same with a million tickets of history as with a t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from db.rules import estimate
 from db.rules.ops import C, E, S, T, ticket_row
 from db.rules.remedies import R
 from db.store.engine import seconds_between
+from db.store.halls import H, across_halls
 from db.store.models import AT_COUNTER
 from db.store.session import Tx
 from db.store.sql import literal, status_in
@@ -233,12 +235,17 @@ def events(
 
 def visits(tx: Tx, account: str, limit: int = 20) -> list[TicketView]:
     """A customer's visits by account number (户号), newest first: earlier matters and
-    open ones, for the handler to see (信息共享)."""
+    open ones, for the handler to see (信息共享), in every hall of the database (a visit
+    made in another hall says which: `hall`)."""
     query = (
-        select(T).where(T.c.account == account).order_by(T.c.issued_at.desc(), T.c.id.desc())
+        select(T, H.c.code.label("hall_code")).join(H, H.c.id == T.c.hall_id)
+        .where(T.c.account == account).order_by(T.c.issued_at.desc(), T.c.id.desc())
         .limit(limit)
     )
-    return [TicketView.from_row(r) for r in tx.conn.execute(query)]
+    with across_halls(tx.conn, tx.hall_id):
+        rows = tx.conn.execute(query).all()
+    return [TicketView.from_row(r) if r.hall_id == tx.hall_id
+            else replace(TicketView.from_row(r), hall=r.hall_code) for r in rows]
 
 
 def day_tickets(tx: Tx, day: dt.date) -> list[TicketView]:

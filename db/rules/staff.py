@@ -22,6 +22,7 @@ from db.errors import AuthFailed, Refused
 from db.rules.counters import COUNTER_ROLES
 from db.rules.ops import C, S, log
 from db.rules.text import check_fits
+from db.store.halls import across_halls
 from db.store.models import ROLES, PinAttempt
 from db.store.session import Hall, Tx
 from db.store.views import StaffView
@@ -129,6 +130,13 @@ def add_staff(
         raise Refused("the authority limit cannot be negative", zh="授权额度不能为负数")
     if tx.conn.execute(select(S.c.id).where(S.c.id == staff_id)).first() is not None:
         raise Refused(f"staff id {staff_id} already exists", zh=f"工号 {staff_id} 已存在")
+    # Staff belong to one hall, but an id is the utility's (a badge number): unique across
+    # the halls of the database.
+    with across_halls(tx.conn, tx.hall_id):
+        elsewhere = tx.conn.execute(select(S.c.id).where(S.c.id == staff_id)).first()
+    if elsewhere is not None:
+        raise Refused(f"staff id {staff_id} already exists in another hall",
+                      zh=f"工号 {staff_id} 已在另一个营业厅使用")
     tx.conn.execute(
         insert(S).values(
             id=staff_id, name=name.strip(), role=role, authority_limit=authority_limit,

@@ -480,15 +480,18 @@ def _sequence_upsert(dialect: str) -> Any:
     from db.store.models import DaySequence
 
     table = cast(Table, DaySequence.__table__)
+    # The key: per day and prefix, and on PostgreSQL per hall too (migration 0014; the
+    # hall is the row's default, the transaction's hall).
+    key = ["business_day", "prefix"]
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+
+        key.insert(0, "hall_id")
     return (
         insert(table)
-        .on_conflict_do_update(
-            index_elements=["business_day", "prefix"], set_={"last_seq": table.c.last_seq + 1}
-        )
+        .on_conflict_do_update(index_elements=key, set_={"last_seq": table.c.last_seq + 1})
         .returning(table.c.last_seq)
     )
 

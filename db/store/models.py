@@ -74,6 +74,13 @@ def _column(name: str, *args: Any, nullable: bool = False, **kwargs: Any) -> Col
     return Column(name, *args, nullable=nullable, **kwargs)
 
 
+def _hall() -> Column[Any]:
+    """The hall a row belongs to (`halls.id`; migration 0014). Nobody writes it: the database
+    fills it in, with 1 on SQLite (one hall per database) and with the session's hall on
+    PostgreSQL, where row-level security also keeps every statement to that hall."""
+    return Column("hall_id", Integer(), nullable=False)
+
+
 _PARTIAL: dict[Index, str] = {}
 """Each partial index and the WHERE of the rows it holds."""
 
@@ -94,6 +101,18 @@ def _postgresql_where(target: MetaData, connection: Any, **kw: Any) -> None:
     if connection.dialect.name == "postgresql":
         for index, where in _PARTIAL.items():
             index.dialect_kwargs["postgresql_where"] = text(where)
+
+
+class HallRow(Base):
+    """A hall of the database: a code to select it (`--hall`, `$HALL_CODE`) and its name. A
+    SQLite database holds one; a PostgreSQL one any number (`db.rules.halls`)."""
+
+    __table__ = _table(
+        "halls",
+        _column("id", Integer(), primary_key=True),
+        _column("code", String(16), unique=True),
+        _column("name", String(80)),
+    )
 
 
 class BusinessTypeRow(Base):
@@ -123,6 +142,7 @@ class Staff(Base):
         _column("active", Boolean(), default=True),
         _column("created_at", DateTime()),
         CheckConstraint(_in("role", ROLES), name="role"),
+        _hall(),
     )
 
 
@@ -137,6 +157,7 @@ class PinAttempt(Base):
         _column("failures", Integer(), default=0),
         _column("locked_until", DateTime(), nullable=True),
         _column("last_at", DateTime()),
+        _hall(),
     )
 
 
@@ -165,6 +186,7 @@ class DayFigures(Base):
         _column("through_event", Integer()),
         _column("figures", Text()),
         _column("made_at", DateTime()),
+        _hall(),
     )
 
 
@@ -187,6 +209,7 @@ class Counter(Base):
         # one (its session ended by a sign-in elsewhere, or by a sign-out) is refused.
         _column("session", String(32), nullable=True),
         CheckConstraint(_in("state", COUNTER_STATES), name="state"),
+        _hall(),
     )
 
 
@@ -198,6 +221,7 @@ class DaySequence(Base):
         _column("business_day", Date(), primary_key=True),
         _column("prefix", String(1), primary_key=True),
         _column("last_seq", Integer()),
+        _hall(),
     )
 
 
@@ -258,6 +282,7 @@ class Ticket(Base):
         Index("ix_tickets_done", "business", "completed_at"),
         Index("ix_tickets_handler_status", "handler_id", "status"),
         Index("ix_tickets_support", "status", "support_id"),
+        _hall(),
     )
 
 
@@ -287,6 +312,7 @@ class Event(Base):
         Index("ix_events_seal", "seal", unique=True),
         # The display's "recent calls" reads the newest calls without scanning the whole log.
         Index("ix_events_kind_day_id", "kind", "business_day", "id"),
+        _hall(),
     )
 
 
@@ -308,6 +334,7 @@ class Feedback(Base):
         _column("replied_by", String(20), ForeignKey("staff.id"), nullable=True),
         _column("replied_at", DateTime(), nullable=True),
         CheckConstraint(_in("status", FEEDBACK_STATES), name="status"),
+        _hall(),
     )
 
 
@@ -341,6 +368,7 @@ class Remedy(Base):
         # The leader's list of pending requests reads only pending rows.
         _partial("ix_remedies_pending", "requested_at", where="status = 'pending'"),
         Index("ix_remedies_staff_day", "requested_by", "business_day"),
+        _hall(),
     )
 
 
@@ -380,6 +408,7 @@ class Complaint(Base):
                         name="correction"),
         # The leader's list of open complaints reads only open rows.
         _partial("ix_complaints_open", "recorded_at", where="status = 'open'"),
+        _hall(),
     )
 
 
@@ -411,4 +440,5 @@ class Appointment(Base):
         CheckConstraint(_in("state", APPOINTMENT_STATES), name="state"),
         CheckConstraint("slot_end > slot_start", name="slot"),
         Index("ix_appointments_day_account", "day", "account"),
+        _hall(),
     )

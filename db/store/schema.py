@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select, update
 
+from db.store import halls
 from db.store.engine import create_database
 from db.store.models import BusinessTypeRow, Counter
 from db.store.session import Hall, Tx
@@ -62,12 +63,16 @@ def _upsert(tx: Tx, model: type, key: str, value: object, **values: object) -> N
         tx.conn.execute(table.insert().values({key: value, **values}))
 
 
-def init_db(hall: Hall) -> str | None:
+def init_db(hall: Hall, name: str = "") -> str | None:
     """Create or upgrade the schema, then load the config: safe to run any number of times.
     Returns the revision the database is now at. The one place a hall's database is
-    created: a missing SQLite file is made owner-only (`create_database`)."""
+    created: a missing SQLite file is made owner-only (`create_database`); and the one place
+    a hall is added to a database (`hall.code` not yet in it: `db.store.halls.ensure`)."""
     create_database(hall.engine.url)
     upgrade(hall.engine)
+    if hall.code is not None:
+        with hall.engine.begin() as conn:
+            halls.ensure(conn, hall.code, name)
     with hall.write() as tx:
         sync_config(tx)
     return current_revision(hall.engine)

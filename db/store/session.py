@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.config import HallConfig
 from db.errors import HallError
+from db.store import halls
 from db.store.engine import (
     READ_ONLY,
     WRITE_LOCK,
@@ -29,6 +30,7 @@ from db.store.engine import (
     missing_database,
     sqlite_file,
 )
+from db.store.halls import HallInfo
 
 
 class HallUnavailable(HallError):
@@ -126,6 +128,8 @@ class Tx:
     said: list[str] = field(default_factory=list)
     """One line per event this transaction appended, logged once it has committed
     (`db.steps`); filled only while that logger writes."""
+    hall_id: int = 1
+    """The hall of the database this transaction is kept to (`db.store.halls`)."""
 
     def session(self, counter: int) -> str | None:
         """This process's session at `counter`, if it holds one."""
@@ -135,10 +139,16 @@ class Tx:
 class Hall:
     """What every app, the CLI and the tests hold: where the hall's database is, and its rules."""
 
-    def __init__(self, engine: Engine, config: HallConfig, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, config: HallConfig, clock: Clock = utc_now, *,
+                 hall: str | None = None) -> None:
         self.engine = engine
         self.config = config
         self.clock = clock
+        self.code = hall if hall is not None else os.environ.get("HALL_CODE") or None
+        """The code of the hall this handle works on (`--hall`, `$HALL_CODE`); None: the
+        database's only hall."""
+        self.hall: HallInfo | None = None
+        """That hall, once a transaction has found it (`db.store.halls.resolve`)."""
         self.hints: dict[Any, Any] = {}
         self.sessions: dict[int, str] = {}
         """Counter → the session token this process signed in with (a counter client)."""
@@ -150,15 +160,27 @@ class Hall:
         self._inode: tuple[int, int] | None = None
 
     @classmethod
-    def open(cls, url: str, config: HallConfig, clock: Clock = utc_now) -> Hall:
-        """A hall on the database at `url` (which `db.store.schema.init_db` must have prepared)."""
-        return cls(make_engine(url), config, clock)
+    def open(cls, url: str, config: HallConfig, clock: Clock = utc_now, *,
+             hall: str | None = None) -> Hall:
+        """The hall `hall` (a code; None: `$HALL_CODE`, else the database's only hall) on
+        the database at `url` (which `db.store.schema.init_db` must have prepared)."""
+        return cls(make_engine(url), config, clock, hall=hall)
 
     def _tx(self, conn: Connection) -> Tx:
         aware = self.clock()
         now = aware.astimezone(dt.UTC).replace(tzinfo=None)
         return Tx(conn, self.config, now, self.config.business_day(aware), self.hints,
-                  sessions=self.sessions)
+                  sessions=self.sessions, hall_id=self._scope(conn))
+
+    def _scope(self, conn: Connection) -> int:
+        """Keep the transaction to this handle's hall (found on the first transaction); on
+        a database before migration 0014, which has no halls yet, there is only the one."""
+        if self.hall is None:
+            if not halls.has_halls(conn):
+                return 1
+            self.hall = halls.resolve(conn, self.code)
+        halls.scope(conn, self.hall.id)
+        return self.hall.id
 
     @contextmanager
     def write(self, counter: int | None = None) -> Iterator[Tx]:

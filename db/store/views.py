@@ -148,6 +148,16 @@ class TicketView(_Json):
     """The low end of the range told at issue."""
     told_high: float | None = None
     """The high end of the range told at issue."""
+    hall: str | None = None
+    """The code of the hall the visit was made in, when it is not this one (a customer's
+    visits by account span the halls of the database: `db.rules.queries.visits`)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """As `_Json.to_json`, with `hall` only for a visit made in another hall."""
+        found = super().to_json()
+        if self.hall is None:
+            del found["hall"]
+        return found
 
     @classmethod
     def from_row(cls, row: Any) -> TicketView:
@@ -179,7 +189,7 @@ class TicketView(_Json):
 
 
 _RENAMED = {"counter", "last_counter", "handler", "support", "ahead", "estimated_wait_min",
-            "estimated_low", "estimated_high"}
+            "estimated_low", "estimated_high", "hall"}
 _TICKET_NAMES = [f.name for f in fields(TicketView) if f.name not in _RENAMED]
 _NOT_FROM_ROW = {f.name: f.default for f in fields(TicketView)
                  if f.name in _RENAMED and f.name not in ("counter", "last_counter", "handler",
