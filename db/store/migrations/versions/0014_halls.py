@@ -7,8 +7,8 @@ numbers and sequences, one current ticket per counter, an appointment's code, st
 figures, PIN attempts), and row-level security scopes every statement to the hall the
 session names (`hall.id`, set by `db.store.session.Hall` in each transaction): a row of
 another hall is neither seen nor written. A session that names no hall (or hall 0) sees
-every hall, as migrations and whole-database tools need; new rows then have no hall and are
-refused. The event log stays one hash chain over the whole database: the sealer (0013), whose
+every hall, as migrations and whole-database tools need; a new row then goes to the only
+hall, and is refused (no hall) on a database of several. The event log stays one hash chain over the whole database: the sealer (0013), whose
 transaction names no hall, chains every hall's events. On SQLite a database is one hall, as before: the
 column is there (always 1) and the keys are unchanged.
 
@@ -79,12 +79,23 @@ def upgrade() -> None:
         _postgresql_security()
 
 
+DEFAULT = f"""
+CREATE FUNCTION hall_default() RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT coalesce(({SETTING})::integer, (SELECT min(id) FROM halls HAVING count(*) = 1))
+$$
+"""
+"""A new row's hall: the session's; in a session that names none, the database's only hall
+(a single-hall database works as before for every tool), and none (refused: NOT NULL) when
+the database holds several."""
+
+
 def _postgresql_keys() -> None:
     op.execute("SELECT setval(pg_get_serial_sequence('halls', 'id'), 1)")
+    op.execute(DEFAULT)
     for table in SCOPED:
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_hall_id_halls "
                    "FOREIGN KEY (hall_id) REFERENCES halls (id)")
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN hall_id SET DEFAULT ({SETTING})::integer")
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN hall_id SET DEFAULT hall_default()")
     for table, column in COUNTER_REFS:
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_{column}_counters")
     op.execute("ALTER TABLE counters DROP CONSTRAINT pk_counters")
@@ -140,6 +151,8 @@ def downgrade() -> None:
                        f"FOREIGN KEY ({column}) REFERENCES counters (number)")
         for table in SCOPED:
             op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_hall_id_halls")
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN hall_id DROP DEFAULT")
+        op.execute("DROP FUNCTION hall_default()")
     for table in reversed(SCOPED):
         op.drop_column(table, "hall_id")
     op.drop_table("halls")
