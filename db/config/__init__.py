@@ -144,6 +144,10 @@ class HallConfig:
     """Share of customers the SLA promises, 0 < x <= 1."""
     no_show_grace_minutes: Annotated[float, Rule(table="service", default=30.0, ge=0)]
     """A no-show (过号) can be re-queued within this many minutes (>= 0)."""
+    overdue_minutes: Annotated[float, Rule(table="service", default=30.0, ge=0)]
+    """A customer who has waited this long is called by the next free counter serving their
+    business before its work profile's order (the longest-waiting first), so a business
+    later in the profiles is never starved by the ones before it; 0: the profile order only."""
     auto_no_show_after_recalls: Annotated[int, Rule(table="service", default=0, ge=0)]
     """A called customer recalled this many times is a no-show at the next recall (one
     `no_show` event, instead of the recall); 0: never by itself."""

@@ -8,8 +8,9 @@ the counter time per call of each business (call → the counter is free again: 
 handling, no-shows, the half service of a transfer or a referral; the back office is not
 counter time) and the arrival rate of each business and priority over the last hour.
 `predict` is pure: it plays the hall forward from that state, with the counters calling as
-`db.rules.ops.call_next` does (customers a guide sent to the counter, then its profile in
-order, then priority rank, then queue time) and new customers arriving at the recent rates,
+`db.rules.ops.call_next` does (customers a guide sent to the counter, then whoever of its
+profile has waited `overdue_minutes`, the longest-waiting first, then its profile in order,
+then priority rank, then queue time) and new customers arriving at the recent rates,
 then at the day's mean rate (they overtake only where the rules let them: a business
 earlier in a counter's profile, or a better priority), until the ticket is called. It
 answers minutes (0: a free counter calls it now, 即将叫号) and a low–high range.
@@ -28,9 +29,10 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, cast
 
@@ -114,6 +116,9 @@ class Line:
     count: int
     directed_to: int | None = None
     """The counter a guide sent them to, which alone calls them."""
+    waited: tuple[float, ...] = ()
+    """Minutes each has waited (since queued), when known: the overdue rule calls the
+    longest-waiting first. Empty: as if all had just come."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ class Ticket:
     """Waiting tickets called before this one as things stand (`db.rules.queries.people_ahead`:
     the same line, better priority or queued earlier)."""
     directed_to: int | None = None
+    waited: float = 0.0
+    """Minutes it has waited (since queued): 0 for a number not yet taken."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,10 @@ class HallState:
     """Minutes until the kiosk stops giving numbers, when known (None: it goes on). From
     then no one arrives and every counter also takes every other business after its own
     (the end-of-day rule `db.figures.simulation` plays: everyone holding a number is served)."""
+    overdue: float = 0.0
+    """The hall's `overdue_minutes`: a customer who has waited this long is called by the next
+    free counter serving the business before its profile order (the longest-waiting first);
+    0: the profile order only."""
 
 
 @dataclass(frozen=True)
@@ -239,20 +250,6 @@ def _whole_range(e: Estimate) -> tuple[int, int]:
 
 # -- reading the state ----------------------------------------------------------------------
 
-_WAITING: Select[Any] = (
-    select(T.c.business, T.c.priority_rank, func.count())
-    .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
-    .group_by(T.c.business, T.c.priority_rank)
-)
-"""Waiting tickets per business and rank, from the queue index alone (no table reads)."""
-_SENT: Select[Any] = (
-    select(T.c.business, T.c.priority_rank, T.c.directed_to, func.count())
-    .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()),
-           T.c.directed_to.is_not(None))
-    .group_by(T.c.business, T.c.priority_rank, T.c.directed_to)
-)
-"""…of them, those a guide sent to a counter (this one reads the waiting rows: 0.1 ms for
-800 waiting)."""
 _TICKET: Select[Any] = select(T).where(T.c.id == bindparam("ticket", type_=Integer()))
 _AHEAD: dict[bool, Select[Any]] = {
     directed: select(func.count()).where(
@@ -272,7 +269,7 @@ _ISSUED: Select[Any] = select(Q.c.prefix, Q.c.last_seq).where(
 
 
 @lru_cache(maxsize=4)
-def _timed(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+def _timed(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any], Select[Any]]:
     """The statements that read times, as minutes before :now computed by the database
     (parsing a few hundred timestamps here would cost more than the whole play-out)."""
     now = bindparam("now", type_=T.c.issued_at.type)
@@ -305,19 +302,23 @@ def _timed(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
         select(ago(E.c.at)).where(E.c.business_day == bindparam("day", type_=Date()))
         .order_by(E.c.id).limit(1)
     )
-    return desks, events, first
+    waiting = (
+        select(T.c.business, T.c.priority_rank, T.c.directed_to, ago(T.c.queued_at))
+        .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
+    )  # the waiting rows (the overdue rule needs how long each has waited): 0.1 ms for 800
+    return desks, events, first, waiting
 
 
 def gather(tx: Tx, recent: int = RECENT_EVENTS) -> HallState:
     """The hall as it stands, read in `tx`: waiting tickets, open counters, and from the
     day's latest `recent` events the counter time per call and the arrival rates."""
-    desks_q, events_q, first_q = _timed(tx.conn.dialect.name)
+    desks_q, events_q, first_q, waiting_q = _timed(tx.conn.dialect.name)
     day = {"day": tx.day}
-    lines = {(b, r): int(n) for b, r, n in tx.conn.execute(_WAITING, day)}
-    sent = [Line(b, r, int(n), to) for b, r, to, n in tx.conn.execute(_SENT, day)]
-    for line in sent:
-        lines[(line.business, line.rank)] -= line.count
-    waiting = (*(Line(b, r, n) for (b, r), n in lines.items() if n > 0), *sent)
+    lines: dict[tuple[str, int, int | None], list[float]] = {}
+    for b, r, to, ago in tx.conn.execute(waiting_q, {**day, "now": tx.now}):
+        lines.setdefault((b, r, to), []).append(max(0.0, round(float(ago or 0.0), 3)))
+    waiting = tuple(Line(b, r, len(w), to, tuple(sorted(w, reverse=True)))
+                    for (b, r, to), w in sorted(lines.items(), key=lambda x: repr(x[0])))
     desks = tuple(
         Desk(number, tuple(profile.split(",")), business,
              max(0.0, float(ago)) if business is not None and ago is not None else 0.0)
@@ -327,7 +328,8 @@ def gather(tx: Tx, recent: int = RECENT_EVENTS) -> HallState:
     priors = {b.prefix: b.standard_minutes + WALK_UP_PRIOR_MIN for b in tx.config.businesses}
     issued = {p: int(n) for p, n in tx.conn.execute(_ISSUED, day)}
     since = tx.conn.execute(first_q, {**day, "now": tx.now}).scalar()
-    return state_from_events(waiting, desks, rows, priors, issued, float(since or 0.0))
+    state = state_from_events(waiting, desks, rows, priors, issued, float(since or 0.0))
+    return replace(state, overdue=tx.config.overdue_minutes)
 
 
 def state_from_events(
@@ -446,11 +448,12 @@ def predict(
 class _Stream:
     """Arrivals of one business and rank over the play-out: when the next comes."""
 
-    __slots__ = ("business", "schedule", "pressure", "next", "rng", "closes")
+    __slots__ = ("business", "rank", "schedule", "pressure", "next", "rng", "closes")
 
-    def __init__(self, business: str, schedule: _Schedule, rng: random.Random | None,
-                 closes: float) -> None:
+    def __init__(self, business: str, rank: int, schedule: _Schedule,
+                 rng: random.Random | None, closes: float) -> None:
         self.business = business
+        self.rank = rank
         self.schedule = schedule
         self.rng = rng
         self.closes = closes
@@ -461,22 +464,72 @@ class _Stream:
         at = _arrival_at(self.pressure, self.schedule)
         return at if at < self.closes else math.inf
 
-    def take_until(self, now: float) -> int:
-        """How many arrive up to `now` since last asked."""
-        if self.next > now:
-            return 0
-        if self.rng is None:  # evenly spaced: count them at once
-            reached = _intensity(min(now, self.closes), self.schedule)
-            n = max(1, math.floor(reached - self.pressure) + 1)  # the next one is due
-            self.pressure += n
-            self.next = self._at()
-            return n
-        n = 0
+    def take_until(self, now: float, queue: _Queue) -> None:
+        """Those who arrive up to `now` since last asked join `queue`."""
         while self.next <= now:
-            n += 1
+            queue.add(self.rank, self.next)
             self.pressure += self.rng.expovariate(1.0) if self.rng else 1.0
             self.next = self._at()
-        return n
+
+
+MINE = sys.maxsize
+"""The key of the ticket the estimate is for (after anyone else of the same rank and time)."""
+
+
+class _Queue:
+    """The waiting customers of one business in a play-out: called by priority rank, then
+    queue time; with the overdue rule also the longest-waiting first."""
+
+    __slots__ = ("by_rank", "by_age", "gone", "size", "keys")
+
+    def __init__(self, aging: bool) -> None:
+        self.by_rank: list[tuple[int, float, int]] = []
+        self.by_age: list[tuple[float, int]] | None = [] if aging else None
+        self.gone: set[int] = set()
+        self.size = 0
+        self.keys = 0
+
+    def add(self, rank: int, queued: float, key: int | None = None) -> None:
+        """One more, queued at minute `queued` of the play-out (before 0: already waiting)."""
+        if key is None:
+            key = self.keys = self.keys + 1
+        heapq.heappush(self.by_rank, (rank, queued, key))
+        if self.by_age is not None:
+            heapq.heappush(self.by_age, (queued, key))
+        self.size += 1
+
+    def oldest(self) -> float:
+        """When the longest-waiting was queued (inf: none waits)."""
+        by_age = self.by_age
+        if not by_age or not self.size:
+            return math.inf
+        while by_age[0][1] in self.gone:
+            heapq.heappop(by_age)
+        return by_age[0][0]
+
+    def take_first(self) -> int:
+        """Call the first in the call order; its key."""
+        while True:
+            key = heapq.heappop(self.by_rank)[2]
+            if key not in self.gone:
+                break
+        if self.by_age is not None:
+            self.gone.add(key)
+        self.size -= 1
+        return key
+
+    def take_oldest(self) -> int:
+        """Call the longest-waiting; its key."""
+        assert self.by_age is not None
+        self.oldest()
+        key = heapq.heappop(self.by_age)[1]
+        self.gone.add(key)
+        self.size -= 1
+        return key
+
+
+def _ages(line: Line) -> tuple[float, ...]:
+    return line.waited if len(line.waited) == line.count else (0.0,) * line.count
 
 
 def _play(
@@ -485,20 +538,44 @@ def _play(
 ) -> tuple[float, int]:
     """One play-out: (minutes until `mine` is called, calls made before it).
 
-    Queues are counts: who in a business is called first changes no one else's wait. In
-    the ticket's own line only those ahead of it count, and of the arrivals only those of a
-    better priority (they go before it); the others come after it and are left out."""
+    In the ticket's own line only those who can be called before it count: those ahead of it
+    (`Ticket.ahead`), and with the overdue rule those of a worse priority who have waited
+    longer; of the arrivals only those of a better priority (they go before it). The others
+    come after it whatever happens and are left out."""
     own = mine.business if mine.directed_to is None else None
-    waiting = dict.fromkeys(businesses, 0)
+    overdue = state.overdue
+    aging = overdue > 0
+    queues = {b: _Queue(aging) for b in businesses}
     sent: dict[int, list[str]] = {n: [] for n in numbers}
+    mine_lines: list[Line] = []
     for line in state.waiting:
         if line.directed_to is not None:
             if line.directed_to in sent and line.directed_to != mine.directed_to:
                 sent[line.directed_to] += [line.business] * line.count
-        elif line.business in waiting and line.business != own:
-            waiting[line.business] += line.count
+        elif line.business == own:
+            mine_lines.append(line)
+        elif line.business in queues:
+            queue = queues[line.business]
+            for waited in _ages(line):
+                queue.add(line.rank, -waited)
     if own is not None:
-        waiting[own] = mine.ahead
+        queue = queues[own]
+        better = [(line.rank, w) for line in mine_lines if line.rank < mine.rank
+                  for w in _ages(line)]
+        same = sorted((w for line in mine_lines if line.rank == mine.rank for w in _ages(line)),
+                      reverse=True)[: max(0, mine.ahead - len(better))]
+        same += [mine.waited] * (mine.ahead - len(better) - len(same))
+        for rank, waited in better:
+            queue.add(rank, -waited)
+        for waited in same:
+            queue.add(mine.rank, -max(waited, mine.waited))
+        if aging:  # worse priority but longer waiting: overdue before it
+            for line in mine_lines:
+                if line.rank > mine.rank:
+                    for waited in _ages(line):
+                        if waited > mine.waited:
+                            queue.add(line.rank, -waited)
+        queue.add(mine.rank, -mine.waited, MINE)
     else:
         sent[mine.directed_to or 0] = [mine.business] * mine.ahead
     closes = state.closes_in if state.closes_in is not None else math.inf
@@ -508,7 +585,7 @@ def _play(
     for b, rank in sorted(keys):
         if b == own and rank >= mine.rank:
             continue  # they queue behind the ticket
-        streams[b].append(_Stream(b, _schedule(state, (b, rank)), rng, closes))
+        streams[b].append(_Stream(b, rank, _schedule(state, (b, rank)), rng, closes))
     profiles = {d.number: d.profile for d in state.desks if d.number in numbers}
     service = state.service
     agenda: list[tuple[float, int]] = []  # (minute a counter is free, counter)
@@ -534,27 +611,38 @@ def _play(
             everything = tuple(service)
             for n, p in profiles.items():
                 profiles[n] = p + tuple(x for x in everything if x not in p)
-        for b in profiles[number]:  # the arrivals until now, for the businesses it serves
+        profile = profiles[number]
+        for b in profile:  # the arrivals until now, for the businesses it serves
             for stream in streams.get(b, ()):
-                waiting[b] += stream.take_until(now)
-        # The counter calls, as call_next does: those sent to it, then its profile in order.
-        queue = sent[number]
-        if queue:
-            served = queue.pop()
+                stream.take_until(now, queues[b])
+        # The counter calls, as call_next does: those sent to it, then whoever of its profile
+        # is overdue (the longest-waiting), then its profile in order.
+        waiting = sent[number]
+        if waiting:
+            served = waiting.pop()
         elif number == mine.directed_to:
             return now, calls
         else:
-            served = next((b for b in profiles[number] if waiting.get(b) or b == own), "")
-            if served == "":
-                wake = min((st.next for b in profiles[number] for st in streams.get(b, ())),
-                           default=math.inf)
-                wake = min(wake, closes) if not closed else wake
-                if wake < math.inf:
-                    heapq.heappush(agenda, (max(wake, now), number))
-                continue
-            if served == own and waiting[own] == 0:
-                return now, calls
-            waiting[served] -= 1
+            served = ""
+            if aging:
+                oldest = now - overdue
+                for b in profile:
+                    line_of = queues.get(b)
+                    if line_of is not None and line_of.size and line_of.oldest() <= oldest:
+                        served, oldest = b, line_of.oldest()
+                if served and queues[served].take_oldest() == MINE:
+                    return now, calls
+            if not served:
+                served = next((b for b in profile if b in queues and queues[b].size), "")
+                if not served:
+                    wake = min((st.next for b in profile for st in streams.get(b, ())),
+                               default=math.inf)
+                    wake = min(wake, closes) if not closed else wake
+                    if wake < math.inf:
+                        heapq.heappush(agenda, (max(wake, now), number))
+                    continue
+                if queues[served].take_first() == MINE:
+                    return now, calls
         calls += 1
         s = service.get(served) or Service((), WALK_UP_PRIOR_MIN)
         heapq.heappush(agenda, (now + (s.draw(rng) if rng else s.mean), number))
@@ -626,7 +714,13 @@ def ticket_of(tx: Tx, ticket: int) -> Ticket | None:
     params = {"day": row.business_day, "counter": row.directed_to, "business": row.business,
               "rank": row.priority_rank, "queued": row.queued_at, "ticket": row.id}
     ahead = tx.conn.execute(_AHEAD[row.directed_to is not None], params).scalar_one()
-    return Ticket(row.business, row.priority_rank, int(ahead), row.directed_to)
+    return Ticket(row.business, row.priority_rank, int(ahead), row.directed_to,
+                  waited_since(tx, row.queued_at))
+
+
+def waited_since(tx: Tx, queued_at: Any) -> float:
+    """Minutes from `queued_at` to now (`Ticket.waited`), to the second."""
+    return max(0.0, round(float((tx.now - queued_at).total_seconds()) / 60, 3))
 
 
 def estimate(tx: Tx, ticket: int) -> Estimate | None:
@@ -655,6 +749,7 @@ class Memo:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._state: HallState | None = None
+        self._at = 0.0
         self._told: dict[Ticket, Estimate] = {}
         self.reads = 0
         """How many times the hall was read (`gather`): for the tests."""
@@ -662,11 +757,16 @@ class Memo:
     def predict(self, tx: Tx, ticket: Ticket) -> Estimate:
         """`predict(gather(tx), ticket)`, from the state kept while the hall is unchanged."""
         newest = tx.conn.execute(select(func.max(E.c.id))).scalar()
-        key = (tx.day, newest, int(tx.now.timestamp() // self.seconds))
+        now = tx.now.timestamp()
+        key = (tx.day, newest, int(now // self.seconds))
         with self._lock:
             if key != self._key or self._state is None:
                 self._key, self._state, self._told = key, gather(tx), {}
+                self._at = now
                 self.reads += 1
+            # as it stood when the hall was read, so that one state gives one answer
+            ticket = replace(ticket, waited=max(0.0, round(
+                ticket.waited - (now - self._at) / 60, 3)))
             told = self._told.get(ticket)
             if told is None:
                 told = self._told[ticket] = predict(self._state, ticket)

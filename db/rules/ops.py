@@ -390,8 +390,9 @@ def _claim_values(tx: Tx, row: Row[Any], counter: int, staff_id: str) -> dict[st
 
 
 def call_next(tx: Tx, counter: int) -> TicketView:
-    """Claim the next ticket for the counter: customers a guide sent to it, then its work
-    profile in order, then priority, then the oldest. One guarded UPDATE: two counters never
+    """Claim the next ticket for the counter: customers a guide sent to it, then whoever of
+    its profile has waited `overdue_minutes` (the longest-waiting), then its work profile in
+    order, then priority, then the oldest. One guarded UPDATE: two counters never
     get the same ticket."""
     hinted = tx.hints.get(("profile", counter))
     if hinted is not None:
@@ -412,9 +413,12 @@ def call_next(tx: Tx, counter: int) -> TicketView:
 
 
 def _claim(tx: Tx, counter: int, profile: tuple[str, ...]) -> TicketView | None:
-    stmt = sql.claim(tx.conn.dialect.name, profile)
+    overdue = tx.config.overdue_minutes
+    stmt = sql.claim(tx.conn.dialect.name, profile, overdue > 0)
     params = {"counter": counter, "day": tx.day, "profile": ",".join(profile), "now": tx.now,
               "session": tx.session(counter)}
+    if overdue > 0:
+        params["cutoff"] = tx.now - dt.timedelta(minutes=overdue)
     row = first_returned(tx.conn, stmt, params)
     if row is None:
         return None

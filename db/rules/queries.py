@@ -110,7 +110,8 @@ def with_wait(tx: Tx, view: TicketView, *, live: bool = True,
     ahead = people_ahead(tx, row)
     if not live:
         return view.with_wait(ahead, view.told_minutes, view.told_low, view.told_high)
-    mine = estimate.Ticket(row.business, row.priority_rank, ahead, row.directed_to)
+    mine = estimate.Ticket(row.business, row.priority_rank, ahead, row.directed_to,
+                           estimate.waited_since(tx, row.queued_at))
     if memo is not None:
         now = memo.predict(tx, mine)
     else:

@@ -108,11 +108,12 @@ def transition(states: tuple[str, ...], keys: tuple[str, ...]) -> Update:
     )
 
 
-def _candidate(dialect: str, where: ColumnElement[bool]) -> Any:
+def _candidate(dialect: str, where: ColumnElement[bool], *, oldest: bool = False) -> Any:
+    order = (T.c.queued_at, T.c.id) if oldest else (T.c.priority_rank, T.c.queued_at, T.c.id)
     query = (
         select(T.c.id)
         .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()), where)
-        .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
+        .order_by(*order)
         .limit(1)
     )
     return lock_candidate(dialect, query).scalar_subquery()
@@ -144,15 +145,24 @@ def _counter_holds_none() -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=256)
-def claim(dialect: str, profile: tuple[str, ...]) -> Update:
+def claim(dialect: str, profile: tuple[str, ...], overdue: bool = False) -> Update:
     """The claim of call-next as one guarded UPDATE: the first of the customers sent to this
-    counter, then of each business of its profile in order (COALESCE stops at the first
-    found), priority first, then the oldest. It claims nothing unless the counter still is
-    as the caller believes: someone signed in, open, holding no ticket, with the work profile
-    `profile` (parameter `profile`, the comma-joined prefixes), in session :session (NULL:
-    any). Parameters: counter, day, profile, now, session. RETURNING the ticket and
-    `desk_staff`, who called it."""
+    counter, then (`overdue`) the longest-waiting of the profile's customers queued at or
+    before :cutoff, then of each business of its profile in order (COALESCE stops at the
+    first found), priority first, then the oldest. It claims nothing unless the counter
+    still is as the caller believes: someone signed in, open, holding no ticket, with the
+    work profile `profile` (parameter `profile`, the comma-joined prefixes), in session
+    :session (NULL: any). Parameters: counter, day, profile, now, session (and cutoff).
+    RETURNING the ticket and `desk_staff`, who called it."""
     probes = [_candidate(dialect, T.c.directed_to == bindparam("counter", type_=Integer()))]
+    if overdue:
+        probes.append(_candidate(
+            dialect,
+            T.c.business.in_([literal(prefix) for prefix in profile])
+            & T.c.directed_to.is_(None)
+            & (T.c.queued_at <= bindparam("cutoff", type_=T.c.queued_at.type)),
+            oldest=True,
+        ))
     probes += [
         _candidate(dialect, (T.c.business == literal(prefix)) & T.c.directed_to.is_(None))
         for prefix in profile

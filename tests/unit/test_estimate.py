@@ -3,6 +3,8 @@ database), and once on a real one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from db.rules import ops
@@ -78,6 +80,32 @@ def test_a_second_business_waits_behind_new_arrivals_of_the_first() -> None:
     assert busy.minutes > quiet.minutes + 2
 
 
+def test_a_business_starved_by_the_profile_is_called_when_overdue() -> None:
+    # A at 0.25 a minute fills counter 1 (A, E) beyond its 5-min calls: in profile order
+    # alone E would never be called (the play-out's horizon); the overdue rule calls it once
+    # it has waited 30 min, at the end of the call then under way. One E has waited 20 min.
+    desks = [Desk(1, ("A", "E"), "A", 0.0)]
+    flood = {("A", 9): 0.25}
+    strict = predict(_hall([Line("E", 9, 1)], desks, flood), Ticket("E", 9, 0))
+    assert strict.minutes is not None and strict.minutes > 120  # hours
+    fair = replace(_hall([Line("E", 9, 1, None, (20.0,))], desks, flood), overdue=30.0)
+    first = predict(fair, Ticket("E", 9, 0, None, 20.0))
+    assert first.minutes is not None and 10 <= first.minutes <= 15  # overdue in 10, + ≤ 5
+    new = predict_new(fair, "E", 9)  # behind it: overdue at 30, called within a call
+    assert new.minutes is not None and 30 <= new.minutes <= 36
+
+
+def test_an_older_worse_priority_customer_overdue_goes_first() -> None:
+    # An elderly A (rank 2) is first by priority, but a normal A who has waited 40 min is
+    # overdue: called first, so the elderly one waits one call more.
+    desks = [Desk(1, ("A",), "A", 0.0)]
+    state = replace(_hall([Line("A", 9, 1, None, (40.0,)), Line("A", 2, 1, None, (1.0,))],
+                          desks), overdue=30.0)
+    assert 9 <= (predict(state, Ticket("A", 2, 0, None, 1.0)).minutes or 0) <= 11
+    strict = replace(state, overdue=0.0)
+    assert 4 <= (predict(strict, Ticket("A", 2, 0, None, 1.0)).minutes or 0) <= 6
+
+
 def test_a_customer_sent_to_a_counter_waits_for_that_one() -> None:
     desks = [Desk(1, ("A",)), Desk(2, ("A",), "A", 0.0)]
     got = predict(_hall([Line("A", 9, 1, 2)], desks), Ticket("A", 9, 0, 2))
@@ -113,7 +141,7 @@ def test_on_a_real_hall(hall: Hall, clock: ManualClock) -> None:
     clock.advance(minutes=1)
     with hall.read() as tx:
         state = gather(tx)
-        assert state.waiting == (Line("A", 9, 1),)
+        assert state.waiting == (Line("A", 9, 1, None, (1.0,)),)  # waited a minute
         assert [(d.number, d.on) for d in state.desks] == [(1, "A"), (4, None)]
         got = estimate(tx, second.id)
         assert estimate(tx, first.id) is None  # called: not waiting
@@ -184,6 +212,32 @@ def test_the_wording_is_one_for_every_surface() -> None:
     assert wait_line(12.4, 9.7, 15.2) == "预计等候约 9–16 分钟"
     assert wait_line(0.3, language="en") == "Estimated wait: about 1 min"
     assert wait_words(None) == "—" and wait_line(None) is None
+
+
+def test_a_burst_at_opening_does_not_starve_a_shared_counters_third_business(
+        hall: Hall, clock: ManualClock) -> None:
+    # The wall's hall: eight numbers in the opening minute, counter 1 (A, E) and counter 4
+    # (B, F, C) open, one of each called. The burst of B at counter 4 would keep C waiting
+    # for hours in profile order (the play-out said 168–284 min with one C waiting); the
+    # overdue rule calls the C after 30 min, so a new C is told about an hour at most, and
+    # the hall does call it then.
+    with hall.write() as tx:
+        for business in "AAABBCDE":
+            ops.issue_ticket(tx, business)
+        ops.call_next(tx, 1)
+        ops.call_next(tx, 4)
+    new_c = run(hall, ops.issue_ticket, "C")
+    assert new_c.told_minutes is not None and 30 < new_c.told_minutes < 90
+    assert new_c.told_high is not None and new_c.told_high < 120
+    run(hall, ops.start, 4)
+    called = []
+    for _ in range(2):  # counter 4: B001, B002 take 20 min each; more B keep coming
+        clock.advance(minutes=20)
+        run(hall, ops.complete, 4)
+        run(hall, ops.issue_ticket, "B")
+        called.append(run(hall, ops.call_next, 4).number)
+        run(hall, ops.start, 4)
+    assert called == ["B002", "C001"]  # C001 has waited 40 min: before B003 and B004
 
 
 def test_a_burst_at_opening_does_not_starve_a_second_business(hall: Hall) -> None:

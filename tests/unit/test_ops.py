@@ -121,6 +121,31 @@ def test_call_next_follows_profile_then_priority_then_age(hall: Hall, clock: Man
     assert order == ["A003", "A002", "A001", "E001"]
 
 
+def test_a_customer_overdue_is_called_before_the_profile_order(
+        hall: Hall, clock: ManualClock) -> None:
+    # Counter 1 serves A then E: an E who has waited `overdue_minutes` (30) goes before the
+    # A customers, the longest-waiting first whatever the priority; until then the profile.
+    assert hall.config.overdue_minutes == 30
+    issue(hall, "E")
+    clock.advance(minutes=10)
+    issue(hall, "E", priority="elderly")
+    clock.advance(minutes=19)
+    issue(hall, "A", "A")
+    assert run(hall, ops.call_next, 1).number == "A001"  # E001 has waited 29 min
+    run(hall, ops.no_show, 1)
+    clock.advance(minutes=1)
+    order = []
+    for _ in range(3):
+        order.append(run(hall, ops.call_next, 1).number)
+        run(hall, ops.no_show, 1)
+    assert order == ["E001", "A002", "E002"]  # E002 has waited 20 min: not yet overdue
+    hall.config = replace(hall.config, overdue_minutes=0)  # off: the profile order only
+    issue(hall, "E")
+    clock.advance(minutes=60)
+    issue(hall, "A")
+    assert run(hall, ops.call_next, 1).number == "A003"
+
+
 def test_first_caller_becomes_handler_and_keeps_it(hall: Hall) -> None:
     issue(hall, "A")
     called = run(hall, ops.call_next, 1)

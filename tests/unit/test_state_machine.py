@@ -8,7 +8,8 @@ touches; after every step the whole database is compared with the model. What it
 - every ticket is in exactly one valid state, with the state, queue, counter, handler,
   support colleague, recalls, services, rating and queue time the model says;
 - call_next claims exactly the ticket the rules name (those a guide sent to the counter,
-  then work-profile order; within each, priority rank, then queue time, then id), and is
+  then the profile's overdue ones, longest-waiting first, then work-profile order; within
+  each, priority rank, then queue time, then id), and is
   refused only when nothing fits;
 - a counter holds at most one called-or-serving ticket; the first-responsible handler never
   changes once set;
@@ -220,13 +221,18 @@ class HallMachine(RuleBasedStateMachine):
         guide sent to it, then the others of its work profile in profile order; within
         each, by priority rank, then queue time, then id."""
         profile = self.desks[counter].profile
+        overdue = self.now() - dt.timedelta(minutes=CONFIG.overdue_minutes)
 
-        def place(t: Ticket) -> int:
-            return -1 if t.directed == counter else profile.index(t.business)
+        def order(t: Ticket) -> tuple[Any, ...]:
+            if t.directed == counter:
+                return (-2, t.rank, t.queued_at, t.id)
+            if CONFIG.overdue_minutes and t.queued_at <= overdue:  # longest-waiting first
+                return (-1, 0, t.queued_at, t.id)
+            return (profile.index(t.business), t.rank, t.queued_at, t.id)
 
         waiting = [t for t in self.tickets.values() if t.status == "waiting" and (
             t.directed == counter or (t.directed is None and t.business in profile))]
-        return sorted(waiting, key=lambda t: (place(t), t.rank, t.queued_at, t.id))
+        return sorted(waiting, key=order)
 
     def holds_expected(self, counter: int, expect: str | None, states: tuple[str, ...]) -> bool:
         """The guard every step on the counter's current ticket passes (`ops._held`)."""
