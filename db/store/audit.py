@@ -403,8 +403,7 @@ def _check_beside(raw: Any, full: bool) -> Future[str] | None:
     own in a thread while the log is read: SQLite does it without holding Python's lock, so
     it takes a second core rather than adding its time. None for a database with no file
     (in memory): checked before the read then."""
-    files = {name: path for _, name, path in raw.execute("PRAGMA database_list")}
-    path = files.get("main")
+    path = _file_of(raw)
     if not path:
         return None
 
@@ -875,22 +874,70 @@ _NO_EVENTS_SQL = ("SELECT id FROM tickets WHERE NOT EXISTS "
                   "(SELECT 1 FROM events WHERE events.ticket_id = tickets.id) ORDER BY id")
 
 
-def _check_tickets_sqlite(conn: Connection, raw: Any,
-                          again: set[int]) -> tuple[Problem | None, int]:
-    """Every ticket against its events: the summary in SQL (`_TICKETS_SQL`) where it
-    applies, else (and wherever the summary and the row differ, and for the tickets in
-    `again`: an event of theirs whose stored form SQLite does not read as Python does) the
-    replay in Python (`check_ticket`), in id order. The first ticket that is not what its
-    events say, and the tickets compared."""
-    seen = summary_differs(raw, again)
-    total = raw.execute(_TICKET_COUNT_SQL).fetchone()[0]
+def _check_tickets_sqlite(conn: Connection, raw: Any, again: set[int],
+                          summary: _Summary | None = None) -> tuple[Problem | None, int]:
+    """Every ticket against its events: the summary in SQL (`_TICKETS_SQL`, read beside the
+    log by `summary` when given) where it applies, else (and wherever the summary and the
+    row differ, and for the tickets in `again`: an event of theirs whose stored form SQLite
+    does not read as Python does) the replay in Python (`check_ticket`), in id order. The
+    first ticket that is not what its events say, and the tickets compared."""
+    flagged, seen, total, no_events = summary.result() if summary is not None \
+        else _summarize(raw)
+    again |= flagged
     if seen != total:  # tickets with no events at all
-        again.update(number for (number,) in raw.execute(_NO_EVENTS_SQL))
+        again.update(no_events())
     for number in sorted(again):
         problem = check_ticket(conn, number)
         if problem is not None:
             return problem, total
     return None, total
+
+
+Summary = tuple[set[int], int, int, Callable[[], list[int]]]
+"""What `_summarize` found: the tickets its summary does not vouch for, the tickets with
+events, the tickets, and how to list the tickets with no events."""
+
+
+def _summarize(raw: Any) -> Summary:
+    """`summary_differs` on `raw`, with the counts, in one read transaction."""
+    flagged: set[int] = set()
+    seen = summary_differs(raw, flagged)
+    total = int(raw.execute(_TICKET_COUNT_SQL).fetchone()[0])
+    no_events = [number for (number,) in raw.execute(_NO_EVENTS_SQL)] if seen != total else []
+    return flagged, seen, total, lambda: no_events
+
+
+class _Summary:
+    """The tickets' summary (`_summarize`) read on a connection of its own in a thread while
+    the log is walked: SQLite builds it without holding Python's lock, so on a second core
+    it costs no time of the walk's. Its own read transaction: one snapshot of both tables."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                    check_same_thread=False)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ticket-summary")
+        self.future = pool.submit(self._run)
+        pool.shutdown(wait=False)
+
+    def _run(self) -> Summary:
+        try:
+            self.conn.execute("BEGIN")
+            found = _summarize(self.conn)
+            self.conn.execute("COMMIT")
+            return found
+        finally:
+            self.conn.close()
+
+    def result(self) -> Summary:
+        return self.future.result()
+
+    def cancel(self) -> None:
+        """Stop it (the walk found a problem first)."""
+        if not self.future.done():
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.interrupt()
+        with contextlib.suppress(Exception):
+            self.future.result()
 
 
 def summary_differs(raw: Any, into: set[int]) -> int:
@@ -947,9 +994,36 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
     """The chain in one pass over the log, read through the driver: each event's canonical
     text is written by SQLite (`CANONICAL_SQL`) and hashed; anything that does not match at
     once is written in Python and hashed again, then looked at by `diagnose`. Then, with
-    `tables`, every ticket against its events (`_check_tickets_sqlite`). Returns the chain's
-    result, the first ticket that is not what its events say, and the tickets compared."""
+    `tables`, every ticket against its events (`_check_tickets_sqlite`; the summary in SQL
+    it starts from is read beside the walk, `_Summary`). Returns the chain's result, the
+    first ticket that is not what its events say, and the tickets compared."""
     newest = head(conn)
+    path = _file_of(raw)
+    summary = _Summary(path) if tables and path else None
+    try:
+        chain, again = _walk_sqlite(conn, raw, progress, anchor, newest)
+    except BaseException:
+        if summary is not None:
+            summary.cancel()
+        raise
+    if chain.problem is not None or not tables:
+        if summary is not None:
+            summary.cancel()
+        return chain, None, 0
+    found, compared = _check_tickets_sqlite(conn, raw, again, summary)
+    return chain, found, compared
+
+
+def _file_of(raw: Any) -> str:
+    """The main database's file ("" for one in memory)."""
+    files = {name: path for _, name, path in raw.execute("PRAGMA database_list")}
+    return str(files.get("main") or "")
+
+
+def _walk_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: str | None,
+                 newest: tuple[int, str] | None) -> tuple[AuditResult, set[int]]:
+    """The chain (`_scan_sqlite`): its result, and the tickets with an event whose text
+    SQLite did not write canonically."""
     total = newest[0] if newest is not None else 0
     sha256 = hashlib.sha256
     again: set[int] = set()
@@ -995,7 +1069,4 @@ def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: 
     chain = AuditResult(ok=problem is None, events=count,
                         head_id=newest[0] if newest is not None else None,
                         head_hash=newest[1] if newest is not None else None, problem=problem)
-    if problem is not None or not tables:
-        return chain, None, 0
-    found, compared = _check_tickets_sqlite(conn, raw, again)
-    return chain, found, compared
+    return chain, again
