@@ -482,12 +482,16 @@ class _Queue:
 
     __slots__ = ("by_rank", "by_age", "gone", "size", "keys")
 
-    def __init__(self, aging: bool) -> None:
-        self.by_rank: list[tuple[int, float, int]] = []
-        self.by_age: list[tuple[float, int]] | None = [] if aging else None
+    def __init__(self, aging: bool, waiting: Sequence[tuple[int, float]] = ()) -> None:
+        """`waiting`: (rank, queued) of those waiting at the start."""
+        self.by_rank = [(rank, queued, key) for key, (rank, queued) in enumerate(waiting)]
+        heapq.heapify(self.by_rank)
+        self.by_age: list[tuple[float, int]] | None = None
+        if aging:
+            self.by_age = [(queued, key) for _, queued, key in self.by_rank]
+            heapq.heapify(self.by_age)
         self.gone: set[int] = set()
-        self.size = 0
-        self.keys = 0
+        self.size = self.keys = len(self.by_rank)
 
     def add(self, rank: int, queued: float, key: int | None = None) -> None:
         """One more, queued at minute `queued` of the play-out (before 0: already waiting)."""
@@ -545,7 +549,7 @@ def _play(
     own = mine.business if mine.directed_to is None else None
     overdue = state.overdue
     aging = overdue > 0
-    queues = {b: _Queue(aging) for b in businesses}
+    start: dict[str, list[tuple[int, float]]] = {b: [] for b in businesses}
     sent: dict[int, list[str]] = {n: [] for n in numbers}
     mine_lines: list[Line] = []
     for line in state.waiting:
@@ -554,30 +558,24 @@ def _play(
                 sent[line.directed_to] += [line.business] * line.count
         elif line.business == own:
             mine_lines.append(line)
-        elif line.business in queues:
-            queue = queues[line.business]
-            for waited in _ages(line):
-                queue.add(line.rank, -waited)
+        elif line.business in start:
+            start[line.business] += [(line.rank, -waited) for waited in _ages(line)]
     if own is not None:
-        queue = queues[own]
-        better = [(line.rank, w) for line in mine_lines if line.rank < mine.rank
+        first = start[own]
+        first += [(line.rank, -w) for line in mine_lines if line.rank < mine.rank
                   for w in _ages(line)]
         same = sorted((w for line in mine_lines if line.rank == mine.rank for w in _ages(line)),
-                      reverse=True)[: max(0, mine.ahead - len(better))]
-        same += [mine.waited] * (mine.ahead - len(better) - len(same))
-        for rank, waited in better:
-            queue.add(rank, -waited)
-        for waited in same:
-            queue.add(mine.rank, -max(waited, mine.waited))
+                      reverse=True)[: max(0, mine.ahead - len(first))]
+        same += [mine.waited] * (mine.ahead - len(first) - len(same))
+        first += [(mine.rank, -max(waited, mine.waited)) for waited in same]
         if aging:  # worse priority but longer waiting: overdue before it
-            for line in mine_lines:
-                if line.rank > mine.rank:
-                    for waited in _ages(line):
-                        if waited > mine.waited:
-                            queue.add(line.rank, -waited)
-        queue.add(mine.rank, -mine.waited, MINE)
+            first += [(line.rank, -w) for line in mine_lines if line.rank > mine.rank
+                      for w in _ages(line) if w > mine.waited]
     else:
         sent[mine.directed_to or 0] = [mine.business] * mine.ahead
+    queues = {b: _Queue(aging, entries) for b, entries in start.items()}
+    if own is not None:
+        queues[own].add(mine.rank, -mine.waited, MINE)
     closes = state.closes_in if state.closes_in is not None else math.inf
     keys = {k for k in state.arrivals if k[0] in businesses}
     keys |= {k for _, rates_then in state.forecast for k in rates_then if k[0] in businesses}
@@ -614,7 +612,8 @@ def _play(
         profile = profiles[number]
         for b in profile:  # the arrivals until now, for the businesses it serves
             for stream in streams.get(b, ()):
-                stream.take_until(now, queues[b])
+                if stream.next <= now:
+                    stream.take_until(now, queues[b])
         # The counter calls, as call_next does: those sent to it, then whoever of its profile
         # is overdue (the longest-waiting), then its profile in order.
         waiting = sent[number]
@@ -628,8 +627,10 @@ def _play(
                 oldest = now - overdue
                 for b in profile:
                     line_of = queues.get(b)
-                    if line_of is not None and line_of.size and line_of.oldest() <= oldest:
-                        served, oldest = b, line_of.oldest()
+                    if line_of is not None and line_of.size:
+                        queued = line_of.oldest()
+                        if queued <= oldest:
+                            served, oldest = b, queued
                 if served and queues[served].take_oldest() == MINE:
                     return now, calls
             if not served:
