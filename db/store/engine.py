@@ -115,16 +115,22 @@ WRITE_LOCK = "hall_write_lock"
 lock, exclusive), a counter number (shared, with the counter's lock), or `NO_LOCK` (the
 sealer, which takes its own)."""
 NO_LOCK = "none"
-_HALL_LOCK_SQL = f"SELECT pg_advisory_xact_lock({HALL_LOCK})"
+LOCK_HALL = "hall_lock_hall"
+"""Execution option: the id of the hall whose locks a write transaction takes (default 1):
+the halls of one database (`db.store.halls`) each have their own hall lock and counter
+locks, so that one hall's writers never wait for another's."""
 
 
-def _lock_sql(mode: object) -> str | None:
-    if mode is None:
-        return _HALL_LOCK_SQL
+def _lock_sql(mode: object, hall: int = 1) -> str | None:
     if mode == NO_LOCK:
         return None
-    return (f"SELECT pg_advisory_xact_lock_shared({HALL_LOCK}), "
-            f"pg_advisory_xact_lock({COUNTER_LOCKS}, {int(cast(int, mode))})")
+    # Hall 1's keys are those of a database of one hall; each further hall its own.
+    hall_key = HALL_LOCK + ((hall - 1) << 32)
+    if mode is None:
+        return f"SELECT pg_advisory_xact_lock({hall_key})"
+    return (f"SELECT pg_advisory_xact_lock_shared({hall_key}), "
+            f"pg_advisory_xact_lock({COUNTER_LOCKS + (((hall - 1) % 32768) << 16)}, "
+            f"{int(cast(int, mode))})")
 
 
 def _server_engine(url: str) -> Engine:
@@ -135,7 +141,7 @@ def _server_engine(url: str) -> Engine:
         options = conn.get_execution_options()
         if options.get(READ_ONLY) or options.get("isolation_level") == "AUTOCOMMIT":
             return
-        statement = _lock_sql(options.get(WRITE_LOCK))
+        statement = _lock_sql(options.get(WRITE_LOCK), options.get(LOCK_HALL, 1))
         if statement is None:
             return
         # Straight to the driver (psycopg opens its transaction on this first statement):

@@ -23,6 +23,7 @@ from db.config import HallConfig
 from db.errors import HallError
 from db.store import halls
 from db.store.engine import (
+    LOCK_HALL,
     READ_ONLY,
     WRITE_LOCK,
     engine_file_problem,
@@ -172,6 +173,16 @@ class Hall:
         return Tx(conn, self.config, now, self.config.business_day(aware), self.hints,
                   sessions=self.sessions, hall_id=self._scope(conn))
 
+    def _locks(self, counter: int | None) -> dict[str, Any]:
+        """The execution options of a write's locks on PostgreSQL: `counter`'s, in this
+        hall (each hall of a database locks on its own keys: `db.store.engine.LOCK_HALL`)."""
+        if self._file is not None or self.engine.dialect.name == "sqlite":
+            return {WRITE_LOCK: counter}  # (not read there)
+        if self.hall is None:
+            with self.read():  # the hall, found before the first write takes its lock
+                pass
+        return {WRITE_LOCK: counter, LOCK_HALL: self.hall.id if self.hall is not None else 1}
+
     def _scope(self, conn: Connection) -> int:
         """Keep the transaction to this handle's hall (found on the first transaction); on
         a database before migration 0014, which has no halls yet, there is only the one."""
@@ -203,7 +214,7 @@ class Hall:
             if not self._writer_free.acquire(blocking=False):
                 self._check_file()
                 with self._connect() as conn:
-                    with conn.execution_options(**{WRITE_LOCK: counter}).begin():
+                    with conn.execution_options(**self._locks(counter)).begin():
                         tx = self._tx(conn)
                         yield tx
                         saving = True
@@ -242,7 +253,7 @@ class Hall:
                     kept.close()
                 kept = self._writer = self._connect()
             try:
-                return kept, kept.execution_options(**{WRITE_LOCK: counter}).begin()
+                return kept, kept.execution_options(**self._locks(counter)).begin()
             except DBAPIError as error:
                 if not error.connection_invalidated or attempt:
                     raise

@@ -255,12 +255,13 @@ def test_the_database_url_is_never_on_a_command_line(
             assert [a.decode() for a in argv[-len(tail):]] == tail
             assert not any(b"s3cret" in a or b"://" in a for a in argv)
             assert environment[b"HALL_DB"] == SECRET_URL.encode()
+            assert environment[b"HALL_CODE"] == b"main"  # `hall serve --hall main`
             assert b"HALL_COUNTER" not in environment
             await ws.close()
 
     if not Path("/proc/self/cmdline").exists():
         pytest.skip("reads the apps' command lines in /proc")
-    run(hall, test)
+    run(hall, test, settings={"hall": "main"})
 
 
 # -- the allow-list ---------------------------------------------------------------------------

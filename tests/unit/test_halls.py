@@ -6,6 +6,7 @@ database is one hall: a second one is refused.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -232,3 +233,20 @@ def test_reports_per_hall_and_across_halls(two_halls: tuple[Hall, Hall, str]) ->
     assert (theirs.totals.tickets, theirs.totals.services) == (2, 1)
     assert (every.totals.tickets, every.totals.services) == (4, 3)
     assert {p.staff: p.services for p in every.staff} == {"C01": 2, "C02": 1}
+
+
+def test_one_halls_writers_never_wait_for_anothers(two_halls: tuple[Hall, Hall, str]) -> None:
+    main, north, _ = two_halls
+    done = threading.Event()
+
+    def north_issues() -> None:
+        with north.write() as tx:  # a write that runs alone in its hall (the hall lock)
+            ops.issue_ticket(tx, "A")
+        done.set()
+
+    with main.write() as tx:  # main's hall lock held until this commits
+        ops.issue_ticket(tx, "A")
+        worker = threading.Thread(target=north_issues)
+        worker.start()
+        assert done.wait(timeout=60), "north waited for main's write"
+    worker.join()
