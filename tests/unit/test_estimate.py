@@ -146,6 +146,12 @@ def test_on_a_real_hall(hall: Hall, clock: ManualClock) -> None:
         got = estimate(tx, second.id)
         assert estimate(tx, first.id) is None  # called: not waiting
     assert got is not None and got.minutes is not None and 0 < got.minutes < 10
+    with hall.write() as tx:  # one sent by a guide to counter 4: a line of its own
+        ops.issue_ticket(tx, "A", issued_by="G01", directed_to=4)
+    clock.advance(minutes=1)
+    with hall.read() as tx:
+        assert set(gather(tx).waiting) == {Line("A", 9, 1, None, (2.0,)),
+                                           Line("A", 9, 1, 4, (1.0,))}
 
 
 def test_the_phone_pages_share_one_read_per_change(hall: Hall, clock: ManualClock) -> None:
