@@ -293,58 +293,61 @@ SEAL_BATCH = 2000
 """Events chained per sealing transaction."""
 
 
-def seal(conn: Connection, *, wait: bool = False) -> int:
+_UNSEALED_EXIST = "EXISTS (SELECT 1 FROM events WHERE seal IS NULL)"
+_CLAIM_WAITING = (f"SELECT true FROM (SELECT pg_advisory_xact_lock({SEAL_LOCK})) AS waited "
+                  f"WHERE {_UNSEALED_EXIST}")
+_CLAIM_TRYING = ("SELECT set_config('synchronous_commit', 'off', true) IS NOT NULL AND "
+                 f"pg_try_advisory_xact_lock({SEAL_LOCK}) WHERE {_UNSEALED_EXIST}")
+_PENDING = ("SELECT e.id, e.at, e.business_day, e.kind, e.ticket_id, e.staff_id, "
+            "e.counter_number, e.detail, newest.seal, newest.hash FROM events AS e "
+            "LEFT JOIN (SELECT seal, hash FROM events WHERE seal IS NOT NULL "
+            "ORDER BY seal DESC LIMIT 1) AS newest ON true "
+            f"WHERE e.seal IS NULL ORDER BY e.id LIMIT {SEAL_BATCH}")
+_SEALING = "UPDATE events SET seal = %s, prev_hash = %s, hash = %s WHERE id = %s"
+
+
+def seal(driver: Any, *, wait: bool = False) -> int:
     """Chain the committed unsealed events (PostgreSQL), in id order, onto the newest sealed
     one; returns how many. One sealer at a time: without `wait`, when another process is
     sealing, return at once (it looks again once it is done, so an event committed before
     this call is sealed by it or by a later sealer); with `wait`, wait for it, so that every
-    event committed before the call is sealed, and on disk, on return. `conn` must have no
-    transaction open; each batch is a transaction of its own, which takes only the sealer's
-    lock."""
-    from db.store.engine import NO_LOCK, WRITE_LOCK
+    event committed before the call is sealed, and on disk, on return. `driver`: the
+    driver's own connection (psycopg), with no transaction open: this runs after every
+    commit, and SQLAlchemy's execution path cost more than the statements. Each batch is a
+    transaction of its own, which takes only the sealer's lock.
 
-    if conn.dialect.name == "sqlite":
-        return 0
-    unsealed_exist = "EXISTS (SELECT 1 FROM events WHERE seal IS NULL)"
-    # A writer's sealing does not wait for the disk (`synchronous_commit` off for its own
-    # transaction): a seal is derived, and one lost in a crash (with every later one: the log
-    # is written in order) is made again by the next sealer. `wait` (before a head is shown)
-    # does wait.
-    claim = sa.text(
-        f"SELECT true FROM (SELECT pg_advisory_xact_lock({SEAL_LOCK})) AS waited "
-        f"WHERE {unsealed_exist}" if wait else
-        "SELECT set_config('synchronous_commit', 'off', true) IS NOT NULL AND "
-        f"pg_try_advisory_xact_lock({SEAL_LOCK}) WHERE {unsealed_exist}")
-    newest = (select(E.c.seal, E.c.hash).where(E.c.seal.is_not(None))
-              .order_by(E.c.seal.desc()).limit(1).subquery())
-    pending = (select(E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
-                      E.c.counter_number, E.c.detail, newest.c.seal.label("last_seal"),
-                      newest.c.hash.label("last_hash"))
-               .select_from(E.outerjoin(newest, sa.true())).where(E.c.seal.is_(None))
-               .order_by(E.c.id).limit(SEAL_BATCH))
-    sealing = (sa.update(E).where(E.c.id == sa.bindparam("i"))
-               .values(seal=sa.bindparam("s"), prev_hash=sa.bindparam("p"),
-                       hash=sa.bindparam("h")))
+    A writer's sealing does not wait for the disk (`synchronous_commit` off for its own
+    transaction): a seal is derived, and one lost in a crash (with every later one: the log
+    is written in order) is made again by the next sealer. `wait` (before a head is shown)
+    does wait."""
     total = 0
-    conn.execution_options(**{WRITE_LOCK: NO_LOCK})
-    while True:
-        with conn.begin():
-            if not conn.execute(claim).scalar():
-                if wait:  # every seal made so far on disk before the head is read
-                    conn.exec_driver_sql("SELECT pg_current_xact_id()")
-                return total
-            rows = conn.execute(pending).all()  # read under the lock: the newest seal is final
-            values = []
-            if rows:
-                place = rows[0].last_seal or 0
-                previous = (rows[0].last_hash or GENESIS) if place else GENESIS
-                for row in rows:
-                    place += 1
-                    own = link(previous, row)
-                    values.append({"i": row.id, "s": place, "p": previous, "h": own})
-                    previous = own
-                conn.execute(sealing, values)
-        total += len(values)
+    with driver.cursor() as cursor:
+        while True:
+            try:
+                found = cursor.execute(_CLAIM_WAITING if wait else _CLAIM_TRYING).fetchone()
+                if not (found and found[0]):
+                    if wait:  # every seal made so far on disk before the head is read
+                        cursor.execute("SELECT pg_current_xact_id()")
+                    driver.commit()
+                    return total
+                # Read under the lock: the newest seal is final.
+                rows = cursor.execute(_PENDING).fetchall()
+                values = []
+                if rows:
+                    place = rows[0][8] or 0
+                    previous = (rows[0][9] or GENESIS) if place else GENESIS
+                    for event_id, at, day, kind, ticket, staff, counter, detail, _, _ in rows:
+                        place += 1
+                        own = digest(previous, canonical_text(
+                            event_id, at, day, kind, ticket, staff, counter, detail))
+                        values.append((place, previous, own, event_id))
+                        previous = own
+                    cursor.executemany(_SEALING, values)
+                driver.commit()
+            except BaseException:
+                driver.rollback()
+                raise
+            total += len(values)
 
 
 def verify(conn: Connection, progress: Progress | None = None,

@@ -112,18 +112,15 @@ COUNTER_LOCKS = 0x4843
 """The first key of a counter's advisory lock (the two-key form: its own key space)."""
 WRITE_LOCK = "hall_write_lock"
 """Execution option: which lock the write transaction takes on PostgreSQL: None (the hall's
-lock, exclusive), a counter number (shared, with the counter's lock), or `NO_LOCK` (the
-sealer, which takes its own)."""
-NO_LOCK = "none"
+lock, exclusive), or a counter number (shared, with the counter's lock). The sealer
+(`db.store.audit.seal`) works on the driver's connection and takes only its own."""
 LOCK_HALL = "hall_lock_hall"
 """Execution option: the id of the hall whose locks a write transaction takes (default 1):
 the halls of one database (`db.store.halls`) each have their own hall lock and counter
 locks, so that one hall's writers never wait for another's."""
 
 
-def _lock_sql(mode: object, hall: int = 1) -> str | None:
-    if mode == NO_LOCK:
-        return None
+def _lock_sql(mode: object, hall: int = 1) -> str:
     # Hall 1's keys are those of a database of one hall; each further hall its own.
     hall_key = HALL_LOCK + ((hall - 1) << 32)
     if mode is None:
@@ -142,8 +139,6 @@ def _server_engine(url: str) -> Engine:
         if options.get(READ_ONLY) or options.get("isolation_level") == "AUTOCOMMIT":
             return
         statement = _lock_sql(options.get(WRITE_LOCK), options.get(LOCK_HALL, 1))
-        if statement is None:
-            return
         # Straight to the driver (psycopg opens its transaction on this first statement):
         # a statement through `conn` here would begin the transaction being begun.
         dbapi_conn = conn.connection.dbapi_connection

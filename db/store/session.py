@@ -6,6 +6,7 @@ Callers own the transaction (one short transaction per user action); the operati
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -137,6 +138,53 @@ class Tx:
         return self.sessions.get(counter)
 
 
+class Sealer:
+    """A process's sealer on a database server: a thread with a connection of its own that,
+    woken after each of the process's commits, chains the committed events not yet sealed
+    (`db.store.audit.seal`), so that a step returns at its commit and the commits that come
+    while it seals are sealed in one batch. A sealer that fails (the connection lost) leaves
+    the events to the next wake, another process's sealer, or `hall audit verify`; the steps
+    were saved whatever happens here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.pid = os.getpid()
+        self.wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="hall-sealer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from db.store.audit import seal
+
+        raw: Any = None
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            stopping = self._stop  # read before sealing: a last wake seals once more
+            try:
+                if raw is None:
+                    raw = self.engine.raw_connection()
+                seal(raw.driver_connection)
+            except Exception as error:  # noqa: BLE001 (the thread must live on; rolled back)
+                SEALS.warning("events not sealed now (the next write seals them): %s",
+                              _first_line(error))
+                if raw is not None:  # a new connection next time (this one may be dead)
+                    with contextlib.suppress(Exception):
+                        raw.invalidate()
+                    raw = None
+            if stopping:
+                break
+        if raw is not None:
+            raw.close()
+
+    def close(self) -> None:
+        """Seal once more and stop."""
+        self._stop = True
+        self.wake.set()
+        self._thread.join(30)
+
+
 class Hall:
     """What every app, the CLI and the tests hold: where the hall's database is, and its rules."""
 
@@ -159,6 +207,7 @@ class Hall:
         """The threads with a write transaction of this hall open (`writing`)."""
         self._file = sqlite_file(engine.url)
         self._inode: tuple[int, int] | None = None
+        self._sealer: Sealer | None = None
 
     @classmethod
     def open(cls, url: str, config: HallConfig, clock: Clock = utc_now, *,
@@ -213,12 +262,12 @@ class Hall:
         try:
             if not self._writer_free.acquire(blocking=False):
                 self._check_file()
-                with self._connect() as conn:
-                    with conn.execution_options(**self._locks(counter)).begin():
-                        tx = self._tx(conn)
-                        yield tx
-                        saving = True
-                    self._seal(conn)
+                with (self._connect() as conn,
+                      conn.execution_options(**self._locks(counter)).begin()):
+                    tx = self._tx(conn)
+                    yield tx
+                    saving = True
+                self._seal()
                 _tell(tx)
                 return
             try:
@@ -229,9 +278,9 @@ class Hall:
                     tx = self._tx(kept)
                     yield tx
                     saving = True
-                self._seal(kept)
             finally:
                 self._writer_free.release()
+            self._seal()
             _tell(tx)
         except DBAPIError as error:
             problem = engine_file_problem(self.engine, error)
@@ -268,27 +317,27 @@ class Hall:
         from db.store.audit import seal
 
         try:
-            with self._connect() as conn:
-                return seal(conn, wait=True)
+            raw = self.engine.raw_connection()
         except DBAPIError as error:
-            if error.connection_invalidated:
-                raise lost_connection(error) from error
-            raise
+            raise unreachable(error) from error
+        try:
+            return seal(raw.driver_connection, wait=True)
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            raw.invalidate()
+            raise lost_connection(error) from error
+        finally:
+            raw.close()
 
-    def _seal(self, conn: Connection) -> None:
-        """After a commit on a database server: chain the committed events not yet sealed
-        (`db.store.audit.seal`; nothing to do on SQLite, where events are chained as they are
-        written). The step is saved whatever happens here: a sealer that fails (the
-        connection lost) leaves the events to the next writer's, or `hall audit verify`'s."""
+    def _seal(self) -> None:
+        """After a commit on a database server: wake this process's sealer (`Sealer`), which
+        chains the committed events not yet sealed (`db.store.audit.seal`) beside the next
+        steps; nothing to do on SQLite, where events are chained as they are written."""
         if self._file is not None or self.engine.dialect.name == "sqlite":
             return
-        from db.store.audit import seal
-
-        try:
-            seal(conn)
-        except DBAPIError as error:  # rolled back by `seal`'s own transaction
-            SEALS.warning("events not sealed now (the next write seals them): %s",
-                          _first_line(error))
+        sealer = self._sealer
+        if sealer is None or sealer.pid != os.getpid():  # none yet, or a forked copy's
+            sealer = self._sealer = Sealer(self.engine)
+        sealer.wake.set()
 
     def _connect(self) -> Connection:
         """A connection from the pool (pinged first on a server: a dead one is replaced); a
@@ -349,7 +398,11 @@ class Hall:
             raise
 
     def dispose(self) -> None:
-        """Close the pooled connections (before a fork, or at exit)."""
+        """Close the pooled connections (before a fork, or at exit); the sealer seals what
+        this process wrote and stops."""
+        if self._sealer is not None and self._sealer.pid == os.getpid():
+            self._sealer.close()
+        self._sealer = None
         with self._writer_free:
             if self._writer is not None:
                 self._writer.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -82,11 +83,22 @@ def found(hall: Hall) -> tuple[str, int] | None:
     return None if problem is None else (problem.kind, problem.event_id)
 
 
+def sealed(hall: Hall, seconds: float = 30.0) -> list[tuple[int, int | None]]:
+    """The chain once the process's sealer has sealed every event (it works beside the
+    steps, after their commits)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        seals = chain(hall)
+        if all(seal is not None for _, seal in seals) or time.monotonic() > deadline:
+            return seals
+        time.sleep(0.01)
+
+
 def test_every_committed_event_is_sealed_in_place_after_commit(pg_hall: Hall) -> None:
     with pg_hall.write(1) as tx:
         ops.call_next(tx, 1)
         ops.no_show(tx, 1)
-    seals = chain(pg_hall)
+    seals = sealed(pg_hall)  # by the sealer the commit woke, nobody asking
     assert [seal for _, seal in seals] == list(range(1, len(seals) + 1))
     result = verify(pg_hall)
     assert result.ok and result.unsealed == 0 and result.events == len(seals)
@@ -152,13 +164,13 @@ def _either(url: str, a: int, *kiosk: int) -> object:
 
 
 def test_an_edited_sealed_event_is_found(pg_hall: Hall) -> None:
-    target = chain(pg_hall)[5][0]
+    target = sealed(pg_hall)[5][0]
     attack(pg_hall, f"UPDATE events SET kind = 'cancel' WHERE id = {target}")
     assert found(pg_hall) == ("edited", target)
 
 
 def test_an_edited_sealed_event_with_its_hash_recomputed_is_found(pg_hall: Hall) -> None:
-    target = chain(pg_hall)[5][0]
+    target = sealed(pg_hall)[5][0]
     attack(pg_hall, f"UPDATE events SET kind = 'cancel', detail = NULL WHERE id = {target}")
     with pg_hall.read() as tx:
         row = tx.conn.execute(select(E).where(E.c.id == target)).one()
@@ -168,7 +180,7 @@ def test_an_edited_sealed_event_with_its_hash_recomputed_is_found(pg_hall: Hall)
 
 
 def test_a_deleted_sealed_event_is_found(pg_hall: Hall) -> None:
-    target = chain(pg_hall)[5]
+    target = sealed(pg_hall)[5]
     attack(pg_hall, f"DELETE FROM events WHERE id = {target[0]}")
     assert found(pg_hall) == ("deleted", target[1])
     attack(pg_hall, f"UPDATE events SET seal = seal - 1 WHERE seal > {target[1]}")
@@ -177,7 +189,7 @@ def test_a_deleted_sealed_event_is_found(pg_hall: Hall) -> None:
 
 
 def test_an_event_slipped_in_among_the_sealed_is_found(pg_hall: Hall) -> None:
-    event_id, place = chain(pg_hall)[4]
+    event_id, place = sealed(pg_hall)[4]
     assert place is not None
     with pg_hall.read() as tx:
         row = tx.conn.execute(select(E).where(E.c.id == event_id)).one()
@@ -192,6 +204,7 @@ def test_an_event_slipped_in_among_the_sealed_is_found(pg_hall: Hall) -> None:
 
 
 def test_the_unsealed_tail_is_reported_and_sealed_later(pg_hall: Hall) -> None:
+    sealed(pg_hall)
     with pg_hall.engine.connect() as conn, conn.begin():  # a writer that died after commit
         conn.execute(text("INSERT INTO events (at, business_day, kind) "
                           "VALUES (now(), current_date, 'open')"))
@@ -203,6 +216,7 @@ def test_the_unsealed_tail_is_reported_and_sealed_later(pg_hall: Hall) -> None:
 
 
 def test_the_database_allows_an_event_only_its_sealing(pg_hall: Hall) -> None:
+    sealed(pg_hall)
     with pg_hall.engine.connect() as conn, conn.begin():
         new = conn.execute(text("INSERT INTO events (at, business_day, kind) VALUES "
                                 "(now(), current_date, 'open') RETURNING id")).scalar_one()
@@ -238,6 +252,7 @@ def test_a_chained_history_upgraded_to_seals_still_verifies(pg_url: str) -> None
     assert chain(hall) == [(1, 1), (2, 2), (3, 3)]
     with hall.write() as tx:
         ops.issue_ticket(tx, "A")
+    sealed(hall)
     result = verify(hall)
     assert result.ok and result.events == 4 and result.head_id == 4
     with hall.read() as tx:
