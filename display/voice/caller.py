@@ -53,20 +53,33 @@ class Announcement:
 class CallTracker:
     """Picks the calls not announced yet out of each snapshot's latest calls. The calls
     already made when the display starts are not announced; a recall is an event of its
-    own, so it is announced again."""
+    own, so it is announced again. On PostgreSQL counters commit side by side, so a call
+    can become visible after one with a higher event id: a call is new when its id was not
+    seen before (among the ids down to the oldest the display has been shown), not only
+    when it is higher than every id seen."""
 
     def __init__(self) -> None:
         self.last: int | None = None
         """The newest event id seen; None before the first snapshot."""
+        self.seen: set[int] = set()
+        """The ids seen at or above `floor`."""
+        self.floor = 0
+        """Calls at or below this id are never new (older than the snapshots reach)."""
 
     def fresh(self, calls: Sequence[CallView]) -> list[CallView]:
-        """The calls newer than any seen before, oldest first."""
-        newest = max((c.event_id for c in calls), default=0)
+        """The calls not seen before, oldest first."""
+        ids = {c.event_id for c in calls}
+        newest = max(ids, default=0)
         if self.last is None:
-            self.last = newest
+            self.last, self.seen = newest, ids
+            self.floor = min(ids, default=0) - 1 if ids else 0
             return []
-        found = sorted((c for c in calls if c.event_id > self.last), key=lambda c: c.event_id)
+        found = sorted((c for c in calls if c.event_id > self.floor
+                        and c.event_id not in self.seen), key=lambda c: c.event_id)
         self.last = max(self.last, newest)
+        if ids:  # what falls below the calls shown now is forgotten
+            self.floor = max(self.floor, min(ids) - 1)
+        self.seen = {i for i in self.seen | ids if i > self.floor}
         return found
 
 

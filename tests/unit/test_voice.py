@@ -97,6 +97,15 @@ def test_new_calls_come_out_oldest_first_and_a_recall_counts_again() -> None:
     assert tracker.fresh([call(13, "A001", recall=True), *latest])[0].recall
 
 
+def test_a_call_committed_after_a_newer_one_is_still_announced() -> None:
+    tracker = CallTracker()  # PostgreSQL: counters commit side by side, ids out of order
+    tracker.fresh([call(10)])
+    assert [c.event_id for c in tracker.fresh([call(12, "B001", 2), call(10)])] == [12]
+    late = [call(12, "B001", 2), call(11, "C001", 3), call(10)]
+    assert [c.event_id for c in tracker.fresh(late)] == [11]
+    assert tracker.fresh(late) == []
+
+
 # -- the announcer ------------------------------------------------------------------------
 
 
