@@ -27,6 +27,8 @@ class CounterApp(HallApp):
     TITLE = "窗口"
     TEXTS = t
     BINDINGS = [Binding("l", "switch_language", show=False)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-normal")]
+    """Under 60 columns (a phone's page is ~40) the desk stacks (counter.tcss)."""
 
     def __init__(self, machine: CounterMachine, *, watcher: ChangeWatcher,
                  check_seconds: float) -> None:

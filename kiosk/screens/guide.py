@@ -26,6 +26,10 @@ from kiosk.widgets.priority import PriorityChooser
 from ui.screens.base import HallScreen
 from ui.text import name
 
+PHONE_COLUMNS = 50
+"""Under this width (a phone's page on the hall server: ~40) guide mode drops what does not
+fit beside or in its buttons."""
+
 ACTIONS = (("g-issue", "g_issue"), ("g-direct", "g_direct"), ("g-enquiry", "g_enquiry"),
            ("g-reprint", "g_reprint"), ("g-sign-out", "g_sign_out"))
 """The action buttons and their text keys, in the order of their function keys."""
@@ -107,6 +111,11 @@ class GuideScreen(HallScreen):
     def on_mount(self) -> None:
         """Keyboard starts on the first business."""
         self.query_one(BusinessGrid).focus_first()
+
+    def on_resize(self) -> None:
+        """-phone under PHONE_COLUMNS (kiosk.tcss: the guide's name without the hall's, the
+        priorities two to a row)."""
+        self.set_class(self.size.width < PHONE_COLUMNS, "-phone")
 
     def relabel(self, lang: str) -> None:
         """Every label in `lang`."""

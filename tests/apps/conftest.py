@@ -13,13 +13,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from rich.cells import cell_len
 from sqlalchemy import select
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Digits, Label, OptionList
+from textual.widgets import Button, Digits, Label, OptionList
 from textual.worker import WorkerState
 
 from db.config import HallConfig
@@ -196,6 +197,47 @@ async def steady(pilot: Pilot[Any], selector: str | None = None,
         if time.monotonic() > deadline:
             raise AssertionError(f"{selector or 'the screen'} never settled on "
                                  f"{screen!r}: last at {last}")
+
+
+def _cut(screen: Screen[Any]) -> list[tuple[Widget, str]]:
+    region = screen.region
+    cut: list[tuple[Widget, str]] = []
+    for widget in screen.query("Label, Button"):
+        if not isinstance(widget, Label | Button) or not widget.display:
+            continue
+        text = str(widget.label if isinstance(widget, Button) else widget.content)
+        if not text:
+            continue
+        one_line = isinstance(widget, Button) or widget.content_region.height <= 1
+        if not region.contains_region(widget.region):
+            cut.append((widget, f"off screen: {text}"))
+        elif one_line and cell_len(text) > widget.content_region.width:
+            cut.append((widget, f"{widget.content_region.width} < {cell_len(text)}: {text}"))
+    return cut
+
+
+def cut_text(app: App[Any]) -> list[str]:
+    """Labels and buttons of the current screen whose text does not fit: outside the
+    screen, or wider than their widget while on a single line (Chinese characters count two
+    cells). A button's label must always fit on one line: a label that wraps makes the
+    button taller here, but in a real terminal the button kept its one line and cut the rest
+    ("Account no.: none")."""
+    return [why for _, why in _cut(app.screen)]
+
+
+async def reachable(pilot: Pilot[Any]) -> list[str]:
+    """`cut_text` for a screen that scrolls (a phone's page): a label or a button below the
+    screen counts as cut only if scrolling it into view does not show it whole."""
+    cut = []
+    for widget, why in _cut(pilot.app.screen):
+        if why.startswith("off screen"):
+            widget.scroll_visible(animate=False, immediate=True)
+            await steady(pilot)
+            again = [w for w, _ in _cut(pilot.app.screen) if w is widget]
+            if not again:
+                continue
+        cut.append(why)
+    return cut
 
 
 # -- input ---------------------------------------------------------------------------------

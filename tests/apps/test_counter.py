@@ -18,12 +18,14 @@ from tests.apps.conftest import (
     CounterFactory,
     at_desk,
     click,
+    cut_text,
     issue,
     keys,
     options_of,
     settle,
     shown,
     sign_in,
+    steady,
     text,
     ticket,
     type_text,
@@ -529,3 +531,30 @@ async def test_english_labels_in_full_where_there_is_room(counter_app: CounterFa
         assert label("call_number") == "Number F2"  # short: the key stays on the button
         await pilot.resize_terminal(120, 36)
         await until(pilot, lambda: label("next_service") == "Next service F8")
+
+
+async def test_the_desk_fits_a_phones_page(counter_app: CounterFactory, hall: Hall) -> None:
+    """At a phone's page on the hall server (390×844 px: 40×44 cells) the desk stacks:
+    nothing cut, every step's button and key on screen, the hint whole, in both languages;
+    with no customer and with one called."""
+    app = counter_app()
+    async with app.run_test(size=(40, 44)) as pilot:
+        await steady(pilot)
+        assert cut_text(app) == []  # the sign-in
+        await at_desk(pilot)
+        issue(hall)
+        for called in (False, True):
+            if called:
+                await keys(pilot, "f1")
+                assert shown(app) == "A001"
+            for lang in ("zh", "en"):
+                app.language = lang
+                await steady(pilot)
+                assert cut_text(app) == [], (lang, called)
+                assert text(app, "#desk-hint").endswith("Esc 取消" if lang == "zh"
+                                                        else "Esc cancel")
+                if not called:
+                    assert text(app, "#card-empty") == ("当前没有客户 · 按 F1 叫下一位"
+                                                        if lang == "zh" else
+                                                        "No customer · F1 calls the next")
+            assert str(app.screen.query_one("#do-call_next", Button).label) == "Next F1"
