@@ -11,6 +11,7 @@ from ui.text import Named, Texts
 ZH: dict[str, str] = {
     "choose": "请选择业务",
     "keys_hint": "数字键 1-{n} 选业务 · 方向键移动 · 回车确认 · F2 English",
+    "keys_hint_short": "1-{n} 选业务 · 回车确认 · F2 English",
     "priority": "优先类别",
     "account": "户号：{value}",
     "account_none": "未输入（可选）",
@@ -96,6 +97,7 @@ ZH: dict[str, str] = {
 EN: dict[str, str] = {
     "choose": "Please choose a service",
     "keys_hint": "Keys 1-{n} choose · arrows move · Enter takes · F2 中文",
+    "keys_hint_short": "1-{n} choose · Enter takes · F2 中文",
     "priority": "Priority",
     "account": "Account: {value}",
     "account_none": "optional",

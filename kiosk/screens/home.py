@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -192,6 +193,12 @@ class HomeScreen(HallScreen):
 
     def _show_status(self) -> None:
         lang = self.language
-        count = len(self.machine.config.businesses)
-        text = t("issuing", lang) if self.issuing else t("keys_hint", lang, n=min(count, 9))
-        self.query_one("#status", Label).update(text)
+        n = min(len(self.machine.config.businesses), 9)
+        text = t("keys_hint", lang, n=n)
+        if cell_len(text) > self.size.width - 2:  # (its padding) a phone's page: the keys
+            text = t("keys_hint_short", lang, n=n)  # that matter, in a line that fits
+        self.query_one("#status", Label).update(t("issuing", lang) if self.issuing else text)
+
+    def on_resize(self) -> None:
+        """The key hint that fits the new width."""
+        self._show_status()

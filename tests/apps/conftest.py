@@ -199,6 +199,19 @@ async def steady(pilot: Pilot[Any], selector: str | None = None,
                                  f"{screen!r}: last at {last}")
 
 
+def _squeezed(widget: Widget) -> bool:
+    """Whether a container that does not scroll cuts `widget` off: it is given less room
+    than it takes (a container that scrolls only hides what a scroll shows)."""
+    for ancestor in widget.ancestors:
+        if not isinstance(ancestor, Widget) or isinstance(ancestor, Screen):
+            return False
+        if not ancestor.content_region.contains_region(widget.region):
+            styles = ancestor.styles
+            return not ((styles.overflow_y != "hidden" and ancestor.max_scroll_y > 0)
+                        or (styles.overflow_x != "hidden" and ancestor.max_scroll_x > 0))
+    return False
+
+
 def _cut(screen: Screen[Any]) -> list[tuple[Widget, str]]:
     region = screen.region
     cut: list[tuple[Widget, str]] = []
@@ -211,17 +224,19 @@ def _cut(screen: Screen[Any]) -> list[tuple[Widget, str]]:
         one_line = isinstance(widget, Button) or widget.content_region.height <= 1
         if not region.contains_region(widget.region):
             cut.append((widget, f"off screen: {text}"))
+        elif widget.content_region.height < 1 or _squeezed(widget):
+            cut.append((widget, f"squeezed: {text}"))
         elif one_line and cell_len(text) > widget.content_region.width:
             cut.append((widget, f"{widget.content_region.width} < {cell_len(text)}: {text}"))
     return cut
 
 
 def cut_text(app: App[Any]) -> list[str]:
-    """Labels and buttons of the current screen whose text does not fit: outside the
-    screen, or wider than their widget while on a single line (Chinese characters count two
-    cells). A button's label must always fit on one line: a label that wraps makes the
-    button taller here, but in a real terminal the button kept its one line and cut the rest
-    ("Account no.: none")."""
+    """Labels and buttons of the current screen whose text does not fit: outside the screen,
+    squeezed (to no line, or cut by a container that does not scroll), or wider than their
+    widget while on a single line (Chinese characters count two cells). A button's label must
+    always fit on one line: a label that wraps makes the button taller here, but in a real
+    terminal the button kept its one line and cut the rest ("Account no.: none")."""
     return [why for _, why in _cut(app.screen)]
 
 

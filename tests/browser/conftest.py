@@ -25,7 +25,12 @@ from db.store.schema import init_db
 from db.store.session import Hall
 
 ROOT = Path(__file__).resolve().parents[2]
-CLERK, CLERK_PIN = "C01", "2468"
+WAIT = 90.0
+"""How long a test waits for a thing to show (generous: the machine may be loaded)."""
+CLERK_PIN = "2468"
+CLERKS = ("C01", "C02", "C03")
+"""The hall's clerks (one PIN): a test signs in its own at its own counter, as a clerk's
+session is one at a time across browsers and the module's tests share one server."""
 LEADER, LEADER_PIN = "L01", "246813"
 TV = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
@@ -54,15 +59,18 @@ class Served:
     folder: Path
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """`hall serve` on 127.0.0.1 (a free port) on a fresh hall with a clerk (C01) and a duty
-    leader (L01), on the real clock; stopped after the test."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`hall serve` on 127.0.0.1 (a free port) on a fresh hall with clerks (`CLERKS`) and a
+    duty leader (L01), on the real clock; one for the module's tests (each app a process,
+    a server's start is slow), stopped after them."""
+    tmp_path = tmp_path_factory.mktemp("served")
     url = f"sqlite:///{tmp_path / 'hall.db'}"
     hall = Hall.open(url, load_config())
     init_db(hall)
     with hall.write() as tx:
-        staff.add_staff(tx, CLERK, "张三", "clerk", CLERK_PIN)
+        for clerk, clerk_name in zip(CLERKS, ("张三", "王五", "赵六"), strict=True):
+            staff.add_staff(tx, clerk, clerk_name, "clerk", CLERK_PIN)
         staff.add_staff(tx, LEADER, "李四", "leader", LEADER_PIN)
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k not in ("HALL_CONFIG",
@@ -74,7 +82,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=environment)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while True:
             try:
                 with urllib.request.urlopen(base + "/", timeout=5):  # noqa: S310 (loopback)

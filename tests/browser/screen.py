@@ -12,8 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pyte
 from playwright.sync_api import Page, WebSocketRoute
 
-WAIT = 90.0
-"""How long a test waits for a thing to show (generous: the machine may be loaded)."""
+from tests.browser.conftest import WAIT
+
+QUIET = 0.3
+"""How long a screen must stay unchanged before a click is aimed at it: a screen lays itself
+out again once its size is known, and a click aimed at the first frame can miss."""
 
 
 class Screen:
@@ -104,8 +107,19 @@ class Screen:
     # -- acting --------------------------------------------------------------------------------
 
     def click(self, text: str) -> None:
-        """Click the middle of `text` where the screen draws it."""
-        self.wait_for(lambda _: self.where(text) is not None)
+        """Click the middle of `text` where the screen draws it, once the screen has held
+        still for QUIET seconds (the same text, `text` in the same place)."""
+        last: dict[str, object] = {"what": None, "since": 0.0}
+
+        def still(_: str) -> bool:
+            what, now = (self.where(text), self.text()), time.monotonic()
+            if what[0] is None or what != last["what"]:
+                last.update(what=what, since=now)
+                return False
+            since = last["since"]
+            return isinstance(since, float) and now - since >= QUIET
+
+        self.wait_for(still)
         place = self.where(text)
         assert place is not None and self.screen is not None
         column, row = place
@@ -114,6 +128,12 @@ class Screen:
         width = box["width"] / self.screen.columns
         height = box["height"] / self.screen.lines
         self.page.mouse.click(box["x"] + (column + 1) * width, box["y"] + (row + 0.5) * height)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The terminal's (columns, lines), as the page asked for it."""
+        assert self.screen is not None
+        return self.screen.columns, self.screen.lines
 
     def keys(self, *keys: str) -> None:
         """Press keys in the terminal (Playwright's names: "Enter", "F5", "a")."""
