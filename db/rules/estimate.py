@@ -462,9 +462,11 @@ def predict(
 
 
 class _Stream:
-    """Arrivals of one business and rank over the play-out: when the next comes."""
+    """Arrivals of one business and rank over the play-out: when the next comes, and those
+    come so far in order (a queue of its own: same rank, in time order)."""
 
-    __slots__ = ("business", "rank", "schedule", "pressure", "next", "rng", "closes")
+    __slots__ = ("business", "rank", "schedule", "pressure", "next", "rng", "closes", "times",
+                 "taken")
 
     def __init__(self, business: str, rank: int, schedule: _Schedule,
                  rng: random.Random | None, closes: float) -> None:
@@ -475,17 +477,30 @@ class _Stream:
         self.closes = closes
         self.pressure = rng.expovariate(1.0) if rng else 0.5
         self.next = self._at()
+        self.times: list[float] = []
+        """Minutes at which those come so far arrived…"""
+        self.taken = 0
+        """…of whom this many were called."""
 
     def _at(self) -> float:
         at = _arrival_at(self.pressure, self.schedule)
         return at if at < self.closes else math.inf
 
-    def take_until(self, now: float, queue: _Queue) -> None:
-        """Those who arrive up to `now` since last asked join `queue`."""
+    def take_until(self, now: float) -> int:
+        """Those who arrive up to `now` since last asked join the queue; how many."""
+        n = 0
+        rng = self.rng
+        start, rate, total = self.schedule[-1]  # the last rate: most arrivals, at once
         while self.next <= now:
-            queue.add(self.rank, self.next)
-            self.pressure += self.rng.expovariate(1.0) if self.rng else 1.0
-            self.next = self._at()
+            self.times.append(self.next)
+            n += 1
+            self.pressure += rng.expovariate(1.0) if rng else 1.0
+            if self.pressure >= total and rate > 0:
+                at = start + (self.pressure - total) / rate
+                self.next = at if at < self.closes else math.inf
+            else:
+                self.next = self._at()
+        return n
 
 
 MINE = sys.maxsize
@@ -494,9 +509,10 @@ MINE = sys.maxsize
 
 class _Queue:
     """The waiting customers of one business in a play-out: called by priority rank, then
-    queue time; with the overdue rule also the longest-waiting first."""
+    queue time; with the overdue rule also the longest-waiting first. Those waiting at the
+    start are kept in heaps; arrivals stay in their streams (each in call order already)."""
 
-    __slots__ = ("by_rank", "by_age", "gone", "size", "keys")
+    __slots__ = ("by_rank", "by_age", "gone", "size", "streams")
 
     def __init__(self, aging: bool, waiting: Sequence[tuple[int, float]] = ()) -> None:
         """`waiting`: (rank, queued) of those waiting at the start."""
@@ -507,44 +523,69 @@ class _Queue:
             self.by_age = [(queued, key) for _, queued, key in self.by_rank]
             heapq.heapify(self.by_age)
         self.gone: set[int] = set()
-        self.size = self.keys = len(self.by_rank)
+        self.size = len(self.by_rank)
+        self.streams: list[_Stream] = []
 
-    def add(self, rank: int, queued: float, key: int | None = None) -> None:
-        """One more, queued at minute `queued` of the play-out (before 0: already waiting)."""
-        if key is None:
-            key = self.keys = self.keys + 1
+    def add(self, rank: int, queued: float, key: int) -> None:
+        """One more waiting at the start, queued at minute `queued` (before 0)."""
         heapq.heappush(self.by_rank, (rank, queued, key))
         if self.by_age is not None:
             heapq.heappush(self.by_age, (queued, key))
         self.size += 1
 
+    def _head_by_age(self) -> tuple[float, int] | None:
+        by_age = self.by_age
+        if not by_age:
+            return None
+        while by_age and by_age[0][1] in self.gone:
+            heapq.heappop(by_age)
+        return by_age[0] if by_age else None
+
     def oldest(self) -> float:
         """When the longest-waiting was queued (inf: none waits)."""
-        by_age = self.by_age
-        if not by_age or not self.size:
+        if not self.size:
             return math.inf
-        while by_age[0][1] in self.gone:
-            heapq.heappop(by_age)
-        return by_age[0][0]
+        head = self._head_by_age()
+        found = head[0] if head is not None else math.inf
+        for st in self.streams:
+            if st.taken < len(st.times) and st.times[st.taken] < found:
+                found = st.times[st.taken]
+        return found
 
     def take_first(self) -> int:
-        """Call the first in the call order; its key."""
-        while True:
-            key = heapq.heappop(self.by_rank)[2]
-            if key not in self.gone:
-                break
+        """Call the first in the call order; its key (-1: an arrival)."""
+        by_rank = self.by_rank
+        while by_rank and by_rank[0][2] in self.gone:
+            heapq.heappop(by_rank)
+        best = by_rank[0][:2] if by_rank else (sys.maxsize, math.inf)
+        chosen = None
+        for st in self.streams:
+            if st.taken < len(st.times) and (st.rank, st.times[st.taken]) < best:
+                best, chosen = (st.rank, st.times[st.taken]), st
+        self.size -= 1
+        if chosen is not None:
+            chosen.taken += 1
+            return -1
+        key = heapq.heappop(by_rank)[2]
         if self.by_age is not None:
             self.gone.add(key)
-        self.size -= 1
         return key
 
     def take_oldest(self) -> int:
-        """Call the longest-waiting; its key."""
+        """Call the longest-waiting; its key (-1: an arrival)."""
+        head = self._head_by_age()
+        best = head[0] if head is not None else math.inf
+        chosen = None
+        for st in self.streams:
+            if st.taken < len(st.times) and st.times[st.taken] < best:
+                best, chosen = st.times[st.taken], st
+        self.size -= 1
+        if chosen is not None:
+            chosen.taken += 1
+            return -1
         assert self.by_age is not None
-        self.oldest()
         key = heapq.heappop(self.by_age)[1]
         self.gone.add(key)
-        self.size -= 1
         return key
 
 
@@ -599,7 +640,9 @@ def _play(
     for b, rank in sorted(keys):
         if b == own and rank >= mine.rank:
             continue  # they queue behind the ticket
-        streams[b].append(_Stream(b, rank, _schedule(state, (b, rank)), rng, closes))
+        stream = _Stream(b, rank, _schedule(state, (b, rank)), rng, closes)
+        streams[b].append(stream)
+        queues[b].streams.append(stream)
     profiles = {d.number: d.profile for d in state.desks if d.number in numbers}
     service = state.service
     agenda: list[tuple[float, int]] = []  # (minute a counter is free, counter)
@@ -629,7 +672,7 @@ def _play(
         for b in profile:  # the arrivals until now, for the businesses it serves
             for stream in streams.get(b, ()):
                 if stream.next <= now:
-                    stream.take_until(now, queues[b])
+                    queues[b].size += stream.take_until(now)
         # The counter calls, as call_next does: those sent to it, then whoever of its profile
         # is overdue (the longest-waiting), then its profile in order.
         waiting = sent[number]
