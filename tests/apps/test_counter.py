@@ -536,7 +536,7 @@ async def test_english_labels_in_full_where_there_is_room(counter_app: CounterFa
 async def test_the_desk_fits_a_phones_page(counter_app: CounterFactory, hall: Hall) -> None:
     """At a phone's page on the hall server (390×844 px in Chromium: 43×40 cells) the desk stacks:
     nothing cut, every step's button and key on screen, the hint whole, in both languages;
-    with no customer and with one called."""
+    with no customer and with one called; the call-by-number, transfer and note dialogs fit."""
     app = counter_app()
     async with app.run_test(size=(43, 40)) as pilot:
         await steady(pilot)
@@ -558,3 +558,15 @@ async def test_the_desk_fits_a_phones_page(counter_app: CounterFactory, hall: Ha
                                                         if lang == "zh" else
                                                         "No customer · F1 calls the next")
             assert str(app.screen.query_one("#do-call_next", Button).label) == "Next F1"
+        app.language = "zh"
+        for step, dialog in (("f2", PickScreen), ("f7", PickScreen), ("f6", PromptScreen)):
+            await keys(pilot, step)  # the dialogs fit as well
+
+            def opened(dialog: type[object] = dialog) -> bool:
+                return isinstance(app.screen, dialog)
+
+            await until(pilot, opened)
+            await steady(pilot)
+            assert cut_text(app) == [], step
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, DeskScreen))
