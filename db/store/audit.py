@@ -18,9 +18,10 @@ e.g. on the day's closing report, and `verify --anchor HASH` checks it is still 
 Each event's place in the chain is its `seal` (1, 2, 3 ...). On SQLite, where one writer
 appends at a time, an event is chained as it is written and its seal is its id. On
 PostgreSQL writers append side by side: an event is written unsealed (seal, prev_hash and
-hash NULL, its id from the sequence), and after each commit the writer runs the sealer
-(`seal`): under its own advisory lock, it chains every committed unsealed event, in id
-order, onto the newest sealed one. `verify` walks the log in seal order and reports the
+hash NULL, its id from the sequence), and each commit wakes its process's sealer thread
+(`db.store.session.Sealer`, `seal`): under its own advisory lock, it chains every committed
+unsealed event, in id order, onto the newest sealed one. `verify` walks the log in seal
+order and reports the
 unsealed tail (after sealing what it can); the database's append-only trigger allows that
 one change, sealing, of an unsealed event. What sealing after commit gives up: an event
 is covered by the chain only once sealed, normally milliseconds after its commit (longer

@@ -6,6 +6,7 @@ Callers own the transaction (one short transaction per user action); the operati
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import logging
@@ -153,6 +154,7 @@ class Sealer:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="hall-sealer", daemon=True)
         self._thread.start()
+        atexit.register(self.close)  # a process ending without `Hall.dispose` seals too
 
     def _run(self) -> None:
         from db.store.audit import seal
@@ -179,10 +181,11 @@ class Sealer:
             raw.close()
 
     def close(self) -> None:
-        """Seal once more and stop."""
+        """Seal once more and stop (waiting at most 10 s: the server may be gone)."""
+        atexit.unregister(self.close)
         self._stop = True
         self.wake.set()
-        self._thread.join(30)
+        self._thread.join(10)
 
 
 class Hall:

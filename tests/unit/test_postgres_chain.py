@@ -9,9 +9,12 @@ On a throw-away cluster (tests/pg_cluster.py); skipped where the server binaries
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -258,3 +261,19 @@ def test_a_chained_history_upgraded_to_seals_still_verifies(pg_url: str) -> None
     with hall.read() as tx:
         assert tx.conn.execute(select(func.max(E.c.seal))).scalar_one() == 4
     hall.dispose()
+
+
+def test_a_process_that_ends_without_closing_its_hall_leaves_nothing_unsealed(
+    pg_hall: Hall, pg_url: str
+) -> None:
+    sealed(pg_hall)
+    script = ("from tests.unit.test_multiprocess import open_hall\n"
+              "from db.rules import ops\n"
+              f"hall = open_hall({pg_url!r})\n"
+              "with hall.write() as tx:\n"
+              "    ops.issue_ticket(tx, 'A')\n")  # and out, without hall.dispose()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    result = verify(pg_hall)
+    assert result.ok and result.unsealed == 0 and result.events == len(chain(pg_hall))
