@@ -58,8 +58,9 @@ def cluster(*, fsync: bool = False) -> Iterator[str]:
     server, prefix = server_bin(), run_as()
     if server is None or prefix is None:
         raise RuntimeError(missing())
-    # Not under a test's own temporary folder: the server's user must be able to reach it.
-    folder = Path(tempfile.mkdtemp(prefix="hall-pg-"))
+    # Not under a test's own temporary folder (nor $TMPDIR, which may be one: the benchmarks'
+    # tiny runs): the server's user must be able to reach it.
+    folder = Path(tempfile.mkdtemp(prefix="hall-pg-", dir="/tmp" if prefix else None))
     data = folder / "data"
     if prefix:
         shutil.chown(folder, "postgres")
