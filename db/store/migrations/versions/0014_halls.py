@@ -116,15 +116,19 @@ def _index(name: str, table: str, columns: str, where: str | None, unique: bool)
             + (f" WHERE {where}" if where else ""))
 
 
+VISIBLE = (f"CASE WHEN coalesce({SETTING}, '0') = '0' THEN (SELECT array_agg(id) FROM halls) "
+           f"ELSE ARRAY[({SETTING})::integer] END")
+"""The halls a session sees: the one it names, else every hall. One policy, an equality (or
+IN) on the leading column of every key that includes the hall: the planner uses those
+indexes as before (two policies OR-ed together would hide the hall from the index)."""
+
+
 def _postgresql_security() -> None:
     for table in SCOPED:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         # FORCE: the tables' owner (often the role the apps use) is held to the policies too.
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY hall_rows ON {table} "
-                   f"USING (hall_id = ({SETTING})::integer)")
-        op.execute(f"CREATE POLICY all_halls ON {table} "
-                   f"USING (coalesce({SETTING}, '0') = '0')")
+        op.execute(f"CREATE POLICY hall_rows ON {table} USING (hall_id = ANY ({VISIBLE}))")
 
 
 def downgrade() -> None:
@@ -132,7 +136,6 @@ def downgrade() -> None:
         if op.get_bind().execute(sa.text("SELECT count(*) FROM halls")).scalar_one() > 1:
             raise RuntimeError("the database holds several halls: it cannot go back to one")
         for table in SCOPED:
-            op.execute(f"DROP POLICY all_halls ON {table}")
             op.execute(f"DROP POLICY hall_rows ON {table}")
             op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
