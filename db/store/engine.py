@@ -433,11 +433,70 @@ def first_returned(conn: Connection, stmt: Any,
     compiled once (`DriverStatement`): the claim and the step that frees a counter run under
     the hall's write lock, and SQLAlchemy's execution path cost more than SQLite's work.
     Elsewhere through SQLAlchemy as usual."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        return _psycopg_statement(stmt, conn.dialect).first(conn, params)
     if conn.dialect.name != "sqlite":
         row = conn.execute(stmt, params).first()
         return None if row is None else cast(Mapping[str, Any], row._mapping)
     driver = conn.connection.driver_connection
     return driver_statement(stmt, conn.dialect).first(driver, params)  # type: ignore[arg-type]
+
+
+class _PsycopgStatement:
+    """A statement compiled once for psycopg (`%(name)s` parameters), run on the driver's
+    connection inside the caller's transaction: the claim and the held step run on every
+    counter step, and SQLAlchemy's execution path cost more than PostgreSQL's work. The
+    values go through the bind processors SQLAlchemy itself would apply (for psycopg, none
+    of the hot statements' types has one), and an error is raised as SQLAlchemy raises it
+    (a lost connection invalidated, so that the next step opens a new one)."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        self.compiled = stmt.compile(dialect=dialect)
+        if self.compiled.post_compile_params:
+            raise ValueError("not a statement with plain parameters")
+        self.text = self.compiled.string
+        self.processors = self.compiled._bind_processors
+        self.results: list[tuple[str, Any]]
+        self.names = [column.name for column in stmt.exported_columns]
+        self.results = []
+        for column in stmt.exported_columns:
+            try:
+                process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            except TypeError:  # a number type, which psycopg returns as Python's own
+                process = None
+            if process is not None:
+                self.results.append((column.name, process))
+
+    def first(self, conn: Connection, params: dict[str, Any]) -> dict[str, Any] | None:
+        values = self.compiled.construct_params(params)
+        for name, process in self.processors.items():
+            if name in values:
+                values[name] = process(values[name])
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = None
+        try:
+            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+            cursor.execute(self.text, values)
+            row = cursor.fetchone()
+            cursor.close()
+        except conn.dialect.loaded_dbapi.Error as error:
+            lost = conn.dialect.is_disconnect(error, dbapi_conn, cursor)
+            if lost:
+                conn.invalidate(error)
+            raise exc.DBAPIError.instance(
+                self.text, values, error, conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost, dialect=conn.dialect) from error
+        if row is None:
+            return None
+        found = dict(zip(self.names, row, strict=True))
+        for name, process in self.results:
+            found[name] = process(found[name])
+        return found
+
+
+@lru_cache(maxsize=256)
+def _psycopg_statement(stmt: Any, dialect: Any) -> _PsycopgStatement:
+    return _PsycopgStatement(stmt, dialect)
 
 
 def driver_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> Iterable[Sequence[Any]]:
