@@ -1,18 +1,31 @@
-"""Shared fixtures: a hall on a temporary file database with a clock the test moves."""
+"""Shared fixtures: a hall on a temporary database with a clock the test moves.
+
+Every test that reaches the database through `db_url` (the `hall`, `empty_hall` and the CLI's
+`cli_url` fixtures all do) runs twice: on a SQLite file (`[sqlite]`) and on a database of a
+throw-away PostgreSQL cluster (`[pg]`), one cluster per pytest worker, started at its first
+PostgreSQL test, each test on its own database cloned from a template. Where the server
+binaries are missing the `[pg]` half skips with one line. A test marked
+`@pytest.mark.sqlite_only("why")` runs once, on SQLite: it is about SQLite itself (its file,
+its locks, its driver), or it draws the screen only (a layout that no database changes).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from db.config import HallConfig, load_config
 from db.rules import counters, staff
 from db.store.schema import init_db
-from db.store.session import Hall, ManualClock
+from db.store.session import Hall, ManualClock, utc_now
+from tests import pg_cluster
 
 OPENING = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)  # 09:00 in Asia/Shanghai
 """The tests' hall opens at 09:00 local time on a Friday."""
@@ -31,6 +44,31 @@ TEAM = [
     ("G01", "陈静", "guide"),
     ("L01", "杨洋", "leader"),
 ]
+
+
+BACKENDS = ("sqlite", "pg")
+"""The database engines a test that touches the database runs on (its id's suffix)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(why): runs on SQLite only (not doubled on PostgreSQL), for the "
+        "reason given: SQLite's own file, locks or driver, or a screen's layout alone")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that needs the `backend` (through `db_url` and the fixtures built on it) runs on
+    each of `BACKENDS`, unless marked `sqlite_only`."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    once = metafunc.definition.get_closest_marker("sqlite_only")
+    if "db_path" in metafunc.fixturenames:  # the CLI's database *file*: about SQLite
+        return
+    if once is not None:
+        if not once.args:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a why")
+        return
+    metafunc.parametrize("backend", BACKENDS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,9 +102,93 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A fresh SQLite file (never :memory:, which each connection sees as a new database)."""
-    return f"sqlite:///{tmp_path / 'hall.db'}"
+def backend() -> str:
+    """The database engine of the test: "sqlite" or "pg" (`pytest_generate_tests` runs a
+    test needing it on both; this default is for the tests marked `sqlite_only`)."""
+    return "sqlite"
+
+
+class PgClusterForTests:
+    """The worker's throw-away PostgreSQL cluster, with template databases made once (the
+    migrated schema; the test team) that each test's database is cloned from."""
+
+    def __init__(self, url: str, config: HallConfig) -> None:
+        self.url = url
+        """The cluster's URL with `{db}` to fill."""
+        self._config = config
+        self._templates: set[str] = set()
+        self.admin = create_engine(url.format(db="postgres"), isolation_level="AUTOCOMMIT",
+                                   poolclass=NullPool)
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(statement))
+
+    def database(self, template: str | None = None) -> str:
+        """A new database (empty, or a clone of the template named: "empty", "staffed",
+        "cli"); its URL."""
+        if template is not None and template not in self._templates:
+            self._make_template(template)
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self._sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "tpl_{template}"' if template
+                                                  else ""))
+        return self.url.format(db=name)
+
+    def drop(self, url: str) -> None:
+        """Drop a test's database (its connections are cut: a test's app may still hold one)."""
+        name = url.split("/")[3].split("?")[0]
+        self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _make_template(self, template: str) -> None:
+        name = f"tpl_{template}"
+        self._sql(f'CREATE DATABASE "{name}"')
+        clock = utc_now if template == "cli" else ManualClock(OPENING)  # as on SQLite
+        hall = Hall.open(self.url.format(db=name), self._config, clock)
+        init_db(hall)
+        if template != "empty":
+            add_team(hall)
+        hall.dispose()  # a template must have no connection when it is cloned
+        self._templates.add(template)
+
+
+@pytest.fixture(scope="session")
+def pg(config: HallConfig) -> Iterator[PgClusterForTests]:
+    """The worker's PostgreSQL cluster, started at its first test on PostgreSQL; the tests
+    on PostgreSQL skip (one line for them all) when it cannot be started here."""
+    why = pg_cluster.missing()
+    if why is not None:
+        pytest.skip(f"PostgreSQL half not run: {why}")
+    with pg_cluster.cluster() as url:
+        cluster = PgClusterForTests(url, config)
+        yield cluster
+        cluster.admin.dispose()
+
+
+def _template_of(request: pytest.FixtureRequest) -> str | None:
+    """The template a test's PostgreSQL database is cloned from: what its `hall`,
+    `empty_hall` or `cli_url` fixture would copy on SQLite; none for a bare `db_url`."""
+    names = request.fixturenames
+    if "hall" in names:
+        return "staffed"
+    if "empty_hall" in names:
+        return "empty"
+    if "cli_url" in names:
+        return "cli"
+    return None
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database: on SQLite a path for a fresh file (never :memory:, which each
+    connection sees as a new database), made by `hall` or `init_db`; on PostgreSQL a new
+    database, already a clone of the template the test's hall fixture would copy."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hall.db'}"
+        return
+    cluster: PgClusterForTests = request.getfixturevalue("pg")
+    url = cluster.database(_template_of(request))
+    yield url
+    cluster.drop(url)
 
 
 @pytest.fixture(scope="session")
@@ -79,12 +201,13 @@ def templates(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) -> d
         hall = Hall.open(f"sqlite:///{path}", config, ManualClock(OPENING))
         init_db(hall)
         if path == staffed:
-            _add_team(hall)
+            add_team(hall)
         hall.dispose()  # the last connection to close checkpoints the WAL into the file
     return {"empty": empty, "staffed": staffed}
 
 
-def _add_team(hall: Hall) -> None:
+def add_team(hall: Hall) -> None:
+    """Add the test team (`TEAM`) and sign C01 in at counter 1, C02 at counter 4."""
     with hall.write() as tx:
         for staff_id, name, role in TEAM:
             pin = LEADER_PIN if role == "leader" else PIN
@@ -94,7 +217,8 @@ def _add_team(hall: Hall) -> None:
 
 
 def _hall_from(template: Path, db_url: str, config: HallConfig, clock: ManualClock) -> Hall:
-    shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
+    if db_url.startswith("sqlite:///"):  # on PostgreSQL `db_url` is the template's clone
+        shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
     return Hall.open(db_url, config, clock)
 
 

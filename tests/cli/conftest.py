@@ -15,12 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from db.config import HallConfig
-from db.rules import counters, staff
 from db.rules.ops import C, E, S, T
 from db.store.schema import init_db
 from db.store.session import Hall
 from hall.cli import main
-from tests.conftest import LEADER_PIN, PIN, TEAM
+from tests.conftest import add_team
 
 
 @dataclass(frozen=True)
@@ -67,29 +66,32 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) ->
     path = tmp_path_factory.mktemp("template") / "hall.db"
     hall = Hall.open(f"sqlite:///{path}", config)
     init_db(hall)
-    with hall.write() as tx:
-        for staff_id, name, role in TEAM:
-            pin = LEADER_PIN if role == "leader" else PIN
-            staff.add_staff(tx, staff_id, name, role, pin, authority_limit=200)
-        counters.sign_in(tx, 1, "C01")
-        counters.sign_in(tx, 4, "C02")
+    add_team(hall)
     hall.dispose()  # the last connection closing folds the WAL into the file
     return path
 
 
 @pytest.fixture
-def db_path(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the template, made the default database ($HALL_DB) of the test."""
-    path = tmp_path / "cli-hall.db"
-    shutil.copy(template_db, path)
-    monkeypatch.setenv("HALL_DB", f"sqlite:///{path}")
-    return path
+def cli_url(db_url: str, template_db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's hall with the team, made the default database ($HALL_DB) of the commands:
+    on SQLite a copy of the template, on PostgreSQL a clone of the same (`db_url`)."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(template_db, db_url.removeprefix("sqlite:///"))
+    monkeypatch.setenv("HALL_DB", db_url)
+    return db_url
 
 
 @pytest.fixture
-def ready(db_path: Path, config: HallConfig) -> Iterator[Hall]:
+def db_path(cli_url: str) -> Path:
+    """The SQLite file of `cli_url`, for a test about the file itself: such a test runs on
+    SQLite only (tests/conftest.py)."""
+    return Path(cli_url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def ready(cli_url: str, config: HallConfig) -> Iterator[Hall]:
     """A handle on the test's database, for looking at what the commands did."""
-    hall = Hall.open(f"sqlite:///{db_path}", config)
+    hall = Hall.open(cli_url, config)
     yield hall
     hall.dispose()
 

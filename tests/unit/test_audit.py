@@ -1,16 +1,18 @@
 """The chained event log: every event carries the hash of the one before, and verify finds
-exactly the event an attacker with the raw file edited, inserted or deleted."""
+exactly the event an attacker with the raw file (or the database owner's rights) edited,
+inserted or deleted."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import exc, select, text
+from sqlalchemy import create_engine, exc, select, text
+from sqlalchemy.pool import NullPool
 
 from db.config import HallConfig
 from db.rules import ops
@@ -56,15 +58,38 @@ def worked(hall: Hall, clock: ManualClock) -> Hall:
     return hall
 
 
+class Raw:
+    """The attacker: the database opened without the program, the log's guards dropped (the
+    SQLite file's triggers; on PostgreSQL the owner switching triggers off), each statement
+    committed at once."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.conn = self.engine.connect()
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            self.execute("DROP TRIGGER events_no_update")
+            self.execute("DROP TRIGGER events_no_delete")
+        else:
+            self.execute("SET session_replication_role = replica")
+
+    def execute(self, statement: str, **params: Any) -> Any:
+        """Run one statement (`:name` parameters); its first column of its first row."""
+        result = self.conn.execute(text(statement), params)
+        return result.scalar() if result.returns_rows else None
+
+    def close(self) -> None:
+        self.conn.close()
+        self.engine.dispose()
+
+
 @pytest.fixture
-def raw(worked: Hall, db_url: str) -> Iterator[sqlite3.Connection]:
-    """The attacker: the database file opened with plain sqlite3, the guards dropped."""
+def raw(worked: Hall, db_url: str) -> Iterator[Raw]:
+    """The attacker (`Raw`) on the test's database."""
     worked.dispose()
-    conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
-    yield conn
-    conn.close()
+    attacker = Raw(db_url)
+    yield attacker
+    attacker.close()
 
 
 def rows(hall: Hall) -> list[tuple[int, str, str]]:
@@ -73,24 +98,15 @@ def rows(hall: Hall) -> list[tuple[int, str, str]]:
             select(E.c.id, E.c.prev_hash, E.c.hash).order_by(E.c.id))]
 
 
-def forge(raw: sqlite3.Connection, event_id: int, previous: str) -> None:
+def forge(raw: Raw, event_id: int, previous: str) -> None:
     """Recompute an event's hash with the program's own function, as an attacker could."""
-    row = raw.execute("SELECT id, at, business_day, kind, ticket_id, staff_id, "
-                      "counter_number, detail FROM events WHERE id = ?", (event_id,)).fetchone()
-    import json
-
-    class Row:
-        id, kind, ticket_id, staff_id, counter_number = row[0], row[3], row[4], row[5], row[6]
-        at = dt.datetime.fromisoformat(row[1])
-        business_day = dt.date.fromisoformat(row[2])
-        detail = json.loads(row[7]) if row[7] is not None else None
-
-    raw.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?",
-                (previous, audit.link(previous, Row), event_id))
+    row = raw.conn.execute(select(E).where(E.c.id == event_id)).one()
+    raw.execute("UPDATE events SET prev_hash = :prev, hash = :hash WHERE id = :id",
+                prev=previous, hash=audit.link(previous, row), id=event_id)
 
 
-def hash_of(raw: sqlite3.Connection, event_id: int) -> str:
-    return str(raw.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()[0])
+def hash_of(raw: Raw, event_id: int) -> str:
+    return str(raw.execute("SELECT hash FROM events WHERE id = :id", id=event_id))
 
 
 # -- the chain as written -----------------------------------------------------------------
@@ -148,6 +164,7 @@ def test_the_canonical_text_covers_every_field() -> None:
     assert audit.link(audit.GENESIS, Row) != audit.link("1" * 64, Row)
 
 
+@pytest.mark.sqlite_only("the canonical text built in SQLite's SQL")
 def test_sqlite_writes_the_usual_event_as_canonical_text_does(hall: Hall,
                                                                clock: ManualClock) -> None:
     """`verify` hashes the text SQLite builds (`CANONICAL_SQL`); for the usual stored forms
@@ -178,70 +195,73 @@ def test_sqlite_writes_the_usual_event_as_canonical_text_does(hall: Hall,
     ("counter_number", "1 "), ("staff_id", "null"), ("detail", None),
     ("detail", '{"business":"A","number":"A001","x":1}'), ("at", "2026-01-01T00:00:00"),
 ])
-def test_a_value_that_reads_alike_in_text_is_found(worked: Hall, raw: sqlite3.Connection,
+@pytest.mark.sqlite_only("SQLite keeps any value in any column; PostgreSQL's types refuse these")
+def test_a_value_that_reads_alike_in_text_is_found(worked: Hall, raw: Raw,
                                                    column: str, value: object) -> None:
     """Edits that a text built by joining the stored values could not tell apart from the
     original (a quote inside a field, a number stored as text, a value dropped) are found."""
-    target = raw.execute("SELECT min(id) FROM events WHERE kind = 'issue'").fetchone()[0]
-    raw.execute(f"UPDATE events SET {column} = ? WHERE id = ?", (value, target))
+    target = raw.execute("SELECT min(id) FROM events WHERE kind = 'issue'")
+    raw.execute(f"UPDATE events SET {column} = :value WHERE id = :id", value=value, id=target)
     assert found(worked) == ("edited", target)
 
 
 # -- what an attacker with the file can do --------------------------------------------------
 
 
-def test_an_edited_event_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_an_edited_event_is_found(worked: Hall, raw: Raw) -> None:
     raw.execute("UPDATE events SET staff_id = 'C02' WHERE id = 5")
     assert found(worked) == ("edited", 5)
 
 
-def test_an_edited_detail_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
-    last = raw.execute("SELECT max(id) FROM events WHERE detail IS NOT NULL").fetchone()[0]
-    raw.execute("UPDATE events SET detail = json_set(detail, '$.note', '未办结') WHERE id = ?",
-                (last,))
+def test_an_edited_detail_is_found(worked: Hall, raw: Raw) -> None:
+    last = raw.execute("SELECT max(id) FROM events WHERE detail IS NOT NULL")
+    edit = ("json_set(detail, '$.note', '未办结')" if raw.sqlite
+            else """jsonb_set(detail::jsonb, '{note}', '"未办结"')::json""")
+    raw.execute(f"UPDATE events SET detail = {edit} WHERE id = :id", id=last)
     assert found(worked) == ("edited", last)
 
 
-def test_an_edited_time_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("UPDATE events SET at = datetime(at, '-1 day') WHERE id = 3")
+def test_an_edited_time_is_found(worked: Hall, raw: Raw) -> None:
+    earlier = "datetime(at, '-1 day')" if raw.sqlite else "at - interval '1 day'"
+    raw.execute(f"UPDATE events SET at = {earlier} WHERE id = 3")
     assert found(worked) == ("edited", 3)
 
 
-def test_an_edited_hash_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
-    raw.execute("UPDATE events SET hash = ? WHERE id = 4", ("f" * 64,))
+def test_an_edited_hash_is_found(worked: Hall, raw: Raw) -> None:
+    raw.execute("UPDATE events SET hash = :hash WHERE id = 4", hash="f" * 64)
     assert found(worked) == ("edited", 4)
 
 
-def test_an_edit_with_its_hash_recomputed_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_an_edit_with_its_hash_recomputed_is_found(worked: Hall, raw: Raw) -> None:
     raw.execute("UPDATE events SET counter_number = 2 WHERE id = 6")
     forge(raw, 6, hash_of(raw, 5))
     assert found(worked) == ("edited", 6)
 
 
-def test_a_deleted_event_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_a_deleted_event_is_found(worked: Hall, raw: Raw) -> None:
     raw.execute("DELETE FROM events WHERE id = 4")
     assert found(worked) == ("deleted", 4)
 
 
-def test_the_first_event_deleted_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_the_first_event_deleted_is_found(worked: Hall, raw: Raw) -> None:
     raw.execute("DELETE FROM events WHERE id = 1")
     assert found(worked) == ("deleted", 1)
 
 
 def test_a_deletion_closed_up_by_renumbering_is_found(
-    worked: Hall, raw: sqlite3.Connection
+    worked: Hall, raw: Raw
 ) -> None:
     raw.execute("DELETE FROM events WHERE id = 4")
     raw.execute("UPDATE events SET id = id - 1 WHERE id > 4")
     assert found(worked) == ("deleted", 4)
 
 
-def make_room(raw: sqlite3.Connection, at: int) -> None:
-    raw.execute("UPDATE events SET id = id + 1000000 WHERE id >= ?", (at,))
+def make_room(raw: Raw, at: int) -> None:
+    raw.execute("UPDATE events SET id = id + 1000000 WHERE id >= :at", at=at)
     raw.execute("UPDATE events SET id = id - 999999 WHERE id >= 1000000")
 
 
-def test_an_event_slipped_in_is_found(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_an_event_slipped_in_is_found(worked: Hall, raw: Raw) -> None:
     make_room(raw, 5)
     raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
                 "SELECT 5, at, business_day, 'rate', ticket_id, '{\"score\": 4}' "
@@ -250,7 +270,7 @@ def test_an_event_slipped_in_is_found(worked: Hall, raw: sqlite3.Connection) -> 
 
 
 def test_an_event_slipped_in_with_a_forged_hash_is_found(
-    worked: Hall, raw: sqlite3.Connection
+    worked: Hall, raw: Raw
 ) -> None:
     make_room(raw, 5)
     raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
@@ -261,22 +281,22 @@ def test_an_event_slipped_in_with_a_forged_hash_is_found(
 
 
 def test_an_event_slipped_in_at_the_end_without_the_program_is_found(
-    worked: Hall, raw: sqlite3.Connection
+    worked: Hall, raw: Raw
 ) -> None:
-    raw.execute("INSERT INTO events (at, business_day, kind, ticket_id, detail) "
-                "SELECT at, business_day, 'rate', ticket_id, '{\"score\": 5}' "
-                "FROM events WHERE id = 4")
-    new = raw.execute("SELECT max(id) FROM events").fetchone()[0]
+    new = raw.execute("SELECT max(id) + 1 FROM events")  # the next id, as the program's own
+    raw.execute("INSERT INTO events (id, at, business_day, kind, ticket_id, detail) "
+                "SELECT :id, at, business_day, 'rate', ticket_id, '{\"score\": 5}' "
+                "FROM events WHERE id = 4", id=new)
     assert found(worked) == ("inserted", new)
 
 
 def test_a_cut_end_is_found_by_the_head_written_down(
-    worked: Hall, raw: sqlite3.Connection
+    worked: Hall, raw: Raw
 ) -> None:
     written_down = verify(worked).head_hash
     assert verify(worked, anchor=written_down).ok
-    last = raw.execute("SELECT max(id) FROM events").fetchone()[0]
-    raw.execute("DELETE FROM events WHERE id = ?", (last,))
+    last = raw.execute("SELECT max(id) FROM events")
+    raw.execute("DELETE FROM events WHERE id = :id", id=last)
     with worked.read() as tx:  # a chain alone cannot tell a cut end...
         assert audit.verify(tx.conn, tables=False).ok
     problem = verify(worked, anchor=written_down).problem  # ...the head written down can
@@ -285,7 +305,7 @@ def test_a_cut_end_is_found_by_the_head_written_down(
 
 
 def test_an_event_moved_to_another_place_in_the_chain_is_found(
-    worked: Hall, raw: sqlite3.Connection
+    worked: Hall, raw: Raw
 ) -> None:
     raw.execute("UPDATE events SET seal = 1000 WHERE id = 6")  # its hashes untouched
     assert found(worked) == ("edited", 6)
@@ -293,7 +313,7 @@ def test_an_event_moved_to_another_place_in_the_chain_is_found(
     assert problem is not None and "place in the chain" in problem.message
 
 
-def test_the_first_problem_is_the_one_reported(worked: Hall, raw: sqlite3.Connection) -> None:
+def test_the_first_problem_is_the_one_reported(worked: Hall, raw: Raw) -> None:
     raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 7")
     raw.execute("UPDATE events SET kind = 'cancel' WHERE id = 3")
     assert found(worked) == ("edited", 3)

@@ -84,13 +84,15 @@ def test_a_hall_as_its_steps_left_it_passes(hall: Hall, clock: ManualClock) -> N
     busy_morning(hall, clock)
     result = verify(hall)
     assert result.ok, result.problem
-    assert result.integrity == "ok" and result.tickets == 7
+    assert result.tickets == 7
+    sqlite = hall.engine.dialect.name == "sqlite"  # the server checks its own pages
+    assert result.integrity == "ok" if sqlite else result.integrity.startswith("not checked")
     with hall.read() as tx:
         counted = sum(tx.conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                       for table in ("counters", "remedies", "complaints"))
     assert result.rows == counted > 4 + 3
     with hall.read() as tx:  # the full check of the file (every index against its table)
-        assert audit.verify(tx.conn, full=True).integrity == "ok"
+        assert audit.verify(tx.conn, full=True).integrity == result.integrity
 
 
 def test_the_quick_pass_writes_every_canonical_text_itself(
@@ -165,8 +167,10 @@ def test_an_edited_counter_remedy_or_complaint_is_named(
 ) -> None:
     busy_morning(hall, clock)
     assert verify(hall).ok
-    with hall.engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys = OFF"))
+    with hall.engine.begin() as conn:  # the references not checked, as by hand
+        off = ("PRAGMA foreign_keys = OFF" if hall.engine.dialect.name == "sqlite"
+               else "SET LOCAL session_replication_role = replica")
+        conn.execute(text(off))
         conn.execute(text(edit))
     result = verify(hall)
     assert not result.ok and result.problem is not None
@@ -202,6 +206,7 @@ def test_a_ticket_without_events_is_named(hall: Hall) -> None:
     assert problem is not None and "A999" in problem.message and "no events" in problem.message
 
 
+@pytest.mark.sqlite_only("a damaged page of SQLite's file")
 def test_a_zeroed_page_fails_the_file_check(
     hall: Hall, clock: ManualClock, tmp_path: Path, config: HallConfig
 ) -> None:

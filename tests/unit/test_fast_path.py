@@ -65,6 +65,7 @@ def everything(hall: Hall) -> tuple[list[Any], list[Any], list[Any]]:
     return tickets, events, stored
 
 
+@pytest.mark.sqlite_only("the sqlite3 driver fast path")
 def test_driver_path_stores_and_returns_what_sqlalchemy_does(
     hall: Hall, twin: Hall, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,6 +84,7 @@ def test_driver_path_stores_and_returns_what_sqlalchemy_does(
         "call", "no_show", "call", "start", "complete", "call", "recall"]
 
 
+@pytest.mark.sqlite_only("the sqlite3 driver fast path")
 def test_driver_path_claim_reads_back_as_the_long_path_claim(
     hall: Hall, twin: Hall, clock: ManualClock
 ) -> None:

@@ -1,9 +1,10 @@
 """The same core on PostgreSQL: the migrations, the life cycle, the append-only log, and
 counters racing for one queue (claims use FOR UPDATE SKIP LOCKED there, see db/store/engine.py).
 
-Each run starts its own throw-away cluster (initdb + pg_ctl, as a non-root user) on a Unix
-socket in a temporary folder; the tests skip when the server binaries or the driver are
-missing.
+On the worker's throw-away cluster (initdb + pg_ctl, as a non-root user, on a Unix socket in a
+temporary folder: `pg` in tests/conftest.py); the tests skip when the server binaries or the
+driver are missing. The rest of the suite runs on PostgreSQL too (its `[pg]` half); these are
+the tests of what only PostgreSQL has.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from db.store.schema import current_revision, head_revision, init_db
 from db.store.session import Hall
 from db.store.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
 from tests import pg_cluster as _pg
+from tests.conftest import PgClusterForTests
 from tests.unit.test_multiprocess import (
     WORKERS,
     cheap_pins,
@@ -48,20 +50,18 @@ def _as_user() -> list[str] | None:
     return _pg.run_as()
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A running cluster for this module; yields the URL of its databases ({db} to fill)."""
-    why = _pg.missing()
-    if why is not None:
-        pytest.skip(why)
-    with _pg.cluster() as url:
-        yield url
+@pytest.fixture
+def cluster(pg: PgClusterForTests) -> str:
+    """The worker's cluster (tests/conftest.py); the URL of its databases ({db} to fill)."""
+    return pg.url
 
 
 @pytest.fixture
-def pg_url(cluster: str) -> str:
+def pg_url(pg: PgClusterForTests) -> Iterator[str]:
     """A fresh, empty database in the cluster."""
-    return _pg.new_database(cluster)
+    url = pg.database()
+    yield url
+    pg.drop(url)
 
 
 @pytest.fixture

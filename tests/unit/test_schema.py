@@ -30,6 +30,7 @@ def test_new_database_is_at_the_newest_revision(empty_hall: Hall) -> None:
     assert current_revision(empty_hall.engine) == head_revision(empty_hall.engine) is not None
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_sqlite_settings(hall: Hall) -> None:
     with hall.engine.connect() as conn:
         pragma = {
@@ -40,6 +41,7 @@ def test_sqlite_settings(hall: Hall) -> None:
                       "busy_timeout": 30_000}
 
 
+@pytest.mark.sqlite_only("SQLite's BEGIN IMMEDIATE lock")
 def test_write_transactions_take_the_lock_up_front(hall: Hall, db_url: str) -> None:
     other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
     # BEGIN IMMEDIATE: the write lock is held before the first statement.

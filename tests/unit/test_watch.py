@@ -23,6 +23,7 @@ def watcher(hall: Hall) -> Iterator[ChangeWatcher]:
     found.close()
 
 
+@pytest.mark.sqlite_only("the SQLite file's watcher (PostgreSQL's: test_postgres.py)")
 def test_a_file_hall_gets_the_sqlite_watcher(watcher: ChangeWatcher) -> None:
     assert isinstance(watcher, SqliteWatcher)
 
@@ -53,6 +54,7 @@ def test_changed_after_another_process_commits(
     assert not watcher.changed()
 
 
+@pytest.mark.sqlite_only("SQLite's file removed")
 def test_a_missing_file_is_unavailable_until_it_returns(hall: Hall, db_url: str) -> None:
     path = Path(db_url.removeprefix("sqlite:///"))
     watcher = ChangeWatcher.for_hall(hall)
