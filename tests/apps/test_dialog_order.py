@@ -25,6 +25,8 @@ from db.store.session import Hall
 from tests.apps.conftest import FakePrinter, until
 from ui.screens.base import HallModal
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 PACKAGES = ("kiosk", "counter", "display", "leader", "ui")
 BASES = {"ui.screens.base.HallModal", "kiosk.screens.base.KioskModal",
          "counter.evaluator.screens.base.EvaluatorModal",

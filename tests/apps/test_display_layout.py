@@ -25,6 +25,8 @@ from tests.apps.conftest import SMALL, FlakyWatcher, text, until
 from tests.apps.test_display import call, inside, issue, shown_number
 from tests.apps.test_display_calls import call_many
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 LARGE = (160, 45)
 HUGE = (240, 67)
 PORTRAIT = (60, 80)

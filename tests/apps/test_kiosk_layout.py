@@ -21,7 +21,8 @@ PHONE_PAGE = (43, 40)
 to (the customer's home screen fits without scrolling at every size)."""
 
 
-pytestmark = pytest.mark.usefixtures("no_touch_guard")
+pytestmark = [pytest.mark.usefixtures("no_touch_guard"),
+              pytest.mark.sqlite_only("the screen's layout: the same on any database")]
 
 
 @pytest.mark.parametrize("size", list(SIZES), ids=[f"{w}x{h}" for w, h in SIZES])

@@ -28,6 +28,8 @@ from tests import fake_espeak
 from tests.apps.conftest import FlakyWatcher, until
 from tests.apps.test_display_calls import BURST, HeldFolder, call_many, quick
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
 Step = Callable[[Pilot[Any]], Awaitable[None]]

@@ -31,6 +31,8 @@ from db.store.views import StaffView
 from tests.apps.conftest import steady, until, workers_done
 from tests.apps.test_evaluator import served
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
 

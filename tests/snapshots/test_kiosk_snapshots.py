@@ -27,6 +27,8 @@ from kiosk.screens.guide import GuideScreen
 from tests.apps.conftest import FakePrinter, quick, settle
 from tests.apps.conftest import steady as laid_out
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
 Step = Callable[[Pilot[Any]], Awaitable[None]]

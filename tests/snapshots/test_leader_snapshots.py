@@ -23,6 +23,8 @@ from db.store.views import StaffView
 from leader.app import LeaderApp, make_app
 from tests.apps.conftest import workers_done
 
+pytestmark = pytest.mark.sqlite_only("the screen's layout: the same on any database")
+
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare(app, terminal_size=…, run_before=…)`."""
 
