@@ -266,7 +266,7 @@ def _away(tx: Tx, whose: ColumnElement[bool]) -> list[TicketView]:
         whose,
         status_in("with_support", "serving"),
         T.c.counter_number.is_(None),
-    ).order_by(T.c.issued_at)
+    ).order_by(T.c.issued_at, T.c.id)  # issued in one instant: in the order issued
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
 
 
@@ -320,7 +320,8 @@ def support_queue(tx: Tx, staff: str | None = None) -> list[TicketView]:
     who = T.c.support_id.is_(None) if staff is None else (
         (T.c.support_id == staff) | T.c.support_id.is_(None)
     )
-    query = select(T).where(status_in("with_support"), who).order_by(T.c.issued_at)
+    query = (select(T).where(status_in("with_support"), who)
+             .order_by(T.c.issued_at, T.c.id))  # issued in one instant: in the order issued
     return [TicketView.from_row(r) for r in tx.conn.execute(query)]
 
 
