@@ -3,7 +3,8 @@ the steps of different counters do not wait for one another, events are written 
 and chained by one sealer after commit, and `audit verify` walks the seals, finds an edited,
 inserted or deleted sealed event, and reports the unsealed tail.
 
-On a throw-away cluster (tests/pg_cluster.py); skipped where the server binaries are missing.
+On the worker's throw-away cluster (tests/conftest.py, `pg`); skipped where the server
+binaries are missing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from db.rules.ops import E
 from db.store import audit
 from db.store.schema import alembic_config, init_db
 from db.store.session import Hall
-from tests import pg_cluster as _pg
 from tests.unit.test_multiprocess import (
     drain,
     issue_many,
@@ -34,22 +34,12 @@ from tests.unit.test_multiprocess import (
     prepare,
     run_workers,
 )
+from tests.unit.test_postgres import cluster, pg_url
 
 pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    why = _pg.missing()
-    if why is not None:
-        pytest.skip(why)
-    with _pg.cluster() as url:
-        yield url
-
-
-@pytest.fixture
-def pg_url(cluster: str) -> str:
-    return _pg.new_database(cluster)
+__all__ = ["cluster", "pg_url"]  # the fixtures of test_postgres (the worker's cluster)
 
 
 @pytest.fixture
