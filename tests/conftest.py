@@ -71,11 +71,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", BACKENDS)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+_PG_NOT_RUN: list[int] = []
+"""How many tests on PostgreSQL were left out because no cluster can be started here."""
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (callspec is not None and callspec.params.get("backend") == "pg") \
+        or "pg" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests marked `slow` first, the others after (each group in its own order): xdist
     hands the tests out in collection order, and a test of a minute or more that starts
-    near the end keeps the whole run waiting for it alone."""
+    near the end keeps the whole run waiting for it alone.
+    Where no PostgreSQL cluster can be started, the PostgreSQL half is left out but for its
+    first test, which skips saying why and how many were not run: one line in the summary."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if pg_cluster.missing() is None:
+        return
+    on_postgres = [item for item in items if _on_postgres(item)]
+    if len(on_postgres) > 1:
+        left_out = set(on_postgres[1:])
+        config.hook.pytest_deselected(items=on_postgres[1:])
+        items[:] = [item for item in items if item not in left_out]
+    _PG_NOT_RUN.append(len(on_postgres))
 
 
 @pytest.fixture(autouse=True)
@@ -153,11 +173,13 @@ class PgClusterForTests:
 
 @pytest.fixture(scope="session")
 def pg(config: HallConfig) -> Iterator[PgClusterForTests]:
-    """The worker's PostgreSQL cluster, started at its first test on PostgreSQL; the tests
-    on PostgreSQL skip (one line for them all) when it cannot be started here."""
+    """The worker's PostgreSQL cluster, started at its first test on PostgreSQL. Where it
+    cannot be started here the one test on PostgreSQL left in (the others are deselected,
+    `pytest_collection_modifyitems`) skips, saying why."""
     why = pg_cluster.missing()
     if why is not None:
-        pytest.skip(f"PostgreSQL half not run: {why}")
+        not_run = sum(_PG_NOT_RUN)
+        pytest.skip(f"PostgreSQL half not run ({not_run} tests): {why}")
     with pg_cluster.cluster() as url:
         cluster = PgClusterForTests(url, config)
         yield cluster

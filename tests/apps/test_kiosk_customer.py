@@ -254,12 +254,13 @@ async def test_a_printer_that_takes_the_slip_but_never_answers_is_a_fault(
     with socket.create_server(("127.0.0.1", 0)) as deaf:
         host, port = deaf.getsockname()
         printer = TicketPrinter(PrinterConfig(kind="network", host=host, port=port,
-                                              timeout_seconds=0.5))
+                                              timeout_seconds=2.0))
         app = make_app(quick(config, confirm_seconds=0.2), hall, printer=printer)
         async with app.run_test(size=SMALL) as pilot:
             await pilot.press("1")
             await wait_for_screen(pilot, ConfirmScreen)
-            assert text(app, "#card-print") == "正在打印号票…"  # up while the printer waits
+            # up while the printer waits (the screen may still be composing its card)
+            await until(pilot, lambda: text(app, "#card-print") == "正在打印号票…")
             await until(pilot, lambda: text(app, "#card-print").startswith("打印机故障"))
             await up_for(pilot, 2 * 0.2)  # its countdown is over: the fault keeps it up
             assert isinstance(app.screen, ConfirmScreen)
