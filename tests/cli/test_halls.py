@@ -34,6 +34,7 @@ def test_an_unknown_hall_is_one_line_and_changes_nothing(
     assert len(after[0]) == len(before[0]) + 1
 
 
+@pytest.mark.sqlite_only("a SQLite file holds one hall")
 def test_a_second_hall_on_sqlite_is_refused(cli: Cli, ready: Hall) -> None:
     assert cli("issue", "A").code == 0
     before = fingerprint(ready)

@@ -40,6 +40,9 @@ def day_of_work(hall: Hall, clock: ManualClock, tickets: int = 4) -> None:
 
 
 def verify(hall: Hall, anchor: str | None = None) -> audit.AuditResult:
+    """As `hall audit verify`: what is committed sealed first (PostgreSQL's sealer may still
+    be at work), then the chain read."""
+    hall.seal()
     with hall.read() as tx:
         return audit.verify(tx.conn, anchor=anchor)
 
@@ -93,6 +96,7 @@ def raw(worked: Hall, db_url: str) -> Iterator[Raw]:
 
 
 def rows(hall: Hall) -> list[tuple[int, str, str]]:
+    hall.seal()  # PostgreSQL: chained after commit
     with hall.read() as tx:
         return [tuple(r) for r in tx.conn.execute(
             select(E.c.id, E.c.prev_hash, E.c.hash).order_by(E.c.id))]
@@ -432,6 +436,7 @@ def test_an_event_reads_back_as_it_was_hashed(hall: Hall, clock: ManualClock, mi
     with hall.write() as tx:
         ops.log(tx, "enquiry", staff="C01", counter=1, note="咨询电价 \"峰谷\"", n=[1, 2.5, None])
         written = (tx.now, tx.day)
+    hall.seal()  # PostgreSQL: chained after commit
     with hall.read() as tx:
         row = tx.conn.execute(select(E).order_by(E.c.id.desc()).limit(1)).one()
     assert (row.at, row.business_day) == written and row.at.microsecond == micro

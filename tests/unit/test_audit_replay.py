@@ -22,6 +22,7 @@ from tests.unit.test_simulation import small
 
 
 def verify(hall: Hall) -> audit.AuditResult:
+    hall.seal()  # as `hall audit verify`: PostgreSQL's sealer may still be at work
     with hall.read() as tx:
         return audit.verify(tx.conn)
 

@@ -31,6 +31,7 @@ APP_ROLE = "hall_app"
 # -- SQLite: one hall per database ---------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("a SQLite file holds one hall")
 def test_sqlite_holds_one_hall(hall: Hall, db_url: str) -> None:
     with hall.write() as tx:
         ops.issue_ticket(tx, "A")
