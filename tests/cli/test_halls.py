@@ -65,3 +65,14 @@ def test_a_report_across_the_halls_of_one_hall_is_the_halls(cli: Cli, ready: Hal
     assert every["totals"] == mine["totals"]
     assert every["businesses"] == mine["businesses"]
     assert (every["hall_zh"], every["hall_en"]) == ("全部营业厅", "All halls")
+
+
+def test_a_migrated_hall_keeps_its_code(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hz.db'}"
+    assert cli("--db", url, "--hall", "HZ01", "init", "--name", "杭州营业厅").code == 0
+    assert cli("--db", url, "issue", "A").code == 0
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    moved = cli("--db", url, "migrate", "--to", target)
+    assert moved.code == 0, moved.err
+    listed = cli("--db", target, "--json", "halls").json()["halls"]
+    assert listed == [{"id": 1, "code": "HZ01", "name": "杭州营业厅", "selected": True}]
