@@ -148,7 +148,7 @@ def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
 
 
 _WAITING_IN_ORDER: Select[Any] = (
-    select(T.c.number, T.c.business, T.c.directed_to)
+    select(T.c.number, T.c.business, T.c.directed_to, T.c.queued_at, T.c.id)
     .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
     .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
 )
@@ -157,10 +157,13 @@ _WAITING_IN_ORDER: Select[Any] = (
 def next_numbers(tx: Tx, counters: tuple[CounterView, ...]) -> dict[int, str]:
     """Counter number → the ticket it would call next, for each open, staffed counter of
     `counters` (in number order): by call-next's own order (customers sent to it, then its
-    profile's businesses in order, priority first, then the oldest), a ticket already
-    foreseen for a counter before it left to the next. What the wall shows as "请A008号准备"
-    (read only: nothing is claimed)."""
+    profile's overdue customers, the longest-waiting first, then its profile's businesses in
+    order, priority first, then the oldest), a ticket already foreseen for a counter before
+    it left to the next. What the wall shows as "请A008号准备" (read only: nothing is
+    claimed)."""
     waiting = list(tx.conn.execute(_WAITING_IN_ORDER, {"day": tx.day}))
+    overdue = tx.config.overdue_minutes
+    cutoff = tx.now - dt.timedelta(minutes=overdue) if overdue > 0 else None
     taken: set[str] = set()
     found: dict[int, str] = {}
     for counter in counters:
@@ -168,6 +171,10 @@ def next_numbers(tx: Tx, counters: tuple[CounterView, ...]) -> dict[int, str]:
             continue
         free = [r for r in waiting if r.number not in taken]
         picks = [r for r in free if r.directed_to == counter.number]
+        if cutoff is not None:  # `ops.call_next`'s overdue rule: the longest-waiting first
+            picks += sorted((r for r in free if r.directed_to is None
+                             and r.business in counter.profile and r.queued_at <= cutoff),
+                            key=lambda r: (r.queued_at, r.id))
         for business in counter.profile:
             picks += [r for r in free if r.business == business and r.directed_to is None]
         if picks:

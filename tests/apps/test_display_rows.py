@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from db.config import HallConfig
 from db.rules import ops, queries
-from db.store.session import Hall
+from db.store.session import Hall, ManualClock
 from display.app import DisplayApp, make_app
 from display.widgets.banner import CallBanner
 from display.widgets.calls import RecentCalls
@@ -115,6 +115,18 @@ async def test_a_missing_estimate_says_why(config: HallConfig, hall: Hall) -> No
         queues = str(app.screen.query_one(QueueBoard).render())
         row = next(line for line in queues.splitlines() if line.startswith("D "))
         assert "暂无窗口" in row  # counters 3, 7, 8 serve D: none is open
+
+
+def test_next_numbers_follow_the_overdue_rule(hall: Hall, clock: ManualClock) -> None:
+    """An E who has waited `overdue_minutes` goes before the A at counter 1 (A, E), on the
+    wall as at the call."""
+    issue(hall, "E")
+    clock.advance(minutes=31)
+    issue(hall, "A")
+    with hall.read() as tx:
+        assert queries.next_numbers(tx, queries.counter_views(tx)) == {1: "E001"}
+    with hall.write() as tx:
+        assert ops.call_next(tx, 1).number == "E001"
 
 
 def test_next_numbers_follow_call_nexts_order(hall: Hall) -> None:
