@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -139,6 +140,11 @@ class Tx:
         return self.sessions.get(counter)
 
 
+SEAL_PAUSE = 0.005
+"""Seconds a woken sealer waits before sealing, so that the commits that follow within it
+(the process's, and on a busy hall every other process's) are sealed in one batch."""
+
+
 class Sealer:
     """A process's sealer on a database server: a thread with a connection of its own that,
     woken after each of the process's commits, chains the committed events not yet sealed
@@ -162,6 +168,7 @@ class Sealer:
         raw: Any = None
         while True:
             self.wake.wait()
+            time.sleep(SEAL_PAUSE)  # the commits of the next few ms sealed in the same batch
             self.wake.clear()
             stopping = self._stop  # read before sealing: a last wake seals once more
             try:
