@@ -106,7 +106,15 @@ class DayStore:
     def __init__(self, tx: Tx, date_from: dt.date, date_to: dt.date) -> None:
         self.version = figures_version(tx.config)
         self.today = tx.day
-        self.through = int(tx.conn.execute(select(func.max(E.c.id))).scalar() or 0)
+        # What this snapshot holds of the log: the newest id and the newest seal. On
+        # PostgreSQL ids are taken before commit, so an event with an id below `through` can
+        # still commit after this snapshot; it is then sealed after it too (or not yet).
+        # The unsealed events it does hold (a few: the sealer follows the commits) are
+        # told apart from those.
+        newest = tx.conn.execute(select(func.max(E.c.id), func.max(E.c.seal))).one()
+        self.through, self.sealed = int(newest[0] or 0), int(newest[1] or 0)
+        self.unsealed = frozenset(tx.conn.execute(
+            select(E.c.id).where(E.c.seal.is_(None))).scalars())
         self.stored: dict[dt.date, str] = {}
         self.made: dict[dt.date, str] = {}
         # A database not yet upgraded to migration 0010 (`hall init` does it) has no table:
@@ -153,7 +161,7 @@ def save(hall: Hall, store: DayStore) -> int:
 
 def _write(hall: Hall, store: DayStore) -> int:
     with hall.write() as tx:
-        touched = _touched_since(tx, store.through)
+        touched = _touched_since(tx, store)
         rows = [{"day": day, "version": store.version, "through_event": store.through,
                  "figures": text, "made_at": tx.now}
                 for day, text in store.made.items() if day not in touched]
@@ -164,21 +172,24 @@ def _write(hall: Hall, store: DayStore) -> int:
     return len(rows)
 
 
-def _touched_since(tx: Tx, event_id: int) -> set[dt.date]:
-    """Business days that events after `event_id` were logged on or for a ticket of."""
+def _touched_since(tx: Tx, store: DayStore) -> set[dt.date]:
+    """Business days that events not in `store`'s snapshot were logged on or for a ticket
+    of: ids after its newest, and events sealed after its newest seal or not sealed yet that
+    it did not hold unsealed (on PostgreSQL an event with a lower id may commit after the
+    snapshot; on SQLite a seal is its id)."""
     query = (
-        select(E.c.business_day, T.c.business_day)
+        select(E.c.id, E.c.business_day, T.c.business_day)
         .select_from(E.outerjoin(T, T.c.id == E.c.ticket_id))
-        .where(E.c.id > event_id)
-        .distinct()
+        .where((E.c.id > store.through) | E.c.seal.is_(None) | (E.c.seal > store.sealed))
     )
     found: set[dt.date] = set()
-    for on, of in tx.conn.execute(query):
+    for event_id, on, of in tx.conn.execute(query):
+        if event_id <= store.through and event_id in store.unsealed:
+            continue  # in the snapshot, sealed since
         found.add(on)
         if of is not None:
             found.add(of)
     return found
-
 
 
 def keep_closed_days(hall: Hall, progress: Progress | None = None) -> int:
