@@ -11,6 +11,7 @@ from db.figures import days, staffing
 from db.figures.reports import Report, period_report
 from db.rules import complaints
 from db.store.session import Hall, ManualClock
+from db.store.sql import E
 from tests.unit.test_day_figures import serve
 from tests.unit.test_ops import run
 
@@ -122,7 +123,7 @@ def test_an_event_with_a_lower_id_committed_after_the_snapshot_keeps_the_day_out
         period_report(tx, DAY, NEXT, None, store.samples)
     run(hall, complaints.record_complaint, "L01", first, "办理有误", day=DAY)
     with hall.read() as tx:
-        store.through = int(tx.conn.execute(select(func.max(days.E.c.id))).scalar_one())
+        store.through = int(tx.conn.execute(select(func.max(E.c.id))).scalar_one())
     assert days.save(hall, store) == 1 and stored_days(hall) == [NEXT]
 
 
