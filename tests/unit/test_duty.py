@@ -3,6 +3,7 @@ supervision box's replies."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +84,10 @@ def test_waiting_over_the_day_counts_who_was_waiting_at_each_hours_end(
 def test_waiting_over_the_day_follows_transfers_requeues_and_voids(
         hall: Hall, clock: ManualClock) -> None:
     """A hand-built morning (counter 1 serves A then E). Waiting is counted from each issue,
-    transfer or requeue until the next call or void, not from the first call alone."""
+    transfer or requeue until the next call or void, not from the first call alone. The
+    calls here are in profile order: the overdue rule (tested in test_ops) is off, or the
+    transferred A001, in the E queue by its 09:00 arrival, would be called at 09:30."""
+    hall.config = dataclasses.replace(hall.config, overdue_minutes=0)
     for business in "AAB":  # 09:00 A001, A002, B001
         run(hall, ops.issue_ticket, business)
     run(hall, ops.cancel, "B001", "L01")  # voided unseen: never waited past 09:00
