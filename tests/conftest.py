@@ -7,6 +7,13 @@ PostgreSQL test, each test on its own database cloned from a template. Where the
 binaries are missing the `[pg]` half skips with one line. A test marked
 `@pytest.mark.sqlite_only("why")` runs once, on SQLite: it is about SQLite itself (its file,
 its locks, its driver), or it draws the screen only (a layout that no database changes).
+
+The apps' tests (tests/apps) run on SQLite, and on PostgreSQL too where marked `pg_too`: the
+apps reach the database only through the core and the change watcher, which the doubled
+unit and CLI tests cover on both; the marked ones are those that watch another process's
+commits (the watcher is PostgreSQL's LISTEN there), lose and regain the database, or keep
+one live session per counter, and one whole flow of each app. The doubled Textual flows
+took the suite from 7 to 17 minutes on two cores.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(why): runs on SQLite only (not doubled on PostgreSQL), for the "
         "reason given: SQLite's own file, locks or driver, or a screen's layout alone")
+    config.addinivalue_line(
+        "markers", "pg_too: an app test (tests/apps) that runs on PostgreSQL as well")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -67,6 +76,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if once is not None:
         if not once.args:
             raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a why")
+        return
+    in_apps = Path(str(metafunc.definition.path)).parent.name == "apps"
+    if in_apps and metafunc.definition.get_closest_marker("pg_too") is None:
         return
     metafunc.parametrize("backend", BACKENDS)
 

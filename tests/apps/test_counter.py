@@ -58,6 +58,7 @@ async def test_a_support_colleague_cannot_take_a_counter(counter_app: CounterFac
         assert "只有工作岗和值班领导可以签到窗口" in text(app, "#pin-error")
 
 
+@pytest.mark.pg_too
 async def test_call_next_shows_the_number_and_the_handler(
     counter_app: CounterFactory, hall: Hall, clock: ManualClock
 ) -> None:
@@ -100,6 +101,7 @@ async def test_a_recall_past_the_limit_says_the_ticket_was_marked_no_show(
     assert ticket(hall, "A001").status == "no_show"
 
 
+@pytest.mark.pg_too
 async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()
@@ -117,6 +119,7 @@ async def test_start_then_complete_with_a_note(counter_app: CounterFactory, hall
     assert (done.status, done.note) == ("done", "paid")
 
 
+@pytest.mark.pg_too
 async def test_transfer_keeps_the_handler(counter_app: CounterFactory, hall: Hall) -> None:
     issue(hall)
     app = counter_app()

@@ -4,6 +4,8 @@ a second sign-in at the same counter ending this client's session."""
 
 from __future__ import annotations
 
+import pytest
+
 from counter.machine import CounterMachine
 from counter.screens.desk import DeskScreen
 from counter.screens.dialogs import PickScreen, PromptScreen
@@ -27,6 +29,8 @@ from tests.apps.conftest import (
     until,
 )
 from tests.conftest import PIN
+
+pytestmark = pytest.mark.pg_too  # the watcher, the database lost and back, or a session rule
 
 
 async def test_set_aside_for_the_customer_then_serve_it_again(

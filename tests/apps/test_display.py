@@ -170,6 +170,7 @@ def test_an_unknown_counter_is_refused(config: HallConfig, hall: Hall) -> None:
         make_app(config, hall, counter=99)
 
 
+@pytest.mark.pg_too
 async def test_reconnecting_while_the_watcher_fails(config: HallConfig, hall: Hall) -> None:
     watcher = FlakyWatcher(ChangeWatcher.for_hall(hall))
     app = make_app(config, hall, watcher=watcher)

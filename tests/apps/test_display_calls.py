@@ -34,6 +34,8 @@ from tests.apps.conftest import (
 from tests.apps.test_display import issue
 from tests.apps.test_display_voice import screen_of, wavs
 
+pytestmark = pytest.mark.pg_too  # the watcher, the database lost and back, or a session rule
+
 LARGE = (160, 45)
 PORTRAIT = (60, 80)
 BURST = 12

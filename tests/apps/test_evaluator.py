@@ -323,6 +323,7 @@ def test_the_counter_client_has_no_way_to_rate() -> None:
         assert found is None, f"{path}: {found and found.group()}"
 
 
+@pytest.mark.pg_too
 async def test_a_lost_database_says_reconnecting_then_recovers(
     config: HallConfig, hall: Hall
 ) -> None:

@@ -34,6 +34,8 @@ from server.app import HallServer, Settings, parse_network
 from server.sessions import without_secrets
 from server.terminals import KINDS, Terminal, terminals
 
+pytestmark = pytest.mark.pg_too  # the phone pages' reads and the one session per counter
+
 STAND_IN = r"""
 import json, os, sys
 out, keys = sys.stdout.buffer, sys.stdin.buffer

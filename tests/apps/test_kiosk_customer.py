@@ -85,6 +85,7 @@ async def test_digit_key_takes_a_number_and_a_key_goes_home(
     assert slip.issued_at.utcoffset() is not None
 
 
+@pytest.mark.pg_too
 async def test_touch_takes_a_number_with_the_queue_ahead(kiosk: KioskFactory, hall: Hall) -> None:
     app = kiosk()
     async with app.run_test(size=SMALL) as pilot:

@@ -412,6 +412,7 @@ async def test_answering_the_supervision_box(leader_app: LeaderFactory, hall: Ha
     assert (row.id, row.status, row.reply) == (note.id, "closed", "已调高空调温度")
 
 
+@pytest.mark.pg_too
 async def test_another_process_shows_on_the_board_without_a_key(
         config: HallConfig, hall: Hall) -> None:
     app = make_app(config, hall, watcher=ChangeWatcher.for_hall(hall), check_seconds=0.05)
@@ -477,6 +478,7 @@ def tab_labels(app: LeaderApp) -> list[str]:
             ("complaints", "approvals", "feedback")]
 
 
+@pytest.mark.pg_too
 async def test_a_new_remedy_request_is_counted_on_its_tab_rung_and_told_once(
         config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch) -> None:
     with hall.write() as tx:
@@ -533,6 +535,7 @@ async def test_the_board_at_80x24_reaches_the_queues_and_the_faults(
             assert board.region.contains_region(widget.region), part
 
 
+@pytest.mark.pg_too
 async def test_a_printer_fault_and_a_wait_past_the_sla_ring_once_each(
         config: HallConfig, hall: Hall, clock: ManualClock,
         monkeypatch: pytest.MonkeyPatch) -> None:

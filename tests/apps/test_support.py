@@ -35,6 +35,8 @@ from tests.apps.conftest import (
 from tests.conftest import PIN
 from ui.history import event_line
 
+pytestmark = pytest.mark.pg_too  # the watcher, the database lost and back, or a session rule
+
 SUPPORT = StaffView("S01", "刘强", "support", 200)
 SupportFactory = Callable[..., SupportApp]
 

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -27,6 +28,8 @@ from tests.apps.conftest import (
     until,
 )
 from ui.watched import Watched, stale_line, why
+
+pytestmark = pytest.mark.pg_too  # the watcher, the database lost and back, or a session rule
 
 UI = threading.get_ident()
 """The test's thread: the app's event loop runs on it."""
