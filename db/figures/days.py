@@ -111,10 +111,15 @@ class DayStore:
         # still commit after this snapshot; it is then sealed after it too (or not yet).
         # The unsealed events it does hold (a few: the sealer follows the commits) are
         # told apart from those.
-        newest = tx.conn.execute(select(func.max(E.c.id), func.max(E.c.seal))).one()
-        self.through, self.sealed = int(newest[0] or 0), int(newest[1] or 0)
-        self.unsealed = frozenset(tx.conn.execute(
-            select(E.c.id).where(E.c.seal.is_(None))).scalars())
+        # All three from one statement, one snapshot (PostgreSQL reads at READ COMMITTED:
+        # two statements could see a seal given between them).
+        rows = tx.conn.execute(select(E.c.id, E.c.seal).where(
+            E.c.seal.is_(None)
+            | (E.c.id == select(func.max(E.c.id)).scalar_subquery())
+            | (E.c.seal == select(func.max(E.c.seal)).scalar_subquery()))).all()
+        self.through = max((event_id for event_id, _ in rows), default=0)
+        self.sealed = max((seal for _, seal in rows if seal is not None), default=0)
+        self.unsealed = frozenset(event_id for event_id, seal in rows if seal is None)
         self.stored: dict[dt.date, str] = {}
         self.made: dict[dt.date, str] = {}
         # A database not yet upgraded to migration 0010 (`hall init` does it) has no table:

@@ -39,13 +39,18 @@ def issue_times(hall: Hall, count: int, pause: float = 0.0) -> list[float]:
 
 class Guesser(threading.Thread):
     """A terminal guessing PINs in a loop on its own hall (its own connections), its clock
-    moving past every lock, so that each guess is checked and recorded."""
+    moving past every lock, so that each guess is checked and recorded. Each guesser is its
+    own terminal: wrong PINs also lock the terminal they were typed at, and two guessers on
+    one terminal, each on its own clock, would find the other's lock still in their future
+    (refused unchecked and uncounted)."""
 
-    def __init__(self, url: str, config: HallConfig, ids: Callable[[int], str]) -> None:
+    def __init__(self, url: str, config: HallConfig, ids: Callable[[int], str],
+                 terminal: str) -> None:
         super().__init__(daemon=True)
         self.clock = ManualClock(OPENING)
         self.hall = Hall.open(url, config, self.clock)
         self.ids = ids
+        self.terminal = terminal
         self.tries = 0
         self.stop = threading.Event()
         self.failed: BaseException | None = None
@@ -54,7 +59,8 @@ class Guesser(threading.Thread):
         try:
             while not self.stop.is_set():
                 with pytest.raises(AuthFailed):
-                    staff.authenticate(self.hall, self.ids(self.tries), "9999", terminal="kiosk")
+                    staff.authenticate(self.hall, self.ids(self.tries), "9999",
+                                       terminal=self.terminal)
                 self.tries += 1
                 self.clock.advance(minutes=16)  # past any lock: the next guess counts again
         except BaseException as error:  # noqa: BLE001 - reported by the test
@@ -94,8 +100,8 @@ def test_guessing_loops_do_not_stall_issuing(
 ) -> None:
     issue_times(hall, 20)  # warm up: the kept writer connection, prepared statements
     alone = issue_times(hall, 150)
-    guessers = [Guesser(db_url, config, lambda _: "C02"),
-                Guesser(db_url, config, lambda n: f"X{n:04d}")]
+    guessers = [Guesser(db_url, config, lambda _: "C02", "kiosk 1"),
+                Guesser(db_url, config, lambda n: f"X{n:04d}", "kiosk 2")]
     for guesser in guessers:
         guesser.start()
     while any(g.tries < 1 and g.failed is None for g in guessers):
