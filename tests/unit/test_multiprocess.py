@@ -37,7 +37,10 @@ BUSINESSES = ("A", "E")
 same order, so all of them race for the head of the same queue (the hardest case for the
 claim), and a short work profile keeps each call_next to few probes."""
 WORKERS = 8
-TICKETS = 6_000
+TICKETS = 3_000
+"""Every claim is a race of the 8 counters for the head of one queue, so 3,000 claims are
+3,000 races: the size only lengthens the run (95 s of a quiet full run at 6,000, 364 s of a
+loaded one). The full-size drains are benchmarks/claims.py's and reliability.py's."""
 """All of them wait before the first call. The race (eight processes contending for the head
 of one queue at every claim) is the same at any length; 20,000 took 13 min on a machine at
 load 12, most of the suite's wall time. The full-size drains are benchmarks/claims.py's
