@@ -387,3 +387,12 @@ __all__ = [
     "paired_ratio", "pct", "raw_connect",
     "remove_db", "seed_waiting", "ts", "url_of", "verdict", "workdir",
 ]
+
+
+def take(budget: Any) -> bool:
+    """Take one claim from a run's shared budget (an mp.Value); False once it is spent."""
+    with budget.get_lock():
+        if budget.value <= 0:
+            return False
+        budget.value -= 1
+        return True

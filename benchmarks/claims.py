@@ -78,6 +78,7 @@ from _common import (
     paired_ratio,
     raw_connect,
     seed_waiting,
+    take,
     ts,
     url_of,
     verdict,
@@ -89,15 +90,6 @@ PRIORITY_MIX = (("appointment", 1, 0.02), ("elderly", 2, 0.08), ("normal", 9, 0.
 
 
 # -- the two sides (run in spawned processes) ---------------------------------------------
-
-
-def take(budget: Any) -> bool:
-    """Take one claim from the run's shared budget (an mp.Value); False once it is spent."""
-    with budget.get_lock():
-        if budget.value <= 0:
-            return False
-        budget.value -= 1
-        return True
 
 
 

@@ -47,6 +47,7 @@ from _common import (
     machine_line,
     make_engine,
     paired_ratio,
+    take,
     verdict,
 )
 
@@ -57,15 +58,6 @@ BUSINESS = "A"
 
 def clerk(counter: int) -> str:
     return f"C{counter:02d}"
-
-
-def take(budget: Any) -> bool:
-    """One claim from the run's shared budget; False once it is spent."""
-    with budget.get_lock():
-        if budget.value <= 0:
-            return False
-        budget.value -= 1
-        return True
 
 
 def project_worker(url: str, counter: int, budget: Any, barrier: Any, out: Any) -> None:

@@ -141,24 +141,32 @@ def _server_engine(url: str) -> Engine:
         statement = _lock_sql(options.get(WRITE_LOCK), options.get(LOCK_HALL, 1))
         # Straight to the driver (psycopg opens its transaction on this first statement):
         # a statement through `conn` here would begin the transaction being begun.
-        dbapi_conn = conn.connection.dbapi_connection
-        cursor = None
-        try:
-            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
-            cursor.execute(statement)
-            cursor.close()
-        except conn.dialect.loaded_dbapi.Error as error:
-            # SQLAlchemy never sees an error raised here: tell it when the connection died
-            # (a terminated session, a restarted server), so that the connection is dropped
-            # and the next step opens a new one instead of failing on it forever.
-            lost = conn.dialect.is_disconnect(error, dbapi_conn, cursor)
-            if lost:
-                conn.invalidate(error)
-            raise exc.DBAPIError.instance(
-                statement, None, error, conn.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost, dialect=conn.dialect) from error
+        driver_first(conn, statement, None)
 
     return engine
+
+
+def driver_first(conn: Connection, statement: str, values: Any) -> Any:
+    """Run `statement` on `conn`'s driver connection, past SQLAlchemy's execution path; its
+    first row (None when it returns none). A driver error is raised as SQLAlchemy raises
+    it, and a dead connection is invalidated: SQLAlchemy never sees an error raised here,
+    so it is told, and the next step opens a new connection (a terminated session, a
+    restarted server) instead of failing on this one forever."""
+    dbapi_conn = conn.connection.dbapi_connection
+    cursor = None
+    try:
+        cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+        cursor.execute(statement, values)
+        row = cursor.fetchone() if cursor.description is not None else None
+        cursor.close()
+        return row
+    except conn.dialect.loaded_dbapi.Error as error:
+        lost = conn.dialect.is_disconnect(error, dbapi_conn, cursor)
+        if lost:
+            conn.invalidate(error)
+        raise exc.DBAPIError.instance(
+            statement, values, error, conn.dialect.loaded_dbapi.Error,
+            connection_invalidated=lost, dialect=conn.dialect) from error
 
 
 def _sqlite_engine(url: str, synchronous: str) -> Engine:
@@ -472,20 +480,7 @@ class _PsycopgStatement:
         for name, process in self.processors.items():
             if name in values:
                 values[name] = process(values[name])
-        dbapi_conn = conn.connection.dbapi_connection
-        cursor = None
-        try:
-            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
-            cursor.execute(self.text, values)
-            row = cursor.fetchone()
-            cursor.close()
-        except conn.dialect.loaded_dbapi.Error as error:
-            lost = conn.dialect.is_disconnect(error, dbapi_conn, cursor)
-            if lost:
-                conn.invalidate(error)
-            raise exc.DBAPIError.instance(
-                self.text, values, error, conn.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost, dialect=conn.dialect) from error
+        row = driver_first(conn, self.text, values)
         if row is None:
             return None
         found = dict(zip(self.names, row, strict=True))
