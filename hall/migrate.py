@@ -243,6 +243,11 @@ def _compare_counts(src: Any, dst: Any, tables: list[Any]) -> dict[str, int]:
 
 def _verify(target: Any) -> Any:
     from db.store import audit
+    from db.store.engine import READ_ONLY
 
     with target.connect() as conn:
-        return audit.verify(conn)
+        conn.execution_options(**{READ_ONLY: True})
+        if conn.dialect.name == "postgresql":  # one snapshot (`Hall.read`'s `snapshot`)
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            return audit.verify(conn)

@@ -288,6 +288,19 @@ def unsealed(conn: Connection) -> int:
                             .where(E.c.seal.is_(None))).scalar() or 0)
 
 
+def may_seal(conn: Connection) -> bool:
+    """Whether the connection's database user may seal events (PostgreSQL: UPDATE on the
+    columns sealing writes; a role granted SELECT alone may verify, not seal); True on
+    SQLite, where events are chained as they are written."""
+    if conn.dialect.name != "postgresql":
+        return True
+    return bool(conn.exec_driver_sql(
+        "SELECT has_table_privilege('events', 'UPDATE') OR "
+        "(has_column_privilege('events', 'seal', 'UPDATE') "
+        "AND has_column_privilege('events', 'prev_hash', 'UPDATE') "
+        "AND has_column_privilege('events', 'hash', 'UPDATE'))").scalar())
+
+
 SEAL_LOCK = 0x4841_5345
 """PostgreSQL advisory lock of the one sealer at a time (`seal`)."""
 SEAL_BATCH = 2000
@@ -885,8 +898,13 @@ def _check_tickets_sqlite(conn: Connection, raw: Any, again: set[int],
     row differ, and for the tickets in `again`: an event of theirs whose stored form SQLite
     does not read as Python does) the replay in Python (`check_ticket`), in id order. The
     first ticket that is not what its events say, and the tickets compared."""
-    flagged, seen, total, no_events = summary.result() if summary is not None \
-        else _summarize(raw)
+    found = summary.result() if summary is not None else None
+    if found is None or found[4] != _newest_id(raw):
+        # The summary's own snapshot is not the walk's (a step committed between the two
+        # first reads, SQLite having no way to share a snapshot between connections): read
+        # it again here, in the walk's, so that what is reported is one moment's.
+        found = _summarize(raw)
+    flagged, seen, total, no_events, _ = found
     again |= flagged
     if seen != total:  # tickets with no events at all
         again.update(no_events())
@@ -897,18 +915,27 @@ def _check_tickets_sqlite(conn: Connection, raw: Any, again: set[int],
     return None, total
 
 
-Summary = tuple[set[int], int, int, Callable[[], list[int]]]
+Summary = tuple[set[int], int, int, Callable[[], list[int]], int]
 """What `_summarize` found: the tickets its summary does not vouch for, the tickets with
-events, the tickets, and how to list the tickets with no events."""
+events, the tickets, how to list the tickets with no events, and the newest event's id in
+its snapshot (every step that changes a ticket appends an event in the same transaction:
+two snapshots with the same newest event hold the same tickets)."""
+
+_NEWEST_SQL = "SELECT coalesce(max(id), 0) FROM events"
+
+
+def _newest_id(raw: Any) -> int:
+    return int(raw.execute(_NEWEST_SQL).fetchone()[0])
 
 
 def _summarize(raw: Any) -> Summary:
     """`summary_differs` on `raw`, with the counts, in one read transaction."""
     flagged: set[int] = set()
+    newest = _newest_id(raw)
     seen = summary_differs(raw, flagged)
     total = int(raw.execute(_TICKET_COUNT_SQL).fetchone()[0])
     no_events = [number for (number,) in raw.execute(_NO_EVENTS_SQL)] if seen != total else []
-    return flagged, seen, total, lambda: no_events
+    return flagged, seen, total, lambda: no_events, newest
 
 
 class _Summary:

@@ -390,12 +390,20 @@ class Hall:
         return threading.get_ident() in self._writing
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
-        """A read-only transaction: a consistent snapshot that never takes the write lock."""
+    def read(self, *, snapshot: bool = False) -> Iterator[Tx]:
+        """A read-only transaction that never takes the write lock. On SQLite it reads one
+        snapshot (WAL); on PostgreSQL each statement reads what is committed when it starts
+        (READ COMMITTED), unless `snapshot`: then the whole transaction reads the one
+        snapshot of its first statement (REPEATABLE READ, READ ONLY), for a reader whose
+        statements must agree with one another (`hall audit verify`: the chain walked and
+        the unsealed tail counted)."""
         self._check_file()
+        options: dict[str, Any] = {READ_ONLY: True}
+        if snapshot and self._file is None and self.engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         try:
             with (
-                self._connect().execution_options(**{READ_ONLY: True}) as conn,
+                self._connect().execution_options(**options) as conn,
                 conn.begin(),
             ):
                 yield self._tx(conn)

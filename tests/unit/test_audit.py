@@ -445,3 +445,61 @@ def test_an_event_reads_back_as_it_was_hashed(hall: Hall, clock: ManualClock, mi
     assert (row.kind, row.staff_id, row.counter_number, row.ticket_id) == ("enquiry", "C01", 1,
                                                                            None)
     assert audit.link(row.prev_hash, row) == row.hash and verify(hall).ok
+
+
+# -- one moment's report: the walk, the unsealed tail and the rows read in one snapshot -------
+
+
+def test_a_step_committed_mid_verify_cannot_make_the_report_disagree(
+    hall: Hall, clock: ManualClock, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hall audit verify` reads everything it reports in one snapshot. On PostgreSQL two
+    events are left unsealed before it runs and a sealer seals them between the walk and
+    the unsealed count: the count must still see them (it once said `unsealed=0` with two
+    events not walked). On SQLite, whose ticket summary runs on a connection of its own, a
+    ticket is issued before that connection's first read: the tickets reported must still
+    be the walk's."""
+    from hall.audit import check
+
+    day_of_work(hall, clock)
+    hall.seal()
+    if hall.engine.dialect.name == "postgresql":
+        monkeypatch.setattr(hall, "_seal", lambda: None)  # this process's sealer held back
+        for _ in range(2):
+            with hall.write() as tx:
+                ops.issue_ticket(tx, "A")
+        walked = audit.unsealed
+
+        def sealed_meanwhile(conn: Any) -> int:
+            other = Hall.open(db_url, hall.config, clock)
+            assert other.seal() == 2  # committed while verify's transaction is open
+            other.dispose()
+            return walked(conn)
+
+        monkeypatch.setattr(audit, "unsealed", sealed_meanwhile)
+        monkeypatch.setattr(hall, "seal", lambda: 0)  # the verify's own sealing too
+        result, _ = check(hall)
+        assert result.ok and result.unsealed == 2
+        with hall.read() as tx:
+            total = tx.conn.execute(text("SELECT count(*) FROM events")).scalar()
+        assert result.events + result.unsealed == total
+        return
+    with hall.read() as tx:
+        tickets = tx.conn.execute(text("SELECT count(*) FROM tickets")).scalar()
+    summarize = audit._summarize
+    issued: list[int] = []
+
+    def issued_first(raw: Any) -> Any:
+        if not issued:
+            other = Hall.open(db_url, hall.config, clock)
+            with other.write() as tx:
+                issued.append(ops.issue_ticket(tx, "A").id)
+            other.dispose()
+        return summarize(raw)
+
+    monkeypatch.setattr(audit, "_summarize", issued_first)
+    result, _ = check(hall)
+    assert issued and result.ok
+    assert result.tickets == tickets  # the walk's moment, not the summary's
+    assert result.events == result.head_id  # the new ticket's event was not walked either
+    assert check(hall)[0].tickets == tickets + 1
