@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from db.config import HallConfig
+from db.rules import ops
 from db.store.session import Hall
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 from tests.conftest import LEADER_PIN
@@ -209,3 +212,38 @@ def test_report_shows_the_estimates_accuracy_on_the_halls_days(cli: Cli, tmp_pat
     sheet = cli("report", "--db", url, "--day", "2026-11-20", "--format", "csv",
                 "--lang", "en").out
     assert "Wait estimate accuracy" in sheet and "Median error (%)" in sheet
+
+
+def test_audit_verify_by_a_read_only_role_says_it_could_not_seal(
+    pg: Any, config: HallConfig, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL role granted SELECT alone may verify, not seal: what is sealed is
+    verified, and the unsealed tail said in the one line (it once tried to seal first and
+    said the connection was lost)."""
+    from sqlalchemy import create_engine, text
+
+    url = pg.database("cli")
+    try:
+        owner = create_engine(url, isolation_level="AUTOCOMMIT")
+        with owner.connect() as conn:
+            conn.execute(text("DO $$ BEGIN CREATE ROLE hall_reader LOGIN; "
+                              "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+            conn.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO hall_reader"))
+        owner.dispose()
+        hall = Hall.open(url, config)
+        monkeypatch.setattr(hall, "_seal", lambda: None)  # the writer died before sealing
+        for _ in range(2):
+            with hall.write() as tx:
+                ops.issue_ticket(tx, "A")
+        hall.dispose()
+        reader = url.replace("://hall@", "://hall_reader@", 1)
+        result = cli("--db", reader, "audit", "verify")
+        assert result.code == 0, result.err
+        assert result.out.count("\n") == 1 and "Traceback" not in result.err
+        assert "could not seal 2 unsealed events" in result.out
+        assert "no permission" in result.out
+        told = cli("--db", reader, "audit", "verify", "--json").json()
+        assert told["ok"] and told["unsealed"] == 2 and told["sealed_first"] is False
+        assert cli("--db", url, "audit", "verify", "--json").json()["unsealed"] == 0  # owner
+    finally:
+        pg.drop(url)
