@@ -249,6 +249,8 @@ class Hall:
             if not halls.has_halls(conn):
                 return 1
             self.hall = halls.resolve(conn, self.code)
+        elif conn.get_execution_options().get(LOCK_HALL) == self.hall.id:
+            return self.hall.id  # a write: kept to it by the statement that took its locks
         halls.scope(conn, self.hall.id)
         return self.hall.id
 
