@@ -8,12 +8,13 @@ first event's `prev_hash` is `GENESIS`. Ids are given out one after another unde
 lock, so the log has no gaps of its own.
 
 `verify` walks the log in id order and names the first event that was edited (its hash no
-longer matches what it says), inserted (the next event still chains to the one before it,
-or the later events were renumbered to make room) or deleted (a gap, or the later events
-renumbered to close it). What a chain without a secret cannot see: someone who cuts events
-off the end, or rewrites every hash from an event on with this program's own code. For that
-the head hash (`verify` and `hall close-day` print it) is written down outside the database,
-e.g. on the day's closing report, and `verify --anchor HASH` checks it is still in the log.
+longer matches what it says), inserted (the next event still chains to the one before it, or
+the later events were renumbered to make room), deleted (a gap, or the later events
+renumbered to close it) or moved (its place changed, its hashes kept: `moved`). What a chain
+without a secret cannot see: someone who cuts events off the end, or rewrites every hash
+from an event on with this program's own code. For that the head hash (`verify` and `hall
+close-day` print it) is written down outside the database, e.g. on the day's closing report,
+and `verify --anchor HASH` checks it is still in the log.
 
 Each event's place in the chain is its `seal` (1, 2, 3 ...). On SQLite, where one writer
 appends at a time, an event is chained as it is written and its seal is its id. On
@@ -96,8 +97,8 @@ class Problem(_Json):
     """The first place where the log breaks its chain."""
 
     kind: str
-    """edited, inserted or deleted (an event); damaged (the file); row (a ticket that is
-    not what its events say)."""
+    """edited, inserted, deleted or moved (an event); damaged (the file); row (a ticket
+    that is not what its events say)."""
     event_id: int
     """The event (or, for a deletion, the missing id)."""
     message: str
@@ -218,9 +219,51 @@ def _chains(row: Any, previous: str) -> bool:
     return row.prev_hash == previous and (_holds(row) or _holds(row, row.id - 1))
 
 
-def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
+Lookup = Callable[[str, str], list[Any]]
+"""The events (at most 2) whose column ("hash" or "prev_hash") holds a value: where
+`moved` looks for an event that left its place."""
+
+
+def moved(before: Any, row: Any, lookup: Lookup | None, place: str) -> Problem | None:
+    """Whether `row`, as written but not chained to `before`, shows an event moved to
+    another place in the chain (its `place`, "seal" or "id", changed; its hashes kept): the
+    event `row` chains onto is elsewhere, and either it chains to `before` (it left this
+    place: its hashes are this place's, whatever its id says now) or only `row`, as written,
+    chains onto it (`row` left the place after it). None otherwise, or without `lookup`."""
+    if lookup is None or row.prev_hash is None:
+        return None
+    found = [e for e in lookup("hash", row.prev_hash) if e.id != row.id]
+    if len(found) != 1:
+        return None
+    lost = found[0]
+    previous = before.hash if before is not None else GENESIS
+    here = (getattr(before, place) if before is not None else 0) + 1
+    if lost.prev_hash == previous:  # its hashes are this place's (its id may have changed)
+        return _moved_problem(lost.id, here, getattr(lost, place))
+    belongs = getattr(lost, place) + 1
+    if len(lookup("prev_hash", lost.hash)) == 1 and _stood(row, belongs, place):
+        return _moved_problem(row.id, belongs, getattr(row, place))  # no fork: row left
+    return None
+
+
+def _stood(row: Any, there: int, place: str) -> bool:
+    """Whether the row is as written (where the place is its id: as written at `there`)."""
+    return _holds(row) or (place == "id" and _holds(row, there))
+
+
+def _moved_problem(event_id: int, belongs: int, stands: int) -> Problem:
+    return Problem(
+        "moved", event_id,
+        f"event {event_id} was moved in the chain: it chains at place {belongs} but stands "
+        f"at place {stands} (its place, id or seal, was changed; its hashes were not)",
+        f"第 {event_id} 条事件在链中被挪动：它应链在第 {belongs} 位，现位于第 {stands} 位"
+        "（其位置即编号或封存序号被修改，哈希未变）")
+
+
+def diagnose(before: Any, row: Any, after: Any, lookup: Lookup | None = None) -> Problem | None:
     """Whether `row` chains to `before` (None: the log begins here); if not, what was done.
-    `after` (or None) is the event that follows, to tell an insertion from an edit."""
+    `after` (or None) is the event that follows, to tell an insertion from an edit;
+    `lookup`, to tell an event moved from one deleted or inserted (`moved`)."""
     previous = before.hash if before is not None else GENESIS
     last_id = before.id if before is not None else 0
     holds = _holds(row)
@@ -229,6 +272,8 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
     if not holds:
         if row.hash is None or row.prev_hash is None:  # never written by `db.rules.ops.log`
             return problem_at("inserted", row.id)
+        if (shifted := moved(before, row, lookup, "id")) is not None:
+            return shifted  # its id changed with its place
         if _holds(row, row.id - 1):  # it stood one place up: room was made before it
             if before is not None and row.prev_hash == before.prev_hash:
                 return problem_at("renumbered", before.id)
@@ -243,6 +288,8 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
     # The row is as written, but chains to something other than the event before it.
     if before is not None and row.prev_hash == before.prev_hash:
         return problem_at("inserted", before.id)
+    if (shifted := moved(before, row, lookup, "id")) is not None:
+        return shifted
     if row.id > last_id + 1:
         return problem_at("gap", last_id + 1)
     if after is not None and _chains(after, previous):
@@ -252,7 +299,8 @@ def diagnose(before: Any, row: Any, after: Any) -> Problem | None:
     return problem_at("rehashed", before.id)
 
 
-def diagnose_sealed(before: Any, row: Any, after: Any) -> Problem | None:
+def diagnose_sealed(before: Any, row: Any, after: Any,
+                    lookup: Lookup | None = None) -> Problem | None:
     """`diagnose` for a walk in seal order (PostgreSQL's, where ids have gaps of their own
     and an event's place is its seal): whether `row` is the next sealed event after `before`
     (None: the log begins here); if not, what was done."""
@@ -273,6 +321,8 @@ def diagnose_sealed(before: Any, row: Any, after: Any) -> Problem | None:
         return problem_at("edited", row.id)
     if before is not None and row.prev_hash == before.prev_hash:
         return problem_at("inserted", before.id)
+    if (shifted := moved(before, row, lookup, "seal")) is not None:
+        return shifted
     if row.seal > last + 1:
         return problem_at("sealed_gap", last + 1)
     if after is not None and after.prev_hash == previous and _holds(after):
@@ -478,7 +528,7 @@ def _verify_chain(conn: Connection, progress: Progress | None,
     problem: Problem | None = None
     while row is not None:
         after = next(events, None)
-        problem = diagnose_sealed(before, row, after)
+        problem = diagnose_sealed(before, row, after, _lookup(conn))
         if problem is not None:
             break
         anchored = anchored or row.hash == anchor
@@ -496,6 +546,17 @@ def _verify_chain(conn: Connection, progress: Progress | None,
         problem=problem,
         unsealed=unsealed(conn),
     )
+
+
+def _lookup(conn: Connection) -> Lookup:
+    """`Lookup` on `conn` (a problem's path only: the hashes have no index)."""
+    columns = [E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
+               E.c.counter_number, E.c.detail, E.c.prev_hash, E.c.hash, E.c.seal]
+
+    def find(column: str, value: str) -> list[Any]:
+        return list(conn.execute(select(*columns).where(E.c[column] == value).limit(2)).all())
+
+    return find
 
 
 def head(conn: Connection) -> tuple[int, str] | None:
@@ -1017,7 +1078,7 @@ def _diagnose_at(conn: Connection, before_id: int | None, row_id: int) -> Proble
     before = (conn.execute(select(*columns).where(E.c.id == before_id)).first()
               if before_id is not None else None)
     rows = conn.execute(select(*columns).where(E.c.id >= row_id).order_by(E.c.id).limit(2)).all()
-    return diagnose(before, rows[0], rows[1] if len(rows) > 1 else None)
+    return diagnose(before, rows[0], rows[1] if len(rows) > 1 else None, _lookup(conn))
 
 
 def _scan_sqlite(conn: Connection, raw: Any, progress: Progress | None, anchor: str | None,

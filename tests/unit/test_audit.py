@@ -322,9 +322,34 @@ def test_an_event_moved_to_another_place_in_the_chain_is_found(
     if raw.sqlite:  # the place is the id: the event says another place than its own
         assert found(worked) == ("edited", 6)
         assert problem is not None and "place in the chain" in problem.message
-    else:  # the place is the seal alone: the chain walked in seal order misses place 6
-        assert found(worked) == ("deleted", 6)
-        assert problem is not None and "place 6 of the chain" in problem.message
+    else:  # the place is the seal alone: found where it left, said as moved (not deleted)
+        assert found(worked) == ("moved", 6)
+        assert problem is not None and "chains at place 6 but stands at place 1000" in \
+            problem.message
+
+
+def test_an_event_moved_by_its_id_is_said_moved(worked: Hall, raw: Raw) -> None:
+    """Its id and seal changed, its hashes kept: on SQLite (where the id is the place) it
+    was once reported as deleted at its old place."""
+    raw.execute("UPDATE events SET id = 1000, seal = 1000 WHERE id = 6")
+    problem = verify(worked).problem
+    assert problem is not None and (problem.kind, problem.event_id) == ("moved", 1000)
+    assert "chains at place 6 but stands at place 1000" in problem.message
+
+
+@pytest.mark.parametrize("how", ["swapped", "to the front"])
+def test_an_event_moved_within_the_chain_is_said_moved(
+    worked: Hall, raw: Raw, how: str
+) -> None:
+    place = "id" if raw.sqlite else "seal"
+    if how == "swapped":  # events 5 and 6 trade places
+        raw.execute(f"UPDATE events SET {place} = -5 WHERE id = 5")
+        raw.execute(f"UPDATE events SET {place} = 5 WHERE id = 6")
+        raw.execute(f"UPDATE events SET {place} = 6 WHERE {place} = -5")
+        assert found(worked) == ("moved", 6 if raw.sqlite else 5)  # now at place 6
+    else:  # event 5 before the first (on SQLite its id 0 now)
+        raw.execute(f"UPDATE events SET {place} = 0 WHERE id = 5")
+        assert found(worked) == ("moved", 0 if raw.sqlite else 5)
 
 
 def test_the_first_problem_is_the_one_reported(worked: Hall, raw: Raw) -> None:
