@@ -230,6 +230,7 @@ def test_racing_kiosks_check_in_once(hall: Hall, db_url: str) -> None:
         assert tx.conn.execute(select(func.count()).select_from(T)).scalar_one() == 1
         row = tx.conn.execute(select(ap.A)).one()
     assert row.state == "checked_in" and row.ticket_id is not None
+    mp.verified(hall)
 
 
 # -- the report -------------------------------------------------------------------------

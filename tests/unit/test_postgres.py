@@ -1,5 +1,7 @@
-"""The same core on PostgreSQL: the migrations, the life cycle, the append-only log, and
-counters racing for one queue (claims use FOR UPDATE SKIP LOCKED there, see db/store/engine.py).
+"""The same core on PostgreSQL: the migrations, the life cycle, the append-only log and the
+watcher. (Counters racing for one queue, where claims use FOR UPDATE SKIP LOCKED, and kiosks
+racing to check an appointment in are the `[pg]` halves of test_multiprocess.py and
+test_appointments.py.)
 
 On the worker's throw-away cluster (initdb + pg_ctl, as a non-root user, on a Unix socket in a
 temporary folder: `pg` in tests/conftest.py); the tests skip when the server binaries or the
@@ -14,32 +16,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.errors import Refused
 from db.rules import counters, ops, queries, staff
-from db.rules.ops import E, T
+from db.rules.ops import E
 from db.store import audit
 from db.store.schema import current_revision, head_revision, init_db
 from db.store.session import Hall
 from db.store.watch import ChangeWatcher, HallUnavailable, PostgresWatcher
 from tests import pg_cluster as _pg
 from tests.conftest import PgClusterForTests
-from tests.unit.test_multiprocess import (
-    WORKERS,
-    cheap_pins,
-    clerk,
-    drain,
-    issue_many,
-    open_hall,
-    prepare,
-    run_workers,
-)
+from tests.unit.test_multiprocess import cheap_pins, open_hall
 
 pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
-
-TICKETS = 1_200
 
 
 def _server_bin() -> Path | None:
@@ -132,30 +123,6 @@ def test_the_event_log_is_chained_and_append_only_on_postgres(pg_hall: Hall) -> 
     assert problem is not None and (problem.kind, problem.event_id) == ("edited", before[-1].id)
 
 
-@pytest.mark.slow
-def test_counters_racing_on_postgres_claim_every_ticket_once(pg_url: str) -> None:
-    hall = prepare(pg_url)
-    jobs = [(pg_url, n) for n in range(1, WORKERS + 1)]
-    results, issued = run_workers(drain, jobs, meanwhile=lambda: issue_many(hall, TICKETS))
-    claims = [ticket_id for _, claimed in results for ticket_id, _, _ in claimed]
-    assert len(claims) == len(set(claims)), "a ticket was claimed twice"
-    assert set(claims) == set(issued), "a ticket was lost"
-    for n, (_, claimed) in enumerate(results, start=1):
-        assert all(handler == clerk(n) for _, _, handler in claimed)
-    with hall.read() as tx:
-        calls = tx.conn.execute(
-            select(func.count()).select_from(E).where(E.c.kind == "call")).scalar_one()
-        left = tx.conn.execute(
-            select(func.count()).select_from(T).where(T.c.status != "no_show")).scalar_one()
-    hall.seal()  # the counters wrote side by side; each sealed after its commits
-    with hall.read() as tx:
-        chain = audit.verify(tx.conn)
-        events = tx.conn.execute(select(func.count()).select_from(E)).scalar_one()
-    assert (calls, left) == (TICKETS, 0)
-    assert chain.ok and chain.events == events and chain.unsealed == 0
-    hall.dispose()
-
-
 def test_the_watcher_hears_other_processes_commits_on_postgres(pg_hall: Hall) -> None:
     watcher = ChangeWatcher.for_hall(pg_hall)
     assert isinstance(watcher, PostgresWatcher)
@@ -200,22 +167,3 @@ def test_the_watcher_reconnects_after_losing_its_connection(pg_hall: Hall) -> No
         assert not watcher.changed()
     finally:
         watcher.close()
-
-
-@pytest.mark.slow
-def test_racing_kiosks_check_an_appointment_in_once_on_postgres(pg_hall: Hall,
-                                                                pg_url: str) -> None:
-    from db.rules import appointments as ap
-    from tests.unit.test_appointments import booking, race_check_in
-
-    with pg_hall.write() as tx:
-        ap.add_booking(tx, tx.day, booking())
-    results, _ = run_workers(race_check_in, [(pg_url,)] * 3, meanwhile=lambda: None)
-    first, *others = sorted(results)
-    assert first == "A001", results
-    assert all(r.startswith("refused: appointment 123456 was already checked in") for r in others)
-    with pg_hall.read() as tx:
-        assert tx.conn.execute(select(func.count()).select_from(T)).scalar_one() == 1
-        row = tx.conn.execute(select(ap.A)).one()
-        assert audit.verify(tx.conn).ok
-    assert row.state == "checked_in" and row.ticket_id is not None
