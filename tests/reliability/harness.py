@@ -9,6 +9,13 @@ the full-size benchmarks (benchmarks/reliability_*.py) run the same code.
   each writing its invocations and acknowledgements; the checker finds no number given
   twice, no acknowledged step lost, and every call-next taking the ticket the call order
   (docs/design.md §5: priority rank, then queued time, then id) says, replayed from the log.
+
+They run on a SQLite file (`db` a path) or, given `url`, on a PostgreSQL database (the tests'
+`[pg]` half). There a counter's steps commit side by side with other counters' and the claim
+skips a ticket another counter is claiming that moment (FOR UPDATE SKIP LOCKED): the replay
+allows a call to pass over a ticket only while another counter's call was in flight (the
+workers' logs carry each step's start and end times), and SQLite's file check has no
+counterpart (a killed client cannot touch the server's files).
 - `fuzz_argv`: random command lines never end in a traceback, exit 0, 1 or 2, and a refused
   one leaves the database as it was (a dump compared).
 - `mutated_configs`: a config file mutated (lines dropped, values swapped for others of any
@@ -44,15 +51,22 @@ PRIORITIES = ("normal", "normal", "normal", "elderly")
 # -- the hall the attacks run on ----------------------------------------------------------------
 
 
-def make_hall(path: Path, clerks: int) -> None:
+def url_of(db: Path | str) -> str:
+    """The database's URL: a path is a SQLite file; a string is already a URL."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+def make_hall(path: Path, clerks: int, url: str | None = None) -> Path | str:
     """A hall database with a duty leader L01 and `clerks` clerks C01.. (one PIN hash for all:
-    argon2 is slow), each signed in at counters 1.., every counter serving A only."""
+    argon2 is slow), each signed in at counters 1.., every counter serving A only: the file
+    `path`, or the (empty) database at `url` with its config file beside `path`. Returns the
+    database (what the checks take)."""
     from db.config import load_config
     from db.rules import counters, staff
     from db.store.schema import init_db
     from db.store.session import Hall
 
-    hall = Hall.open(f"sqlite:///{path}", load_config(config_of(path, clerks)))
+    hall = Hall.open(url or url_of(path), load_config(config_of(path, clerks)))
     init_db(hall)
     clerk_pin = staff.hash_pin(PIN, "clerk")
     with hall.write() as tx:
@@ -62,6 +76,7 @@ def make_hall(path: Path, clerks: int) -> None:
             counters.sign_in(tx, n, f"C{n:02d}")
             counters.set_profile(tx, n, ["A"])
     hall.dispose()
+    return url or path
 
 
 def config_of(db: Path, counters: int) -> Path:
@@ -85,21 +100,23 @@ def _clock(epoch: float) -> Any:
 # -- a worker: random steps at its own counter, each acknowledged in its log ----------------------
 
 
-def worker(db: str, counter: int, steps: int, seed: int, log_path: str, epoch: float) -> None:
+def worker(url: str, config: str, counter: int, steps: int, seed: int, log_path: str,
+           epoch: float) -> None:
     """Do `steps` random steps (issue A, call next, start, complete) at `counter`, writing
     {"op", "ok" | "refused"} to `log_path` after each commit returns (the acknowledgement);
-    "inv" before each (the invocation)."""
+    "inv" before each (the invocation); each with its time ("t"). The counter's own steps
+    are written as its app writes them (`Hall.write(counter)`: side by side with other
+    counters' on PostgreSQL), an issue as the kiosk's."""
     from db.config import load_config
     from db.errors import HallError
     from db.rules import counters, ops
     from db.store.session import Hall
 
-    hall = Hall.open(f"sqlite:///{db}", load_config(Path(db).with_suffix(".toml")),
-                     _clock(epoch))
+    hall = Hall.open(url, load_config(Path(config)), _clock(epoch))
     rnd = random.Random(seed)
     with open(log_path, "a", encoding="utf-8") as out:
         def note(**entry: Any) -> None:
-            out.write(json.dumps(entry) + "\n")
+            out.write(json.dumps({**entry, "t": time.time()}) + "\n")
             out.flush()
             os.fsync(out.fileno())
 
@@ -109,7 +126,7 @@ def worker(db: str, counter: int, steps: int, seed: int, log_path: str, epoch: f
             op = rnd.choice(("issue", "issue", "call", "start", "complete"))
             note(inv=op, counter=counter)
             try:
-                with hall.write() as tx:
+                with hall.write(None if op == "issue" else counter) as tx:
                     if op == "issue":
                         view = ops.issue_ticket(tx, "A", priority=rnd.choice(PRIORITIES))
                     elif op == "call":
@@ -124,10 +141,12 @@ def worker(db: str, counter: int, steps: int, seed: int, log_path: str, epoch: f
     hall.dispose()
 
 
-def _spawn_worker(db: Path, counter: int, steps: int, seed: int, log: Path,
+def _spawn_worker(db: Path, url: str, counter: int, steps: int, seed: int, log: Path,
                   epoch: float) -> subprocess.Popen[bytes]:
+    """A worker process on the database at `url`, with the config file of `db`."""
+    config = str(db.with_suffix(".toml"))
     code = ("import sys; from tests.reliability.harness import worker; "
-            f"worker({str(db)!r}, {counter}, {steps}, {seed}, {str(log)!r}, {epoch})")
+            f"worker({url!r}, {config!r}, {counter}, {steps}, {seed}, {str(log)!r}, {epoch})")
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -157,6 +176,8 @@ class Findings:
     duplicates: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
+    passed_over: int = 0
+    """Calls that passed over a ticket another counter was claiming (PostgreSQL)."""
     integrity: str = ""
     audit: str = ""
 
@@ -169,22 +190,33 @@ class Findings:
 _EVENT_OF = {"issue": "issue", "call": "call", "start": "start", "complete": "complete"}
 
 
-def check_history(db: Path, logs: list[Path]) -> Findings:
+def check_history(db: Path | str, logs: list[Path]) -> Findings:
     """The checker: every acknowledged step is in the log (its event, on its ticket, at its
     counter), no number is given twice, call-next always took the ticket first in the call
-    order, the file passes `integrity_check` and the log `audit verify`."""
+    order (on PostgreSQL: but for those other counters were claiming at that moment), the
+    file passes `integrity_check` and the log `audit verify` (every event sealed first)."""
+    from sqlalchemy import text
+
     from db.config import load_config
     from db.store import audit
     from db.store.session import Hall
 
     found = Findings()
-    conn = sqlite3.connect(db)
-    events = conn.execute("SELECT id, kind, ticket_id, counter_number, detail FROM events "
-                          "ORDER BY id").fetchall()
-    tickets = {row[0]: row[1:] for row in conn.execute(
-        "SELECT id, business_day, number, priority_rank, queued_at FROM tickets")}
-    found.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    conn.close()
+    hall = Hall.open(url_of(db), load_config())
+    hall.seal()  # on PostgreSQL: what a killed worker's sealer left (SQLite: nothing to do)
+    with hall.read() as tx:
+        events = [tuple(row) for row in tx.conn.execute(text(
+            "SELECT id, kind, ticket_id, counter_number, detail FROM events ORDER BY id"))]
+        tickets = {row[0]: tuple(row[1:]) for row in tx.conn.execute(text(
+            "SELECT id, business_day, number, priority_rank, queued_at FROM tickets"))}
+        result = audit.verify(tx.conn)
+    hall.dispose()
+    if isinstance(db, str):  # a server's database: no file of ours to check
+        found.integrity = "ok"
+    else:
+        conn = sqlite3.connect(db)
+        found.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        conn.close()
     steps = {(kind, ticket, counter) for _, kind, ticket, counter, _ in events}
     numbers: dict[tuple[str, str], int] = {}
     for ticket_id, (day, number, _, _) in tickets.items():
@@ -210,30 +242,101 @@ def check_history(db: Path, logs: list[Path]) -> Findings:
                     found.duplicates.append(f"{entry['ok']} acknowledged for tickets "
                                             f"{given[entry['ok']]} and {ticket}")
                 given[entry["ok"]] = ticket
-    found.order = _call_order(events, tickets)
-    hall = Hall.open(f"sqlite:///{db}", load_config())
-    with hall.read() as tx:
-        result = audit.verify(tx.conn)
-    hall.dispose()
-    found.audit = "ok" if result.ok else (result.problem.message if result.problem else "?")
+    side_by_side = None if not isinstance(db, str) else Calls(logs)
+    found.order = _call_order(events, tickets, side_by_side)
+    found.passed_over = side_by_side.allowed if side_by_side is not None else 0
+    unsealed = f" ({result.unsealed} unsealed)" if result.unsealed else ""
+    found.audit = ("ok" if result.ok else (result.problem.message if result.problem else "?")) \
+        + unsealed
     return found
 
 
-def _call_order(events: list[tuple[Any, ...]], tickets: dict[int, tuple[Any, ...]]) -> list[str]:
+@dataclass
+class Step:
+    """One step of a worker, from its log: when it began and when it was acknowledged (None:
+    never; the worker was killed in it)."""
+
+    op: str
+    counter: int
+    began: float
+    ended: float | None = None
+    ticket: int | None = None
+
+    def overlaps(self, other: Step) -> bool:
+        ends, other_ends = self.ended or float("inf"), other.ended or float("inf")
+        return self.began < other_ends and other.began < ends
+
+
+class Calls:
+    """The workers' call-next steps, to tell a claim that passed over a ticket another
+    counter was claiming at the same moment (PostgreSQL's FOR UPDATE SKIP LOCKED) from one
+    out of order."""
+
+    def __init__(self, logs: list[Path]) -> None:
+        self.allowed = 0
+        """How many calls passed over another counter's claim."""
+        self.steps: list[Step] = []
+        for path in logs:
+            open_step: Step | None = None
+            for entry in read_log(path):
+                if "inv" in entry:
+                    if open_step is not None:  # its worker was killed in it
+                        self._keep(open_step)
+                    open_step = Step(entry["inv"], entry["counter"], entry["t"])
+                elif open_step is not None:
+                    open_step.ended, open_step.ticket = entry["t"], entry.get("id")
+                    if "refused" in entry:
+                        open_step.ticket = None
+                    self._keep(open_step)
+                    open_step = None
+            if open_step is not None:
+                self._keep(open_step)
+
+    def _keep(self, step: Step) -> None:
+        if step.op == "call":
+            self.steps.append(step)
+
+    def passed_over(self, counter: int, took: int, skipped: list[int]) -> bool:
+        """Whether the call at `counter` that took ticket `took` could pass over `skipped`:
+        each was being claimed by another counter's call in flight meanwhile (one that took
+        it, or one killed before it said what it took, whose claim may have been undone)."""
+        mine = [s for s in self.steps if s.counter == counter and s.ticket == took]
+        step = mine[0] if mine else Step("call", counter, float("-inf"))  # killed after commit
+        others = [s for s in self.steps if s.counter != counter and s.overlaps(step)]
+        unsaid = [s for s in others if s.ended is None]
+        for ticket in skipped:
+            if any(s.ticket == ticket for s in others):
+                continue
+            if not unsaid:
+                return False
+            unsaid.pop()
+        self.allowed += 1
+        return True
+
+
+def _call_order(events: list[tuple[Any, ...]], tickets: dict[int, tuple[Any, ...]],
+                side_by_side: Calls | None = None) -> list[str]:
     """Replay the log: at each call-next (not a named call), the ticket taken must be the
-    first waiting one by (priority rank, queued_at, id) — one queue (A) in these halls."""
+    first waiting one by (priority rank, queued_at, id) — one queue (A) in these halls. With
+    `side_by_side` (PostgreSQL), tickets before it may be passed over while other counters
+    were claiming them (`Calls.passed_over`)."""
     waiting: dict[int, tuple[Any, ...]] = {}
     wrong = []
-    for event_id, kind, ticket, _, detail in events:
+    for event_id, kind, ticket, counter, detail in events:
         if kind == "issue":
             _, _, rank, queued = tickets[ticket]
             waiting[ticket] = (rank, queued, ticket)
         elif kind == "call" and ticket in waiting:
-            named = detail is not None and json.loads(detail).get("named")
+            details = json.loads(detail) if isinstance(detail, str) else detail
+            named = details is not None and details.get("named")
             best = min(waiting.values())[2]
             if not named and best != ticket:
-                wrong.append(f"event {event_id}: call took ticket {ticket}, ticket {best} "
-                             "was first")
+                skipped = [key[2] for key in sorted(waiting.values())
+                           if key < waiting[ticket]]
+                if side_by_side is None or not side_by_side.passed_over(counter, ticket,
+                                                                        skipped):
+                    wrong.append(f"event {event_id}: call took ticket {ticket}, ticket {best} "
+                                 "was first")
             waiting.pop(ticket)
     return wrong
 
@@ -241,34 +344,37 @@ def _call_order(events: list[tuple[Any, ...]], tickets: dict[int, tuple[Any, ...
 # -- the attacks ---------------------------------------------------------------------------------
 
 
-def history_run(folder: Path, processes: int, steps: int, seed: int = 1) -> tuple[Path,
-                                                                                 list[Path]]:
-    """`processes` workers, `steps` random steps each, all at once; returns the database and
-    the workers' logs (for `check_history`)."""
+def history_run(folder: Path, processes: int, steps: int, seed: int = 1,
+                url: str | None = None) -> tuple[Path | str, list[Path]]:
+    """`processes` workers, `steps` random steps each, all at once, on a file in `folder` or
+    the empty database at `url`; returns the database and the workers' logs (for
+    `check_history`)."""
     db = folder / "history.db"
-    make_hall(db, processes)
+    hall = make_hall(db, processes, url)
     epoch = time.time()
     logs = [folder / f"worker-{n}.jsonl" for n in range(1, processes + 1)]
-    children = [_spawn_worker(db, n, steps, seed * 1000 + n, logs[n - 1], epoch)
+    children = [_spawn_worker(db, url_of(hall), n, steps, seed * 1000 + n, logs[n - 1], epoch)
                 for n in range(1, processes + 1)]
     for child in children:
         _, err = child.communicate()
         if child.returncode != 0:
             raise RuntimeError(f"a worker failed: {err.decode()[-1500:]}")
-    return db, logs
+    return hall, logs
 
 
-def kill_run(folder: Path, processes: int, kills: int, seed: int = 1) -> tuple[Path, list[Path],
-                                                                              int]:
-    """`processes` workers doing steps without end; `kills` times one of them is SIGKILLed
-    at a random moment (mostly inside a step) and started again. Returns the database, the
-    logs and how many kills landed on a running worker."""
+def kill_run(folder: Path, processes: int, kills: int, seed: int = 1,
+             url: str | None = None) -> tuple[Path | str, list[Path], int]:
+    """`processes` workers doing steps without end (on a file in `folder`, or the empty
+    database at `url`); `kills` times one of them is SIGKILLed at a random moment (mostly
+    inside a step) and started again. Returns the database, the logs and how many kills
+    landed on a running worker."""
     db = folder / "kills.db"
-    make_hall(db, processes)
+    hall = make_hall(db, processes, url)
     rnd = random.Random(seed)
     epoch = time.time()
     logs = [folder / f"killed-{n}.jsonl" for n in range(1, processes + 1)]
-    children = {n: _spawn_worker(db, n, 10**6, seed * 1000 + n, logs[n - 1], epoch)
+    children = {n: _spawn_worker(db, url_of(hall), n, 10**6, seed * 1000 + n, logs[n - 1],
+                                 epoch)
                 for n in range(1, processes + 1)}
     landed = 0
     try:
@@ -280,14 +386,14 @@ def kill_run(folder: Path, processes: int, kills: int, seed: int = 1) -> tuple[P
                 children[n].send_signal(signal.SIGKILL)
                 landed += 1
             children[n].wait()
-            children[n] = _spawn_worker(db, n, 10**6, seed * 1000 + n + 100 * (k + 1),
-                                        logs[n - 1], epoch)
+            children[n] = _spawn_worker(db, url_of(hall), n, 10**6,
+                                        seed * 1000 + n + 100 * (k + 1), logs[n - 1], epoch)
     finally:
         for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
             child.wait()
-    return db, logs, landed
+    return hall, logs, landed
 
 
 def _wait_for_steps(log: Path, child: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -303,15 +409,16 @@ def _wait_for_steps(log: Path, child: subprocess.Popen[bytes], timeout: float = 
         raise RuntimeError(f"a worker failed: {err[-1500:]}")
 
 
-def cli_kill_run(folder: Path, runs: int, seed: int = 1) -> tuple[Path, list[str], int]:
-    """`hall issue A --json` command lines, each SIGKILLed after a random delay up to 1.5
-    times what one whole run took here (measured first: about a third finish). Returns the
-    database, the numbers the finished ones printed (acknowledged), and how many were
-    killed while running."""
+def cli_kill_run(folder: Path, runs: int, seed: int = 1,
+                 url: str | None = None) -> tuple[Path | str, list[str], int]:
+    """`hall issue A --json` command lines (on a file in `folder`, or the empty database at
+    `url`), each SIGKILLed after a random delay up to 1.5 times what one whole run took here
+    (measured first: about a third finish). Returns the database, the numbers the finished
+    ones printed (acknowledged), and how many were killed while running."""
     db = folder / "cli-kills.db"
-    make_hall(db, 1)
+    hall = make_hall(db, 1, url)
     rnd = random.Random(seed)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HALL_DB": f"sqlite:///{db}",
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HALL_DB": url_of(hall),
            "HALL_CONFIG": str(config_of(db, 1))}
     printed, killed = [], 0
     whole = None
@@ -331,13 +438,17 @@ def cli_kill_run(folder: Path, runs: int, seed: int = 1) -> tuple[Path, list[str
             whole = time.monotonic() - started
         if child.returncode == 0:
             printed.append(json.loads(out)["number"])
-    return db, printed, killed
+    return hall, printed, killed
 
 
-def numbers_in(db: Path) -> set[str]:
-    conn = sqlite3.connect(db)
-    found = {row[0] for row in conn.execute("SELECT number FROM tickets")}
-    conn.close()
+def numbers_in(db: Path | str) -> set[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url_of(db), poolclass=NullPool)
+    with engine.connect() as conn:
+        found = {row[0] for row in conn.execute(text("SELECT number FROM tickets"))}
+    engine.dispose()
     return found
 
 
@@ -520,10 +631,12 @@ def copy_hall(template: Path, target: Path) -> Path:
 
 
 def summary(findings: Findings) -> str:
+    side = (f" ({findings.passed_over} passed over a ticket another counter was claiming)"
+            if findings.passed_over else "")
     return (f"{findings.acknowledged} acknowledged steps ({findings.refused} refused), "
             f"{len(findings.duplicates)} duplicate numbers, {len(findings.lost)} lost, "
-            f"{len(findings.order)} call-order violations, integrity {findings.integrity}, "
-            f"audit {findings.audit}")
+            f"{len(findings.order)} call-order violations{side}, integrity "
+            f"{findings.integrity}, audit {findings.audit}")
 
 
 def per_counter(entries: list[dict[str, Any]]) -> dict[int, int]:
