@@ -19,16 +19,21 @@ and `verify --anchor HASH` checks it is still in the log.
 Each event's place in the chain is its `seal` (1, 2, 3 ...). On SQLite, where one writer
 appends at a time, an event is chained as it is written and its seal is its id. On
 PostgreSQL writers append side by side: an event is written unsealed (seal, prev_hash and
-hash NULL, its id from the sequence), and each commit wakes its process's sealer thread
-(`db.store.session.Sealer`, `seal`): under its own advisory lock, it chains every committed
-unsealed event, in id order, onto the newest sealed one. `verify` walks the log in seal
+hash NULL, its id from the sequence), and one process seals for the database: of the
+writing processes' sealer threads (`db.store.session.Sealer`, `seal`), the one holding the
+sealing lead (a session advisory lock) LISTENs for the notification of every commit that
+appends an event and, under its own advisory lock, chains every committed unsealed event,
+in id order, onto the newest sealed one; the others try to take the lead once a second (a
+leader that died is replaced) and seal by themselves when an event they saw unsealed a
+second before still is (a leader that stalled). `verify` walks the log in seal
 order and reports the
 unsealed tail (after sealing what it can); the database's append-only trigger allows that
 one change, sealing, of an unsealed event. What sealing after commit gives up: an event
-is covered by the chain only once sealed, normally milliseconds after its commit (longer
-if its writer died right after committing and nothing has been written since, until the
-next write, `verify` or `close-day`), and in that window someone able to lift the
-database's append-only guard could change or remove it unseen.
+is covered by the chain only once sealed, normally milliseconds after its commit (a
+second or two while another process takes over a sealing process that died or stalled; with
+no writing process left running, until the next write, `verify` or `close-day`), and in
+that window someone able to lift the database's append-only guard could change or remove it
+unseen.
 """
 
 from __future__ import annotations

@@ -108,6 +108,10 @@ and the outcomes of the counter's ticket) takes it shared, with that counter's o
 counter in turn. Every other step takes it exclusive and runs alone, as SQLite's BEGIN
 IMMEDIATE makes every writer. Events are not chained by the writers (`db.store.audit.seal`),
 so nothing else makes them wait for one another."""
+NOTIFY_CHANNEL = "hall_changes"
+"""The channel the `events_notify` trigger (migration 0001) notifies on every commit that
+appends an event: the displays' watchers and the sealing process (`db.store.session.Sealer`)
+LISTEN on it."""
 COUNTER_LOCKS = 0x4843
 """The first key of a counter's advisory lock (the two-key form: its own key space)."""
 WRITE_LOCK = "hall_write_lock"

@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from db.errors import HallError
 from db.store import halls
 from db.store.engine import (
     LOCK_HALL,
+    NOTIFY_CHANNEL,
     READ_ONLY,
     WRITE_LOCK,
     engine_file_problem,
@@ -141,23 +144,41 @@ class Tx:
 
 
 SEAL_PAUSE = 0.005
-"""Seconds a woken sealer waits before sealing, so that the commits that follow within it
-(the process's, and on a busy hall every other process's) are sealed in one batch."""
+"""Seconds the sealing process waits once woken, so that the commits that follow within it
+(on a busy hall, every process's) are sealed in one batch."""
+SEAL_LEAD = 0x4841_4C44
+"""PostgreSQL session advisory lock held by the one process that seals a database's events
+(`Sealer`): the first to take it, until its connection ends."""
+LEAD_TURN = 1.0
+"""Seconds between a following sealer's tries to take the lead: how soon the events of a
+database whose sealing process died (or stalled) are sealed by another."""
+_TRY_LEAD = (f"SELECT pg_try_advisory_lock({SEAL_LEAD}), "
+             "(SELECT min(id) FROM events WHERE seal IS NULL)")
 
 
 class Sealer:
-    """A process's sealer on a database server: a thread with a connection of its own that,
-    woken after each of the process's commits, chains the committed events not yet sealed
-    (`db.store.audit.seal`), so that a step returns at its commit and the commits that come
-    while it seals are sealed in one batch. A sealer that fails (the connection lost) leaves
-    the events to the next wake, another process's sealer, or `hall audit verify`; the steps
-    were saved whatever happens here."""
+    """A process's sealer on a database server: a thread with a connection of its own (out
+    of the pool for good). Of all the processes writing to one database, one leads (it
+    holds `SEAL_LEAD`): it LISTENs for the notification every commit that appends an event
+    sends (the `events_notify` trigger, migration 0001) and, woken, chains the committed
+    events not yet sealed, every process's (`db.store.audit.seal`), so that a step returns at
+    its commit and the commits that come while it seals are sealed in one batch. The others
+    follow: once a `LEAD_TURN` they try to take the lead (a leader that died has let it
+    go), and seal themselves when the oldest unsealed event they saw a turn ago is still
+    unsealed (a leader that stalled). A sealer that fails (the connection lost) leaves the
+    events to the next turn, another process's sealer, or `hall audit verify`; the steps
+    were saved whatever happens here. Stopping (`close`, at exit too), it seals once more."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pid = os.getpid()
-        self.wake = threading.Event()
+        self.leading = False
+        """Whether this process seals the database's events (holds `SEAL_LEAD`)."""
         self._stop = False
+        self._bell, self._ring = socket.socketpair()  # `close` rings: the thread wakes
+        self._bell.setblocking(False)
+        self._ring.setblocking(False)
+        self._conn: Any = None
         self._thread = threading.Thread(target=self._run, name="hall-sealer", daemon=True)
         self._thread.start()
         atexit.register(self.close)  # a process ending without `Hall.dispose` seals too
@@ -165,34 +186,86 @@ class Sealer:
     def _run(self) -> None:
         from db.store.audit import seal
 
-        raw: Any = None
-        while True:
-            self.wake.wait()
-            time.sleep(SEAL_PAUSE)  # the commits of the next few ms sealed in the same batch
-            self.wake.clear()
-            stopping = self._stop  # read before sealing: a last wake seals once more
+        next_try = 0.0
+        seen: Any = None  # the oldest unsealed event at the last turn
+        while not self._stop:
             try:
-                if raw is None:
-                    raw = self.engine.raw_connection()
-                seal(raw.driver_connection)
-            except Exception as error:  # noqa: BLE001 (the thread must live on; rolled back)
-                SEALS.warning("events not sealed now (the next write seals them): %s",
+                if self._conn is None:
+                    self._conn = self._connect()
+                conn = self._conn
+                if self.leading:
+                    if self._changes(conn, None):
+                        time.sleep(SEAL_PAUSE)  # the next few ms' commits: the same batch
+                        list(conn.notifies(timeout=0))  # (told of those already)
+                        seal(conn)
+                    continue
+                self._changes(None, max(0.0, next_try - time.monotonic()))
+                if self._stop:
+                    break
+                next_try = time.monotonic() + LEAD_TURN
+                won, oldest = conn.execute(_TRY_LEAD).fetchone()
+                conn.commit()
+                if won:  # told of every commit from now on; seals what is there
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    conn.commit()
+                    self.leading = True
+                    seal(conn)
+                elif oldest is not None and oldest == seen:
+                    seal(conn)
+                seen = oldest
+            except Exception as error:  # noqa: BLE001 (the thread must live on)
+                SEALS.warning("events not sealed now (they are sealed later): %s",
                               _first_line(error))
-                if raw is not None:  # a new connection next time (this one may be dead)
-                    with contextlib.suppress(Exception):
-                        raw.invalidate()
-                    raw = None
-            if stopping:
-                break
-        if raw is not None:
-            raw.close()
+                self._drop()
+                next_try = time.monotonic() + LEAD_TURN
+        try:  # the last seal: what this process wrote (another sealer's, if it is busy)
+            if self._conn is None:
+                self._conn = self._connect()
+            seal(self._conn)
+        except Exception as error:  # noqa: BLE001
+            SEALS.warning("events not sealed now (they are sealed later): %s",
+                          _first_line(error))
+        self._drop()
+
+    def _changes(self, conn: Any, seconds: float | None) -> bool:
+        """Wait for a notification on `conn` (None: only for the bell), `seconds` at most
+        (None: as long as it takes), or for `close`'s bell; whether one came."""
+        while True:
+            if conn is not None and list(conn.notifies(timeout=0)):  # come, or kept
+                return True
+            watched = [self._bell] if conn is None else [self._bell, conn.fileno()]
+            ready, _, _ = select.select(watched, [], [], seconds)
+            if self._bell in ready or self._stop:
+                with contextlib.suppress(OSError):
+                    self._bell.recv(64)
+                return False
+            if not ready:
+                return False
+
+    def _connect(self) -> Any:
+        pooled = self.engine.raw_connection()  # pinged first: never a dead one
+        conn: Any = pooled.driver_connection
+        pooled.detach()  # its own for good: its LISTEN and lock never go back to the pool
+        conn.rollback()
+        return conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        self.leading = False  # its lock ends with its session
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def close(self) -> None:
         """Seal once more and stop (waiting at most 10 s: the server may be gone)."""
         atexit.unregister(self.close)
         self._stop = True
-        self.wake.set()
+        with contextlib.suppress(OSError):
+            self._ring.send(b"\0")
         self._thread.join(10)
+        if not self._thread.is_alive():
+            self._bell.close()
+            self._ring.close()
 
 
 class Hall:
@@ -341,15 +414,15 @@ class Hall:
             raw.close()
 
     def _seal(self) -> None:
-        """After a commit on a database server: wake this process's sealer (`Sealer`), which
-        chains the committed events not yet sealed (`db.store.audit.seal`) beside the next
-        steps; nothing to do on SQLite, where events are chained as they are written."""
+        """After a commit on a database server: make sure this process has its sealer
+        (`Sealer`): the database's sealing process, told of the commit, chains its events
+        (`db.store.audit.seal`) beside the next steps; nothing to do on SQLite, where events
+        are chained as they are written."""
         if self._file is not None or self.engine.dialect.name == "sqlite":
             return
         sealer = self._sealer
         if sealer is None or sealer.pid != os.getpid():  # none yet, or a forked copy's
-            sealer = self._sealer = Sealer(self.engine)
-        sealer.wake.set()
+            self._sealer = Sealer(self.engine)
 
     def _connect(self) -> Connection:
         """A connection from the pool (pinged first on a server: a dead one is replaced); a

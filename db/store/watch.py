@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from db.store.engine import NOTIFY_CHANNEL
 from db.store.session import Hall, HallUnavailable
 
 __all__ = ["ChangeWatcher", "HallUnavailable", "IntervalWatcher", "PostgresWatcher",
@@ -119,8 +120,6 @@ class SqliteWatcher(ChangeWatcher):
             return False
 
 
-NOTIFY_CHANNEL = "hall_changes"
-"""The channel the `events_notify` trigger (migration 0001) notifies on every commit."""
 
 
 LISTEN_TURN = 0.25

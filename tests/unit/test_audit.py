@@ -489,7 +489,8 @@ def test_a_step_committed_mid_verify_cannot_make_the_report_disagree(
     day_of_work(hall, clock)
     hall.seal()
     if hall.engine.dialect.name == "postgresql":
-        monkeypatch.setattr(hall, "_seal", lambda: None)  # this process's sealer held back
+        hall.dispose()  # this process's sealer stopped (it is told of every commit) ...
+        monkeypatch.setattr(hall, "_seal", lambda: None)  # ... and held back
         for _ in range(2):
             with hall.write() as tx:
                 ops.issue_ticket(tx, "A")

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError
 
 from db.rules import ops
 from db.rules.ops import E
-from db.store import audit
+from db.store import audit, session
 from db.store.schema import alembic_config, init_db
-from db.store.session import Hall
+from db.store.session import SEAL_LEAD, Hall
 from tests.unit.test_multiprocess import (
     drain,
     issue_many,
@@ -134,6 +134,83 @@ def test_steps_at_different_counters_do_not_wait_for_each_other(pg_hall: Hall,
     assert verify(pg_hall).ok
 
 
+def leader_pid(hall: Hall) -> int | None:
+    """The server process of the connection that holds the sealing lead, if any."""
+    with hall.engine.connect() as conn:
+        return conn.execute(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND "
+                                 "classid = 0 AND objid = :key AND objsubid = 1 AND granted"),
+                            {"key": SEAL_LEAD}).scalar()
+
+
+def until(what: Callable[[], object], seconds: float = 30.0) -> object:
+    deadline = time.monotonic() + seconds
+    while not (found := what()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found
+
+
+def test_one_process_seals_every_writers_events(pg_hall: Hall, pg_url: str) -> None:
+    sealed(pg_hall)
+    leader = leader_pid(pg_hall)
+    assert leader is not None and pg_hall._sealer is not None and pg_hall._sealer.leading
+    other = open_hall(pg_url)  # another process's hall: it follows, and is sealed for
+    try:
+        for _ in range(3):
+            with other.write(2) as tx:
+                ops.call_next(tx, 2)
+            with other.write(2) as tx:
+                ops.no_show(tx, 2)
+        assert other._sealer is not None and not other._sealer.leading
+        assert all(seal is not None for _, seal in sealed(pg_hall))
+        assert leader_pid(pg_hall) == leader
+    finally:
+        other.dispose()
+    assert verify(pg_hall).ok
+
+
+def test_a_dead_sealing_process_is_replaced(pg_hall: Hall, pg_url: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session, "LEAD_TURN", 0.1)
+    sealed(pg_hall)
+    other = open_hall(pg_url)
+    try:
+        with other.write(2) as tx:
+            ops.call_next(tx, 2)
+        first = leader_pid(pg_hall)
+        pg_hall.dispose()  # the leading process goes (its last seal made)
+        assert until(lambda: leader_pid(other) not in (None, first))  # another leads
+        sealer = other._sealer
+        assert sealer is not None and until(lambda: sealer.leading)
+        with other.write(2) as tx:
+            ops.no_show(tx, 2)
+        assert all(seal is not None for _, seal in sealed(other))
+        with other.engine.connect() as conn:  # its connection cut: it leads again
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": leader_pid(other)})
+        with other.write(3) as tx:
+            ops.call_next(tx, 3)
+        assert all(seal is not None for _, seal in sealed(other))
+        assert verify(other).ok
+    finally:
+        other.dispose()
+
+
+def test_a_stalled_sealing_process_is_sealed_for(pg_hall: Hall,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session, "LEAD_TURN", 0.1)
+    sealed(pg_hall)
+    pg_hall.dispose()
+    with pg_hall.engine.connect() as holder:  # a leader that never seals
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SEAL_LEAD})
+        holder.commit()
+        with pg_hall.write(1) as tx:
+            ops.call_next(tx, 1)
+        assert pg_hall._sealer is not None and not pg_hall._sealer.leading
+        assert all(seal is not None for _, seal in sealed(pg_hall))  # a follower did
+        holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        holder.commit()
+    assert verify(pg_hall).ok
+
+
 @pytest.mark.slow
 def test_writers_in_several_processes_leave_a_chain_that_verifies(pg_url: str) -> None:
     hall = prepare(pg_url)
@@ -198,6 +275,7 @@ def test_an_event_slipped_in_among_the_sealed_is_found(pg_hall: Hall) -> None:
 
 def test_the_unsealed_tail_is_reported_and_sealed_later(pg_hall: Hall) -> None:
     sealed(pg_hall)
+    pg_hall.dispose()  # no sealer left to be told of the commit below
     with pg_hall.engine.connect() as conn, conn.begin():  # a writer that died after commit
         conn.execute(text("INSERT INTO events (at, business_day, kind) "
                           "VALUES (now(), current_date, 'open')"))
@@ -210,6 +288,7 @@ def test_the_unsealed_tail_is_reported_and_sealed_later(pg_hall: Hall) -> None:
 
 def test_the_database_allows_an_event_only_its_sealing(pg_hall: Hall) -> None:
     sealed(pg_hall)
+    pg_hall.dispose()  # no sealer left to be told of the commit below
     with pg_hall.engine.connect() as conn, conn.begin():
         new = conn.execute(text("INSERT INTO events (at, business_day, kind) VALUES "
                                 "(now(), current_date, 'open') RETURNING id")).scalar_one()
