@@ -16,9 +16,10 @@ and every ticket, counter, remedy and complaint against its events) on the targe
 Run it with the hall's apps stopped: rows that change while it copies (a ticket called) are
 not followed. On PostgreSQL the source's committed events are sealed into the chain first;
 a log whose chain order is not its id order (written side by side there) can only go to
-another PostgreSQL database. A target that holds another hall's history (its first event differs) is
-refused; one that holds part of this hall's is the resumable case.
-"""
+another PostgreSQL database. A SQLite target that holds another hall's history (its first
+event differs) is refused; one that holds part of this hall's is the resumable case. A
+PostgreSQL target that holds other halls takes the hall as one beside them
+(`hall.migrate_join`)."""
 
 from __future__ import annotations
 
@@ -43,10 +44,12 @@ def migrate(run: Run) -> None:
     """`migrate --to URL`: copy the hall into the database at URL and verify the copy."""
     from sqlalchemy import MetaData
 
+    from db.store import halls
     from db.store.audit import head as audit_head
     from db.store.engine import create_database, make_engine
     from db.store.models import Base
     from db.store.schema import current_revision, head_revision, upgrade
+    from hall import migrate_join as join
 
     target_url = run.args.to or os.environ.get(TARGET_ENV)
     if not target_url:
@@ -67,6 +70,21 @@ def migrate(run: Run) -> None:
         upgrade(target)
         metadata: MetaData = Base.metadata
         tables = [t for t in metadata.sorted_tables if t.name not in DERIVED]
+        with source.connect() as src, target.connect() as dst:
+            if join.joining(src, dst):  # a hall beside the target's others
+                _source_verified(source)  # its events are chained again there
+                with progress_bar("迁移 migrating", after=0) as tell:
+                    hall_id, counts = join.add_hall(src, dst, tables, tell)
+                join.seal_all(target)
+                result = join.verify(target, hall_id)
+                code = next(h.code for h in halls.halls(src))
+                src.commit()
+                added = True
+            else:
+                added = False
+        if added:
+            _joined(run, target_url, code, counts, result)
+            return
         with source.connect() as src, target.connect() as dst:
             _same_hall(src, dst)
             copied = 0
@@ -97,6 +115,34 @@ def migrate(run: Run) -> None:
         f"已迁移到 {where}：{len(counts)} 张表 {rows} 行，事件 {result.events} 条，校验通过 "
         f"(migrated: {len(counts)} tables, {rows} rows, {result.events} events, verified)",
         {"to": where, "tables": counts, "events": result.events, "head_id": result.head_id,
+         "head_hash": result.head_hash, "verified": True})
+
+
+def _source_verified(source: Any) -> None:
+    """Refuse a hall whose own log fails `audit verify`: added beside other halls its events
+    are chained again, which would hide what was done to them."""
+    problem = _verify(source).problem
+    if problem is not None:
+        raise Refused(f"the hall's own event log fails verification ({problem.message}): it "
+                      "is not moved into another database's chain",
+                      zh=f"本厅事件记录校验未通过（{problem.message_zh}）：不迁入其他数据库的事件链")
+
+
+def _joined(run: Run, target_url: str, code: str, counts: dict[str, int], result: Any) -> None:
+    """The answer of a hall added beside the target's others (`hall.migrate_join`)."""
+    where = masked(target_url)
+    if result.problem is not None:
+        raise Refused(f"the copy in {where} fails verification: {result.problem.message}",
+                      zh=f"{where} 中的副本校验未通过：{result.problem.message_zh}")
+    rows = sum(counts.values())
+    run.out.done(
+        f"已作为营业厅 {code} 迁入 {where}：{len(counts)} 张表 {rows} 行，事件 "
+        f"{counts.get('events', 0)} 条已接入该库的事件链，校验通过 (added as hall {code}: "
+        f"{len(counts)} tables, {rows} rows, {counts.get('events', 0)} events chained onto "
+        "the database's chain, verified; a head hash written down from this hall stays "
+        "checkable against its own file)",
+        {"to": where, "hall": code, "added": True, "tables": counts,
+         "events": counts.get("events", 0), "head_id": result.head_id,
          "head_hash": result.head_hash, "verified": True})
 
 

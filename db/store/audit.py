@@ -626,13 +626,22 @@ class TicketReplay:
         self.status = _STATUS.get(kind, self.status)
 
 
-def check_tickets(conn: Connection) -> tuple[Problem | None, int]:
-    """Replay every ticket's events and compare with its row: the first ticket whose state,
-    business, counter or handler is not what its events say (a row edited by hand: the
-    triggers guard only the log), and how many tickets were checked."""
+def _of_hall(hall_id: int | None) -> Any:
+    """The condition keeping a statement to hall `hall_id` (None: no condition): row-level
+    security does it for a plain role, and this for one it does not hold (the database's
+    owner in `hall migrate`, a superuser)."""
+    return sa.column("hall_id") == hall_id if hall_id is not None else sa.true()
+
+
+def check_tickets(conn: Connection, hall_id: int | None = None) -> tuple[Problem | None, int]:
+    """Replay every ticket's events (of hall `hall_id`, when given) and compare with its
+    row: the first ticket whose state, business, counter or handler is not what its events
+    say (a row edited by hand: the triggers guard only the log), and how many tickets were
+    checked."""
     after, count = 0, 0
     while True:
-        rows = conn.execute(select(T).where(T.c.id > after).order_by(T.c.id).limit(CHUNK)).all()
+        rows = conn.execute(select(T).where(T.c.id > after, _of_hall(hall_id))
+                            .order_by(T.c.id).limit(CHUNK)).all()
         if not rows:
             return None, count
         # A number's letter is the business it was issued for (a walk-in's event names only
@@ -790,14 +799,14 @@ class TableReplay:
             _complaint_step(self.complaints, event, detail)
 
 
-def replay_tables(conn: Connection) -> TableReplay:
+def replay_tables(conn: Connection, hall_id: int | None = None) -> TableReplay:
     """Replay the events of counters, remedies and complaints (read by their kind: the
-    index on kind keeps this a small part of the log)."""
+    index on kind keeps this a small part of the log), of hall `hall_id` when given."""
     replay = TableReplay({}, {}, {})
     events = conn.execute(
         select(E.c.id, E.c.at, E.c.business_day, E.c.kind, E.c.ticket_id, E.c.staff_id,
                E.c.counter_number, E.c.detail)
-        .where(E.c.kind.in_(_OTHER_STEPS)).order_by(E.c.id))
+        .where(E.c.kind.in_(_OTHER_STEPS), _of_hall(hall_id)).order_by(E.c.id))
     for event in events:
         replay.step(event)
     return replay
@@ -830,11 +839,11 @@ def _compare(what: str, key: int, stored: Any, told: Expected | None) -> Problem
     return None
 
 
-def check_tables(conn: Connection) -> tuple[Problem | None, int]:
+def check_tables(conn: Connection, hall_id: int | None = None) -> tuple[Problem | None, int]:
     """Counters, remedies and complaints against their events: the first row (counters by
     number, then remedies and complaints by id) that is not what its events say, and how
     many rows were checked. A counter no one ever signed in to stays closed."""
-    replay = replay_tables(conn)
+    replay = replay_tables(conn, hall_id)
     count = 0
     for what, table, key, told in (
         ("counter", CT, CT.c.number, replay.counters),
@@ -842,7 +851,7 @@ def check_tables(conn: Connection) -> tuple[Problem | None, int]:
         ("complaint", KT, KT.c.id, replay.complaints),
     ):
         rows = {getattr(row, key.name): row
-                for row in conn.execute(select(table).order_by(key))}
+                for row in conn.execute(select(table).where(_of_hall(hall_id)).order_by(key))}
         for number in sorted(rows.keys() | told.keys()):
             expected = told.get(number)
             if what == "counter" and expected is None:

@@ -160,8 +160,8 @@ def verify(conn: Connection, hall_id: int, progress: Any = None, anchor: str | N
         chain = audit.verify(conn, progress, anchor, tables=False, full=full)
     if chain.problem is not None:
         return chain
-    problem, count = audit.check_tickets(conn)
+    problem, count = audit.check_tickets(conn, hall_id)
     rows = 0
     if problem is None:
-        problem, rows = audit.check_tables(conn)
+        problem, rows = audit.check_tables(conn, hall_id)
     return replace(chain, ok=problem is None, problem=problem, tickets=count, rows=rows)

@@ -148,3 +148,102 @@ def test_a_chain_written_side_by_side_stays_on_postgresql(
     refused = cli("--db", pg_url, "migrate", "--to", f"sqlite:///{back}")
     assert "not in id order" in one_line_error(refused)
     assert not back.exists()
+
+
+# -- a hall added to a PostgreSQL database of several halls (issue 17) -------------------------
+
+
+def _north(path: Path, config: HallConfig, code: str = "north") -> str:
+    """A second SQLite hall, code `north`, its own staff (N01, N09 its leader): a morning
+    with a remedy granted and a complaint recorded (ids an event's detail names)."""
+    from db.rules import complaints, counters, ops, remedies, staff
+    from db.store.schema import init_db
+    from db.store.session import ManualClock
+    from tests.conftest import OPENING
+    from tests.unit.test_multiprocess import cheap_pins
+
+    url = f"sqlite:///{path}"
+    north = Hall.open(url, config, ManualClock(OPENING), hall=code)
+    init_db(north)
+    with cheap_pins(), north.write() as tx:
+        staff.add_staff(tx, "N01", "王芳", "clerk", "2468", authority_limit=200)
+        staff.add_staff(tx, "N09", "李强", "leader", "135792")
+        counters.sign_in(tx, 1, "N01")
+    for _ in range(3):
+        with north.write() as tx:
+            ops.issue_ticket(tx, "A")
+    with north.write() as tx:
+        ops.call_next(tx, 1)
+        ops.start(tx, 1)
+        remedies.grant(tx, "A001", "N01", "expedite", 1000, "等候过久")
+        ops.complete(tx, 1)
+        complaints.record_complaint(tx, "N09", "A001", "太慢")
+    north.dispose()
+    return url
+
+
+@pytest.mark.sqlite_only("the halls moved are SQLite files; the target is PostgreSQL")
+def test_two_sqlite_halls_into_one_postgresql_database(
+    cli: Cli, ready: Hall, pg_url: str, config: HallConfig, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from hall import migrate_join
+
+    morning(cli)  # hall `main`, the test's own
+    assert cli("migrate", "--to", pg_url).code == 0  # into the empty database, ids kept
+    north = _north(tmp_path / "north.db", config)
+    mine = counts(north)
+    # Cut off after the first chunk of events, then run again: it goes on.
+    monkeypatch.setattr(migrate_join, "CHUNK", 3)
+    real = migrate_join._grow
+    chunks = 0
+
+    def cut_off(src: Any, dst: Any, table: Any, *rest: Any) -> Any:
+        nonlocal chunks
+        for n in real(src, dst, table, *rest):
+            chunks += table.name == "events"
+            if chunks == 2:
+                raise OperationalError("INSERT", {}, Exception("connection lost"))
+            yield n
+
+    monkeypatch.setattr(migrate_join, "_grow", cut_off)
+    cut = cli("--db", north, "migrate", "--to", pg_url)
+    assert cut.code != 0 and "connection lost" in one_line_error(cut)
+    monkeypatch.setattr(migrate_join, "_grow", real)
+    done = cli("--json", "--db", north, "migrate", "--to", pg_url)
+    assert done.code == 0, done.err
+    told = done.json()
+    assert told["added"] is True and told["hall"] == "north" and told["verified"] is True
+    assert told["tables"]["events"] == mine["events"] and told["tables"]["tickets"] == 3
+    # Through a plain role (row-level security holds it to the hall it names).
+    owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text("DO $$ BEGIN CREATE ROLE hall_app LOGIN; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+        conn.execute(text("GRANT ALL ON ALL TABLES IN SCHEMA public TO hall_app"))
+        conn.execute(text("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO hall_app"))
+        assert conn.execute(text("SELECT count(*) FROM events WHERE seal IS NULL")
+                            ).scalar() == 0
+    owner.dispose()
+    app = pg_url.replace("://hall@", "://hall_app@", 1)
+    listed = cli("--json", "--db", app, "--hall", "north", "halls")
+    assert listed.code == 0, listed.err
+    assert [h["code"] for h in listed.json()["halls"]] == ["main", "north"]
+    for code, tickets in (("main", 3), ("north", 3)):
+        verified = cli("--json", "--db", app, "--hall", code, "audit", "verify")
+        assert verified.code == 0, verified.err
+        assert verified.json()["tickets"] == tickets and verified.json()["unsealed"] == 0
+    issued = cli("--json", "--db", app, "--hall", "north", "issue", "A")
+    assert issued.code == 0, issued.err  # ids past the hall's range: no clash
+    # The hall has moved on there: the same migration again, or any hall `north`, is refused.
+    again = cli("--db", north, "migrate", "--to", pg_url)
+    assert again.code == 2 and "already in the target" in one_line_error(again)
+    assert cli("--json", "--db", app, "--hall", "north", "audit", "verify").code == 0
+    # A third hall whose staff ids another hall has: refused before anything is written.
+    east = _north(tmp_path / "east.db", config, code="east")
+    clash = cli("--db", east, "migrate", "--to", pg_url)
+    assert clash.code == 1 and "staff id N01" in one_line_error(clash)
+    listed = cli("--json", "--db", app, "--hall", "north", "halls").json()
+    assert [h["code"] for h in listed["halls"]] == ["main", "north"]
