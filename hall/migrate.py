@@ -8,7 +8,8 @@ above the target's highest id, each chunk one transaction: a run cut off (Ctrl+C
 connection) goes on from the last chunk that was written. The small tables keyed otherwise
 (business types, staff, counters, the day's sequences, the hall's secrets, PIN attempts)
 are written whole each run, row by row, inserted or updated. The stored figures of closed
-days are not copied: they are derived, and kept again by the next report or day's close.
+days are kept on the source first (the days no report or close kept yet) and copied last, so
+that the target's first report over the hall's history reads them.
 Server sequences are moved past the copied ids. Then it is verified: every table's rows
 counted on both sides, the newest event's hash the same, and `hall audit verify` (the chain,
 and every ticket, counter, remedy and complaint against its events) on the target.
@@ -44,6 +45,7 @@ def migrate(run: Run) -> None:
     """`migrate --to URL`: copy the hall into the database at URL and verify the copy."""
     from sqlalchemy import MetaData
 
+    from db.figures.days import keep_closed_days
     from db.store import halls
     from db.store.audit import head as audit_head
     from db.store.engine import create_database, make_engine
@@ -62,6 +64,8 @@ def migrate(run: Run) -> None:
         raise Refused("the hall's database is not at the newest schema: run `hall init` on it "
                       "first", zh="本厅数据库不是最新结构：请先运行 hall init")
     run.hall().seal()  # PostgreSQL: every committed event into the chain before it is copied
+    with progress_bar("日数据 keeping the closed days' figures") as tell:
+        keep_closed_days(run.hall(), tell)  # copied at the end: the target's reports read them
     if target_url.startswith("sqlite"):
         _chained_in_id_order(source)
     create_database(target_url)
@@ -76,6 +80,7 @@ def migrate(run: Run) -> None:
                 with progress_bar("迁移 migrating", after=0) as tell:
                     hall_id, counts = join.add_hall(src, dst, tables, tell)
                 join.seal_all(target)
+                days = _copy_figures(src, dst, hall_id)
                 result = join.verify(target, hall_id)
                 code = next(h.code for h in halls.halls(src))
                 src.commit()
@@ -83,7 +88,7 @@ def migrate(run: Run) -> None:
             else:
                 added = False
         if added:
-            _joined(run, target_url, code, counts, result)
+            _joined(run, target_url, code, counts, days, result)
             return
         with source.connect() as src, target.connect() as dst:
             _same_hall(src, dst)
@@ -97,6 +102,7 @@ def migrate(run: Run) -> None:
                             tell(copied, total)
             _move_sequences(dst, tables)
             counts = _compare_counts(src, dst, tables)
+            days = _copy_figures(src, dst, None)
         result = _verify(target)
         with source.connect() as src:
             newest = audit_head(src)
@@ -112,10 +118,38 @@ def migrate(run: Run) -> None:
                       zh="副本的最新事件与本厅不同：迁移时是否有程序在写？请停止各终端后重新运行")
     rows = sum(counts.values())
     run.out.done(
-        f"已迁移到 {where}：{len(counts)} 张表 {rows} 行，事件 {result.events} 条，校验通过 "
-        f"(migrated: {len(counts)} tables, {rows} rows, {result.events} events, verified)",
-        {"to": where, "tables": counts, "events": result.events, "head_id": result.head_id,
+        f"已迁移到 {where}：{len(counts)} 张表 {rows} 行，事件 {result.events} 条，"
+        f"{days} 个已结束营业日的统计已保存，校验通过 (migrated: {len(counts)} tables, {rows} "
+        f"rows, {result.events} events, {days} closed days' figures kept, verified)",
+        {"to": where, "tables": counts, "days_kept": days, "events": result.events,
+         "head_id": result.head_id,
          "head_hash": result.head_hash, "verified": True})
+
+
+def _copy_figures(src: Any, dst: Any, hall_id: int | None) -> int:
+    """The closed days' stored figures (`db.figures.days`, kept on the source first), copied
+    after the events (an event written on a day drops that day's figures): the target's
+    first report over the hall's history reads them instead of replaying it. `hall_id`: the
+    hall's id in the target when it was added beside others. Returns the days copied."""
+    from sqlalchemy import delete, insert, select
+
+    from db.figures.days import D as table
+    from db.store import halls
+
+    rows = [dict(r) for r in src.execute(select(table)).mappings()]
+    src.commit()
+    dst.commit()
+    if not rows:
+        return 0
+    with dst.begin():
+        if hall_id is not None:
+            halls.scope(dst, hall_id)
+            for row in rows:
+                row["hall_id"] = hall_id
+        mine = hall_id if hall_id is not None else rows[0]["hall_id"]
+        dst.execute(delete(table).where(table.c.hall_id == mine))
+        dst.execute(insert(table), rows)
+    return len(rows)
 
 
 def _source_verified(source: Any) -> None:
@@ -128,7 +162,8 @@ def _source_verified(source: Any) -> None:
                       zh=f"本厅事件记录校验未通过（{problem.message_zh}）：不迁入其他数据库的事件链")
 
 
-def _joined(run: Run, target_url: str, code: str, counts: dict[str, int], result: Any) -> None:
+def _joined(run: Run, target_url: str, code: str, counts: dict[str, int], days: int,
+            result: Any) -> None:
     """The answer of a hall added beside the target's others (`hall.migrate_join`)."""
     where = masked(target_url)
     if result.problem is not None:
@@ -137,11 +172,12 @@ def _joined(run: Run, target_url: str, code: str, counts: dict[str, int], result
     rows = sum(counts.values())
     run.out.done(
         f"已作为营业厅 {code} 迁入 {where}：{len(counts)} 张表 {rows} 行，事件 "
-        f"{counts.get('events', 0)} 条已接入该库的事件链，校验通过 (added as hall {code}: "
-        f"{len(counts)} tables, {rows} rows, {counts.get('events', 0)} events chained onto "
-        "the database's chain, verified; a head hash written down from this hall stays "
+        f"{counts.get('events', 0)} 条已接入该库的事件链，{days} 个已结束营业日的统计已保存，"
+        f"校验通过 (added as hall {code}: {len(counts)} tables, {rows} rows, "
+        f"{counts.get('events', 0)} events chained onto the database's chain, {days} closed "
+        "days' figures kept, verified; a head hash written down from this hall stays "
         "checkable against its own file)",
-        {"to": where, "hall": code, "added": True, "tables": counts,
+        {"to": where, "hall": code, "added": True, "tables": counts, "days_kept": days,
          "events": counts.get("events", 0), "head_id": result.head_id,
          "head_hash": result.head_hash, "verified": True})
 

@@ -196,11 +196,14 @@ def _small(src: Any, dst: Any, table: Any, hall_id: int) -> int:
     the hall has it (its key within the hall)."""
     from sqlalchemy import and_, insert, select, update
 
+    from db.store import halls
+
     key = [c for c in table.primary_key.columns if c.name != "hall_id"]
     rows = src.execute(select(table)).mappings().all()
     src.commit()
     dst.commit()
     with dst.begin():
+        halls.scope(dst, hall_id)
         for row in rows:
             values = {**row, "hall_id": hall_id}
             match = and_(table.c.hall_id == hall_id, *(c == row[c.name] for c in key))
@@ -215,6 +218,8 @@ def _grow(src: Any, dst: Any, table: Any, hall_id: int, offsets: dict[str, int])
     """Copy a growing table's rows into the hall's id range (its offset found from the rows
     already copied, else reserved), chunk by chunk; yields the rows written."""
     from sqlalchemy import func, insert, select
+
+    from db.store import halls
 
     ident = table.c.id
     low, high = src.execute(select(func.min(ident), func.max(ident))).one()
@@ -235,7 +240,8 @@ def _grow(src: Any, dst: Any, table: Any, hall_id: int, offsets: dict[str, int])
         if not rows:
             return
         moved = [_moved(dict(r), offset, hall_id, offsets, events) for r in rows]
-        with dst.begin():
+        with dst.begin():  # kept to the hall: the day's-figures trigger of an event too
+            halls.scope(dst, hall_id)
             dst.execute(insert(table), moved)
         done = int(rows[-1]["id"])
         yield len(rows)

@@ -217,6 +217,7 @@ def test_two_sqlite_halls_into_one_postgresql_database(
     told = done.json()
     assert told["added"] is True and told["hall"] == "north" and told["verified"] is True
     assert told["tables"]["events"] == mine["events"] and told["tables"]["tickets"] == 3
+    assert told["days_kept"] == 1  # its closed day's figures, kept there
     # Through a plain role (row-level security holds it to the hall it names).
     owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with owner.connect() as conn:
@@ -247,3 +248,32 @@ def test_two_sqlite_halls_into_one_postgresql_database(
     assert clash.code == 1 and "staff id N01" in one_line_error(clash)
     listed = cli("--json", "--db", app, "--hall", "north", "halls").json()
     assert [h["code"] for h in listed["halls"]] == ["main", "north"]
+
+
+def test_the_closed_days_figures_are_kept_on_the_target(
+    cli: Cli, cli_url: str, tmp_path: Path, config: HallConfig
+) -> None:
+    """Every path that makes history leaves its closed days kept: `hall migrate` keeps the
+    days no report kept yet (on the source) and copies them, after the events (whose
+    trigger drops a day's figures), so the target's first report over them replays none."""
+    from db.figures import days
+    from db.rules import ops
+    from db.store.session import ManualClock
+    from tests.conftest import OPENING
+
+    past = Hall.open(cli_url, config, ManualClock(OPENING))  # 2026-11-27, a closed day
+    with past.write() as tx:
+        ops.issue_ticket(tx, "A")
+    past.dispose()
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    done = cli("--json", "migrate", "--to", target)
+    assert done.code == 0, done.err
+    assert done.json()["days_kept"] == 1
+    copy = Hall.open(target, config)
+    try:
+        with copy.read() as tx:
+            kept = tx.conn.execute(select(days.D.c.day)).scalars().all()
+            assert [str(d) for d in kept] == ["2026-11-27"]
+        assert days.keep_closed_days(copy) == 0  # nothing left to replay there
+    finally:
+        copy.dispose()
