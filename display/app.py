@@ -1,11 +1,20 @@
 """The display (叫号屏): the wall display of the hall, or one counter's display.
 
-One worker thread asks the change watcher (cheap: one pragma) every CHECK_SECONDS
-whether another process committed; only then it reads the hall's snapshot and posts it to
-the app, and the screen shows it (`ui.watched`, on a thread of its own). The check runs on
-that thread rather than on a Textual timer, so an idle display's event loop sleeps: it wakes
-for the clock and for a change, not twenty times a second. While the database is away the
-screen says "reconnecting" and the thread keeps trying.
+One worker thread asks the change watcher (cheap: one pragma; on PostgreSQL it waits for
+the notification) every CHECK_SECONDS whether another process committed; only then it reads
+the hall's snapshot and posts it to the app, and the screen shows it (`ui.watched`, on a
+thread of its own). The check runs on that thread rather than on a Textual timer, so an idle
+display's event loop sleeps: it wakes for the clock and for a change, not twenty times a
+second. While the database is away the screen says "reconnecting" and the thread keeps
+trying.
+
+The wall reads in two steps. First what a call changes and the hall looks up for: the
+latest calls, the counters, the next numbers, the notice; that is drawn at once. Then, once
+that frame is on the screen (or after DRAWN_WAIT_SECONDS), the same thread reads the queues
+with their estimated waits (`queries.snapshot` with the estimates: a play-out of the hall
+per business, most of the cost of a read, 20-50 ms with 2,000 waiting) and the queue board
+shows them, the counts and the estimates of one read. A call is thus on the wall without
+waiting for the estimates, and the estimates follow it within one more read.
 
 The wall display also announces each new call (`display.voice`): every call made since
 the last one read (`display.calling`, which reads back past the snapshot's latest calls after
@@ -18,6 +27,7 @@ log, and the display goes on silent.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +58,10 @@ its commit."""
 RETRY_SECONDS = 1.0
 """After a failed check or read, how long before the next attempt."""
 
+DRAWN_WAIT_SECONDS = 0.25
+"""After a read, the wall reads its queues once the read is drawn, or after this long at
+most (a frame that never comes: the wall under the leader's unlock screen)."""
+
 RECENT_CALLS = 11
 """Calls read per snapshot: the latest for the banner, the rest for the list, one row per
 ticket (recalls among them take no row of their own); the wall reads further back only when
@@ -68,7 +82,9 @@ class HallRead:
     calls: NewCalls
     """The calls made since the last read (read only by a display that speaks)."""
     next_numbers: dict[int, str]
-    """Counter → the ticket it would call next (`queries.next_numbers`)."""
+    """Counter → the ticket it would call next (`queries.next_numbers`; the wall's alone)."""
+    number: int = 0
+    """Which read of the app this is (1, 2, …): the queues read after it carry it."""
 
 
 class DisplayApp(Watched[HallRead], LockedApp):
@@ -101,6 +117,17 @@ class DisplayApp(Watched[HallRead], LockedApp):
             self.event_id = event_id
             """The call's event."""
 
+    class QueuesRead(Message):
+        """The wall's queues with their estimates, read after read `after` was posted (sent
+        from the watching thread)."""
+
+        def __init__(self, queues: HallSnapshot, after: int) -> None:
+            super().__init__()
+            self.queues = queues
+            """The hall as read for the queue board (no calls in it)."""
+            self.after = after
+            """The read (`HallRead.number`) it followed."""
+
     class VoiceTurnedOff(Message):
         """The announcer cannot speak here (sent from any thread)."""
 
@@ -123,6 +150,14 @@ class DisplayApp(Watched[HallRead], LockedApp):
         """The calls handed to the voice and not said yet, and the one being said."""
         self.latest: tuple[CallView, ...] = ()
         """The latest calls as last read, newest first."""
+        self.reads = 0
+        """Reads made (the watching thread's count)."""
+        self.shown_read = 0
+        """The read on show (`HallRead.number`)."""
+        self.queues_after = 0
+        """The read the queues on show followed (`QueuesRead.after`)."""
+        self._drawn = threading.Event()
+        """Set once the last read is drawn (the watching thread then reads the queues)."""
 
     def on_mount(self) -> None:
         """Show the screen and start watching."""
@@ -162,15 +197,40 @@ class DisplayApp(Watched[HallRead], LockedApp):
     def read_watched(self) -> HallRead:
         """The hall's snapshot, the notice and the calls to announce (the watching thread,
         after a commit and first of all; touches no widget)."""
+        wall = self.display_screen.shows_queues
+        self._drawn.clear()
         with self.hall.read() as tx:
-            snapshot = queries.snapshot(tx, recent=RECENT_CALLS)
+            snapshot = queries.snapshot(tx, recent=RECENT_CALLS, estimates=False)
             notice = notices.current_notice(tx)
-            coming = queries.next_numbers(tx, snapshot.counters)
+            coming = queries.next_numbers(tx, snapshot.counters) if wall else {}
             calls = NewCalls()
             if self.voice is not None:
                 calls = new_calls(tx, self.calls, snapshot.recent_calls, RECENT_CALLS,
                                   snapshot.at)
-        return HallRead(snapshot, notice, calls, coming)
+        self.reads += 1
+        return HallRead(snapshot, notice, calls, coming, self.reads)
+
+    def read_after(self, data: HallRead) -> None:
+        """The wall's queues and their estimated waits, read once `data` is drawn (the
+        watching thread; a counter's display has no queues)."""
+        if not self.display_screen.shows_queues:
+            return
+        self._drawn.wait(DRAWN_WAIT_SECONDS)
+        with self.hall.read() as tx:
+            queues = queries.snapshot(tx, recent=0)
+        self.post_message(self.QueuesRead(queues, data.number))
+
+    def on_display_app_queues_read(self, message: QueuesRead) -> None:
+        """Show the queues and their estimated waits."""
+        self.display_screen.queues = message.queues
+        self.queues_after = message.after
+
+    @property
+    def settled(self) -> bool:
+        """The last read is on show, and on the wall the queues read after it too (for the
+        tests: what the wall will show until the next change)."""
+        return self.shown_read == self.reads and (
+            not self.display_screen.shows_queues or self.queues_after == self.reads)
 
     def show_stale(self, error: Exception | None) -> None:
         """Say "reconnecting" while the database is away; the watching thread tries again
@@ -185,6 +245,8 @@ class DisplayApp(Watched[HallRead], LockedApp):
         self.display_screen.snapshot = read.snapshot
         self.display_screen.notice = read.notice
         self._show_calls()
+        self.shown_read = read.number
+        self.call_after_refresh(self._drawn.set)
 
     def _announce(self, calls: NewCalls) -> None:
         """Queue the calls for the voice, and log once those too old to be said."""

@@ -148,6 +148,13 @@ class Watched(_Host, Generic[T]):
         """Say that the data on show may be out of date, because of `error`; None: it is
         fresh again (UI thread; called on every failure, and once on recovery)."""
 
+    def read_after(self, data: T) -> None:
+        """Called right after a read's answer was posted, on the thread that read it (a
+        worker, or the watching thread): a slower read of what need not hold up the rest
+        (the wall display's queues and their estimated waits, read once the calls are on
+        show). It posts its own answer; what it raises counts as a failed read. Nothing by
+        default."""
+
     def can_read(self) -> bool:
         """False while reads are held (a desk's step that reads after itself): checks wait
         and a `reload()` asked meanwhile is dropped."""
@@ -232,10 +239,10 @@ class Watched(_Host, Generic[T]):
         """One read (worker thread); its answer goes to the UI thread as a message."""
         try:
             data = self.read_watched()
+            self.post_message(Watched.Loaded(number, data))
+            self.read_after(data)
         except Exception as error:  # noqa: BLE001 (shown as stale, never lost)
             self.post_message(Watched.Failed(number, error))
-        else:
-            self.post_message(Watched.Loaded(number, data))
 
     @work(thread=True, exit_on_error=False, group="watched-thread")
     def _watch_on_thread(self) -> None:
@@ -266,6 +273,7 @@ class Watched(_Host, Generic[T]):
                 loop.pending = False  # a reload() asked during the read reads once more
                 data = self.read_watched()
                 self.post_message(Watched.Loaded(0, data))
+                self.read_after(data)
             loop.due = False
             return True
         except Exception as error:  # noqa: BLE001 (shown as stale, tried again)

@@ -130,17 +130,20 @@ def last_issued(tx: Tx, issued_by: str | None = None, *, live: bool = True
     return with_wait(tx, TicketView.from_row(row), live=live) if row else None
 
 
-def snapshot(tx: Tx, recent: int = 8) -> HallSnapshot:
-    """The whole hall at a glance: queues, counters and the latest calls."""
+def snapshot(tx: Tx, recent: int = 8, *, estimates: bool = True) -> HallSnapshot:
+    """The whole hall at a glance: queues, counters and the latest `recent` calls (0: none).
+    `estimates` False leaves the estimated waits out (empty): they are most of the cost of
+    a snapshot (a play-out of the hall per business), and the wall display reads its calls
+    without them, then the queues with them."""
     counts: dict[str, int] = dict(tx.conn.execute(_WAITING_COUNTS, {"day": tx.day}).all())
     waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
-    told = estimate.for_businesses(tx, tx.config.priority("normal").rank)
+    told = estimate.for_businesses(tx, tx.config.priority("normal").rank) if estimates else {}
     return HallSnapshot(
         at=tx.now,
         business_day=tx.day,
         waiting=waiting,
         counters=counter_views(tx),
-        recent_calls=recent_calls(tx, recent),
+        recent_calls=recent_calls(tx, recent) if recent > 0 else (),
         estimated_wait_min={p: e.minutes for p, e in told.items()},
         estimated_range={p: (e.low, e.high) for p, e in told.items()
                          if e.low is not None and e.high is not None},

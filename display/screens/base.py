@@ -25,6 +25,12 @@ class DisplayScreen(Screen[None]):
                                             always_update=True)
     """The banner's call and the list, as the announcement queue has them (the wall's)."""
 
+    queues: reactive[HallSnapshot | None] = reactive(None, init=False, repaint=False)
+    """The queues with their estimated waits, read after `snapshot` (the wall's)."""
+
+    shows_queues = False
+    """The screen shows the queues (the app then reads them after each read)."""
+
     next_numbers: dict[int, str] = {}
     """Counter → the ticket it would call next; set by the app just before `snapshot`."""
 

@@ -70,11 +70,18 @@ class WallScreen(DisplayScreen):
         """The banner's digits as large as the new size allows."""
         self.query_one(CallBanner).fit_to(event.size)
 
+    shows_queues = True
+
     def watch_snapshot(self, snapshot: HallSnapshot | None) -> None:
-        """Pass the new snapshot down to the queues (the calls come with `calls`)."""
+        """Pass the new snapshot down to the counters (the calls come with `calls`, the
+        queues with `queues`)."""
         if snapshot is not None:
-            self.query_one(QueueBoard).snapshot = snapshot
             self.query_one(CounterBoard).show(snapshot, self.next_numbers)
+
+    def watch_queues(self, queues: HallSnapshot | None) -> None:
+        """The queues and their estimated waits, as read after the snapshot."""
+        if queues is not None:
+            self.query_one(QueueBoard).snapshot = queues
 
     def watch_calls(self, calls: CallsOnShow) -> None:
         """The call being announced (or the newest) in the banner, the others listed."""

@@ -206,10 +206,10 @@ async def test_a_failed_read_says_reconnecting_and_reads_again(
     real = queries.snapshot
     failures = [OperationalError("SELECT", {}, Exception("disk I/O error"))]
 
-    def flaky(tx: Tx, recent: int = 8) -> HallSnapshot:
+    def flaky(tx: Tx, recent: int = 8, *, estimates: bool = True) -> HallSnapshot:
         if failures:
             raise failures.pop()
-        return real(tx, recent)
+        return real(tx, recent, estimates=estimates)
 
     monkeypatch.setattr(queries, "snapshot", flaky)
     app = make_app(config, hall)

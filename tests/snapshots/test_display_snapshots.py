@@ -68,9 +68,9 @@ def colour(app: DisplayApp, monkeypatch: pytest.MonkeyPatch) -> DisplayApp:
 
 async def loaded(pilot: Pilot[Any]) -> None:
     """Wait until the display has shown the hall."""
-    screen = pilot.app.screen
-    assert isinstance(screen, DisplayScreen)
-    await until(pilot, lambda: screen.snapshot is not None)
+    screen, app = pilot.app.screen, pilot.app
+    assert isinstance(screen, DisplayScreen) and isinstance(app, DisplayApp)
+    await until(pilot, lambda: screen.snapshot is not None and app.settled)
     await pilot.pause()
 
 
@@ -84,8 +84,10 @@ def new_call(hall: Hall, counter: int) -> Step:
             ops.start(tx, counter)
             ops.complete(tx, counter)
             number = ops.call_next(tx, counter).number
-        banner = pilot.app.screen.query_one(CallBanner)
-        await until(pilot, lambda: banner.call is not None and banner.call.number == number)
+        banner, app = pilot.app.screen.query_one(CallBanner), pilot.app
+        assert isinstance(app, DisplayApp)
+        await until(pilot, lambda: banner.call is not None and banner.call.number == number
+                    and app.settled)  # the queues too, read after the call
         await pilot.pause()
 
     return run
@@ -171,7 +173,9 @@ def test_wall_burst_of_calls(snap_compare: Compare, config: HallConfig, hall: Ha
         await loaded(pilot)
         call_many(hall, BURST)
         calls = pilot.app.screen.query_one(RecentCalls)
-        await until(pilot, lambda: len(calls.waiting) == BURST - 1)
+        app = pilot.app
+        assert isinstance(app, DisplayApp)
+        await until(pilot, lambda: len(calls.waiting) == BURST - 1 and app.settled)
         await pilot.pause()
 
     try:
