@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from textual.widgets import Label
 
 from db.config import HallConfig
 from db.errors import NotFound
-from db.rules import counters, ops, queries
+from db.rules import counters, estimate, ops, queries
 from db.store.session import Hall, ManualClock, Tx
 from db.store.views import HallSnapshot
 from db.store.watch import ChangeWatcher
@@ -86,6 +87,34 @@ async def test_a_call_committed_elsewhere_shows_in_the_banner(
         assert banner(app).has_class("-fresh")  # a new call is highlighted
         assert text(app, "#call-en") == "Number A001, please go to Counter 1 (payment)"
         assert str(banner(app).query_one("#call-counter", BigNumber).value) == "1"
+
+
+async def test_a_call_is_drawn_before_the_estimates_are_worked_out(
+    config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimated waits (a play-out of the hall per business) do not hold up a call: the
+    banner shows it while they are still being worked out, and the queue board then shows
+    the counts and estimates of the read after it."""
+    issue(hall, "A", "A")
+    real = estimate.for_businesses
+    held = threading.Event()
+
+    def slow(tx: Tx, rank: int) -> dict[str, estimate.Estimate]:
+        held.wait(10)
+        return real(tx, rank)
+
+    app = make_app(config, hall)
+    async with app.run_test(size=SMALL) as pilot:
+        board = app.screen.query_one(QueueBoard)
+        await until(pilot, lambda: app.settled and board.snapshot is not None)
+        monkeypatch.setattr(estimate, "for_businesses", slow)
+        call(hall, 1)
+        await until(pilot, lambda: shown_number(app) == "A001")
+        assert board.snapshot is not None and board.snapshot.waiting["A"] == 2
+        assert not app.settled
+        held.set()
+        await until(pilot, lambda: app.settled)
+        assert board.snapshot.waiting["A"] == 1 and board.snapshot.estimated_wait_min
 
 
 async def test_a_recall_shows_again(config: HallConfig, hall: Hall) -> None:
