@@ -17,19 +17,28 @@ def init(run: Run) -> None:
     """`init`: create or upgrade the schema and load the config; safe to repeat. An existing
     hall's files are made owner-only (they hold PIN hashes, account and phone numbers), and
     a hall without a duty leader is told how to add the first."""
+    from db.figures.days import keep_closed_days
     from db.store.engine import tighten_files
+    from hall.output import progress_bar
 
     hall = run.hall(create=True)
     revision = prepare(hall, getattr(run.args, "name", None))
+    # A hall upgraded from before the stored figures (migration 0010), or whose days no
+    # report or close kept: kept now, once, so its first report replays only what is new.
+    with progress_bar("日数据 keeping the closed days' figures") as tell:
+        kept = keep_closed_days(hall, tell)
     tightened = tighten_files(run.url)
     with hall.read() as tx:
         leaderless = not _has_leader(tx)
     chosen = hall.hall
     data = {"db": masked(run.url), "revision": revision, "config": run.config.source,
-            "tightened": tightened, "needs_first_leader": leaderless,
+            "tightened": tightened, "needs_first_leader": leaderless, "days_kept": kept,
             "hall": chosen.code if chosen else None}
     lines = [f"数据库已就绪 (ready): {masked(run.url)}  revision {revision}"
              + (f"  营业厅 hall {chosen.code} ({chosen.name})" if chosen else "")]
+    if kept:
+        lines.append(f"已保存 {kept} 个已结束营业日的统计 ({kept} closed days' figures kept: "
+                     "reports read them stored)")
     lines += [f"已收紧权限 (now owner-only): {line}" for line in tightened]
     if leaderless:
         lines.append("尚无值班领导 (no duty leader yet): add the first one with "

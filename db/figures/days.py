@@ -14,9 +14,10 @@ rating, the day's close): that day is replayed again the next time.
 
 Rows are written after the report, in one short write transaction (`save`), and only for days
 that ended before the report's snapshot and that no event since the snapshot has touched.
-The day's close (`hall close-day`), `hall simulate` and `hall migrate` (on the source, then
-copied) also keep every closed day not kept yet (`keep_closed_days`), so that a hall's first
-report over a year replays only what is new.
+The day's close (`hall close-day`), `hall simulate`, `hall migrate` (on the source, then
+copied) and `hall init` (a hall upgraded from before this table, migration 0010) also keep
+every closed day not kept yet (`keep_closed_days`), so that a hall's first report over a year
+replays only what is new.
 """
 
 from __future__ import annotations

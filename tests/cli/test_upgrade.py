@@ -174,6 +174,7 @@ def test_init_migrates_a_hall_made_at_every_earlier_revision(
     done = cli("--db", url, "--json", "init")
     assert done.code == 0, done.err
     assert done.json()["revision"] == head_revision(make_engine(url))
+    assert done.json()["days_kept"] == 1  # the morning's day, closed: its figures kept
     with sqlite3.connect(path) as conn:
         for table, count in before.items():
             if table in tables(conn) and table not in {"event_seals"}:
