@@ -1,7 +1,14 @@
 """The apps as separate processes on one database file, as in the hall: the real kiosk
 issues a number, the real counter client (driven headless by its Pilot) calls, serves and
 completes it, and the real evaluator beside counter 1 learns of it through its change
-watcher and takes the customer's rating. The rating lands on that ticket, once."""
+watcher and takes the customer's rating. The rating lands on that ticket, once.
+
+Two real counter clients racing for one customer run on PostgreSQL too (`db_url`'s `[pg]`):
+there the loser's claim skips the ticket the winner is claiming (SKIP LOCKED) instead of
+waiting for SQLite's lock, and its desk must say so. The issue-to-rating flow stays on a
+SQLite file: the watcher's PostgreSQL half (LISTEN) is what test_postgres.py and the apps'
+`pg_too` flows (the displays', the evaluator's reconnecting) test, at a fraction of the
+cost of three spawned Textual apps."""
 
 from __future__ import annotations
 
@@ -186,6 +193,13 @@ def url(tmp_path: Path, templates: dict[str, Path]) -> str:
     return f"sqlite:///{tmp_path / 'hall.db'}"
 
 
+@pytest.fixture
+def shared_url(hall: Hall, db_url: str) -> str:
+    """The staffed test hall (C01 signed in at counter 1) on the test's database: a SQLite
+    file, or a database of the worker's PostgreSQL cluster."""
+    return db_url
+
+
 @pytest.mark.slow
 def test_issue_call_complete_rate_across_processes(url: str) -> None:
     context = multiprocessing.get_context("spawn")
@@ -222,7 +236,9 @@ def test_issue_call_complete_rate_across_processes(url: str) -> None:
         hall.dispose()
 
 
-def test_two_counter_clients_race_for_one_customer(url: str) -> None:
+@pytest.mark.slow
+def test_two_counter_clients_race_for_one_customer(shared_url: str) -> None:
+    url = shared_url
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(2) as pool:
         start = manager.Barrier(2)
