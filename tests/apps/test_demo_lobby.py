@@ -20,6 +20,9 @@ from hall.living import living_hall
 from hall.lobby import Lobby
 from tests.apps.conftest import notifications, until
 
+pytestmark = pytest.mark.sqlite_only(
+    "the demo's lobby plays on a SQLite file of its own, as `hall demo` makes it")
+
 
 @contextmanager
 def demo_hall(tmp_path: Path, config: HallConfig) -> Iterator[tuple[Hall, str]]:

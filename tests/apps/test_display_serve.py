@@ -23,6 +23,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+pytestmark = pytest.mark.sqlite_only(
+    "`hall serve display` as a process on a SQLite file: the hall server on PostgreSQL (its "
+    "sessions, the URL off every command line) is test_hall_server.py's [pg] half")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 ADDRESS = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")

@@ -370,6 +370,7 @@ def test_the_hall_file_sets_the_networks_and_the_phones_port(tmp_path: Path) -> 
         ("192.168.1.0/24",), ("10.8.0.0/16",), 8080)
 
 
+@pytest.mark.sqlite_only("the ports `hall serve` opens, as a process on a SQLite file")
 def test_hall_serve_listens_on_the_phones_port_too(tmp_path: Path,
                                                    templates: dict[str, Path]) -> None:
     import shutil

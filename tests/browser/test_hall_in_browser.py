@@ -39,7 +39,10 @@ from db.rules.links import ticket_link  # noqa: E402
 from server.tickets import POLL_SECONDS  # noqa: E402
 from tests.browser.screen import Screen  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only(
+    "a real browser against one `hall serve` on a SQLite file: what the server does on "
+    "PostgreSQL (sessions, a dropped terminal, the URL off command lines) is "
+    "test_hall_server.py's [pg] half, and a page is drawn the same whatever the database")]
 
 SIZES = {"tv": TV, "phone": PHONE}
 AT = {"tv": (1, "C01"), "phone": (3, "C03")}

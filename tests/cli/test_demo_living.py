@@ -25,6 +25,9 @@ import pytest
 from tests.cli.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.sqlite_only(
+    "`hall demo` plays on a SQLite file of its own (hall.run.demo_url), never a server's")
+
 DEADLINE = 180.0
 """Seconds to wait for the thing awaited (the morning's staff PINs are argon2: slow under load)."""
 

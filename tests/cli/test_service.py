@@ -13,6 +13,10 @@ import pytest
 
 from tests.cli.conftest import Cli, one_line_error
 
+pytestmark = pytest.mark.sqlite_only(
+    "`hall service install` writes unit files naming a database URL and opens no database "
+    "(the nightly backup's test: `hall backup` copies the SQLite file)")
+
 SECRET_URL = "postgresql://hall:s3cret-pw@db.example/hall"
 
 

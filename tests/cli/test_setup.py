@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from db.config import HallConfig
 from db.rules import ops
@@ -19,6 +20,9 @@ from db.store.session import Hall
 from hall.figures import EXPORT_FIELDS, EXPORT_LABELS
 from tests.cli.conftest import Cli, fingerprint, one_line_error
 from tests.conftest import LEADER_PIN, PIN
+
+DEMO_FILE = "`hall demo` plays on a SQLite file of its own (hall.run.demo_url), never a server's"
+"""Why the demo's tests run once."""
 
 SMALL_HALL = """
 [hall]
@@ -35,17 +39,21 @@ profile = ["A"]
 """
 
 
-def test_init_is_idempotent_and_prints_url_and_revision(cli: Cli, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'new' / 'hall.db'}"
+def test_init_is_idempotent_and_prints_url_and_revision(cli: Cli, tmp_path: Path,
+                                                        db_url: str, backend: str) -> None:
+    # A file where there was none, in a folder not yet made; on PostgreSQL an empty database.
+    url = f"sqlite:///{tmp_path / 'new' / 'hall.db'}" if backend == "sqlite" else db_url
     first = cli("--db", url, "--json", "init")
     assert first.code == 0, first.err
-    assert first.json()["db"] == url and first.json()["revision"]
+    shown = first.json()["db"]  # as SQLAlchemy writes it (a socket's folder quoted)
+    assert make_url(shown) == make_url(url) and first.json()["revision"]
     again = cli("--db", url, "init")
     assert again.code == 0
-    assert url in again.out and first.json()["revision"] in again.out
+    assert shown in again.out and first.json()["revision"] in again.out
     assert cli("--db", url, "--json", "status").json()["waiting"]["A"] == 0
 
 
+@pytest.mark.sqlite_only("which config file is read; the database is the default file")
 def test_the_users_config_file_is_used_when_present(cli: Cli, tmp_path: Path) -> None:
     mine = tmp_path / "xdg-config" / "onestop-hall" / "hall.toml"  # XDG set by conftest
     mine.parent.mkdir(parents=True)
@@ -55,6 +63,7 @@ def test_the_users_config_file_is_used_when_present(cli: Cli, tmp_path: Path) ->
     assert cli("--json", "status").json()["waiting"] == {"A": 0}
 
 
+@pytest.mark.sqlite_only("which config file is read; the database is the default file")
 def test_without_any_config_the_shipped_default_is_used(cli: Cli) -> None:
     result = cli("--json", "init")
     assert result.json()["config"] == "<default>"
@@ -121,8 +130,8 @@ def test_only_a_duty_leader_changes_the_staff(cli: Cli, ready: Hall) -> None:
     assert "EVIL" not in {person["id"] for person in cli("--json", "staff", "list").json()}
 
 
-def test_the_first_leader_of_an_empty_hall_needs_no_approval(cli: Cli, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
+def test_the_first_leader_of_an_empty_hall_needs_no_approval(cli: Cli, db_url: str) -> None:
+    url = db_url  # a file not yet made, or an empty PostgreSQL database
     told = cli("--db", url, "init")
     assert told.code == 0 and "no duty leader yet" in told.out
     clerk = cli("--db", url, "staff", "add", "C01", "--name", "x", "--role", "clerk",
@@ -137,6 +146,7 @@ def test_the_first_leader_of_an_empty_hall_needs_no_approval(cli: Cli, tmp_path:
     assert "no duty leader yet" not in cli("--db", url, "init").out
 
 
+@pytest.mark.sqlite_only("the SQLite file's permissions")
 def test_init_makes_an_existing_hall_owner_only(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "open.db"
     url = f"sqlite:///{path}"
@@ -206,6 +216,7 @@ def test_export_of_an_empty_day(cli: Cli, ready: Hall) -> None:
     assert (printed.code, json.loads(printed.out)) == (0, [])
 
 
+@pytest.mark.sqlite_only(DEMO_FILE)
 def test_demo_runs_twice_beside_the_default_database(cli: Cli, tmp_path: Path) -> None:
     for _ in range(2):
         result = cli("demo", "--once")
@@ -220,6 +231,7 @@ def test_demo_runs_twice_beside_the_default_database(cli: Cli, tmp_path: Path) -
     assert snap["recent_calls"]
 
 
+@pytest.mark.sqlite_only(DEMO_FILE)
 def test_demo_json_on_a_given_database(cli: Cli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'my-demo.db'}"
     result = cli("--json", "demo", "--once", "--db", url)
@@ -229,6 +241,7 @@ def test_demo_json_on_a_given_database(cli: Cli, tmp_path: Path) -> None:
     assert not any("skipped" in step for step in data["steps"])
 
 
+@pytest.mark.sqlite_only(DEMO_FILE)
 @pytest.mark.parametrize("after_day_start", [
     pytest.param(dt.timedelta(minutes=1), id="a-minute-into-the-day"),
     pytest.param(dt.timedelta(hours=6), id="mid-morning"),
@@ -257,6 +270,7 @@ def test_the_demo_morning_stays_inside_one_business_day(
     assert last is not None and last <= now.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+@pytest.mark.sqlite_only(DEMO_FILE)
 def test_demo_goes_to_the_user_data_dir_when_the_default_is_not_sqlite(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from hall.run import demo_url

@@ -107,6 +107,8 @@ def fuzz_hall(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.sqlite_only("a refusal is checked by a SQLite file's dump before and after; the "
+                         "command line's answers on PostgreSQL are the CLI tests' [pg] half")
 def test_fuzzed_command_lines_never_trace_back_and_refusals_change_nothing(
     seed: int, fuzz_hall: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +124,7 @@ def test_fuzzed_command_lines_never_trace_back_and_refusals_change_nothing(
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.sqlite_only("a config file's reading: the database is not reached")
 def test_a_mutated_config_is_one_line_never_a_traceback(
     seed: int, tmp_path: Path, fuzz_hall: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

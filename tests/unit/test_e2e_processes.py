@@ -201,6 +201,8 @@ def shared_url(hall: Hall, db_url: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("three spawned Textual apps on a file; the watcher's PostgreSQL half "
+                         "is test_postgres.py's and the apps' pg_too flows'")
 def test_issue_call_complete_rate_across_processes(url: str) -> None:
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(3) as pool:
