@@ -2,8 +2,9 @@
 
 Every test that reaches the database through `db_url` (the `hall`, `empty_hall` and the CLI's
 `cli_url` fixtures all do) runs twice: on a SQLite file (`[sqlite]`) and on a database of a
-throw-away PostgreSQL cluster (`[pg]`), one cluster per pytest worker, started at its first
-PostgreSQL test, each test on its own database cloned from a template. Where the server
+throw-away PostgreSQL cluster (`[pg]`), one cluster shared by the pytest workers, started by
+the first worker to reach a PostgreSQL test and stopped by pytest's main process at the end,
+each test on its own database cloned from a template. Where the server
 binaries are missing the `[pg]` half skips with one line. A test marked
 `@pytest.mark.sqlite_only("why")` runs once, on SQLite: it is about SQLite itself (its file,
 its locks, its driver), or it draws the screen only (a layout that no database changes).
@@ -19,9 +20,13 @@ took the suite from 7 to 17 minutes on two cores.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,12 +62,52 @@ BACKENDS = ("sqlite", "pg")
 """The database engines a test that touches the database runs on (its id's suffix)."""
 
 
+SHARED = "HALL_TESTS_SHARED"
+"""The environment variable naming the folder the pytest processes of one run share (made by
+the main process before the workers start, who inherit it): the PostgreSQL cluster's
+address, and the locks around starting it and building its templates."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # pytest's main process (or the only one)
+        os.environ[SHARED] = tempfile.mkdtemp(prefix="hall-tests-")
     config.addinivalue_line(
         "markers", "sqlite_only(why): runs on SQLite only (not doubled on PostgreSQL), for the "
         "reason given: SQLite's own file, locks or driver, or a screen's layout alone")
     config.addinivalue_line(
         "markers", "pg_too: an app test (tests/apps) that runs on PostgreSQL as well")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers a core (at most `--maxprocesses`, 4 in pyproject.toml). Much
+    of the suite waits rather than computes (a Textual pilot's pauses, a process or server
+    starting, a step's answer from another process): with one worker a core the cores stand
+    partly idle."""
+    return 2 * len(os.sched_getaffinity(0))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The main process, once every worker is done: the shared cluster stopped, if one was
+    started."""
+    if hasattr(config, "workerinput") or SHARED not in os.environ:
+        return
+    shared = Path(os.environ.pop(SHARED))
+    started = shared / "cluster"
+    if started.exists():
+        pg_cluster.stop(Path(started.read_text().split("\n")[1]))
+    shutil.rmtree(shared, ignore_errors=True)
+
+
+@contextmanager
+def _shared_lock(name: str) -> Iterator[Path]:
+    """The run's shared folder, held under the lock `name` (one pytest process at a time)."""
+    shared = Path(os.environ[SHARED])
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -172,26 +217,58 @@ class PgClusterForTests:
         self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _make_template(self, template: str) -> None:
+        """Build the template once for the run: the first worker to need it builds it (the
+        others wait on its lock), under another name until it is whole."""
         name = f"tpl_{template}"
-        self._sql(f'CREATE DATABASE "{name}"')
-        clock = utc_now if template == "cli" else ManualClock(OPENING)  # as on SQLite
-        hall = Hall.open(self.url.format(db=name), self._config, clock)
-        init_db(hall)
-        if template != "empty":
-            add_team(hall)
-        hall.dispose()  # a template must have no connection when it is cloned
+        with _shared_lock(name):
+            with self.admin.connect() as conn:
+                there = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                     {"name": name}).first()
+            if there is None:
+                building = f"{name}_building"
+                self._sql(f'DROP DATABASE IF EXISTS "{building}"')
+                self._sql(f'CREATE DATABASE "{building}"')
+                clock = utc_now if template == "cli" else ManualClock(OPENING)  # as on SQLite
+                hall = Hall.open(self.url.format(db=building), self._config, clock)
+                init_db(hall)
+                if template != "empty":
+                    add_team(hall)
+                hall.dispose()  # a template must have no connection when it is cloned
+                self._sql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
         self._templates.add(template)
 
 
 @pytest.fixture(scope="session")
 def pg(config: HallConfig) -> Iterator[PgClusterForTests]:
-    """The worker's PostgreSQL cluster, started at its first test on PostgreSQL. Where it
-    cannot be started here the one test on PostgreSQL left in (the others are deselected,
+    """The run's PostgreSQL cluster, shared by the pytest workers: started by the first to
+    reach a test on PostgreSQL (each cluster start is an initdb and its templates: seconds of
+    CPU), stopped by the main process at the end (`pytest_unconfigure`). Tests that stop or
+    restart the server have one of their own (`own_pg`). Where it cannot be started here the
+    one test on PostgreSQL left in (the others are deselected,
     `pytest_collection_modifyitems`) skips, saying why."""
     why = pg_cluster.missing()
     if why is not None:
         not_run = sum(_PG_NOT_RUN)
         pytest.skip(f"PostgreSQL half not run ({not_run} tests): {why}")
+    with _shared_lock("cluster") as shared:
+        started = shared / "cluster"
+        if started.exists():
+            url = started.read_text().split("\n")[0]
+        else:
+            url, folder = pg_cluster.start()
+            started.write_text(f"{url}\n{folder}")
+    cluster = PgClusterForTests(url, config)
+    yield cluster
+    cluster.admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def own_pg(config: HallConfig) -> Iterator[PgClusterForTests]:
+    """A PostgreSQL cluster of the module's own, for tests that stop or restart the server
+    (the shared one, `pg`, serves every worker's tests at the same time)."""
+    why = pg_cluster.missing()
+    if why is not None:
+        pytest.skip(f"PostgreSQL not run: {why}")
     with pg_cluster.cluster() as url:
         cluster = PgClusterForTests(url, config)
         yield cluster

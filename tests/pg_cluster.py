@@ -51,10 +51,9 @@ def missing() -> str | None:
     return None
 
 
-@contextmanager
-def cluster(*, fsync: bool = False) -> Iterator[str]:
-    """A running cluster; yields the URL of its databases with `{db}` to fill. Stopped and
-    removed afterwards. `fsync=False` (the tests) trades durability for speed."""
+def start(*, fsync: bool = False) -> tuple[str, Path]:
+    """Start a cluster; returns the URL of its databases with `{db}` to fill, and its folder
+    (for `stop`). `fsync=False` (the tests) trades durability for speed."""
     server, prefix = server_bin(), run_as()
     if server is None or prefix is None:
         raise RuntimeError(missing())
@@ -68,17 +67,37 @@ def cluster(*, fsync: bool = False) -> Iterator[str]:
                     "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
     options = f"-p {PORT} -k {folder} -c listen_addresses=''"
     if not fsync:  # nothing survives a crash: no fsync, no waiting commit, the least WAL (a
-        # database cloned from a template costs a third of its time with the default WAL)
+        # database cloned from a template costs a third of its time with the default WAL);
+        # room for every pytest worker's tests and their processes at once
         options += (" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                    " -c wal_level=minimal -c max_wal_senders=0")
-    subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(folder / "log"), "-w", "start"], check=True, capture_output=True)
+                    " -c wal_level=minimal -c max_wal_senders=0 -c max_connections=300")
     try:
-        yield f"postgresql+psycopg://hall@/{{db}}?host={folder}&port={PORT}"
-    finally:
-        subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
+        subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                        str(folder / "log"), "-w", "start"], check=True, capture_output=True)
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return f"postgresql+psycopg://hall@/{{db}}?host={folder}&port={PORT}", folder
+
+
+def stop(folder: Path) -> None:
+    """Stop the cluster started in `folder` and remove it."""
+    server, prefix = server_bin(), run_as()
+    if server is not None and prefix is not None:
+        subprocess.run([*prefix, str(server / "pg_ctl"), "-D", str(folder / "data"), "-m",
+                        "immediate", "stop"], capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def cluster(*, fsync: bool = False) -> Iterator[str]:
+    """A running cluster (`start`); yields the URL of its databases with `{db}` to fill.
+    Stopped and removed afterwards."""
+    url, folder = start(fsync=fsync)
+    try:
+        yield url
+    finally:
+        stop(folder)
 
 
 def new_database(cluster_url: str) -> str:

@@ -159,7 +159,8 @@ def test_the_watcher_reconnects_after_losing_its_connection(pg_hall: Hall) -> No
         with pg_hall.engine.connect() as conn:  # the server ends the listening session
             ended = conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")).scalars().all()
+                "WHERE query LIKE 'LISTEN%' AND datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
         assert ended == [True]
         with pytest.raises(HallUnavailable):
             _eventually(watcher.changed)

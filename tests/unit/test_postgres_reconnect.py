@@ -1,7 +1,8 @@
 """A process whose PostgreSQL connections die carries on (issue 17): after every session is
 terminated, and after a server restart, a claim loop's next steps succeed, nothing it was told
 was saved is lost, at most the step in flight fails (one line, HallUnavailable), and the
-change watcher hears commits again. The cluster of test_postgres."""
+change watcher hears commits again. On a cluster of the module's own (`own_pg`): it restarts
+the server."""
 
 from __future__ import annotations
 
@@ -25,12 +26,20 @@ from db.rules.ops import T
 from db.store.schema import init_db
 from db.store.session import Hall
 from db.store.watch import ChangeWatcher, HallUnavailable
+from tests.conftest import PgClusterForTests
 from tests.unit.test_multiprocess import cheap_pins, open_hall
 from tests.unit.test_postgres import _as_user, _server_bin, cluster, pg_url
 
 __all__ = ["cluster", "pg_url"]  # the fixtures, used by name
 
 pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
+
+
+@pytest.fixture(scope="module")
+def pg(own_pg: PgClusterForTests) -> PgClusterForTests:
+    """The server is restarted here: a cluster of the module's own, not the one the other
+    pytest workers share."""
+    return own_pg
 
 
 @pytest.fixture
