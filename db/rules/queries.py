@@ -155,6 +155,37 @@ _WAITING_IN_ORDER: Select[Any] = (
     .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
     .order_by(T.c.priority_rank, T.c.queued_at, T.c.id)
 )
+"""Every waiting ticket in call order (the reference `next_numbers` is tested against)."""
+
+
+def _first_waiting() -> Select[Any]:
+    line = (T.c.business, T.c.directed_to)  # one line per business, and per counter sent to
+    ranked = (
+        select(T.c.number, T.c.business, T.c.directed_to, T.c.queued_at, T.c.id,
+               T.c.priority_rank,
+               func.row_number().over(partition_by=line, order_by=(
+                   T.c.priority_rank, T.c.queued_at, T.c.id)).label("by_rank"),
+               func.row_number().over(partition_by=line, order_by=(
+                   T.c.queued_at, T.c.id)).label("by_age"))
+        .where(status_in("waiting"), T.c.business_day == bindparam("day", type_=Date()))
+        .subquery()
+    )
+    first = bindparam("first", type_=Integer())
+    return (
+        select(ranked.c.number, ranked.c.business, ranked.c.directed_to, ranked.c.queued_at,
+               ranked.c.id)
+        .where(ranked.c.directed_to.is_not(None) | (ranked.c.by_rank <= first)
+               | (ranked.c.by_age <= first))
+        .order_by(ranked.c.priority_rank, ranked.c.queued_at, ranked.c.id)
+    )
+
+
+_FIRST_WAITING = _first_waiting()
+"""The waiting tickets `next_numbers` can pick, in call order: those sent to a counter, and
+of each business the first `:first` in call order and the `:first` longest-waiting (a
+counter picks the first of them not foreseen for a counter before it, so with n counters
+the first n of each order are enough). The database ranks them; the wall reads a few dozen
+rows instead of every waiting ticket (2,000 rows cost it 8-20 ms a change)."""
 
 
 def next_numbers(tx: Tx, counters: tuple[CounterView, ...]) -> dict[int, str]:
@@ -164,7 +195,14 @@ def next_numbers(tx: Tx, counters: tuple[CounterView, ...]) -> dict[int, str]:
     order, priority first, then the oldest), a ticket already foreseen for a counter before
     it left to the next. What the wall shows as "请A008号准备" (read only: nothing is
     claimed)."""
-    waiting = list(tx.conn.execute(_WAITING_IN_ORDER, {"day": tx.day}))
+    waiting = list(tx.conn.execute(_FIRST_WAITING, {"day": tx.day, "first": len(counters)}))
+    return next_of(tx, waiting, counters)
+
+
+def next_of(tx: Tx, waiting: list[Row[Any]], counters: tuple[CounterView, ...]
+            ) -> dict[int, str]:
+    """`next_numbers` from `waiting` (number, business, directed_to, queued_at, id, in call
+    order)."""
     overdue = tx.config.overdue_minutes
     cutoff = tx.now - dt.timedelta(minutes=overdue) if overdue > 0 else None
     taken: set[str] = set()

@@ -103,10 +103,13 @@ class CallBanner(Vertical):
     }
     """
 
-    call: reactive[CallView | None] = reactive(None, always_update=True, init=False)
+    # repaint=False: the labels and digits inside repaint themselves, the highlight comes
+    # with its class; a repaint of the banner would redraw all of its area on every call.
+    call: reactive[CallView | None] = reactive(None, always_update=True, init=False,
+                                               repaint=False)
     """The call on show (the one being announced, or the newest), None before the first."""
 
-    speaking: reactive[bool] = reactive(False, init=False)
+    speaking: reactive[bool] = reactive(False, init=False, repaint=False)
     """The call on show is being said now: it stays highlighted until it is said."""
 
     def __init__(self, config: HallConfig, *, id: str | None = None) -> None:
@@ -176,9 +179,11 @@ class CallBanner(Vertical):
         self.query_one("#call-counter", BigNumber).value = str(call.counter)
         if len(call.number) > 4 or len(str(call.counter)) > 2:
             self._fit()
-        self.query_one("#call-zh", Label).update(sentence(call.number, call.counter))
+        # Most calls only change digits: a line of the same width needs no new layout (a
+        # layout is a reflow of the whole screen).
+        zh, said = self.query_one("#call-zh", Label), sentence(call.number, call.counter)
+        zh.update(said, layout=cell_len(str(zh.content)) != cell_len(said))
         line = t("call", "en", number=call.number, counter=self._counter_en(call.counter))
-        # Most calls only change digits: a line of the same width needs no new layout.
         en.update(line, layout=cell_len(str(en.content)) != cell_len(line))
         self.query_one("#call-note", Label).display = call.recall
         if self.started and call.event_id != self.shown:

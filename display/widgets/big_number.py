@@ -78,8 +78,9 @@ class BigNumber(Horizontal):
     }
     """
 
-    value: reactive[str] = reactive("")
-    """The number shown."""
+    value: reactive[str] = reactive("", repaint=False)
+    """The number shown (its parts repaint themselves: a repaint of this container would
+    redraw its whole area on every call)."""
 
     scale: reactive[int] = reactive(0)
     """0 for Digits, else the block font's pixel size."""

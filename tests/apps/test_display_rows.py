@@ -110,7 +110,7 @@ async def test_a_missing_estimate_says_why(config: HallConfig, hall: Hall) -> No
     issue(hall, "D")
     app = make_app(config, hall)
     async with app.run_test(size=LARGE) as pilot:
-        await until(pilot, lambda: app.display_screen.snapshot is not None)
+        await until(pilot, lambda: app.display_screen.snapshot is not None and app.settled)
         await pilot.pause()
         queues = str(app.screen.query_one(QueueBoard).render())
         row = next(line for line in queues.splitlines() if line.startswith("D "))

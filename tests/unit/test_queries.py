@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from db.rules import counters, estimate, ops, queries
 from db.store.session import Hall, ManualClock
+from db.store.views import CounterView
 from tests.unit.test_ops import issue, run
 
 
@@ -86,3 +88,33 @@ def test_history_visits_and_day(hall: Hall, clock: ManualClock) -> None:
     assert [e.kind for e in history] == ["issue", "call", "start", "complete"]
     assert [t.number for t in today] == ["C001"]
     assert [(e.ticket, e.staff, e.counter) for e in log] == [("A001", "C01", 1)]
+
+
+def test_next_numbers_read_only_the_tickets_they_can_pick(hall: Hall, clock: ManualClock) -> None:
+    """The wall's next numbers come from the few tickets each counter can pick (per business
+    the first few in call order and the longest-waiting few, and those sent to a counter),
+    ranked by the database: the same answer as from every waiting ticket, on a hall with
+    priorities, overdue customers, customers sent to counters and more counters than the
+    first of a business."""
+    rng = random.Random(17)
+    priorities = [p.code for p in hall.config.priorities]
+    counters_ = {c.number: c for c in hall.config.counters}
+    with hall.write() as tx:
+        for n in range(120):
+            clock.advance(seconds=rng.uniform(0, 60))
+            sent = rng.choice(sorted(counters_)) if n % 9 == 0 else None
+            ops.issue_ticket(tx, rng.choice("AABBCE"), priority=rng.choice(priorities),
+                             issued_by="G01" if sent else None, directed_to=sent,
+                             told=estimate.Estimate(None))
+    # issued over about an hour: those of its first half are overdue (30 min), the rest not
+    with hall.read() as tx:
+        every = list(tx.conn.execute(queries._WAITING_IN_ORDER, {"day": tx.day}))
+        for trial in range(30):
+            views = tuple(
+                CounterView(n, f"{n}号窗口", f"Counter {n}", "open" if rng.random() < 0.8
+                            else "paused", tuple(rng.sample("ABCDEF", rng.randint(1, 3))),
+                            "C01", "张伟", None, None)
+                for n in sorted(counters_))
+            expected = queries.next_of(tx, every, views)
+            assert queries.next_numbers(tx, views) == expected, trial
+            assert len(set(expected.values())) == len(expected) >= 3
