@@ -4,7 +4,9 @@ Each worker is a separate process (the 'spawn' start method, so nothing inherits
 connection) that opens its own `Hall` on the same database, as the counter apps do: a SQLite
 file (`[sqlite]`) or a database of the worker's throw-away PostgreSQL cluster (`[pg]`,
 tests/conftest.py), where the claim is FOR UPDATE SKIP LOCKED and counters commit side by
-side. The workers wait at a start barrier, so they all race from the same moment.
+side. The workers wait at a start barrier, so they all race from the same moment. (The
+expected-state race of four terminals on one ticket uses threads, each with a connection of
+its own: to the database that is the same race, without four processes' start.)
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.synchronize import Barrier
 from typing import Any, TypeVar
@@ -25,6 +29,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from db.config import load_config
+from db.errors import HallError
 from db.rules import counters, ops, staff
 from db.rules.ops import E, T
 from db.store import audit
@@ -259,3 +264,40 @@ def test_concurrent_issuing_gives_unique_contiguous_numbers(db_url: str, backend
     assert issues == 4 * each
     hall.dispose()
 
+
+
+def test_racing_steps_on_one_called_ticket_move_it_once(hall: Hall, db_url: str) -> None:
+    # The expected-state check between writers: four terminals, each on its own connection
+    # (threads here: to the database a connection is a writer, whatever runs it), press
+    # start or no-show on the same called A001 at one moment. One step moves it; the others
+    # are refused and change nothing.
+    with hall.write(1) as tx:
+        number = ops.issue_ticket(tx, "A").number
+        ops.call_next(tx, 1)
+    with hall.read() as tx:
+        events_before = tx.conn.execute(select(func.count()).select_from(E)).scalar_one()
+    steps = [ops.start, ops.no_show, ops.start, ops.no_show]
+    terminals = [open_hall(db_url) for _ in steps]
+    start = threading.Barrier(len(steps))
+
+    def press(n: int) -> str:
+        start.wait(60)
+        try:
+            with terminals[n].write(1) as tx:
+                return steps[n](tx, 1, number).status
+        except HallError as refused:
+            return f"refused: {refused}"
+
+    try:
+        with ThreadPoolExecutor(len(steps)) as pool:
+            outcomes = list(pool.map(press, range(len(steps))))
+    finally:
+        for terminal in terminals:
+            terminal.dispose()
+    moved = [o for o in outcomes if not o.startswith("refused")]
+    assert len(moved) == 1, outcomes
+    with hall.read() as tx:
+        row = tx.conn.execute(select(T.c.status).where(T.c.number == number)).scalar_one()
+        kinds = list(tx.conn.execute(select(E.c.kind).order_by(E.c.id)).scalars())[events_before:]
+    assert row == moved[0] and kinds == [{"serving": "start", "no_show": "no_show"}[row]]
+    verified(hall)
