@@ -24,11 +24,12 @@ PostgreSQL target that holds other halls takes the hall as one beside them
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
 
-from db.errors import Refused
+from db.errors import Misuse, Refused
 from hall.errors import UsageError, masked
 from hall.output import progress_bar
 from hall.run import Run, parse_url
@@ -64,7 +65,8 @@ def migrate(run: Run) -> None:
         raise Refused("the hall's database is not at the newest schema: run `hall init` on it "
                       "first", zh="本厅数据库不是最新结构：请先运行 hall init")
     run.hall().seal()  # PostgreSQL: every committed event into the chain before it is copied
-    with progress_bar("日数据 keeping the closed days' figures") as tell:
+    with progress_bar("日数据 keeping the closed days' figures") as tell, \
+            contextlib.suppress(Misuse):  # a source of several halls: its kept days copied
         keep_closed_days(run.hall(), tell)  # copied at the end: the target's reports read them
     if target_url.startswith("sqlite"):
         _chained_in_id_order(source)
