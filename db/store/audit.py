@@ -375,20 +375,24 @@ _PENDING = ("SELECT e.id, e.at, e.business_day, e.kind, e.ticket_id, e.staff_id,
 _SEALING = "UPDATE events SET seal = %s, prev_hash = %s, hash = %s WHERE id = %s"
 
 
-def seal(driver: Any, *, wait: bool = False) -> int:
+def seal(driver: Any, *, wait: bool = False, told: bool = False) -> int:
     """Chain the committed unsealed events (PostgreSQL), in id order, onto the newest sealed
     one; returns how many. One sealer at a time: without `wait`, when another process is
     sealing, return at once (it looks again once it is done, so an event committed before
     this call is sealed by it or by a later sealer); with `wait`, wait for it, so that every
     event committed before the call is sealed, and on disk, on return. `driver`: the
-    driver's own connection (psycopg), with no transaction open: this runs after every
-    commit, and SQLAlchemy's execution path cost more than the statements. Each batch is a
+    driver's own connection (psycopg), with no transaction open: this runs after the
+    commits, and SQLAlchemy's execution path cost more than the statements. Each batch is a
     transaction of its own, which takes only the sealer's lock.
 
     A writer's sealing does not wait for the disk (`synchronous_commit` off for its own
     transaction): a seal is derived, and one lost in a crash (with every later one: the log
     is written in order) is made again by the next sealer. `wait` (before a head is shown)
-    does wait."""
+    does wait.
+
+    `told`: the caller LISTENs for every commit that appends an event (the sealing process,
+    `db.store.session.Sealer`), so it need not look again after a batch that was not full:
+    whatever was committed after the batch's read, it is told of."""
     total = 0
     with driver.cursor() as cursor:
         while True:
@@ -417,6 +421,8 @@ def seal(driver: Any, *, wait: bool = False) -> int:
                 driver.rollback()
                 raise
             total += len(values)
+            if told and len(values) < SEAL_BATCH:
+                return total
 
 
 def verify(conn: Connection, progress: Progress | None = None,

@@ -197,7 +197,7 @@ class Sealer:
                     if self._changes(conn, None):
                         time.sleep(SEAL_PAUSE)  # the next few ms' commits: the same batch
                         list(conn.notifies(timeout=0))  # (told of those already)
-                        seal(conn)
+                        seal(conn, told=True)
                     continue
                 self._changes(None, max(0.0, next_try - time.monotonic()))
                 if self._stop:
@@ -209,7 +209,7 @@ class Sealer:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     conn.commit()
                     self.leading = True
-                    seal(conn)
+                    seal(conn, told=True)
                 elif oldest is not None and oldest == seen:
                     seal(conn)
                 seen = oldest
