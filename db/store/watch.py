@@ -3,7 +3,8 @@
 On SQLite a dedicated connection reads `PRAGMA data_version`, a number that changes when
 another connection commits: one read of the database header per check, no query of the
 tickets. On PostgreSQL the database pushes: every committed step's event fires a NOTIFY
-(a trigger made by the first migration) that a dedicated autocommit connection LISTENs for,
+whose payload is the event's hall (a trigger, migration 0015) that a dedicated autocommit
+connection LISTENs for (a notification of another hall of the database is let pass),
 with a thread of the watcher blocked on it: a check only looks at what already arrived, and
 `wait()` returns as soon as something does. Any other database gets `IntervalWatcher` (a reload
 every few seconds). The apps see only the `ChangeWatcher` interface.
@@ -61,7 +62,7 @@ class ChangeWatcher(ABC):
         if url.get_backend_name() == "sqlite" and path and path != ":memory:":
             return SqliteWatcher(path)
         if url.get_backend_name() == "postgresql":
-            return PostgresWatcher(hall.engine)
+            return PostgresWatcher(hall.engine, hall)
         return IntervalWatcher()
 
 
@@ -131,8 +132,10 @@ class _Listener:
     """A thread blocked on the notifications of its own autocommit connection: each one
     marks the hall changed and rings the bell; a failure is kept for `changed()` to raise."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, hall: Callable[[], str | None]) -> None:
         self.conn = conn
+        self.hall = hall
+        """The payload of this hall's notifications (its id), None while not known yet."""
         self.arrived = True  # the first check after connecting reads everything
         self.error: BaseException | None = None
         self.lock = threading.Lock()
@@ -144,7 +147,10 @@ class _Listener:
     def _run(self) -> None:
         try:
             while not self.stopped.is_set():
-                for _ in self.conn.notifies(timeout=LISTEN_TURN):
+                for told in self.conn.notifies(timeout=LISTEN_TURN):
+                    ours = self.hall()
+                    if ours is not None and told.payload not in (ours, ""):
+                        continue  # another hall of the database changed
                     with self.lock:
                         self.arrived = True
                     self.bell.set()
@@ -176,15 +182,23 @@ class PostgresWatcher(ChangeWatcher):
 
     pushed = True
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, hall: Hall | None = None) -> None:
         self.engine = engine
+        self.hall = hall
+        """The hall watched; None: any hall of the database."""
         self._listener: _Listener | None = None
+
+    def _payload(self) -> str | None:
+        """The payload of the watched hall's notifications (None: every one counts): known
+        once a transaction of the hall has found it."""
+        found = self.hall.hall if self.hall is not None else None
+        return str(found.id) if found is not None else None
 
     def changed(self) -> bool:
         """Whether a notification arrived since the last check (never waits for one)."""
         listener = self._listener
         if listener is None:
-            self._listener = _Listener(self._connect())
+            self._listener = _Listener(self._connect(), self._payload)
             return self._listener.take()
         if listener.error is not None:
             error = listener.error

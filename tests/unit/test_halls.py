@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -21,7 +22,7 @@ from db.store import halls
 from db.store.schema import init_db
 from db.store.session import Hall, ManualClock
 from tests import pg_cluster as _pg
-from tests.conftest import OPENING
+from tests.conftest import OPENING, PgClusterForTests
 from tests.unit.test_multiprocess import cheap_pins
 
 APP_ROLE = "hall_app"
@@ -69,12 +70,9 @@ def test_a_new_sqlite_hall_takes_its_code_at_init(tmp_path: object, monkeypatch:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    why = _pg.missing()
-    if why is not None:
-        pytest.skip(why)
-    with _pg.cluster() as url:
-        yield url
+def cluster(pg: PgClusterForTests) -> str:
+    """The run's shared cluster (its URL with `{db}` to fill)."""
+    return pg.url
 
 
 def _as_app(url: str) -> str:
@@ -93,7 +91,7 @@ def two_halls(cluster: str) -> Iterator[tuple[Hall, Hall, str]]:
     owner = create_engine(url, isolation_level="AUTOCOMMIT")
     with owner.connect() as conn:
         conn.execute(text(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN; "
-                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+                          "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
         conn.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"))
         conn.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
     owner.dispose()
@@ -251,3 +249,23 @@ def test_one_halls_writers_never_wait_for_anothers(two_halls: tuple[Hall, Hall, 
         worker.start()
         assert done.wait(timeout=60), "north waited for main's write"
     worker.join()
+
+
+def test_a_commit_tells_the_halls_it_changed(two_halls: tuple[Hall, Hall, str]) -> None:
+    """The notification's payload is the hall of the events appended, so a display wakes for
+    its own hall's steps only (migration 0015; the watcher's side: tests/unit/test_watch.py)."""
+    main, north, _ = two_halls
+    raw = main.engine.raw_connection()
+    listening: Any = raw.driver_connection
+    listening.rollback()
+    listening.autocommit = True
+    listening.execute("LISTEN hall_changes")
+    with north.write() as tx:
+        ops.issue_ticket(tx, "A")
+    with main.write() as tx:
+        ops.issue_ticket(tx, "A")
+        ops.issue_ticket(tx, "B")  # one notification per hall and transaction
+    told = [n.payload for n in listening.notifies(timeout=30, stop_after=2)]
+    raw.invalidate()
+    assert main.hall is not None and north.hall is not None
+    assert told == [str(north.hall.id), str(main.hall.id)]

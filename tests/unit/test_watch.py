@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
 import time
@@ -12,7 +13,13 @@ import pytest
 
 from db.rules import ops
 from db.store.session import Hall
-from db.store.watch import ChangeWatcher, HallUnavailable, IntervalWatcher, SqliteWatcher
+from db.store.watch import (
+    ChangeWatcher,
+    HallUnavailable,
+    IntervalWatcher,
+    SqliteWatcher,
+    _Listener,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +106,51 @@ def test_interval_watcher_says_changed_every_interval() -> None:
     now[0] += 2.5
     assert watcher.changed()
     assert not watcher.changed()
+
+
+class _Told:
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+
+class _Notifying:
+    """A listening connection whose notifications the test hands in one by one: `told`
+    returns once the listener has taken the notification in (asked for the next one)."""
+
+    def __init__(self) -> None:
+        self.waiting: queue.Queue[str] = queue.Queue()
+
+    def notifies(self, timeout: float) -> Iterator[_Told]:
+        try:
+            payload = self.waiting.get(timeout=timeout)
+        except queue.Empty:
+            return
+        yield _Told(payload)
+        self.waiting.task_done()  # resumed: the listener is done with it
+
+    def told(self, payload: str) -> None:
+        self.waiting.put(payload)
+        self.waiting.join()
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("ours", ["1", None])
+def test_another_halls_notifications_do_not_wake_a_display(ours: str | None) -> None:
+    """On PostgreSQL the payload is the hall that changed (migration 0015): a watcher of hall
+    1 lets hall 2's pass; an empty payload (before that migration) counts for every hall, and
+    so does any while the watcher does not yet know its hall."""
+    conn = _Notifying()
+    listener = _Listener(conn, lambda: ours)
+    try:
+        assert listener.take()  # the first check reads everything
+        conn.told("2")
+        assert listener.take() is (ours is None)
+        conn.told("1")
+        assert listener.take()
+        conn.told("")
+        assert listener.take()
+        assert not listener.take()
+    finally:
+        listener.stop()
