@@ -105,6 +105,11 @@ class Told:
     ours: est.Estimate
     oracle: float | None
     actual: float | None = None
+    calls: int | None = None
+    """Calls the oracle's play-out made before this ticket's (how many ahead, in effect)."""
+    spread: float | None = None
+    """The oracle's drawn waits' interquartile range ÷ their median: how far apart the
+    possible futures lie even knowing the true rates and times."""
 
 
 @dataclass
@@ -143,9 +148,9 @@ class MeasuredDay(sim.Day):
 
     def __init__(self, hall: Hall, clock: ManualClock, scenario: sim.Scenario) -> None:
         super().__init__(hall, clock, scenario)
-        self.oracle: dict[int, float | None] = {}
+        self.oracle: dict[int, Said] = {}
         self.costs: list[float] = []
-        self.said: float | None = None
+        self.said = Said(None)
         self.true = {b.prefix: true_service(hall.config, scenario, b.prefix)
                      for b in hall.config.businesses}
 
@@ -154,16 +159,17 @@ class MeasuredDay(sim.Day):
         started = time.perf_counter()
         ours = super().tell(tx, prefix)
         self.costs.append(time.perf_counter() - started)
-        self.said = self.ask_oracle(tx, prefix) if self.oracle_replicas else None
+        self.said = self.ask_oracle(tx, prefix) if self.oracle_replicas else Said(None)
         return ours
 
     def arrive(self, prefix: str) -> None:
         super().arrive(prefix)
         self.oracle[next(reversed(self.estimates))] = self.said
 
-    def ask_oracle(self, tx: Tx, prefix: str) -> float | None:
+    def ask_oracle(self, tx: Tx, prefix: str) -> Said:
         """The median of drawn play-outs of the hall as it stands with the true rates and
-        counter times (0: a free counter calls now; None: no counter serves it)."""
+        counter times (0: a free counter calls now; None: no counter serves it), with the
+        calls played before the ticket's and the draws' spread."""
         rank = tx.config.priority("normal").rank
         state = est.gather(tx)
         hour = min(int(self.now // 60), self.scenario.hours - 1)
@@ -180,13 +186,28 @@ class MeasuredDay(sim.Day):
         mine = est.Ticket(prefix, rank, ahead)
         businesses, numbers = est._component(state, prefix, None)
         if not numbers:
-            return None
-        at, _ = est._play(state, mine, businesses, numbers, None)
+            return Said(None)
+        at, calls = est._play(state, mine, businesses, numbers, None)
         if at <= 0:
-            return 0.0
+            return Said(0.0, calls)
         rng = random.Random(self.now)
-        return statistics.median(est._play(state, mine, businesses, numbers, rng)[0]
-                                 for _ in range(self.oracle_replicas))
+        draws = [est._play(state, mine, businesses, numbers, rng)[0]
+                 for _ in range(self.oracle_replicas)]
+        median = statistics.median(draws)
+        spread = None
+        if len(draws) >= 4 and median > 0:
+            q1, _, q3 = statistics.quantiles(draws, n=4)
+            spread = (q3 - q1) / median
+        return Said(median, calls, spread)
+
+
+@dataclass(frozen=True)
+class Said:
+    """The oracle's answer for one issue."""
+
+    minutes: float | None
+    calls: int | None = None
+    spread: float | None = None
 
 
 def scenario_for(config: HallConfig, load: Load, seed: int) -> sim.Scenario:
@@ -234,7 +255,8 @@ def play(load: Load, seed: int, oracle_replicas: int) -> DayOutcome:
         if row.first_called_at is not None:
             actual = (row.first_called_at - row.issued_at).total_seconds() / 60
         ours = est.Estimate(row.told_minutes, row.told_low, row.told_high)
-        told.append(Told(ours, day.oracle.get(row.id), actual))
+        said = day.oracle.get(row.id, Said(None))
+        told.append(Told(ours, said.minutes, actual, said.calls, said.spread))
     return DayOutcome(load.name, seed, told, day.costs)
 
 
@@ -294,6 +316,34 @@ def summarize(days: list[DayOutcome]) -> tuple[Figures, Figures]:
                 if t.actual >= WAITED_MIN:
                     oracle.append((t.oracle, t.actual, None))
     return figures(ours, our_zero), figures(oracle, oracle_zero)
+
+
+BUCKETS = ((0, 4), (5, 14), (15, 39), (40, 10**9))
+"""Calls played before the ticket's (by the oracle's play-out), grouped."""
+
+
+def by_calls(days: list[DayOutcome]) -> list[tuple[str, int, float, float, float]]:
+    """Per group of calls ahead, over every load, tickets that waited ≥ 3 min and got both
+    figures: (group, n, ours med|err|, oracle med|err|, median spread of the oracle's
+    draws)."""
+    rows = []
+    for low, high in BUCKETS:
+        ours, oracle, spread = [], [], []
+        for day in days:
+            for t in day.told:
+                if (t.actual is None or t.actual < WAITED_MIN or t.oracle is None
+                        or t.calls is None or not low <= t.calls <= high
+                        or t.ours.minutes is None):
+                    continue
+                ours.append(abs(t.ours.minutes - t.actual) / t.actual)
+                oracle.append(abs(t.oracle - t.actual) / t.actual)
+                if t.spread is not None:
+                    spread.append(t.spread)
+        name = f"{low}+" if high >= 10**9 else f"{low}–{high}"
+        med = statistics.median
+        rows.append((name, len(ours), med(ours) if ours else math.nan,
+                     med(oracle) if oracle else math.nan, med(spread) if spread else math.nan))
+    return rows
 
 
 def _pct(x: float) -> str:
@@ -359,6 +409,13 @@ def main(argv: list[str] | None = None) -> int:
           f"true rates and counter times; tickets waited ≥ {WAITED_MIN:g} min; "
           f"{time.perf_counter() - started:.0f} s\n")
     ok = print_table(rows, a.slack)
+    if a.oracle_replicas:
+        print("\nby calls played before the ticket's (the oracle's play-out), all loads, "
+              "tickets that waited ≥ 3 min:")
+        print(f"{'calls':>7} {'n':>6} {'ours':>9} {'oracle':>9} {'oracle IQR/median':>18}")
+        for name, n, ours_med, oracle_med, spread in by_calls(days):
+            print(f"{name:>7} {n:>6} {_pct(ours_med):>9} {_pct(oracle_med):>9} "
+                  f"{_pct(spread):>18}")
     costs = sorted(c for d in days for c in d.costs)
     if costs:
         p50 = costs[len(costs) // 2] * 1000

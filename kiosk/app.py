@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.timer import Timer
 
@@ -28,6 +28,10 @@ from kiosk.screens.leader_unlock import LeaderUnlock
 from kiosk.screens.staff_pin import StaffPinScreen
 from kiosk.text import t
 from ui.app import LockedApp
+
+PREPARE_SECONDS = 2.0
+"""How often an idle kiosk looks whether the hall changed, and reads it for the next
+customer's estimate if it did (`KioskMachine.prepare`)."""
 
 CUSTOMER_MODALS = (AccountPad, AppointmentCheckIn, FeedbackBox, StaffPinScreen)
 """What an idle kiosk closes: input a customer (or a passer-by) left half done."""
@@ -57,6 +61,8 @@ class KioskApp(LockedApp):
         self.last_ticket: TicketView | None = None
         """The last ticket this kiosk issued: what a guide's reprint prints."""
         self.idle_timer: Timer | None = None
+        self.preparing = False
+        """A read of the hall for the next estimate is under way (`prepare_estimate`)."""
 
     def on_mount(self) -> None:
         """Home screen first; guide sign-in above it when asked for."""
@@ -66,6 +72,24 @@ class KioskApp(LockedApp):
             self.action_guide_sign_in()
         if self.tidy_memory:
             self.call_after_refresh(self.collect_when_idle, freeze=True)
+        self.set_interval(PREPARE_SECONDS, self.prepare_estimate)
+
+    # -- the next customer's estimate, read while nobody waits --------------------------------
+
+    def prepare_estimate(self) -> None:
+        """Read the hall for the next number's estimate, in a worker, if it changed since the
+        last read: a key press then finds it read and only works the estimate out (measured,
+        the read was two thirds of the estimate's cost in a press; benchmarks/README.md)."""
+        if not self.preparing:
+            self.preparing = True
+            self._prepare()
+
+    @work(thread=True, exit_on_error=False, group="prepare")
+    def _prepare(self) -> None:
+        try:
+            self.machine.prepare()
+        finally:
+            self.preparing = False
 
     # -- garbage collection between customers -----------------------------------------------
 
@@ -103,6 +127,7 @@ class KioskApp(LockedApp):
     def on_ticket_issued(self, event: TicketIssued) -> None:
         """Keep the last ticket for a reprint, and tell guide mode."""
         self.last_ticket = event.ticket
+        self.call_after_refresh(self.prepare_estimate)  # once the number is on the screen
         for screen in self.screen_stack:
             if isinstance(screen, GuideScreen):
                 screen.last_ticket = event.ticket

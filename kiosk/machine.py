@@ -8,7 +8,7 @@ timeout) and meant for a worker thread; none touches a widget. Refusals are the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +25,11 @@ from ui.text import name
 
 TERMINAL = "kiosk"
 """Where the kiosk's PINs are typed, as the core counts wrong ones per terminal."""
+
+
+ESTIMATE_SECONDS = 10.0
+"""The kiosk's read of the hall for the estimate is used for at most this long (when no step
+was logged meanwhile); `prepare` reads it again after half of it."""
 
 
 class SlipPrinter(Protocol):
@@ -66,6 +71,10 @@ class KioskMachine:
     """The configuration the kiosk shows (names, timings, printer footers)."""
     printer: SlipPrinter
     """Where slips are printed."""
+    estimates: estimate.Memo = field(default_factory=lambda: estimate.Memo(ESTIMATE_SECONDS),
+                                     compare=False)
+    """The hall as last read for the estimate (`prepare`), so that a key press does not have
+    to read it: the hall's state as of its latest event, at most `ESTIMATE_SECONDS` old."""
 
     def issue(
         self,
@@ -79,15 +88,22 @@ class KioskMachine:
         """Take a number (committed), then read its place in the queue. What the customer
         is told (`db.rules.estimate`) is worked out from a read just before and stored with
         the ticket: the issue's write transaction (which holds the hall's write lock) stays
-        as short as it was."""
+        as short as it was. The hall is read for it only if it changed since the kiosk last
+        read it (`prepare`, while idle): at a key press, most often it has not."""
         config = self.hall.config
         with self.hall.read() as tx:
-            told = estimate.told_now(tx, config.business(business).prefix,
-                                     config.priority(priority).rank, directed_to)
+            told = self.estimates.predict_new(tx, config.business(business).prefix,
+                                              config.priority(priority).rank, directed_to)
         with self.hall.write() as tx:
             view = ops.issue_ticket(tx, business, priority=priority, account=account or None,
                                     issued_by=issued_by, directed_to=directed_to, told=told)
         return self.with_wait(view)
+
+    def prepare(self) -> bool:
+        """Read the hall for the next customer's estimate if it changed (or the last read is
+        getting old), while nobody is waiting for the kiosk; True if it was read."""
+        with self.hall.read() as tx:
+            return self.estimates.prepare(tx)
 
     def check_in(self, *, code: str | None = None, phone_last4: str | None = None,
                  account: str | None = None) -> TicketView:

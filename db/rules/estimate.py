@@ -267,6 +267,8 @@ _AHEAD: dict[bool, Select[Any]] = {
     for directed in (False, True)
 }
 """People ahead in the ticket's line, as `db.rules.queries.people_ahead` counts them."""
+_NEWEST: Select[Any] = select(func.max(E.c.id))
+"""The hall's latest event: any step changes it (`Memo`)."""
 _ISSUED: Select[Any] = select(Q.c.prefix, Q.c.last_seq).where(
     Q.c.business_day == bindparam("day", type_=Date()))
 
@@ -801,11 +803,12 @@ def told_now(tx: Tx, business: str, rank: int, directed_to: int | None = None) -
 
 
 class Memo:
-    """Estimates for many readers of one hall (the phone pages, each asking every 2 s): the
-    hall is read (`gather`) once per change of its log or every `seconds`, whichever comes
-    first, and each ticket's estimate is worked out once per such state. An estimate is then
-    at most `seconds` older than the hall; a call, an issue or any other step is seen at once
-    (it adds an event). Safe to share between threads."""
+    """Estimates for many readers of one hall (the phone pages, each asking every 2 s), or for
+    one kiosk that reads the hall while nobody waits (`prepare`) so that a key press finds it
+    read: the hall is read (`gather`) once per change of its log or every `seconds`,
+    whichever comes first, and each ticket's estimate is worked out once per such state. An
+    estimate is then at most `seconds` older than the hall; a call, an issue or any other
+    step is seen at once (it adds an event). Safe to share between threads."""
 
     def __init__(self, seconds: float = 10.0) -> None:
         self.seconds = seconds
@@ -813,26 +816,53 @@ class Memo:
         self._key: tuple[Any, ...] | None = None
         self._state: HallState | None = None
         self._at = 0.0
-        self._told: dict[Ticket, Estimate] = {}
+        self._told: dict[Any, Estimate] = {}
         self.reads = 0
         """How many times the hall was read (`gather`): for the tests."""
 
+    def _current(self, tx: Tx, within: float) -> float:
+        """Read the hall again unless the kept state has the newest event and is younger
+        than `within` seconds; the seconds since it was read. Called with the lock held."""
+        newest = tx.conn.execute(_NEWEST).scalar()
+        now = tx.now.timestamp()
+        key = (tx.day, newest)
+        if key != self._key or self._state is None or now - self._at >= within:
+            self._key, self._state, self._told = key, gather(tx), {}
+            self._at = now
+            self.reads += 1
+        return now - self._at
+
+    def prepare(self, tx: Tx) -> bool:
+        """Read the hall now if it changed or half the interval has passed (a kiosk, while no
+        one is pressing), so that the next estimate finds it read; True if it was read."""
+        with self._lock:
+            reads = self.reads
+            self._current(tx, self.seconds / 2)
+            return self.reads != reads
+
     def predict(self, tx: Tx, ticket: Ticket) -> Estimate:
         """`predict(gather(tx), ticket)`, from the state kept while the hall is unchanged."""
-        newest = tx.conn.execute(select(func.max(E.c.id))).scalar()
-        now = tx.now.timestamp()
-        key = (tx.day, newest, int(now // self.seconds))
         with self._lock:
-            if key != self._key or self._state is None:
-                self._key, self._state, self._told = key, gather(tx), {}
-                self._at = now
-                self.reads += 1
+            age = self._current(tx, self.seconds)
+            assert self._state is not None
             # as it stood when the hall was read, so that one state gives one answer
-            ticket = replace(ticket, waited=max(0.0, round(
-                ticket.waited - (now - self._at) / 60, 3)))
+            ticket = replace(ticket, waited=max(0.0, round(ticket.waited - age / 60, 3)))
             told = self._told.get(ticket)
             if told is None:
                 told = self._told[ticket] = predict(self._state, ticket)
+            return told
+
+    def predict_new(self, tx: Tx, business: str, rank: int,
+                    directed_to: int | None = None) -> Estimate:
+        """`told_now(tx, business, rank, directed_to)`, from the state kept while the hall is
+        unchanged."""
+        with self._lock:
+            self._current(tx, self.seconds)
+            assert self._state is not None
+            key = ("new", business, rank, directed_to)
+            told = self._told.get(key)
+            if told is None:
+                told = self._told[key] = predict_new(self._state, business, rank, directed_to)
             return told
 
 

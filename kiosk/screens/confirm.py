@@ -12,7 +12,7 @@ import time
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.containers import Center, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Label
@@ -71,10 +71,13 @@ class ConfirmScreen(KioskModal[None]):
         """A showing that has not begun yet (printing, countdown)."""
         self.shown_at = 0.0
         """When this showing began (time.monotonic()): the touch guard counts from here."""
+        self.styled_for: tuple[object, ...] | None = None
+        """What the screen's styles were last worked out for (`_look`)."""
 
     def compose(self) -> ComposeResult:
-        """The card and the way back."""
-        with Center(), Vertical(id="confirm-box"):
+        """The card and the way back, in a box the screen centres (no centring container
+        around it: each container of automatic height lays its contents out again)."""
+        with Vertical(id="confirm-box"):
             yield TicketCard(self.ticket, self._card_text(), id="ticket-card")
             yield Label(id="touch-return", classes="status")
 
@@ -163,9 +166,28 @@ class ConfirmScreen(KioskModal[None]):
         if self.due and not self.printing:
             self.close()
 
-    def on_screen_resume(self) -> None:
+    def _look(self) -> tuple[object, ...]:
+        """What this screen's CSS depends on from outside it: the app's theme and classes,
+        Textual's own count of CSS changes (a theme, a terminal's colours, a reloaded
+        stylesheet) and the terminal's size. (A change of a class of the screen or of one of
+        its widgets, such as its breakpoints, restyles them at once.)"""
+        app = self.app
+        return (app.theme, app.ansi_color, frozenset(app.classes), app.size,
+                getattr(app, "_css_update_count", None))
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown again for a new ticket: begin; back on top after a staff modal closed:
-        leave if the time ran out meanwhile."""
+        leave if the time ran out meanwhile.
+
+        Textual works out the styles of every widget of a screen it pushes again, which was
+        a third of the main thread's work between the key and the number: when nothing the
+        styles depend on has changed since this screen was last styled, it is skipped (the
+        card's own changes restyle the widgets they touch as they are made). This handler
+        runs before Textual's (subclass first)."""
+        look = self._look()
+        if look == self.styled_for:
+            event.refresh_styles = False
+        self.styled_for = look
         if self.fresh and self.is_mounted:
             self._begin()
         else:

@@ -44,6 +44,8 @@ class HomeScreen(HallScreen):
         self.machine = machine
         self.account = ""
         self.issuing = False
+        self.status_text: str | None = None
+        """The status line as last written."""
 
     def compose(self) -> ComposeResult:
         """Header, businesses, priority, the bottom row and the key hint."""
@@ -197,7 +199,10 @@ class HomeScreen(HallScreen):
         text = t("keys_hint", lang, n=n)
         if cell_len(text) > self.size.width - 2:  # (its padding) a phone's page: the keys
             text = t("keys_hint_short", lang, n=n)  # that matter, in a line that fits
-        self.query_one("#status", Label).update(t("issuing", lang) if self.issuing else text)
+        text = t("issuing", lang) if self.issuing else text
+        if text != self.status_text:  # (an update lays the screen out again, even unchanged)
+            self.status_text = text
+            self.query_one("#status", Label).update(text)
 
     def on_resize(self) -> None:
         """The key hint that fits the new width."""

@@ -431,3 +431,76 @@ async def test_a_quick_double_tap_leaves_the_number_up(
         await pilot.press("x")
         await wait_for_screen(pilot, HomeScreen)
     assert [r.number for r in tickets(hall)] == ["A001"]
+
+
+async def test_the_reused_confirmation_is_styled_again_only_when_the_look_changed(
+    kiosk: KioskFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual works out every style of a screen pushed again (a third of the kiosk's own work
+    # between key and number): the kept confirmation skips it unless its look may have
+    # changed since (here the theme), and then shows in the new colours.
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        styled: list[bool] = []
+        real = app.stylesheet.update_nodes
+
+        def counting(nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            styled.append(any(isinstance(node, ConfirmScreen) for node in nodes))
+            real(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", counting)
+        restyled, backgrounds = [], []
+        for theme in (None, None, "textual-light"):
+            if theme is not None:
+                app.theme = theme
+                await settle(pilot)
+            styled.clear()
+            await pilot.press("1")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            restyled.append(any(styled))
+            backgrounds.append(app.screen.styles.background)
+            app.screen.close()
+            await wait_for_screen(pilot, HomeScreen)
+    assert restyled == [True, False, True]
+    assert backgrounds[0] == backgrounds[1] != backgrounds[2]
+
+
+async def test_the_kiosk_reads_the_hall_for_the_next_number_while_idle(
+    kiosk: KioskFactory, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once a number is on the screen the kiosk reads the hall (it changed: the new ticket)
+    # for the next customer's estimate; the next press then works the estimate out without
+    # reading it, and tells what a fresh read would.
+    from db.rules import estimate
+
+    read_in_issue: list[int] = []
+    real_issue = KioskMachine.issue
+
+    def issue(self: KioskMachine, *args: Any, **kwargs: Any) -> Any:
+        before = self.estimates.reads
+        view = real_issue(self, *args, **kwargs)
+        read_in_issue.append(self.estimates.reads - before)
+        return view
+
+    monkeypatch.setattr(KioskMachine, "issue", issue)
+    app = kiosk()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("1")
+        # read in the press (or at start, by the first look) and again after it
+        await until(pilot, lambda: app.machine.estimates.reads >= 2 and not app.preparing)
+        await settle(pilot)
+        with hall.read() as tx:
+            fresh = estimate.told_now(tx, "A", hall.config.priority("normal").rank)
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.close()
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert text(app, "#card-business").startswith("A002")
+    assert read_in_issue[-1] == 0
+    second = tickets(hall)[-1]
+    assert (second.told_minutes, second.told_low, second.told_high) == (
+        fresh.minutes, fresh.low, fresh.high)

@@ -181,6 +181,40 @@ def test_the_phone_pages_share_one_read_per_change(hall: Hall, clock: ManualCloc
     assert all(shared == fresh for shared, fresh in both()) and memo.reads == 3
 
 
+def test_a_kiosk_reads_the_hall_while_idle_and_not_at_the_press(
+    hall: Hall, clock: ManualClock
+) -> None:
+    """`Memo.prepare` (a kiosk between customers) reads the hall when it changed or half the
+    interval passed; `Memo.predict_new` then tells what `told_now` would, without reading."""
+    from db.rules.estimate import Memo, told_now
+
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")
+        ops.call_next(tx, 1)
+        ops.issue_ticket(tx, "A")
+    memo = Memo(seconds=10)
+    with hall.read() as tx:
+        assert memo.prepare(tx) and memo.reads == 1
+        assert not memo.prepare(tx)  # nothing changed: not read again
+        fresh = told_now(tx, "A", 9)
+        assert memo.predict_new(tx, "A", 9) == fresh and fresh.minutes
+        assert memo.predict_new(tx, "D", 9) == told_now(tx, "D", 9)
+    assert memo.reads == 1
+    with hall.write() as tx:
+        ops.issue_ticket(tx, "A")  # a step: the next prepare reads
+    with hall.read() as tx:
+        assert memo.prepare(tx) and memo.reads == 2
+        assert memo.predict_new(tx, "A", 9) == told_now(tx, "A", 9)
+    clock.advance(seconds=5)  # half the interval: prepare reads, a press would not yet
+    with hall.read() as tx:
+        memo.predict_new(tx, "A", 9)
+        assert memo.reads == 2
+        assert memo.prepare(tx) and memo.reads == 3
+    clock.advance(seconds=10)  # a press after the whole interval reads
+    with hall.read() as tx:
+        assert memo.predict_new(tx, "A", 9) == told_now(tx, "A", 9) and memo.reads == 4
+
+
 # -- what the customer was told is kept with the ticket ------------------------------------------
 
 def test_the_issue_keeps_what_the_customer_was_told(hall: Hall, clock: ManualClock) -> None:
