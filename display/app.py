@@ -11,10 +11,12 @@ trying.
 The wall reads in two steps. First what a call changes and the hall looks up for: the
 latest calls, the counters, the next numbers, the notice; that is drawn at once. Then, once
 that frame is on the screen (or after DRAWN_WAIT_SECONDS), the same thread reads the queues
-with their estimated waits (`queries.snapshot` with the estimates: a play-out of the hall
-per business, most of the cost of a read, 20-50 ms with 2,000 waiting) and the queue board
-shows them, the counts and the estimates of one read. A call is thus on the wall without
-waiting for the estimates, and the estimates follow it within one more read.
+with their estimated waits (`queries.queues`: a play-out of the hall per business, most of
+the cost of a read, 20-50 ms of CPU with 2,000 waiting) and the queue board shows them, the
+counts and the estimates of one read. A call is thus on the wall without waiting for the
+estimates, and the estimates follow it. Should another commit come while they are worked
+out, they give way (between two businesses) to the read of that change and are worked out
+again after it; not when the queue board has waited QUEUES_LATE_SECONDS already.
 
 The wall display also announces each new call (`display.voice`): every call made since
 the last one read (`display.calling`, which reads back past the snapshot's latest calls after
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +64,10 @@ RETRY_SECONDS = 1.0
 DRAWN_WAIT_SECONDS = 0.25
 """After a read, the wall reads its queues once the read is drawn, or after this long at
 most (a frame that never comes: the wall under the leader's unlock screen)."""
+
+QUEUES_LATE_SECONDS = 3.0
+"""The queues' estimates give way to a new change only while the queue board was read less
+than this long ago (a hall that changes faster than they are worked out still sees them)."""
 
 RECENT_CALLS = 11
 """Calls read per snapshot: the latest for the banner, the rest for the list, one row per
@@ -158,6 +165,8 @@ class DisplayApp(Watched[HallRead], LockedApp):
         """The read the queues on show followed (`QueuesRead.after`)."""
         self._drawn = threading.Event()
         """Set once the last read is drawn (the watching thread then reads the queues)."""
+        self._queues_read_at = 0.0
+        """When (monotonic) the queues were last read (the watching thread's)."""
 
     def on_mount(self) -> None:
         """Show the screen and start watching."""
@@ -216,9 +225,18 @@ class DisplayApp(Watched[HallRead], LockedApp):
         if not self.display_screen.shows_queues:
             return
         self._drawn.wait(DRAWN_WAIT_SECONDS)
+        late = time.monotonic() - self._queues_read_at > QUEUES_LATE_SECONDS
+
+        def give_way() -> bool:
+            return not late and self.changed_since()
+
+        if give_way():
+            return
         with self.hall.read() as tx:
-            queues = queries.snapshot(tx, recent=0)
-        self.post_message(self.QueuesRead(queues, data.number))
+            queues = queries.queues(tx, give_way)
+        if queues is not None:
+            self._queues_read_at = time.monotonic()
+            self.post_message(self.QueuesRead(queues, data.number))
 
     def on_display_app_queues_read(self, message: QueuesRead) -> None:
         """Show the queues and their estimated waits."""

@@ -155,6 +155,17 @@ class Watched(_Host, Generic[T]):
         show). It posts its own answer; what it raises counts as a failed read. Nothing by
         default."""
 
+    def changed_since(self) -> bool:
+        """Inside `read_after` on the watching thread (`on_thread`): whether another process
+        committed since the read; then the next turn reads again at once, and a slow
+        `read_after` can give way to it. False elsewhere (a worker's read does not ask)."""
+        loop = self._loop_state
+        if not loop.on_thread or loop.watcher is None:
+            return False
+        if not loop.pending and loop.watcher.changed():
+            loop.pending = True
+        return loop.pending
+
     def can_read(self) -> bool:
         """False while reads are held (a desk's step that reads after itself): checks wait
         and a `reload()` asked meanwhile is dropped."""

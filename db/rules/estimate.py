@@ -31,7 +31,7 @@ import math
 import random
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, cast
@@ -866,8 +866,15 @@ class Memo:
             return told
 
 
-def for_businesses(tx: Tx, rank: int) -> dict[str, Estimate]:
+def for_businesses(tx: Tx, rank: int, give_way: Callable[[], bool] | None = None
+                   ) -> dict[str, Estimate] | None:
     """Business prefix → what a customer of priority `rank` taking a number now is told
-    (the wall display's column), from one read of the hall."""
+    (the wall display's column), from one read of the hall. None when `give_way()`, asked
+    before each business, says True (the wall gives way to a call committed meanwhile)."""
     state = gather(tx)
-    return {b.prefix: predict_new(state, b.prefix, rank) for b in tx.config.businesses}
+    told: dict[str, Estimate] = {}
+    for b in tx.config.businesses:
+        if give_way is not None and give_way():
+            return None
+        told[b.prefix] = predict_new(state, b.prefix, rank)
+    return told

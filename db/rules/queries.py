@@ -4,6 +4,7 @@ an index, so answers cost the same with a million tickets of history as with a t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -134,10 +135,29 @@ def snapshot(tx: Tx, recent: int = 8, *, estimates: bool = True) -> HallSnapshot
     """The whole hall at a glance: queues, counters and the latest `recent` calls (0: none).
     `estimates` False leaves the estimated waits out (empty): they are most of the cost of
     a snapshot (a play-out of the hall per business), and the wall display reads its calls
-    without them, then the queues with them."""
+    without them, then the queues with them (`queues`)."""
+    found = _snapshot(tx, recent, estimates, None)
+    assert found is not None  # (nothing to give way to)
+    return found
+
+
+def queues(tx: Tx, give_way: Callable[[], bool]) -> HallSnapshot | None:
+    """The snapshot with the estimated waits and no calls, as the wall's queue board shows
+    it; None when `give_way()` said True, asked before each business's estimate (the wall
+    gives way to a call committed meanwhile, and reads its queues again after it)."""
+    return _snapshot(tx, 0, True, give_way)
+
+
+def _snapshot(tx: Tx, recent: int, estimates: bool,
+              give_way: Callable[[], bool] | None) -> HallSnapshot | None:
     counts: dict[str, int] = dict(tx.conn.execute(_WAITING_COUNTS, {"day": tx.day}).all())
     waiting = {b.prefix: int(counts.get(b.prefix, 0)) for b in tx.config.businesses}
-    told = estimate.for_businesses(tx, tx.config.priority("normal").rank) if estimates else {}
+    told: dict[str, estimate.Estimate] = {}
+    if estimates:
+        found = estimate.for_businesses(tx, tx.config.priority("normal").rank, give_way)
+        if found is None:
+            return None
+        told = found
     return HallSnapshot(
         at=tx.now,
         business_day=tx.day,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,10 @@ async def test_a_call_is_drawn_before_the_estimates_are_worked_out(
     real = estimate.for_businesses
     held = threading.Event()
 
-    def slow(tx: Tx, rank: int) -> dict[str, estimate.Estimate]:
+    def slow(tx: Tx, rank: int, give_way: Callable[[], bool] | None = None
+             ) -> dict[str, estimate.Estimate] | None:
         held.wait(10)
-        return real(tx, rank)
+        return real(tx, rank, give_way)
 
     app = make_app(config, hall)
     async with app.run_test(size=SMALL) as pilot:
@@ -115,6 +117,41 @@ async def test_a_call_is_drawn_before_the_estimates_are_worked_out(
         held.set()
         await until(pilot, lambda: app.settled)
         assert board.snapshot.waiting["A"] == 1 and board.snapshot.estimated_wait_min
+
+
+async def test_the_estimates_give_way_to_a_call_made_while_they_are_worked_out(
+    config: HallConfig, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call committed while the queues' estimates are being worked out: they stop (before
+    the next business), the call is read and drawn, and they are worked out again after it,
+    once; the board then holds the state after that call."""
+    issue(hall, "A", "A", "A")
+    real = estimate.predict_new
+    worked: list[str] = []
+    committed = threading.Event()
+
+    def predict(state: estimate.HallState, business: str, rank: int) -> estimate.Estimate:
+        worked.append(business)
+        if len(worked) == 1:
+            committed.wait(10)  # the second call is committed during the first estimate
+        return real(state, business, rank)
+
+    app = make_app(config, hall)
+    async with app.run_test(size=SMALL) as pilot:
+        board = app.screen.query_one(QueueBoard)
+        await until(pilot, lambda: app.settled and board.snapshot is not None)
+        monkeypatch.setattr(estimate, "predict_new", predict)
+        call(hall, 1)
+        await until(pilot, lambda: shown_number(app) == "A001" and bool(worked))
+        with hall.write() as tx:
+            ops.no_show(tx, 1)
+            ops.call_next(tx, 1)
+        committed.set()
+        await until(pilot, lambda: shown_number(app) == "A002" and app.settled)
+        businesses = len(config.businesses)
+        assert worked == ["A"] + [b.prefix for b in config.businesses]  # 1 + 6, not 6 + 6
+        assert len(worked) == 1 + businesses
+        assert board.snapshot is not None and board.snapshot.waiting["A"] == 1
 
 
 async def test_a_recall_shows_again(config: HallConfig, hall: Hall) -> None:
