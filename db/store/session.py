@@ -217,7 +217,8 @@ class Sealer:
                 SEALS.warning("events not sealed now (they are sealed later): %s",
                               _first_line(error))
                 self._drop()
-                next_try = time.monotonic() + LEAD_TURN
+                self._changes(None, LEAD_TURN)  # a server that is away is not hammered
+                next_try = 0.0
         try:  # the last seal: what this process wrote (another sealer's, if it is busy)
             if self._conn is None:
                 self._conn = self._connect()

@@ -211,6 +211,22 @@ def test_a_stalled_sealing_process_is_sealed_for(pg_hall: Hall,
     assert verify(pg_hall).ok
 
 
+def test_a_sealer_whose_server_is_away_tries_once_a_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session, "LEAD_TURN", 0.1)
+    tries: list[float] = []
+
+    class Away:
+        def raw_connection(self) -> None:
+            tries.append(time.monotonic())
+            raise OSError("connection refused")
+
+    sealer = session.Sealer(Away())  # type: ignore[arg-type]
+    time.sleep(0.55)
+    sealer.close()
+    assert 3 <= len(tries) <= 8  # once a turn (and once more to seal at the end), no spin
+    assert not sealer._thread.is_alive()
+
+
 @pytest.mark.slow
 def test_writers_in_several_processes_leave_a_chain_that_verifies(pg_url: str) -> None:
     hall = prepare(pg_url)
