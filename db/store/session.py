@@ -15,6 +15,7 @@ import select
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,6 +153,8 @@ SEAL_LEAD = 0x4841_4C44
 LEAD_TURN = 1.0
 """Seconds between a following sealer's tries to take the lead: how soon the events of a
 database whose sealing process died (or stalled) are sealed by another."""
+LONGEST_TURN = 30.0
+"""Seconds a sealer whose server has been away a while waits between its tries."""
 _TRY_LEAD = (f"SELECT pg_try_advisory_lock({SEAL_LEAD}), "
              "(SELECT min(id) FROM events WHERE seal IS NULL)")
 
@@ -188,6 +191,7 @@ class Sealer:
 
         next_try = 0.0
         seen: Any = None  # the oldest unsealed event at the last turn
+        failures = 0  # in a row: the server away is tried less and less often, told once
         while not self._stop:
             try:
                 if self._conn is None:
@@ -213,11 +217,14 @@ class Sealer:
                 elif oldest is not None and oldest == seen:
                     seal(conn)
                 seen = oldest
+                failures = 0
             except Exception as error:  # noqa: BLE001 (the thread must live on)
-                SEALS.warning("events not sealed now (they are sealed later): %s",
-                              _first_line(error))
+                if not failures:
+                    SEALS.warning("events not sealed now (they are sealed later): %s",
+                                  _first_line(error))
+                failures += 1
                 self._drop()
-                self._changes(None, LEAD_TURN)  # a server that is away is not hammered
+                self._changes(None, min(LEAD_TURN * 2 ** (failures - 1), LONGEST_TURN))
                 next_try = 0.0
         try:  # the last seal: what this process wrote (another sealer's, if it is busy)
             if self._conn is None:
@@ -257,12 +264,16 @@ class Sealer:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def close(self) -> None:
-        """Seal once more and stop (waiting at most 10 s: the server may be gone)."""
-        atexit.unregister(self.close)
+    def stop(self) -> None:
+        """Tell the thread to seal once more and stop (not waiting for it)."""
         self._stop = True
         with contextlib.suppress(OSError):
             self._ring.send(b"\0")
+
+    def close(self) -> None:
+        """Seal once more and stop (waiting at most 10 s: the server may be gone)."""
+        atexit.unregister(self.close)
+        self.stop()
         self._thread.join(10)
         if not self._thread.is_alive():
             self._bell.close()
@@ -423,7 +434,8 @@ class Hall:
             return
         sealer = self._sealer
         if sealer is None or sealer.pid != os.getpid():  # none yet, or a forked copy's
-            self._sealer = Sealer(self.engine)
+            sealer = self._sealer = Sealer(self.engine)
+            weakref.finalize(self, sealer.stop)  # a hall dropped without `dispose` too
 
     def _connect(self) -> Connection:
         """A connection from the pool (pinged first on a server: a dead one is replaced); a
