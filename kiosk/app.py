@@ -80,9 +80,10 @@ class KioskApp(LockedApp):
         """Read the hall for the next number's estimate, in a worker, if it changed since the
         last read: a key press then finds it read and only works the estimate out (measured,
         the read was two thirds of the estimate's cost in a press; benchmarks/README.md)."""
-        if not self.preparing:
-            self.preparing = True
-            self._prepare()
+        if self.preparing or any(getattr(s, "issuing", False) for s in self.screen_stack):
+            return  # (not beside a number being taken: its own read and write come first)
+        self.preparing = True
+        self._prepare()
 
     @work(thread=True, exit_on_error=False, group="prepare")
     def _prepare(self) -> None:
