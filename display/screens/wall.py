@@ -80,8 +80,8 @@ class WallScreen(DisplayScreen):
 
     def watch_queues(self, queues: HallSnapshot | None) -> None:
         """The queues and their estimated waits, as read after the snapshot."""
-        if queues is not None:
-            self.query_one(QueueBoard).snapshot = queues
+        for board in self.query(QueueBoard):  # none once the app closes (a read may land then)
+            board.snapshot = queues
 
     def watch_calls(self, calls: CallsOnShow) -> None:
         """The call being announced (or the newest) in the banner, the others listed."""

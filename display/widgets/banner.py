@@ -181,10 +181,13 @@ class CallBanner(Vertical):
             self._fit()
         # Most calls only change digits: a line of the same width needs no new layout (a
         # layout is a reflow of the whole screen).
+        # The same call again (a change that was not a call): nothing to repaint.
         zh, said = self.query_one("#call-zh", Label), sentence(call.number, call.counter)
-        zh.update(said, layout=cell_len(str(zh.content)) != cell_len(said))
+        if str(zh.content) != said:
+            zh.update(said, layout=cell_len(str(zh.content)) != cell_len(said))
         line = t("call", "en", number=call.number, counter=self._counter_en(call.counter))
-        en.update(line, layout=cell_len(str(en.content)) != cell_len(line))
+        if str(en.content) != line:
+            en.update(line, layout=cell_len(str(en.content)) != cell_len(line))
         self.query_one("#call-note", Label).display = call.recall
         if self.started and call.event_id != self.shown:
             self.highlight()

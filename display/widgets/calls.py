@@ -60,7 +60,10 @@ class RecentCalls(Widget):
         """Event ids of the calls not announced yet."""
 
     def show(self, calls: tuple[CallView, ...], waiting: frozenset[int]) -> None:
-        """Show these calls; a new layout only when the number of lines may change."""
+        """Show these calls; a new layout only when the number of lines may change, nothing
+        when they are the same (a change that was not a call)."""
+        if (calls, waiting) == (self.calls, self.waiting):
+            return
         resized = len(calls) != len(self.calls)
         self.calls, self.waiting = calls, waiting
         self.refresh(layout=resized)

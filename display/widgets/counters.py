@@ -52,9 +52,13 @@ class CounterBoard(Widget):
         self.next_numbers: dict[int, str] = {}
 
     def show(self, snapshot: HallSnapshot, next_numbers: dict[int, str]) -> None:
-        """Show the counters as read, and the numbers they would call next."""
+        """Show the counters as read, and the numbers they would call next (repainted only
+        when they changed: a number taken at the kiosk changes neither, mostly)."""
+        same = self.snapshot is not None and self.snapshot.counters == snapshot.counters \
+            and self.next_numbers == next_numbers
         self.snapshot, self.next_numbers = snapshot, next_numbers
-        self.refresh()
+        if not same:
+            self.refresh()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The next numbers, a blank line, a line per counter."""
