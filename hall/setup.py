@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from db.errors import Refused
+from db.errors import Misuse, Refused
 from db.rules import staff as staff_db
 from db.store.session import Hall, Tx
 from hall.errors import DatabaseFailure, UsageError, masked
@@ -52,9 +52,15 @@ def list_halls(run: Run) -> None:
     from db.store import halls
 
     hall = run.hall()
-    with hall.read() as tx:
-        every = halls.halls(tx.conn)
-    rows = [{"id": h.id, "code": h.code, "name": h.name, "selected": h.id == tx.hall_id}
+    try:
+        with hall.read() as tx:
+            every, selected = halls.halls(tx.conn), tx.hall_id
+    except Misuse:  # several halls and none chosen (or a role they can't be kept apart for):
+        if hall.code is not None:  # listing them needs neither
+            raise
+        with hall.engine.connect() as conn:
+            every, selected = halls.halls(conn), None
+    rows = [{"id": h.id, "code": h.code, "name": h.name, "selected": h.id == selected}
             for h in every]
     text = "\n".join(f"{'*' if r['selected'] else ' '} {r['code']}  {r['name']}" for r in rows)
     run.out.done(f"营业厅 (halls):\n{text}", {"halls": rows})

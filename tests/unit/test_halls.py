@@ -6,6 +6,7 @@ database is one hall: a second one is refused.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -269,3 +270,18 @@ def test_a_commit_tells_the_halls_it_changed(two_halls: tuple[Hall, Hall, str]) 
     raw.invalidate()
     assert main.hall is not None and north.hall is not None
     assert told == [str(north.hall.id), str(main.hall.id)]
+
+
+def test_listing_the_halls_needs_no_hall_chosen(two_halls: tuple[Hall, Hall, str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from hall.cli import main as hall_main
+
+    _, _, url = two_halls
+    assert hall_main(["--db", _as_app(url), "--json", "halls"]) == 0
+    listed = json.loads(capsys.readouterr().out)["halls"]
+    assert [(h["code"], h["selected"]) for h in listed] == [("main", False), ("north", False)]
+    assert hall_main(["--db", _as_app(url), "--hall", "north", "--json", "halls"]) == 0
+    listed = json.loads(capsys.readouterr().out)["halls"]
+    assert [(h["code"], h["selected"]) for h in listed] == [("main", False), ("north", True)]
+    assert hall_main(["--db", _as_app(url), "--hall", "south", "halls"]) == 2
+    assert "no hall 'south'" in capsys.readouterr().err
