@@ -135,10 +135,13 @@ def test_steps_at_different_counters_do_not_wait_for_each_other(pg_hall: Hall,
 
 
 def leader_pid(hall: Hall) -> int | None:
-    """The server process of the connection that holds the sealing lead, if any."""
+    """The server process of the connection that holds the sealing lead of the hall's
+    database, if any (pg_locks lists the whole cluster's: the pytest workers share one)."""
     with hall.engine.connect() as conn:
         return conn.execute(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND "
-                                 "classid = 0 AND objid = :key AND objsubid = 1 AND granted"),
+                                 "classid = 0 AND objid = :key AND objsubid = 1 AND granted "
+                                 "AND database = (SELECT oid FROM pg_database "
+                                 "WHERE datname = current_database())"),
                             {"key": SEAL_LEAD}).scalar()
 
 
