@@ -163,6 +163,8 @@ class KioskApp(LockedApp):
             await self.pop_screen()
         if isinstance(self.screen, GuideScreen):
             await self.pop_screen()
+        if not self.is_running or not homes[0].is_attached:
+            return  # the kiosk is closing (its screens taken down): no next customer
         homes[0].reset_input()
         self.language = self.machine.config.languages[0]
         # The keyboard back on the first business: left on the supervision box's button
