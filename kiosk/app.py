@@ -10,6 +10,7 @@ import gc
 
 from textual import events, work
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 
 from db.config import HallConfig
@@ -165,7 +166,10 @@ class KioskApp(LockedApp):
             await self.pop_screen()
         if not self.is_running or not homes[0].is_attached:
             return  # the kiosk is closing (its screens taken down): no next customer
-        homes[0].reset_input()
+        try:
+            homes[0].reset_input()
+        except NoMatches:  # taken down meanwhile (the pops above gave the loop a turn)
+            return
         self.language = self.machine.config.languages[0]
         # The keyboard back on the first business: left on the supervision box's button
         # (where the closed box gave it back), the next customer's Enter would open the box.
